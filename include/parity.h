@@ -1,0 +1,499 @@
+/*
+ * parity.h — the whole public API of libparity.
+ *
+ * parity finds where, and why, a port of a neural network stops matching its
+ * reference. This header is the manual:
+ *
+ *   1. Errors      parity_status, parity_error, parity_status_str()
+ *   2. Dtypes      exact conversion of every element type to double
+ *   3. Tensor sets a file or a directory of tensor files, memory-mapped and
+ *                  strictly validated (safetensors, .npy); a tensor is a view
+ *   4. Statistics  streaming, mergeable accumulators and the metrics of a pair
+ *   5. Matching    pairing the tensors of two sets by name, order and layout
+ *   6. Tracing     the C tracer (PARITY_TRACE / PARITY_INJECT)
+ *   7. Writing     safetensors files
+ *
+ * Conventions
+ * - Fallible calls return parity_status (PARITY_OK = 0) and fill an optional
+ *   parity_error (pass NULL when you do not need the message).
+ * - Long-lived objects are opaque; small results are plain structs whose
+ *   pointers are borrowed from the object that produced them and stay valid
+ *   until that object is freed. Every *_free(NULL) is a no-op.
+ * - The library never prints, never exits and holds no mutable global state.
+ */
+#ifndef PARITY_H
+#define PARITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================== */
+/* 1. Errors                                                                 */
+/* ======================================================================== */
+
+typedef enum parity_status {
+    PARITY_OK = 0,
+    PARITY_E_IO,          /* cannot open, stat, map or write a file          */
+    PARITY_E_NOMEM,       /* an allocation failed                            */
+    PARITY_E_FORMAT,      /* the bytes break the format's rules              */
+    PARITY_E_UNSUPPORTED, /* valid, but not something parity reads (pickle)  */
+    PARITY_E_LIMIT,       /* exceeds a limit of parity_open_opts             */
+    PARITY_E_USAGE,       /* a bad argument from the caller                  */
+    PARITY_E_NOTFOUND,    /* a named tensor or file does not exist           */
+    PARITY_E_SHAPE        /* two tensors cannot be brought to one shape      */
+} parity_status;
+
+#define PARITY_NO_OFFSET UINT64_MAX
+
+/* Why a call failed. msg names the file, the tensor and the field, e.g.
+ * "a.safetensors: tensor 'x': data_offsets [8,4]: end before start".
+ * offset is the byte offset in the file where the fault lies, or
+ * PARITY_NO_OFFSET. */
+typedef struct parity_error {
+    parity_status code;
+    uint64_t offset;
+    char msg[512];
+} parity_error;
+
+/* A static, human string for a status ("malformed file", ...). */
+const char *parity_status_str(parity_status status);
+
+/* ======================================================================== */
+/* 2. Dtypes                                                                 */
+/* ======================================================================== */
+
+typedef enum parity_dtype {
+    PARITY_DT_INVALID = 0,
+    PARITY_DT_F64,
+    PARITY_DT_F32,
+    PARITY_DT_F16,
+    PARITY_DT_BF16,
+    PARITY_DT_F8_E4M3,     /* OCP e4m3fn: no Inf, S.1111.111 is NaN, bias 7 */
+    PARITY_DT_F8_E5M2,     /* IEEE-like: Inf and NaN, bias 15              */
+    PARITY_DT_F8_E4M3FNUZ, /* no Inf, no -0: 0x80 is NaN, bias 8           */
+    PARITY_DT_F8_E5M2FNUZ, /* no Inf, no -0: 0x80 is NaN, bias 16          */
+    PARITY_DT_F8_E8M0,     /* exponent only: 2^(e-127), 0xFF is NaN        */
+    PARITY_DT_I64,
+    PARITY_DT_I32,
+    PARITY_DT_I16,
+    PARITY_DT_I8,
+    PARITY_DT_U64,
+    PARITY_DT_U32,
+    PARITY_DT_U16,
+    PARITY_DT_U8,
+    PARITY_DT_BOOL,
+    PARITY_DT_F80,         /* x87 extended in 16 bytes (NumPy float128 on x86) */
+    PARITY_DT_COUNT
+} parity_dtype;
+
+/* Bytes per element; 0 for PARITY_DT_INVALID. */
+size_t parity_dtype_size(parity_dtype dt);
+/* The safetensors spelling ("F32", "BF16", "BOOL", ...); "?" if invalid. */
+const char *parity_dtype_name(parity_dtype dt);
+/* PARITY_DT_INVALID when the name is unknown. Case-sensitive. */
+parity_dtype parity_dtype_from_name(const char *name);
+/* 1 for floating types (f8 ... f80), 0 for integers and bool. */
+int parity_dtype_is_float(parity_dtype dt);
+/* Mantissa bits (excluding the implicit one) of a float type, 0 otherwise:
+ * used for ULP distances and "precision only" hypotheses. */
+int parity_dtype_mantissa_bits(parity_dtype dt);
+
+/* Exact value of one element stored at p (native little-endian layout for
+ * the dtype; use parity_convert for byte-swapped data). Every finite value
+ * of every dtype up to 53 bits of precision is exact; NaN, ±Inf, -0.0 and
+ * subnormals are preserved. I64/U64 beyond 2^53 and F80 round to nearest. */
+double parity_dtype_to_double(parity_dtype dt, const void *p);
+
+/* Convert n contiguous elements at src to doubles. byteswap != 0 means the
+ * elements are stored in the other byte order (big-endian .npy). */
+void parity_convert(parity_dtype dt, const void *src, size_t n, int byteswap,
+                    double *dst);
+
+/* Round a double to the nearest f16 / bf16 / f32 value (ties to even) and
+ * back: what a port computing in that precision stores. */
+double parity_round_to(parity_dtype dt, double x);
+
+/* ======================================================================== */
+/* 3. Tensor sets                                                            */
+/* ======================================================================== */
+
+#define PARITY_MAX_DIMS 32
+
+/* A view of one tensor inside a mapped file. Logical element order is C
+ * order over shape; stride[] (in elements, may be any integer) maps a
+ * multi-index to the stored element, so Fortran-order .npy and permuted
+ * views need no copy. All pointers are borrowed from the set. */
+typedef struct parity_tensor {
+    const char *name;   /* unique within its set                           */
+    const char *file;   /* path of the file the data lives in              */
+    parity_dtype dtype;
+    int ndim;           /* 0 for a scalar                                  */
+    int64_t shape[PARITY_MAX_DIMS];
+    int64_t stride[PARITY_MAX_DIMS];
+    uint64_t count;     /* product of shape (1 for a scalar)               */
+    const unsigned char *data; /* the element with multi-index 0; may be   */
+                               /* NULL when count == 0                     */
+    uint64_t nbytes;    /* stored bytes: count * dtype size                */
+    uint64_t file_offset; /* byte offset of the data in its file           */
+    int byteswap;       /* elements stored in big-endian order             */
+    int is_input;       /* marked as a model input by the tracer           */
+    int complex_parts;  /* 1: a complex tensor read as [..., 2] (re, im)   */
+} parity_tensor;
+
+/* Limits on untrusted input. Readers check every declared size against the
+ * bytes present before allocating anything. */
+typedef struct parity_open_opts {
+    uint64_t max_header_bytes; /* safetensors JSON header: 100,000,000       */
+    uint64_t max_tensors;      /* tensors per set: 1,000,000                 */
+    uint64_t max_json_depth;   /* JSON nesting: 64                           */
+    uint64_t max_files;        /* files in a directory set: 100,000          */
+    int strict;                /* 1 (default): also refuse what the reference*/
+                               /* readers tolerate (duplicate keys, leading  */
+                               /* whitespace, unknown fields)                */
+} parity_open_opts;
+
+/* The defaults documented above. */
+parity_open_opts parity_open_opts_default(void);
+
+typedef struct parity_set parity_set;
+
+/* Where a set's execution order came from. */
+typedef enum parity_order_source {
+    PARITY_ORDER_NATURAL = 0, /* natural name order: step2 before step10     */
+    PARITY_ORDER_METADATA,    /* safetensors __metadata__ "parity.order"     */
+    PARITY_ORDER_INDEX        /* index.json of a trace directory             */
+} parity_order_source;
+
+/* Open a file (.safetensors, .npy) or a directory: a parity trace directory
+ * (index.json + one file per stage) or a plain folder of tensor files whose
+ * tensors are named by file stem ("stem/name" inside a multi-tensor file).
+ * opts may be NULL for the defaults. On success *out owns the mappings. */
+parity_status parity_set_open(const char *path, const parity_open_opts *opts,
+                              parity_set **out, parity_error *err);
+void parity_set_free(parity_set *set);
+
+/* The path given to parity_set_open. */
+const char *parity_set_path(const parity_set *set);
+/* Number of tensors; tensors are indexed in execution order. */
+size_t parity_set_count(const parity_set *set);
+/* Tensor i (0 <= i < count), or NULL when out of range. */
+const parity_tensor *parity_set_tensor(const parity_set *set, size_t i);
+/* Index of the tensor named name, or -1. */
+long parity_set_find(const parity_set *set, const char *name);
+/* How the order of the tensors was established. */
+parity_order_source parity_set_order_source(const parity_set *set);
+
+/* The string-to-string metadata (safetensors __metadata__ of a single file;
+ * index.json "metadata" of a trace directory). */
+size_t parity_set_meta_count(const parity_set *set);
+/* Entry i: *key and *value are borrowed. Returns PARITY_E_USAGE if out of
+ * range. */
+parity_status parity_set_meta(const parity_set *set, size_t i,
+                              const char **key, const char **value);
+/* The value for key, or NULL. */
+const char *parity_set_meta_get(const parity_set *set, const char *key);
+
+/* Read n elements of t as doubles, in logical C order starting at flat index
+ * first (first + n <= t->count). Applies strides, byte order and dtype
+ * conversion. */
+void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
+                        double *out);
+/* Write the multi-index of flat C-order index flat into idx[t->ndim]. */
+void parity_tensor_unravel(const parity_tensor *t, uint64_t flat, int64_t *idx);
+/* Format a shape as "[1, 80, 200]" into buf; returns buf. */
+char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap);
+
+/* ======================================================================== */
+/* 4. Statistics and metrics                                                 */
+/* ======================================================================== */
+
+/* An exactly rounded, order-independent sum of doubles (a fixed-point
+ * superaccumulator over the whole double range): merging two accumulators
+ * gives the same bits in any order, so threads and shards stay
+ * deterministic. Non-finite inputs must be filtered by the caller. */
+typedef struct parity_xsum {
+    int64_t chunk[67]; /* 32-bit digits with carry room, least significant first */
+    int64_t adds;      /* additions since the last carry propagation */
+} parity_xsum;
+
+void parity_xsum_init(parity_xsum *s);
+void parity_xsum_add(parity_xsum *s, double x);
+void parity_xsum_merge(parity_xsum *into, const parity_xsum *from);
+/* The sum, correctly rounded to nearest double (±Inf on overflow). */
+double parity_xsum_result(const parity_xsum *s);
+
+/* Statistics of one side. min/max/mean/std are over finite values (NaN when
+ * there are none); positions are flat C-order indices of the first
+ * occurrence. std is the population standard deviation (ddof 0). */
+typedef struct parity_stats {
+    uint64_t count;     /* all elements                                    */
+    uint64_t n_finite, n_nan, n_posinf, n_neginf;
+    double min, max;
+    uint64_t argmin, argmax;
+    double sum;         /* correctly rounded Σx over finite values          */
+    double mean, std;
+    double sumsq;       /* Σx², each square rounded to double, sum exact    */
+    uint64_t n_zero;    /* x == 0 (either sign)                             */
+} parity_stats;
+
+/* Statistics of one tensor in one streaming pass. */
+parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
+                                  parity_error *err);
+
+typedef enum parity_verdict {
+    PARITY_MATCH = 0,
+    PARITY_SMALL_DIFF,
+    PARITY_LARGE_DIFF
+} parity_verdict;
+
+/* "MATCH", "SMALL DIFF", "LARGE DIFF". */
+const char *parity_verdict_str(parity_verdict v);
+
+/* What the values are, so differences are also reported in dB. */
+typedef enum parity_domain {
+    PARITY_DOMAIN_LINEAR = 0,
+    PARITY_DOMAIN_LN_MAG,       /* 20/ln 10 = 8.686 dB per unit */
+    PARITY_DOMAIN_LN_POWER,     /* 10/ln 10 = 4.343 dB per unit */
+    PARITY_DOMAIN_LOG10_MAG,    /* 20 dB per unit               */
+    PARITY_DOMAIN_LOG10_POWER,  /* 10 dB per unit               */
+    PARITY_DOMAIN_DB            /* 1 dB per unit                */
+} parity_domain;
+
+/* dB per unit of difference; 0 for linear. */
+double parity_domain_db_per_unit(parity_domain d);
+/* "linear", "ln-mag", ...; parse returns -1 for an unknown name. */
+const char *parity_domain_name(parity_domain d);
+int parity_domain_parse(const char *name, parity_domain *out);
+
+typedef struct parity_diff_opts {
+    double atol, rtol;       /* elementwise closeness (NumPy allclose); both */
+                             /* 0 = not used for the verdict                 */
+    double match_tol;        /* verdict MATCH if relative <= this: 1e-4      */
+    double small_tol;        /* SMALL DIFF if relative <= this: 1e-2         */
+    parity_domain domain;
+    double max_db;           /* > 0: MATCH also needs |mean_diff| dB <= this */
+    int n_axes;              /* per-index breakdowns requested               */
+    int axes[4];             /* axis numbers (negative counts from the end)  */
+    int threads;             /* worker threads (0 or 1: the calling thread); */
+                             /* results are bit-identical for any count      */
+} parity_diff_opts;
+
+parity_diff_opts parity_diff_opts_default(void);
+
+/* Per-index breakdown along one axis (e.g. per mel bin): for index i of the
+ * axis, the metrics over every element whose multi-index has i there. */
+typedef struct parity_axis_profile {
+    int axis;
+    int64_t len;
+    double *mean_diff;   /* [len] Σd/n_i                                    */
+    double *abs_mean;    /* [len] Σ|d|/n_i                                  */
+    double *rmse;        /* [len] √(Σd²/n_i)                                */
+    double *relative;    /* [len] ‖d_i‖/‖r_i‖ (‖d_i‖ when ‖r_i‖ = 0)         */
+    double *abs_max;     /* [len]                                           */
+} parity_axis_profile;
+
+/* Metrics of a pair r (reference), p (port), d = p - r, over the n elements
+ * where both are finite; non-finite positions are counted, never summed.
+ * Formulas are written next to their code in src/analysis/diff.c. */
+typedef struct parity_diff {
+    parity_stats ref, port;
+    uint64_t n;                 /* elements where both sides are finite     */
+    double abs_mean;            /* Σ|d|/n                                   */
+    double abs_max;             /* max|d|                                   */
+    uint64_t abs_max_at;        /* flat index of the first max              */
+    double abs_max_ref, abs_max_port; /* the two values there              */
+    double mean_diff;           /* Σd/n, signed: port darker when < 0       */
+    double rmse;                /* √(Σd²/n)                                 */
+    double relative;            /* ‖d‖₂/‖r‖₂; ‖d‖₂ when ‖r‖₂ = 0             */
+    int ref_zero;               /* ‖r‖₂ = 0: relative is absolute           */
+    double cosine;              /* ⟨r,p⟩/(‖r‖‖p‖); NaN if a norm is 0        */
+    double pcc;                 /* Pearson correlation; NaN if a std is 0   */
+    double snr_db;              /* 10·log10(Σr²/Σd²); +Inf when d = 0       */
+    double needed_atol;         /* max|d|                                   */
+    double needed_rtol;         /* max |d|/|r| over r != 0                  */
+    uint64_t max_ulp;           /* in the narrower float dtype; 0 if n/a    */
+    int ulp_dtype;              /* the parity_dtype ULPs are counted in     */
+    uint64_t max_ulp_at;
+    uint64_t mismatched;        /* |d| > atol + rtol·|r|, plus non-finite   */
+                                /* positions that differ                    */
+    uint64_t nonfinite_ref_only, nonfinite_port_only;
+    uint64_t nonfinite_differ;  /* both non-finite but not the same value   */
+    uint64_t first_nonfinite_only; /* flat index of the first one-sided one */
+    double mean_diff_db;        /* mean_diff × dB per unit (0 if linear)    */
+    parity_verdict verdict;
+    int n_profiles;
+    parity_axis_profile profiles[4];
+} parity_diff;
+
+/* Compare two tensors of equal logical shape (use parity_match to align
+ * layouts first). Streams in bounded chunks; memory does not grow with the
+ * tensor, only with requested axis lengths. Free with parity_diff_clear. */
+parity_status parity_diff_tensors(const parity_tensor *ref,
+                                  const parity_tensor *port,
+                                  const parity_diff_opts *opts,
+                                  parity_diff *out, parity_error *err);
+/* Release the profile arrays of a parity_diff (the struct itself is the
+ * caller's). Safe on a zeroed struct. */
+void parity_diff_clear(parity_diff *d);
+
+/* ======================================================================== */
+/* 5. Matching                                                               */
+/* ======================================================================== */
+
+typedef enum parity_match_how {
+    PARITY_MATCH_EXACT = 0,  /* identical names                              */
+    PARITY_MATCH_NORMALIZED, /* equal after lowercase, camel→snake, separators */
+    PARITY_MATCH_MAP,        /* a --map rule renamed the port name           */
+    PARITY_MATCH_ORDER       /* --by-order: n-th stage of each side          */
+} parity_match_how;
+
+/* One paired tensor. ref_view and port_view have equal shapes whenever
+ * layout_ok; layout describes what was applied to the port to get there
+ * ("", "squeeze", "permute(0,2,1)", "reshape [1,16000] -> [1,80,200]"). */
+typedef struct parity_pair {
+    const parity_tensor *ref, *port;
+    parity_tensor ref_view, port_view;
+    parity_match_how how;
+    int layout_ok;           /* 0: shapes irreconcilable                     */
+    char layout[96];
+} parity_pair;
+
+typedef struct parity_match_opts {
+    const char *map_file;    /* "regex => replacement" per line, or NULL     */
+    int by_order;            /* pair the n-th stage of each side             */
+    const char *only_glob;   /* fnmatch pattern, or NULL                     */
+    const char *skip_glob;   /* fnmatch pattern, or NULL                     */
+} parity_match_opts;
+
+typedef struct parity_match parity_match;
+
+/* Pair the tensors of ref and port (SPEC §3). The sets must outlive the
+ * match. Pairs are in ref execution order. */
+parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
+                                const parity_match_opts *opts,
+                                parity_match **out, parity_error *err);
+void parity_match_free(parity_match *m);
+size_t parity_match_count(const parity_match *m);
+const parity_pair *parity_match_pair(const parity_match *m, size_t i);
+/* Tensors of one side that found no partner (side 0 = ref, 1 = port). */
+size_t parity_match_unpaired_count(const parity_match *m, int side);
+const parity_tensor *parity_match_unpaired(const parity_match *m, int side,
+                                           size_t i);
+
+/* Normalize a tensor name (lowercase, camelCase split to snake_case, the
+ * separators . / : - _ unified to '.') into buf; returns buf. */
+char *parity_name_normalize(const char *name, char *buf, size_t cap);
+
+/* Bring port's shape to ref's (SPEC §3): drop size-1 axes, then try axis
+ * permutations, then a reshape of equal element count; when several work the
+ * lowest-relative-error one wins. Fills the views and layout text. Returns
+ * PARITY_E_SHAPE when no candidate makes the shapes agree. */
+parity_status parity_layout_align(const parity_tensor *ref,
+                                  const parity_tensor *port,
+                                  parity_tensor *ref_view,
+                                  parity_tensor *port_view,
+                                  char *layout, size_t layout_cap,
+                                  parity_error *err);
+
+/* ======================================================================== */
+/* 6. Tracing                                                                */
+/* ======================================================================== */
+
+/* A trace is every intermediate tensor of a run, in execution order:
+ * - a .safetensors file whose __metadata__ holds "parity.order" (a JSON
+ *   array of names, as a string) and "parity.inputs" (names of the tensors
+ *   that are model inputs), written when the tracer closes; or
+ * - a directory (any other path): each stage is written as it completes to
+ *   NNNNNN.safetensors (one tensor) and index.json is rewritten after it,
+ *   both atomically (temporary file + rename), so a crash loses nothing
+ *   already traced. index.json:
+ *     {"format":"parity-trace","version":1,"order":[names...],
+ *      "inputs":[names...],"files":{"name":"000001.safetensors",...},
+ *      "metadata":{"key":"value",...}}
+ * A name added again gets a suffix: the first call is "name", the k-th
+ * repeat "name#k" (k = 1, 2, ...).
+ *
+ * Inject mode (activation patching): with a reference trace set, every add
+ * overwrites the caller's buffer with the reference tensor of the same
+ * (suffixed) name, after the same layout handling as parity diff, so the
+ * stages downstream see reference inputs and each stage's own error is
+ * isolated. */
+typedef struct parity_tracer parity_tracer;
+
+/* Open a tracer writing to path; path NULL means the PARITY_TRACE
+ * environment variable, and when that is unset too *out is NULL: tracing
+ * is disabled and every parity_tracer_add is a single branch. The inject
+ * reference comes from the PARITY_INJECT environment variable (a trace
+ * file or directory) unless parity_tracer_set_inject is called. */
+parity_status parity_tracer_open(const char *path, parity_tracer **out,
+                                 parity_error *err);
+/* Use the trace at ref_path as the inject reference (NULL: turn off). */
+parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
+                                       parity_error *err);
+/* Record a tensor (the bytes are copied); is_input marks a model input.
+ * In inject mode data is overwritten with the reference values, converted
+ * to dt; a reference that is missing or cannot be aligned is an error. */
+parity_status parity_tracer_add_impl(parity_tracer *t, const char *name,
+                                     parity_dtype dt, int ndim,
+                                     const int64_t *shape, void *data,
+                                     int is_input, parity_error *err);
+/* Add a __metadata__ / index.json "metadata" entry. */
+parity_status parity_tracer_meta(parity_tracer *t, const char *key,
+                                 const char *value, parity_error *err);
+/* Finish the trace (writes the single file) and free the tracer; NULL is a
+ * no-op. */
+parity_status parity_tracer_close(parity_tracer *t, parity_error *err);
+/* How many tensors the tracer has injected so far. */
+size_t parity_tracer_injected(const parity_tracer *t);
+
+/* The add calls: a disabled tracer (NULL) costs one predictable branch. */
+static inline parity_status parity_tracer_add(parity_tracer *t,
+                                              const char *name,
+                                              parity_dtype dt, int ndim,
+                                              const int64_t *shape,
+                                              void *data, parity_error *err) {
+    if (!t) return PARITY_OK;
+    return parity_tracer_add_impl(t, name, dt, ndim, shape, data, 0, err);
+}
+static inline parity_status parity_tracer_add_input(parity_tracer *t,
+                                                    const char *name,
+                                                    parity_dtype dt, int ndim,
+                                                    const int64_t *shape,
+                                                    void *data,
+                                                    parity_error *err) {
+    if (!t) return PARITY_OK;
+    return parity_tracer_add_impl(t, name, dt, ndim, shape, data, 1, err);
+}
+
+/* ======================================================================== */
+/* 7. Writing                                                                */
+/* ======================================================================== */
+
+typedef struct parity_writer parity_writer;
+
+/* Start a safetensors file at path (written to path.tmp and renamed on
+ * close, so a reader never sees a half-written file). */
+parity_status parity_writer_open(const char *path, parity_writer **out,
+                                 parity_error *err);
+/* Add a tensor; data holds count(shape) elements of dt in C order, native
+ * little-endian. The bytes are copied. */
+parity_status parity_writer_add(parity_writer *w, const char *name,
+                                parity_dtype dt, int ndim,
+                                const int64_t *shape, const void *data,
+                                parity_error *err);
+/* Add a __metadata__ entry. */
+parity_status parity_writer_meta(parity_writer *w, const char *key,
+                                 const char *value, parity_error *err);
+/* Write the file and free the writer (also on error). */
+parity_status parity_writer_close(parity_writer *w, parity_error *err);
+/* Free without writing anything. */
+void parity_writer_discard(parity_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PARITY_H */

@@ -1,0 +1,73 @@
+/* tensor.c — element access through a parity_tensor view: logical C order
+ * over shape, strides (in elements) to the stored element, byte order and
+ * dtype conversion. Contiguous runs along the last axis go through the bulk
+ * converter; only truly strided axes pay per-element cost. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void parity_tensor_unravel(const parity_tensor *t, uint64_t flat,
+                           int64_t *idx) {
+    for (int k = t->ndim - 1; k >= 0; k--) {
+        uint64_t n = t->shape[k] > 0 ? (uint64_t)t->shape[k] : 1;
+        idx[k] = (int64_t)(flat % n);
+        flat /= n;
+    }
+}
+
+static int is_c_contiguous(const parity_tensor *t) {
+    int64_t s = 1;
+    for (int k = t->ndim - 1; k >= 0; k--) {
+        if (t->shape[k] != 1 && t->stride[k] != s) return 0;
+        s *= t->shape[k];
+    }
+    return 1;
+}
+
+void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
+                        double *out) {
+    size_t esz = parity_dtype_size(t->dtype);
+    if (n == 0) return;
+    if (is_c_contiguous(t)) {
+        parity_convert(t->dtype, t->data + first * esz, n, t->byteswap, out);
+        return;
+    }
+    int64_t idx[PARITY_MAX_DIMS];
+    parity_tensor_unravel(t, first, idx);
+    int last = t->ndim - 1;
+    while (n > 0) {
+        int64_t off = 0;
+        for (int k = 0; k <= last; k++) off += idx[k] * t->stride[k];
+        int64_t room = t->shape[last] - idx[last];
+        size_t run = (uint64_t)room < n ? (size_t)room : n;
+        const unsigned char *p = t->data + off * (int64_t)esz;
+        if (t->stride[last] == 1) {
+            parity_convert(t->dtype, p, run, t->byteswap, out);
+        } else {
+            int64_t step = t->stride[last] * (int64_t)esz;
+            for (size_t i = 0; i < run; i++, p += step)
+                parity_convert(t->dtype, p, 1, t->byteswap, out + i);
+        }
+        out += run;
+        n -= run;
+        /* advance the multi-index by run elements: carry from the last axis */
+        idx[last] += (int64_t)run;
+        for (int k = last; k > 0 && idx[k] >= t->shape[k]; k--) {
+            idx[k] = 0;
+            idx[k - 1]++;
+        }
+    }
+}
+
+char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap) {
+    size_t len = 0;
+    if (cap == 0) return buf;
+    buf[0] = '\0';
+    len += (size_t)snprintf(buf, cap, "[");
+    for (int k = 0; k < t->ndim && len < cap; k++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%lld", k ? ", " : "",
+                                (long long)t->shape[k]);
+    if (len < cap) snprintf(buf + len, cap - len, "]");
+    return buf;
+}

@@ -1,0 +1,126 @@
+/*
+ * internal.h — declarations shared by libparity's source files; never
+ * installed. Data flows one way: core -> formats -> analysis -> render.
+ */
+#ifndef PARITY_INTERNAL_H
+#define PARITY_INTERNAL_H
+
+#include "parity.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Fill err (may be NULL) and return code. fmt is printf-style. */
+parity_status parity__fail(parity_error *err, parity_status code,
+                           uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Flat validation, one check per line (zstd's RETURN_ERROR_IF shape):
+ *   FAIL_IF(end < begin, err, PARITY_E_FORMAT, off, "%s: ...", path); */
+#define FAIL_IF(cond, err, code, offset, ...)                                \
+    do {                                                                     \
+        if (cond) return parity__fail((err), (code), (offset), __VA_ARGS__); \
+    } while (0)
+
+/* Propagate a failed status. */
+#define TRY(expr)                                                            \
+    do {                                                                     \
+        parity_status try_status_ = (expr);                                  \
+        if (try_status_ != PARITY_OK) return try_status_;                    \
+    } while (0)
+
+/* ---- checked size arithmetic (every size computed from file data) ------ */
+
+/* true on success; false when the result would overflow. */
+static inline bool parity__mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
+    return !__builtin_mul_overflow(a, b, out);
+}
+static inline bool parity__add_u64(uint64_t a, uint64_t b, uint64_t *out) {
+    return !__builtin_add_overflow(a, b, out);
+}
+
+/* ---- memory-mapped files ----------------------------------------------- */
+
+typedef struct parity_map {
+    const unsigned char *base; /* NULL for an empty file */
+    size_t size;
+} parity_map;
+
+parity_status parity__map_open(const char *path, parity_map *map,
+                               parity_error *err);
+void parity__map_close(parity_map *map);
+
+/* ---- sets: what readers fill ------------------------------------------- */
+
+typedef struct parity_meta_entry {
+    char *key, *value;
+} parity_meta_entry;
+
+struct parity_set {
+    char *path;
+    parity_open_opts opts;
+    parity_tensor *tensors;  /* [n_tensors] in execution order once loaded  */
+    size_t n_tensors, cap_tensors;
+    parity_map *maps;        /* [n_maps] every file mapped for this set      */
+    size_t n_maps, cap_maps;
+    char **strings;          /* [n_strings] owned names and paths            */
+    size_t n_strings, cap_strings;
+    parity_meta_entry *meta; /* [n_meta]                                     */
+    size_t n_meta, cap_meta;
+    parity_order_source order_source;
+    struct parity_name_index *index; /* name -> tensor, built lazily         */
+};
+
+/* Copy s into storage owned by the set; NULL when out of memory. */
+char *parity__set_strdup(parity_set *set, const char *s, size_t len);
+/* Append a tensor (the struct is copied; its name/file must already be
+ * owned by the set). Fails with PARITY_E_LIMIT past opts.max_tensors. */
+parity_status parity__set_add(parity_set *set, const parity_tensor *t,
+                              parity_error *err);
+/* Append a metadata entry (both strings copied). */
+parity_status parity__set_meta_add(parity_set *set, const char *key,
+                                   size_t key_len, const char *value,
+                                   size_t value_len, parity_error *err);
+/* Record a mapping so the set unmaps it when freed. */
+parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
+                                   parity_error *err);
+
+/* Fill stride[] for a C-order (row-major) tensor from its shape. */
+void parity__strides_c(parity_tensor *t);
+/* Fill stride[] for a Fortran-order (column-major) tensor from its shape. */
+void parity__strides_f(parity_tensor *t);
+
+/* Readers parse bytes already in memory (so fuzzers can call them without
+ * files) and append tensors to set. path is used in messages only; prefix
+ * (may be NULL or "") is prepended to tensor names as "prefix/name";
+ * single_name, when not NULL, names a file holding exactly one tensor. */
+parity_status parity__read_safetensors(parity_set *set, const char *path,
+                                       const unsigned char *buf, size_t len,
+                                       const char *prefix,
+                                       const char *single_name,
+                                       int take_metadata, parity_error *err);
+parity_status parity__read_npy(parity_set *set, const char *path,
+                               const unsigned char *buf, size_t len,
+                               const char *name, parity_error *err);
+
+/* Natural order: digit runs compare by value, so "step2" < "step10". */
+int parity__natural_cmp(const char *a, const char *b);
+
+/* Minimal JSON string escaping into a growable buffer (for writers). */
+typedef struct parity_buf {
+    char *data;
+    size_t len, cap;
+    int oom;
+} parity_buf;
+void parity__buf_put(parity_buf *b, const char *s, size_t n);
+void parity__buf_puts(parity_buf *b, const char *s);
+void parity__buf_printf(parity_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void parity__buf_json_str(parity_buf *b, const char *s);
+void parity__buf_free(parity_buf *b);
+
+#endif /* PARITY_INTERNAL_H */
