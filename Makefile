@@ -1,0 +1,44 @@
+# Top-level entry points for a fresh Debian 12 machine (run as root, or with
+# sudo available). `make demo` installs, builds and runs the melflow case;
+# `make check` installs, builds and runs every test.
+BUILD   ?= build
+DEFECT  ?= attn-scale
+JOBS    ?= 2
+
+# Debian packages parity needs to build and to run its tests.
+DEB_BUILD = build-essential cmake pkg-config libcjson-dev zlib1g-dev libspng-dev
+DEB_TEST  = python3 python3-numpy python3-torch python3-pil valgrind clang \
+            chromium nodejs npm
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps deps-test build demo check clean
+
+deps:
+	@missing=$$(for p in $(DEB_BUILD); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+deps-test: deps
+	@missing=$$(for p in $(DEB_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@tests/browser/setup.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	@examples/melflow/demo.sh $(BUILD) $(DEFECT)
+
+check: deps-test build
+	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
+
+clean:
+	rm -rf $(BUILD)
