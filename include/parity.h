@@ -12,6 +12,7 @@
  *   5. Matching    pairing the tensors of two sets by name, order and layout
  *   6. Tracing     the C tracer (PARITY_TRACE / PARITY_INJECT)
  *   7. Writing     safetensors files
+ *   8. Rendering   reports as text, JSON, Markdown, CSV (built, never printed)
  *
  * Conventions
  * - Fallible calls return parity_status (PARITY_OK = 0) and fill an optional
@@ -470,6 +471,94 @@ static inline parity_status parity_tracer_add_input(parity_tracer *t,
 }
 
 /* ======================================================================== */
+/* 6b. Walking a trace                                                       */
+/* ======================================================================== */
+
+/* One compared stage of a trace walk, in reference execution order. */
+typedef struct parity_stage {
+    const parity_pair *pair;   /* borrowed from the walk's match            */
+    parity_diff diff;          /* valid when pair->layout_ok                */
+    double jump;               /* relative / max(previous relative, floor)  */
+} parity_stage;
+
+/* A series: stages whose names are equal but for one number
+ * ("ode.step{k}.x"); members sorted by that number. */
+typedef struct parity_series {
+    char pattern[160];         /* the name with the varying number as {k}  */
+    size_t n;
+    size_t *stage;             /* [n] indices into the walk's stages        */
+    int64_t *k;                /* [n] the number of each member             */
+} parity_series;
+
+/* Solver forensics for one side: step sizes inferred from states and
+ * velocities, dt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k>, and the time each
+ * step started at (t_0 = 0, t_{k+1} = t_k + dt_k). */
+typedef struct parity_schedule {
+    size_t n;
+    int64_t *k;                /* [n] step numbers                          */
+    double *dt_ref, *dt_port;  /* [n]                                       */
+    double *t_ref, *t_port;    /* [n + 1] cumulative times                  */
+    double fit_ref, fit_port;  /* worst ‖Δx − dt·v‖/‖Δx‖ over the steps      */
+} parity_schedule;
+
+/* Classifier-free guidance weight inferred per step from the conditional c,
+ * unconditional u and combined velocity g = c + w(c − u):
+ * w = <g − c, c − u> / <c − u, c − u>. */
+typedef struct parity_guidance {
+    size_t n;
+    int64_t *k;                /* [n]                                       */
+    double *w_ref, *w_port;    /* [n]                                       */
+} parity_guidance;
+
+typedef struct parity_walk_opts {
+    parity_match_opts match;
+    parity_diff_opts diff;
+    const char *inputs_glob;   /* extra tensors to treat as inputs, or NULL */
+    const char *state_glob;    /* solver states: default "*.x"              */
+    const char *velocity_glob; /* combined velocity: default "*.dxdt"       */
+    const char *cond_glob;     /* default "*.v_cond"                        */
+    const char *uncond_glob;   /* default "*.v_uncond"                      */
+    const char *x0_name;       /* initial state; default: first input whose */
+                               /* name contains "noise"                     */
+    double jump_floor;         /* 0: 1e-6, the relative error float32 noise */
+                               /* reaches; jumps divide by at least this    */
+} parity_walk_opts;
+
+parity_walk_opts parity_walk_opts_default(void);
+
+typedef struct parity_walk parity_walk;
+
+/* Compare two traces stage by stage (SPEC §5): inputs first, then every
+ * paired stage in reference execution order; find the first divergence,
+ * the culprit, the series, the solver schedules and guidance weights. The
+ * sets must outlive the walk. */
+parity_status parity_walk_run(const parity_set *ref, const parity_set *port,
+                              const parity_walk_opts *opts, parity_walk **out,
+                              parity_error *err);
+void parity_walk_free(parity_walk *w);
+
+const parity_match *parity_walk_match(const parity_walk *w);
+size_t parity_walk_stage_count(const parity_walk *w);
+const parity_stage *parity_walk_stage(const parity_walk *w, size_t i);
+/* Stage indices of inputs that differ (any element, shape or presence);
+ * count 0 when the inputs are equal. names of inputs present on one side
+ * only are listed by parity_walk_input_missing. */
+size_t parity_walk_inputs_differ(const parity_walk *w, const size_t **idx);
+size_t parity_walk_input_missing(const parity_walk *w, const char *const **names);
+/* Index of the first stage (in order, inputs included) that is not MATCH,
+ * or -1 when every stage matches. */
+long parity_walk_first_divergence(const parity_walk *w);
+/* Index of the stage with the largest error jump over its predecessor among
+ * the stages that are not MATCH, or -1. */
+long parity_walk_culprit(const parity_walk *w);
+size_t parity_walk_series_count(const parity_walk *w);
+const parity_series *parity_walk_series(const parity_walk *w, size_t i);
+/* NULL when the trace has no state/velocity series. */
+const parity_schedule *parity_walk_schedule(const parity_walk *w);
+/* NULL when the trace has no conditional/unconditional velocities. */
+const parity_guidance *parity_walk_guidance(const parity_walk *w);
+
+/* ======================================================================== */
 /* 7. Writing                                                                */
 /* ======================================================================== */
 
@@ -492,6 +581,105 @@ parity_status parity_writer_meta(parity_writer *w, const char *key,
 parity_status parity_writer_close(parity_writer *w, parity_error *err);
 /* Free without writing anything. */
 void parity_writer_discard(parity_writer *w);
+
+
+/* ======================================================================== */
+/* 8. Rendering                                                              */
+/* ======================================================================== */
+
+/* Reports are built as text by the library and printed by the caller: a
+ * parity_report streams one chunk per call, so a diff of 10,000 tensors is
+ * printed as it is computed. Every returned string is borrowed from the
+ * report and stays valid until the next call on it; NULL means out of
+ * memory. The formats and the JSON schema are described in docs/cli.md and
+ * docs/json-schema.md. */
+
+#define PARITY_VERSION "0.1.0" /* keep equal to project(VERSION) in CMake */
+
+typedef enum parity_format {
+    PARITY_FORMAT_TEXT = 0, /* the seed plan's per-stage blocks            */
+    PARITY_FORMAT_JSON,     /* every metric at full precision (%.17g)      */
+    PARITY_FORMAT_MD,       /* one Markdown table row per tensor           */
+    PARITY_FORMAT_CSV       /* one CSV row per tensor, full precision      */
+} parity_format;
+
+/* "text", "json", "md", "csv"; parse returns -1 for an unknown name. */
+const char *parity_format_name(parity_format f);
+int parity_format_parse(const char *name, parity_format *out);
+
+typedef struct parity_report_opts {
+    parity_format format;
+    const char *labels[2];  /* side names; NULL: "ref" and "port"          */
+    int verbose;            /* text: the More: line and metadata values    */
+    int quiet;              /* text: "name: VERDICT" lines only            */
+    int unicode;            /* text: glyphs ✅ ⚠️ ❌ before verdicts          */
+    int color;              /* text: ANSI colours on verdicts              */
+    parity_diff_opts diff;  /* thresholds in force, echoed in the report   */
+} parity_report_opts;
+
+/* format text, labels ref/port, everything off, parity_diff_opts_default. */
+parity_report_opts parity_report_opts_default(void);
+
+/* Integer and bool tensors (token ids, masks) are compared for equality
+ * rather than measured (SPEC §4). Filled by the caller, read by renderers. */
+#define PARITY_INT_WINDOW 8
+typedef struct parity_int_cmp {
+    int equal;            /* same shape and every element equal            */
+    int sequence;         /* 1-D (size-1 axes aside) of different lengths  */
+    uint64_t ref_len, port_len;  /* element counts of the two sides        */
+    uint64_t n_compared;  /* elements compared (the shorter length)        */
+    uint64_t n_differ;    /* differing elements among them                 */
+    uint64_t first;       /* flat index of the first difference; for a     */
+                          /* sequence also the longest common prefix       */
+    double first_ref, first_port; /* the values there (NaN past the end)   */
+    uint64_t win_first;   /* flat index of win_ref[0] / win_port[0]        */
+    int win_ref_len, win_port_len;
+    double win_ref[PARITY_INT_WINDOW], win_port[PARITY_INT_WINDOW];
+} parity_int_cmp;
+
+/* One compared tensor. pair gives the names, the stored tensors (their
+ * shapes and dtypes are printed) and the views (indices are printed in the
+ * view's shape). diff->ref and diff->port always hold the statistics of each
+ * side; the pair metrics are read only when ints is NULL and
+ * pair->layout_ok. */
+typedef struct parity_report_item {
+    const parity_pair *pair;
+    const parity_diff *diff;
+    const parity_int_cmp *ints; /* non-NULL for integer/bool tensors       */
+    parity_verdict verdict;
+} parity_report_item;
+
+typedef struct parity_report parity_report;
+
+/* A report in o->format (o is copied; label strings are borrowed). NULL when
+ * out of memory. */
+parity_report *parity_report_new(const parity_report_opts *o);
+void parity_report_free(parity_report *r);
+
+/* parity diff: the opening (JSON document start, table header), one chunk
+ * per compared tensor, and the closing summary with the unpaired names of m
+ * (m may be NULL). Items are counted per verdict as they are added. */
+const char *parity_report_diff_begin(parity_report *r, const char *ref_path,
+                                     const char *port_path);
+const char *parity_report_diff_item(parity_report *r,
+                                    const parity_report_item *it);
+const char *parity_report_diff_end(parity_report *r, const parity_match *m);
+
+/* parity info: one chunk per set (file or directory), one per tensor (with
+ * its statistics), and the closing. */
+const char *parity_report_info_begin(parity_report *r, const parity_set *s);
+const char *parity_report_info_tensor(parity_report *r, const parity_tensor *t,
+                                      const parity_stats *st);
+const char *parity_report_info_end(parity_report *r);
+
+/* Numbers as reports print them: %.4g significant digits, -0 as 0, a value
+ * that is not 0 never shown as 0; "nan", "inf", "-inf". Returns buf. */
+char *parity_fmt_num(double x, char *buf, size_t cap);
+/* A fraction as a percentage with 3 significant digits: 0.253 -> "25.3%". */
+char *parity_fmt_pct(double x, char *buf, size_t cap);
+
+/* Free memory the library handed over (NULL is a no-op). */
+void parity_free(void *p);
 
 #ifdef __cplusplus
 }

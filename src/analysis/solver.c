@@ -1,0 +1,274 @@
+/*
+ * solver.c — ODE solver forensics (SPEC §5): the time schedule and the
+ * classifier-free-guidance weight each side really used, inferred from the
+ * traced tensors alone.
+ *
+ * Euler step k moves the state by dt_k along the velocity v_k, so
+ *   dt_k = <Δx_k, v_k> / <v_k, v_k>          (least squares)
+ *   fit_k = ‖Δx_k − dt_k·v_k‖ / ‖Δx_k‖ = √(1 − <Δx,v>²/(‖Δx‖²‖v‖²))
+ * Whether a traced state x_k is the state before step k (v_k evaluated at
+ * it) or after it is not recorded, so both alignments are fitted and the one
+ * that explains the reference's steps better (smaller worst fit) is used for
+ * both sides. The initial state may come from an input (the noise).
+ *
+ * Guidance g = (1 + w)·c − w·u = c + w·(c − u) gives per step
+ *   w = <g − c, c − u> / <c − u, c − u>.
+ * All inner products read the aligned views of each pair in chunks, with
+ * compensated (Neumaier) sums.
+ */
+#include "internal.h"
+#include "analysis/walk_internal.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 4096
+
+typedef struct ksum {
+    double s, c;
+} ksum;
+
+static void ksum_add(ksum *k, double x) {
+    double t = k->s + x;
+    k->c += fabs(k->s) >= fabs(x) ? (k->s - t) + x : (x - t) + k->s;
+    k->s = t;
+}
+
+/* Over equally shaped tensors, with x = a − b and y = c − d (b and d may be
+ * NULL, meaning zero): out[0] = Σx², out[1] = Σx·y, out[2] = Σy², skipping
+ * non-finite positions. Schedules use (x_{k+1}, x_k, v, NULL); guidance
+ * uses (g, c, c, u). Returns 0 when out of memory. */
+static int dots(const parity_tensor *a, const parity_tensor *b,
+                const parity_tensor *c, const parity_tensor *d, double out[3]) {
+    double *buf = malloc(4 * CHUNK * sizeof *buf);
+    if (!buf) return 0;
+    double *va = buf, *vb = buf + CHUNK, *vc = buf + 2 * CHUNK, *vd = buf + 3 * CHUNK;
+    ksum s[3] = {{0, 0}, {0, 0}, {0, 0}};
+    for (uint64_t at = 0; at < a->count; at += CHUNK) {
+        size_t n = a->count - at < CHUNK ? (size_t)(a->count - at) : CHUNK;
+        parity_tensor_read(a, at, n, va);
+        parity_tensor_read(c, at, n, vc);
+        if (b) parity_tensor_read(b, at, n, vb); else memset(vb, 0, n * sizeof *vb);
+        if (d) parity_tensor_read(d, at, n, vd); else memset(vd, 0, n * sizeof *vd);
+        for (size_t i = 0; i < n; i++) {
+            double x = va[i] - vb[i], y = vc[i] - vd[i];
+            if (!isfinite(x) || !isfinite(y)) continue;
+            ksum_add(&s[0], x * x);
+            ksum_add(&s[1], x * y);
+            ksum_add(&s[2], y * y);
+        }
+    }
+    free(buf);
+    for (int i = 0; i < 3; i++) out[i] = s[i].s + s[i].c;
+    return 1;
+}
+
+/* ---- locating the solver's tensors ------------------------------------- */
+
+/* The longest series all of whose names match glob, or NULL. */
+static const parity_series *best_series(const parity_walk *w, const char *glob) {
+    const parity_series *best = NULL;
+    size_t best_n = 1;
+    for (size_t i = 0; glob && i < w->n_series; i++) {
+        const parity_series *s = &w->series[i];
+        size_t n = 0;
+        for (size_t j = 0; j < s->n; j++)
+            n += fnmatch(glob, w->stages[s->stage[j]].pair->ref->name, 0) == 0;
+        if (n == s->n && n > best_n) {
+            best = s;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+/* The stage of series s with number k, or -1. */
+static long member(const parity_series *s, int64_t k) {
+    for (size_t j = 0; s && j < s->n; j++)
+        if (s->k[j] == k) return (long)s->stage[j];
+    return -1;
+}
+
+static const parity_tensor *side(const parity_walk *w, long stage, int port) {
+    const parity_pair *p = w->stages[stage].pair;
+    return port ? &p->port_view : &p->ref_view;
+}
+
+static int same_shape(const parity_tensor *a, const parity_tensor *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i]) return 0;
+    return 1;
+}
+
+/* The initial state: the named tensor, or the first input with "noise". */
+static long initial_state(const parity_walk *w) {
+    for (size_t i = 0; i < w->n_stages; i++) {
+        const parity_pair *p = w->stages[i].pair;
+        if (!p->layout_ok) continue;
+        if (w->opts.x0_name ? strcmp(p->ref->name, w->opts.x0_name) == 0
+                            : (p->ref->is_input && strstr(p->ref->name, "noise")))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* ---- schedules --------------------------------------------------------- */
+
+/* dt and fit of one step on one side: states from → to, velocity v. */
+static int step_fit(const parity_walk *w, long from, long to, long v, int port,
+                    double *dt, double *fit) {
+    const parity_tensor *a = side(w, to, port), *b = side(w, from, port),
+                        *c = side(w, v, port);
+    if (!same_shape(a, b) || !same_shape(a, c)) return 0;
+    double s[3];
+    if (!dots(a, b, c, NULL, s)) return -1;
+    *dt = s[2] > 0 ? s[1] / s[2] : NAN;
+    double r = s[0] > 0 && s[2] > 0 ? 1 - s[1] * s[1] / (s[0] * s[2]) : 0;
+    *fit = sqrt(r > 0 ? r : 0);
+    return 1;
+}
+
+/* State before step k under alignment `after` (x_k is the state after). */
+static long state_before(const parity_series *x, long x0, int64_t k, int after,
+                         int64_t kmin) {
+    long s = member(x, after ? k - 1 : k);
+    if (s < 0 && after && k == kmin) s = x0;
+    return s;
+}
+
+static long state_after(const parity_series *x, int64_t k, int after) {
+    return member(x, after ? k : k + 1);
+}
+
+/* Worst reference fit over the steps under one alignment; INFINITY when no
+ * step can be fitted. */
+static double alignment_fit(const parity_walk *w, const parity_series *x,
+                            const parity_series *v, long x0, int after) {
+    double worst = -1;
+    for (size_t j = 0; j < v->n; j++) {
+        long a = state_before(x, x0, v->k[j], after, v->k[0]);
+        long b = state_after(x, v->k[j], after);
+        double dt, fit;
+        if (a < 0 || b < 0) continue;
+        if (step_fit(w, a, b, (long)v->stage[j], 0, &dt, &fit) == 1 && fit > worst)
+            worst = fit;
+    }
+    return worst < 0 ? INFINITY : worst;
+}
+
+void parity__schedule_free(parity_schedule *s) {
+    if (!s) return;
+    free(s->k);
+    free(s->dt_ref);
+    free(s->dt_port);
+    free(s->t_ref);
+    free(s->t_port);
+    free(s);
+}
+
+static parity_schedule *schedule_new(size_t n) {
+    parity_schedule *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->k = calloc(n, sizeof *s->k);
+    s->dt_ref = calloc(n, sizeof(double));
+    s->dt_port = calloc(n, sizeof(double));
+    s->t_ref = calloc(n + 1, sizeof(double));
+    s->t_port = calloc(n + 1, sizeof(double));
+    if (!s->k || !s->dt_ref || !s->dt_port || !s->t_ref || !s->t_port) {
+        parity__schedule_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static parity_status infer_schedule(parity_walk *w, parity_error *err) {
+    const parity_series *x = best_series(w, w->opts.state_glob);
+    const parity_series *v = best_series(w, w->opts.velocity_glob);
+    if (!x || !v) return PARITY_OK;
+    long x0 = initial_state(w);
+    int after = alignment_fit(w, x, v, x0, 1) <= alignment_fit(w, x, v, x0, 0);
+    parity_schedule *s = schedule_new(v->n);
+    FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
+    for (size_t j = 0; j < v->n; j++) {
+        long a = state_before(x, x0, v->k[j], after, v->k[0]);
+        long b = state_after(x, v->k[j], after);
+        double fr = 0, fp = 0, dr = NAN, dp = NAN;
+        if (a >= 0 && b >= 0 &&
+            step_fit(w, a, b, (long)v->stage[j], 0, &dr, &fr) == 1 &&
+            step_fit(w, a, b, (long)v->stage[j], 1, &dp, &fp) == 1) {
+            s->dt_ref[s->n] = dr;
+            s->dt_port[s->n] = dp;
+            s->k[s->n] = v->k[j];
+            s->t_ref[s->n + 1] = s->t_ref[s->n] + dr;
+            s->t_port[s->n + 1] = s->t_port[s->n] + dp;
+            if (fr > s->fit_ref) s->fit_ref = fr;
+            if (fp > s->fit_port) s->fit_port = fp;
+            s->n++;
+        }
+    }
+    if (s->n == 0) {
+        parity__schedule_free(s);
+        return PARITY_OK;
+    }
+    w->schedule = s;
+    return PARITY_OK;
+}
+
+/* ---- guidance ---------------------------------------------------------- */
+
+void parity__guidance_free(parity_guidance *g) {
+    if (!g) return;
+    free(g->k);
+    free(g->w_ref);
+    free(g->w_port);
+    free(g);
+}
+
+static double guidance_weight(const parity_walk *w, long gs, long cs, long us,
+                              int port) {
+    const parity_tensor *g = side(w, gs, port), *c = side(w, cs, port),
+                        *u = side(w, us, port);
+    double s[3];
+    if (!same_shape(g, c) || !same_shape(c, u) || !dots(g, c, c, u, s))
+        return NAN;
+    return s[2] > 0 ? s[1] / s[2] : NAN;
+}
+
+static parity_status infer_guidance(parity_walk *w, parity_error *err) {
+    const parity_series *gs = best_series(w, w->opts.velocity_glob);
+    const parity_series *cs = best_series(w, w->opts.cond_glob);
+    const parity_series *us = best_series(w, w->opts.uncond_glob);
+    if (!gs || !cs || !us) return PARITY_OK;
+    parity_guidance *g = calloc(1, sizeof *g);
+    if (g) {
+        g->k = calloc(gs->n, sizeof *g->k);
+        g->w_ref = calloc(gs->n, sizeof(double));
+        g->w_port = calloc(gs->n, sizeof(double));
+    }
+    if (!g || !g->k || !g->w_ref || !g->w_port) {
+        parity__guidance_free(g);
+        return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
+    }
+    for (size_t j = 0; j < gs->n; j++) {
+        long c = member(cs, gs->k[j]), u = member(us, gs->k[j]);
+        if (c < 0 || u < 0) continue;
+        g->k[g->n] = gs->k[j];
+        g->w_ref[g->n] = guidance_weight(w, (long)gs->stage[j], c, u, 0);
+        g->w_port[g->n] = guidance_weight(w, (long)gs->stage[j], c, u, 1);
+        g->n++;
+    }
+    if (g->n == 0) {
+        parity__guidance_free(g);
+        return PARITY_OK;
+    }
+    w->guidance = g;
+    return PARITY_OK;
+}
+
+parity_status parity__walk_solver(parity_walk *w, parity_error *err) {
+    TRY(infer_schedule(w, err));
+    return infer_guidance(w, err);
+}

@@ -1,0 +1,178 @@
+/*
+ * walk.c — the ordered walk of two traces (SPEC §5): every paired stage in
+ * reference execution order with its metrics, inputs compared first, the
+ * first divergence, and the culprit: the stage whose error jumps most over
+ * its predecessor's, i.e. the stage that introduces error rather than
+ * passing it on.
+ *
+ *   jump_i = relative_i / max(relative_{i-1}, floor)
+ *
+ * floor (default 1e-6, about what float32 rounding reaches after a few
+ * layers) keeps a jump from 0 to 1e-7 from looking like a catastrophe.
+ */
+#include "internal.h"
+#include "analysis/walk_internal.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+parity_walk_opts parity_walk_opts_default(void) {
+    parity_walk_opts o;
+    memset(&o, 0, sizeof o);
+    o.diff = parity_diff_opts_default();
+    o.state_glob = "*.x";
+    o.velocity_glob = "*.dxdt";
+    o.cond_glob = "*.v_cond";
+    o.uncond_glob = "*.v_uncond";
+    o.jump_floor = 1e-6;
+    return o;
+}
+
+static int is_input(const parity_walk *w, const parity_pair *p) {
+    const char *g = w->opts.inputs_glob;
+    if (p->ref->is_input || p->port->is_input) return 1;
+    return g && fnmatch(g, p->ref->name, 0) == 0;
+}
+
+/* Inputs must be identical: any difference at all (not just beyond the
+ * MATCH tolerance) puts every later stage on unequal footing. */
+static int input_differs(const parity_stage *s) {
+    const parity_diff *d = &s->diff;
+    if (!s->pair->layout_ok) return 1;
+    return d->abs_max != 0 || d->nonfinite_ref_only || d->nonfinite_port_only ||
+           d->nonfinite_differ;
+}
+
+static parity_status diff_stages(parity_walk *w, parity_error *err) {
+    size_t n = parity_match_count(w->match);
+    w->stages = calloc(n ? n : 1, sizeof *w->stages);
+    w->inputs_differ = calloc(n ? n : 1, sizeof *w->inputs_differ);
+    FAIL_IF(!w->stages || !w->inputs_differ, err, PARITY_E_NOMEM,
+            PARITY_NO_OFFSET, "out of memory");
+    /* Inputs first (SPEC §5), then the rest, each group in order. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const parity_pair *p = parity_match_pair(w->match, i);
+            if (is_input(w, p) != (pass == 0)) continue;
+            parity_stage *s = &w->stages[w->n_stages++];
+            s->pair = p;
+            if (p->layout_ok)
+                TRY(parity_diff_tensors(&p->ref_view, &p->port_view,
+                                        &w->opts.diff, &s->diff, err));
+            else
+                s->diff.verdict = PARITY_LARGE_DIFF;
+            if (pass == 0 && input_differs(s))
+                w->inputs_differ[w->n_inputs_differ++] = w->n_stages - 1;
+        }
+    }
+    return PARITY_OK;
+}
+
+/* Inputs marked on one side whose partner is missing. */
+static parity_status missing_inputs(parity_walk *w, parity_error *err) {
+    for (int side = 0; side < 2; side++) {
+        size_t n = parity_match_unpaired_count(w->match, side);
+        for (size_t i = 0; i < n; i++) {
+            const parity_tensor *t = parity_match_unpaired(w->match, side, i);
+            if (!t->is_input) continue;
+            const char **p = realloc(w->missing, (w->n_missing + 1) * sizeof *p);
+            FAIL_IF(!p, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
+            w->missing = p;
+            w->missing[w->n_missing++] = t->name;
+        }
+    }
+    return PARITY_OK;
+}
+
+static double stage_relative(const parity_stage *s) {
+    if (!s->pair->layout_ok) return INFINITY;
+    if (s->diff.nonfinite_ref_only || s->diff.nonfinite_port_only) return INFINITY;
+    return s->diff.relative;
+}
+
+static void locate(parity_walk *w) {
+    double floor = w->opts.jump_floor > 0 ? w->opts.jump_floor : 1e-6;
+    double best = -1;
+    w->first = w->culprit = -1;
+    for (size_t i = 0; i < w->n_stages; i++) {
+        parity_stage *s = &w->stages[i];
+        double prev = i ? stage_relative(&w->stages[i - 1]) : 0;
+        double rel = stage_relative(s);
+        if (isnan(prev) || prev < floor) prev = floor;
+        s->jump = isinf(rel) && isinf(prev) ? 1 : rel / prev;
+        if (s->diff.verdict == PARITY_MATCH) continue;
+        if (w->first < 0) w->first = (long)i;
+        if (s->jump > best) {
+            best = s->jump;
+            w->culprit = (long)i;
+        }
+    }
+}
+
+parity_status parity_walk_run(const parity_set *ref, const parity_set *port,
+                              const parity_walk_opts *opts, parity_walk **out,
+                              parity_error *err) {
+    *out = NULL;
+    parity_walk *w = calloc(1, sizeof *w);
+    FAIL_IF(!w, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
+    w->opts = opts ? *opts : parity_walk_opts_default();
+    parity_status st = parity_match_sets(ref, port, &w->opts.match, &w->match, err);
+    if (st == PARITY_OK) st = diff_stages(w, err);
+    if (st == PARITY_OK) st = missing_inputs(w, err);
+    if (st == PARITY_OK) {
+        locate(w);
+        st = parity__walk_series(w, err);
+    }
+    if (st == PARITY_OK) st = parity__walk_solver(w, err);
+    if (st != PARITY_OK) {
+        parity_walk_free(w);
+        return st;
+    }
+    *out = w;
+    return PARITY_OK;
+}
+
+void parity_walk_free(parity_walk *w) {
+    if (!w) return;
+    for (size_t i = 0; i < w->n_stages; i++) parity_diff_clear(&w->stages[i].diff);
+    for (size_t i = 0; i < w->n_series; i++) {
+        free(w->series[i].stage);
+        free(w->series[i].k);
+    }
+    parity__schedule_free(w->schedule);
+    parity__guidance_free(w->guidance);
+    free(w->series);
+    free(w->stages);
+    free(w->inputs_differ);
+    free(w->missing);
+    parity_match_free(w->match);
+    free(w);
+}
+
+const parity_match *parity_walk_match(const parity_walk *w) { return w->match; }
+size_t parity_walk_stage_count(const parity_walk *w) { return w->n_stages; }
+const parity_stage *parity_walk_stage(const parity_walk *w, size_t i) {
+    return i < w->n_stages ? &w->stages[i] : NULL;
+}
+size_t parity_walk_inputs_differ(const parity_walk *w, const size_t **idx) {
+    if (idx) *idx = w->inputs_differ;
+    return w->n_inputs_differ;
+}
+size_t parity_walk_input_missing(const parity_walk *w, const char *const **names) {
+    if (names) *names = w->missing;
+    return w->n_missing;
+}
+long parity_walk_first_divergence(const parity_walk *w) { return w->first; }
+long parity_walk_culprit(const parity_walk *w) { return w->culprit; }
+size_t parity_walk_series_count(const parity_walk *w) { return w->n_series; }
+const parity_series *parity_walk_series(const parity_walk *w, size_t i) {
+    return i < w->n_series ? &w->series[i] : NULL;
+}
+const parity_schedule *parity_walk_schedule(const parity_walk *w) {
+    return w->schedule;
+}
+const parity_guidance *parity_walk_guidance(const parity_walk *w) {
+    return w->guidance;
+}

@@ -1,0 +1,31 @@
+/* walk_internal.h — the trace walk's private state, shared by walk.c,
+ * series.c and solver.c. */
+#ifndef PARITY_WALK_INTERNAL_H
+#define PARITY_WALK_INTERNAL_H
+
+#include "internal.h"
+
+struct parity_walk {
+    parity_walk_opts opts;
+    parity_match *match;
+    parity_stage *stages;     /* [n_stages] inputs first, then in order */
+    size_t n_stages;
+    size_t *inputs_differ;    /* [n_inputs_differ] stage indices */
+    size_t n_inputs_differ;
+    const char **missing;     /* [n_missing] inputs present on one side only */
+    size_t n_missing;
+    long first, culprit;
+    parity_series *series;    /* [n_series] */
+    size_t n_series;
+    parity_schedule *schedule;
+    parity_guidance *guidance;
+};
+
+/* Find the series among w's stages (series.c). */
+parity_status parity__walk_series(parity_walk *w, parity_error *err);
+/* Infer step sizes and guidance weights (solver.c). */
+parity_status parity__walk_solver(parity_walk *w, parity_error *err);
+void parity__schedule_free(parity_schedule *s);
+void parity__guidance_free(parity_guidance *g);
+
+#endif
