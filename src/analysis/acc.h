@@ -1,0 +1,207 @@
+/*
+ * acc.h — the streaming accumulators behind parity_stats and parity_diff
+ * (internal to src/analysis).
+ *
+ * Design (docs/metrics.md has the full story): values are read in fixed
+ * chunks of PARITY__CHUNK elements. Inside a chunk, sums run in
+ * PARITY__LANES independent compensated (TwoSum) lanes the compiler can
+ * vectorize; at the end of the chunk every lane's sum and error term are
+ * added to exact superaccumulators (parity_xsum). Exact merges make the
+ * totals independent of how chunks are spread over threads or shards.
+ * Variances use a fixed shift K (the mean of the first chunk): Σ(x-K) and
+ * Σ(x-K)² are summed, so large offsets (1e8 + noise) do not cancel.
+ */
+#ifndef PARITY_ACC_H
+#define PARITY_ACC_H
+
+#include "internal.h"
+
+#include <string.h>
+
+#define PARITY__CHUNK 4096
+#define PARITY__LANES 8   /* = PARITY__VECS vectors of PARITY__VW doubles */
+#define PARITY__VECS 2
+#define PARITY__VW 4
+#define PARITY__NO_POS UINT64_MAX
+
+/* Four-double vectors (GCC/Clang vector extension): two SSE2 registers on
+ * any x86-64, one AVX2 register in the AVX2 clone of a kernel, NEON pairs
+ * on arm64. Lanes never mix and nothing is fused into an fma, so every
+ * target gives the same bits. */
+typedef double parity__vd __attribute__((vector_size(32)));
+typedef int64_t parity__vi __attribute__((vector_size(32)));
+
+/* Helpers on vectors are macros or take pointers: a 32-byte vector passed
+ * by value between an AVX2 clone and default code (an unoptimized build
+ * calls instead of inlining) would disagree on the calling convention. */
+#define PARITY__VLOAD(dst, ptr) memcpy(&(dst), (ptr), sizeof(dst))
+/* m ? a : b per lane (m is all ones or all zeros). */
+#define PARITY__VSEL(m, a, b)                                                \
+    ((parity__vd)(((m) & (parity__vi)(a)) | (~(m) & (parity__vi)(b))))
+#define PARITY__VABS(a) ((parity__vd)((parity__vi)(a) & PARITY__VI_LOW63))
+#define PARITY__VI_LOW63 ((parity__vi){INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX})
+
+/* Kernels get an AVX2 clone chosen at load time where the toolchain can. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define PARITY__KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define PARITY__KERNEL
+#endif
+
+/* TwoSum per lane: s + c carries the running sum with its error. */
+static inline void parity__vtwo_sum(parity__vd *s, parity__vd *c,
+                                    const parity__vd *x) {
+    parity__vd t = *s + *x;
+    parity__vd z = t - *s;
+    *c += (*s - (t - z)) + (*x - z);
+    *s = t;
+}
+
+/* One side's running statistics over the finite values seen so far. */
+typedef struct parity__side_acc {
+    uint64_t count, n_finite, n_nan, n_posinf, n_neginf, n_zero;
+    double min, max;          /* NaN until a finite value is seen          */
+    uint64_t argmin, argmax;  /* PARITY__NO_POS until then                 */
+    double shift;             /* K: variance is taken about it             */
+    parity_xsum sum;          /* Σx                                        */
+    parity_xsum sum_c2;       /* Σ(x-K)²                                   */
+    parity_xsum sumsq;        /* Σx²                                       */
+} parity__side_acc;
+
+/* What one pass of the side kernel over m finite values found: lane sums
+ * and error terms (s[q][lane], c[q][lane] for q = Σx, Σ(x-K)², Σx²) and
+ * the min and max values (their first positions are looked up only when
+ * they beat the accumulator's: rarely). */
+typedef struct parity__side_chunk {
+    double s[3][PARITY__LANES], c[3][PARITY__LANES];
+    double vmin, vmax;
+    size_t m;
+    uint64_t n_zero;
+    size_t n_bad;             /* non-finite values seen (then the sums are */
+                              /* meaningless and the caller compacts)     */
+} parity__side_chunk;
+
+void parity__side_init(parity__side_acc *a, double shift);
+/* Classify x[0..n) (NaN, ±Inf) into a's counters; returns how many were
+ * not finite. Also adds n to a->count. */
+size_t parity__side_count(parity__side_acc *a, const double *x, size_t n);
+/* The kernel over m values; out->n_bad counts non-finite ones. */
+void parity__side_kernel(const double *x, size_t m, double shift,
+                         parity__side_chunk *out);
+/* Add a kernel result to a; x[] are the same values, at flat positions
+ * pos[i] (or first + i when pos is NULL). */
+void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
+                         const double *x, uint64_t first,
+                         const uint64_t *pos);
+void parity__side_merge(parity__side_acc *into, const parity__side_acc *from);
+void parity__side_finish(const parity__side_acc *a, parity_stats *out);
+/* Mean of the finite values among the first chunk of t (0 if none): the
+ * shift K. buf holds PARITY__CHUNK doubles. */
+double parity__shift_of(const parity_tensor *t, double *buf);
+
+/* Add k·n to s exactly: the product is split into two doubles with fma. */
+void parity__xsum_add_scaled(parity_xsum *s, double k, uint64_t n);
+
+/* TwoSum accumulation: s + c carries the running sum with its error. */
+static inline void parity__two_sum(double *s, double *c, double x) {
+    double t = *s + x;
+    double z = t - *s;
+    *c += (*s - (t - z)) + (x - z);
+    *s = t;
+}
+
+/* Order-preserving integer image of x rounded to float dtype dt: equal
+ * for ±0, adjacent representable values differ by one. */
+int64_t parity__ulp_image(parity_dtype dt, double x);
+/* The dtype ULPs are counted in for a pair, or PARITY_DT_INVALID. */
+parity_dtype parity__ulp_dtype(parity_dtype a, parity_dtype b);
+
+/* ---- pairs ---------------------------------------------------------- */
+
+/* Running metrics of a pair over the positions where both are finite. r
+ * and p are side accumulators restricted to those positions (their sums
+ * give Σr, Σp, Σr², Σp², Σ(x-K)²); the rest is pair-only. */
+typedef struct parity__pair_acc {
+    parity__side_acc r, p;
+    parity_xsum abs_d;        /* Σ|d|                                      */
+    parity_xsum d2;           /* Σd²                                       */
+    parity_xsum rp;           /* Σ r·p                                     */
+    parity_xsum cov;          /* Σ (r-Kr)(p-Kp)                            */
+    double abs_max, abs_max_ref, abs_max_port;
+    uint64_t abs_max_at;      /* PARITY__NO_POS until a pair is seen       */
+    double rtol_max;          /* max |d|/|r| over r != 0                   */
+    uint64_t mismatched;      /* |d| > atol + rtol·|r|, plus non-finite    */
+    uint64_t max_ulp, max_ulp_at;
+    uint64_t nf_ref_only, nf_port_only, nf_differ, first_nf_only;
+} parity__pair_acc;
+
+/* What the pair kernel found in m finite pairs. */
+typedef struct parity__pair_chunk {
+    double s[4][PARITY__LANES], c[4][PARITY__LANES];
+    double abs_max, rtol_max; /* position of abs_max found in commit      */
+    uint64_t mismatched;
+} parity__pair_chunk;
+
+void parity__pair_init(parity__pair_acc *a, double kr, double kp);
+void parity__pair_kernel(const double *r, const double *p, size_t m,
+                         double kr, double kp, double atol, double rtol,
+                         parity__pair_chunk *out);
+/* r[], p[]: the m pairs the kernel saw, at positions pos[i] or first + i. */
+void parity__pair_commit(parity__pair_acc *a, const parity__pair_chunk *c,
+                         const double *r, const double *p, size_t m,
+                         uint64_t first, const uint64_t *pos);
+/* Largest ULP distance among m finite pairs (ulp dtype dt). */
+void parity__pair_ulp(parity__pair_acc *a, parity_dtype dt, const double *r,
+                      const double *p, size_t m, uint64_t first,
+                      const uint64_t *pos);
+/* Count the non-finite positions of r[0..n), p[0..n) into a. */
+void parity__pair_nonfinite(parity__pair_acc *a, const double *r,
+                            const double *p, size_t n, uint64_t first);
+void parity__pair_merge(parity__pair_acc *into, const parity__pair_acc *from);
+/* Fill every metric of out except profiles (out->ref/port included). */
+void parity__pair_finish(const parity__pair_acc *a, const parity__side_acc *r,
+                         const parity__side_acc *p, const parity_diff_opts *o,
+                         parity_dtype ulp_dt, parity_diff *out);
+
+/* ---- per-index profiles along an axis -------------------------------- */
+
+/* Sums of one index of the axis: TwoSum pairs (s, c) for Σd, Σ|d|, Σd²,
+ * Σr², the count of both-finite pairs and max |d|. */
+typedef struct parity__prof_cell {
+    uint64_t n;
+    double s[4], c[4];
+    double abs_max;
+} parity__prof_cell;
+
+/* One requested axis: index of flat position f is (f / inner) % len. */
+typedef struct parity__prof {
+    int axis;                  /* normalized, 0 <= axis < ndim            */
+    int64_t len;
+    uint64_t inner;            /* product of the shape after the axis     */
+    parity__prof_cell *total;  /* [len], merged in batch order            */
+} parity__prof;
+
+/* A worker's cells for one batch; [lo, hi] bounds the touched indices. */
+typedef struct parity__prof_part {
+    parity__prof_cell *cells;  /* [len]                                   */
+    int64_t lo, hi;
+} parity__prof_part;
+
+/* Validate and normalize axes (negative counts from the end) and allocate
+ * the totals. On failure everything allocated is freed. */
+parity_status parity__prof_setup(parity__prof *pr, const parity_diff_opts *o,
+                                 const parity_tensor *t, parity_error *err);
+void parity__prof_free(parity__prof *pr, int n);
+parity_status parity__prof_part_alloc(parity__prof_part *part,
+                                      const parity__prof *pr);
+/* Add the both-finite pairs of r[0..n), p[0..n) at flat first.. */
+void parity__prof_add(parity__prof_part *part, const parity__prof *pr,
+                      const double *r, const double *p, size_t n,
+                      uint64_t first);
+/* Add a batch's cells into the totals and clear them. */
+void parity__prof_merge(parity__prof *pr, parity__prof_part *part);
+/* Move the totals into out->profiles[k] (arrays owned by out). */
+parity_status parity__prof_finish(const parity__prof *pr, int n,
+                                  parity_diff *out, parity_error *err);
+
+#endif /* PARITY_ACC_H */

@@ -1,0 +1,266 @@
+/*
+ * diff_run.c — parity_diff_tensors: streams two tensors through the pair
+ * accumulators in fixed chunks, on one or more POSIX threads.
+ *
+ * Work is cut into batches of PARITY__BATCH chunks whose boundaries depend
+ * only on the element count. Workers take the next batch number under a
+ * mutex; every scalar accumulator merges exactly (xsum, counts, min/max
+ * with the earliest position on ties), so the thread count cannot change a
+ * bit. Profiles are floating sums: a worker adds its batch's cells into the
+ * totals only when every earlier batch has been added (a ticket in batch
+ * order), which fixes the order of those additions too.
+ * Memory: per worker a few chunk buffers plus the profile cells; nothing
+ * grows with the tensor.
+ */
+#include "acc.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARITY__BATCH 16 /* chunks per batch: 65,536 elements */
+#define MAX_THREADS 64
+
+typedef struct run_shared {
+    const parity_tensor *ref, *port;
+    const parity_diff_opts *opts;
+    parity_dtype ulp_dt;
+    double kr, kp;
+    uint64_t n_batches;
+    parity__prof prof[4];
+    int n_prof;
+    pthread_mutex_t mu;
+    pthread_cond_t turn;
+    uint64_t next_batch;   /* next batch to hand out                       */
+    uint64_t next_merge;   /* next batch whose profile cells may be added  */
+} run_shared;
+
+typedef struct worker {
+    run_shared *sh;
+    parity__side_acc r, p;  /* all positions of each side                  */
+    parity__pair_acc pair;  /* positions where both are finite             */
+    parity__prof_part part[4];
+    double rb[PARITY__CHUNK], pb[PARITY__CHUNK];   /* the chunk as read    */
+    double xr[PARITY__CHUNK], xp[PARITY__CHUNK];   /* compacted values     */
+    uint64_t pos[PARITY__CHUNK];                   /* their positions      */
+} worker;
+
+/* Keep the finite values of x (flag[i] set) at the front, with positions. */
+static size_t compact(const double *x, const unsigned char *keep, size_t n,
+                      uint64_t first, double *out, uint64_t *pos) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i]) continue;
+        out[m] = x[i];
+        pos[m++] = first + i;
+    }
+    return m;
+}
+
+/* A chunk with a non-finite value somewhere: compact each side's finite
+ * values for its own statistics, then the both-finite pairs. */
+static void chunk_slow(worker *w, size_t n, uint64_t first) {
+    const run_shared *sh = w->sh;
+    unsigned char keep[PARITY__CHUNK];
+    parity__side_chunk ch;
+    parity__pair_chunk pc;
+    const double *src[2] = {w->rb, w->pb};
+    parity__side_acc *acc[2] = {&w->r, &w->p};
+    for (int s = 0; s < 2; s++) {
+        for (size_t i = 0; i < n; i++) keep[i] = (unsigned char)isfinite(src[s][i]);
+        size_t m = compact(src[s], keep, n, first, w->xr, w->pos);
+        parity__side_kernel(w->xr, m, acc[s]->shift, &ch);
+        parity__side_commit(acc[s], &ch, w->xr, first, w->pos);
+    }
+    for (size_t i = 0; i < n; i++)
+        keep[i] = (unsigned char)(isfinite(w->rb[i]) && isfinite(w->pb[i]));
+    size_t m = compact(w->rb, keep, n, first, w->xr, w->pos);
+    compact(w->pb, keep, n, first, w->xp, w->pos);
+    parity__side_kernel(w->xr, m, sh->kr, &ch);
+    parity__side_commit(&w->pair.r, &ch, w->xr, first, w->pos);
+    parity__side_kernel(w->xp, m, sh->kp, &ch);
+    parity__side_commit(&w->pair.p, &ch, w->xp, first, w->pos);
+    parity__pair_kernel(w->xr, w->xp, m, sh->kr, sh->kp, sh->opts->atol,
+                        sh->opts->rtol, &pc);
+    parity__pair_commit(&w->pair, &pc, w->xr, w->xp, m, first, w->pos);
+    if (sh->ulp_dt != PARITY_DT_INVALID)
+        parity__pair_ulp(&w->pair, sh->ulp_dt, w->xr, w->xp, m, first, w->pos);
+    parity__pair_nonfinite(&w->pair, w->rb, w->pb, n, first);
+}
+
+/* All finite (the usual case): each side's statistics are also the
+ * pair-restricted ones, so each kernel runs once. cr, cp: the side kernels'
+ * results, already computed on the raw chunk. */
+static void chunk_fast(worker *w, size_t n, uint64_t first,
+                       const parity__side_chunk *cr,
+                       const parity__side_chunk *cp) {
+    const run_shared *sh = w->sh;
+    parity__pair_chunk pc;
+    w->r.count += n;
+    w->p.count += n;
+    parity__side_commit(&w->r, cr, w->rb, first, NULL);
+    parity__side_commit(&w->pair.r, cr, w->rb, first, NULL);
+    parity__side_commit(&w->p, cp, w->pb, first, NULL);
+    parity__side_commit(&w->pair.p, cp, w->pb, first, NULL);
+    parity__pair_kernel(w->rb, w->pb, n, sh->kr, sh->kp, sh->opts->atol,
+                        sh->opts->rtol, &pc);
+    parity__pair_commit(&w->pair, &pc, w->rb, w->pb, n, first, NULL);
+    if (sh->ulp_dt != PARITY_DT_INVALID)
+        parity__pair_ulp(&w->pair, sh->ulp_dt, w->rb, w->pb, n, first, NULL);
+}
+
+static void run_chunk(worker *w, uint64_t first, size_t n) {
+    run_shared *sh = w->sh;
+    parity__side_chunk cr, cp;
+    parity_tensor_read(sh->ref, first, n, w->rb);
+    parity_tensor_read(sh->port, first, n, w->pb);
+    for (int k = 0; k < sh->n_prof; k++)
+        parity__prof_add(&w->part[k], &sh->prof[k], w->rb, w->pb, n, first);
+    parity__side_kernel(w->rb, n, sh->kr, &cr);
+    parity__side_kernel(w->pb, n, sh->kp, &cp);
+    if (cr.n_bad == 0 && cp.n_bad == 0) {
+        chunk_fast(w, n, first, &cr, &cp);
+        return;
+    }
+    parity__side_count(&w->r, w->rb, n);
+    parity__side_count(&w->p, w->pb, n);
+    chunk_slow(w, n, first);
+}
+
+/* Add this batch's profile cells once every earlier batch's are in. */
+static void merge_in_order(worker *w, uint64_t batch) {
+    run_shared *sh = w->sh;
+    pthread_mutex_lock(&sh->mu);
+    while (sh->next_merge != batch) pthread_cond_wait(&sh->turn, &sh->mu);
+    for (int k = 0; k < sh->n_prof; k++) parity__prof_merge(&sh->prof[k], &w->part[k]);
+    sh->next_merge++;
+    pthread_cond_broadcast(&sh->turn);
+    pthread_mutex_unlock(&sh->mu);
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    run_shared *sh = w->sh;
+    uint64_t count = sh->ref->count;
+    for (;;) {
+        pthread_mutex_lock(&sh->mu);
+        uint64_t b = sh->next_batch++;
+        pthread_mutex_unlock(&sh->mu);
+        if (b >= sh->n_batches) break;
+        uint64_t lo = b * PARITY__BATCH * PARITY__CHUNK;
+        for (int c = 0; c < PARITY__BATCH && lo < count; c++, lo += PARITY__CHUNK) {
+            uint64_t left = count - lo;
+            run_chunk(w, lo, left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK);
+        }
+        if (sh->n_prof) merge_in_order(w, b);
+    }
+    return NULL;
+}
+
+static void worker_free(worker *w, int n_prof) {
+    if (!w) return;
+    for (int k = 0; k < n_prof; k++) free(w->part[k].cells);
+    free(w);
+}
+
+static worker *worker_new(run_shared *sh) {
+    worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->sh = sh;
+    parity__side_init(&w->r, sh->kr);
+    parity__side_init(&w->p, sh->kp);
+    parity__pair_init(&w->pair, sh->kr, sh->kp);
+    for (int k = 0; k < sh->n_prof; k++) {
+        if (parity__prof_part_alloc(&w->part[k], &sh->prof[k]) != PARITY_OK) {
+            worker_free(w, k);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+/* Run n workers (the calling thread is worker 0) and merge them into
+ * ws[0]. A thread that cannot be started just leaves its share to the
+ * others: batches are handed out dynamically. */
+static void run_workers(worker **ws, int n) {
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int i = 1; i < n; i++)
+        started[i] = pthread_create(&tid[i], NULL, worker_main, ws[i]) == 0;
+    worker_main(ws[0]);
+    for (int i = 1; i < n; i++) {
+        if (started[i]) pthread_join(tid[i], NULL);
+    }
+    for (int i = 1; i < n; i++) {
+        parity__side_merge(&ws[0]->r, &ws[i]->r);
+        parity__side_merge(&ws[0]->p, &ws[i]->p);
+        parity__pair_merge(&ws[0]->pair, &ws[i]->pair);
+    }
+}
+
+static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
+                                parity_error *err) {
+    char a[256], b[256];
+    const char *file = r->file ? r->file : "?", *name = r->name ? r->name : "?";
+    FAIL_IF(parity_dtype_size(r->dtype) == 0 || parity_dtype_size(p->dtype) == 0,
+            err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
+            file, name);
+    int same = r->ndim == p->ndim && r->count == p->count;
+    for (int k = 0; same && k < r->ndim; k++) same = r->shape[k] == p->shape[k];
+    FAIL_IF(!same, err, PARITY_E_SHAPE, PARITY_NO_OFFSET,
+            "%s: tensor '%s': shape %s vs %s: align the layouts first", file,
+            name, parity_shape_str(r, a, sizeof a), parity_shape_str(p, b, sizeof b));
+    return PARITY_OK;
+}
+
+/* Shared state ready to run: shifts, ULP dtype, profiles, lock. */
+static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
+                                  const parity_tensor *port,
+                                  const parity_diff_opts *o, parity_error *err) {
+    double buf[PARITY__CHUNK];
+    memset(sh, 0, sizeof *sh);
+    sh->ref = ref, sh->port = port, sh->opts = o;
+    sh->ulp_dt = parity__ulp_dtype(ref->dtype, port->dtype);
+    sh->kr = ref->count ? parity__shift_of(ref, buf) : 0.0;
+    sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
+    uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
+    sh->n_batches = ref->count / per + (ref->count % per != 0);
+    TRY(parity__prof_setup(sh->prof, o, ref, err));
+    sh->n_prof = o->n_axes;
+    pthread_mutex_init(&sh->mu, NULL);
+    pthread_cond_init(&sh->turn, NULL);
+    return PARITY_OK;
+}
+
+parity_status parity_diff_tensors(const parity_tensor *ref,
+                                  const parity_tensor *port,
+                                  const parity_diff_opts *opts,
+                                  parity_diff *out, parity_error *err) {
+    FAIL_IF(!ref || !port || !out, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity_diff_tensors: both tensors and the output are required");
+    parity_diff_opts o = opts ? *opts : parity_diff_opts_default();
+    memset(out, 0, sizeof *out);
+    TRY(check_pair(ref, port, err));
+    run_shared sh;
+    TRY(shared_setup(&sh, ref, port, &o, err));
+    int n = o.threads < 1 ? 1 : o.threads > MAX_THREADS ? MAX_THREADS : o.threads;
+    if ((uint64_t)n > sh.n_batches) n = sh.n_batches ? (int)sh.n_batches : 1;
+    worker *ws[MAX_THREADS] = {0};
+    parity_status st = PARITY_OK;
+    for (int i = 0; i < n && st == PARITY_OK; i++)
+        if (!(ws[i] = worker_new(&sh))) st = PARITY_E_NOMEM;
+    if (st == PARITY_OK) {
+        run_workers(ws, n);
+        parity__pair_finish(&ws[0]->pair, &ws[0]->r, &ws[0]->p, &o, sh.ulp_dt, out);
+        st = parity__prof_finish(sh.prof, sh.n_prof, out, err);
+    } else {
+        parity__fail(err, st, PARITY_NO_OFFSET, "%s: tensor '%s': out of memory",
+                     ref->file ? ref->file : "?", ref->name ? ref->name : "?");
+    }
+    for (int i = 0; i < n; i++) worker_free(ws[i], sh.n_prof);
+    parity__prof_free(sh.prof, sh.n_prof);
+    pthread_mutex_destroy(&sh.mu);
+    pthread_cond_destroy(&sh.turn);
+    return st;
+}

@@ -1,0 +1,278 @@
+/*
+ * stats.c — statistics of one side: counts, min/max with their first
+ * position, exact sums, mean and population std, streamed in chunks.
+ *
+ *   sum   = Σx            (finite x only; exact, correctly rounded)
+ *   mean  = sum / n_finite
+ *   std   = √( (Σ(x-K)² - (Σ(x-K))²/n) / n )   K = shift, population
+ *   sumsq = Σx²           (each square rounded, the sum exact up to the
+ *                          in-chunk compensation, see acc.h)
+ */
+#include "acc.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+void parity__side_init(parity__side_acc *a, double shift) {
+    memset(a, 0, sizeof *a);
+    a->min = a->max = NAN;
+    a->argmin = a->argmax = PARITY__NO_POS;
+    a->shift = shift;
+    parity_xsum_init(&a->sum);
+    parity_xsum_init(&a->sum_c2);
+    parity_xsum_init(&a->sumsq);
+}
+
+size_t parity__side_count(parity__side_acc *a, const double *x, size_t n) {
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) bad += !(fabs(x[i]) <= DBL_MAX);
+    a->count += n;
+    if (bad == 0) return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i])) a->n_nan++;
+        else if (x[i] == INFINITY) a->n_posinf++;
+        else if (x[i] == -INFINITY) a->n_neginf++;
+    }
+    return bad;
+}
+
+/* Index of the first element equal to v (v is known to be present). */
+static size_t first_equal(const double *x, size_t m, double v) {
+    size_t i = 0;
+    while (i < m && x[i] != v) i++;
+    return i < m ? i : 0; /* absent only when the chunk held NaN */
+}
+
+/* Per value x (lanes of two-double vectors, PARITY__LANES in all):
+ *   Σx, Σ(x-K)², Σx² as TwoSum pairs; running min and max; x == 0 count;
+ *   |x| <= DBL_MAX count (finite). */
+typedef struct side_lanes {
+    parity__vd s[3][PARITY__VECS], c[3][PARITY__VECS];
+    parity__vd mn[PARITY__VECS], mx[PARITY__VECS];
+    parity__vi zero[PARITY__VECS], fin[PARITY__VECS];
+} side_lanes;
+
+static inline void side_step(side_lanes *l, int k, const double *x,
+                             const parity__vd *shift) {
+    const parity__vd big = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+    const parity__vd zero = {0.0, 0.0, 0.0, 0.0};
+    parity__vd v;
+    PARITY__VLOAD(v, x);
+    parity__vd dv = v - *shift;
+    parity__vd dv2 = dv * dv, v2 = v * v;
+    parity__vtwo_sum(&l->s[0][k], &l->c[0][k], &v);
+    parity__vtwo_sum(&l->s[1][k], &l->c[1][k], &dv2);
+    parity__vtwo_sum(&l->s[2][k], &l->c[2][k], &v2);
+    l->mn[k] = PARITY__VSEL((parity__vi)(v < l->mn[k]), v, l->mn[k]);
+    l->mx[k] = PARITY__VSEL((parity__vi)(v > l->mx[k]), v, l->mx[k]);
+    l->zero[k] -= (parity__vi)(v == zero);              /* true is -1 */
+    l->fin[k] -= (parity__vi)(PARITY__VABS(v) <= big);
+}
+
+static void side_lanes_init(side_lanes *l) {
+    memset(l, 0, sizeof *l);
+    for (int k = 0; k < PARITY__VECS; k++) {
+        l->mn[k] = (parity__vd){INFINITY, INFINITY, INFINITY, INFINITY};
+        l->mx[k] = (parity__vd){-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    }
+}
+
+/* The cloned kernel stays file-local and is reached through a plain
+ * function: some compilers only emit the clone dispatcher next to a call. */
+PARITY__KERNEL
+static void side_kernel(const double *x, size_t m, double shift,
+                        parity__side_chunk *out) {
+    enum { L = PARITY__LANES, V = PARITY__VECS };
+    side_lanes l;
+    side_lanes_init(&l);
+    const parity__vd k2 = {shift, shift, shift, shift};
+    size_t i = 0;
+    for (; i + L <= m; i += L)
+        for (int k = 0; k < V; k++) side_step(&l, k, x + i + PARITY__VW * k, &k2);
+    for (; i < m; i++) { /* the tail goes through lane pair 0, one at a time */
+        double vv = x[i], dv = vv - shift, dv2 = dv * dv, v2 = vv * vv;
+        double s0[3], c0[3];
+        for (int q = 0; q < 3; q++) s0[q] = l.s[q][0][0], c0[q] = l.c[q][0][0];
+        parity__two_sum(&s0[0], &c0[0], vv);
+        parity__two_sum(&s0[1], &c0[1], dv2);
+        parity__two_sum(&s0[2], &c0[2], v2);
+        for (int q = 0; q < 3; q++) l.s[q][0][0] = s0[q], l.c[q][0][0] = c0[q];
+        if (vv < l.mn[0][0]) l.mn[0][0] = vv;
+        if (vv > l.mx[0][0]) l.mx[0][0] = vv;
+        l.zero[0][0] += vv == 0;
+        l.fin[0][0] += fabs(vv) <= DBL_MAX;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    uint64_t fin = 0;
+    out->n_zero = 0;
+    for (int k = 0; k < V; k++) {
+        for (int j = 0; j < PARITY__VW; j++) {
+            lo = l.mn[k][j] < lo ? l.mn[k][j] : lo;
+            hi = l.mx[k][j] > hi ? l.mx[k][j] : hi;
+            out->n_zero += (uint64_t)l.zero[k][j];
+            fin += (uint64_t)l.fin[k][j];
+        }
+    }
+    memcpy(out->s, l.s, sizeof out->s);
+    memcpy(out->c, l.c, sizeof out->c);
+    out->m = m;
+    out->n_bad = m - fin;
+    out->vmin = lo;
+    out->vmax = hi;
+}
+
+void parity__side_kernel(const double *x, size_t m, double shift,
+                         parity__side_chunk *out) {
+    side_kernel(x, m, shift, out);
+}
+
+/* Keep the smaller value; on a tie the earlier position (first occurrence,
+ * as NumPy's argmin). */
+static void keep_min(double *v, uint64_t *at, double cand, uint64_t cand_at) {
+    if (*at == PARITY__NO_POS || cand < *v || (cand == *v && cand_at < *at)) {
+        *v = cand;
+        *at = cand_at;
+    }
+}
+
+static void keep_max(double *v, uint64_t *at, double cand, uint64_t cand_at) {
+    if (*at == PARITY__NO_POS || cand > *v || (cand == *v && cand_at < *at)) {
+        *v = cand;
+        *at = cand_at;
+    }
+}
+
+void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
+                         const double *x, uint64_t first,
+                         const uint64_t *pos) {
+    parity_xsum *dst[3] = {&a->sum, &a->sum_c2, &a->sumsq};
+    if (c->m == 0) return;
+    for (int q = 0; q < 3; q++) {
+        for (int j = 0; j < PARITY__LANES; j++) {
+            parity_xsum_add(dst[q], c->s[q][j]);
+            parity_xsum_add(dst[q], c->c[q][j]);
+        }
+    }
+    a->n_finite += c->m;
+    a->n_zero += c->n_zero;
+    /* every position of the chunk is >= start: a tie with an earlier
+     * accumulator position cannot win, so no search is needed */
+    uint64_t start = pos ? pos[0] : first;
+    if (a->argmin == PARITY__NO_POS || c->vmin < a->min ||
+        (c->vmin == a->min && start < a->argmin)) {
+        size_t i = first_equal(x, c->m, c->vmin);
+        keep_min(&a->min, &a->argmin, x[i], pos ? pos[i] : first + i);
+    }
+    if (a->argmax == PARITY__NO_POS || c->vmax > a->max ||
+        (c->vmax == a->max && start < a->argmax)) {
+        size_t i = first_equal(x, c->m, c->vmax);
+        keep_max(&a->max, &a->argmax, x[i], pos ? pos[i] : first + i);
+    }
+}
+
+void parity__side_merge(parity__side_acc *into, const parity__side_acc *from) {
+    into->count += from->count;
+    into->n_finite += from->n_finite;
+    into->n_nan += from->n_nan;
+    into->n_posinf += from->n_posinf;
+    into->n_neginf += from->n_neginf;
+    into->n_zero += from->n_zero;
+    if (from->argmin != PARITY__NO_POS)
+        keep_min(&into->min, &into->argmin, from->min, from->argmin);
+    if (from->argmax != PARITY__NO_POS)
+        keep_max(&into->max, &into->argmax, from->max, from->argmax);
+    parity_xsum_merge(&into->sum, &from->sum);
+    parity_xsum_merge(&into->sum_c2, &from->sum_c2);
+    parity_xsum_merge(&into->sumsq, &from->sumsq);
+}
+
+void parity__xsum_add_scaled(parity_xsum *s, double k, uint64_t n) {
+    /* n·k = hi + lo exactly when n < 2^53 (a count of elements is) */
+    double dn = (double)n;
+    double hi = dn * k;
+    double lo = fma(dn, k, -hi);
+    parity_xsum_add(s, hi);
+    if (isfinite(lo)) parity_xsum_add(s, lo);
+}
+
+void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
+    memset(out, 0, sizeof *out);
+    out->count = a->count;
+    out->n_finite = a->n_finite;
+    out->n_nan = a->n_nan;
+    out->n_posinf = a->n_posinf;
+    out->n_neginf = a->n_neginf;
+    out->n_zero = a->n_zero;
+    out->min = a->min, out->max = a->max;
+    out->argmin = a->argmin, out->argmax = a->argmax;
+    out->sum = parity_xsum_result(&a->sum);
+    out->sumsq = parity_xsum_result(&a->sumsq);
+    out->mean = out->std = NAN;
+    if (a->n_finite == 0) return;
+    double n = (double)a->n_finite;
+    out->mean = out->sum / n;
+    /* S1 = Σ(x-K) = Σx - n·K, exactly, before rounding once */
+    parity_xsum s1x = a->sum;
+    parity__xsum_add_scaled(&s1x, -a->shift, a->n_finite);
+    double s1 = parity_xsum_result(&s1x);
+    double m2 = parity_xsum_result(&a->sum_c2) - s1 * (s1 / n);
+    out->std = m2 > 0 ? sqrt(m2 / n) : 0.0;
+}
+
+double parity__shift_of(const parity_tensor *t, double *buf) {
+    size_t n = t->count < PARITY__CHUNK ? (size_t)t->count : PARITY__CHUNK;
+    double s = 0, c = 0;
+    size_t k = 0;
+    parity_tensor_read(t, 0, n, buf);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(buf[i])) continue;
+        parity__two_sum(&s, &c, buf[i]);
+        k++;
+    }
+    return k ? (s + c) / (double)k : 0.0;
+}
+
+/* Compact the finite values of x[0..n) to the front, recording positions. */
+static size_t compact_finite(double *x, size_t n, uint64_t first,
+                             uint64_t *pos) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) continue;
+        x[m] = x[i];
+        pos[m++] = first + i;
+    }
+    return m;
+}
+
+parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
+                                   parity_error *err) {
+    FAIL_IF(!t || !out, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity_stats_tensor: tensor and output are required");
+    FAIL_IF(parity_dtype_size(t->dtype) == 0, err, PARITY_E_USAGE,
+            PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
+            t->file ? t->file : "?", t->name ? t->name : "?");
+    double buf[PARITY__CHUNK];
+    uint64_t pos[PARITY__CHUNK];
+    parity__side_acc acc;
+    parity__side_chunk ch;
+    parity__side_init(&acc, t->count ? parity__shift_of(t, buf) : 0.0);
+    for (uint64_t first = 0; first < t->count; first += PARITY__CHUNK) {
+        uint64_t left = t->count - first;
+        size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
+        parity_tensor_read(t, first, n, buf);
+        const uint64_t *p = NULL;
+        parity__side_kernel(buf, n, acc.shift, &ch);
+        if (ch.n_bad) { /* rare: count the specials, redo on finite values */
+            parity__side_count(&acc, buf, n);
+            size_t m = compact_finite(buf, n, first, pos);
+            p = pos;
+            parity__side_kernel(buf, m, acc.shift, &ch);
+        } else {
+            acc.count += n;
+        }
+        parity__side_commit(&acc, &ch, buf, first, p);
+    }
+    parity__side_finish(&acc, out);
+    return PARITY_OK;
+}

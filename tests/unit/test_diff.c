@@ -1,0 +1,368 @@
+/*
+ * test_diff.c — parity_diff_tensors against metrics computed independently
+ * by tools/gen_metric_data.py (NumPy + math.fsum) on files it writes with
+ * NaN, ±Inf, -0.0 and denormals; bit-identical results for 1, 2 and 8
+ * threads; hand-derived cases; ULP images; usage errors.
+ */
+#include "analysis/acc.h"
+#include "parity.h"
+#include "testutil.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char g_dir[1024];
+
+static cJSON *load_fixture(void) {
+    const char *py = getenv("PARITY_PYTHON");
+    const char *build = getenv("PARITY_BUILD");
+    const char *src = getenv("PARITY_SRC");
+    if (!py || !*py) py = "/usr/bin/python3";
+    snprintf(g_dir, sizeof g_dir, "%s/metric_data_diff", build && *build ? build : ".");
+    char cmd[4096], path[1200];
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tools/gen_metric_data.py' '%s' diff", py,
+             src && *src ? src : ".", g_dir);
+    if (system(cmd) != 0) return NULL;
+    snprintf(path, sizeof path, "%s/metrics.json", g_dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = calloc(1, (size_t)len + 1);
+    size_t got = fread(text, 1, (size_t)len, f);
+    fclose(f);
+    text[got] = '\0';
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    return j;
+}
+
+/* Fixture numbers are strings: floats as repr, "none" for no position. */
+static double jnum(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v)) return NAN;
+    return strtod(v->valuestring, NULL);
+}
+
+static uint64_t jpos(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v) || strcmp(v->valuestring, "none") == 0) return UINT64_MAX;
+    return strtoull(v->valuestring, NULL, 10);
+}
+
+static const char *jstr(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static parity_diff_opts opts_of(const cJSON *o) {
+    parity_diff_opts d = parity_diff_opts_default();
+    d.atol = jnum(o, "atol");
+    d.rtol = jnum(o, "rtol");
+    d.match_tol = jnum(o, "match_tol");
+    d.small_tol = jnum(o, "small_tol");
+    d.max_db = jnum(o, "max_db");
+    CHECK(parity_domain_parse(jstr(o, "domain"), &d.domain) == 0);
+    const cJSON *axes = cJSON_GetObjectItemCaseSensitive(o, "axes");
+    const cJSON *a;
+    cJSON_ArrayForEach(a, axes) d.axes[d.n_axes++] = a->valueint;
+    return d;
+}
+
+#define REL 1e-12
+
+static void check_stats(const char *c, const parity_stats *s, const cJSON *e) {
+    CHECK_MSG(s->count == jpos(e, "count"), "%s count", c);
+    CHECK_MSG(s->n_finite == jpos(e, "n_finite"), "%s n_finite", c);
+    CHECK_MSG(s->n_nan == jpos(e, "n_nan"), "%s n_nan", c);
+    CHECK_MSG(s->n_posinf == jpos(e, "n_posinf"), "%s n_posinf", c);
+    CHECK_MSG(s->n_neginf == jpos(e, "n_neginf"), "%s n_neginf", c);
+    CHECK_MSG(s->n_zero == jpos(e, "n_zero"), "%s n_zero", c);
+    CHECK_MSG(testutil_eq_dbl_(s->min, jnum(e, "min")), "%s min %.17g", c, s->min);
+    CHECK_MSG(testutil_eq_dbl_(s->max, jnum(e, "max")), "%s max %.17g", c, s->max);
+    CHECK_MSG(s->argmin == jpos(e, "argmin"), "%s argmin %llu", c, (unsigned long long)s->argmin);
+    CHECK_MSG(s->argmax == jpos(e, "argmax"), "%s argmax %llu", c, (unsigned long long)s->argmax);
+    CHECK_MSG(testutil_near_dbl_(s->sum, jnum(e, "sum"), REL), "%s sum %.17g vs %s", c, s->sum, jstr(e, "sum"));
+    CHECK_MSG(testutil_near_dbl_(s->sumsq, jnum(e, "sumsq"), REL), "%s sumsq", c);
+    CHECK_MSG(testutil_near_dbl_(s->mean, jnum(e, "mean"), REL), "%s mean %.17g vs %s", c, s->mean, jstr(e, "mean"));
+    CHECK_MSG(testutil_near_dbl_(s->std, jnum(e, "std"), REL), "%s std %.17g vs %s", c, s->std, jstr(e, "std"));
+}
+
+#define NEAR(field)                                                          \
+    CHECK_MSG(testutil_near_dbl_(d->field, jnum(e, #field), REL),             \
+              "%s " #field " %.17g vs %s", c, d->field, jstr(e, #field))
+#define EXACT(field)                                                         \
+    CHECK_MSG(testutil_eq_dbl_(d->field, jnum(e, #field)),                    \
+              "%s " #field " %.17g vs %s", c, d->field, jstr(e, #field))
+#define COUNT(field)                                                         \
+    CHECK_MSG((uint64_t)d->field == jpos(e, #field), "%s " #field " %llu vs %s", c, \
+              (unsigned long long)d->field, jstr(e, #field))
+
+static void check_diff(const char *c, const parity_diff *d, const cJSON *e) {
+    COUNT(n);
+    NEAR(abs_mean), NEAR(mean_diff), NEAR(rmse), NEAR(relative);
+    NEAR(cosine), NEAR(pcc), NEAR(snr_db), NEAR(mean_diff_db);
+    EXACT(abs_max), EXACT(abs_max_ref), EXACT(abs_max_port);
+    EXACT(needed_atol), EXACT(needed_rtol);
+    COUNT(abs_max_at), COUNT(max_ulp), COUNT(mismatched);
+    COUNT(nonfinite_ref_only), COUNT(nonfinite_port_only);
+    COUNT(nonfinite_differ), COUNT(first_nonfinite_only), COUNT(ref_zero);
+    if (d->max_ulp) COUNT(max_ulp_at);
+    const char *ud = jstr(e, "ulp_dtype");
+    CHECK_MSG(strcmp(*ud ? parity_dtype_name((parity_dtype)d->ulp_dtype) : "",
+                     *ud ? ud : "") == 0 || (!*ud && d->ulp_dtype == PARITY_DT_INVALID),
+              "%s ulp_dtype %d vs %s", c, d->ulp_dtype, ud);
+    CHECK_MSG(strcmp(parity_verdict_str(d->verdict), jstr(e, "verdict")) == 0,
+              "%s verdict %s vs %s", c, parity_verdict_str(d->verdict), jstr(e, "verdict"));
+}
+
+static void check_profile(const char *c, const parity_axis_profile *p,
+                          const cJSON *e) {
+    const char *names[5] = {"mean_diff", "abs_mean", "rmse", "relative", "abs_max"};
+    const double *cols[5] = {p->mean_diff, p->abs_mean, p->rmse, p->relative, p->abs_max};
+    for (int k = 0; k < 5; k++) {
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(e, names[k]);
+        if (!CHECK_MSG(cJSON_GetArraySize(arr) == p->len, "%s profile %s length", c, names[k]))
+            continue;
+        int bad = 0;
+        for (int64_t i = 0; i < p->len; i++) {
+            double want = strtod(cJSON_GetArrayItem(arr, (int)i)->valuestring, NULL);
+            double rel = k == 4 ? 0 : REL; /* abs_max is exact */
+            if (!testutil_near_dbl_(cols[k][i], want, rel) && bad++ < 3)
+                fprintf(stderr, "%s axis %d %s[%lld]: %.17g vs %.17g\n", c, p->axis,
+                        names[k], (long long)i, cols[k][i], want);
+        }
+        CHECK_MSG(bad == 0, "%s profile %s: %d rows differ", c, names[k], bad);
+    }
+}
+
+/* Every field bit for bit, profile arrays included. */
+static int same_diff(const parity_diff *a, const parity_diff *b) {
+    parity_diff x = *a, y = *b;
+    for (int k = 0; k < 4; k++) {
+        memset(&x.profiles[k], 0, sizeof x.profiles[k]);
+        memset(&y.profiles[k], 0, sizeof y.profiles[k]);
+    }
+    if (memcmp(&x, &y, sizeof x) != 0) return 0;
+    for (int k = 0; k < a->n_profiles; k++) {
+        size_t bytes = (size_t)a->profiles[k].len * 5 * sizeof(double);
+        if (memcmp(a->profiles[k].mean_diff, b->profiles[k].mean_diff, bytes) != 0) return 0;
+    }
+    return 1;
+}
+
+static void run_case(const char *c, const cJSON *e) {
+    char pr[1200], pp[1200];
+    parity_set *sr = NULL, *sp = NULL;
+    parity_error err = {0};
+    snprintf(pr, sizeof pr, "%s/%s", g_dir, jstr(e, "ref"));
+    snprintf(pp, sizeof pp, "%s/%s", g_dir, jstr(e, "port"));
+    if (!CHECK_OK(parity_set_open(pr, NULL, &sr, &err), &err) ||
+        !CHECK_OK(parity_set_open(pp, NULL, &sp, &err), &err)) {
+        parity_set_free(sr);
+        return;
+    }
+    const parity_tensor *tr = parity_set_tensor(sr, 0), *tp = parity_set_tensor(sp, 0);
+    parity_diff_opts o = opts_of(cJSON_GetObjectItemCaseSensitive(e, "opts"));
+    parity_diff d[3];
+    const int threads[3] = {1, 2, 8};
+    memset(d, 0, sizeof d);
+    for (int t = 0; t < 3; t++) {
+        o.threads = threads[t];
+        CHECK_OK(parity_diff_tensors(tr, tp, &o, &d[t], &err), &err);
+    }
+    check_stats(c, &d[0].ref, cJSON_GetObjectItemCaseSensitive(e, "ref_stats"));
+    check_stats(c, &d[0].port, cJSON_GetObjectItemCaseSensitive(e, "port_stats"));
+    check_diff(c, &d[0], cJSON_GetObjectItemCaseSensitive(e, "diff"));
+    const cJSON *profs = cJSON_GetObjectItemCaseSensitive(e, "profiles");
+    CHECK_EQ_INT(d[0].n_profiles, cJSON_GetArraySize(profs));
+    for (int k = 0; k < d[0].n_profiles && k < cJSON_GetArraySize(profs); k++)
+        check_profile(c, &d[0].profiles[k], cJSON_GetArrayItem(profs, k));
+    CHECK_MSG(same_diff(&d[0], &d[1]), "%s: threads 1 vs 2 differ", c);
+    CHECK_MSG(same_diff(&d[0], &d[2]), "%s: threads 1 vs 8 differ", c);
+    if (strcmp(c, "offset") == 0) { /* hand-derived: port = ref - 1.46 */
+        CHECK_ABS_DBL(d[0].mean_diff, -1.46, 1e-6);
+        CHECK_ABS_DBL(d[0].mean_diff_db, -12.68, 0.005); /* × 20/ln 10 */
+        CHECK_ABS_DBL(d[0].abs_mean, 1.46, 1e-6);
+        CHECK_EQ_INT(d[0].profiles[0].len, 80);
+        CHECK_EQ_INT(d[0].verdict, PARITY_LARGE_DIFF);
+    }
+    for (int t = 0; t < 3; t++) parity_diff_clear(&d[t]);
+    parity_set_free(sr);
+    parity_set_free(sp);
+}
+
+/* ---- cases built in memory ---------------------------------------------- */
+
+static parity_tensor make_f64(const double *v, int ndim, const int64_t *shape) {
+    parity_tensor t;
+    memset(&t, 0, sizeof t);
+    t.name = "t", t.file = "mem", t.dtype = PARITY_DT_F64, t.ndim = ndim;
+    t.count = 1;
+    for (int k = ndim - 1; k >= 0; k--) {
+        t.shape[k] = shape[k];
+        t.stride[k] = (int64_t)t.count;
+        t.count *= (uint64_t)shape[k];
+    }
+    t.data = (const unsigned char *)v;
+    t.nbytes = t.count * 8;
+    return t;
+}
+
+static void test_hand_cases(void) {
+    double r[6] = {1, 2, 3, 4, NAN, INFINITY}, p[6] = {1, 2, 3, 5, NAN, INFINITY};
+    int64_t shape[2] = {2, 3}, other[2] = {3, 2};
+    parity_tensor tr = make_f64(r, 2, shape), tp = make_f64(p, 2, shape);
+    parity_diff d;
+    parity_error err;
+    parity_diff_opts o = parity_diff_opts_default();
+    CHECK_OK(parity_diff_tensors(&tr, &tp, NULL, &d, &err), &err);
+    CHECK_EQ_U64(d.n, 4);
+    CHECK_EQ_DBL(d.mean_diff, 0.25);
+    CHECK_EQ_DBL(d.rmse, 0.5);
+    CHECK_EQ_DBL(d.relative, sqrt(1.0 / 30.0));
+    CHECK_EQ_U64(d.abs_max_at, 3);
+    CHECK_EQ_U64(d.mismatched, 1);
+    CHECK_EQ_U64(d.nonfinite_differ + d.nonfinite_ref_only + d.nonfinite_port_only, 0);
+    CHECK_EQ_U64(d.first_nonfinite_only, UINT64_MAX);
+    CHECK_EQ_INT(d.ulp_dtype, PARITY_DT_F64);
+    CHECK_EQ_U64(d.max_ulp, (uint64_t)1 << 50); /* 4 -> 5: 2^52 / 4 steps */
+    /* axis errors */
+    o.n_axes = 1, o.axes[0] = 2;
+    CHECK_EQ_INT(parity_diff_tensors(&tr, &tp, &o, &d, &err), PARITY_E_USAGE);
+    CHECK(strstr(err.msg, "axis 2 out of range") != NULL);
+    o.axes[0] = -3;
+    CHECK_EQ_INT(parity_diff_tensors(&tr, &tp, &o, &d, &err), PARITY_E_USAGE);
+    o.axes[0] = -1; /* = axis 1: per column */
+    CHECK_OK(parity_diff_tensors(&tr, &tp, &o, &d, &err), &err);
+    CHECK_EQ_INT(d.profiles[0].axis, 1);
+    CHECK_EQ_DBL(d.profiles[0].mean_diff[0], 0.5); /* (0 + 1) / 2 */
+    CHECK_EQ_DBL(d.profiles[0].mean_diff[1], 0.0); /* (2,2); NaN pair skipped */
+    CHECK_EQ_DBL(d.profiles[0].abs_max[0], 1.0);
+    parity_diff_clear(&d);
+    CHECK_EQ_INT(d.n_profiles, 0);
+    tp = make_f64(p, 2, other);
+    CHECK_EQ_INT(parity_diff_tensors(&tr, &tp, NULL, &d, &err), PARITY_E_SHAPE);
+    /* one-sided non-finite blocks MATCH; atol/rtol decide closeness */
+    double q[6] = {1, 2, 3, 4, 0, -INFINITY};
+    tp = make_f64(q, 2, shape);
+    o = parity_diff_opts_default();
+    o.atol = 1e-9;
+    CHECK_OK(parity_diff_tensors(&tr, &tp, &o, &d, &err), &err);
+    CHECK_EQ_U64(d.nonfinite_ref_only, 1);
+    CHECK_EQ_U64(d.nonfinite_differ, 1);
+    CHECK_EQ_U64(d.first_nonfinite_only, 4);
+    CHECK_EQ_U64(d.mismatched, 2);
+    CHECK_EQ_DBL(d.snr_db, INFINITY);
+    CHECK_EQ_INT(d.verdict, PARITY_SMALL_DIFF);
+    /* empty tensors compare as equal */
+    int64_t zero[1] = {0};
+    tr = make_f64(r, 1, zero), tp = make_f64(p, 1, zero);
+    CHECK_OK(parity_diff_tensors(&tr, &tp, NULL, &d, &err), &err);
+    CHECK_EQ_U64(d.n, 0);
+    CHECK_EQ_INT(d.verdict, PARITY_MATCH);
+    CHECK(isnan(d.ref.mean) && d.ref.argmin == UINT64_MAX);
+}
+
+static void test_verdict_rules(void) {
+    double r[4] = {1, 1, 1, 1}, p[4] = {1.001, 1.001, 1.001, 1.001};
+    int64_t shape[1] = {4};
+    parity_tensor tr = make_f64(r, 1, shape), tp = make_f64(p, 1, shape);
+    parity_diff d;
+    parity_diff_opts o = parity_diff_opts_default();
+    CHECK_OK(parity_diff_tensors(&tr, &tp, &o, &d, NULL), (parity_error *)NULL);
+    CHECK_EQ_INT(d.verdict, PARITY_SMALL_DIFF); /* relative 1e-3 */
+    o.match_tol = 2e-3;
+    parity_diff_tensors(&tr, &tp, &o, &d, NULL);
+    CHECK_EQ_INT(d.verdict, PARITY_MATCH);
+    o.domain = PARITY_DOMAIN_DB, o.max_db = 1e-4; /* 0.001 dB > 1e-4 */
+    parity_diff_tensors(&tr, &tp, &o, &d, NULL);
+    CHECK_EQ_INT(d.verdict, PARITY_SMALL_DIFF);
+    o = parity_diff_opts_default();
+    o.rtol = 2e-3; /* every element within rtol·|r| */
+    parity_diff_tensors(&tr, &tp, &o, &d, NULL);
+    CHECK_EQ_INT(d.verdict, PARITY_MATCH);
+    o.small_tol = 1e-4, o.rtol = 1e-4;
+    parity_diff_tensors(&tr, &tp, &o, &d, NULL);
+    CHECK_EQ_INT(d.verdict, PARITY_LARGE_DIFF);
+    CHECK_EQ_STR(parity_verdict_str(PARITY_SMALL_DIFF), "SMALL DIFF");
+}
+
+static void test_domains_opts(void) {
+    const char *names[6] = {"linear", "ln-mag", "ln-power", "log10-mag", "log10-power", "db"};
+    const double per[6] = {0, 8.685889638065035, 4.3429448190325175, 20, 10, 1};
+    for (int i = 0; i < 6; i++) {
+        parity_domain dm;
+        CHECK(parity_domain_parse(names[i], &dm) == 0 && (int)dm == i);
+        CHECK_EQ_STR(parity_domain_name(dm), names[i]);
+        CHECK_NEAR_DBL(parity_domain_db_per_unit(dm), per[i], 1e-15);
+    }
+    parity_domain dm;
+    CHECK_EQ_INT(parity_domain_parse("dB", &dm), -1);
+    parity_diff_opts o = parity_diff_opts_default();
+    CHECK(o.atol == 0 && o.rtol == 0 && o.match_tol == 1e-4 && o.small_tol == 1e-2);
+    CHECK(o.domain == PARITY_DOMAIN_LINEAR && o.max_db == 0 && o.n_axes == 0 && o.threads == 1);
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorted representable values of a format have consecutive ULP images. */
+static void check_images(parity_dtype dt, int bits) {
+    int n = 1 << bits, bad = 0, m = 0;
+    double *v = malloc((size_t)n * sizeof *v);
+    for (int b = 0; b < n; b++) {
+        unsigned char raw[2] = {(unsigned char)(b & 0xff), (unsigned char)(b >> 8)};
+        double x = parity_dtype_to_double(dt, raw);
+        if (isfinite(x) && !(x == 0 && signbit(x))) v[m++] = x;
+    }
+    qsort(v, (size_t)m, sizeof *v, cmp_dbl);
+    for (int i = 1; i < m; i++)
+        if (parity__ulp_image(dt, v[i]) - parity__ulp_image(dt, v[i - 1]) != 1) bad++;
+    CHECK_MSG(bad == 0, "%s: %d non-consecutive images", parity_dtype_name(dt), bad);
+    CHECK_EQ_INT(parity__ulp_image(dt, -0.0), 0);
+    free(v);
+}
+
+static void test_ulp(void) {
+    check_images(PARITY_DT_F16, 16);
+    check_images(PARITY_DT_BF16, 16);
+    check_images(PARITY_DT_F8_E4M3, 8);
+    check_images(PARITY_DT_F8_E5M2, 8);
+    check_images(PARITY_DT_F8_E4M3FNUZ, 8);
+    check_images(PARITY_DT_F8_E5M2FNUZ, 8);
+    /* Inf (or overflow) lands one past the largest finite value */
+    CHECK_EQ_INT(parity__ulp_image(PARITY_DT_F16, 1e6) - parity__ulp_image(PARITY_DT_F16, 65504), 1);
+    CHECK_EQ_INT(parity__ulp_image(PARITY_DT_F16, 65519.0), parity__ulp_image(PARITY_DT_F16, 65504));
+    CHECK_EQ_INT(parity__ulp_image(PARITY_DT_F32, 1.0) - parity__ulp_image(PARITY_DT_F32, -1.0),
+                 2 * 0x3f800000);
+    CHECK_EQ_INT(parity__ulp_dtype(PARITY_DT_F32, PARITY_DT_BF16), PARITY_DT_BF16);
+    CHECK_EQ_INT(parity__ulp_dtype(PARITY_DT_F16, PARITY_DT_BF16), PARITY_DT_BF16);
+    CHECK_EQ_INT(parity__ulp_dtype(PARITY_DT_I32, PARITY_DT_F32), PARITY_DT_F32);
+    CHECK_EQ_INT(parity__ulp_dtype(PARITY_DT_I32, PARITY_DT_U8), PARITY_DT_INVALID);
+    CHECK_EQ_INT(parity__ulp_dtype(PARITY_DT_F80, PARITY_DT_F80), PARITY_DT_F64);
+}
+
+int main(void) {
+    test_hand_cases();
+    test_verdict_rules();
+    test_domains_opts();
+    test_ulp();
+    cJSON *j = load_fixture();
+    if (!CHECK(j != NULL)) return TEST_SUMMARY();
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(j, "cases"), *c;
+    int n = 0;
+    cJSON_ArrayForEach(c, cases) {
+        run_case(c->string, c);
+        n++;
+    }
+    CHECK(n >= 10);
+    cJSON_Delete(j);
+    return TEST_SUMMARY();
+}
