@@ -1,0 +1,536 @@
+/*
+ * safetensors.c — the safetensors reader.
+ *
+ * Byte layout (all integers little-endian):
+ *
+ *   offset 0        u64 N           length of the JSON header in bytes
+ *   offset 8        N bytes         UTF-8 JSON object, padded with spaces:
+ *     {"__metadata__": {"key": "value", ...},              (optional)
+ *      "NAME": {"dtype": "F32", "shape": [2, 3],
+ *               "data_offsets": [BEGIN, END]}, ...}
+ *   offset 8+N      data buffer     tensor bytes, row-major (C order);
+ *                                   BEGIN/END (END exclusive) are relative
+ *                                   to offset 8+N
+ *
+ * Rules (the reference reader's checks, plus strict-mode ones marked *):
+ *   - N <= max_header_bytes and 8 + N <= file size;
+ *   - the header is UTF-8 JSON, an object, nested <= max_json_depth;
+ *     (*) no whitespace before '{'; only whitespace after the object;
+ *   - each tensor entry is an object with exactly dtype, shape and
+ *     data_offsets (*: unknown fields refused), no field twice;
+ *   - dtype is a known name; shape an array of integers >= 0;
+ *     data_offsets an array of 2 integers; every JSON number outside
+ *     __metadata__ is a plain integer in [0, 2^53];
+ *   - product(shape) * dtype size (checked) == END - BEGIN;
+ *   - sorted by BEGIN, tensors tile the data buffer exactly: the first
+ *     begins at 0, each begins where the previous ended, the last ends at
+ *     the end of the file (no gaps, overlaps or trailing bytes);
+ *   - __metadata__ is an object of strings; tensor names are unique;
+ *     (*) metadata keys are unique (lenient mode: the last one wins).
+ * C64 (complex64) is read as F32 with a trailing axis of 2 (re, im).
+ * BOOL bytes are not scanned at open (files can be huge): a byte other
+ * than 0 or 1 reads as true.
+ */
+#include "internal.h"
+#include "json_strict.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ST_META_KEY "__metadata__"
+
+/* One tensor entry while the header is validated. */
+typedef struct st_entry {
+    const cJSON *item;   /* {"dtype":..., "shape":..., "data_offsets":...}  */
+    uint64_t key_off;    /* file offset of the entry's key, or NO_OFFSET    */
+    parity_dtype dt;
+    int complex_parts;   /* C64: stored as pairs of F32                     */
+    uint64_t count;      /* product of the JSON shape                       */
+    uint64_t begin, end; /* data_offsets, relative to the data buffer       */
+    size_t order;        /* position in the header                          */
+} st_entry;
+
+typedef struct st_reader {
+    parity_set *set;
+    const char *path;
+    const unsigned char *buf;
+    size_t len;
+    uint64_t data_off;   /* 8 + N: where the data buffer starts             */
+    uint64_t data_len;   /* bytes after the header                          */
+    parity_json_scan scan;
+    const cJSON *meta;   /* the __metadata__ item, or NULL                  */
+    uint64_t meta_off;
+    st_entry *e;         /* [n] tensors in header order                     */
+    size_t n;
+    parity_error *err;
+} st_reader;
+
+/* "PATH: tensor 'NAME': " + the rest, at the entry's key offset. */
+__attribute__((format(printf, 4, 5)))
+static parity_status tensor_fail(const st_reader *r, const st_entry *e,
+                                 parity_status code, const char *fmt, ...) {
+    char tail[400], name[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tail, sizeof tail, fmt, ap);
+    va_end(ap);
+    const char *s = e->item->string ? e->item->string : "";
+    parity__msg_name(s, strlen(s), name, sizeof name);
+    return parity__fail(r->err, code, e->key_off, "%s: tensor '%s': %s",
+                        r->path, name, tail);
+}
+
+#define TFAIL_IF(cond, r, e, code, ...)                                    \
+    do {                                                                   \
+        if (cond) return tensor_fail((r), (e), (code), __VA_ARGS__);       \
+    } while (0)
+
+static const char *json_kind(const cJSON *j) {
+    if (cJSON_IsString(j)) return "a string";
+    if (cJSON_IsNumber(j)) return "a number";
+    if (cJSON_IsObject(j)) return "an object";
+    if (cJSON_IsArray(j)) return "an array";
+    if (cJSON_IsBool(j)) return "a boolean";
+    return "null";
+}
+
+/* A JSON number that the pre-scan proved to be an integer in [0, 2^53];
+ * checked again here so no double reaches a cast unverified. */
+static int json_u64(const cJSON *j, uint64_t *out) {
+    if (!cJSON_IsNumber(j)) return 0;
+    double d = j->valuedouble;
+    if (!(d >= 0.0 && d <= 9007199254740992.0)) return 0;
+    *out = (uint64_t)d;
+    return (double)*out == d;
+}
+
+/* ---- the 8-byte prefix and the header text ----------------------------- */
+
+static parity_status read_prefix(st_reader *r, uint64_t *hlen) {
+    parity_error *err = r->err;
+    FAIL_IF(r->len < 8, err, PARITY_E_FORMAT, 0,
+            "%s: header: file is %zu bytes, too small for the 8-byte header "
+            "length (expected at least 8)", r->path, r->len);
+    uint64_t n = 0;
+    for (int k = 7; k >= 0; k--) n = (n << 8) | r->buf[k];
+    uint64_t max = r->set->opts.max_header_bytes;
+    FAIL_IF(n > max, err, PARITY_E_LIMIT, 0,
+            "%s: header: length %llu exceeds the limit of %llu bytes "
+            "(expected <= max_header_bytes)", r->path,
+            (unsigned long long)n, (unsigned long long)max);
+    FAIL_IF(n > r->len - 8, err, PARITY_E_FORMAT, 0,
+            "%s: header: length %llu runs past the end of the file (%zu "
+            "bytes; expected <= %zu)", r->path, (unsigned long long)n,
+            r->len, r->len - 8);
+    *hlen = n;
+    r->data_off = 8 + n;
+    r->data_len = r->len - r->data_off;
+    return PARITY_OK;
+}
+
+static parity_status parse_header(st_reader *r, uint64_t hlen,
+                                   cJSON **root) {
+    static const char *const checked_fields[] = {"shape", "data_offsets",
+                                                 NULL};
+    parity_json_scan *s = &r->scan;
+    s->path = r->path;
+    s->text = (const char *)r->buf + 8;
+    s->len = (size_t)hlen;
+    s->base = 8;
+    s->max_depth = r->set->opts.max_json_depth;
+    s->strict = r->set->opts.strict;
+    s->entry_word = "tensor";
+    s->free_key = ST_META_KEY;
+    s->fields = checked_fields;
+    TRY(parity__json_prescan(s, r->err));
+    const char *stop = NULL;
+    *root = cJSON_ParseWithLengthOpts(s->text + s->begin, s->end - s->begin,
+                                      &stop, 0);
+    uint64_t at = 8 + (uint64_t)(stop ? stop - s->text : 0);
+    FAIL_IF(!*root && stop, r->err, PARITY_E_FORMAT, at,
+            "%s: header: invalid JSON at byte %llu", r->path,
+            (unsigned long long)at);
+    FAIL_IF(!*root, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: header: out of memory parsing JSON", r->path);
+    FAIL_IF(!cJSON_IsObject(*root), r->err, PARITY_E_FORMAT, 8 + s->begin,
+            "%s: header: not a JSON object (expected '{')", r->path);
+    return PARITY_OK;
+}
+
+/* ---- top-level keys ---------------------------------------------------- */
+
+/* Tensor names must be unique; a second __metadata__ is refused in strict
+ * mode (lenient: the last one wins, as in the reference reader). */
+static parity_status check_top_keys(st_reader *r, const cJSON *root,
+                                    size_t n_items) {
+    parity_key_ref *refs = calloc(n_items ? n_items : 1, sizeof *refs);
+    FAIL_IF(!refs, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: header: out of memory", r->path);
+    size_t k = 0;
+    for (const cJSON *c = root->child; c; c = c->next, k++)
+        refs[k] = (parity_key_ref){c->string ? c->string : "", k};
+    parity__keys_sort(refs, n_items);
+    parity_status st = PARITY_OK;
+    for (k = 0; k + 1 < n_items && st == PARITY_OK; k++) {
+        if (strcmp(refs[k].key, refs[k + 1].key) != 0) continue;
+        int meta = strcmp(refs[k].key, ST_META_KEY) == 0;
+        if (meta && !r->set->opts.strict) continue;
+        size_t at = refs[k + 1].index;
+        char name[128];
+        parity__msg_name(refs[k].key, strlen(refs[k].key), name, sizeof name);
+        uint64_t off = at < r->scan.n_keys && r->scan.n_keys == n_items
+                           ? 8 + r->scan.keys[at] : PARITY_NO_OFFSET;
+        st = parity__fail(r->err, PARITY_E_FORMAT, off,
+                          meta ? "%s: header: duplicate key '%s' (strict "
+                                 "mode expects each key once)"
+                               : "%s: header: duplicate tensor name '%s' "
+                                 "(expected unique names)", r->path, name);
+    }
+    free(refs);
+    return st;
+}
+
+/* Split the root's items into tensors (r->e) and __metadata__. */
+static parity_status collect_entries(st_reader *r, const cJSON *root) {
+    size_t n_items = 0;
+    for (const cJSON *c = root->child; c; c = c->next) n_items++;
+    TRY(check_top_keys(r, root, n_items));
+    r->e = calloc(n_items ? n_items : 1, sizeof *r->e);
+    FAIL_IF(!r->e, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: header: out of memory", r->path);
+    int have_offs = r->scan.n_keys == n_items;
+    size_t k = 0;
+    for (const cJSON *c = root->child; c; c = c->next, k++) {
+        uint64_t off = have_offs ? 8 + r->scan.keys[k] : PARITY_NO_OFFSET;
+        if (c->string && strcmp(c->string, ST_META_KEY) == 0) {
+            r->meta = c; /* the last one (only one in strict mode) */
+            r->meta_off = off;
+            continue;
+        }
+        r->e[r->n] = (st_entry){.item = c, .key_off = off, .order = r->n};
+        r->n++;
+    }
+    uint64_t max = r->set->opts.max_tensors;
+    FAIL_IF(r->n > max, r->err, PARITY_E_LIMIT, 8,
+            "%s: header: %zu tensors exceed the limit of %llu (expected <= "
+            "max_tensors)", r->path, r->n, (unsigned long long)max);
+    return PARITY_OK;
+}
+
+/* ---- one tensor entry -------------------------------------------------- */
+
+static parity_status entry_fields(const st_reader *r, const st_entry *e,
+                                  const cJSON *f[3]) {
+    static const char *const names[3] = {"dtype", "shape", "data_offsets"};
+    TFAIL_IF(!cJSON_IsObject(e->item), r, e, PARITY_E_FORMAT,
+             "entry is %s (expected an object with dtype, shape and "
+             "data_offsets)", json_kind(e->item));
+    for (const cJSON *c = e->item->child; c; c = c->next) {
+        const char *key = c->string ? c->string : "";
+        int k = 0;
+        while (k < 3 && strcmp(key, names[k]) != 0) k++;
+        char nm[64];
+        parity__msg_name(key, strlen(key), nm, sizeof nm);
+        TFAIL_IF(k == 3 && r->set->opts.strict, r, e, PARITY_E_FORMAT,
+                 "unknown field '%s' (strict mode expects only dtype, shape "
+                 "and data_offsets)", nm);
+        if (k == 3) continue;
+        TFAIL_IF(f[k], r, e, PARITY_E_FORMAT,
+                 "%s: duplicate field (expected it once)", names[k]);
+        f[k] = c;
+    }
+    for (int k = 0; k < 3; k++)
+        TFAIL_IF(!f[k], r, e, PARITY_E_FORMAT,
+                 "%s: missing (expected dtype, shape and data_offsets)",
+                 names[k]);
+    return PARITY_OK;
+}
+
+static int is_sub_byte(const char *s) {
+    return strcmp(s, "F4") == 0 || strcmp(s, "F6_E2M3") == 0 ||
+           strcmp(s, "F6_E3M2") == 0;
+}
+
+static parity_status entry_dtype(const st_reader *r, st_entry *e,
+                                 const cJSON *j) {
+    TFAIL_IF(!cJSON_IsString(j), r, e, PARITY_E_FORMAT,
+             "dtype: %s (expected a string such as \"F32\")", json_kind(j));
+    const char *s = j->valuestring;
+    char nm[64];
+    parity__msg_name(s, strlen(s), nm, sizeof nm);
+    if (strcmp(s, "C64") == 0) {
+        e->dt = PARITY_DT_F32;
+        e->complex_parts = 1;
+        return PARITY_OK;
+    }
+    TFAIL_IF(is_sub_byte(s), r, e, PARITY_E_UNSUPPORTED,
+             "dtype '%s': sub-byte types are not supported", nm);
+    e->dt = parity_dtype_from_name(s);
+    TFAIL_IF(e->dt == PARITY_DT_INVALID || e->dt == PARITY_DT_F80, r, e,
+             PARITY_E_FORMAT,
+             "dtype '%s': unknown (expected F64, F32, F16, BF16, F8_E4M3, "
+             "F8_E5M2, F8_E4M3FNUZ, F8_E5M2FNUZ, F8_E8M0, I64, I32, I16, I8, "
+             "U64, U32, U16, U8, BOOL or C64)", nm);
+    return PARITY_OK;
+}
+
+/* Fill t->shape/ndim (C64: plus a trailing 2) and e->count, with checked
+ * products. t may be a scratch tensor. */
+static parity_status entry_shape(const st_reader *r, st_entry *e,
+                                 const cJSON *j, parity_tensor *t) {
+    int max_dims = PARITY_MAX_DIMS - e->complex_parts;
+    TFAIL_IF(!cJSON_IsArray(j), r, e, PARITY_E_FORMAT,
+             "shape: %s (expected an array of non-negative integers)",
+             json_kind(j));
+    uint64_t count = 1, dim;
+    int k = 0;
+    for (const cJSON *c = j->child; c; c = c->next, k++) {
+        TFAIL_IF(k >= max_dims, r, e, PARITY_E_LIMIT,
+                 "shape: more than %d dims (expected at most %d)", max_dims,
+                 max_dims);
+        TFAIL_IF(!json_u64(c, &dim), r, e, PARITY_E_FORMAT,
+                 "shape[%d]: %s (expected a non-negative integer)", k,
+                 json_kind(c));
+        TFAIL_IF(!parity__mul_u64(count, dim, &count), r, e, PARITY_E_FORMAT,
+                 "shape: element count overflows 64 bits");
+        t->shape[k] = (int64_t)dim;
+    }
+    if (e->complex_parts) t->shape[k++] = 2;
+    t->ndim = k;
+    e->count = count;
+    return PARITY_OK;
+}
+
+static void shape_text(const parity_tensor *t, char *out, size_t cap) {
+    size_t at = 0;
+    out[0] = '\0';
+    for (int k = 0; k < t->ndim && at + 24 < cap; k++)
+        at += (size_t)snprintf(out + at, cap - at, "%s%lld", k ? "," : "",
+                               (long long)t->shape[k]);
+    snprintf(out + at, cap - at, "%s", at + 24 < cap ? "" : ",...");
+}
+
+static parity_status entry_offsets(const st_reader *r, st_entry *e,
+                                   const cJSON *j, const parity_tensor *t) {
+    const cJSON *b = cJSON_IsArray(j) ? j->child : NULL;
+    const cJSON *x = b ? b->next : NULL;
+    TFAIL_IF(!x || x->next, r, e, PARITY_E_FORMAT,
+             "data_offsets: %s (expected [begin, end]: an array of 2 "
+             "non-negative integers)", cJSON_IsArray(j) ? "not 2 elements"
+                                                        : json_kind(j));
+    TFAIL_IF(!json_u64(b, &e->begin) || !json_u64(x, &e->end), r, e,
+             PARITY_E_FORMAT, "data_offsets: not integers (expected [begin, "
+             "end]: 2 non-negative integers)");
+    unsigned long long lb = e->begin, le = e->end;
+    TFAIL_IF(e->end < e->begin, r, e, PARITY_E_FORMAT,
+             "data_offsets [%llu,%llu]: end before start", lb, le);
+    uint64_t esize = parity_dtype_size(e->dt) << e->complex_parts, nbytes;
+    char sh[96];
+    shape_text(t, sh, sizeof sh);
+    TFAIL_IF(!parity__mul_u64(e->count, esize, &nbytes), r, e,
+             PARITY_E_FORMAT, "shape [%s]: byte size overflows 64 bits", sh);
+    TFAIL_IF(nbytes != e->end - e->begin, r, e, PARITY_E_FORMAT,
+             "data_offsets [%llu,%llu]: %llu bytes, but shape [%s] of %s "
+             "needs %llu (expected equal)", lb, le, le - lb, sh,
+             e->complex_parts ? "C64" : parity_dtype_name(e->dt),
+             (unsigned long long)nbytes);
+    return PARITY_OK;
+}
+
+static parity_status check_entry(const st_reader *r, st_entry *e) {
+    const cJSON *f[3] = {NULL, NULL, NULL};
+    parity_tensor scratch;
+    TRY(entry_fields(r, e, f));
+    TRY(entry_dtype(r, e, f[0]));
+    TRY(entry_shape(r, e, f[1], &scratch));
+    return entry_offsets(r, e, f[2], &scratch);
+}
+
+/* ---- the data buffer --------------------------------------------------- */
+
+static int by_offsets(const void *pa, const void *pb) {
+    const st_entry *a = *(const st_entry *const *)pa;
+    const st_entry *b = *(const st_entry *const *)pb;
+    if (a->begin != b->begin) return a->begin < b->begin ? -1 : 1;
+    if (a->end != b->end) return a->end < b->end ? -1 : 1;
+    return (a->order > b->order) - (a->order < b->order);
+}
+
+/* Sorted by offsets, tensors must tile [0, data_len) exactly. */
+static parity_status check_tiling(st_reader *r, const st_entry **sorted) {
+    uint64_t expect = 0;
+    for (size_t k = 0; k < r->n; k++) {
+        const st_entry *e = sorted[k];
+        unsigned long long lb = e->begin, le = e->end, lx = expect;
+        TFAIL_IF(k == 0 && e->begin != 0, r, e, PARITY_E_FORMAT,
+                 "data_offsets [%llu,%llu]: the first tensor begins at %llu "
+                 "(expected 0)", lb, le, lb);
+        TFAIL_IF(e->begin > expect, r, e, PARITY_E_FORMAT,
+                 "data_offsets [%llu,%llu]: gap after the previous tensor, "
+                 "which ends at %llu (expected contiguous data)", lb, le, lx);
+        TFAIL_IF(e->begin < expect, r, e, PARITY_E_FORMAT,
+                 "data_offsets [%llu,%llu]: overlaps the previous tensor, "
+                 "which ends at %llu (expected contiguous data)", lb, le, lx);
+        TFAIL_IF(e->end > r->data_len, r, e, PARITY_E_FORMAT,
+                 "data_offsets [%llu,%llu]: end is past the end of the data "
+                 "(%llu bytes)", lb, le, (unsigned long long)r->data_len);
+        expect = e->end;
+    }
+    FAIL_IF(expect != r->data_len, r->err, PARITY_E_FORMAT,
+            r->data_off + expect,
+            "%s: header: tensors cover %llu of %llu data bytes (expected "
+            "the data fully covered, no trailing bytes)", r->path,
+            (unsigned long long)expect, (unsigned long long)r->data_len);
+    return PARITY_OK;
+}
+
+static parity_status check_data(st_reader *r) {
+    const st_entry **sorted = malloc((r->n ? r->n : 1) * sizeof *sorted);
+    FAIL_IF(!sorted, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: header: out of memory", r->path);
+    for (size_t k = 0; k < r->n; k++) sorted[k] = &r->e[k];
+    if (r->n > 1) qsort(sorted, r->n, sizeof *sorted, by_offsets);
+    parity_status st = check_tiling(r, sorted);
+    free(sorted);
+    return st;
+}
+
+/* ---- __metadata__ ------------------------------------------------------ */
+
+/* Values must be strings; duplicate keys are refused in strict mode, and
+ * in lenient mode skip[i] marks every occurrence but the last. */
+static parity_status check_meta(st_reader *r, parity_key_ref *refs,
+                                unsigned char *skip, size_t n) {
+    size_t k = 0;
+    for (const cJSON *c = r->meta->child; c; c = c->next, k++) {
+        const char *key = c->string ? c->string : "";
+        char nm[128];
+        parity__msg_name(key, strlen(key), nm, sizeof nm);
+        FAIL_IF(!cJSON_IsString(c), r->err, PARITY_E_FORMAT, r->meta_off,
+                "%s: header: __metadata__ '%s': value is %s (expected a "
+                "string)", r->path, nm, json_kind(c));
+        refs[k] = (parity_key_ref){key, k};
+    }
+    parity__keys_sort(refs, n);
+    for (k = 0; k + 1 < n; k++) {
+        if (strcmp(refs[k].key, refs[k + 1].key) != 0) continue;
+        char nm[128];
+        parity__msg_name(refs[k].key, strlen(refs[k].key), nm, sizeof nm);
+        FAIL_IF(r->set->opts.strict, r->err, PARITY_E_FORMAT, r->meta_off,
+                "%s: header: __metadata__ '%s': duplicate key (strict mode "
+                "expects each key once)", r->path, nm);
+        skip[refs[k].index] = 1;
+    }
+    return PARITY_OK;
+}
+
+static parity_status read_meta(st_reader *r, int take) {
+    if (!r->meta) return PARITY_OK;
+    FAIL_IF(!cJSON_IsObject(r->meta), r->err, PARITY_E_FORMAT, r->meta_off,
+            "%s: header: __metadata__ is %s (expected an object of string "
+            "values)", r->path, json_kind(r->meta));
+    size_t n = 0;
+    for (const cJSON *c = r->meta->child; c; c = c->next) n++;
+    parity_key_ref *refs = calloc(n ? n : 1, sizeof *refs);
+    unsigned char *skip = calloc(n ? n : 1, 1);
+    parity_status st = PARITY_OK;
+    if (!refs || !skip)
+        st = parity__fail(r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                          "%s: header: out of memory", r->path);
+    if (st == PARITY_OK) st = check_meta(r, refs, skip, n);
+    size_t k = 0;
+    for (const cJSON *c = r->meta->child; c && st == PARITY_OK && take;
+         c = c->next, k++) {
+        if (skip[k]) continue;
+        st = parity__set_meta_add(r->set, c->string, strlen(c->string),
+                                  c->valuestring, strlen(c->valuestring),
+                                  r->err);
+    }
+    free(refs);
+    free(skip);
+    return st;
+}
+
+/* ---- appending the tensors --------------------------------------------- */
+
+/* The set's name for a tensor: single_name, "prefix/name" or name. */
+static char *tensor_name(st_reader *r, const char *name, const char *prefix,
+                         const char *single_name) {
+    if (single_name && r->n == 1)
+        return parity__set_strdup(r->set, single_name, strlen(single_name));
+    if (!prefix || !prefix[0])
+        return parity__set_strdup(r->set, name, strlen(name));
+    size_t lp = strlen(prefix), ln = strlen(name);
+    char *tmp = malloc(lp + ln + 2);
+    if (!tmp) return NULL;
+    memcpy(tmp, prefix, lp);
+    tmp[lp] = '/';
+    memcpy(tmp + lp + 1, name, ln + 1);
+    char *out = parity__set_strdup(r->set, tmp, lp + 1 + ln);
+    free(tmp);
+    return out;
+}
+
+static parity_status add_tensors(st_reader *r, const char *prefix,
+                                 const char *single_name) {
+    const char *file = parity__set_strdup(r->set, r->path, strlen(r->path));
+    FAIL_IF(!file, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: out of memory", r->path);
+    for (size_t k = 0; k < r->n; k++) {
+        st_entry *e = &r->e[k];
+        parity_tensor t;
+        memset(&t, 0, sizeof t);
+        TRY(entry_shape(r, e, cJSON_GetObjectItemCaseSensitive(e->item,
+                                                               "shape"), &t));
+        t.name = tensor_name(r, e->item->string, prefix, single_name);
+        FAIL_IF(!t.name, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                "%s: out of memory", r->path);
+        t.file = file;
+        t.dtype = e->dt;
+        t.count = e->count << e->complex_parts;
+        t.nbytes = e->end - e->begin;
+        t.file_offset = r->data_off + e->begin;
+        t.data = r->buf + t.file_offset;
+        t.complex_parts = e->complex_parts;
+        parity__strides_c(&t);
+        TRY(parity__set_add(r->set, &t, r->err));
+    }
+    return PARITY_OK;
+}
+
+static parity_status read_all(st_reader *r, const char *prefix,
+                              const char *single_name, int take_metadata) {
+    uint64_t hlen = 0;
+    cJSON *root = NULL;
+    TRY(read_prefix(r, &hlen));
+    parity_status st = parse_header(r, hlen, &root);
+    if (st == PARITY_OK) st = collect_entries(r, root);
+    for (size_t k = 0; k < r->n && st == PARITY_OK; k++)
+        st = check_entry(r, &r->e[k]);
+    if (st == PARITY_OK) st = check_data(r);
+    if (st == PARITY_OK) st = read_meta(r, take_metadata);
+    if (st == PARITY_OK) st = add_tensors(r, prefix, single_name);
+    cJSON_Delete(root);
+    return st;
+}
+
+parity_status parity__read_safetensors(parity_set *set, const char *path,
+                                       const unsigned char *buf, size_t len,
+                                       const char *prefix,
+                                       const char *single_name,
+                                       int take_metadata, parity_error *err) {
+    st_reader r;
+    memset(&r, 0, sizeof r);
+    r.set = set;
+    r.path = path ? path : "(memory)";
+    r.buf = buf;
+    r.len = buf ? len : 0;
+    r.err = err;
+    parity_status st = read_all(&r, prefix, single_name, take_metadata);
+    parity__json_scan_free(&r.scan);
+    free(r.e);
+    return st;
+}
