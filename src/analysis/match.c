@@ -1,0 +1,343 @@
+/*
+ * match.c — pairing the tensors of a reference set and a port set (SPEC §3).
+ *
+ * Phases, each on what the previous ones left unpaired:
+ *   1. exact name;
+ *   2. normalized name (parity_name_normalize: lowercase, camelCase to
+ *      snake, separators unified);
+ *   3. --map rules applied to PORT names, the result matched against the
+ *      remaining reference names exactly, then normalized.
+ * With by_order the n-th tensor of each set (execution order) pairs instead,
+ * names ignored.
+ * Each tensor pairs at most once. Collisions (two port names that normalize
+ * or map to one reference name) resolve by phase first, so an exact match
+ * always beats a normalized one, then by order: the earliest unpaired port
+ * tensor in its set's order goes to the earliest reference tensor.
+ * only_glob / skip_glob (fnmatch, no flags) select by REFERENCE name which
+ * pairs are kept and which reference tensors are listed as unpaired, and by
+ * PORT name which port tensors are listed as unpaired. Pairing itself runs
+ * over all tensors, so a filter never shifts --by-order or steals a partner.
+ * Pairs are in reference execution order; unpaired lists in their set's
+ * order. Every pair goes through parity_layout_align; PARITY_E_SHAPE keeps
+ * the pair with layout_ok = 0 and the unaligned tensors as views.
+ */
+#include "internal.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* names.c */
+typedef struct parity_map_rules parity_map_rules;
+parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
+                                     parity_error *err);
+void parity__map_rules_free(parity_map_rules *r);
+parity_status parity__map_rules_apply(const parity_map_rules *r,
+                                      const char *name, char **out,
+                                      parity_error *err);
+
+struct parity_match {
+    parity_pair *pairs;                /* [n_pairs] ref execution order     */
+    size_t n_pairs;
+    const parity_tensor **unpaired[2]; /* [n_unpaired[side]]                */
+    size_t n_unpaired[2];
+};
+
+/* Working state of one call. partner[0][i] is the port index paired with
+ * ref i (or -1); partner[1][j] the ref index paired with port j. */
+typedef struct matcher {
+    const parity_set *set[2];
+    long *partner[2];
+    parity_match_how *how; /* [n ref] how ref i was paired                 */
+    char **norm[2];        /* normalized names, NULL until computed        */
+} matcher;
+
+/* ---- normalized-name lookup -------------------------------------------- */
+
+/* One unpaired tensor under its normalized (or mapped) name. */
+typedef struct keyed {
+    const char *key;
+    long index;
+} keyed;
+
+static int cmp_keyed(const void *pa, const void *pb) {
+    const keyed *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    if (c) return c;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The normalized name of tensor i of side, computed once. */
+static parity_status norm_name(matcher *m, int side, size_t i,
+                               const char **out, parity_error *err) {
+    if (!m->norm[side][i]) {
+        const char *name = parity_set_tensor(m->set[side], i)->name;
+        size_t cap = strlen(name) * 2 + 2; /* every char may gain a '.' */
+        char *buf = malloc(cap);
+        FAIL_IF(!buf, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                "tensor '%s': out of memory", name);
+        m->norm[side][i] = parity_name_normalize(name, buf, cap);
+    }
+    *out = m->norm[side][i];
+    return PARITY_OK;
+}
+
+static void pair_up(matcher *m, long r, long p, parity_match_how how) {
+    m->partner[0][r] = p;
+    m->partner[1][p] = r;
+    m->how[r] = how;
+}
+
+/* First unpaired port in the sorted run of entries whose key is key. */
+static long take_first(matcher *m, const keyed *arr, size_t n,
+                       const char *key) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* lower bound of key */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(arr[mid].key, key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t k = lo; k < n && strcmp(arr[k].key, key) == 0; k++)
+        if (m->partner[1][arr[k].index] < 0) return arr[k].index;
+    return -1;
+}
+
+/* Pair each unpaired reference tensor, in order, with the earliest unpaired
+ * port candidate whose key equals the reference's normalized name. arr
+ * holds the candidates (sorted here). */
+static parity_status pair_by_keys(matcher *m, keyed *arr, size_t n,
+                                  parity_match_how how, parity_error *err) {
+    if (n == 0) return PARITY_OK;
+    qsort(arr, n, sizeof *arr, cmp_keyed);
+    size_t n_ref = parity_set_count(m->set[0]);
+    for (size_t i = 0; i < n_ref; i++) {
+        if (m->partner[0][i] >= 0) continue;
+        const char *key;
+        TRY(norm_name(m, 0, i, &key, err));
+        long p = take_first(m, arr, n, key);
+        if (p >= 0) pair_up(m, (long)i, p, how);
+    }
+    return PARITY_OK;
+}
+
+static void pair_exact(matcher *m) {
+    size_t n_ref = parity_set_count(m->set[0]);
+    for (size_t i = 0; i < n_ref; i++) {
+        long p = parity_set_find(m->set[1], parity_set_tensor(m->set[0], i)->name);
+        if (p >= 0) pair_up(m, (long)i, p, PARITY_MATCH_EXACT);
+    }
+}
+
+static parity_status pair_normalized(matcher *m, parity_error *err) {
+    size_t n_port = parity_set_count(m->set[1]), n = 0;
+    keyed *arr = malloc((n_port ? n_port : 1) * sizeof *arr);
+    FAIL_IF(!arr, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+            parity_set_path(m->set[1]));
+    parity_status st = PARITY_OK;
+    for (size_t j = 0; st == PARITY_OK && j < n_port; j++) {
+        if (m->partner[1][j] >= 0) continue;
+        arr[n].index = (long)j;
+        st = norm_name(m, 1, j, &arr[n++].key, err);
+    }
+    if (st == PARITY_OK)
+        st = pair_by_keys(m, arr, n, PARITY_MATCH_NORMALIZED, err);
+    free(arr);
+    return st;
+}
+
+/* Phase 3 on the mapped names in arr[n] (port order): exact first, then
+ * normalized. Normalizing overwrites the keys, kept in owned[] for free. */
+static parity_status pair_mapped(matcher *m, keyed *arr, size_t n,
+                                 char **owned, parity_error *err) {
+    size_t k = 0;
+    for (size_t e = 0; e < n; e++) {
+        long r = parity_set_find(m->set[0], arr[e].key);
+        if (r >= 0 && m->partner[0][r] < 0) {
+            pair_up(m, r, arr[e].index, PARITY_MATCH_MAP);
+            continue;
+        }
+        size_t cap = strlen(arr[e].key) * 2 + 2;
+        char *buf = malloc(cap);
+        FAIL_IF(!buf, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                "tensor '%s': out of memory", arr[e].key);
+        owned[n + k] = parity_name_normalize(arr[e].key, buf, cap);
+        arr[k].key = owned[n + k];
+        arr[k++].index = arr[e].index;
+    }
+    return pair_by_keys(m, arr, k, PARITY_MATCH_MAP, err);
+}
+
+/* Phase 3: rename unpaired port tensors by the rules and match again. */
+static parity_status pair_by_map(matcher *m, const parity_map_rules *rules,
+                                 parity_error *err) {
+    size_t n_port = parity_set_count(m->set[1]), n = 0;
+    keyed *arr = malloc((n_port ? n_port : 1) * sizeof *arr);
+    char **owned = calloc(2 * n_port + 1, sizeof *owned); /* mapped, normalized */
+    parity_status st = arr && owned ? PARITY_OK
+                                    : parity__fail(err, PARITY_E_NOMEM,
+                                                   PARITY_NO_OFFSET,
+                                                   "%s: out of memory",
+                                                   parity_set_path(m->set[1]));
+    for (size_t j = 0; st == PARITY_OK && j < n_port; j++) {
+        if (m->partner[1][j] >= 0) continue;
+        char *mapped = NULL;
+        st = parity__map_rules_apply(rules, parity_set_tensor(m->set[1], j)->name,
+                                     &mapped, err);
+        if (!mapped) continue;
+        owned[n] = mapped;
+        arr[n].key = mapped;
+        arr[n++].index = (long)j;
+    }
+    if (st == PARITY_OK) st = pair_mapped(m, arr, n, owned, err);
+    for (size_t k = 0; owned && k < 2 * n_port; k++) free(owned[k]);
+    free(owned);
+    free(arr);
+    return st;
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+static int selected(const parity_match_opts *o, const char *name) {
+    if (o->only_glob && fnmatch(o->only_glob, name, 0) != 0) return 0;
+    return !(o->skip_glob && fnmatch(o->skip_glob, name, 0) == 0);
+}
+
+/* Fill one pair and align its layouts. */
+static parity_status make_pair(parity_pair *pr, const parity_tensor *r,
+                               const parity_tensor *p, parity_match_how how,
+                               parity_error *err) {
+    memset(pr, 0, sizeof *pr);
+    pr->ref = r;
+    pr->port = p;
+    pr->how = how;
+    parity_status st = parity_layout_align(r, p, &pr->ref_view, &pr->port_view,
+                                           pr->layout, sizeof pr->layout, err);
+    pr->layout_ok = st == PARITY_OK;
+    return st == PARITY_E_SHAPE ? PARITY_OK : st;
+}
+
+/* The selected pairs and unpaired tensors of the finished matcher. */
+static parity_status collect(const matcher *m, const parity_match_opts *o,
+                             parity_match *res, parity_error *err) {
+    size_t n[2] = {parity_set_count(m->set[0]), parity_set_count(m->set[1])};
+    res->pairs = malloc((n[0] ? n[0] : 1) * sizeof *res->pairs);
+    res->unpaired[0] = malloc((n[0] ? n[0] : 1) * sizeof(parity_tensor *));
+    res->unpaired[1] = malloc((n[1] ? n[1] : 1) * sizeof(parity_tensor *));
+    FAIL_IF(!res->pairs || !res->unpaired[0] || !res->unpaired[1], err,
+            PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+            parity_set_path(m->set[0]));
+    for (size_t i = 0; i < n[0]; i++) {
+        const parity_tensor *t = parity_set_tensor(m->set[0], i);
+        long p = m->partner[0][i];
+        if (!selected(o, t->name)) continue;
+        if (p < 0)
+            res->unpaired[0][res->n_unpaired[0]++] = t;
+        else
+            TRY(make_pair(&res->pairs[res->n_pairs++], t,
+                          parity_set_tensor(m->set[1], (size_t)p), m->how[i],
+                          err));
+    }
+    for (size_t j = 0; j < n[1]; j++) {
+        const parity_tensor *t = parity_set_tensor(m->set[1], j);
+        if (m->partner[1][j] < 0 && selected(o, t->name))
+            res->unpaired[1][res->n_unpaired[1]++] = t;
+    }
+    return PARITY_OK;
+}
+
+static void matcher_free(matcher *m) {
+    for (int side = 0; side < 2; side++) {
+        size_t n = m->norm[side] ? parity_set_count(m->set[side]) : 0;
+        for (size_t i = 0; i < n; i++) free(m->norm[side][i]);
+        free(m->norm[side]);
+        free(m->partner[side]);
+    }
+    free(m->how);
+}
+
+static parity_status matcher_init(matcher *m, const parity_set *ref,
+                                  const parity_set *port, parity_error *err) {
+    memset(m, 0, sizeof *m);
+    m->set[0] = ref;
+    m->set[1] = port;
+    for (int side = 0; side < 2; side++) {
+        size_t n = parity_set_count(m->set[side]) + 1;
+        m->partner[side] = malloc(n * sizeof(long));
+        m->norm[side] = calloc(n, sizeof(char *));
+        FAIL_IF(!m->partner[side] || !m->norm[side], err, PARITY_E_NOMEM,
+                PARITY_NO_OFFSET, "%s: out of memory",
+                parity_set_path(m->set[side]));
+        for (size_t i = 0; i < n; i++) m->partner[side][i] = -1;
+    }
+    m->how = calloc(parity_set_count(ref) + 1, sizeof *m->how);
+    FAIL_IF(!m->how, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: out of memory", parity_set_path(ref));
+    return PARITY_OK;
+}
+
+/* Phases 1-3, or pairing by position. */
+static parity_status pair_all(matcher *m, const parity_match_opts *o,
+                              parity_error *err) {
+    if (o->by_order) {
+        size_t n0 = parity_set_count(m->set[0]), n1 = parity_set_count(m->set[1]);
+        for (size_t i = 0; i < n0 && i < n1; i++)
+            pair_up(m, (long)i, (long)i, PARITY_MATCH_ORDER);
+        return PARITY_OK;
+    }
+    pair_exact(m);
+    TRY(pair_normalized(m, err));
+    if (!o->map_file) return PARITY_OK;
+    parity_map_rules *rules = NULL;
+    TRY(parity__map_rules_load(o->map_file, &rules, err));
+    parity_status st = pair_by_map(m, rules, err);
+    parity__map_rules_free(rules);
+    return st;
+}
+
+parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
+                                const parity_match_opts *opts,
+                                parity_match **out, parity_error *err) {
+    *out = NULL;
+    FAIL_IF(!ref || !port, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity_match_sets: a set is NULL");
+    parity_match_opts none = {NULL, 0, NULL, NULL};
+    const parity_match_opts *o = opts ? opts : &none;
+    parity_match *res = calloc(1, sizeof *res);
+    FAIL_IF(!res, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+            parity_set_path(ref));
+    matcher m;
+    parity_status st = matcher_init(&m, ref, port, err);
+    if (st == PARITY_OK) st = pair_all(&m, o, err);
+    if (st == PARITY_OK) st = collect(&m, o, res, err);
+    matcher_free(&m);
+    if (st != PARITY_OK) {
+        parity_match_free(res);
+        return st;
+    }
+    *out = res;
+    return PARITY_OK;
+}
+
+void parity_match_free(parity_match *m) {
+    if (!m) return;
+    free(m->pairs);
+    free(m->unpaired[0]);
+    free(m->unpaired[1]);
+    free(m);
+}
+
+size_t parity_match_count(const parity_match *m) { return m->n_pairs; }
+
+const parity_pair *parity_match_pair(const parity_match *m, size_t i) {
+    return i < m->n_pairs ? &m->pairs[i] : NULL;
+}
+
+size_t parity_match_unpaired_count(const parity_match *m, int side) {
+    return side == 0 || side == 1 ? m->n_unpaired[side] : 0;
+}
+
+const parity_tensor *parity_match_unpaired(const parity_match *m, int side,
+                                           size_t i) {
+    if ((side != 0 && side != 1) || i >= m->n_unpaired[side]) return NULL;
+    return m->unpaired[side][i];
+}
