@@ -1,0 +1,154 @@
+/*
+ * cmd_diff.c — parity diff REF PORT: pair the tensors of both sides, compare
+ * every pair and print the report (SPEC §4). Floating tensors get the
+ * metrics of parity_diff_tensors; integer and bool tensors (token ids,
+ * masks) are compared for equality, with the first difference and a window
+ * of both sides; irreconcilable shapes are a LARGE DIFF with the reason.
+ * Exit 0 when every pair is MATCH and nothing is unpaired, 1 on
+ * differences, 2 on trouble.
+ */
+#include "options.h"
+
+#include <math.h>
+#include <string.h>
+
+#define CHUNK 4096 /* elements read per step when comparing integers */
+
+static int is_int_dtype(parity_dtype dt) { return !parity_dtype_is_float(dt); }
+
+/* 1-D once size-1 axes are dropped (a token sequence [1, T] counts). */
+static int is_sequence(const parity_tensor *t) {
+    int big = 0;
+    for (int k = 0; k < t->ndim; k++) big += t->shape[k] != 1;
+    return big <= 1;
+}
+
+/* Read up to PARITY_INT_WINDOW values of t from flat index first. */
+static int read_window(const parity_tensor *t, uint64_t first, double *w) {
+    if (first >= t->count) return 0;
+    uint64_t n = t->count - first;
+    if (n > PARITY_INT_WINDOW) n = PARITY_INT_WINDOW;
+    parity_tensor_read(t, first, (size_t)n, w);
+    return (int)n;
+}
+
+/* Compare the first n elements of a and b in flat C order. */
+static void compare_flat(const parity_tensor *a, const parity_tensor *b, uint64_t n,
+                         parity_int_cmp *c) {
+    double x[CHUNK], y[CHUNK];
+    c->first = n;
+    for (uint64_t at = 0; at < n; at += CHUNK) {
+        size_t m = n - at < CHUNK ? (size_t)(n - at) : CHUNK;
+        parity_tensor_read(a, at, m, x);
+        parity_tensor_read(b, at, m, y);
+        for (size_t i = 0; i < m; i++) {
+            if (x[i] == y[i]) continue;
+            if (c->n_differ++ == 0) c->first = at + i;
+        }
+    }
+    c->n_compared = n;
+}
+
+/* Integer tensors: a and b are the views (equal shapes) or, for sequences
+ * of different lengths, the stored tensors. */
+static void compare_ints(const parity_tensor *a, const parity_tensor *b, int sequence,
+                         parity_int_cmp *c) {
+    memset(c, 0, sizeof *c);
+    c->sequence = sequence;
+    c->ref_len = a->count;
+    c->port_len = b->count;
+    compare_flat(a, b, a->count < b->count ? a->count : b->count, c);
+    c->equal = !sequence && c->n_differ == 0;
+    if (c->equal) return;
+    c->first_ref = c->first_port = NAN;
+    if (c->first < a->count) parity_tensor_read(a, c->first, 1, &c->first_ref);
+    if (c->first < b->count) parity_tensor_read(b, c->first, 1, &c->first_port);
+    c->win_first = c->first >= 3 ? c->first - 3 : 0;
+    c->win_ref_len = read_window(a, c->win_first, c->win_ref);
+    c->win_port_len = read_window(b, c->win_first, c->win_port);
+}
+
+/* Statistics of each side only (integer tensors, irreconcilable shapes). */
+static parity_status side_stats(const parity_pair *p, parity_diff *d, parity_error *err) {
+    memset(d, 0, sizeof *d);
+    parity_status st = parity_stats_tensor(p->ref, &d->ref, err);
+    if (st == PARITY_OK) st = parity_stats_tensor(p->port, &d->port, err);
+    return st;
+}
+
+/* The requested axes that exist in a tensor of ndim dimensions. */
+static parity_diff_opts axes_for(const parity_diff_opts *o, int ndim) {
+    parity_diff_opts x = *o;
+    x.n_axes = 0;
+    for (int i = 0; i < o->n_axes; i++)
+        if (o->axes[i] >= -ndim && o->axes[i] < ndim) x.axes[x.n_axes++] = o->axes[i];
+    return x;
+}
+
+/* Compare one pair and emit its report chunk; *verdict receives the verdict. */
+static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
+                     parity_verdict *verdict) {
+    parity_error err = {0};
+    parity_diff d;
+    parity_int_cmp ic;
+    parity_report_item it = {p, &d, NULL, PARITY_LARGE_DIFF};
+    parity_status st;
+    int ints = is_int_dtype(p->ref->dtype) && is_int_dtype(p->port->dtype);
+    int seq = !p->layout_ok && is_sequence(p->ref) && is_sequence(p->port);
+    if (p->layout_ok && !ints) {
+        parity_diff_opts dopts = axes_for(&o->diff, p->ref_view.ndim);
+        memset(&d, 0, sizeof d);
+        st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
+        it.verdict = d.verdict;
+    } else {
+        st = side_stats(p, &d, &err);
+        if (ints && (p->layout_ok || seq)) {
+            if (p->layout_ok) compare_ints(&p->ref_view, &p->port_view, 0, &ic);
+            else compare_ints(p->ref, p->port, 1, &ic);
+            it.ints = &ic;
+            it.verdict = ic.equal ? PARITY_MATCH : PARITY_LARGE_DIFF;
+        }
+    }
+    int rc = st == PARITY_OK ? cli_emit(parity_report_diff_item(r, &it))
+                             : cli_fail_err(&err, p->ref->name, st);
+    *verdict = it.verdict;
+    parity_diff_clear(&d);
+    return rc;
+}
+
+/* Pair, compare, summarize. Returns the exit status. */
+static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set *port) {
+    parity_error err = {0};
+    parity_match *m = NULL;
+    parity_status st = parity_match_sets(ref, port, &o->match, &m, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
+    parity_report *r = parity_report_new(&o->report);
+    int rc = r ? cli_emit(parity_report_diff_begin(r, o->pos[0], o->pos[1]))
+               : cli_fail("out of memory");
+    int differ = parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
+    for (size_t i = 0; rc == 0 && i < parity_match_count(m); i++) {
+        parity_verdict v = PARITY_MATCH;
+        rc = diff_pair(r, o, parity_match_pair(m, i), &v);
+        differ |= v != PARITY_MATCH;
+    }
+    if (rc == 0) rc = cli_emit(parity_report_diff_end(r, m));
+    parity_report_free(r);
+    parity_match_free(m);
+    return rc ? rc : differ;
+}
+
+int cmd_diff(int argc, char **argv) {
+    cli_opts o;
+    parity_error err = {0};
+    parity_set *ref = NULL, *port = NULL;
+    if (cli_parse(argc, argv, "diff", 2, 2, &o)) return 2;
+    if (o.help) return cli_verb_help("diff");
+    parity_status st = parity_set_open(o.pos[0], NULL, &ref, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, o.pos[0], st);
+    st = parity_set_open(o.pos[1], NULL, &port, &err);
+    int rc = st != PARITY_OK ? cli_fail_err(&err, o.pos[1], st) : diff_sets(&o, ref, port);
+    parity_set_free(ref);
+    parity_set_free(port);
+    fflush(stdout);
+    return rc;
+}

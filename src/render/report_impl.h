@@ -1,0 +1,66 @@
+/*
+ * report_impl.h — what the four report formats share: the report state, the
+ * per-format function table and small formatting helpers (report.c).
+ * Renderers only append to r->out; report.c hands the text to the caller.
+ */
+#ifndef PARITY_REPORT_IMPL_H
+#define PARITY_REPORT_IMPL_H
+
+#include "internal.h"
+
+struct parity_report {
+    parity_report_opts o;
+    parity_buf out;        /* the chunk being built / last returned         */
+    uint64_t n_items;      /* tensors reported so far (diff or info)        */
+    uint64_t counts[3];    /* diff items per parity_verdict                 */
+    int n_sets;            /* info: sets begun                              */
+    uint64_t n_in_set;     /* info: tensors of the current set so far       */
+};
+
+/* One format: each hook appends its text to r->out. */
+typedef struct parity__renderer {
+    void (*diff_begin)(parity_report *r, const char *ref, const char *port);
+    void (*diff_item)(parity_report *r, const parity_report_item *it);
+    void (*diff_end)(parity_report *r, const parity_match *m);
+    void (*info_begin)(parity_report *r, const parity_set *s);
+    void (*info_tensor)(parity_report *r, const parity_tensor *t,
+                        const parity_stats *st);
+    void (*info_end)(parity_report *r);
+} parity__renderer;
+
+extern const parity__renderer parity__render_text;
+extern const parity__renderer parity__render_json;
+extern const parity__renderer parity__render_md;
+extern const parity__renderer parity__render_csv;
+
+/* What kind of comparison an item holds. */
+typedef enum parity__item_kind {
+    PARITY__ITEM_FLOAT = 0, /* metrics of parity_diff                       */
+    PARITY__ITEM_INT,       /* equality of integer tensors (it->ints)        */
+    PARITY__ITEM_SHAPE      /* shapes irreconcilable: statistics only        */
+} parity__item_kind;
+parity__item_kind parity__item_kind_of(const parity_report_item *it);
+
+/* Side label: opts label or "ref"/"port". */
+const char *parity__label(const parity_report *r, int side);
+/* Name of the item's port tensor when it differs from the ref name. */
+const char *parity__port_name(const parity_report_item *it);
+/* "exact", "normalized", "map", "order". */
+const char *parity__match_how_name(parity_match_how how);
+/* Order source in words ("natural name order", ...) and as a JSON token. */
+const char *parity__order_words(parity_order_source s);
+const char *parity__order_token(parity_order_source s);
+
+/* Append "[0, 3, 17]": the multi-index of flat index flat in view t. */
+void parity__buf_index(parity_buf *b, const parity_tensor *t, uint64_t flat);
+/* Append a number as parity_fmt_num prints it. */
+void parity__buf_num(parity_buf *b, double x);
+/* Append x·scale with at least prec significant digits, more while the
+ * printed value would equal a threshold (thr[i]·scale, thr[i] > 0) that x
+ * itself is not, comparing magnitudes. pct appends "%". */
+void parity__buf_num_vs(parity_buf *b, double x, double scale, int prec,
+                        const double *thr, int n_thr, int pct);
+/* Append a number at full precision (%.17g; nan/inf/-inf spelled out). */
+void parity__buf_full(parity_buf *b, double x);
+
+#endif /* PARITY_REPORT_IMPL_H */

@@ -1,0 +1,395 @@
+/*
+ * text.c — the human report, in the seed plan's format, exactly:
+ *
+ *   Stage: decoder.final_proj
+ *   Python: [1, 80, 200], range=[-10.38, 0], mean=-5.81, std=2.104
+ *   Swift:  [1, 80, 200], range=[-10.44, -0.7], mean=-7.27, std=2.051
+ *   Diff:   abs_mean=1.46, abs_max=2.31, relative=25.3%
+ *   Status: ❌ LARGE DIFF
+ *
+ * Every line prefix is padded to one width: the longest of the labels plus
+ * ":" and "Status:", plus one space ("Stage:" heads the block, unpadded).
+ * Optional lines come between Diff and Status: More (-v), Dtype, Layout,
+ * Note. --axis tables follow the block. Blocks are separated by one blank
+ * line; the summary closes the report. -q prints "name: VERDICT" only.
+ */
+#include "render/report_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ANSI_RESET "\033[0m"
+
+/* Width of every line prefix ("Status: " = 8 with short labels). */
+static int prefix_width(const parity_report *r) {
+    size_t w = strlen("Status:");
+    for (int s = 0; s < 2; s++) {
+        size_t l = strlen(parity__label(r, s)) + 1;
+        if (l > w) w = l;
+    }
+    return (int)w + 1;
+}
+
+/* "Diff:" padded with spaces to the prefix width. */
+static void put_prefix(parity_report *r, const char *word) {
+    parity__buf_printf(&r->out, "%-*s", prefix_width(r), word);
+}
+
+static void put_label_prefix(parity_report *r, int side) {
+    parity__buf_printf(&r->out, "%s:%*s", parity__label(r, side),
+                       prefix_width(r) - (int)strlen(parity__label(r, side)) - 1,
+                       "");
+}
+
+static void put_verdict(parity_report *r, parity_verdict v) {
+    static const char *glyph[3] = {"\u2705 ", "\u26a0\ufe0f ", "\u274c "};
+    static const char *ansi[3] = {"\033[32m", "\033[33m", "\033[31m"};
+    int k = (unsigned)v < 3 ? (int)v : 2;
+    if (r->o.color) parity__buf_puts(&r->out, ansi[k]);
+    if (r->o.unicode) parity__buf_puts(&r->out, glyph[k]);
+    parity__buf_puts(&r->out, parity_verdict_str(v));
+    if (r->o.color) parity__buf_puts(&r->out, ANSI_RESET);
+}
+
+/* "[1, 80, 200], range=[-10.38, 0], mean=-5.81, std=2.104[, nan=N, inf=M]" */
+static void put_stats(parity_buf *b, const parity_tensor *t,
+                      const parity_stats *s) {
+    char shape[512];
+    parity__buf_printf(b, "%s, range=[", parity_shape_str(t, shape, sizeof shape));
+    parity__buf_num(b, s->min);
+    parity__buf_puts(b, ", ");
+    parity__buf_num(b, s->max);
+    parity__buf_puts(b, "], mean=");
+    parity__buf_num(b, s->mean);
+    parity__buf_puts(b, ", std=");
+    parity__buf_num(b, s->std);
+    if (s->n_nan) parity__buf_printf(b, ", nan=%llu", (unsigned long long)s->n_nan);
+    if (s->n_posinf + s->n_neginf)
+        parity__buf_printf(b, ", inf=%llu",
+                           (unsigned long long)(s->n_posinf + s->n_neginf));
+}
+
+static void put_relative(parity_report *r, double rel) {
+    const double thr[2] = {r->o.diff.match_tol, r->o.diff.small_tol};
+    parity__buf_num_vs(&r->out, rel, 100.0, 3, thr, 2, 1);
+}
+
+/* Diff: abs_mean=1.46, abs_max=2.31, relative=25.3% */
+static void put_diff_line(parity_report *r, const parity_diff *d) {
+    parity_buf *b = &r->out;
+    put_prefix(r, "Diff:");
+    parity__buf_puts(b, "abs_mean=");
+    parity__buf_num(b, d->abs_mean);
+    parity__buf_puts(b, ", abs_max=");
+    parity__buf_num(b, d->abs_max);
+    if (d->ref_zero) {
+        parity__buf_puts(b, ", relative=");
+        parity__buf_num(b, d->relative);
+        parity__buf_puts(b, " (absolute)");
+    } else {
+        parity__buf_puts(b, ", relative=");
+        put_relative(r, d->relative);
+    }
+    parity__buf_puts(b, "\n");
+}
+
+static void put_kv(parity_buf *b, const char *key, double x) {
+    parity__buf_printf(b, ", %s=", key);
+    parity__buf_num(b, x);
+}
+
+/* More: mean_diff=-1.46 (-12.68 dB), rmse=..., ..., worst=[..] ref=.. port=.. */
+static void put_more_line(parity_report *r, const parity_report_item *it) {
+    const parity_diff *d = it->diff;
+    parity_buf *b = &r->out;
+    put_prefix(r, "More:");
+    parity__buf_puts(b, "mean_diff=");
+    parity__buf_num(b, d->mean_diff);
+    if (r->o.diff.domain != PARITY_DOMAIN_LINEAR) {
+        parity__buf_puts(b, " (");
+        parity__buf_num_vs(b, d->mean_diff_db, 1.0, 4, &r->o.diff.max_db, 1, 0);
+        parity__buf_puts(b, " dB)");
+    }
+    put_kv(b, "rmse", d->rmse);
+    put_kv(b, "cosine", d->cosine);
+    put_kv(b, "pcc", d->pcc);
+    put_kv(b, "snr_db", d->snr_db);
+    if (parity_dtype_is_float((parity_dtype)d->ulp_dtype))
+        parity__buf_printf(b, ", max_ulp=%llu (%s)", (unsigned long long)d->max_ulp,
+                           parity_dtype_name((parity_dtype)d->ulp_dtype));
+    parity__buf_printf(b, ", mismatched=%llu/%llu", (unsigned long long)d->mismatched,
+                       (unsigned long long)it->pair->ref_view.count);
+    put_kv(b, "needed_atol", d->needed_atol);
+    put_kv(b, "needed_rtol", d->needed_rtol);
+    if (d->n > 0) {
+        parity__buf_puts(b, ", worst=");
+        parity__buf_index(b, &it->pair->ref_view, d->abs_max_at);
+        parity__buf_puts(b, " ref=");
+        parity__buf_num(b, d->abs_max_ref);
+        parity__buf_puts(b, " port=");
+        parity__buf_num(b, d->abs_max_port);
+    }
+    parity__buf_puts(b, "\n");
+}
+
+/* Dtype: / Layout: / Note: lines, each only when it has something to say. */
+static void put_notes(parity_report *r, const parity_report_item *it) {
+    const parity_pair *p = it->pair;
+    const parity_diff *d = it->diff;
+    parity_buf *b = &r->out;
+    if (p->ref->dtype != p->port->dtype) {
+        put_prefix(r, "Dtype:");
+        parity__buf_printf(b, "%s vs %s, compared in float64\n",
+                           parity_dtype_name(p->ref->dtype),
+                           parity_dtype_name(p->port->dtype));
+    }
+    if (p->layout_ok && p->layout[0]) {
+        put_prefix(r, "Layout:");
+        parity__buf_printf(b, "compared after %s\n", p->layout);
+    }
+    if (parity__item_kind_of(it) != PARITY__ITEM_FLOAT) return;
+    if (d->ref_zero) {
+        put_prefix(r, "Note:");
+        parity__buf_printf(b, "%s is all zeros: relative is ||d||, not ||d||/||%s||\n",
+                           parity__label(r, 0), parity__label(r, 0));
+    }
+    if (d->nonfinite_ref_only + d->nonfinite_port_only + d->nonfinite_differ) {
+        put_prefix(r, "Note:");
+        parity__buf_printf(b, "non-finite in %s only: %llu, in %s only: %llu, "
+                           "different non-finite: %llu; first one-sided at ",
+                           parity__label(r, 0), (unsigned long long)d->nonfinite_ref_only,
+                           parity__label(r, 1), (unsigned long long)d->nonfinite_port_only,
+                           (unsigned long long)d->nonfinite_differ);
+        parity__buf_index(b, &p->ref_view, d->first_nonfinite_only);
+        parity__buf_puts(b, "\n");
+    }
+}
+
+/* "[0..7] ref=[1, 2, 3] port=[1, 2, 4]" */
+static void put_window(parity_report *r, const parity_int_cmp *c) {
+    parity_buf *b = &r->out;
+    int n = c->win_ref_len > c->win_port_len ? c->win_ref_len : c->win_port_len;
+    put_prefix(r, "Window:");
+    parity__buf_printf(b, "[%llu..%llu]", (unsigned long long)c->win_first,
+                       (unsigned long long)(c->win_first + (uint64_t)(n ? n - 1 : 0)));
+    for (int s = 0; s < 2; s++) {
+        const double *w = s ? c->win_port : c->win_ref;
+        int len = s ? c->win_port_len : c->win_ref_len;
+        parity__buf_printf(b, " %s=[", parity__label(r, s));
+        for (int i = 0; i < len; i++) {
+            if (i) parity__buf_puts(b, ", ");
+            parity__buf_full(b, w[i]);
+        }
+        parity__buf_puts(b, "]");
+    }
+    parity__buf_puts(b, "\n");
+}
+
+/* Integer tensors: equal, or where they first differ. */
+static void put_ints(parity_report *r, const parity_report_item *it) {
+    const parity_int_cmp *c = it->ints;
+    parity_buf *b = &r->out;
+    put_prefix(r, "Diff:");
+    if (c->equal) {
+        parity__buf_printf(b, "equal (%llu elements)\n", (unsigned long long)c->n_compared);
+        return;
+    }
+    if (c->sequence && c->n_differ == 0) {
+        parity__buf_printf(b, "lengths %llu vs %llu, common prefix %llu\n",
+                           (unsigned long long)c->ref_len, (unsigned long long)c->port_len,
+                           (unsigned long long)c->first);
+    } else if (c->sequence) {
+        parity__buf_printf(b, "first difference at position %llu: ", (unsigned long long)c->first);
+        parity__buf_full(b, c->first_ref);
+        parity__buf_puts(b, " vs ");
+        parity__buf_full(b, c->first_port);
+        parity__buf_printf(b, "; lengths %llu vs %llu\n", (unsigned long long)c->ref_len,
+                           (unsigned long long)c->port_len);
+    } else {
+        parity__buf_puts(b, "first difference at ");
+        parity__buf_index(b, &it->pair->ref_view, c->first);
+        parity__buf_puts(b, ": ");
+        parity__buf_full(b, c->first_ref);
+        parity__buf_puts(b, " vs ");
+        parity__buf_full(b, c->first_port);
+        parity__buf_printf(b, "; %llu of %llu elements differ\n",
+                           (unsigned long long)c->n_differ, (unsigned long long)c->n_compared);
+    }
+    if (c->win_ref_len + c->win_port_len) put_window(r, c);
+}
+
+static void put_shape_reason(parity_report *r, const parity_pair *p) {
+    char a[512], c[512];
+    put_prefix(r, "Shape:");
+    parity__buf_printf(&r->out, "%s vs %s: no squeeze, permutation or reshape "
+                       "makes them agree\n", parity_shape_str(p->ref, a, sizeof a),
+                       parity_shape_str(p->port, c, sizeof c));
+}
+
+/* worst: i=17 (2.31), ... — the 5 largest abs_mean, ties to the lower index. */
+static void put_worst(parity_buf *b, const parity_axis_profile *p) {
+    int64_t best[5];
+    int n = 0;
+    for (int64_t i = 0; i < p->len; i++) {
+        double v = p->abs_mean[i];
+        if (isnan(v)) continue;
+        int k = n < 5 ? n++ : 5;
+        while (k > 0 && p->abs_mean[best[k - 1]] < v) {
+            if (k < 5) best[k] = best[k - 1];
+            k--;
+        }
+        if (k < 5) best[k] = i;
+    }
+    parity__buf_puts(b, "worst:");
+    for (int k = 0; k < n; k++) {
+        parity__buf_printf(b, "%s i=%lld (", k ? "," : "", (long long)best[k]);
+        parity__buf_num(b, p->abs_mean[best[k]]);
+        parity__buf_puts(b, ")");
+    }
+    parity__buf_puts(b, "\n");
+}
+
+static void put_cell(parity_buf *b, double x, int pct) {
+    char s[64];
+    if (pct) parity_fmt_pct(x, s, sizeof s);
+    else parity_fmt_num(x, s, sizeof s);
+    parity__buf_printf(b, " %11s", s);
+}
+
+/* The per-index table of one axis, then its worst indices. */
+static void put_axis(parity_report *r, const parity_axis_profile *p) {
+    parity_buf *b = &r->out;
+    double dbu = parity_domain_db_per_unit(r->o.diff.domain);
+    parity__buf_printf(b, "\nAxis %d (%lld indices)\n", p->axis, (long long)p->len);
+    parity__buf_printf(b, "%6s %11s", "index", "mean_diff");
+    if (dbu != 0) parity__buf_printf(b, " %11s", "mean_dB");
+    parity__buf_printf(b, " %11s %11s %11s\n", "abs_mean", "rmse", "relative");
+    for (int64_t i = 0; i < p->len; i++) {
+        parity__buf_printf(b, "%6lld", (long long)i);
+        put_cell(b, p->mean_diff[i], 0);
+        if (dbu != 0) put_cell(b, p->mean_diff[i] * dbu, 0);
+        put_cell(b, p->abs_mean[i], 0);
+        put_cell(b, p->rmse[i], 0);
+        put_cell(b, p->relative[i], 1);
+        parity__buf_puts(b, "\n");
+    }
+    put_worst(b, p);
+}
+
+static void text_diff_item(parity_report *r, const parity_report_item *it) {
+    parity_buf *b = &r->out;
+    parity__item_kind kind = parity__item_kind_of(it);
+    const char *other = parity__port_name(it);
+    if (r->o.quiet) {
+        parity__buf_printf(b, "%s: ", it->pair->ref->name);
+        put_verdict(r, it->verdict);
+        parity__buf_puts(b, "\n");
+        return;
+    }
+    if (r->n_items) parity__buf_puts(b, "\n");
+    parity__buf_printf(b, "Stage: %s", it->pair->ref->name);
+    if (other) parity__buf_printf(b, " (%s: %s)", parity__label(r, 1), other);
+    parity__buf_puts(b, "\n");
+    for (int s = 0; s < 2; s++) {
+        put_label_prefix(r, s);
+        put_stats(b, s ? it->pair->port : it->pair->ref, s ? &it->diff->port : &it->diff->ref);
+        parity__buf_puts(b, "\n");
+    }
+    if (kind == PARITY__ITEM_INT) put_ints(r, it);
+    else if (kind == PARITY__ITEM_SHAPE) put_shape_reason(r, it->pair);
+    else put_diff_line(r, it->diff);
+    if (kind == PARITY__ITEM_FLOAT && r->o.verbose) put_more_line(r, it);
+    put_notes(r, it);
+    put_prefix(r, "Status:");
+    put_verdict(r, it->verdict);
+    parity__buf_puts(b, "\n");
+    for (int k = 0; kind == PARITY__ITEM_FLOAT && k < it->diff->n_profiles; k++)
+        put_axis(r, &it->diff->profiles[k]);
+}
+
+static void text_diff_begin(parity_report *r, const char *ref, const char *port) {
+    (void)r, (void)ref, (void)port;
+}
+
+/* Unpaired names of one side, comma separated. */
+static void put_unpaired(parity_report *r, const parity_match *m, int side) {
+    size_t n = parity_match_unpaired_count(m, side);
+    if (n == 0) return;
+    if (r->o.quiet) {
+        for (size_t i = 0; i < n; i++)
+            parity__buf_printf(&r->out, "%s: only in %s\n",
+                               parity_match_unpaired(m, side, i)->name,
+                               parity__label(r, side));
+        return;
+    }
+    parity__buf_printf(&r->out, "only in %s:", parity__label(r, side));
+    for (size_t i = 0; i < n; i++)
+        parity__buf_printf(&r->out, "%s %s", i ? "," : "",
+                           parity_match_unpaired(m, side, i)->name);
+    parity__buf_puts(&r->out, "\n");
+}
+
+static void text_diff_end(parity_report *r, const parity_match *m) {
+    if (!r->o.quiet) {
+        if (r->n_items) parity__buf_puts(&r->out, "\n");
+        parity__buf_printf(&r->out, "%llu tensor%s: %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
+                           (unsigned long long)r->n_items, r->n_items == 1 ? "" : "s",
+                           (unsigned long long)r->counts[PARITY_MATCH],
+                           (unsigned long long)r->counts[PARITY_SMALL_DIFF],
+                           (unsigned long long)r->counts[PARITY_LARGE_DIFF]);
+    }
+    if (!m) return;
+    put_unpaired(r, m, 0);
+    put_unpaired(r, m, 1);
+}
+
+/* "path: 3 tensors, natural name order" then the metadata keys (-v: values). */
+static void text_info_begin(parity_report *r, const parity_set *s) {
+    parity_buf *b = &r->out;
+    size_t n = parity_set_count(s), nm = parity_set_meta_count(s);
+    if (r->o.quiet) return;
+    if (r->n_sets) parity__buf_puts(b, "\n");
+    parity__buf_printf(b, "%s: %zu tensor%s, %s\n", parity_set_path(s), n,
+                       n == 1 ? "" : "s",
+                       parity__order_words(parity_set_order_source(s)));
+    if (nm == 0) return;
+    if (!r->o.verbose) parity__buf_puts(b, "metadata:");
+    for (size_t i = 0; i < nm; i++) {
+        const char *k = NULL, *v = NULL;
+        if (parity_set_meta(s, i, &k, &v) != PARITY_OK) continue;
+        if (r->o.verbose) parity__buf_printf(b, "metadata: %s = %s\n", k, v);
+        else parity__buf_printf(b, "%s %s", i ? "," : "", k);
+    }
+    if (!r->o.verbose) parity__buf_puts(b, "\n");
+}
+
+/* "  name: F32 [1, 80, 200], range=[..], mean=.., std=.., nan=0, inf=0" */
+static void text_info_tensor(parity_report *r, const parity_tensor *t,
+                             const parity_stats *st) {
+    parity_buf *b = &r->out;
+    char shape[512];
+    if (r->o.quiet) {
+        parity__buf_printf(b, "%s: %s %s\n", t->name, parity_dtype_name(t->dtype),
+                           parity_shape_str(t, shape, sizeof shape));
+        return;
+    }
+    parity__buf_printf(b, "  %s: %s %s, range=[", t->name, parity_dtype_name(t->dtype),
+                       parity_shape_str(t, shape, sizeof shape));
+    parity__buf_num(b, st->min);
+    parity__buf_puts(b, ", ");
+    parity__buf_num(b, st->max);
+    parity__buf_puts(b, "], mean=");
+    parity__buf_num(b, st->mean);
+    parity__buf_puts(b, ", std=");
+    parity__buf_num(b, st->std);
+    parity__buf_printf(b, ", nan=%llu, inf=%llu%s\n", (unsigned long long)st->n_nan,
+                       (unsigned long long)(st->n_posinf + st->n_neginf),
+                       t->is_input ? " (input)" : "");
+}
+
+static void text_info_end(parity_report *r) { (void)r; }
+
+const parity__renderer parity__render_text = {
+    text_diff_begin, text_diff_item, text_diff_end,
+    text_info_begin, text_info_tensor, text_info_end,
+};

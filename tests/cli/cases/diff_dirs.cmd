@@ -1,0 +1,1 @@
+parity diff python swift --labels Python,Swift

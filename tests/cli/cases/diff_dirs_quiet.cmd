@@ -1,0 +1,1 @@
+parity diff python swift -q

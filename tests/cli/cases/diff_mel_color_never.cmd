@@ -1,0 +1,1 @@
+parity diff mel_ref.safetensors mel_port.safetensors --color never -q

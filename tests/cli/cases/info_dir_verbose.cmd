@@ -1,0 +1,1 @@
+parity info python mel_ref.safetensors -v

@@ -1,0 +1,1 @@
+parity info mel_ref.safetensors --format md

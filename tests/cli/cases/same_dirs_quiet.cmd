@@ -1,0 +1,1 @@
+parity same python swift -q

@@ -1,0 +1,1 @@
+parity diff a b --rtol=abc

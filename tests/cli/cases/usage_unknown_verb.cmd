@@ -1,0 +1,1 @@
+parity frobnicate a b

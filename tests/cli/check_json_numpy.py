@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Check `parity diff --format json` against NumPy and math.fsum, and
+against its schema docs/diff.schema.json.
+
+Independent reference for the numbers the CLI reports: every metric of
+SPEC §4 recomputed here in float64 with exactly rounded sums, compared at
+1e-12 relative (cosine, pcc at 1e-12 absolute). Usage:
+    check_json_numpy.py PARITY DATA_DIR
+"""
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+FAILS = []
+DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "F64": np.float64}
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    out = {}
+    for name, h in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = h["data_offsets"]
+        buf = raw[8 + n + a:8 + n + b]
+        out[name] = np.frombuffer(buf, DTYPES[h["dtype"]]).reshape(h["shape"])
+    return out
+
+
+def near(what, got, want, rel=1e-12, abs_=0.0):
+    if got is None or not math.isfinite(want):
+        ok = got is None and not math.isfinite(want)
+    else:
+        ok = abs(got - want) <= max(rel * abs(want), abs_)
+    if not ok:
+        FAILS.append(f"{what}: parity {got!r}, numpy {want!r}")
+
+
+def metrics(r, p):
+    r = r.astype(np.float64).ravel()
+    p = p.astype(np.float64).ravel()
+    d = p - r
+    n = d.size
+    fs = math.fsum
+    ssr, ssd, ssp = fs(r * r), fs(d * d), fs(p * p)
+    mr, mp = fs(r) / n, fs(p) / n
+    cov = fs((r - mr) * (p - mp))
+    nz = r != 0
+    return {
+        "abs_mean": fs(np.abs(d)) / n, "abs_max": float(np.max(np.abs(d))),
+        "mean_diff": fs(d) / n, "rmse": math.sqrt(fs(d * d) / n),
+        "relative": math.sqrt(ssd) / math.sqrt(ssr),
+        "cosine": fs(r * p) / (math.sqrt(ssr) * math.sqrt(ssp)),
+        "pcc": cov / math.sqrt(fs((r - mr) ** 2) * fs((p - mp) ** 2)),
+        "snr_db": 10 * math.log10(ssr / ssd) if ssd else math.inf,
+        "needed_atol": float(np.max(np.abs(d))),
+        "needed_rtol": float(np.max(np.abs(d[nz]) / np.abs(r[nz]))),
+    }
+
+
+def side_stats(what, js, a):
+    x = a.astype(np.float64).ravel()
+    n = x.size
+    mean = math.fsum(x) / n
+    near(what + ".min", js["min"], float(x.min()))
+    near(what + ".max", js["max"], float(x.max()))
+    near(what + ".mean", js["mean"], mean)
+    near(what + ".std", js["std"], math.sqrt(math.fsum((x - mean) ** 2) / n), rel=1e-10)
+
+
+SCHEMA = None
+TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "null": type(None)}
+
+
+def type_ok(x, t):
+    if t == "integer":
+        return isinstance(x, int) and not isinstance(x, bool)
+    if t == "number":
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+    return isinstance(x, TYPES[t])
+
+
+def validate(x, sch, path="$"):
+    """The JSON Schema subset docs/diff.schema.json uses (no network, no
+    third-party package): $ref to $defs, type, const, enum, minimum,
+    required, properties, patternProperties, additionalProperties, items."""
+    import re
+    if "$ref" in sch:
+        sch = SCHEMA["$defs"][sch["$ref"].split("/")[-1]]
+    t = sch.get("type")
+    if t and not any(type_ok(x, k) for k in (t if isinstance(t, list) else [t])):
+        FAILS.append(f"schema: {path}: {x!r} is not {t}")
+        return
+    if "const" in sch and x != sch["const"]:
+        FAILS.append(f"schema: {path}: {x!r} != {sch['const']!r}")
+    if "enum" in sch and x not in sch["enum"]:
+        FAILS.append(f"schema: {path}: {x!r} not in {sch['enum']}")
+    if "minimum" in sch and isinstance(x, (int, float)) and x < sch["minimum"]:
+        FAILS.append(f"schema: {path}: {x!r} < {sch['minimum']}")
+    if isinstance(x, dict):
+        for k in sch.get("required", []):
+            if k not in x:
+                FAILS.append(f"schema: {path}: missing {k}")
+        props, pats = sch.get("properties", {}), sch.get("patternProperties", {})
+        for k, v in x.items():
+            if k in props:
+                validate(v, props[k], f"{path}.{k}")
+                continue
+            pat = [ps for p, ps in pats.items() if re.search(p, k)]
+            if pat:
+                validate(v, pat[0], f"{path}.{k}")
+            elif sch.get("additionalProperties") is False:
+                FAILS.append(f"schema: {path}: unexpected {k}")
+    if isinstance(x, list) and "items" in sch:
+        for i, v in enumerate(x):
+            validate(v, sch["items"], f"{path}[{i}]")
+
+
+def run(parity, args, cwd):
+    res = subprocess.run([parity] + args, cwd=cwd, capture_output=True, text=True)
+    if res.returncode not in (0, 1):
+        FAILS.append(f"parity {' '.join(args)}: exit {res.returncode}: {res.stderr}")
+        return None
+    doc = json.loads(res.stdout)
+    if doc.get("parity") == "diff":
+        validate(doc, SCHEMA)
+    return doc
+
+
+def check_pair(name, t, r, p, db_per_unit=0.0):
+    m = metrics(r, p)
+    for k, v in m.items():
+        loose = k in ("cosine", "pcc")
+        near(f"{name}.{k}", t["metrics"][k], v, abs_=1e-12 if loose else 0.0)
+    if db_per_unit:
+        near(f"{name}.mean_diff_db", t["metrics"]["mean_diff_db"], m["mean_diff"] * db_per_unit)
+    side_stats(name + ".ref", t["ref"], r)
+    side_stats(name + ".port", t["port"], p)
+
+
+def check_mel(parity, data):
+    ref = read_safetensors(os.path.join(data, "mel_ref.safetensors"))
+    port = read_safetensors(os.path.join(data, "mel_port.safetensors"))
+    js = run(parity, ["diff", "mel_ref.safetensors", "mel_port.safetensors", "--format",
+                      "json", "--axis", "1", "--domain", "ln-mag"], data)
+    if js is None:
+        return
+    by = {t["name"]: t for t in js["tensors"]}
+    db = 20 / math.log(10)
+    for name in ("flow.mu", "decoder.final_proj"):
+        check_pair(name, by[name], ref[name], port[name], db)
+    t = by["decoder.final_proj"]
+    r = ref["decoder.final_proj"].astype(np.float64)
+    p = port["decoder.final_proj"].astype(np.float64)
+    prof = t["axes"][0]
+    if prof["axis"] != 1 or prof["len"] != 80:
+        FAILS.append(f"axis profile: {prof['axis']} {prof['len']}")
+    for i in range(80):
+        m = metrics(r[:, i, :], p[:, i, :])
+        for k in ("mean_diff", "abs_mean", "rmse", "relative"):
+            near(f"final_proj axis1[{i}].{k}", prof[k][i], m[k])
+    if by["tokens"]["ints"]["equal"] is not True:
+        FAILS.append("tokens should be equal")
+
+
+def check_dirs(parity, data):
+    js = run(parity, ["diff", "python", "swift", "--format", "json"], data)
+    if js is None:
+        return
+    by = {t["name"]: t for t in js["tensors"]}
+    for name in ("step3_mu", "step10_mel"):
+        r = np.load(os.path.join(data, "python", name + ".npy"))
+        p = np.load(os.path.join(data, "swift", name + ".npy"))
+        check_pair(name, by[name], r, p)
+    tok = by["step1_tokens"]["ints"]
+    if (tok["first"], tok["first_ref"], tok["first_port"]) != (0, 708, 21):
+        FAILS.append(f"tokens: {tok}")
+    if js["only_in_ref"] != ["step4_x0"] or js["only_in_port"] != ["step11_extra"]:
+        FAILS.append(f"unpaired: {js['only_in_ref']} {js['only_in_port']}")
+
+
+def main():
+    global SCHEMA
+    parity, data = sys.argv[1], sys.argv[2]
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "docs", "diff.schema.json")) as f:
+        SCHEMA = json.load(f)
+    check_mel(parity, data)
+    check_dirs(parity, data)
+    for f in FAILS:
+        print("FAIL", f)
+    print(f"check_json_numpy: {len(FAILS)} failures")
+    return 1 if FAILS else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Generate the small tensor files of the CLI golden tests (tests/cli/data/).
+
+Fixed seed, so the committed files are reproducible byte for byte:
+    /usr/bin/python3 tools/gen_cli_fixtures.py [OUTDIR]
+
+mel_ref.safetensors      the reference: tokens (I64 [1, 12]), flow.mu
+                         (F32 [1, 80, 50]), decoder.final_proj (F32 [1, 80, 200],
+                         a log-mel: mean about -5.81, max 0), order in metadata
+mel_port.safetensors     the port: same tokens, flow.mu within f32 noise,
+                         decoder.final_proj exactly 1.46 lower (the seed plan's
+                         "Swift is 1.46 dB darker": -12.68 dB in ln-mag)
+mel_port_T.safetensors   the port storing decoder.final_proj as [1, 200, 80]
+                         (MLX's [B, T, C]); values equal: MATCH after permute
+python/, swift/          one .npy per stage, as teams dump them; paired by stem:
+                         step1_tokens differ (708 vs 21, lengths 14 vs 12),
+                         step2_text_enc equal, step3_mu stored as f16 by swift
+                         (SMALL DIFF), step10_mel offset (LARGE DIFF),
+                         step4_x0 only in python, step11_extra only in swift,
+                         step5_pool [2, 3, 5] vs [2, 4, 4] (irreconcilable)
+run1/run2.safetensors    two runs of one side: y identical, x differs in one
+                         element by one ulp (parity same)
+truncated.safetensors    a header length pointing past the end (exit 2)
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+
+SEED = 20240611
+DT = {np.dtype("float32"): "F32", np.dtype("float16"): "F16",
+      np.dtype("int64"): "I64", np.dtype("float64"): "F64"}
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """tensors: list of (name, ndarray) in file order."""
+    header, blobs, off = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, a in tensors:
+        a = np.ascontiguousarray(a)
+        raw = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": DT[a.dtype], "shape": list(a.shape),
+                        "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+def mel_files(out, rng):
+    tokens = rng.integers(1, 6000, size=(1, 12)).astype(np.int64)
+    mu = rng.standard_normal((1, 80, 50)).astype(np.float32)
+    mel = np.clip(-5.81 + 2.1 * rng.standard_normal((1, 80, 200)), -10.38, 0)
+    mel = mel.astype(np.float32)
+    noise = (1 + 1e-7 * rng.standard_normal(mu.shape)).astype(np.float32)
+    order = {"parity.order": json.dumps(["tokens", "flow.mu", "decoder.final_proj"])}
+    write_safetensors(os.path.join(out, "mel_ref.safetensors"),
+                      [("tokens", tokens), ("flow.mu", mu), ("decoder.final_proj", mel)], order)
+    write_safetensors(os.path.join(out, "mel_port.safetensors"),
+                      [("tokens", tokens), ("flow.mu", (mu * noise).astype(np.float32)),
+                       ("decoder.final_proj", mel - np.float32(1.46))], order)
+    write_safetensors(os.path.join(out, "mel_port_T.safetensors"),
+                      [("tokens", tokens), ("flow.mu", mu),
+                       ("decoder.final_proj", np.ascontiguousarray(mel.transpose(0, 2, 1)))],
+                      order)
+
+
+def npy_dirs(out, rng):
+    py, sw = os.path.join(out, "python"), os.path.join(out, "swift")
+    os.makedirs(py, exist_ok=True)
+    os.makedirs(sw, exist_ok=True)
+    tok = rng.integers(1, 6000, size=14).astype(np.int64)
+    tok[0] = 708
+    tok_sw = tok[:12].copy()
+    tok_sw[0] = 21
+    enc = rng.standard_normal((1, 14, 32)).astype(np.float32)
+    mu = rng.standard_normal((1, 80, 50)).astype(np.float32)
+    x0 = rng.standard_normal((1, 80, 50)).astype(np.float32)
+    mel = (-5.81 + 2.1 * rng.standard_normal((1, 80, 50))).astype(np.float32)
+    extra = rng.standard_normal(8).astype(np.float32)
+    for d, arrays in ((py, {"step1_tokens": tok, "step2_text_enc": enc, "step3_mu": mu,
+                            "step4_x0": x0, "step10_mel": mel}),
+                      (sw, {"step1_tokens": tok_sw, "step2_text_enc": enc,
+                            "step3_mu": mu.astype(np.float16),
+                            "step10_mel": mel - np.float32(0.5), "step11_extra": extra})):
+        for name, a in arrays.items():
+            np.save(os.path.join(d, name + ".npy"), a)
+    # shapes no squeeze, permutation or reshape reconciles (own generator,
+    # so the other fixtures keep their values)
+    pool = np.random.default_rng(SEED + 1).standard_normal(32).astype(np.float32)
+    np.save(os.path.join(py, "step5_pool.npy"), pool[:30].reshape(2, 3, 5))
+    np.save(os.path.join(sw, "step5_pool.npy"), pool.reshape(2, 4, 4))
+
+
+def same_files(out, rng):
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    y = rng.standard_normal(6).astype(np.float32)
+    x2 = x.copy()
+    x2[2, 3] = np.nextafter(x2[2, 3], np.float32(np.inf))
+    write_safetensors(os.path.join(out, "run1.safetensors"), [("x", x), ("y", y)])
+    write_safetensors(os.path.join(out, "run2.safetensors"), [("x", x2), ("y", y)])
+
+
+def bad_files(out):
+    with open(os.path.join(out, "truncated.safetensors"), "wb") as f:
+        f.write(struct.pack("<Q", 1000) + b'{"x":{"dtype":"F32"')
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli", "data")
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    mel_files(out, rng)
+    npy_dirs(out, rng)
+    same_files(out, rng)
+    bad_files(out)
+
+
+if __name__ == "__main__":
+    main()
