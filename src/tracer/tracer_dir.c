@@ -1,0 +1,167 @@
+/*
+ * tracer_dir.c — directory traces: one safetensors file per stage, written
+ * as the stage completes, and an index.json rewritten after each, so a
+ * crash (even SIGKILL) loses nothing already traced.
+ *
+ * Layout of DIR:
+ *   000001.safetensors   stage 1, one tensor named by its stage name
+ *   000002.safetensors   ...      (the writer writes NAME.tmp, renames)
+ *   index.json           {"format":"parity-trace","version":1,
+ *                         "order":["a","a#1",...],"inputs":["x",...],
+ *                         "files":{"a":"000001.safetensors",...},
+ *                         "metadata":{"key":"value",...}}
+ * index.json is written to index.json.tmp, fsync'd and renamed over the
+ * old one: a reader sees the previous index or the new one, never half.
+ */
+#include "tracer_impl.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* mkdir -p: create every missing component of path. */
+static parity_status make_dirs(const char *path, parity_error *err) {
+    char *p = strdup(path);
+    FAIL_IF(!p, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "tracer: %s: out of memory", path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) break;
+        *s = '/';
+    }
+    int rc = mkdir(path, 0777);
+    int e = errno;
+    free(p);
+    struct stat sb;
+    FAIL_IF(rc != 0 && e != EEXIST, err, PARITY_E_IO, PARITY_NO_OFFSET,
+            "tracer: %s: cannot create the trace directory: %s", path,
+            strerror(e));
+    FAIL_IF(stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode), err, PARITY_E_IO,
+            PARITY_NO_OFFSET, "tracer: %s: exists and is not a directory",
+            path);
+    return PARITY_OK;
+}
+
+/* Stage files of an earlier run: six or more digits, ".safetensors" and
+ * optionally the writer's ".tmp". Only these names are ever removed. */
+static int is_stage_file(const char *name) {
+    size_t digits = strspn(name, "0123456789");
+    const char *rest = name + digits;
+    return digits >= 6 && (!strcmp(rest, ".safetensors") ||
+                           !strcmp(rest, ".safetensors.tmp"));
+}
+
+static parity_status remove_stale(const char *dir, parity_error *err) {
+    DIR *d = opendir(dir);
+    FAIL_IF(!d, err, PARITY_E_IO, PARITY_NO_OFFSET,
+            "tracer: %s: cannot list the trace directory: %s", dir,
+            strerror(errno));
+    parity_buf path = {0};
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        if (!is_stage_file(ent->d_name)) continue;
+        path.len = 0;
+        parity__buf_printf(&path, "%s/%s", dir, ent->d_name);
+        if (!path.oom) unlink(path.data);
+    }
+    closedir(d);
+    int oom = path.oom;
+    parity__buf_free(&path);
+    FAIL_IF(oom, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "tracer: %s: out of memory", dir);
+    return PARITY_OK;
+}
+
+parity_status parity__tracer_dir_init(parity_tracer *t, parity_error *err) {
+    TRY(make_dirs(t->path, err));
+    TRY(remove_stale(t->path, err));
+    return parity__tracer_dir_index(t, err);
+}
+
+parity_status parity__tracer_dir_stage(parity_tracer *t, const char *name,
+                                       parity_dtype dt, int ndim,
+                                       const int64_t *shape, const void *data,
+                                       char *file, size_t cap,
+                                       parity_error *err) {
+    snprintf(file, cap, "%06zu.safetensors", t->n_stages + 1);
+    parity_buf path = {0};
+    parity__buf_printf(&path, "%s/%s", t->path, file);
+    FAIL_IF(path.oom, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "tracer: %s: stage '%s': out of memory", t->path, name);
+    parity_writer *w = NULL;
+    parity_status st = parity_writer_open(path.data, &w, err);
+    parity__buf_free(&path);
+    if (st != PARITY_OK) return st;
+    st = parity_writer_add(w, name, dt, ndim, shape, data, err);
+    if (st != PARITY_OK) {
+        parity_writer_discard(w);
+        return st;
+    }
+    return parity_writer_close(w, err);
+}
+
+/* The whole index.json text into b. */
+static void index_text(const parity_tracer *t, parity_buf *b) {
+    parity__buf_puts(b, "{\"format\":\"parity-trace\",\"version\":1,\"order\":[");
+    if (t->order.len) parity__buf_put(b, t->order.data, t->order.len);
+    parity__buf_puts(b, "],\"inputs\":[");
+    if (t->inputs.len) parity__buf_put(b, t->inputs.data, t->inputs.len);
+    parity__buf_puts(b, "],\"files\":{");
+    if (t->files.len) parity__buf_put(b, t->files.data, t->files.len);
+    parity__buf_puts(b, "},\"metadata\":{");
+    for (size_t i = 0; i < t->n_meta; i++) {
+        if (i) parity__buf_puts(b, ",");
+        parity__buf_json_str(b, t->meta_keys[i]);
+        parity__buf_puts(b, ":");
+        parity__buf_json_str(b, t->meta_values[i]);
+    }
+    parity__buf_puts(b, "}}\n");
+}
+
+/* Write all of text to a new file at path and fsync it; 0 or an errno. */
+static int write_synced(const char *path, const char *text, size_t len) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) return errno;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        done += (size_t)n;
+    }
+    int e = done < len ? errno : 0;
+    if (!e && fsync(fd) != 0) e = errno;
+    if (close(fd) != 0 && !e) e = errno;
+    return e;
+}
+
+parity_status parity__tracer_dir_index(parity_tracer *t, parity_error *err) {
+    parity_buf text = {0}, tmp = {0}, dst = {0};
+    index_text(t, &text);
+    parity__buf_printf(&tmp, "%s/index.json.tmp", t->path);
+    parity__buf_printf(&dst, "%s/index.json", t->path);
+    parity_status st = PARITY_OK;
+    if (text.oom || tmp.oom || dst.oom) {
+        st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                          "tracer: %s: index.json: out of memory", t->path);
+    } else {
+        int e = write_synced(tmp.data, text.data, text.len);
+        if (!e && rename(tmp.data, dst.data) != 0) e = errno;
+        if (e) {
+            unlink(tmp.data);
+            st = parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET,
+                              "tracer: %s: cannot write index.json: %s",
+                              t->path, strerror(e));
+        }
+    }
+    parity__buf_free(&text);
+    parity__buf_free(&tmp);
+    parity__buf_free(&dst);
+    return st;
+}

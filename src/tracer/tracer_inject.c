@@ -1,0 +1,265 @@
+/*
+ * tracer_inject.c — inject mode (activation patching): after a stage is
+ * traced, the caller's buffer is overwritten with the reference trace's
+ * tensor of the same (suffixed) name, so downstream stages see reference
+ * inputs and each stage's own error is measured in isolation.
+ *
+ * The caller's buffer is described by a "port" view (C-order strides over
+ * its shape). parity_layout_align brings it to the reference shape exactly
+ * as parity diff does (squeeze, permutation, reshape) and returns two views
+ * of equal shape; walking both views in logical C order, reference element
+ * i lands at the byte the port view's strides give for multi-index i, so a
+ * permuted port receives the reference values in its own layout.
+ * Values are copied byte for byte when the dtypes agree (reversed when the
+ * reference is big-endian), and otherwise converted to the caller's dtype:
+ * round to nearest, ties to even (floats); round to nearest and saturate
+ * (integers; NaN -> 0); x != 0 (bool).
+ */
+#include "tracer_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
+                                       parity_error *err) {
+    if (!t) return PARITY_OK; /* tracing disabled: nothing to patch */
+    parity_set *ref = NULL;
+    if (ref_path) TRY(parity_set_open(ref_path, NULL, &ref, err));
+    parity_set_free(t->inject);
+    t->inject = ref;
+    return PARITY_OK;
+}
+
+/* ---- walking two views of one shape in logical C order --------------- */
+
+typedef struct walk {
+    int ndim;
+    int64_t shape[PARITY_MAX_DIMS], idx[PARITY_MAX_DIMS];
+    int64_t rs[PARITY_MAX_DIMS], ps[PARITY_MAX_DIMS]; /* strides, elements */
+    int64_t roff, poff; /* element offsets of the current multi-index     */
+} walk;
+
+static void walk_init(walk *w, const parity_tensor *rv, const parity_tensor *pv) {
+    memset(w, 0, sizeof *w);
+    w->ndim = rv->ndim;
+    for (int d = 0; d < rv->ndim; d++) {
+        w->shape[d] = rv->shape[d];
+        w->rs[d] = rv->stride[d];
+        w->ps[d] = pv->stride[d];
+    }
+}
+
+/* Advance to the next multi-index (odometer, last axis fastest). */
+static void walk_next(walk *w) {
+    for (int d = w->ndim - 1; d >= 0; d--) {
+        w->idx[d]++;
+        w->roff += w->rs[d];
+        w->poff += w->ps[d];
+        if (w->idx[d] < w->shape[d]) return;
+        w->roff -= w->rs[d] * w->shape[d];
+        w->poff -= w->ps[d] * w->shape[d];
+        w->idx[d] = 0;
+    }
+}
+
+/* ---- storing a double in the caller's dtype -------------------------- */
+
+/* Bits of an f16 value y that is exactly representable (parity_round_to
+ * already rounded it): normal y = 1.m x 2^E, E in [-14, 15], bits
+ * (E+15)<<10 | m*1024; subnormal y = k x 2^-24, bits k. */
+static uint16_t f16_bits(double y) {
+    uint16_t sign = signbit(y) ? 0x8000 : 0;
+    double a = fabs(y);
+    if (isnan(y)) return sign | 0x7E00;
+    if (isinf(y)) return sign | 0x7C00;
+    if (a == 0) return sign;
+    int e;
+    frexp(a, &e); /* a = m 2^e, m in [0.5, 1): E = e - 1 */
+    if (e - 1 < -14) return sign | (uint16_t)ldexp(a, 24);
+    uint16_t mant = (uint16_t)((ldexp(a, -(e - 1)) - 1.0) * 1024.0);
+    return sign | (uint16_t)((e - 1 + 15) << 10) | mant;
+}
+
+/* Nearest code of an 8-bit float type by search over its 256 codes: the
+ * smallest |code value - x|, ties to the even code; ±0 keep their sign when
+ * the type has one; beyond max + ulp/2 the type's Inf, else its NaN. */
+static uint8_t f8_code(parity_dtype dt, double x) {
+    int best = -1, nan_code = -1, inf_code[2] = {-1, -1};
+    double best_d = INFINITY, max = 0, below_max = 0;
+    for (int c = 0; c < 256; c++) {
+        uint8_t b = (uint8_t)c;
+        double v = parity_dtype_to_double(dt, &b);
+        if (isnan(v)) { if (nan_code < 0 || c == 0x7F) nan_code = c; continue; }
+        if (isinf(v)) { inf_code[v < 0] = c; continue; }
+        if (v > max) { below_max = max; max = v; }
+        else if (v > below_max && v < max) below_max = v;
+        double d = fabs(v - x);
+        int tie_better = d == best_d && (c & 1) == 0 &&
+                         (x != 0 || signbit(v) == signbit(x));
+        if (d < best_d || tie_better) { best_d = d; best = c; }
+    }
+    if (isnan(x)) return (uint8_t)nan_code;
+    /* past max + ulp/2 overflows; the tie goes to the even side, which is
+     * the overflow when max's code is odd (IEEE: E5M2's 57344) */
+    double thr = max + (max - below_max) / 2;
+    if (fabs(x) > thr || (fabs(x) == thr && (best & 1))) {
+        int c = inf_code[x < 0];
+        return (uint8_t)(c >= 0 ? c : nan_code);
+    }
+    return (uint8_t)best;
+}
+
+/* Round to nearest integer (ties to even) and saturate to [lo, hi];
+ * NaN -> 0. lo and hi are exact doubles. */
+static double int_clamp(double x, double lo, double hi) {
+    if (isnan(x)) return 0;
+    x = nearbyint(x);
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* 64-bit integers: 2^63 and 2^64 are not representable, so the top of the
+ * range is tested before converting. */
+static int64_t to_i64(double x) {
+    if (!isnan(x) && x >= 0x1p63) return INT64_MAX;
+    return (int64_t)int_clamp(x, -0x1p63, 0x1p63 - 1024);
+}
+
+static uint64_t to_u64(double x) {
+    if (!isnan(x) && x >= 0x1p64) return UINT64_MAX;
+    return (uint64_t)int_clamp(x, 0, 0x1p64 - 2048);
+}
+
+static void store_int(parity_dtype dt, double x, unsigned char *p) {
+    int64_t i = 0;
+    uint64_t u = 0;
+    size_t n = parity_dtype_size(dt);
+    switch (dt) {
+    case PARITY_DT_I64: i = to_i64(x); break;
+    case PARITY_DT_I32: i = (int64_t)int_clamp(x, INT32_MIN, INT32_MAX); break;
+    case PARITY_DT_I16: i = (int64_t)int_clamp(x, INT16_MIN, INT16_MAX); break;
+    case PARITY_DT_I8: i = (int64_t)int_clamp(x, INT8_MIN, INT8_MAX); break;
+    case PARITY_DT_U64: u = to_u64(x); break;
+    case PARITY_DT_U32: u = (uint64_t)int_clamp(x, 0, UINT32_MAX); break;
+    case PARITY_DT_U16: u = (uint64_t)int_clamp(x, 0, UINT16_MAX); break;
+    case PARITY_DT_U8: u = (uint64_t)int_clamp(x, 0, UINT8_MAX); break;
+    default: u = x != 0; break; /* BOOL: NaN is true, like NumPy */
+    }
+    if (i) u = (uint64_t)i; /* two's complement; little-endian low bytes */
+    for (size_t b = 0; b < n; b++) p[b] = (unsigned char)(u >> (8 * b));
+}
+
+/* x in dt at p (native little-endian). */
+static void store_value(parity_dtype dt, double x, unsigned char *p) {
+    if (dt == PARITY_DT_F64) {
+        memcpy(p, &x, 8);
+    } else if (dt == PARITY_DT_F32) {
+        float f = (float)parity_round_to(PARITY_DT_F32, x);
+        memcpy(p, &f, 4);
+    } else if (dt == PARITY_DT_F16) {
+        uint16_t h = f16_bits(parity_round_to(PARITY_DT_F16, x));
+        memcpy(p, &h, 2);
+    } else if (dt == PARITY_DT_BF16) {
+        /* a bf16 value is an f32 whose low 16 bits are zero */
+        float f = (float)parity_round_to(PARITY_DT_BF16, x);
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        uint16_t h = (uint16_t)(u >> 16);
+        memcpy(p, &h, 2);
+    } else if (parity_dtype_is_float(dt)) {
+        p[0] = f8_code(dt, x);
+    } else {
+        store_int(dt, x, p);
+    }
+}
+
+/* ---- copying the aligned reference into the caller's buffer ----------- */
+
+/* Byte offset in the caller's buffer of the current port element, checked
+ * against the buffer so no alignment result can write outside it. */
+static int port_byte(const walk *w, int64_t base, size_t esize,
+                     uint64_t nbytes, uint64_t *out) {
+    int64_t off = base + w->poff * (int64_t)esize;
+    if (off < 0 || (uint64_t)off + esize > nbytes) return 0;
+    *out = (uint64_t)off;
+    return 1;
+}
+
+static parity_status copy_values(const parity_tensor *rv,
+                                 const parity_tensor *pv, const char *stage,
+                                 parity_dtype dt, unsigned char *data,
+                                 uint64_t nbytes, parity_error *err) {
+    size_t esize = parity_dtype_size(dt), rsize = parity_dtype_size(rv->dtype);
+    int raw = rv->dtype == dt;
+    int64_t base = (int64_t)(pv->data - data);
+    double chunk[1024];
+    walk w;
+    walk_init(&w, rv, pv);
+    for (uint64_t i = 0; i < rv->count; i += 1024) {
+        size_t n = rv->count - i < 1024 ? (size_t)(rv->count - i) : 1024;
+        if (!raw) parity_tensor_read(rv, i, n, chunk);
+        for (size_t j = 0; j < n; j++, walk_next(&w)) {
+            uint64_t off;
+            FAIL_IF(!port_byte(&w, base, esize, nbytes, &off), err,
+                    PARITY_E_SHAPE, PARITY_NO_OFFSET,
+                    "tracer: stage '%s': aligned view leaves the buffer", stage);
+            if (!raw) { store_value(dt, chunk[j], data + off); continue; }
+            const unsigned char *src = rv->data + w.roff * (int64_t)rsize;
+            for (size_t b = 0; b < esize; b++) /* byteswap: reverse */
+                data[off + b] = src[rv->byteswap ? esize - 1 - b : b];
+        }
+    }
+    return PARITY_OK;
+}
+
+/* The caller's buffer as a C-order tensor view. */
+static void port_view(parity_tensor *p, const char *stage, parity_dtype dt,
+                      int ndim, const int64_t *shape, const void *data,
+                      uint64_t count) {
+    memset(p, 0, sizeof *p);
+    p->name = stage;
+    p->file = "(port buffer)";
+    p->dtype = dt;
+    p->ndim = ndim;
+    for (int d = 0; d < ndim; d++) p->shape[d] = shape[d];
+    parity__strides_c(p);
+    p->count = count;
+    p->data = data;
+    p->nbytes = count * parity_dtype_size(dt);
+}
+
+static int same_shape(const parity_tensor *a, const parity_tensor *b) {
+    if (a->ndim != b->ndim || a->count != b->count) return 0;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return 0;
+    return 1;
+}
+
+parity_status parity__tracer_inject(parity_tracer *t, const char *stage,
+                                    parity_dtype dt, int ndim,
+                                    const int64_t *shape, void *data,
+                                    uint64_t count, parity_error *err) {
+    long i = parity_set_find(t->inject, stage);
+    FAIL_IF(i < 0, err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+            "tracer: stage '%s': not in the inject reference %s", stage,
+            parity_set_path(t->inject));
+    const parity_tensor *ref = parity_set_tensor(t->inject, (size_t)i);
+    parity_tensor port, rv, pv;
+    port_view(&port, stage, dt, ndim, shape, data, count);
+    char layout[96], rs[160], ps[160];
+    parity_error sub;
+    parity_status st = parity_layout_align(ref, &port, &rv, &pv, layout,
+                                           sizeof layout, &sub);
+    parity_shape_str(ref, rs, sizeof rs);
+    parity_shape_str(&port, ps, sizeof ps);
+    FAIL_IF(st != PARITY_OK || !same_shape(&rv, &pv) || pv.count != count,
+            err, PARITY_E_SHAPE, PARITY_NO_OFFSET,
+            "tracer: stage '%s': port shape %s cannot be aligned to the "
+            "reference shape %s in %s", stage, ps, rs,
+            parity_set_path(t->inject));
+    if (count == 0) { t->injected++; return PARITY_OK; }
+    TRY(copy_values(&rv, &pv, stage, dt, data, count * parity_dtype_size(dt),
+                    err));
+    t->injected++;
+    return PARITY_OK;
+}
