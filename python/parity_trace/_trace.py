@@ -1,0 +1,174 @@
+"""Reading a parity trace: a .safetensors file or a directory.
+
+A file orders its tensors by __metadata__ "parity.order" (a JSON array of
+names, as a string) and marks inputs with "parity.inputs". A directory
+holds index.json ({"format":"parity-trace","version":1,"order":[...],
+"inputs":[...],"files":{"name":"000001.safetensors",...},"metadata":{...}})
+and one file per stage; without index.json it is a plain folder of tensor
+files (.safetensors, .npy) whose tensors are named by file stem, or
+"stem/name" inside a multi-tensor file, as parity reads them. Without an
+order, names sort in natural order (step2 before step10), like parity.
+"""
+
+import json
+import os
+import re
+
+import numpy as np
+
+from . import _safetensors as st
+
+
+def natural_key(name):
+    """Sort key: digit runs compare by value, the rest as text."""
+    parts = re.split(r"(\d+)", name)
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts]
+
+
+class _NpyEntry:
+    """A .npy file in a plain folder (read with NumPy itself)."""
+
+    def __init__(self, name, path):
+        self.name, self.path = name, path
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        self.shape, self.dtype = tuple(arr.shape), arr.dtype.name
+
+    def raw(self):
+        return np.array(np.load(self.path, allow_pickle=False))
+
+    value = raw
+
+
+def _json_list(path, key, text):
+    try:
+        val = json.loads(text)
+    except ValueError:
+        val = None
+    if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
+        raise ValueError("%s: metadata '%s': expected a JSON array of names"
+                         % (path, key))
+    return val
+
+
+class Trace:
+    """A reference trace, opened for reading; tensors are read on demand.
+
+    Attributes: path, order (names in execution order), inputs (names
+    marked as model inputs), metadata (dict of str), names (set)."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        self._entries = {}
+        self.metadata = {}
+        self.inputs = []
+        if os.path.isdir(self.path):
+            order = self._open_dir()
+            source = "index"
+        else:
+            order = self._open_file()
+            source = "metadata"
+        listed = [n for n in order if n in self._entries] if order else []
+        rest = sorted((n for n in self._entries if n not in set(listed)),
+                      key=natural_key)
+        self.order = listed + rest
+        self.order_source = "natural" if order is None else source
+
+    def _open_file(self):
+        meta, entries = st.read_file(self.path)
+        self.metadata = dict(meta)
+        self._entries = {e.name: e for e in entries}
+        order = None
+        if "parity.order" in meta:
+            order = _json_list(self.path, "parity.order", meta["parity.order"])
+        if "parity.inputs" in meta:
+            self.inputs = _json_list(self.path, "parity.inputs",
+                                     meta["parity.inputs"])
+        return order
+
+    def _open_dir(self):
+        index = os.path.join(self.path, "index.json")
+        if not os.path.exists(index):
+            self._open_folder()
+            return None
+        with open(index, encoding="utf-8") as f:
+            try:
+                doc = json.load(f)
+            except ValueError as e:
+                raise ValueError("%s: invalid JSON (%s)" % (index, e)) from None
+        if not isinstance(doc, dict) or not isinstance(doc.get("files"), dict):
+            raise ValueError("%s: expected the parity trace index with a "
+                             "'files' object" % index)
+        for name, fname in doc["files"].items():
+            fpath = os.path.join(self.path, os.path.basename(str(fname)))
+            found = {e.name: e for e in st.read_file(fpath)[1]}
+            if name not in found:
+                raise ValueError("%s: tensor '%s': not in %s (listed in "
+                                 "index.json)" % (self.path, name, fname))
+            self._entries[name] = found[name]
+        self.metadata = dict(doc.get("metadata") or {})
+        self.inputs = list(doc.get("inputs") or [])
+        return list(doc.get("order") or [])
+
+    def _open_folder(self):
+        """A plain folder: every .safetensors and .npy file, by stem."""
+        for fname in sorted(os.listdir(self.path), key=natural_key):
+            fpath = os.path.join(self.path, fname)
+            if fname.startswith("."):
+                continue
+            if fname.endswith(".npy"):
+                stem = fname[:-4]
+                self._entries[stem] = _NpyEntry(stem, fpath)
+            elif fname.endswith(".safetensors"):
+                stem = fname[:-12]
+                entries = st.read_file(fpath)[1]
+                for e in entries:
+                    key = stem if len(entries) == 1 else stem + "/" + e.name
+                    self._entries[key] = e
+
+    # -- access -------------------------------------------------------------
+
+    @property
+    def names(self):
+        return set(self._entries)
+
+    def __contains__(self, name):
+        return name in self._entries
+
+    def __iter__(self):
+        return iter(self.order)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def dtype(self, name):
+        """The stored dtype: a safetensors name ("F32", "BF16") or, for a
+        .npy file, the NumPy name."""
+        return self._entry(name).dtype
+
+    def shape(self, name):
+        return tuple(self._entry(name).shape)
+
+    def raw(self, name):
+        """The stored bits (BF16 as uint16, F8 as uint8), a new array."""
+        return self._entry(name).raw()
+
+    def __getitem__(self, name):
+        """The values as a new NumPy array (BF16, F8 decoded to float32)."""
+        return self._entry(name).value()
+
+    def _entry(self, name):
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise KeyError("stage '%s' is not in the trace %s"
+                           % (name, self.path)) from None
+
+    def items(self):
+        """(name, values) in execution order."""
+        for n in self.order:
+            yield n, self[n]
+
+
+def read_trace(path):
+    """Open a parity trace (file or directory) for reading."""
+    return Trace(path)
