@@ -1,0 +1,138 @@
+#!/bin/bash
+# melflow end to end: the C port (examples/melflow/port.c) against the
+# committed PyTorch reference trace, through `parity diff --format json`.
+#   --defect none  every traced stage is MATCH with relative <= 1e-5, the
+#                  port traces the reference's names in the reference's
+#                  order, the final mel's |mean diff| < 0.001 dB (ln-mag),
+#                  and two runs give the same bytes (determinism).
+#   each defect    the first stage, in reference order, with relative > 1e-4
+#                  is the stage where the planted bug acts.
+#   usage          an unknown defect is a usage error (exit 2).
+set -u
+: "${PARITY_SRC:?}" "${PARITY_BUILD:?}" "${PARITY:?}"
+py=${PARITY_PYTHON:-/usr/bin/python3}
+port=$PARITY_BUILD/melflow_port
+fixtures=$PARITY_SRC/examples/melflow/fixtures
+ref=$fixtures/reference.safetensors
+
+if ! "$py" -c 'import numpy' >/dev/null 2>&1; then
+    echo "NumPy not available: $py cannot import numpy; skipped"
+    exit 77
+fi
+if [ ! -x "$port" ]; then
+    echo "FAIL: $port is not built (root CMakeLists.txt target melflow_port)"
+    exit 1
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+
+# defect -> the stage where it acts (the first stage it can change).
+# schedule: t1 = 0 on both schedules; the first different dt is used by x1.
+# time-scale and half: t1 = 0 makes time_emb exact (sin 0, cos 0 = 1), so
+# the doubled scale first shows at step 2, f16 rounding at time_mlp.
+expected="
+schedule ode.step1.x
+norm-identity ode.step1.est.block1.norm
+gelu-tanh ode.step1.est.ff.gelu
+attn-scale ode.step1.est.attn.scores
+conv-layout ode.step1.est.block1.conv
+cfg-sign ode.step1.dxdt
+time-scale ode.step2.est.time_emb
+half ode.step1.est.time_mlp
+db-patch mel"
+
+# check.py REF PORT JSON MODE [EXPECTED]: MODE none or first.
+cat >"$tmp/check.py" <<'EOF'
+import json, struct, sys
+
+def order(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        head = json.loads(f.read(n))
+    return json.loads(head["__metadata__"]["parity.order"])
+
+ref, port, report, mode = sys.argv[1:5]
+doc = json.load(open(report))
+by_name = {t["name"]: t for t in doc["tensors"]}
+names = order(ref)
+bad = []
+if doc["only_in_ref"] or doc["only_in_port"]:
+    bad.append("unpaired: only in ref %s, only in port %s"
+               % (doc["only_in_ref"][:5], doc["only_in_port"][:5]))
+missing = [n for n in names if n not in by_name]
+if missing:
+    bad.append("not compared: %s" % missing[:5])
+rel = {n: by_name[n]["metrics"]["relative"] for n in names if n in by_name}
+first = next((n for n in names if n in rel and not rel[n] <= 1e-4), None)
+if mode == "none":
+    if order(port) != names:
+        bad.append("the port's trace order differs from the reference's")
+    worst = max(names, key=lambda n: rel.get(n, float("inf")))
+    print("none: %d stages, worst relative %.3g at %s"
+          % (len(names), rel.get(worst, float("nan")), worst))
+    for n in names:
+        if by_name.get(n, {}).get("verdict") != "MATCH" or not rel[n] <= 1e-5:
+            bad.append("%s: verdict %s, relative %s" % (
+                n, by_name.get(n, {}).get("verdict"), rel.get(n)))
+    db = by_name["mel"]["metrics"]["mean_diff_db"]
+    print("none: final mel mean diff %.3g dB" % db)
+    if not abs(db) < 0.001:
+        bad.append("mel: |mean diff| %.3g dB, expected < 0.001 dB" % db)
+else:
+    want = sys.argv[5]
+    print("%s: first divergence %s (relative %.3g), expected %s"
+          % (mode, first, rel.get(first, float("nan")), want))
+    if first != want:
+        bad.append("first divergence %s, expected %s" % (first, want))
+for b in bad:
+    print("  " + b)
+sys.exit(1 if bad else 0)
+EOF
+
+# run DEFECT: trace the port and diff it; leaves $tmp/DEFECT.json.
+run() {
+    local d=$1
+    if ! "$port" --fixtures "$fixtures" --defect "$d" \
+            --trace "$tmp/$d.safetensors" >"$tmp/$d.out" 2>&1; then
+        fail "melflow_port --defect $d: $(cat "$tmp/$d.out")"
+        return 1
+    fi
+    "$PARITY" diff "$ref" "$tmp/$d.safetensors" --domain ln-mag \
+        --format json >"$tmp/$d.json" 2>"$tmp/$d.err"
+    local rc=$?
+    if [ "$rc" -ge 2 ]; then
+        fail "parity diff exit $rc for --defect $d: $(cat "$tmp/$d.err")"
+        return 1
+    fi
+    echo "$rc" >"$tmp/$d.rc"
+}
+
+if run none; then
+    "$py" "$tmp/check.py" "$ref" "$tmp/none.safetensors" "$tmp/none.json" none \
+        || fail "--defect none does not match the reference"
+    rc=$(cat "$tmp/none.rc")
+    [ "$rc" = 0 ] || fail "parity diff exit $rc for --defect none, expected 0"
+    "$port" --fixtures "$fixtures" --trace "$tmp/again.safetensors" >/dev/null 2>&1
+    cmp -s "$tmp/none.safetensors" "$tmp/again.safetensors" \
+        || fail "two runs of --defect none give different traces"
+fi
+
+while read -r defect stage; do
+    [ -n "$defect" ] || continue
+    run "$defect" || continue
+    "$py" "$tmp/check.py" "$ref" "$tmp/$defect.safetensors" "$tmp/$defect.json" \
+        "$defect" "$stage" || fail "--defect $defect"
+    rc=$(cat "$tmp/$defect.rc")
+    [ "$rc" = 1 ] || fail "parity diff exit $rc for --defect $defect, expected 1"
+done <<<"$expected"
+
+"$port" --fixtures "$fixtures" --defect no-such-bug >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] || fail "unknown defect: exit $rc, expected 2"
+
+[ "$status" = 0 ] &&
+    echo "ok: the port matches with --defect none; each defect shows where it acts"
+exit $status
