@@ -107,6 +107,17 @@ parity_status parity__read_npy(parity_set *set, const char *path,
                                const unsigned char *buf, size_t len,
                                const char *name, parity_error *err);
 
+/* --map rules (names.c): one "regex => replacement" per line, applied in
+ * order to port names; the first matching rule wins. apply sets *out to a
+ * malloc'd new name, or NULL when no rule matches. */
+typedef struct parity_map_rules parity_map_rules;
+parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
+                                     parity_error *err);
+void parity__map_rules_free(parity_map_rules *r);
+parity_status parity__map_rules_apply(const parity_map_rules *r,
+                                      const char *name, char **out,
+                                      parity_error *err);
+
 /* Natural order: digit runs compare by value, so "step2" < "step10". */
 int parity__natural_cmp(const char *a, const char *b);
 

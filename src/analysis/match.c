@@ -27,15 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* names.c */
-typedef struct parity_map_rules parity_map_rules;
-parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
-                                     parity_error *err);
-void parity__map_rules_free(parity_map_rules *r);
-parity_status parity__map_rules_apply(const parity_map_rules *r,
-                                      const char *name, char **out,
-                                      parity_error *err);
-
 struct parity_match {
     parity_pair *pairs;                /* [n_pairs] ref execution order     */
     size_t n_pairs;

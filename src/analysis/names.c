@@ -69,18 +69,11 @@ typedef struct map_rule {
 } map_rule;
 
 /* The rules of one map file, in file order. */
-typedef struct parity_map_rules {
+struct parity_map_rules {
     map_rule *rule;
     size_t n, cap;
-} parity_map_rules;
+};
 
-/* Declared here and in match.c (the only user). */
-parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
-                                     parity_error *err);
-void parity__map_rules_free(parity_map_rules *r);
-parity_status parity__map_rules_apply(const parity_map_rules *r,
-                                      const char *name, char **out,
-                                      parity_error *err);
 
 void parity__map_rules_free(parity_map_rules *r) {
     if (!r) return;
