@@ -13,6 +13,7 @@
  *   6. Tracing     the C tracer (PARITY_TRACE / PARITY_INJECT)
  *   7. Writing     safetensors files
  *   8. Rendering   reports as text, JSON, Markdown, CSV (built, never printed)
+ *  10. Pictures    PNG heatmaps and the self-contained HTML report
  *
  * Conventions
  * - Fallible calls return parity_status (PARITY_OK = 0) and fill an optional
@@ -143,6 +144,10 @@ typedef struct parity_tensor {
     int byteswap;       /* elements stored in big-endian order             */
     int is_input;       /* marked as a model input by the tracer           */
     int complex_parts;  /* 1: a complex tensor read as [..., 2] (re, im)   */
+    int file_backed;    /* set only by parity_set_open: the data lies in a  */
+                        /* read-only file map, so streaming passes drop the */
+                        /* pages they consumed. Leave 0 (zero-initialize)   */
+                        /* in tensors you build over your own memory.       */
 } parity_tensor;
 
 /* Limits on untrusted input. Readers check every declared size against the
@@ -680,6 +685,96 @@ char *parity_fmt_pct(double x, char *buf, size_t cap);
 
 /* Free memory the library handed over (NULL is a no-op). */
 void parity_free(void *p);
+
+/* ======================================================================== */
+/* 8b. Rendering a trace walk                                                */
+/* ======================================================================== */
+
+/* The whole report of parity trace (SPEC §5) for walk w of the sets ref and
+ * port, in r's format: text, json or md (csv is rendered as text; the CLI
+ * refuses it). Text and Markdown open with the inputs statement ("Inputs
+ * differ: noise (relative 1.4e-03), ... every later stage is compared on
+ * unequal footing." or "Inputs: 5 equal (mu, ...)"), then a note when the
+ * reference's order is natural name order, one line per stage in order,
+ * the first divergence, the culprit with its jump factor, one line per
+ * series, the inferred schedules and guidance weights, and the unpaired
+ * names. r's quiet keeps the inputs statement, first divergence and
+ * culprit; verbose adds columns. inputs_glob is the walk's
+ * parity_walk_opts.inputs_glob (NULL when none), so inputs are named the
+ * same way the walk found them. JSON is one document at full precision,
+ * described in docs/trace.md. The string is borrowed from r (valid until
+ * the next call on r); NULL means out of memory. */
+const char *parity_report_trace(parity_report *r, const parity_walk *w,
+                                const parity_set *ref, const parity_set *port,
+                                const char *inputs_glob);
+
+/* ======================================================================== */
+/* 10. Pictures and the HTML report                                          */
+/* ======================================================================== */
+
+/* An 8-bit RGB image, rows top to bottom, 3 bytes per pixel, no padding. */
+typedef struct parity_image {
+    int width, height;
+    unsigned char *rgb;        /* [height * width * 3], owned               */
+} parity_image;
+
+void parity_image_free(parity_image *img);   /* frees rgb; NULL is a no-op */
+
+/* Encode img as PNG (8-bit RGB, no interlace, deflate via zlib) into a new
+ * buffer *out of *len bytes (free with parity_free). */
+parity_status parity_png_encode(const parity_image *img, unsigned char **out,
+                                size_t *len, parity_error *err);
+/* Encode and write to path (path.tmp, then rename). */
+parity_status parity_png_write(const char *path, const parity_image *img,
+                               parity_error *err);
+
+/* Colormaps. Sequential (viridis, from its 10 published anchor colours,
+ * linear in sRGB between them): t in [0, 1], clamped; NaN gives grey.
+ * Diverging (ColorBrewer RdBu, blue for < 0, white at 0, red for > 0):
+ * t in [-1, 1], clamped; NaN gives grey. */
+void parity_colormap_value(double t, unsigned char rgb[3]);
+void parity_colormap_diverging(double t, unsigned char rgb[3]);
+
+typedef struct parity_plot_opts {
+    const char *slice;         /* "0,:,:" (one entry per axis, exactly two  */
+                               /* ':'), or NULL: the last two axes, every   */
+                               /* other axis at index 0                     */
+    int n_axes;                /* axes for mean_diff profiles (negative     */
+    int axes[4];               /* counts from the end); 0: the slice's two  */
+    const char *title;         /* drawn on top; NULL: the ref tensor name   */
+    const char *labels[2];     /* NULL: "ref", "port"                       */
+} parity_plot_opts;
+
+parity_plot_opts parity_plot_opts_default(void);
+
+/* Heatmaps of ref, port and diff = port - ref over a 2-D slice of two
+ * tensors of equal shape (use parity_layout_align or a pair's views first),
+ * with colour bars and mean_diff profiles; the geometry is documented in
+ * src/render/heatmap.c and docs/pictures.md. Free with parity_image_free. */
+parity_status parity_plot(const parity_tensor *ref, const parity_tensor *port,
+                          const parity_plot_opts *o, parity_image *out,
+                          parity_error *err);
+
+typedef struct parity_html_opts {
+    const char *ref_path, *port_path; /* shown in the heading               */
+    const char *labels[2];     /* NULL: "ref", "port"                       */
+    parity_domain domain;      /* echoed next to mean_diff (dB)             */
+    int max_cards;             /* stage cards with heatmaps; 0: 12 (first   */
+                               /* divergence, culprit, then the worst)      */
+    const parity_set *weights[2]; /* optional checkpoints (ref, port)       */
+    parity_match_opts weights_match;
+} parity_html_opts;
+
+parity_html_opts parity_html_opts_default(void);
+
+/* One self-contained HTML document (inline CSS and SVG, PNG heatmaps as
+ * data: URIs, no network, readable without JavaScript) describing a walk:
+ * summary, stage table, error growth, schedules, guidance, stage cards,
+ * weight comparison when o->weights are given. *out is NUL-terminated, of
+ * *len bytes; free with parity_free. */
+parity_status parity_html_report(const parity_walk *w,
+                                 const parity_html_opts *o, char **out,
+                                 size_t *len, parity_error *err);
 
 #ifdef __cplusplus
 }

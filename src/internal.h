@@ -89,6 +89,13 @@ parity_status parity__set_meta_add(parity_set *set, const char *key,
 parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
                                    parity_error *err);
 
+/* A streaming pass is done with elements [first, first + n) of t: when t
+ * is file-backed and C-contiguous, drop those pages from the process (they
+ * come back from the page cache if read again), so resident memory stays
+ * bounded on files larger than memory. A no-op for any other tensor. */
+void parity__tensor_release(const parity_tensor *t, uint64_t first,
+                            uint64_t n);
+
 /* Fill stride[] for a C-order (row-major) tensor from its shape. */
 void parity__strides_c(parity_tensor *t);
 /* Fill stride[] for a Fortran-order (column-major) tensor from its shape. */

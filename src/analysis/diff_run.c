@@ -153,6 +153,10 @@ static void *worker_main(void *arg) {
             uint64_t left = count - lo;
             run_chunk(w, lo, left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK);
         }
+        uint64_t first = b * PARITY__BATCH * PARITY__CHUNK;
+        uint64_t end = lo < count ? lo : count;
+        parity__tensor_release(sh->ref, first, end - first);
+        parity__tensor_release(sh->port, first, end - first);
         if (sh->n_prof) merge_in_order(w, b);
     }
     return NULL;

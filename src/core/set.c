@@ -150,26 +150,32 @@ parity_status parity__set_load_file(parity_set *set, const char *path,
                                     int in_folder, parity_error *err) {
     parity_map map;
     TRY(parity__map_open(path, &map, err));
-    parity_status st = parity__set_keep_map(set, &map, err);
-    if (st != PARITY_OK) {
+    parity_status kept = parity__set_keep_map(set, &map, err);
+    if (kept != PARITY_OK) {
         parity__map_close(&map);
-        return st;
+        return kept;
     }
     char stem[512];
     parity__file_stem(path, stem, sizeof stem);
     const char *file = parity__set_strdup(set, path, strlen(path));
     FAIL_IF(!file, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
             path);
+    size_t before = set->n_tensors;
     int is_npy = ends_with(path, ".npy") ||
                  (!ends_with(path, ".safetensors") && map.size >= 6 &&
                   memcmp(map.base, "\x93NUMPY", 6) == 0);
+    parity_status st;
     if (is_npy)
-        return parity__read_npy(set, file, map.base, map.size, stem, err);
-    if (in_folder)
-        return parity__read_safetensors(set, file, map.base, map.size, stem,
-                                        stem, 0, err);
-    return parity__read_safetensors(set, file, map.base, map.size, NULL, NULL,
-                                    1, err);
+        st = parity__read_npy(set, file, map.base, map.size, stem, err);
+    else if (in_folder)
+        st = parity__read_safetensors(set, file, map.base, map.size, stem,
+                                      stem, 0, err);
+    else
+        st = parity__read_safetensors(set, file, map.base, map.size, NULL,
+                                      NULL, 1, err);
+    for (size_t i = before; st == PARITY_OK && i < set->n_tensors; i++)
+        set->tensors[i].file_backed = 1;
+    return st;
 }
 
 parity_status parity_set_open(const char *path, const parity_open_opts *opts,

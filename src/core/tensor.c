@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void parity_tensor_unravel(const parity_tensor *t, uint64_t flat,
                            int64_t *idx) {
@@ -70,4 +72,21 @@ char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap) {
                                 (long long)t->shape[k]);
     if (len < cap) snprintf(buf + len, cap - len, "]");
     return buf;
+}
+
+void parity__tensor_release(const parity_tensor *t, uint64_t first,
+                            uint64_t n) {
+    if (!t->file_backed || !t->data || !is_c_contiguous(t)) return;
+    if (first >= t->count) return;
+    if (n > t->count - first) n = t->count - first;
+    if (n == 0) return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    size_t esz = parity_dtype_size(t->dtype);
+    uintptr_t lo = (uintptr_t)(t->data + first * esz);
+    uintptr_t hi = (uintptr_t)(t->data + (first + n) * esz);
+    /* Outward to whole pages: a neighbouring batch that still needs a
+     * boundary page simply faults it back in (private, never written). */
+    lo &= ~(page - 1);
+    hi = (hi + page - 1) & ~(page - 1);
+    madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
