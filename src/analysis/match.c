@@ -8,7 +8,7 @@
  *   3. --map rules applied to PORT names, the result matched against the
  *      remaining reference names exactly, then normalized.
  * With by_order the n-th tensor of each set (execution order) pairs instead,
- * names ignored.
+ * names ignored. Two sets of one tensor each always pair (two files).
  * Each tensor pairs at most once. Collisions (two port names that normalize
  * or map to one reference name) resolve by phase first, so an exact match
  * always beats a normalized one, then by order: the earliest unpaired port
@@ -269,14 +269,18 @@ static parity_status matcher_init(matcher *m, const parity_set *ref,
 /* Phases 1-3, or pairing by position. */
 static parity_status pair_all(matcher *m, const parity_match_opts *o,
                               parity_error *err) {
+    size_t n0 = parity_set_count(m->set[0]), n1 = parity_set_count(m->set[1]);
     if (o->by_order) {
-        size_t n0 = parity_set_count(m->set[0]), n1 = parity_set_count(m->set[1]);
         for (size_t i = 0; i < n0 && i < n1; i++)
             pair_up(m, (long)i, (long)i, PARITY_MATCH_ORDER);
         return PARITY_OK;
     }
     pair_exact(m);
     TRY(pair_normalized(m, err));
+    /* Two single-tensor files (ref.npy vs port.npy) are the pair the user
+     * means, whatever their names, as diff(1) compares two files. */
+    if (n0 == 1 && n1 == 1 && m->partner[0][0] < 0)
+        pair_up(m, 0, 0, PARITY_MATCH_ORDER);
     if (!o->map_file) return PARITY_OK;
     parity_map_rules *rules = NULL;
     TRY(parity__map_rules_load(o->map_file, &rules, err));
