@@ -8,7 +8,11 @@ JOBS    ?= 2
 # Debian packages parity needs to build and to run its tests.
 DEB_BUILD = build-essential cmake pkg-config libcjson-dev zlib1g-dev libspng-dev
 DEB_TEST  = python3 python3-numpy python3-torch python3-pil valgrind clang \
-            chromium nodejs npm
+            libclang-rt-14-dev chromium bc
+# Node.js and npm drive the browser test; any installation that provides the
+# npm command will do (some images ship Node.js with its own npm, which
+# Debian's npm package conflicts with).
+DEB_NODE  = nodejs npm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps deps-test build demo check clean
@@ -23,6 +27,7 @@ deps:
 
 deps-test: deps
 	@missing=$$(for p in $(DEB_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing $(DEB_NODE)"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  $(SUDO) apt-get update -qq && \
