@@ -12,6 +12,10 @@
 #define PARITY_VERBS(X)                                                           \
     X(info, "FILE...", "tensors: name, dtype, shape, min, max, mean, std, NaN/Inf")  \
     X(diff, "REF PORT [options]", "every matched tensor: statistics, metrics, verdict") \
+    X(trace, "REF PORT [options]", "ordered walk: table, first divergence, culprit, series") \
+    X(plot, "REF PORT -t NAME -o F.png", "heatmaps of ref, port and diff, with per-axis profiles") \
+    X(report, "REF PORT -o F.html", "one self-contained HTML report of all of the above") \
+    X(explain, "REF PORT [-t NAME]", "the transformation that maps ref to port, ranked") \
     X(same, "A B [options]", "bitwise reproducibility of two runs of one side")
 
 #define DECLARE_VERB(name, syn, sum) int cmd_##name(int argc, char **argv);

@@ -10,9 +10,12 @@
  *                  strictly validated (safetensors, .npy); a tensor is a view
  *   4. Statistics  streaming, mergeable accumulators and the metrics of a pair
  *   5. Matching    pairing the tensors of two sets by name, order and layout
- *   6. Tracing     the C tracer (PARITY_TRACE / PARITY_INJECT)
+ *   6. Tracing     the C tracer (PARITY_TRACE / PARITY_INJECT); 6b walking
+ *                  two traces: first divergence, culprit, series, solver
  *   7. Writing     safetensors files
- *   8. Rendering   reports as text, JSON, Markdown, CSV (built, never printed)
+ *   8. Rendering   reports as text, JSON, Markdown, CSV (built, never printed);
+ *                  8b the trace walk
+ *   9. Explain     the transformation that maps reference to port, ranked
  *  10. Pictures    PNG heatmaps and the self-contained HTML report
  *
  * Conventions
@@ -553,8 +556,10 @@ size_t parity_walk_input_missing(const parity_walk *w, const char *const **names
 /* Index of the first stage (in order, inputs included) that is not MATCH,
  * or -1 when every stage matches. */
 long parity_walk_first_divergence(const parity_walk *w);
-/* Index of the stage with the largest error jump over its predecessor among
- * the stages that are not MATCH, or -1. */
+/* The culprit among the stages that are not MATCH: the stage with the
+ * largest error jump over its predecessor or, when several jump by about as
+ * much (within 2x: a defect in a module called at every step), the first
+ * of them; -1 when every stage matches. */
 long parity_walk_culprit(const parity_walk *w);
 size_t parity_walk_series_count(const parity_walk *w);
 const parity_series *parity_walk_series(const parity_walk *w, size_t i);
@@ -709,6 +714,106 @@ const char *parity_report_trace(parity_report *r, const parity_walk *w,
                                 const char *inputs_glob);
 
 /* ======================================================================== */
+/* 9. Explain                                                                */
+/* ======================================================================== */
+
+/* Which transformation T a hypothesis says maps the reference r to the port
+ * p (SPEC §6). */
+typedef enum parity_hyp_kind {
+    PARITY_HYP_PRECISION = 0, /* p ≈ r rounded to f16/bf16/f32               */
+    PARITY_HYP_OFFSET,        /* p = r + b                                  */
+    PARITY_HYP_SCALE,         /* p = a·r (named when a is a known constant) */
+    PARITY_HYP_SIGN_FLIP,     /* p = −r                                     */
+    PARITY_HYP_AFFINE,        /* p = a·r + b                                */
+    PARITY_HYP_CLAMP,         /* p = min(max(r, lo), hi)                    */
+    PARITY_HYP_NONFINITE,     /* p is NaN/Inf where r is finite             */
+    PARITY_HYP_AXIS_OFFSET,   /* p = r + b_i, i the index along an axis     */
+    PARITY_HYP_AXIS_SCALE,    /* p = a_i·r                                  */
+    PARITY_HYP_AXIS_AFFINE,   /* p = a_i·r + b_i                            */
+    PARITY_HYP_REGION,        /* p − r confined to a contiguous index range */
+    PARITY_HYP_PERMUTE,       /* p = r with axes permuted (shapes agree)    */
+    PARITY_HYP_FLIP,          /* p = r reversed along an axis               */
+    PARITY_HYP_SHIFT,         /* p[i] = r[i − s] along an axis              */
+    PARITY_HYP_SCRAMBLE,      /* the same values in another memory order    */
+    PARITY_HYP_ROW_PERMUTATION, /* the rows of p are r's rows reordered     */
+    PARITY_HYP_VALUE_DEPENDENT, /* p − r = f(r), a smooth function of r     */
+    PARITY_HYP_COUNT
+} parity_hyp_kind;
+
+/* One candidate T, fitted and measured over every finite pair:
+ *   explained    = 1 − ‖p − T(r)‖² / ‖p − r‖²
+ *   residual_rel = ‖p − T(r)‖ / ‖r‖
+ * params by kind (unused entries 0):
+ *   PRECISION  [0] the parity_dtype of the rounding
+ *   OFFSET     [0] b, [1] b in dB (0 when the domain is linear)
+ *   SCALE, SIGN_FLIP [0] a;   AFFINE [0] a, [1] b
+ *   CLAMP      [0] lo (−Inf: none), [1] hi (+Inf: none), [2] pinned count
+ *   NONFINITE  [0] count, [1] flat index of the first
+ *   AXIS_*     [0] axis, [1..3] the worst indices (−1: none)
+ *   REGION     [0] axis, [1] first index, [2] end index (exclusive)
+ *   PERMUTE    [0..ndim) the permutation (p axis k = r axis params[k])
+ *   FLIP       [0] axis;   SHIFT [0] axis, [1] s
+ *   SCRAMBLE   [0] 1: C/Fortran order swap, 2: transpose-vs-reshape
+ *              (axes [1], [2]), 0: no named order
+ *   ROW_PERMUTATION [0] axis
+ *   VALUE_DEPENDENT [0] peak |f|, [1] r at the peak
+ * complexity orders equally good hypotheses: the simplest comes first. */
+typedef struct parity_hypothesis {
+    parity_hyp_kind kind;
+    char text[256];     /* in words with parameters: "scale 6.928 = sqrt(48)" */
+    double params[8];
+    double explained;
+    double residual_rel;
+    int complexity;
+} parity_hypothesis;
+
+typedef struct parity_explain_opts {
+    parity_domain domain;   /* offsets are also given in dB of this domain */
+    int axis;               /* per-axis candidates on this axis; −1: all   */
+    uint64_t max_sample;    /* elements copied for the layout searches     */
+                            /* (shift, flip, permutation, scramble, rows); */
+                            /* larger tensors skip them. Default 1,048,576 */
+    size_t max_hypotheses;  /* listed at most: default 5                   */
+} parity_explain_opts;
+
+parity_explain_opts parity_explain_opts_default(void);
+
+/* The ranked hypotheses for one pair. Only hypotheses explaining at least
+ * half of the difference are listed (n may be 0): ranked by residual, then
+ * among those within 10% of the best residual the lowest complexity first.
+ * none_explains is 1 when nothing explains more than half: "no simple
+ * transformation explains the difference". */
+typedef struct parity_explain_result {
+    size_t n;
+    parity_hypothesis *h;   /* [n], owned; free with parity_explain_clear  */
+    int identical;          /* p = r at every finite pair: nothing to say  */
+    int none_explains;
+    uint64_t n_compared;    /* elements where both sides are finite        */
+    double relative;        /* ‖p − r‖ / ‖r‖ over them                      */
+    parity_hypothesis best_weak; /* the best of the rest when none_explains */
+} parity_explain_result;
+
+/* Fit every candidate transformation of r into p (equal logical shapes, as
+ * after parity_layout_align) and rank them. Streams the tensors in chunks
+ * (fit pass, evaluation pass); the only copies are the layout searches' of
+ * at most opts->max_sample elements per side. opts may be NULL. */
+parity_status parity_explain_tensors(const parity_tensor *ref,
+                                     const parity_tensor *port,
+                                     const parity_explain_opts *opts,
+                                     parity_explain_result *out,
+                                     parity_error *err);
+/* Release out->h; safe on a zeroed struct. */
+void parity_explain_clear(parity_explain_result *res);
+/* "precision", "offset", ... */
+const char *parity_hyp_kind_name(parity_hyp_kind k);
+
+/* The explanation of one tensor as text ("Explain: NAME" and ranked lines)
+ * or JSON (one object); other formats give text. Returns a string the
+ * caller frees with parity_free, or NULL when out of memory. */
+char *parity_explain_render(const char *name, const parity_explain_result *res,
+                            parity_format format);
+
+/* ======================================================================== */
 /* 10. Pictures and the HTML report                                          */
 /* ======================================================================== */
 
@@ -739,8 +844,9 @@ typedef struct parity_plot_opts {
     const char *slice;         /* "0,:,:" (one entry per axis, exactly two  */
                                /* ':'), or NULL: the last two axes, every   */
                                /* other axis at index 0                     */
-    int n_axes;                /* axes for mean_diff profiles (negative     */
-    int axes[4];               /* counts from the end); 0: the slice's two  */
+    int n_axes;                /* axes for mean_diff profiles (< 0: none;   */
+    int axes[4];               /* negative axes count from the end); 0: the */
+                               /* slice's two axes                          */
     const char *title;         /* drawn on top; NULL: the ref tensor name   */
     const char *labels[2];     /* NULL: "ref", "port"                       */
 } parity_plot_opts;
@@ -769,8 +875,9 @@ parity_html_opts parity_html_opts_default(void);
 
 /* One self-contained HTML document (inline CSS and SVG, PNG heatmaps as
  * data: URIs, no network, readable without JavaScript) describing a walk:
- * summary, stage table, error growth, schedules, guidance, stage cards,
- * weight comparison when o->weights are given. *out is NUL-terminated, of
+ * summary, stage table, error growth, series, schedules, guidance, explain
+ * (section 9) and heatmaps for the carded stages, weight comparison when
+ * o->weights are given. *out is NUL-terminated, of
  * *len bytes; free with parity_free. */
 parity_status parity_html_report(const parity_walk *w,
                                  const parity_html_opts *o, char **out,

@@ -143,20 +143,36 @@ static long state_after(const parity_series *x, int64_t k, int after) {
     return member(x, after ? k : k + 1);
 }
 
-/* Worst reference fit over the steps under one alignment; INFINITY when no
- * step can be fitted. */
-static double alignment_fit(const parity_walk *w, const parity_series *x,
-                            const parity_series *v, long x0, int after) {
-    double worst = -1;
+/* How well one alignment explains the reference's steps: the number of
+ * steps it can fit, and the worst fit among them (INFINITY when none). */
+static size_t alignment_fit(const parity_walk *w, const parity_series *x,
+                            const parity_series *v, long x0, int after,
+                            double *worst) {
+    size_t n = 0;
+    *worst = -1;
     for (size_t j = 0; j < v->n; j++) {
         long a = state_before(x, x0, v->k[j], after, v->k[0]);
         long b = state_after(x, v->k[j], after);
         double dt, fit;
         if (a < 0 || b < 0) continue;
-        if (step_fit(w, a, b, (long)v->stage[j], 0, &dt, &fit) == 1 && fit > worst)
-            worst = fit;
+        if (step_fit(w, a, b, (long)v->stage[j], 0, &dt, &fit) != 1) continue;
+        n++;
+        if (fit > *worst) *worst = fit;
     }
-    return worst < 0 ? INFINITY : worst;
+    if (n == 0) *worst = INFINITY;
+    return n;
+}
+
+/* The alignment that fits more steps wins; on equal counts, the one whose
+ * worst fit is smaller (successive velocities that point the same way can
+ * make both alignments look plausible, and the shorter one drops a step). */
+static int choose_after(const parity_walk *w, const parity_series *x,
+                        const parity_series *v, long x0) {
+    double fa, fb;
+    size_t na = alignment_fit(w, x, v, x0, 1, &fa);
+    size_t nb = alignment_fit(w, x, v, x0, 0, &fb);
+    if (na != nb) return na > nb;
+    return fa <= fb;
 }
 
 void parity__schedule_free(parity_schedule *s) {
@@ -189,7 +205,7 @@ static parity_status infer_schedule(parity_walk *w, parity_error *err) {
     const parity_series *v = best_series(w, w->opts.velocity_glob);
     if (!x || !v) return PARITY_OK;
     long x0 = initial_state(w);
-    int after = alignment_fit(w, x, v, x0, 1) <= alignment_fit(w, x, v, x0, 0);
+    int after = choose_after(w, x, v, x0);
     parity_schedule *s = schedule_new(v->n);
     FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
     for (size_t j = 0; j < v->n; j++) {

@@ -9,6 +9,9 @@
  *
  * floor (default 1e-6, about what float32 rounding reaches after a few
  * layers) keeps a jump from 0 to 1e-7 from looking like a catastrophe.
+ * A defect in a module called at every ODE step jumps by about the same
+ * factor at each call; the culprit is its first call: the earliest stage
+ * whose jump is within a factor CULPRIT_SLACK of the largest.
  */
 #include "internal.h"
 #include "analysis/walk_internal.h"
@@ -92,6 +95,8 @@ static double stage_relative(const parity_stage *s) {
     return s->diff.relative;
 }
 
+#define CULPRIT_SLACK 2.0
+
 static void locate(parity_walk *w) {
     double floor = w->opts.jump_floor > 0 ? w->opts.jump_floor : 1e-6;
     double best = -1;
@@ -104,9 +109,13 @@ static void locate(parity_walk *w) {
         s->jump = isinf(rel) && isinf(prev) ? 1 : rel / prev;
         if (s->diff.verdict == PARITY_MATCH) continue;
         if (w->first < 0) w->first = (long)i;
-        if (s->jump > best) {
-            best = s->jump;
+        if (s->jump > best) best = s->jump;
+    }
+    for (size_t i = 0; best > 0 && i < w->n_stages; i++) {
+        const parity_stage *s = &w->stages[i];
+        if (s->diff.verdict != PARITY_MATCH && s->jump * CULPRIT_SLACK >= best) {
             w->culprit = (long)i;
+            break;
         }
     }
 }

@@ -8,6 +8,13 @@
 #   each defect    the first stage, in reference order, with relative > 1e-4
 #                  is the stage where the planted bug acts.
 #   usage          an unknown defect is a usage error (exit 2).
+# And through `parity trace --format json`, for each case: the inputs are
+# equal, the first divergence is the expected stage (none for --defect
+# none, with exit 0; exit 1 otherwise) and a culprit is named with its jump
+# factor; --defect schedule: the inferred schedules are the cosine one
+# (dt_k = cos(pi/2 (k-1)/10) - cos(pi/2 k/10), computed here by NumPy) for
+# the reference and dt = 0.1 for the port; --defect cfg-sign: guidance
+# weights 0.7 (reference) and -0.7 (port: 0.3 c + 0.7 u = c - 0.7 (c - u)).
 set -u
 : "${PARITY_SRC:?}" "${PARITY_BUILD:?}" "${PARITY:?}"
 py=${PARITY_PYTHON:-/usr/bin/python3}
@@ -92,6 +99,61 @@ for b in bad:
 sys.exit(1 if bad else 0)
 EOF
 
+# trace_check.py JSON DEFECT EXPECTED: the `parity trace` checks above.
+cat >"$tmp/trace_check.py" <<'EOF'
+import json, sys
+import numpy as np
+
+doc = json.load(open(sys.argv[1]))
+defect, want = sys.argv[2], sys.argv[3]
+bad = []
+if not doc["inputs"]["equal"]:
+    bad.append("inputs differ: %s %s" % (doc["inputs"]["differ"], doc["inputs"]["missing"]))
+first, culprit = doc["first_divergence"], doc["culprit"]
+got = first["name"] if first else "none"
+if got != want:
+    bad.append("trace: first divergence %s, expected %s" % (got, want))
+if want != "none" and not (culprit and culprit["name"] and
+                           (culprit["jump"] is not None or culprit.get("jump_nonfinite"))):
+    bad.append("trace: no culprit with a jump factor: %s" % culprit)
+print("%s: trace first divergence %s, culprit %s (x%s)" % (
+    defect, got, culprit and culprit["name"], culprit and culprit["jump"]))
+
+def near(name, got, want, tol):
+    got = np.array([np.nan if g is None else g for g in got], dtype=float)
+    if got.shape != np.shape(want) or not np.all(np.abs(got - want) <= tol):
+        bad.append("%s: %s, expected %s" % (name, got.round(5), np.round(want, 5)))
+
+if defect == "schedule":
+    s = doc["schedule"]
+    cos = -np.diff(np.cos(np.pi / 2 * np.linspace(0, 1, 11)))
+    near("dt_ref", s["dt_ref"], cos, 1e-5)
+    near("dt_port", s["dt_port"], np.full(10, 0.1), 1e-5)
+    if not s["differ"]:
+        bad.append("schedule: differ is false")
+if defect == "cfg-sign":
+    g = doc["guidance"]
+    near("w_ref", g["w_ref"], np.full(10, 0.7), 1e-4)
+    near("w_port", g["w_port"], np.full(10, -0.7), 1e-4)
+for b in bad:
+    print("  " + b)
+sys.exit(1 if bad else 0)
+EOF
+
+# trace_run DEFECT EXPECTED: parity trace of $tmp/DEFECT.safetensors.
+trace_run() {
+    local d=$1 want=$2
+    "$PARITY" trace "$ref" "$tmp/$d.safetensors" --domain ln-mag \
+        --format json >"$tmp/$d.trace.json" 2>"$tmp/$d.trace.err"
+    local rc=$? want_rc=1
+    [ "$want" = none ] && want_rc=0
+    [ "$rc" = "$want_rc" ] ||
+        fail "parity trace exit $rc for --defect $d, expected $want_rc: $(cat "$tmp/$d.trace.err")"
+    [ "$rc" -ge 2 ] && return 1
+    "$py" "$tmp/trace_check.py" "$tmp/$d.trace.json" "$d" "$want" \
+        || fail "parity trace --defect $d"
+}
+
 # run DEFECT: trace the port and diff it; leaves $tmp/DEFECT.json.
 run() {
     local d=$1
@@ -115,6 +177,7 @@ if run none; then
         || fail "--defect none does not match the reference"
     rc=$(cat "$tmp/none.rc")
     [ "$rc" = 0 ] || fail "parity diff exit $rc for --defect none, expected 0"
+    trace_run none none
     "$port" --fixtures "$fixtures" --trace "$tmp/again.safetensors" >/dev/null 2>&1
     cmp -s "$tmp/none.safetensors" "$tmp/again.safetensors" \
         || fail "two runs of --defect none give different traces"
@@ -127,6 +190,7 @@ while read -r defect stage; do
         "$defect" "$stage" || fail "--defect $defect"
     rc=$(cat "$tmp/$defect.rc")
     [ "$rc" = 1 ] || fail "parity diff exit $rc for --defect $defect, expected 1"
+    trace_run "$defect" "$stage"
 done <<<"$expected"
 
 "$port" --fixtures "$fixtures" --defect no-such-bug >/dev/null 2>&1

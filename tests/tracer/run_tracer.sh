@@ -9,6 +9,11 @@
 # safetensors reader written here (independent of libparity) and compared
 # bit for bit with the stages recomputed in float32 — and, when the CLI is
 # built, `parity info DIR` reads the directory.
+# Then, with the CLI: for each stage k = 1..6, a run with --defect k (stage k
+# scaled by 1.01) makes `parity trace REF RUN --format json` name stage k as
+# the first divergence and as the culprit, and in inject mode
+# (PARITY_INJECT=REF, so every later stage starts from reference values)
+# stage k is the only stage that is not MATCH.
 # Env: PARITY_BUILD (trace_pipeline), PARITY (CLI, optional),
 #      PARITY_PYTHON (python3 with NumPy).
 set -u
@@ -103,5 +108,41 @@ if [ -n "${PARITY:-}" ] && [ -x "$PARITY" ]; then
         done
         echo "parity info reads the killed trace"
     fi
+fi
+# defect_check.py JSON K MODE: MODE first (first divergence and culprit are
+# stage K) or inject (stage K is the only stage not MATCH).
+cat >"$tmp/defect_check.py" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+want, mode = "stage" + sys.argv[2], sys.argv[3]
+if mode == "first":
+    got = (doc["first_divergence"] or {}).get("name"), (doc["culprit"] or {}).get("name")
+    assert got == (want, want), "first divergence, culprit = %s, expected %s" % (got, want)
+else:
+    bad = [s["name"] for s in doc["stages"] if s["verdict"] != "MATCH"]
+    assert bad == [want], "stages not MATCH: %s, expected only %s" % (bad, want)
+EOF
+
+if [ -n "${PARITY:-}" ] && [ -x "$PARITY" ] && "$PARITY" trace --help >/dev/null 2>&1; then
+    PARITY_TRACE="$tmp/ref.safetensors" "$bin" >/dev/null || fail "reference run failed"
+    for k in 1 2 3 4 5 6; do
+        for mode in first inject; do
+            run="$tmp/$mode$k.safetensors"
+            if [ "$mode" = inject ]; then
+                PARITY_TRACE="$run" PARITY_INJECT="$tmp/ref.safetensors" "$bin" --defect $k \
+                    >/dev/null || fail "inject run with --defect $k failed"
+            else
+                PARITY_TRACE="$run" "$bin" --defect $k >/dev/null || fail "--defect $k failed"
+            fi
+            "$PARITY" trace "$tmp/ref.safetensors" "$run" --format json >"$tmp/t.json"
+            rc=$?
+            [ "$rc" = 1 ] || fail "parity trace exit $rc for --defect $k ($mode), expected 1"
+            "$py" "$tmp/defect_check.py" "$tmp/t.json" $k $mode ||
+                fail "parity trace, --defect $k ($mode)"
+        done
+    done
+    echo "parity trace names the defective stage, and inject mode isolates it"
+else
+    echo "parity CLI without 'trace': defect checks not run"
 fi
 echo "ok"

@@ -1,0 +1,47 @@
+/*
+ * trace_impl.h — what the three renderings of a trace walk share
+ * (trace_text.c, trace_json.c, trace_md.c): the context of one rendering
+ * and the sentences text and Markdown both print.
+ */
+#ifndef PARITY_TRACE_IMPL_H
+#define PARITY_TRACE_IMPL_H
+
+#include "render/report_impl.h"
+
+typedef struct parity__trace {
+    parity_report *r;          /* format, labels, thresholds; r->out */
+    const parity_walk *w;
+    const parity_set *ref, *port;
+    const char *inputs_glob;   /* the walk's --inputs GLOB, or NULL */
+    size_t n_stages;
+    uint64_t counts[3];        /* stages per parity_verdict */
+} parity__trace;
+
+/* Is stage i a model input (marked by a tracer or matched by the glob)? */
+int parity__trace_is_input(const parity__trace *t, size_t i);
+/* Relative error of stage i as the walk ranks it: +Inf when the shapes are
+ * irreconcilable or non-finite values appear on one side only. */
+double parity__trace_relative(const parity__trace *t, size_t i);
+/* Which side holds an unpaired input name: 0 ref, 1 port. */
+int parity__trace_missing_side(const parity__trace *t, const char *name);
+
+/* The sentences, without a trailing newline. Markdown passes md = 1 so
+ * tensor names are wrapped in backticks. */
+void parity__trace_inputs_line(const parity__trace *t, parity_buf *b, int md);
+void parity__trace_first_line(const parity__trace *t, parity_buf *b, int md);
+void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md);
+/* The note on natural name order; nothing when the order was recorded. */
+void parity__trace_order_note(const parity__trace *t, parity_buf *b);
+/* A per-step value in two significant digits ("1.2e-07", "0.54", "0"). */
+void parity__trace_short(parity_buf *b, double x);
+/* "k=1..10" for consecutive numbers, else "k=1,3,7". */
+void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n);
+/* Does some |a_i − b_i| exceed 1e-4 of the largest magnitude (or is it
+ * NaN)? *at receives the first such index. */
+int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
+                               size_t *at);
+
+void parity__trace_json(parity__trace *t);
+void parity__trace_md(parity__trace *t);
+
+#endif /* PARITY_TRACE_IMPL_H */

@@ -1,0 +1,289 @@
+/*
+ * trace_json.c — parity trace as one JSON document, every number at full
+ * precision (%.17g round-trips a double). As in the diff report, JSON has
+ * no NaN or Infinity: a non-finite field "x" is "x": null plus
+ * "x_nonfinite": "nan" | "inf" | "-inf", and inside arrays a bare null.
+ * The schema is described in docs/trace.md:
+ *
+ *   {"parity":"trace","version":..,"ref":{path,label,order},"port":{..},
+ *    "options":{domain,atol,rtol,match_tol,small_tol,max_db},
+ *    "inputs":{"equal":b,"names":[..],"differ":[{name,...}],"missing":[..]},
+ *    "stages":[{index,name,port_name,input,shape,port_shape,dtype,port_dtype,
+ *               layout_ok,layout,verdict,jump,metrics:{..}}, one a line],
+ *    "first_divergence":{index,name,relative,verdict}|null,
+ *    "culprit":{index,name,relative,jump,predecessor,predecessor_relative}|null,
+ *    "series":[{pattern,k,stages,relative}],
+ *    "schedule":{k,dt_ref,dt_port,t_ref,t_port,fit_ref,fit_port,differ}|null,
+ *    "guidance":{k,w_ref,w_port,differ}|null,
+ *    "only_in_ref":[..],"only_in_port":[..],
+ *    "summary":{stages,match,small_diff,large_diff,only_in_ref,only_in_port}}
+ */
+#include "render/trace_impl.h"
+
+#include <math.h>
+
+/* ,"key":x  — or ,"key":null,"key_nonfinite":"inf" */
+static void jnum(parity_buf *b, const char *key, double x) {
+    parity__buf_printf(b, ",\"%s\":", key);
+    if (isfinite(x)) {
+        parity__buf_printf(b, "%.17g", x);
+        return;
+    }
+    parity__buf_printf(b, "null,\"%s_nonfinite\":", key);
+    parity__buf_puts(b, isnan(x) ? "\"nan\"" : x > 0 ? "\"inf\"" : "\"-inf\"");
+}
+
+static void jelem(parity_buf *b, size_t i, double x) {
+    if (i) parity__buf_puts(b, ",");
+    if (isfinite(x)) parity__buf_printf(b, "%.17g", x);
+    else parity__buf_puts(b, "null");
+}
+
+static void jarray(parity_buf *b, const char *key, const double *x, size_t n) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) jelem(b, i, x[i]);
+    parity__buf_puts(b, "]");
+}
+
+static void jints(parity_buf *b, const char *key, const int64_t *k, size_t n) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)k[i]);
+    parity__buf_puts(b, "]");
+}
+
+static void jstr(parity_buf *b, const char *key, const char *s) {
+    parity__buf_printf(b, ",\"%s\":", key);
+    if (s) parity__buf_json_str(b, s);
+    else parity__buf_puts(b, "null");
+}
+
+static void jbool(parity_buf *b, const char *key, int x) {
+    parity__buf_printf(b, ",\"%s\":%s", key, x ? "true" : "false");
+}
+
+static void jshape(parity_buf *b, const char *key, const parity_tensor *t) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (int k = 0; k < t->ndim; k++)
+        parity__buf_printf(b, "%s%lld", k ? "," : "", (long long)t->shape[k]);
+    parity__buf_puts(b, "]");
+}
+
+static void jname_of(const parity__trace *t, parity_buf *b, const char *key, long i) {
+    jstr(b, key, i >= 0 ? parity_walk_stage(t->w, (size_t)i)->pair->ref->name : NULL);
+}
+
+static void json_head(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    const parity_diff_opts *o = &t->r->o.diff;
+    parity__buf_puts(b, "{\"parity\":\"trace\",\"version\":\"" PARITY_VERSION "\"");
+    for (int s = 0; s < 2; s++) {
+        const parity_set *set = s ? t->port : t->ref;
+        parity__buf_printf(b, ",\"%s\":{\"path\":", s ? "port" : "ref");
+        parity__buf_json_str(b, parity_set_path(set));
+        jstr(b, "label", parity__label(t->r, s));
+        jstr(b, "order", parity__order_token(parity_set_order_source(set)));
+        parity__buf_puts(b, "}");
+    }
+    parity__buf_puts(b, ",\"options\":{\"domain\":");
+    parity__buf_json_str(b, parity_domain_name(o->domain));
+    jnum(b, "atol", o->atol);
+    jnum(b, "rtol", o->rtol);
+    jnum(b, "match_tol", o->match_tol);
+    jnum(b, "small_tol", o->small_tol);
+    jnum(b, "max_db", o->max_db);
+    jstr(b, "inputs_glob", t->inputs_glob);
+    parity__buf_puts(b, "}");
+}
+
+static void json_inputs(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    const size_t *idx = NULL;
+    const char *const *miss = NULL;
+    size_t nd = parity_walk_inputs_differ(t->w, &idx);
+    size_t nm = parity_walk_input_missing(t->w, &miss);
+    parity__buf_printf(b, ",\n\"inputs\":{\"equal\":%s,\"names\":[", nd + nm ? "false" : "true");
+    for (size_t i = 0; i < t->n_stages && parity__trace_is_input(t, i); i++) {
+        if (i) parity__buf_puts(b, ",");
+        parity__buf_json_str(b, parity_walk_stage(t->w, i)->pair->ref->name);
+    }
+    parity__buf_puts(b, "],\"differ\":[");
+    for (size_t i = 0; i < nd; i++) {
+        const parity_stage *s = parity_walk_stage(t->w, idx[i]);
+        parity__buf_printf(b, "%s{\"index\":%zu", i ? "," : "", idx[i]);
+        jstr(b, "name", s->pair->ref->name);
+        jbool(b, "layout_ok", s->pair->layout_ok);
+        jnum(b, "relative", s->pair->layout_ok ? s->diff.relative : NAN);
+        jnum(b, "abs_max", s->pair->layout_ok ? s->diff.abs_max : NAN);
+        parity__buf_puts(b, "}");
+    }
+    parity__buf_puts(b, "],\"missing\":[");
+    for (size_t i = 0; i < nm; i++) {
+        parity__buf_printf(b, "%s{\"name\":", i ? "," : "");
+        parity__buf_json_str(b, miss[i]);
+        jstr(b, "only_in", parity__trace_missing_side(t, miss[i]) ? "port" : "ref");
+        parity__buf_puts(b, "}");
+    }
+    parity__buf_puts(b, "]}");
+}
+
+/* "metrics" of one stage (formulas in src/analysis/diff.c). */
+static void json_metrics(parity_buf *b, const parity_diff *d) {
+    parity__buf_printf(b, ",\"metrics\":{\"n\":%llu", (unsigned long long)d->n);
+    jnum(b, "relative", d->relative);
+    jbool(b, "ref_zero", d->ref_zero);
+    jnum(b, "abs_max", d->abs_max);
+    jnum(b, "abs_mean", d->abs_mean);
+    jnum(b, "mean_diff", d->mean_diff);
+    jnum(b, "mean_diff_db", d->mean_diff_db);
+    jnum(b, "rmse", d->rmse);
+    jnum(b, "cosine", d->cosine);
+    jnum(b, "pcc", d->pcc);
+    jnum(b, "snr_db", d->snr_db);
+    jnum(b, "needed_atol", d->needed_atol);
+    jnum(b, "needed_rtol", d->needed_rtol);
+    parity__buf_printf(b, ",\"max_ulp\":%llu,\"mismatched\":%llu",
+                       (unsigned long long)d->max_ulp, (unsigned long long)d->mismatched);
+    parity__buf_printf(b, ",\"nonfinite_ref_only\":%llu,\"nonfinite_port_only\":%llu}",
+                       (unsigned long long)d->nonfinite_ref_only,
+                       (unsigned long long)d->nonfinite_port_only);
+}
+
+static void json_stage(parity__trace *t, size_t i) {
+    parity_buf *b = &t->r->out;
+    const parity_stage *s = parity_walk_stage(t->w, i);
+    const parity_pair *p = s->pair;
+    parity__buf_printf(b, "%s\n{\"index\":%zu", i ? "," : "", i);
+    jstr(b, "name", p->ref->name);
+    jstr(b, "port_name", p->port->name);
+    jbool(b, "input", parity__trace_is_input(t, i));
+    jshape(b, "shape", p->ref);
+    jshape(b, "port_shape", p->port);
+    jstr(b, "dtype", parity_dtype_name(p->ref->dtype));
+    jstr(b, "port_dtype", parity_dtype_name(p->port->dtype));
+    jbool(b, "layout_ok", p->layout_ok);
+    jstr(b, "layout", p->layout);
+    jstr(b, "verdict", parity_verdict_str(s->diff.verdict));
+    jnum(b, "jump", s->jump);
+    if (p->layout_ok) json_metrics(b, &s->diff);
+    parity__buf_puts(b, "}");
+}
+
+static void json_verdicts(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    long f = parity_walk_first_divergence(t->w), c = parity_walk_culprit(t->w);
+    parity__buf_puts(b, ",\n\"first_divergence\":");
+    if (f < 0) {
+        parity__buf_puts(b, "null");
+    } else {
+        parity__buf_printf(b, "{\"index\":%ld", f);
+        jname_of(t, b, "name", f);
+        jnum(b, "relative", parity__trace_relative(t, (size_t)f));
+        jstr(b, "verdict", parity_verdict_str(parity_walk_stage(t->w, (size_t)f)->diff.verdict));
+        parity__buf_puts(b, "}");
+    }
+    parity__buf_puts(b, ",\n\"culprit\":");
+    if (c < 0) {
+        parity__buf_puts(b, "null");
+        return;
+    }
+    parity__buf_printf(b, "{\"index\":%ld", c);
+    jname_of(t, b, "name", c);
+    jnum(b, "relative", parity__trace_relative(t, (size_t)c));
+    jnum(b, "jump", parity_walk_stage(t->w, (size_t)c)->jump);
+    jname_of(t, b, "predecessor", c - 1);
+    if (c > 0) jnum(b, "predecessor_relative", parity__trace_relative(t, (size_t)c - 1));
+    parity__buf_puts(b, "}");
+}
+
+static void json_series(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    size_t n = parity_walk_series_count(t->w);
+    parity__buf_puts(b, ",\n\"series\":[");
+    for (size_t i = 0; i < n; i++) {
+        const parity_series *s = parity_walk_series(t->w, i);
+        parity__buf_printf(b, "%s\n{\"pattern\":", i ? "," : "");
+        parity__buf_json_str(b, s->pattern);
+        jints(b, "k", s->k, s->n);
+        parity__buf_puts(b, ",\"stages\":[");
+        for (size_t j = 0; j < s->n; j++) parity__buf_printf(b, "%s%zu", j ? "," : "", s->stage[j]);
+        parity__buf_puts(b, "],\"relative\":[");
+        for (size_t j = 0; j < s->n; j++) jelem(b, j, parity__trace_relative(t, s->stage[j]));
+        parity__buf_puts(b, "]}");
+    }
+    parity__buf_puts(b, n ? "\n]" : "]");
+}
+
+static void json_schedule(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    const parity_schedule *s = parity_walk_schedule(t->w);
+    size_t at = 0;
+    parity__buf_puts(b, ",\n\"schedule\":");
+    if (!s) {
+        parity__buf_puts(b, "null");
+        return;
+    }
+    parity__buf_printf(b, "{\"n\":%zu", s->n);
+    jints(b, "k", s->k, s->n);
+    jarray(b, "dt_ref", s->dt_ref, s->n);
+    jarray(b, "dt_port", s->dt_port, s->n);
+    jarray(b, "t_ref", s->t_ref, s->n + 1);
+    jarray(b, "t_port", s->t_port, s->n + 1);
+    jnum(b, "fit_ref", s->fit_ref);
+    jnum(b, "fit_port", s->fit_port);
+    jbool(b, "differ", parity__trace_pairs_differ(s->dt_ref, s->dt_port, s->n, &at));
+    parity__buf_puts(b, "}");
+}
+
+static void json_guidance(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    const parity_guidance *g = parity_walk_guidance(t->w);
+    size_t at = 0;
+    parity__buf_puts(b, ",\n\"guidance\":");
+    if (!g) {
+        parity__buf_puts(b, "null");
+        return;
+    }
+    parity__buf_printf(b, "{\"n\":%zu", g->n);
+    jints(b, "k", g->k, g->n);
+    jarray(b, "w_ref", g->w_ref, g->n);
+    jarray(b, "w_port", g->w_port, g->n);
+    jbool(b, "differ", parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, &at));
+    parity__buf_puts(b, "}");
+}
+
+static void junpaired(parity_buf *b, const char *sep, const char *key,
+                      const parity_match *m, int side) {
+    size_t n = parity_match_unpaired_count(m, side);
+    parity__buf_printf(b, "%s\"%s\":[", sep, key);
+    for (size_t i = 0; i < n; i++) {
+        if (i) parity__buf_puts(b, ",");
+        parity__buf_json_str(b, parity_match_unpaired(m, side, i)->name);
+    }
+    parity__buf_puts(b, "]");
+}
+
+static void json_tail(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    const parity_match *m = parity_walk_match(t->w);
+    junpaired(b, ",\n", "only_in_ref", m, 0);
+    junpaired(b, ",", "only_in_port", m, 1);
+    parity__buf_printf(b, ",\n\"summary\":{\"stages\":%zu", t->n_stages);
+    parity__buf_printf(b, ",\"match\":%llu,\"small_diff\":%llu,\"large_diff\":%llu",
+                       (unsigned long long)t->counts[0], (unsigned long long)t->counts[1],
+                       (unsigned long long)t->counts[2]);
+    parity__buf_printf(b, ",\"only_in_ref\":%zu,\"only_in_port\":%zu}}\n",
+                       parity_match_unpaired_count(m, 0), parity_match_unpaired_count(m, 1));
+}
+
+void parity__trace_json(parity__trace *t) {
+    json_head(t);
+    json_inputs(t);
+    parity__buf_puts(&t->r->out, ",\n\"stages\":[");
+    for (size_t i = 0; i < t->n_stages; i++) json_stage(t, i);
+    parity__buf_puts(&t->r->out, t->n_stages ? "\n]" : "]");
+    json_verdicts(t);
+    json_series(t);
+    json_schedule(t);
+    json_guidance(t);
+    json_tail(t);
+}

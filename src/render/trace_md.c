@@ -1,0 +1,203 @@
+/*
+ * trace_md.c — parity trace as Markdown, for pull requests and issues:
+ *
+ *   **Inputs differ: `noise` (relative 1.4e-03) -- ...**   (bold only then)
+ *
+ *   > Note: the order is natural name order ...
+ *
+ *   | # | stage | shape | relative | abs_max | mean_diff | status | note |
+ *
+ *   - **First divergence:** `ode.step1.x` (stage 7 of 196): ...
+ *   - **Culprit:** `ode.step1.x`: relative 0.5412, x5.4e+05 over ...
+ *
+ *   ### Series / ### Schedule / ### Guidance weight   (tables)
+ *
+ * Numbers as in the text report; '|' in names escaped. -q keeps the inputs
+ * line and the two verdict bullets.
+ */
+#include "render/trace_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A table cell's text: '|' and newlines would break the row. */
+static void md_cell(parity_buf *b, const char *s) {
+    parity__buf_puts(b, " ");
+    for (; s && *s; s++) {
+        if (*s == '|') parity__buf_puts(b, "\\|");
+        else if (*s == '\n' || *s == '\r') parity__buf_puts(b, " ");
+        else parity__buf_put(b, s, 1);
+    }
+    parity__buf_puts(b, " |");
+}
+
+static void md_num(parity_buf *b, double x) {
+    char s[64];
+    md_cell(b, parity_fmt_num(x, s, sizeof s));
+}
+
+static void md_fixed(parity_buf *b, double x) {
+    char s[64];
+    snprintf(s, sizeof s, "%.5f", x);
+    md_cell(b, s);
+}
+
+static void md_stage(parity__trace *t, size_t i) {
+    parity_buf *b = &t->r->out;
+    const parity_stage *s = parity_walk_stage(t->w, i);
+    const parity_pair *p = s->pair;
+    static const char *glyph[3] = {"\u2705 ", "\u26a0\ufe0f ", "\u274c "};
+    char shape[256], c2[256];
+    parity__buf_printf(b, "| %zu |", i + 1);
+    md_cell(b, p->ref->name);
+    md_cell(b, parity_shape_str(p->ref, shape, sizeof shape));
+    if (p->layout_ok) {
+        md_num(b, s->diff.relative);
+        md_num(b, s->diff.abs_max);
+        md_num(b, s->diff.mean_diff);
+    } else {
+        parity__buf_puts(b, " - | - | - |");
+    }
+    parity__buf_printf(b, " %s%s |", t->r->o.unicode ? glyph[s->diff.verdict % 3] : "",
+                       parity_verdict_str(s->diff.verdict));
+    parity_buf note = {0};
+    if (parity__trace_is_input(t, i)) parity__buf_puts(&note, "; input");
+    if (p->layout_ok && p->layout[0]) parity__buf_printf(&note, "; compared after %s", p->layout);
+    if (!p->layout_ok)
+        parity__buf_printf(&note, "; %s shape %s", parity__label(t->r, 1),
+                           parity_shape_str(p->port, c2, sizeof c2));
+    if (p->ref->dtype != p->port->dtype)
+        parity__buf_printf(&note, "; %s vs %s", parity_dtype_name(p->ref->dtype),
+                           parity_dtype_name(p->port->dtype));
+    if (strcmp(p->ref->name, p->port->name) != 0)
+        parity__buf_printf(&note, "; %s: %s", parity__label(t->r, 1), p->port->name);
+    md_cell(b, note.len > 2 && !note.oom ? note.data + 2 : "");
+    parity__buf_free(&note);
+    parity__buf_puts(b, "\n");
+}
+
+static void md_series(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    size_t n = parity_walk_series_count(t->w);
+    if (n == 0) return;
+    parity__buf_puts(b, "\n### Series\n\n| series | steps | relative per step |\n|---|---|---|\n");
+    for (size_t i = 0; i < n; i++) {
+        const parity_series *s = parity_walk_series(t->w, i);
+        parity_buf cell = {0};
+        parity__buf_puts(b, "|");
+        md_cell(b, s->pattern);
+        parity__trace_k_range(&cell, s->k, s->n);
+        md_cell(b, cell.oom ? "" : cell.data);
+        cell.len = 0;
+        if (cell.data) cell.data[0] = '\0';
+        for (size_t j = 0; j < s->n; j++) {
+            if (j) parity__buf_puts(&cell, " ");
+            parity__trace_short(&cell, parity__trace_relative(t, s->stage[j]));
+        }
+        md_cell(b, cell.oom ? "" : cell.data);
+        parity__buf_free(&cell);
+        parity__buf_puts(b, "\n");
+    }
+}
+
+static void md_schedule(parity__trace *t) {
+    const parity_schedule *s = parity_walk_schedule(t->w);
+    parity_buf *b = &t->r->out;
+    if (!s) return;
+    parity__buf_printf(b, "\n### Schedule\n\ndt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k>; "
+                       "worst fit %s %.2g, %s %.2g.\n\n| k | dt_%s | dt_%s | t_%s | t_%s |\n"
+                       "|---:|---:|---:|---:|---:|\n",
+                       parity__label(t->r, 0), s->fit_ref, parity__label(t->r, 1), s->fit_port,
+                       parity__label(t->r, 0), parity__label(t->r, 1), parity__label(t->r, 0),
+                       parity__label(t->r, 1));
+    for (size_t i = 0; i < s->n; i++) {
+        parity__buf_printf(b, "| %lld |", (long long)s->k[i]);
+        md_fixed(b, s->dt_ref[i]);
+        md_fixed(b, s->dt_port[i]);
+        md_fixed(b, s->t_ref[i]);
+        md_fixed(b, s->t_port[i]);
+        parity__buf_puts(b, "\n");
+    }
+    parity__buf_puts(b, "| end | | |");
+    md_fixed(b, s->t_ref[s->n]);
+    md_fixed(b, s->t_port[s->n]);
+    parity__buf_puts(b, "\n");
+}
+
+static void md_guidance(parity__trace *t) {
+    const parity_guidance *g = parity_walk_guidance(t->w);
+    parity_buf *b = &t->r->out;
+    if (!g) return;
+    parity__buf_printf(b, "\n### Guidance weight\n\ng = c + w(c - u), "
+                       "w = <g - c, c - u> / <c - u, c - u>.\n\n| k | w_%s | w_%s |\n"
+                       "|---:|---:|---:|\n", parity__label(t->r, 0), parity__label(t->r, 1));
+    for (size_t i = 0; i < g->n; i++) {
+        parity__buf_printf(b, "| %lld |", (long long)g->k[i]);
+        md_fixed(b, g->w_ref[i]);
+        md_fixed(b, g->w_port[i]);
+        parity__buf_puts(b, "\n");
+    }
+}
+
+static void md_unpaired(parity__trace *t) {
+    const parity_match *m = parity_walk_match(t->w);
+    for (int side = 0; side < 2; side++) {
+        size_t n = parity_match_unpaired_count(m, side);
+        if (n == 0) continue;
+        parity__buf_printf(&t->r->out, "\nOnly in %s:", parity__label(t->r, side));
+        for (size_t i = 0; i < n; i++)
+            parity__buf_printf(&t->r->out, "%s `%s`", i ? "," : "",
+                               parity_match_unpaired(m, side, i)->name);
+        parity__buf_puts(&t->r->out, "\n");
+    }
+}
+
+/* "- **First divergence:** rest": the sentence with its label in bold. */
+static void md_bullet(parity_buf *b, const parity_buf *line) {
+    const char *s = line->oom || !line->data ? "" : line->data;
+    const char *colon = strchr(s, ':');
+    size_t head = colon ? (size_t)(colon - s) + 1 : 0;
+    parity__buf_puts(b, "- **");
+    parity__buf_put(b, s, head);
+    parity__buf_puts(b, "**");
+    parity__buf_puts(b, s + head);
+    parity__buf_puts(b, "\n");
+}
+
+static void md_verdicts(parity__trace *t) {
+    parity_buf line = {0};
+    parity__buf_puts(&t->r->out, "\n");
+    parity__trace_first_line(t, &line, 1);
+    md_bullet(&t->r->out, &line);
+    line.len = 0;
+    if (line.data) line.data[0] = '\0';
+    parity__trace_culprit_line(t, &line, 1);
+    md_bullet(&t->r->out, &line);
+    parity__buf_free(&line);
+}
+
+void parity__trace_md(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    int differ = parity_walk_inputs_differ(t->w, NULL) + parity_walk_input_missing(t->w, NULL);
+    parity__buf_puts(b, differ ? "**" : "");
+    parity__trace_inputs_line(t, b, 1);
+    parity__buf_puts(b, differ ? "**\n" : "\n");
+    if (!t->r->o.quiet) {
+        parity_buf note = {0};
+        parity__trace_order_note(t, &note);
+        if (note.len && !note.oom) parity__buf_printf(b, "\n> %s\n", note.data);
+        parity__buf_free(&note);
+        parity__buf_puts(b, "\n| # | stage | shape | relative | abs_max | mean_diff | status | note |\n"
+                            "|---:|---|---|---:|---:|---:|---|---|\n");
+        for (size_t i = 0; i < t->n_stages; i++) md_stage(t, i);
+        parity__buf_printf(b, "\n%zu stages: %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
+                           t->n_stages, (unsigned long long)t->counts[0],
+                           (unsigned long long)t->counts[1], (unsigned long long)t->counts[2]);
+    }
+    md_verdicts(t);
+    if (t->r->o.quiet) return;
+    md_series(t);
+    md_schedule(t);
+    md_guidance(t);
+    md_unpaired(t);
+}

@@ -1,0 +1,1 @@
+parity trace python swift --labels Python,Swift

@@ -1,0 +1,1 @@
+parity trace trace/ref.safetensors

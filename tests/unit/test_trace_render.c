@@ -1,0 +1,243 @@
+/*
+ * test_trace_render.c — the trace walk's reports (src/render/trace_*.c) on
+ * the committed toy traces of tests/cli/data/trace (tools/gen_trace_fixtures.py):
+ *
+ * - text: the first line is the inputs statement, with the noise input's
+ *   relative error as computed here in long double from the raw tensors;
+ *   one line per stage in the walk's order; the schedule rows equal the
+ *   cosine and linear schedules computed here, to 5 decimals; the guidance
+ *   line names 0.70000 and -0.70000; -q prints exactly three lines;
+ * - JSON parses (cJSON) and carries the walk's numbers bit for bit: every
+ *   stage's relative, the first divergence and culprit, each series'
+ *   relative curve, dt and t of both schedules (t has n + 1 entries);
+ * - Markdown: one table row per stage, the inputs statement in bold;
+ * - a set in natural name order gets the note, one with parity.order not.
+ */
+#include "testutil.h"
+#include "parity.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct opened {
+    parity_set *ref, *port;
+    parity_walk *walk;
+} opened;
+
+static opened open_pair(const char *ref, const char *port) {
+    char a[1024], b[1024];
+    const char *src = getenv("PARITY_SRC");
+    parity_error e;
+    opened o = {NULL, NULL, NULL};
+    snprintf(a, sizeof a, "%s/tests/cli/data/trace/%s", src ? src : ".", ref);
+    snprintf(b, sizeof b, "%s/tests/cli/data/trace/%s", src ? src : ".", port);
+    CHECK_OK(parity_set_open(a, NULL, &o.ref, &e), &e);
+    CHECK_OK(parity_set_open(b, NULL, &o.port, &e), &e);
+    if (o.ref && o.port) CHECK_OK(parity_walk_run(o.ref, o.port, NULL, &o.walk, &e), &e);
+    return o;
+}
+
+static void close_pair(opened *o) {
+    parity_walk_free(o->walk);
+    parity_set_free(o->ref);
+    parity_set_free(o->port);
+}
+
+/* The report of o in format f (quiet q) as a malloc'd copy. */
+static char *render(const opened *o, parity_format f, int q) {
+    parity_report_opts ro = parity_report_opts_default();
+    ro.format = f;
+    ro.quiet = q;
+    parity_report *r = parity_report_new(&ro);
+    const char *s = r ? parity_report_trace(r, o->walk, o->ref, o->port, NULL) : NULL;
+    char *copy = s ? strdup(s) : NULL;
+    parity_report_free(r);
+    CHECK(copy != NULL);
+    return copy;
+}
+
+/* ‖p − r‖₂/‖r‖₂ of one tensor, in long double, straight from the sets. */
+static double relative_of(const opened *o, const char *name) {
+    const parity_tensor *r = parity_set_tensor(o->ref, (size_t)parity_set_find(o->ref, name));
+    const parity_tensor *p = parity_set_tensor(o->port, (size_t)parity_set_find(o->port, name));
+    long double dd = 0, rr = 0;
+    for (uint64_t i = 0; i < r->count; i++) {
+        double x, y;
+        parity_tensor_read(r, i, 1, &x);
+        parity_tensor_read(p, i, 1, &y);
+        dd += ((long double)y - x) * ((long double)y - x);
+        rr += (long double)x * x;
+    }
+    return (double)sqrtl(dd / rr);
+}
+
+static size_t count_lines(const char *s) {
+    size_t n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+static void test_text_inputs(void) {
+    opened o = open_pair("ref.safetensors", "port_inputs.safetensors");
+    if (!o.walk) return;
+    char *s = render(&o, PARITY_FORMAT_TEXT, 0);
+    char want[128];
+    snprintf(want, sizeof want, "Inputs differ: noise (relative %.1e), spks (only in ref)",
+             relative_of(&o, "noise"));
+    CHECK_MSG(s && strncmp(s, want, strlen(want)) == 0, "first line: %.120s", s ? s : "");
+    /* one line per stage, in the walk's order, name first */
+    const char *at = s ? strstr(s, "\nstage ") : NULL;
+    for (size_t i = 0; at && i < parity_walk_stage_count(o.walk); i++) {
+        const char *name = parity_walk_stage(o.walk, i)->pair->ref->name;
+        at = strchr(at + 1, '\n');
+        CHECK_MSG(at && strncmp(at + 1, name, strlen(name)) == 0 && at[1 + strlen(name)] == ' ',
+                  "stage %zu: expected a line for %s", i, name);
+    }
+    free(s);
+    s = render(&o, PARITY_FORMAT_TEXT, 1);
+    CHECK(s && count_lines(s) == 3);
+    CHECK(s && strstr(s, "\nFirst divergence: noise (stage 2 of 20)"));
+    free(s);
+    close_pair(&o);
+}
+
+/* t_k = 1 − cos(πk/8) (cosine, 4 steps) vs k/4: rows "k dt dt t t". */
+static void test_text_solver(void) {
+    opened o = open_pair("ref.safetensors", "port_solver.safetensors");
+    if (!o.walk) return;
+    char *s = render(&o, PARITY_FORMAT_TEXT, 0);
+    for (int k = 1; k <= 4; k++) {
+        double t0 = 1 - cos(M_PI / 2 * (k - 1) / 4), t1 = 1 - cos(M_PI / 2 * k / 4);
+        char row[128];
+        snprintf(row, sizeof row, "\n%4d  %10.5f  %10.5f  %10.5f  %10.5f\n", k, t1 - t0,
+                 0.25, t0, (k - 1) / 4.0);
+        CHECK_MSG(s && strstr(s, row), "missing schedule row:%s", row);
+    }
+    CHECK(s && strstr(s, "\nThe schedules differ: first at k=1, dt 0.07612 vs 0.25000\n"));
+    CHECK(s && strstr(s, "w_ref 0.70000, w_port -0.70000 at every step (k=1..4): they differ"));
+    CHECK(s && strstr(s, "\nCulprit: ode.step1.dxdt: relative "));
+    CHECK(s && strstr(s, "  ode.step{k}.x         k=1..4  relative: "));
+    CHECK(s && strncmp(s, "Inputs: 3 equal (mu, spks, noise)\n", 34) == 0);
+    free(s);
+    close_pair(&o);
+}
+
+static const cJSON *get(const cJSON *o, const char *key) {
+    return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static int same_num(const cJSON *x, double want) {
+    if (!isfinite(want)) return cJSON_IsNull(x);
+    return cJSON_IsNumber(x) && x->valuedouble == want;
+}
+
+static void check_json_schedule(const cJSON *sch, const parity_schedule *s) {
+    CHECK(cJSON_GetArraySize(get(sch, "t_ref")) == (int)s->n + 1);
+    for (size_t i = 0; i < s->n; i++) {
+        CHECK(same_num(cJSON_GetArrayItem(get(sch, "dt_ref"), (int)i), s->dt_ref[i]));
+        CHECK(same_num(cJSON_GetArrayItem(get(sch, "dt_port"), (int)i), s->dt_port[i]));
+    }
+    for (size_t i = 0; i <= s->n; i++)
+        CHECK(same_num(cJSON_GetArrayItem(get(sch, "t_port"), (int)i), s->t_port[i]));
+    CHECK(cJSON_IsTrue(get(sch, "differ")));
+}
+
+static void test_json(void) {
+    opened o = open_pair("ref.safetensors", "port_solver.safetensors");
+    if (!o.walk) return;
+    char *s = render(&o, PARITY_FORMAT_JSON, 0);
+    cJSON *doc = s ? cJSON_Parse(s) : NULL;
+    CHECK_MSG(doc != NULL, "JSON does not parse");
+    if (doc) {
+        const cJSON *st = get(doc, "stages");
+        CHECK(cJSON_GetArraySize(st) == (int)parity_walk_stage_count(o.walk));
+        for (size_t i = 0; i < parity_walk_stage_count(o.walk); i++) {
+            const parity_stage *g = parity_walk_stage(o.walk, i);
+            const cJSON *j = cJSON_GetArrayItem(st, (int)i);
+            CHECK_EQ_STR(cJSON_GetStringValue(get(j, "name")), g->pair->ref->name);
+            CHECK(same_num(get(get(j, "metrics"), "relative"), g->diff.relative));
+        }
+        CHECK(same_num(get(get(doc, "first_divergence"), "index"),
+                       (double)parity_walk_first_divergence(o.walk)));
+        CHECK(same_num(get(get(doc, "culprit"), "jump"),
+                       parity_walk_stage(o.walk, (size_t)parity_walk_culprit(o.walk))->jump));
+        const parity_series *se = parity_walk_series(o.walk, 3);
+        const cJSON *js = cJSON_GetArrayItem(get(doc, "series"), 3);
+        CHECK_EQ_STR(cJSON_GetStringValue(get(js, "pattern")), se->pattern);
+        for (size_t k = 0; k < se->n; k++)
+            CHECK(same_num(cJSON_GetArrayItem(get(js, "relative"), (int)k),
+                           parity_walk_stage(o.walk, se->stage[k])->diff.relative));
+        check_json_schedule(get(doc, "schedule"), parity_walk_schedule(o.walk));
+        CHECK(same_num(cJSON_GetArrayItem(get(get(doc, "guidance"), "w_port"), 0),
+                       parity_walk_guidance(o.walk)->w_port[0]));
+        CHECK(cJSON_IsTrue(get(get(doc, "inputs"), "equal")));
+    }
+    cJSON_Delete(doc);
+    free(s);
+    close_pair(&o);
+}
+
+static void test_md(void) {
+    opened o = open_pair("ref.safetensors", "port_inputs.safetensors");
+    if (!o.walk) return;
+    char *s = render(&o, PARITY_FORMAT_MD, 0);
+    CHECK(s && strncmp(s, "**Inputs differ: `noise` (relative ", 35) == 0);
+    size_t rows = 0;
+    for (const char *p = s; p && (p = strstr(p, "\n| ")); p++)
+        rows += p[3] >= '1' && p[3] <= '9';
+    /* stage rows ("| 1 |" ...) plus the schedule and guidance rows */
+    CHECK_MSG(s && strstr(s, "\n| 20 | mel |"), "no row for stage 20");
+    CHECK(rows == 20 + 4 + 4);
+    CHECK(s && strstr(s, "\n- **First divergence:** `noise` (stage 2 of 20)"));
+    free(s);
+    close_pair(&o);
+}
+
+/* A trace without parity.order, written here: natural order, the note. */
+static void test_natural_note(void) {
+    char path[] = "/tmp/parity_trace_render_XXXXXX";
+    int fd = mkstemp(path);
+    if (!CHECK(fd >= 0)) return;
+    close(fd);
+    parity_error e;
+    parity_writer *w = NULL;
+    const int64_t shape[1] = {4};
+    const float a[4] = {1, 2, 3, 4};
+    CHECK_OK(parity_writer_open(path, &w, &e), &e);
+    const char *names[3] = {"step10", "step2", "step1"};
+    for (int i = 0; i < 3 && w; i++)
+        CHECK_OK(parity_writer_add(w, names[i], PARITY_DT_F32, 1, shape, a, &e), &e);
+    CHECK_OK(parity_writer_close(w, &e), &e);
+    parity_set *set = NULL;
+    parity_walk *walk = NULL;
+    CHECK_OK(parity_set_open(path, NULL, &set, &e), &e);
+    if (set) CHECK_OK(parity_walk_run(set, set, NULL, &walk, &e), &e);
+    opened o = {set, set, walk};
+    char *s = walk ? render(&o, PARITY_FORMAT_TEXT, 0) : NULL;
+    CHECK(s && strstr(s, "\nNote: the order is natural name order"));
+    CHECK(s && strstr(s, "\nstep1 ") && strstr(s, "\nstep1 ") < strstr(s, "\nstep2 ") &&
+          strstr(s, "\nstep2 ") < strstr(s, "\nstep10 "));
+    CHECK(s && strstr(s, "\nFirst divergence: none; every stage is MATCH\n"));
+    free(s);
+    parity_walk_free(walk);
+    parity_set_free(set);
+    unlink(path);
+    opened m = open_pair("ref.safetensors", "port_same.safetensors");
+    s = m.walk ? render(&m, PARITY_FORMAT_TEXT, 0) : NULL;
+    CHECK(s && !strstr(s, "Note:"));
+    free(s);
+    close_pair(&m);
+}
+
+int main(void) {
+    test_text_inputs();
+    test_text_solver();
+    test_json();
+    test_md();
+    test_natural_note();
+    return TEST_SUMMARY();
+}
