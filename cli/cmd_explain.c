@@ -1,0 +1,169 @@
+/*
+ * cmd_explain.c — parity explain REF PORT [-t NAME] [--axis K] [--domain D]
+ * [--format text|json]: name the transformation that maps the reference to
+ * the port (SPEC §6), ranked by evidence.
+ *
+ * With -t NAME (repeatable) the named tensors are explained. Without it the
+ * traces are walked (SPEC §5): when the reference has an execution order,
+ * the first divergence and the culprit are explained; otherwise every
+ * tensor that is not MATCH. Exit 0 when nothing differs, 1 on differences,
+ * 2 on trouble.
+ */
+#include "options.h"
+
+#include <string.h>
+
+#define MAX_T 16
+
+typedef struct explain_args {
+    const char *names[MAX_T]; /* -t / --tensor                              */
+    int n_names;
+} explain_args;
+
+/* -t NAME is explain's own option: take it out of argv before the shared
+ * parser sees it. Returns the new argc, or -1 after printing the error. */
+static int take_names(int argc, char **argv, explain_args *a) {
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        const char *v = NULL;
+        if (strcmp(s, "--") == 0) {
+            while (i < argc) argv[out++] = argv[i++];
+            break;
+        }
+        if (strncmp(s, "--tensor=", 9) == 0) v = s + 9;
+        else if (strcmp(s, "-t") == 0 || strcmp(s, "--tensor") == 0) {
+            if (i + 1 >= argc) return cli_fail("explain: option '%s' needs a value", s), -1;
+            v = argv[++i];
+        }
+        if (!v) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (a->n_names >= MAX_T) return cli_fail("explain: at most %d tensors with -t", MAX_T), -1;
+        a->names[a->n_names++] = v;
+    }
+    return out;
+}
+
+/* Explain one pair and print it; *differs is set when p != r, *none (may
+ * be NULL) when no simple transformation explains the difference. */
+static int explain_pair(const cli_opts *o, const parity_pair *p, int *differs, int *none) {
+    parity_explain_opts eo = parity_explain_opts_default();
+    parity_explain_result res;
+    parity_error err = {0};
+    const char *name = p->ref->name;
+    if (!p->layout_ok) {
+        *differs = 1;
+        printf("Explain: %s\n  shapes cannot be aligned: nothing to fit\n", name);
+        return 0;
+    }
+    if (!parity_dtype_is_float(p->ref->dtype) || !parity_dtype_is_float(p->port->dtype)) {
+        printf("Explain: %s\n  integer tensor: compared for equality by parity diff\n", name);
+        return 0;
+    }
+    eo.domain = o->diff.domain;
+    if (o->diff.n_axes > 0) {
+        int k = o->diff.axes[0], nd = p->ref_view.ndim;
+        if (k < -nd || k >= nd) return cli_fail("explain: %s: --axis %d out of range", name, k);
+        eo.axis = k < 0 ? k + nd : k;
+    }
+    parity_status st = parity_explain_tensors(&p->ref_view, &p->port_view, &eo, &res, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, name, st);
+    *differs |= !res.identical && (res.relative > o->diff.match_tol || res.n_compared < p->ref_view.count);
+    if (none) *none = res.none_explains && !res.identical;
+    char *s = parity_explain_render(name, &res, o->report.format);
+    parity_explain_clear(&res);
+    int rc = cli_emit(s);
+    parity_free(s);
+    return rc;
+}
+
+static const parity_pair *find_pair(const parity_match *m, const char *name) {
+    for (size_t i = 0; i < parity_match_count(m); i++) {
+        const parity_pair *p = parity_match_pair(m, i);
+        if (strcmp(p->ref->name, name) == 0 || strcmp(p->port->name, name) == 0) return p;
+    }
+    return NULL;
+}
+
+static int explain_named(const cli_opts *o, const explain_args *a, const parity_set *ref,
+                         const parity_set *port) {
+    parity_error err = {0};
+    parity_match *m = NULL;
+    parity_status st = parity_match_sets(ref, port, &o->match, &m, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
+    int rc = 0, differs = 0;
+    for (int i = 0; rc == 0 && i < a->n_names; i++) {
+        const parity_pair *p = find_pair(m, a->names[i]);
+        if (!p) rc = cli_fail("explain: no tensor '%s' on both sides", a->names[i]);
+        else rc = explain_pair(o, p, &differs, NULL);
+    }
+    parity_match_free(m);
+    return rc ? rc : differs;
+}
+
+/* The stages to explain: first divergence and culprit when the reference
+ * has an execution order, else every stage that is not MATCH. */
+static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_set *port) {
+    parity_walk_opts wo = parity_walk_opts_default();
+    parity_walk *w = NULL;
+    parity_error err = {0};
+    wo.match = o->match;
+    wo.diff = o->diff;
+    wo.inputs_glob = o->inputs_glob;
+    parity_status st = parity_walk_run(ref, port, &wo, &w, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
+    long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);
+    int ordered = parity_set_order_source(ref) != PARITY_ORDER_NATURAL;
+    const size_t *in_idx = NULL;
+    size_t n_in_differ = parity_walk_inputs_differ(w, &in_idx);
+    int rc = 0, differs = first >= 0, text = o->report.format != PARITY_FORMAT_JSON;
+    if (first < 0 && text) printf("every stage matches: nothing to explain\n");
+    for (size_t i = 0; rc == 0 && first >= 0 && i < parity_walk_stage_count(w); i++) {
+        const parity_stage *s = parity_walk_stage(w, i);
+        int pick = ordered ? ((long)i == first || (long)i == culprit)
+                           : (!s->pair->layout_ok || s->diff.verdict != PARITY_MATCH);
+        if (!pick) continue;
+        if (text && ordered)
+            printf("%s%s:\n", (long)i == first ? "First divergence" : "Culprit",
+                   (long)i == first && first == culprit ? " (also the culprit)" : "");
+        int none = 0;
+        rc = explain_pair(o, s->pair, &differs, &none);
+        /* Inputs equal, first stage to differ, no map from r to p: the
+         * stage computes differently (its weights, their layout, its
+         * formula), which its output alone cannot name. */
+        if (rc == 0 && text && none && (long)i == first && !n_in_differ)
+            printf("  its inputs match: the stage itself computes differently (weights, their\n"
+                   "  layout, or the formula); explain its weights with -t to name a layout\n");
+        if (rc == 0 && text) putchar('\n');
+    }
+    parity_walk_free(w);
+    return rc ? rc : differs;
+}
+
+int cmd_explain(int argc, char **argv) {
+    cli_opts o;
+    explain_args a = {{0}, 0};
+    parity_error err = {0};
+    parity_set *ref = NULL, *port = NULL;
+    argc = take_names(argc, argv, &a);
+    if (argc < 0) return 2;
+    if (cli_parse(argc, argv, "explain", 2, 2, &o)) return 2;
+    if (o.help) {
+        cli_verb_help("explain");
+        fputs("  -t, --tensor NAME   explain this tensor (repeatable); default: walk the trace\n",
+              stdout);
+        return 0;
+    }
+    parity_status st = parity_set_open(o.pos[0], NULL, &ref, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, o.pos[0], st);
+    st = parity_set_open(o.pos[1], NULL, &port, &err);
+    int rc = st != PARITY_OK    ? cli_fail_err(&err, o.pos[1], st)
+             : a.n_names > 0 ? explain_named(&o, &a, ref, port)
+                             : explain_walk(&o, ref, port);
+    parity_set_free(ref);
+    parity_set_free(port);
+    fflush(stdout);
+    return rc;
+}

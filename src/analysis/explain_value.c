@@ -1,0 +1,146 @@
+/*
+ * explain_value.c — the value-dependent residual: p − r = f(r) for a smooth
+ * f, as an activation approximation leaves it (tanh-GELU against erf-GELU:
+ * the same input, a difference that depends only on the value).
+ *
+ * Bins: EX_BINS quantile bins of r, their edges placed from a sample of at
+ * most EX_SAMPLE values of r (strided over the tensor). The fit pass sums
+ * n_b, Σr_b and Σd_b per bin; f is the piecewise-linear curve through the
+ * knots (Σr_b/n_b, Σd_b/n_b), constant beyond the outer knots.
+ */
+#include "analysis/explain_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ex_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Strided sample of the finite values of r, sorted; returns its size. */
+static size_t sample_r(const ex_ctx *x, double *s) {
+    uint64_t count = x->r->count, step = count / EX_SAMPLE + 1;
+    size_t n = 0;
+    for (uint64_t i = 0; i < count && n < EX_SAMPLE; i += step) {
+        double v;
+        if (x->rr) v = x->rr[i];
+        else parity_tensor_read(x->r, i, 1, &v);
+        if (isfinite(v)) s[n++] = v;
+    }
+    qsort(s, n, sizeof *s, ex_cmp_double);
+    return n;
+}
+
+parity_status ex_value_edges(ex_ctx *x, parity_error *err) {
+    double *s = malloc(EX_SAMPLE * sizeof *s);
+    FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    size_t n = sample_r(x, s);
+    ex_fit *f = &x->f;
+    f->nbins = 0;
+    if (n >= 4 * EX_BINS) {
+        f->edges[0] = s[0];
+        for (int b = 1; b < EX_BINS; b++) {
+            double e = s[(size_t)b * n / EX_BINS];
+            if (e > f->edges[f->nbins]) f->edges[++f->nbins] = e;
+        }
+        f->edges[++f->nbins] = INFINITY;
+    }
+    if (f->nbins < 8) f->nbins = 0; /* too few distinct values for a curve */
+    free(s);
+    return PARITY_OK;
+}
+
+void ex_value_bin(ex_fit *f, double r, double d) {
+    if (f->nbins == 0) return;
+    int lo = 0, hi = f->nbins - 1; /* the last bin b with edges[b] <= r */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (f->edges[mid] <= r) lo = mid;
+        else hi = mid - 1;
+    }
+    f->bin_n[lo] += 1, f->bin_r[lo] += r, f->bin_d[lo] += d;
+}
+
+double ex_value_eval(const ex_cand *c, double r) {
+    const double *kx = c->va, *ky = c->vb;
+    int64_t n = c->nk;
+    if (r <= kx[0]) return ky[0];
+    if (r >= kx[n - 1]) return ky[n - 1];
+    int64_t lo = 0, hi = n - 1; /* kx[lo] <= r < kx[hi] */
+    while (hi - lo > 1) {
+        int64_t mid = (lo + hi) / 2;
+        if (kx[mid] <= r) lo = mid;
+        else hi = mid;
+    }
+    double t = (r - kx[lo]) / (kx[hi] - kx[lo]);
+    return ky[lo] + t * (ky[hi] - ky[lo]);
+}
+
+parity_status ex_value_candidates(ex_ctx *x, parity_error *err) {
+    const ex_fit *f = &x->f;
+    if (f->nbins == 0) return PARITY_OK;
+    ex_cand c = {0};
+    c.va = malloc(EX_BINS * sizeof *c.va);
+    c.vb = malloc(EX_BINS * sizeof *c.vb);
+    if (!c.va || !c.vb) free(c.va), free(c.vb);
+    FAIL_IF(!c.va || !c.vb, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    for (int b = 0; b < f->nbins; b++) {
+        if (f->bin_n[b] == 0) continue;
+        double kx = f->bin_r[b] / f->bin_n[b];
+        if (c.nk > 0 && kx <= c.va[c.nk - 1]) continue; /* keep knots increasing */
+        c.va[c.nk] = kx, c.vb[c.nk++] = f->bin_d[b] / f->bin_n[b];
+    }
+    c.h.kind = PARITY_HYP_VALUE_DEPENDENT;
+    c.h.complexity = 7;
+    snprintf(c.h.text, sizeof c.h.text, "value-dependent residual");
+    ex_cand *added = c.nk >= 4 ? ex_add(x, &c) : NULL;
+    if (!added) free(c.va), free(c.vb);
+    FAIL_IF(c.nk >= 4 && !added, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    return PARITY_OK;
+}
+
+/* erf-GELU and its tanh approximation. */
+static double gelu_erf(double v) { return 0.5 * v * (1 + erf(v / sqrt(2.0))); }
+static double gelu_tanh(double v) {
+    return 0.5 * v * (1 + tanh(sqrt(2 / acos(-1.0)) * (v + 0.044715 * v * v * v)));
+}
+
+/* tanh-GELU − erf-GELU as a function of the erf-GELU output r, on the
+ * increasing branch (input ≥ −0.7518, output ≥ −0.16997). */
+static double gelu_gap_at(double r) {
+    double lo = -0.7518, hi = r > 0 ? r + 10 : 1.0;
+    for (int i = 0; i < 80; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (gelu_erf(mid) < r) lo = mid;
+        else hi = mid;
+    }
+    return gelu_tanh(lo) - gelu_erf(lo);
+}
+
+/* |cos| between the fitted curve and the GELU gap over the knots r >= 0,
+ * where the gap is a function of r (for r in (−0.17, 0) two inputs give
+ * the same output with different gaps): > 0.9 reads "like tanh-GELU vs
+ * erf-GELU". */
+static double gelu_likeness(const ex_cand *c) {
+    double sxy = 0, sxx = 0, syy = 0;
+    for (int64_t k = 0; k < c->nk; k++) {
+        if (c->va[k] < 0) continue;
+        double g = gelu_gap_at(c->va[k]);
+        sxy += g * c->vb[k], sxx += g * g, syy += c->vb[k] * c->vb[k];
+    }
+    return sxx > 0 && syy > 0 ? fabs(sxy) / sqrt(sxx * syy) : 0.0;
+}
+
+void ex_value_describe(ex_cand *c) {
+    int64_t at = 0;
+    for (int64_t k = 1; k < c->nk; k++)
+        if (fabs(c->vb[k]) > fabs(c->vb[at])) at = k;
+    c->h.params[0] = c->vb[at], c->h.params[1] = c->va[at];
+    int gelu = gelu_likeness(c) > 0.9;
+    snprintf(c->h.text, sizeof c->h.text,
+             "value-dependent residual (peak %.2g near r=%.3g%s)", c->vb[at], c->va[at],
+             gelu ? ": like tanh-GELU vs erf-GELU" : "");
+}

@@ -1,0 +1,104 @@
+#!/bin/bash
+# parity explain on the melflow case study: each planted defect of the C
+# port (examples/melflow) must be named at its first divergence, by
+# `parity explain REF PORT` (the trace walk) in JSON and text:
+#   attn-scale     ode.step1.est.attn.scores: first a scale of sqrt(48)
+#                  (the missing 1/sqrt(d), d = 48), within 1%
+#   db-patch       mel: first a constant offset +2.0 (within 1%), 17.37 dB
+#                  with --domain ln-mag
+#   half           ode.step1.est.time_mlp: first "precision only" (f16)
+#   norm-identity  ode.step1.est.block1.norm: first a per-index affine
+#                  along the channel axis (1 of [1,C,T])
+#   gelu-tanh      ode.step1.est.ff.gelu: first a value-dependent residual,
+#                  described as like tanh-GELU vs erf-GELU
+#   conv-layout    ode.step1.est.block1.conv: no transformation of the
+#                  stage's output explains it (its inputs match: the text
+#                  says so). The weight itself is named: the port reads the
+#                  [out,in,k] buffer as [out,k,in], so its effective weight
+#                  is w.reshape(out,k,in).transpose(0,2,1) (built here with
+#                  NumPy, as a port's weight dump would show it), which
+#                  explain must call a memory-order scramble, the transpose
+#                  of a reshape, on axes 1 and 2.
+# Skipped (77) when the port binary, the fixtures or NumPy are missing.
+set -u
+: "${PARITY_SRC:?}" "${PARITY_BUILD:?}" "${PARITY:?}"
+py=${PARITY_PYTHON:-/usr/bin/python3}
+port=$PARITY_BUILD/melflow_port
+fixtures=$PARITY_SRC/examples/melflow/fixtures
+ref=$fixtures/reference.safetensors
+
+[ -x "$port" ] || { echo "melflow_port not built; skipped"; exit 77; }
+[ -f "$ref" ] || { echo "melflow fixtures missing; skipped"; exit 77; }
+"$py" -c 'import numpy' >/dev/null 2>&1 || { echo "NumPy not available; skipped"; exit 77; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+
+# check DEFECT STAGE KIND PYTHON-CONDITION-ON-h (the first hypothesis)
+check() {
+    local defect=$1 stage=$2 kind=$3 cond=$4 out=$tmp/$1.safetensors
+    "$port" --defect "$defect" --trace "$out" --fixtures "$fixtures" >/dev/null ||
+        { fail "$defect: melflow_port failed"; return; }
+    "$PARITY" explain "$ref" "$out" --domain ln-mag --format json >"$tmp/$defect.json"
+    local rc=$?
+    [ "$rc" = 1 ] || fail "$defect: exit $rc, expected 1"
+    "$py" - "$tmp/$defect.json" "$stage" "$kind" "$cond" <<'PY' || fail "$defect: see above"
+import json, sys
+path, stage, kind, cond = sys.argv[1:]
+objs = [json.loads(l) for l in open(path) if l.strip()]
+first = objs[0] if objs else None
+if not first or first["tensor"] != stage:
+    sys.exit("first explained tensor %s, expected %s" % (first and first["tensor"], stage))
+hs = first["hypotheses"]
+if kind == "none":
+    ok = first["none_explains"] and not hs
+    h = None
+else:
+    h = hs[0] if hs else None
+    ok = h is not None and h["kind"] == kind and eval(cond)
+if not ok:
+    sys.exit("%s: got %s" % (stage, json.dumps(hs[:2])))
+print("ok: %s -> %s" % (stage, h["text"] if h else "no simple transformation"))
+PY
+}
+
+check attn-scale ode.step1.est.attn.scores scale 'abs(h["params"][0] / 48 ** 0.5 - 1) < 0.01 and "sqrt(48)" in h["text"]'
+check db-patch mel offset 'abs(h["params"][0] / 2.0 - 1) < 0.01 and abs(h["params"][1] / 17.372 - 1) < 0.01'
+check half ode.step1.est.time_mlp precision 'h["params"][0] == 3 and "f16" in h["text"]'
+check norm-identity ode.step1.est.block1.norm axis-affine 'h["params"][0] == 1'
+check gelu-tanh ode.step1.est.ff.gelu value-dependent '"like tanh-GELU vs erf-GELU" in h["text"]'
+check conv-layout ode.step1.est.block1.conv none 'True'
+
+# The text form of conv-layout points at the stage's own computation.
+"$PARITY" explain "$ref" "$tmp/conv-layout.safetensors" >"$tmp/conv.txt"
+grep -q "no simple transformation explains the difference" "$tmp/conv.txt" ||
+    fail "conv-layout text: no plain statement"
+grep -q "its inputs match" "$tmp/conv.txt" || fail "conv-layout text: no inputs-match note"
+
+# conv-layout, the weight: the port's effective block1 conv weight.
+mkdir -p "$tmp/wref" "$tmp/wport"
+"$py" - "$fixtures/weights.safetensors" "$tmp" <<'PY' || fail "conv-layout weight: NumPy step failed"
+import json, struct, sys
+import numpy as np
+path, tmp = sys.argv[1:]
+b = open(path, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+e = json.loads(b[8:8 + n])["estimator.resnet.block1.conv.weight"]
+s, t = e["data_offsets"]
+w = np.frombuffer(b[8 + n + s:8 + n + t], dtype="<f4").reshape(e["shape"])
+o, i, k = w.shape
+np.save(tmp + "/wref/w.npy", w)
+np.save(tmp + "/wport/w.npy", w.reshape(o, k, i).transpose(0, 2, 1).copy())
+PY
+"$PARITY" explain "$tmp/wref" "$tmp/wport" -t w --format json >"$tmp/w.json"
+"$py" - "$tmp/w.json" <<'PY' || fail "conv-layout weight not named"
+import json, sys
+h = json.loads(open(sys.argv[1]).readline())["hypotheses"]
+ok = h and h[0]["kind"] == "scramble" and h[0]["params"][:4] == [2, 1, 2, 1]
+if not ok:
+    sys.exit("weight: got %s" % json.dumps(h[:2]))
+print("ok: conv weight -> %s" % h[0]["text"])
+PY
+exit $status
