@@ -1,0 +1,130 @@
+/*
+ * cmd_report.c — parity report REF PORT -o F.html [--weights REFW PORTW]:
+ * walk two traces (as parity trace does) and write one self-contained HTML
+ * report: summary, stage table, error growth, series, solver schedules,
+ * guidance, stage cards with heatmaps and profiles, and the weight
+ * comparison when two checkpoints are given. Prints the report's path.
+ * Exit 0 when every stage is MATCH, every input equal and nothing
+ * unpaired; 1 on differences; 2 on trouble (no report is written).
+ *
+ * -o/--output and --weights are report's own: they are taken out of argv
+ * here before the shared parser sees the rest.
+ */
+#include "options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct report_args {
+    const char *output, *weights[2];
+} report_args;
+
+/* Move report's own options into ra; the rest (argv[0] included) go to rest. */
+static int take_report_args(int argc, char **argv, report_args *ra, char **rest, int *n_rest) {
+    int only_pos = 0;
+    *n_rest = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int mine = i > 0 && !only_pos;
+        if (i > 0 && strcmp(a, "--") == 0) only_pos = 1;
+        if (mine && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)) {
+            if (i + 1 >= argc || !argv[i + 1][0]) return cli_fail("report: option '%s' needs a value", a);
+            ra->output = argv[++i];
+        } else if (mine && strncmp(a, "--output=", 9) == 0 && a[9]) {
+            ra->output = a + 9;
+        } else if (mine && strcmp(a, "--weights") == 0) {
+            if (i + 2 >= argc) return cli_fail("report: --weights needs two files: REFW PORTW");
+            ra->weights[0] = argv[++i];
+            ra->weights[1] = argv[++i];
+        } else {
+            rest[(*n_rest)++] = argv[i];
+        }
+    }
+    return 0;
+}
+
+static int report_help(void) {
+    cli_verb_help("report");
+    fputs("\nreport options:\n"
+          "  -o, --output F.html     where to write the report (required)\n"
+          "  --weights REFW PORTW    also compare two weight checkpoints\n",
+          stdout);
+    return 0;
+}
+
+static int write_file(const char *path, const char *s, size_t n) {
+    char tmp[4096];
+    int k = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = k > 0 && (size_t)k < sizeof tmp ? fopen(tmp, "wb") : NULL;
+    int ok = f && fwrite(s, 1, n, f) == n;
+    if (f && fclose(f) != 0) ok = 0;
+    if (ok && rename(tmp, path) == 0) return 0;
+    if (f) remove(tmp);
+    return cli_fail("report: %s: cannot write the file", path);
+}
+
+/* Did the walk find anything (a divergence, a differing input, an unpaired name)? */
+static int walk_differs(const parity_walk *w) {
+    const parity_match *m = parity_walk_match(w);
+    return parity_walk_first_divergence(w) >= 0 || parity_walk_inputs_differ(w, NULL) ||
+           parity_walk_input_missing(w, NULL) || parity_match_unpaired_count(m, 0) ||
+           parity_match_unpaired_count(m, 1);
+}
+
+static int report_walk(const cli_opts *o, const report_args *ra, const parity_walk *w,
+                       parity_set *const *wsets) {
+    parity_error err = {0};
+    parity_html_opts ho = parity_html_opts_default();
+    ho.ref_path = o->pos[0], ho.port_path = o->pos[1];
+    ho.labels[0] = o->report.labels[0], ho.labels[1] = o->report.labels[1];
+    ho.domain = o->diff.domain;
+    ho.weights[0] = wsets[0], ho.weights[1] = wsets[1];
+    ho.weights_match = o->match;
+    ho.weights_match.only_glob = ho.weights_match.skip_glob = NULL;
+    char *html = NULL;
+    size_t n = 0;
+    parity_status st = parity_html_report(w, &ho, &html, &n, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, ra->output, st);
+    int rc = write_file(ra->output, html, n);
+    parity_free(html);
+    if (rc) return rc;
+    printf("%s\n", ra->output);
+    return walk_differs(w);
+}
+
+static int report_sets(const cli_opts *o, const report_args *ra, parity_set *const *sets) {
+    parity_error err = {0};
+    parity_walk_opts wo = parity_walk_opts_default();
+    wo.match = o->match;
+    wo.diff = o->diff;
+    wo.inputs_glob = o->inputs_glob;
+    parity_walk *w = NULL;
+    parity_status st = parity_walk_run(sets[0], sets[1], &wo, &w, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
+    int rc = report_walk(o, ra, w, sets + 2);
+    parity_walk_free(w);
+    return rc;
+}
+
+int cmd_report(int argc, char **argv) {
+    char *rest[2 * CLI_MAX_POS + 64];
+    int n_rest = 0, rc = 0;
+    report_args ra = {0};
+    cli_opts o;
+    if (argc > (int)(sizeof rest / sizeof *rest)) return cli_fail("report: too many arguments");
+    if (take_report_args(argc, argv, &ra, rest, &n_rest)) return 2;
+    if (cli_parse(n_rest, rest, "report", 2, 2, &o)) return 2;
+    if (o.help) return report_help();
+    if (!ra.output) return cli_fail("report: missing -o F.html (see parity report --help)");
+    const char *paths[4] = {o.pos[0], o.pos[1], ra.weights[0], ra.weights[1]};
+    parity_set *sets[4] = {NULL, NULL, NULL, NULL};
+    for (int i = 0; i < 4 && rc == 0 && paths[i]; i++) {
+        parity_error err = {0};
+        parity_status st = parity_set_open(paths[i], NULL, &sets[i], &err);
+        if (st != PARITY_OK) rc = cli_fail_err(&err, paths[i], st);
+    }
+    if (rc == 0) rc = report_sets(&o, &ra, sets);
+    for (int i = 0; i < 4; i++) parity_set_free(sets[i]);
+    fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,178 @@
+/*
+ * html_cards.c — one card per diverging stage worth a look: the first
+ * divergence, the culprit, then the worst by relative error, at most
+ * max_cards (so a trace of 10,000 stages still gives a small page), shown
+ * in execution order. A card holds the text block of parity diff, the
+ * ref/port/diff heatmaps (PNG as a data: URI) and a mean_diff profile
+ * along every axis longer than 1 (profile_i = Σd/n_i over the elements with
+ * index i on that axis).
+ */
+#include "render/html_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROFILE_LEN 65536 /* longer axes get no profile              */
+#define MAX_VALUES_ATTR 4096  /* data-values only up to this many indices */
+
+static int picked(const size_t *p, size_t n, size_t i) {
+    for (size_t k = 0; k < n; k++)
+        if (p[k] == i) return 1;
+    return 0;
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+parity_status parity__html_pick_cards(parity__html *h, parity_error *err) {
+    size_t n = parity_walk_stage_count(h->w), max = h->o->max_cards > 0 ? (size_t)h->o->max_cards : 12;
+    h->cards = calloc(max, sizeof *h->cards);
+    FAIL_IF(!h->cards, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "report: out of memory");
+    long f = parity_walk_first_divergence(h->w), c = parity_walk_culprit(h->w);
+    if (f >= 0) h->cards[h->n_cards++] = (size_t)f;
+    if (c >= 0 && c != f && h->n_cards < max) h->cards[h->n_cards++] = (size_t)c;
+    while (h->n_cards < max) { /* the worst remaining non-MATCH stage */
+        long best = -1;
+        double bv = -1;
+        for (size_t i = 0; i < n; i++) {
+            const parity_stage *s = parity_walk_stage(h->w, i);
+            double r = parity__html_relative(s);
+            if (s->diff.verdict == PARITY_MATCH || picked(h->cards, h->n_cards, i)) continue;
+            if (isnan(r)) r = INFINITY;
+            if (r > bv) bv = r, best = (long)i;
+        }
+        if (best < 0) break;
+        h->cards[h->n_cards++] = (size_t)best;
+    }
+    qsort(h->cards, h->n_cards, sizeof *h->cards, cmp_size);
+    return PARITY_OK;
+}
+
+/* The five-line block of parity diff for this stage. */
+static void text_block(const parity__html *h, const parity_stage *s) {
+    parity_report_opts ro = parity_report_opts_default();
+    ro.labels[0] = h->labels[0], ro.labels[1] = h->labels[1];
+    parity_report *r = parity_report_new(&ro);
+    parity_report_item it = {s->pair, &s->diff, NULL, s->diff.verdict};
+    const char *txt = r ? parity_report_diff_item(r, &it) : NULL;
+    if (!txt) h->b->oom = 1;
+    parity__buf_puts(h->b, "<pre class=\"block\">");
+    parity__buf_html(h->b, txt ? txt : "");
+    parity__buf_puts(h->b, "</pre>\n");
+    parity_report_free(r);
+}
+
+static parity_status heatmap(const parity__html *h, const parity_stage *s, parity_error *err) {
+    parity_plot_opts po = parity_plot_opts_default();
+    po.labels[0] = h->labels[0], po.labels[1] = h->labels[1];
+    po.n_axes = -1; /* no profiles in the picture: the card draws them as SVG */
+    parity_image img = {0};
+    TRY(parity_plot(&s->pair->ref_view, &s->pair->port_view, &po, &img, err));
+    unsigned char *png = NULL;
+    size_t n = 0;
+    parity_status st = parity_png_encode(&img, &png, &n, err);
+    if (st == PARITY_OK) {
+        parity__buf_printf(h->b, "<figure><img width=\"%d\" height=\"%d\" alt=\"heatmaps of ",
+                           img.width, img.height);
+        parity__buf_html(h->b, s->pair->ref->name);
+        parity__buf_puts(h->b, ": ref, port and port minus ref over the last two axes\" "
+                               "src=\"data:image/png;base64,");
+        parity__buf_base64(h->b, png, n);
+        parity__buf_puts(h->b, "\"><figcaption class=\"muted\">ref and port share one viridis "
+                               "scale; the diff uses a symmetric blue&ndash;white&ndash;red scale "
+                               "centred at 0.</figcaption></figure>\n");
+    }
+    parity_free(png);
+    parity_image_free(&img);
+    return st;
+}
+
+static void profile_values(parity_buf *b, const parity_axis_profile *p) {
+    if (p->len > MAX_VALUES_ATTR) return;
+    parity__buf_puts(b, " data-values=\"");
+    for (int64_t i = 0; i < p->len; i++) parity__buf_printf(b, "%s%.9g", i ? "," : "", p->mean_diff[i]);
+    parity__buf_puts(b, "\"");
+}
+
+static void profile(const parity__html *h, const parity_stage *s, const parity_axis_profile *p,
+                    double *x) {
+    parity_buf *b = h->b;
+    for (int64_t i = 0; i < p->len; i++) x[i] = (double)i;
+    parity__buf_printf(b, "<figure class=\"profile\" data-axis=\"%d\" data-len=\"%lld\" data-stage=\"",
+                       p->axis, (long long)p->len);
+    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_puts(b, "\"");
+    profile_values(b, p);
+    parity__buf_puts(b, ">");
+    char title[128];
+    snprintf(title, sizeof title, "mean_diff per index of axis %d (length %lld)", p->axis,
+             (long long)p->len);
+    parity__svg_chart c = {0};
+    c.title = title, c.x_label = "index", c.y_label = "mean_diff", c.zero_line = 1;
+    c.mark_x[0] = c.mark_x[1] = NAN;
+    c.n_lines = 1;
+    c.lines[0] = (parity__svg_line){"mean_diff", (size_t)p->len, x, p->mean_diff};
+    parity__svg_chart_render(b, &c);
+    parity__buf_printf(b, "<figcaption>%s</figcaption></figure>\n", title);
+}
+
+static parity_status profiles(const parity__html *h, const parity_stage *s, parity_error *err) {
+    const parity_tensor *r = &s->pair->ref_view;
+    parity_diff_opts o = parity_diff_opts_default();
+    int64_t longest = 1;
+    for (int k = 0; k < r->ndim && o.n_axes < 4; k++)
+        if (r->shape[k] > 1 && r->shape[k] <= MAX_PROFILE_LEN) {
+            o.axes[o.n_axes++] = k;
+            if (r->shape[k] > longest) longest = r->shape[k];
+        }
+    if (!o.n_axes) return PARITY_OK;
+    parity_diff d;
+    memset(&d, 0, sizeof d);
+    TRY(parity_diff_tensors(r, &s->pair->port_view, &o, &d, err));
+    double *x = malloc((size_t)longest * sizeof *x);
+    if (!x) h->b->oom = 1;
+    parity__buf_puts(h->b, "<div class=\"grid2\">");
+    for (int i = 0; x && i < d.n_profiles; i++) profile(h, s, &d.profiles[i], x);
+    parity__buf_puts(h->b, "</div>\n");
+    free(x);
+    parity_diff_clear(&d);
+    return PARITY_OK;
+}
+
+static parity_status card(const parity__html *h, size_t i, parity_error *err) {
+    const parity_stage *s = parity_walk_stage(h->w, i);
+    parity_buf *b = h->b;
+    parity__buf_printf(b, "<article class=\"card\" id=\"card-%zu\" data-name=\"", i);
+    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_printf(b, "\"><h3><a href=\"#card-%zu\"><code>", i);
+    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_puts(b, "</code></a> ");
+    parity__html_verdict(b, s->diff.verdict);
+    if ((long)i == parity_walk_first_divergence(h->w)) parity__buf_puts(b, "<span class=\"badge\">first divergence</span>");
+    if ((long)i == parity_walk_culprit(h->w)) parity__buf_puts(b, "<span class=\"badge\">culprit</span>");
+    parity__buf_printf(b, " <a class=\"muted\" href=\"#stage-%zu\">(in the table)</a></h3>\n", i);
+    if (!s->pair->layout_ok) {
+        parity__buf_puts(b, "<p>The shapes cannot be brought to one layout; nothing to draw.</p></article>\n");
+        return PARITY_OK;
+    }
+    text_block(h, s);
+    TRY(heatmap(h, s, err));
+    TRY(profiles(h, s, err));
+    parity__buf_puts(b, "</article>\n");
+    return PARITY_OK;
+}
+
+parity_status parity__html_cards(const parity__html *h, parity_error *err) {
+    parity__buf_printf(h->b, "<section id=\"cards\" aria-labelledby=\"cards-h\"><h2 id=\"cards-h\">"
+                             "Diverging stages (%zu)</h2>\n", h->n_cards);
+    if (!h->n_cards) parity__buf_puts(h->b, "<p>Every stage matches: nothing to draw.</p>\n");
+    else parity__buf_puts(h->b, "<p class=\"muted\">First divergence, culprit and the worst stages, in "
+                                "execution order. Keys: <kbd>j</kbd> / <kbd>k</kbd> move between cards.</p>\n");
+    for (size_t k = 0; k < h->n_cards; k++) TRY(card(h, h->cards[k], err));
+    parity__buf_puts(h->b, "</section>\n");
+    return PARITY_OK;
+}
