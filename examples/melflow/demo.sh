@@ -29,21 +29,25 @@ echo "reference trace: $ref"
 echo "port trace:      $out/port-$defect.safetensors"
 
 banner "2. parity trace: first divergence and culprit"
-# The full table has one line per stage (196 here); show the verdict lines,
-# the inputs statement, the stages around the first divergence and the
-# solver forensics.
+# The full walk has one line per stage (196 here) and one error curve per
+# series: show the table up to just past the first divergence, then the
+# verdicts, the curves of the culprit's series and of the state, and the
+# solver forensics. The full text is kept next to the traces.
 "$parity" trace "$ref" "$out/port-$defect.safetensors" "${opts[@]}" \
     > "$out/trace-$defect.txt" || true
-grep -E -A1000 '^(Inputs|First divergence|first divergence)' "$out/trace-$defect.txt" \
-    | grep -v -E '^  ode\.step[0-9]+\.' | head -60
-echo "(full table: $out/trace-$defect.txt)"
-
-first=$("$parity" trace "$ref" "$out/port-$defect.safetensors" --format json \
-        | /usr/bin/env python3 -c 'import json,sys; d=json.load(sys.stdin); f=d.get("first_divergence"); print((f or {}).get("name",""))' 2>/dev/null || true)
-if [ -n "$first" ]; then
-  banner "   the first diverging stage, in the seed plan's format"
-  "$parity" diff "$ref" "$out/port-$defect.safetensors" --only "$first" "${opts[@]}" -v || true
-fi
+awk '
+  NR == FNR { if (match($0, /\(stage [0-9]+ of/)) first = substr($0, RSTART + 7) + 0; next }
+  /^stage  / { table = 1; print; next }
+  table && /^$/ { table = 0; print "  ..."; print; next }
+  table { if (++row <= first + 2) print; next }
+  /^Series/ { series = 1; print; next }
+  series && /^$/ { series = 0; print; next }
+  series { if ($0 ~ /ode\.step\{k\}\.x / || $0 ~ culprit_series) print; next }
+  /^Culprit: / { name = $2; sub(/:$/, "", name); gsub(/step[0-9]+/, "step{k}", name);
+                 gsub(/[.{}]/, "\\\\&", name); culprit_series = "  " name " " }
+  { print }
+' "$out/trace-$defect.txt" "$out/trace-$defect.txt"
+echo "(the whole walk: $out/trace-$defect.txt)"
 
 if has_verb explain; then
   banner "3. parity explain: what the port did there"
@@ -52,9 +56,10 @@ fi
 
 banner "4. The port without the defect"
 "$port" --fixtures "$fixtures" --defect none --trace "$out/port-none.safetensors"
-"$parity" trace "$ref" "$out/port-none.safetensors" "${opts[@]}" -q > "$out/trace-none.txt" \
-    && echo "parity trace: every stage MATCH ($(grep -c ': MATCH' "$out/trace-none.txt") stages)" \
-    || { echo "parity trace found differences:"; grep -v ': MATCH' "$out/trace-none.txt"; }
+"$parity" trace "$ref" "$out/port-none.safetensors" "${opts[@]}" > "$out/trace-none.txt" || true
+grep -E '^(Inputs|[0-9]+ stages:|First divergence|Culprit)' "$out/trace-none.txt"
+echo "(the whole walk: $out/trace-none.txt)"
+echo
 "$parity" diff "$ref" "$out/port-none.safetensors" --only mel "${opts[@]}" -v
 
 banner "5. Reproducibility: two runs of the port"
