@@ -34,10 +34,14 @@ typedef struct run_shared {
     pthread_cond_t turn;
     uint64_t next_batch;   /* next batch to hand out                       */
     uint64_t next_merge;   /* next batch whose profile cells may be added  */
+    uint64_t released;     /* elements before this are dropped (file maps) */
+    uint64_t current[MAX_THREADS]; /* batch each worker is on, or NO_BATCH */
+    int n_workers;
 } run_shared;
 
 typedef struct worker {
     run_shared *sh;
+    int id;                 /* index into sh->current                      */
     parity__side_acc r, p;  /* all positions of each side                  */
     parity__pair_acc pair;  /* positions where both are finite             */
     parity__prof_part part[4];
@@ -139,24 +143,50 @@ static void merge_in_order(worker *w, uint64_t batch) {
     pthread_mutex_unlock(&sh->mu);
 }
 
+#define NO_BATCH UINT64_MAX
+#define RELEASE_BATCHES 4 /* drop mapped pages in runs of >= 4 batches   */
+
+/* Hand out the next batch and pick the range of elements no worker will
+ * touch again: every batch below the lowest one in progress is finished
+ * (batches go out in order, one per worker at a time). One batch more is
+ * kept, because a page fault maps neighbouring cached pages too (the
+ * kernel's fault-around, up to 64 KiB), possibly just behind a worker. */
+static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
+    run_shared *sh = w->sh;
+    uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
+    pthread_mutex_lock(&sh->mu);
+    uint64_t b = sh->next_batch++;
+    sh->current[w->id] = b < sh->n_batches ? b : NO_BATCH;
+    uint64_t low = NO_BATCH;
+    for (int i = 0; i < sh->n_workers; i++)
+        if (sh->current[i] < low) low = sh->current[i];
+    uint64_t safe = low == NO_BATCH ? sh->n_batches : low > 0 ? low - 1 : 0;
+    *rel_lo = *rel_hi = sh->released;
+    if (safe * per >= sh->released + RELEASE_BATCHES * per) {
+        *rel_hi = safe * per;
+        sh->released = *rel_hi;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return b;
+}
+
 static void *worker_main(void *arg) {
     worker *w = arg;
     run_shared *sh = w->sh;
     uint64_t count = sh->ref->count;
     for (;;) {
-        pthread_mutex_lock(&sh->mu);
-        uint64_t b = sh->next_batch++;
-        pthread_mutex_unlock(&sh->mu);
+        uint64_t rel_lo, rel_hi;
+        uint64_t b = next_batch(w, &rel_lo, &rel_hi);
+        if (rel_hi > rel_lo) {
+            parity__tensor_release(sh->ref, rel_lo, rel_hi - rel_lo);
+            parity__tensor_release(sh->port, rel_lo, rel_hi - rel_lo);
+        }
         if (b >= sh->n_batches) break;
         uint64_t lo = b * PARITY__BATCH * PARITY__CHUNK;
         for (int c = 0; c < PARITY__BATCH && lo < count; c++, lo += PARITY__CHUNK) {
             uint64_t left = count - lo;
             run_chunk(w, lo, left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK);
         }
-        uint64_t first = b * PARITY__BATCH * PARITY__CHUNK;
-        uint64_t end = lo < count ? lo : count;
-        parity__tensor_release(sh->ref, first, end - first);
-        parity__tensor_release(sh->port, first, end - first);
         if (sh->n_prof) merge_in_order(w, b);
     }
     return NULL;
@@ -168,10 +198,11 @@ static void worker_free(worker *w, int n_prof) {
     free(w);
 }
 
-static worker *worker_new(run_shared *sh) {
+static worker *worker_new(run_shared *sh, int id) {
     worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->sh = sh;
+    w->id = id;
     parity__side_init(&w->r, sh->kr);
     parity__side_init(&w->p, sh->kp);
     parity__pair_init(&w->pair, sh->kr, sh->kp);
@@ -192,6 +223,12 @@ static void run_workers(worker **ws, int n) {
     int started[MAX_THREADS] = {0};
     for (int i = 1; i < n; i++)
         started[i] = pthread_create(&tid[i], NULL, worker_main, ws[i]) == 0;
+    for (int i = 1; i < n; i++) { /* a thread that never ran holds nothing */
+        if (started[i]) continue;
+        pthread_mutex_lock(&ws[0]->sh->mu);
+        ws[0]->sh->current[i] = NO_BATCH;
+        pthread_mutex_unlock(&ws[0]->sh->mu);
+    }
     worker_main(ws[0]);
     for (int i = 1; i < n; i++) {
         if (started[i]) pthread_join(tid[i], NULL);
@@ -253,9 +290,12 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
     worker *ws[MAX_THREADS] = {0};
     parity_status st = PARITY_OK;
     for (int i = 0; i < n && st == PARITY_OK; i++)
-        if (!(ws[i] = worker_new(&sh))) st = PARITY_E_NOMEM;
+        if (!(ws[i] = worker_new(&sh, i))) st = PARITY_E_NOMEM;
+    sh.n_workers = n;
     if (st == PARITY_OK) {
         run_workers(ws, n);
+        parity__tensor_release(ref, sh.released, ref->count - sh.released);
+        parity__tensor_release(port, sh.released, port->count - sh.released);
         parity__pair_finish(&ws[0]->pair, &ws[0]->r, &ws[0]->p, &o, sh.ulp_dt, out);
         st = parity__prof_finish(sh.prof, sh.n_prof, out, err);
     } else {
