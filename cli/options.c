@@ -226,9 +226,17 @@ static void resolve_color(cli_opts *o) {
     o->report.unicode = on && (o->color == CLI_COLOR_ALWAYS || locale_is_utf8());
 }
 
+/* One worker per online CPU, at most 8: the metrics are memory-bound, and
+ * the result is the same bits for any count (docs/metrics.md). */
+static int default_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
 static void cli_opts_init(cli_opts *o) {
     memset(o, 0, sizeof *o);
     o->diff = parity_diff_opts_default();
+    o->diff.threads = default_threads();
     o->report = parity_report_opts_default();
 }
 
@@ -279,7 +287,7 @@ void cli_print_verb_help(FILE *out, const char *verb, const char *synopsis,
           "  -v, --verbose       more metrics\n"
           "  -q, --quiet         verdicts only\n"
           "  --color WHEN        auto|always|never (NO_COLOR honoured)\n"
-          "  --threads N         worker threads (results identical for any N)\n"
+          "  --threads N         worker threads (default: CPUs, at most 8; same results)\n"
           "  --inputs GLOB       tensors that are model inputs\n"
           "  -h, --help          this help\n"
           "\nexit status: 0 all MATCH and nothing unmatched, 1 differences, 2 trouble\n",
