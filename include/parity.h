@@ -821,12 +821,18 @@ char *parity_explain_render(const char *name, const parity_explain_result *res,
 typedef struct parity_image {
     int width, height;
     unsigned char *rgb;        /* [height * width * 3], owned               */
+    /* The colour scales parity_plot drew with (has_scale 1), written to the
+     * PNG as tEXt chunks so readers need not parse the picture. */
+    int has_scale;
+    double value_lo, value_hi; /* viridis spans [value_lo, value_hi]       */
+    double diff_limit;         /* the diverging map spans [-L, L]           */
 } parity_image;
 
 void parity_image_free(parity_image *img);   /* frees rgb; NULL is a no-op */
 
-/* Encode img as PNG (8-bit RGB, no interlace, deflate via zlib) into a new
- * buffer *out of *len bytes (free with parity_free). */
+/* Encode img as PNG with libspng (8-bit RGB, no interlace; tEXt chunks
+ * "parity.value_range" and "parity.diff_limit" when img->has_scale) into a
+ * new buffer *out of *len bytes (free with parity_free). */
 parity_status parity_png_encode(const parity_image *img, unsigned char **out,
                                 size_t *len, parity_error *err);
 /* Encode and write to path (path.tmp, then rename). */

@@ -1,28 +1,36 @@
 /*
  * heatmap.c — parity plot: ref, port and diff heatmaps of a 2-D slice, with
- * colour bars and per-axis profiles of mean_diff, drawn on an RGB canvas.
+ * index ticks, colour bars and per-axis profiles of mean_diff, drawn on an
+ * RGB canvas. What each cell holds is in heatmap_slice.c.
  *
- * Geometry (pixels; origin top-left; M = 10, G = 20, all documented in
- * docs/pictures.md, and tests/unit/test_png.c depends on it):
- *   slice      rows = the first ':' axis (H elements), columns = the second
- *              (W); a 1-D tensor is one row. step s = ceil(max(H,W)/256)
- *              elements per shown cell (s = 1 up to 256), shown Hs =
- *              ceil(H/s), Ws = ceil(W/s); cell (i,j) shows element (i·s, j·s).
- *   cell size  c = clamp(floor(256 / max(Hs,Ws)), 1, 24) pixels square.
- *   panels     p = 0 ref, 1 port, 2 diff; width PW = max(Ws·c, 150);
- *              left edge X(p) = M + p·(PW + G). Image width = 2M + 3PW + 2G.
+ * Geometry (pixels; origin top-left; M = 10, G = 20; documented in
+ * docs/pictures.md, and tests/unit/check_png.py depends on it):
+ *   slice      H rows (the first ':' axis), W columns (the second); a 1-D
+ *              tensor is one row. Hs x Ws cells of rs x cs elements.
+ *   cell size  ch = clamp(floor(256 / Hs), 1, 24) rows,
+ *              cw = clamp(floor(256 / Ws), 1, 24) columns.
+ *   panels     p = 0 ref, 1 port, 2 diff; width PW = max(Ws·cw, 150);
+ *              row labels LW = width of the text of H - 1, plus 6;
+ *              left edge X(p) = M + LW + p·(PW + G);
+ *              image width = 2M + LW + 3PW + 2G.
  *   title      at (M, M); panel labels at (X(p), M + 14).
- *   cells      cell (i,j) of panel p fills [X(p) + j·c, +c) x [Y0 + i·c, +c)
- *              with Y0 = M + 28.
- *   colour bar y = Y0 + Hs·c + 6, 10 rows, PW columns: column x shows
+ *   cells      cell (i,j) of panel p fills [X(p) + j·cw, +cw) x
+ *              [Y0 + i·ch, +ch) with Y0 = M + 28.
+ *   ticks      element v of an axis sits at pixel floor((v + 0.5)·c/s)
+ *              from the panel edge (c, s: that axis's cell size and step);
+ *              ticks at multiples of the smallest 1, 2, 5 x 10^k that
+ *              keeps labels apart; rows labelled left of panel 0, columns
+ *              under every panel (labels at Y0 + Hs·ch + 5).
+ *   colour bar Yb = Y0 + Hs·ch + 18, 10 rows, PW columns: column x shows
  *              t = x / (PW - 1) of the panel's range; values printed under
- *              it at y + 14 (min left, max right; diff: -L, 0, +L).
- *   profiles   from Yp = bar y + 36, each 12 + 90 + 16 rows: a title, then a
- *              frame of 90 rows from x = M + 70 to width - M; y = 0 dashed.
- * Colours: values t = (v - lo)/(hi - lo) with lo, hi the min and max over
- * the finite values of both slices (one shared scale; t = 0.5 when hi =
- * lo) in the viridis map; diff t = d / L, L = max|d| over the slice (t = 0
- * when L = 0) in the diverging map; non-finite cells are grey #808080.
+ *              it at Yb + 14 (min left, max right; diff: -L, 0, +L).
+ *   profiles   from Yp = Yb + 36, one every 130 rows: a title, a frame of
+ *              90 rows from x = M + 70 to width - M - 1 (y = 0 dashed),
+ *              index ticks under it.
+ * Colours: values t = (v - lo)/(hi - lo) (t = 0.5 when hi = lo) in the
+ * viridis map; diff t = d / L (t = 0 when L = 0) in the diverging map;
+ * non-finite cells grey #808080. lo, hi, L are written into the image
+ * (has_scale) and from there into the PNG's tEXt chunks.
  */
 #include "render/picture.h"
 
@@ -39,21 +47,16 @@
 #define BAR_H 10
 #define PROF_H 90
 #define PROF_LEFT 70
-#define PROF_STEP (12 + PROF_H + 16)
+#define PROF_BODY (12 + PROF_H + 5 + PARITY__FONT_H) /* title, frame, ticks */
+#define PROF_STEP (PROF_BODY + 15)
 
 static const unsigned char INK[3] = {0x20, 0x20, 0x20};
 static const unsigned char FRAME[3] = {0xA0, 0xA0, 0xA0};
 static const unsigned char LINE[3] = {0xC0, 0x30, 0x20};
 
-typedef struct slice {
-    int ra, ca;                 /* row and column axes (ra -1: one row)    */
-    int64_t fixed[PARITY_MAX_DIMS]; /* index of every other axis           */
-    int64_t h, w, step, hs, ws; /* elements, step, shown cells             */
-    int cell, pw;
-} slice;
-
 typedef struct layout {
-    slice s;
+    parity__slice s;
+    int ch, cw, pw, lw;        /* cell height, width; panel, label widths */
     int width, height, y0, bar_y, prof_y;
 } layout;
 
@@ -63,134 +66,103 @@ parity_plot_opts parity_plot_opts_default(void) {
     return o;
 }
 
-/* One entry of --slice: ':' or an integer index in [-len, len). */
-static parity_status slice_entry(const parity_tensor *t, int k, const char *e, size_t n,
-                                 slice *s, int *n_colon, parity_error *err) {
-    if (n == 1 && e[0] == ':') {
-        FAIL_IF(*n_colon >= 2, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                "--slice: more than two ':' entries (a slice is 2-D)");
-        if ((*n_colon)++ == 0) s->ra = k;
-        else s->ca = k;
-        return PARITY_OK;
+static int panel_x(const layout *L, int p) { return M + L->lw + p * (L->pw + G); }
+
+static int cell_px(int64_t cells) {
+    int64_t c = cells > 0 ? TARGET / cells : MAX_CELL;
+    return (int)(c < 1 ? 1 : c > MAX_CELL ? MAX_CELL : c);
+}
+
+static int int_width(int64_t v) {
+    char t[24];
+    snprintf(t, sizeof t, "%lld", (long long)v);
+    return parity__text_width(t);
+}
+
+static void size_layout(layout *L, int n_profiles) {
+    const parity__slice *s = &L->s;
+    L->ch = cell_px(s->hs), L->cw = cell_px(s->ws);
+    L->pw = (int)(s->ws * L->cw > MIN_PW ? s->ws * L->cw : MIN_PW);
+    L->lw = int_width(s->h > 1 ? s->h - 1 : 0) + 6;
+    L->width = 2 * M + L->lw + 3 * L->pw + 2 * G;
+    L->y0 = M + 28;
+    L->bar_y = L->y0 + (int)s->hs * L->ch + 18;
+    L->prof_y = L->bar_y + 36;
+    L->height = M + (n_profiles ? L->prof_y + (n_profiles - 1) * PROF_STEP + PROF_BODY
+                                : L->bar_y + 14 + PARITY__FONT_H);
+}
+
+/* The smallest 1, 2 or 5 x 10^k (k >= 0) that is at least x. */
+static int64_t index_step(double x) {
+    for (int64_t p = 1;; p *= 10) {
+        if (p >= x) return p;
+        if (2 * p >= x) return 2 * p;
+        if (5 * p >= x) return 5 * p;
+        if (p > INT64_MAX / 100) return p * 10;
     }
-    char buf[32], *end = NULL;
-    FAIL_IF(n == 0 || n >= sizeof buf, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "--slice: entry %d: expected ':' or an index", k);
-    memcpy(buf, e, n);
-    buf[n] = '\0';
-    long long v = strtoll(buf, &end, 10);
-    FAIL_IF(*end, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "--slice: entry %d '%s': expected ':' or an index", k, buf);
-    if (v < 0) v += t->shape[k];
-    FAIL_IF(v < 0 || v >= t->shape[k], err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "--slice: entry %d '%s': out of range for axis of length %lld", k, buf,
-            (long long)t->shape[k]);
-    s->fixed[k] = v;
-    return PARITY_OK;
-}
-
-static parity_status parse_slice(const parity_tensor *t, const char *spec, slice *s,
-                                 parity_error *err) {
-    memset(s, 0, sizeof *s);
-    s->ra = t->ndim >= 2 ? t->ndim - 2 : -1;
-    s->ca = t->ndim >= 1 ? t->ndim - 1 : -1;
-    if (!spec) return PARITY_OK;
-    int k = 0, n_colon = 0;
-    s->ra = s->ca = -1;
-    for (const char *p = spec;; k++) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        FAIL_IF(k >= t->ndim, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                "--slice '%s': more entries than the %d axes of '%s'", spec, t->ndim, t->name);
-        TRY(slice_entry(t, k, p, n, s, &n_colon, err));
-        if (!comma) break;
-        p = comma + 1;
-    }
-    FAIL_IF(k + 1 != t->ndim, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "--slice '%s': %d entries for the %d axes of '%s'", spec, k + 1, t->ndim, t->name);
-    FAIL_IF(n_colon == 0 || (n_colon == 1 && t->ndim > 1), err, PARITY_E_USAGE,
-            PARITY_NO_OFFSET, "--slice '%s': expected two ':' entries", spec);
-    if (n_colon == 1) s->ca = s->ra, s->ra = -1;
-    return PARITY_OK;
-}
-
-static void size_slice(const parity_tensor *t, slice *s) {
-    s->h = s->ra >= 0 ? t->shape[s->ra] : 1;
-    s->w = s->ca >= 0 ? t->shape[s->ca] : 1;
-    int64_t big = s->h > s->w ? s->h : s->w;
-    s->step = big > TARGET ? (big + TARGET - 1) / TARGET : 1;
-    s->hs = (s->h + s->step - 1) / s->step;
-    s->ws = (s->w + s->step - 1) / s->step;
-    int64_t shown = s->hs > s->ws ? s->hs : s->ws;
-    int64_t c = shown > 0 ? TARGET / shown : 1;
-    s->cell = (int)(c < 1 ? 1 : c > MAX_CELL ? MAX_CELL : c);
-    s->pw = (int)(s->ws * s->cell > MIN_PW ? s->ws * s->cell : MIN_PW);
-}
-
-/* Value of cell (i,j) of the slice of t (i, j in elements). */
-static double slice_at(const parity_tensor *t, const slice *s, int64_t i, int64_t j) {
-    uint64_t flat = 0, mul = 1;
-    for (int k = t->ndim - 1; k >= 0; k--) {
-        int64_t idx = k == s->ra ? i : k == s->ca ? j : s->fixed[k];
-        flat += (uint64_t)idx * mul;
-        mul *= (uint64_t)t->shape[k];
-    }
-    double v = 0;
-    if (t->count) parity_tensor_read(t, flat, 1, &v);
-    return v;
-}
-
-/* Shared value range of both slices, and L = max|port - ref|. */
-static void slice_range(const parity_tensor *r, const parity_tensor *p, const slice *s,
-                        double *lo, double *hi, double *lim) {
-    *lo = INFINITY, *hi = -INFINITY, *lim = 0;
-    for (int64_t i = 0; i < s->hs; i++)
-        for (int64_t j = 0; j < s->ws; j++) {
-            double a = slice_at(r, s, i * s->step, j * s->step);
-            double b = slice_at(p, s, i * s->step, j * s->step);
-            if (isfinite(a)) *lo = fmin(*lo, a), *hi = fmax(*hi, a);
-            if (isfinite(b)) *lo = fmin(*lo, b), *hi = fmax(*hi, b);
-            if (isfinite(a) && isfinite(b)) *lim = fmax(*lim, fabs(b - a));
-        }
-    if (*lo > *hi) *lo = *hi = 0;
-}
-
-static void cell_colour(int panel, double a, double b, double lo, double hi, double lim,
-                        unsigned char rgb[3]) {
-    if (panel == 2) {
-        double d = b - a;
-        double t = !isfinite(d) ? NAN : lim > 0 ? d / lim : 0;
-        parity_colormap_diverging(t, rgb);
-        return;
-    }
-    double v = panel == 0 ? a : b;
-    double t = !isfinite(v) ? NAN : hi > lo ? (v - lo) / (hi - lo) : 0.5;
-    parity_colormap_value(t, rgb);
-}
-
-static void draw_cells(parity_image *img, const layout *L, const parity_tensor *r,
-                       const parity_tensor *p, double lo, double hi, double lim) {
-    const slice *s = &L->s;
-    for (int64_t i = 0; i < s->hs; i++)
-        for (int64_t j = 0; j < s->ws; j++) {
-            double a = slice_at(r, s, i * s->step, j * s->step);
-            double b = slice_at(p, s, i * s->step, j * s->step);
-            for (int panel = 0; panel < 3; panel++) {
-                unsigned char rgb[3];
-                cell_colour(panel, a, b, lo, hi, lim, rgb);
-                int x = M + panel * (s->pw + G) + (int)j * s->cell;
-                parity__fill_rect(img, x, L->y0 + (int)i * s->cell, s->cell, s->cell, rgb);
-            }
-        }
 }
 
 static void draw_right(parity_image *img, int right, int y, const char *txt) {
     parity__draw_text(img, right - parity__text_width(txt), y, txt, INK);
 }
 
+static void cell_colour(int panel, double v, double lo, double hi, double lim,
+                        unsigned char rgb[3]) {
+    if (panel == 2) {
+        parity_colormap_diverging(!isfinite(v) ? NAN : lim > 0 ? v / lim : 0, rgb);
+        return;
+    }
+    parity_colormap_value(!isfinite(v) ? NAN : hi > lo ? (v - lo) / (hi - lo) : 0.5, rgb);
+}
+
+static void draw_cells(parity_image *img, const layout *L, const parity__cells *c) {
+    const parity__slice *s = &L->s;
+    const double *v[3] = {c->ref, c->port, c->diff};
+    for (int panel = 0; panel < 3; panel++)
+        for (int64_t i = 0; i < s->hs; i++)
+            for (int64_t j = 0; j < s->ws; j++) {
+                unsigned char rgb[3];
+                cell_colour(panel, v[panel][i * s->ws + j], c->lo, c->hi, c->lim, rgb);
+                parity__fill_rect(img, panel_x(L, panel) + (int)j * L->cw,
+                                  L->y0 + (int)i * L->ch, L->cw, L->ch, rgb);
+            }
+}
+
+/* Row indices left of panel 0: labels at least 14 pixels apart. */
+static void row_ticks(parity_image *img, const layout *L) {
+    if (L->s.ra < 0) return;
+    double ppi = (double)L->ch / (double)L->s.rs;
+    int x = panel_x(L, 0);
+    for (int64_t v = 0, step = index_step(14.0 / ppi); v < L->s.h; v += step) {
+        int y = L->y0 + (int)floor(((double)v + 0.5) * ppi);
+        char t[24];
+        snprintf(t, sizeof t, "%lld", (long long)v);
+        parity__draw_line(img, x - 3, y, x - 1, y, INK);
+        draw_right(img, x - 5, y - 3, t);
+    }
+}
+
+/* Column indices under each panel; a label that would leave the panel by
+ * more than half the gap is left out (its tick stays). */
+static void col_ticks(parity_image *img, const layout *L) {
+    double ppi = (double)L->cw / (double)L->s.cs;
+    int64_t step = index_step((int_width(L->s.w - 1) + 8) / ppi);
+    int y = L->y0 + (int)L->s.hs * L->ch;
+    for (int p = 0; p < 3; p++)
+        for (int64_t v = 0; v < L->s.w; v += step) {
+            int x = panel_x(L, p) + (int)floor(((double)v + 0.5) * ppi);
+            char t[24];
+            snprintf(t, sizeof t, "%lld", (long long)v);
+            int tw = parity__text_width(t), left = x - tw / 2;
+            parity__draw_line(img, x, y, x, y + 2, INK);
+            if (left >= panel_x(L, p) - G / 2 + 1 && left + tw <= panel_x(L, p) + L->pw + G / 2 - 1)
+                parity__draw_text(img, left, y + 5, t, INK);
+        }
+}
+
 /* Colour bar of one panel and its values. */
 static void draw_bar(parity_image *img, const layout *L, int panel, double lo, double hi) {
-    int x0 = M + panel * (L->s.pw + G), pw = L->s.pw;
+    int x0 = panel_x(L, panel), pw = L->pw;
     for (int x = 0; x < pw; x++) {
         unsigned char rgb[3];
         double t = pw > 1 ? (double)x / (pw - 1) : 0;
@@ -206,24 +178,44 @@ static void draw_bar(parity_image *img, const layout *L, int panel, double lo, d
     if (panel == 2) parity__draw_text(img, x0 + pw / 2 - 2, L->bar_y + 14, "0", INK);
 }
 
-static void draw_labels(parity_image *img, const layout *L, const parity_plot_opts *o,
-                        const parity_tensor *r) {
-    char title[256];
-    int n = snprintf(title, sizeof title, "%s", o->title ? o->title : r->name);
-    for (int k = 0; !o->title && k < r->ndim && n > 0 && (size_t)n < sizeof title - 24; k++) {
-        int64_t at = L->s.fixed[k];
-        if (k == L->s.ra || k == L->s.ca) n += snprintf(title + n, sizeof title - n, "%s:", k ? "," : " [");
-        else n += snprintf(title + n, sizeof title - n, "%s%lld", k ? "," : " [", (long long)at);
-        if (k == r->ndim - 1) snprintf(title + n, sizeof title - n, "]");
+/* "name [0,:,:]", and how many elements a cell stands for when not one. */
+static void draw_title(parity_image *img, const layout *L, const parity_plot_opts *o,
+                       const parity_tensor *r) {
+    parity_buf t = {0};
+    parity__buf_puts(&t, o->title ? o->title : r->name);
+    for (int k = 0; !o->title && k < r->ndim; k++) {
+        parity__buf_puts(&t, k ? "," : " [");
+        if (k == L->s.ra || k == L->s.ca) parity__buf_puts(&t, ":");
+        else parity__buf_printf(&t, "%lld", (long long)L->s.fixed[k]);
+        if (k == r->ndim - 1) parity__buf_puts(&t, "]");
     }
-    parity__draw_text(img, M, M, title, INK);
+    if (L->s.rs > 1 || L->s.cs > 1)
+        parity__buf_printf(&t, "  (a cell: %lldx%lld elements; values: mean, diff: largest |d|)",
+                           (long long)L->s.rs, (long long)L->s.cs);
+    if (!t.oom && t.data) parity__draw_text(img, M, M, t.data, INK);
+    parity__buf_free(&t);
+}
+
+static void draw_labels(parity_image *img, const layout *L, const parity_plot_opts *o) {
     const char *l0 = o->labels[0] ? o->labels[0] : "ref";
     const char *l1 = o->labels[1] ? o->labels[1] : "port";
     char diff[96];
     snprintf(diff, sizeof diff, "%.40s - %.40s", l1, l0);
     const char *lab[3] = {l0, l1, diff};
-    for (int p = 0; p < 3; p++)
-        parity__draw_text(img, M + p * (L->s.pw + G), M + 14, lab[p], INK);
+    for (int p = 0; p < 3; p++) parity__draw_text(img, panel_x(L, p), M + 14, lab[p], INK);
+}
+
+/* Index ticks under a profile frame spanning x0..x1 for len indices. */
+static void profile_ticks(parity_image *img, int x0, int x1, int y, int64_t len) {
+    double ppi = len > 1 ? (double)(x1 - x0) / (double)(len - 1) : 1;
+    int64_t step = index_step((int_width(len - 1) + 12) / ppi);
+    for (int64_t v = 0; v < len; v += step) {
+        int x = x0 + (int)lround((double)v * ppi);
+        char t[24];
+        snprintf(t, sizeof t, "%lld", (long long)v);
+        parity__draw_line(img, x, y, x, y + 2, FRAME);
+        parity__draw_text(img, x - parity__text_width(t) / 2, y + 4, t, INK);
+    }
 }
 
 /* One mean_diff profile: frame, dashed zero line, the curve, its range. */
@@ -242,6 +234,7 @@ static void draw_profile(parity_image *img, const layout *L, int y, const parity
     for (int x = x0; x <= x1; x += 4) parity__put_pixel(img, x, yz, FRAME);
     draw_right(img, x0 - 4, top, parity_fmt_num(hi, a, sizeof a));
     draw_right(img, x0 - 4, bot - 6, parity_fmt_num(lo, b, sizeof b));
+    profile_ticks(img, x0, x1, bot + 1, pr->len);
     int px = -1, py = 0;
     for (int64_t i = 0; i < pr->len; i++) {
         double v = pr->mean_diff[i];
@@ -254,17 +247,24 @@ static void draw_profile(parity_image *img, const layout *L, int y, const parity
     }
 }
 
-/* The profile axes: o->axes, or the slice's axes longer than 1. */
-static parity_diff_opts profile_axes(const parity_tensor *t, const parity_plot_opts *o,
-                                     const slice *s) {
-    parity_diff_opts d = parity_diff_opts_default();
-    d.n_axes = 0;
-    for (int i = 0; i < o->n_axes && i < 4; i++)
-        if (o->axes[i] >= -t->ndim && o->axes[i] < t->ndim) d.axes[d.n_axes++] = o->axes[i];
-    if (o->n_axes) return d;
-    if (s->ra >= 0 && t->shape[s->ra] > 1) d.axes[d.n_axes++] = s->ra;
-    if (s->ca >= 0 && t->shape[s->ca] > 1) d.axes[d.n_axes++] = s->ca;
-    return d;
+/* The profile axes: o->axes (each must exist), or the slice's axes longer
+ * than 1; none when o->n_axes < 0. */
+static parity_status profile_axes(const parity_tensor *t, const parity_plot_opts *o,
+                                  const parity__slice *s, parity_diff_opts *d,
+                                  parity_error *err) {
+    *d = parity_diff_opts_default();
+    d->n_axes = 0;
+    FAIL_IF(o->n_axes > 4, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "plot: --axis: at most 4 axes");
+    for (int i = 0; i < o->n_axes; i++) {
+        FAIL_IF(o->axes[i] < -t->ndim || o->axes[i] >= t->ndim, err, PARITY_E_USAGE,
+                PARITY_NO_OFFSET, "plot: --axis %d: '%s' has %d axes (0..%d, or -1..-%d)",
+                o->axes[i], t->name, t->ndim, t->ndim - 1, t->ndim);
+        d->axes[d->n_axes++] = o->axes[i];
+    }
+    if (o->n_axes) return PARITY_OK;
+    if (s->ra >= 0 && t->shape[s->ra] > 1) d->axes[d->n_axes++] = s->ra;
+    if (s->ca >= 0 && t->shape[s->ca] > 1) d->axes[d->n_axes++] = s->ca;
+    return PARITY_OK;
 }
 
 static parity_status new_image(parity_image *img, const layout *L, parity_error *err) {
@@ -290,16 +290,19 @@ static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
 }
 
 static void draw_all(parity_image *img, const layout *L, const parity_plot_opts *o,
-                     const parity_tensor *r, const parity_tensor *p, const parity_diff *d) {
-    double lo, hi, lim;
-    slice_range(r, p, &L->s, &lo, &hi, &lim);
-    draw_labels(img, L, o, r);
-    draw_cells(img, L, r, p, lo, hi, lim);
-    draw_bar(img, L, 0, lo, hi);
-    draw_bar(img, L, 1, lo, hi);
-    draw_bar(img, L, 2, -lim, lim);
+                     const parity_tensor *r, const parity__cells *c, const parity_diff *d) {
+    draw_title(img, L, o, r);
+    draw_labels(img, L, o);
+    draw_cells(img, L, c);
+    row_ticks(img, L);
+    col_ticks(img, L);
+    draw_bar(img, L, 0, c->lo, c->hi);
+    draw_bar(img, L, 1, c->lo, c->hi);
+    draw_bar(img, L, 2, -c->lim, c->lim);
     for (int i = 0; i < d->n_profiles; i++)
         draw_profile(img, L, L->prof_y + i * PROF_STEP, &d->profiles[i]);
+    img->has_scale = 1;
+    img->value_lo = c->lo, img->value_hi = c->hi, img->diff_limit = c->lim;
 }
 
 parity_status parity_plot(const parity_tensor *ref, const parity_tensor *port,
@@ -311,19 +314,18 @@ parity_status parity_plot(const parity_tensor *ref, const parity_tensor *port,
     TRY(check_pair(ref, port, err));
     layout L;
     memset(&L, 0, sizeof L);
-    TRY(parse_slice(ref, o->slice, &L.s, err));
-    size_slice(ref, &L.s);
-    parity_diff_opts dopts = profile_axes(ref, o, &L.s);
+    TRY(parity__slice_parse(ref, o->slice, &L.s, err));
+    parity_diff_opts dopts;
+    TRY(profile_axes(ref, o, &L.s, &dopts, err));
     parity_diff d;
     memset(&d, 0, sizeof d);
     TRY(parity_diff_tensors(ref, port, &dopts, &d, err));
-    L.width = 2 * M + 3 * L.s.pw + 2 * G;
-    L.y0 = M + 28;
-    L.bar_y = L.y0 + (int)L.s.hs * L.s.cell + 6;
-    L.prof_y = L.bar_y + 36;
-    L.height = L.prof_y + d.n_profiles * PROF_STEP + M - (d.n_profiles ? 16 : 15);
-    parity_status st = new_image(out, &L, err);
-    if (st == PARITY_OK) draw_all(out, &L, o, ref, port, &d);
+    parity__cells c;
+    parity_status st = parity__cells_compute(ref, port, &L.s, &c, err);
+    size_layout(&L, d.n_profiles);
+    if (st == PARITY_OK) st = new_image(out, &L, err);
+    if (st == PARITY_OK) draw_all(out, &L, o, ref, &c, &d);
+    parity__cells_free(&c);
     parity_diff_clear(&d);
     return st;
 }

@@ -1,7 +1,8 @@
 /*
  * picture.h — what the picture renderers share (png.c, colormap.c, font.c,
- * heatmap.c, svg.c, html*.c): an RGB canvas with a few drawing primitives,
- * the 5x7 bitmap font, base64, and the SVG chart builders. Never installed.
+ * heatmap*.c, svg.c, html*.c): an RGB canvas with a few drawing primitives,
+ * the 5x8 bitmap font, heatmap slices, base64, and the SVG chart builders.
+ * Never installed.
  */
 #ifndef PARITY_PICTURE_H
 #define PARITY_PICTURE_H
@@ -10,11 +11,11 @@
 
 /* ---- canvas (font.c) ---------------------------------------------------- */
 
-/* Glyphs are 5 columns x 7 rows; text advances 6 pixels per character at
- * scale 1. Lowercase letters are drawn as capitals; a character without a
- * glyph is drawn as '?'. */
+/* Glyphs are 5 columns x 8 rows (printable ASCII; row 7 holds descenders);
+ * text advances 6 pixels per character at scale 1; a character outside
+ * 32..126 is drawn as '?'. */
 #define PARITY__FONT_W 5
-#define PARITY__FONT_H 7
+#define PARITY__FONT_H 8
 #define PARITY__FONT_ADVANCE 6
 
 void parity__fill_rect(parity_image *img, int x, int y, int w, int h,
@@ -28,6 +29,42 @@ int parity__text_width(const char *s);
 /* A line from (x0, y0) to (x1, y1), 1 pixel wide (Bresenham). */
 void parity__draw_line(parity_image *img, int x0, int y0, int x1, int y1,
                        const unsigned char rgb[3]);
+
+/* ---- heatmap slices (heatmap_slice.c) ----------------------------------- */
+
+/* A 2-D slice of a tensor and the cells it is drawn in. Rows run along axis
+ * ra (-1: a single row), columns along axis ca; every other axis k is fixed
+ * at index fixed[k]. Cell (i, j) stands for the block of rows
+ * [i·rs, (i+1)·rs) and columns [j·cs, (j+1)·cs), clipped to h and w. */
+typedef struct parity__slice {
+    int ra, ca;
+    int64_t fixed[PARITY_MAX_DIMS];
+    int64_t h, w;              /* elements along rows and columns           */
+    int64_t rs, cs;            /* elements per cell: ceil(h/256), ceil(w/256) */
+    int64_t hs, ws;            /* cells: ceil(h/rs), ceil(w/cs)             */
+} parity__slice;
+
+/* What the cells show, [hs * ws] row-major, and the colour scales, both
+ * taken over every element of the slice (never over a subsample). */
+typedef struct parity__cells {
+    double *ref, *port;        /* block means; NaN when any element of the  */
+                               /* block is non-finite on that side          */
+    double *diff;              /* the signed d = port - ref of largest |d|  */
+                               /* (first in row-major order on ties); NaN   */
+                               /* when any d of the block is non-finite     */
+    double lo, hi;             /* min, max of the finite values of both     */
+                               /* sides (0, 0 when there is none)           */
+    double lim;                /* max |d| where both sides are finite       */
+} parity__cells;
+
+/* Parse --slice (NULL: the last two axes, other axes at 0) and size s. */
+parity_status parity__slice_parse(const parity_tensor *t, const char *spec,
+                                  parity__slice *s, parity_error *err);
+/* One streaming pass over the slice of both tensors (same shape). */
+parity_status parity__cells_compute(const parity_tensor *r, const parity_tensor *p,
+                                    const parity__slice *s, parity__cells *c,
+                                    parity_error *err);
+void parity__cells_free(parity__cells *c);
 
 /* ---- base64 (html.c) ---------------------------------------------------- */
 
