@@ -498,15 +498,36 @@ typedef struct parity_series {
     int64_t *k;                /* [n] the number of each member             */
 } parity_series;
 
+/* Why a step of a schedule has no dt. */
+typedef enum parity_step_status {
+    PARITY_STEP_OK = 0,
+    PARITY_STEP_NO_X0,     /* the first step under "after": no initial state */
+                           /* (no input named *noise*, no x0_name)          */
+    PARITY_STEP_NO_BEFORE, /* the state before the step is not traced      */
+    PARITY_STEP_NO_AFTER,  /* the state after the step is not traced       */
+    PARITY_STEP_SHAPE,     /* states and velocity differ in shape          */
+    PARITY_STEP_ZERO_V     /* the velocity is zero: no dt to speak of      */
+} parity_step_status;
+
 /* Solver forensics for one side: step sizes inferred from states and
  * velocities, dt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k>, and the time each
- * step started at (t_0 = 0, t_{k+1} = t_k + dt_k). */
+ * step started at (t_0 = 0 at the first row, t_{j+1} = t_j + dt_j). One row
+ * per velocity step: a step that cannot be fitted has dt = NaN and a
+ * status saying why, and every time after it is NaN (unknown). */
 typedef struct parity_schedule {
-    size_t n;
+    size_t n;                  /* rows                                      */
+    size_t n_fitted;           /* rows whose status is PARITY_STEP_OK (>= 1) */
     int64_t *k;                /* [n] step numbers                          */
+    parity_step_status *status; /* [n]                                      */
     double *dt_ref, *dt_port;  /* [n]                                       */
     double *t_ref, *t_port;    /* [n + 1] cumulative times                  */
-    double fit_ref, fit_port;  /* worst ‖Δx − dt·v‖/‖Δx‖ over the steps      */
+    double fit_ref, fit_port;  /* worst ‖Δx − dt·v‖/‖Δx‖ over fitted steps  */
+                               /* (1 where Δx = 0 but v ≠ 0)                */
+    int after;                 /* 1: the state series holds the state after */
+                               /* each step; 0: before it                   */
+    long x0;                   /* stage index of the initial state used     */
+                               /* before the first step, or -1              */
+    const char *states, *velocities; /* the series patterns, borrowed      */
 } parity_schedule;
 
 /* Classifier-free guidance weight inferred per step from the conditional c,
@@ -527,7 +548,9 @@ typedef struct parity_walk_opts {
     const char *cond_glob;     /* default "*.v_cond"                        */
     const char *uncond_glob;   /* default "*.v_uncond"                      */
     const char *x0_name;       /* initial state; default: first input whose */
-                               /* name contains "noise"                     */
+                               /* name contains "noise". A name that is no  */
+                               /* stage makes parity_walk_run fail          */
+                               /* (PARITY_E_NOTFOUND)                       */
     double jump_floor;         /* 0: 1e-6, the relative error float32 noise */
                                /* reaches; jumps divide by at least this    */
 } parity_walk_opts;
@@ -557,10 +580,16 @@ size_t parity_walk_input_missing(const parity_walk *w, const char *const **names
  * or -1 when every stage matches. */
 long parity_walk_first_divergence(const parity_walk *w);
 /* The culprit among the stages that are not MATCH: the stage with the
- * largest error jump over its predecessor or, when several jump by about as
- * much (within 2x: a defect in a module called at every step), the first
- * of them; -1 when every stage matches. */
+ * largest error jump over its predecessor, except when an earlier member
+ * of a series holding that stage (an earlier call of the same module: a
+ * defect in a module called at every step jumps at every call) is not
+ * MATCH and jumps within 2x of it: then the earliest such member. -1 when
+ * every stage matches. */
 long parity_walk_culprit(const parity_walk *w);
+/* The stage with the largest jump (-1 when every stage matches); it
+ * differs from the culprit only when an earlier call was preferred, and
+ * then *series (may be NULL) receives the series holding both, else NULL. */
+long parity_walk_largest_jump(const parity_walk *w, const parity_series **series);
 size_t parity_walk_series_count(const parity_walk *w);
 const parity_series *parity_walk_series(const parity_walk *w, size_t i);
 /* NULL when the trace has no state/velocity series. */

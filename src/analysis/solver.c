@@ -7,9 +7,12 @@
  *   dt_k = <Δx_k, v_k> / <v_k, v_k>          (least squares)
  *   fit_k = ‖Δx_k − dt_k·v_k‖ / ‖Δx_k‖ = √(1 − <Δx,v>²/(‖Δx‖²‖v‖²))
  * Whether a traced state x_k is the state before step k (v_k evaluated at
- * it) or after it is not recorded, so both alignments are fitted and the one
- * that explains the reference's steps better (smaller worst fit) is used for
- * both sides. The initial state may come from an input (the noise).
+ * it) or after it is not recorded, so both alignments are fitted on the
+ * reference and the one that explains its steps better (smaller worst fit
+ * first, see choose_after) is used for both sides. Under "after" the state
+ * before the first step is the initial state: an input (the noise) or
+ * x0_name. A step whose states are not both traced keeps its row, with
+ * dt = NaN and the reason (parity_step_status).
  *
  * Guidance g = (1 + w)·c − w·u = c + w·(c − u) gives per step
  *   w = <g − c, c − u> / <c − u, c − u>.
@@ -103,44 +106,73 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
     return 1;
 }
 
-/* The initial state: the named tensor, or the first input with "noise". */
+/* The initial state: the stage named x0_name (either side's name), or the
+ * first input whose name contains "noise"; -1 when there is none. */
 static long initial_state(const parity_walk *w) {
     for (size_t i = 0; i < w->n_stages; i++) {
         const parity_pair *p = w->stages[i].pair;
-        if (!p->layout_ok) continue;
-        if (w->opts.x0_name ? strcmp(p->ref->name, w->opts.x0_name) == 0
-                            : (p->ref->is_input && strstr(p->ref->name, "noise")))
-            return (long)i;
+        const char *want = w->opts.x0_name;
+        if (want ? strcmp(p->ref->name, want) == 0 || strcmp(p->port->name, want) == 0
+                 : p->ref->is_input && strstr(p->ref->name, "noise") != NULL)
+            return p->layout_ok ? (long)i : -1;
     }
     return -1;
 }
 
+/* A named initial state that is not a stage is a usage error, not a
+ * silently missing first step. */
+static parity_status check_x0(const parity_walk *w, parity_error *err) {
+    const char *want = w->opts.x0_name;
+    if (!want) return PARITY_OK;
+    for (size_t i = 0; i < w->n_stages; i++) {
+        const parity_pair *p = w->stages[i].pair;
+        if (strcmp(p->ref->name, want) == 0 || strcmp(p->port->name, want) == 0)
+            return PARITY_OK;
+    }
+    return parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+                        "%s: x0 '%s': no stage of that name (the solver's "
+                        "initial state) among the stages compared with %s",
+                        parity_set_path(w->ref), want, parity_set_path(w->port));
+}
+
 /* ---- schedules --------------------------------------------------------- */
 
-/* dt and fit of one step on one side: states from → to, velocity v. */
+/* dt and fit of one step on one side: states from -> to, velocity v.
+ * Δx = 0 with v != 0 is the worst fit there is (1): the state did not
+ * move although the velocity says it should, which is what a state series
+ * read under the wrong alignment (x_1 = the noise) looks like. Returns a
+ * parity_step_status, or -1 when out of memory. */
 static int step_fit(const parity_walk *w, long from, long to, long v, int port,
                     double *dt, double *fit) {
     const parity_tensor *a = side(w, to, port), *b = side(w, from, port),
                         *c = side(w, v, port);
-    if (!same_shape(a, b) || !same_shape(a, c)) return 0;
+    if (!same_shape(a, b) || !same_shape(a, c)) return PARITY_STEP_SHAPE;
     double s[3];
     if (!dots(a, b, c, NULL, s)) return -1;
-    *dt = s[2] > 0 ? s[1] / s[2] : NAN;
-    double r = s[0] > 0 && s[2] > 0 ? 1 - s[1] * s[1] / (s[0] * s[2]) : 0;
+    if (!(s[2] > 0)) return PARITY_STEP_ZERO_V;
+    *dt = s[1] / s[2];
+    if (!(s[0] > 0)) {
+        *fit = 1;
+        return PARITY_STEP_OK;
+    }
+    double r = 1 - s[1] * s[1] / (s[0] * s[2]);
     *fit = sqrt(r > 0 ? r : 0);
-    return 1;
+    return PARITY_STEP_OK;
 }
 
-/* State before step k under alignment `after` (x_k is the state after). */
-static long state_before(const parity_series *x, long x0, int64_t k, int after,
-                         int64_t kmin) {
-    long s = member(x, after ? k - 1 : k);
-    if (s < 0 && after && k == kmin) s = x0;
-    return s;
-}
-
-static long state_after(const parity_series *x, int64_t k, int after) {
-    return member(x, after ? k : k + 1);
+/* The states before (*a) and after (*b) step k under alignment `after`
+ * (x_k is the state after step k) or, when one is not traced, why not. */
+static int step_states(const parity_series *x, long x0, int64_t k, int after,
+                       int64_t kmin, long *a, long *b) {
+    *a = member(x, after ? k - 1 : k);
+    *b = member(x, after ? k : k + 1);
+    if (*a < 0 && after && k == kmin) {
+        if (x0 < 0) return PARITY_STEP_NO_X0;
+        *a = x0;
+    }
+    if (*a < 0) return PARITY_STEP_NO_BEFORE;
+    if (*b < 0) return PARITY_STEP_NO_AFTER;
+    return PARITY_STEP_OK;
 }
 
 /* How well one alignment explains the reference's steps: the number of
@@ -151,11 +183,12 @@ static size_t alignment_fit(const parity_walk *w, const parity_series *x,
     size_t n = 0;
     *worst = -1;
     for (size_t j = 0; j < v->n; j++) {
-        long a = state_before(x, x0, v->k[j], after, v->k[0]);
-        long b = state_after(x, v->k[j], after);
+        long a, b;
         double dt, fit;
-        if (a < 0 || b < 0) continue;
-        if (step_fit(w, a, b, (long)v->stage[j], 0, &dt, &fit) != 1) continue;
+        if (step_states(x, x0, v->k[j], after, v->k[0], &a, &b) != PARITY_STEP_OK)
+            continue;
+        if (step_fit(w, a, b, (long)v->stage[j], 0, &dt, &fit) != PARITY_STEP_OK)
+            continue;
         n++;
         if (fit > *worst) *worst = fit;
     }
@@ -163,14 +196,23 @@ static size_t alignment_fit(const parity_walk *w, const parity_series *x,
     return n;
 }
 
-/* The alignment that fits more steps wins; on equal counts, the one whose
- * worst fit is smaller (successive velocities that point the same way can
- * make both alignments look plausible, and the shorter one drops a step). */
+/* Worst fits below FIT_GOOD are all Euler steps (float32 rounding of the
+ * states gives 1e-7..1e-5, f16 about 1e-3); above it they are ranked. */
+#define FIT_GOOD 1e-3
+
+/* Fit quality first: the alignment whose worst fit is better wins, all
+ * fits below FIT_GOOD counting as equal. Only between equally good ones
+ * does the number of steps decide (successive velocities that point the
+ * same way make both alignments fit, and the shorter one drops a step),
+ * then the smaller worst fit. Counting steps first would let a wrong
+ * alignment win by one step it "fits" perfectly because Δx = 0 there. */
 static int choose_after(const parity_walk *w, const parity_series *x,
                         const parity_series *v, long x0) {
     double fa, fb;
     size_t na = alignment_fit(w, x, v, x0, 1, &fa);
     size_t nb = alignment_fit(w, x, v, x0, 0, &fb);
+    double qa = fa > FIT_GOOD ? fa : FIT_GOOD, qb = fb > FIT_GOOD ? fb : FIT_GOOD;
+    if (qa != qb) return qa < qb;
     if (na != nb) return na > nb;
     return fa <= fb;
 }
@@ -178,6 +220,7 @@ static int choose_after(const parity_walk *w, const parity_series *x,
 void parity__schedule_free(parity_schedule *s) {
     if (!s) return;
     free(s->k);
+    free(s->status);
     free(s->dt_ref);
     free(s->dt_port);
     free(s->t_ref);
@@ -189,43 +232,64 @@ static parity_schedule *schedule_new(size_t n) {
     parity_schedule *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->k = calloc(n, sizeof *s->k);
+    s->status = calloc(n, sizeof *s->status);
     s->dt_ref = calloc(n, sizeof(double));
     s->dt_port = calloc(n, sizeof(double));
     s->t_ref = calloc(n + 1, sizeof(double));
     s->t_port = calloc(n + 1, sizeof(double));
-    if (!s->k || !s->dt_ref || !s->dt_port || !s->t_ref || !s->t_port) {
+    if (!s->k || !s->status || !s->dt_ref || !s->dt_port || !s->t_ref || !s->t_port) {
         parity__schedule_free(s);
         return NULL;
     }
     return s;
 }
 
+/* Row j of the schedule: step k's dt on both sides, or NaN and the reason
+ * it is unknown. Returns 0 when out of memory. */
+static int schedule_row(const parity_walk *w, parity_schedule *s, size_t j,
+                        const parity_series *x, const parity_series *v, long x0) {
+    long a, b;
+    double fr = 0, fp = 0, dr = NAN, dp = NAN;
+    int st = step_states(x, x0, v->k[j], s->after, v->k[0], &a, &b);
+    if (st == PARITY_STEP_OK) st = step_fit(w, a, b, (long)v->stage[j], 0, &dr, &fr);
+    if (st == PARITY_STEP_OK) st = step_fit(w, a, b, (long)v->stage[j], 1, &dp, &fp);
+    if (st < 0) return 0;
+    s->k[j] = v->k[j];
+    s->status[j] = (parity_step_status)st;
+    s->dt_ref[j] = st == PARITY_STEP_OK ? dr : NAN;
+    s->dt_port[j] = st == PARITY_STEP_OK ? dp : NAN;
+    /* an unknown dt makes every later time unknown: NaN propagates */
+    s->t_ref[j + 1] = s->t_ref[j] + s->dt_ref[j];
+    s->t_port[j + 1] = s->t_port[j] + s->dt_port[j];
+    if (st == PARITY_STEP_OK) {
+        if (fr > s->fit_ref) s->fit_ref = fr;
+        if (fp > s->fit_port) s->fit_port = fp;
+        s->n_fitted++;
+    }
+    return 1;
+}
+
+/* One row per velocity step, in step order; a step whose states are not
+ * traced stays in the table with dt = NaN and its reason, so the rows
+ * keep their step numbers and the times after it read as unknown. */
 static parity_status infer_schedule(parity_walk *w, parity_error *err) {
     const parity_series *x = best_series(w, w->opts.state_glob);
     const parity_series *v = best_series(w, w->opts.velocity_glob);
     if (!x || !v) return PARITY_OK;
     long x0 = initial_state(w);
-    int after = choose_after(w, x, v, x0);
     parity_schedule *s = schedule_new(v->n);
     FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
+    s->n = v->n;
+    s->after = choose_after(w, x, v, x0);
+    s->x0 = s->after && member(x, v->k[0] - 1) < 0 ? x0 : -1;
+    s->states = x->pattern;
+    s->velocities = v->pattern;
     for (size_t j = 0; j < v->n; j++) {
-        long a = state_before(x, x0, v->k[j], after, v->k[0]);
-        long b = state_after(x, v->k[j], after);
-        double fr = 0, fp = 0, dr = NAN, dp = NAN;
-        if (a >= 0 && b >= 0 &&
-            step_fit(w, a, b, (long)v->stage[j], 0, &dr, &fr) == 1 &&
-            step_fit(w, a, b, (long)v->stage[j], 1, &dp, &fp) == 1) {
-            s->dt_ref[s->n] = dr;
-            s->dt_port[s->n] = dp;
-            s->k[s->n] = v->k[j];
-            s->t_ref[s->n + 1] = s->t_ref[s->n] + dr;
-            s->t_port[s->n + 1] = s->t_port[s->n] + dp;
-            if (fr > s->fit_ref) s->fit_ref = fr;
-            if (fp > s->fit_port) s->fit_port = fp;
-            s->n++;
-        }
+        if (schedule_row(w, s, j, x, v, x0)) continue;
+        parity__schedule_free(s);
+        return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
     }
-    if (s->n == 0) {
+    if (s->n_fitted == 0) {
         parity__schedule_free(s);
         return PARITY_OK;
     }
@@ -285,6 +349,7 @@ static parity_status infer_guidance(parity_walk *w, parity_error *err) {
 }
 
 parity_status parity__walk_solver(parity_walk *w, parity_error *err) {
+    TRY(check_x0(w, err));
     TRY(infer_schedule(w, err));
     return infer_guidance(w, err);
 }

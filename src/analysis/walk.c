@@ -10,8 +10,7 @@
  * floor (default 1e-6, about what float32 rounding reaches after a few
  * layers) keeps a jump from 0 to 1e-7 from looking like a catastrophe.
  * A defect in a module called at every ODE step jumps by about the same
- * factor at each call; the culprit is its first call: the earliest stage
- * whose jump is within a factor CULPRIT_SLACK of the largest.
+ * factor at each call; the culprit is then its first call (see locate).
  */
 #include "internal.h"
 #include "analysis/walk_internal.h"
@@ -95,12 +94,36 @@ static double stage_relative(const parity_stage *s) {
     return s->diff.relative;
 }
 
+/* A later call of the module that jumps most may outdo its first call by
+ * up to this factor and the first call is still named (see locate). */
 #define CULPRIT_SLACK 2.0
 
+/* Does some series hold both stages a and b? Returns it, or NULL. */
+static const parity_series *shared_series(const parity_walk *w, size_t a, size_t b) {
+    for (size_t i = 0; i < w->n_series; i++) {
+        const parity_series *s = &w->series[i];
+        int has_a = 0, has_b = 0;
+        for (size_t j = 0; j < s->n; j++) {
+            has_a |= s->stage[j] == a;
+            has_b |= s->stage[j] == b;
+        }
+        if (has_a && has_b) return s;
+    }
+    return NULL;
+}
+
+/* Jumps, the first divergence, the largest jump and the culprit. The
+ * culprit is the stage with the largest jump (SPEC §5), except that a
+ * defect in a module called at every step jumps by about the same factor
+ * at each call, and then its first call is where the error starts: when
+ * an earlier member of a series holding the largest jump, itself not
+ * MATCH, jumps within CULPRIT_SLACK of it, the earliest such member is the
+ * culprit (w->culprit_series names the series). */
 static void locate(parity_walk *w) {
     double floor = w->opts.jump_floor > 0 ? w->opts.jump_floor : 1e-6;
     double best = -1;
-    w->first = w->culprit = -1;
+    w->first = w->culprit = w->largest = -1;
+    w->culprit_series = NULL;
     for (size_t i = 0; i < w->n_stages; i++) {
         parity_stage *s = &w->stages[i];
         double prev = i ? stage_relative(&w->stages[i - 1]) : 0;
@@ -109,14 +132,20 @@ static void locate(parity_walk *w) {
         s->jump = isinf(rel) && isinf(prev) ? 1 : rel / prev;
         if (s->diff.verdict == PARITY_MATCH) continue;
         if (w->first < 0) w->first = (long)i;
-        if (s->jump > best) best = s->jump;
-    }
-    for (size_t i = 0; best > 0 && i < w->n_stages; i++) {
-        const parity_stage *s = &w->stages[i];
-        if (s->diff.verdict != PARITY_MATCH && s->jump * CULPRIT_SLACK >= best) {
-            w->culprit = (long)i;
-            break;
+        if (s->jump > best) {
+            best = s->jump;
+            w->largest = (long)i;
         }
+    }
+    w->culprit = w->largest;
+    for (long i = 0; i < w->largest; i++) {
+        const parity_stage *s = &w->stages[i];
+        if (s->diff.verdict == PARITY_MATCH || !(s->jump * CULPRIT_SLACK >= best)) continue;
+        const parity_series *se = shared_series(w, (size_t)i, (size_t)w->largest);
+        if (!se) continue;
+        w->culprit = i;
+        w->culprit_series = se;
+        break;
     }
 }
 
@@ -127,13 +156,13 @@ parity_status parity_walk_run(const parity_set *ref, const parity_set *port,
     parity_walk *w = calloc(1, sizeof *w);
     FAIL_IF(!w, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
     w->opts = opts ? *opts : parity_walk_opts_default();
+    w->ref = ref;
+    w->port = port;
     parity_status st = parity_match_sets(ref, port, &w->opts.match, &w->match, err);
     if (st == PARITY_OK) st = diff_stages(w, err);
     if (st == PARITY_OK) st = missing_inputs(w, err);
-    if (st == PARITY_OK) {
-        locate(w);
-        st = parity__walk_series(w, err);
-    }
+    if (st == PARITY_OK) st = parity__walk_series(w, err);
+    if (st == PARITY_OK) locate(w);
     if (st == PARITY_OK) st = parity__walk_solver(w, err);
     if (st != PARITY_OK) {
         parity_walk_free(w);
@@ -175,6 +204,10 @@ size_t parity_walk_input_missing(const parity_walk *w, const char *const **names
 }
 long parity_walk_first_divergence(const parity_walk *w) { return w->first; }
 long parity_walk_culprit(const parity_walk *w) { return w->culprit; }
+long parity_walk_largest_jump(const parity_walk *w, const parity_series **series) {
+    if (series) *series = w->culprit_series;
+    return w->largest;
+}
 size_t parity_walk_series_count(const parity_walk *w) { return w->n_series; }
 const parity_series *parity_walk_series(const parity_walk *w, size_t i) {
     return i < w->n_series ? &w->series[i] : NULL;

@@ -7,6 +7,7 @@
 
 struct parity_walk {
     parity_walk_opts opts;
+    const parity_set *ref, *port; /* borrowed: the sets outlive the walk */
     parity_match *match;
     parity_stage *stages;     /* [n_stages] inputs first, then in order */
     size_t n_stages;
@@ -14,7 +15,8 @@ struct parity_walk {
     size_t n_inputs_differ;
     const char **missing;     /* [n_missing] inputs present on one side only */
     size_t n_missing;
-    long first, culprit;
+    long first, culprit, largest;
+    const parity_series *culprit_series; /* when culprit != largest        */
     parity_series *series;    /* [n_series] */
     size_t n_series;
     parity_schedule *schedule;

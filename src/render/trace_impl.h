@@ -30,6 +30,13 @@ int parity__trace_missing_side(const parity__trace *t, const char *name);
 void parity__trace_inputs_line(const parity__trace *t, parity_buf *b, int md);
 void parity__trace_first_line(const parity__trace *t, parity_buf *b, int md);
 void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md);
+/* The schedule's "States: ..." line (which series, before or after each
+ * step, the initial state), the reason row i has no dt, and the sentence
+ * on unknown times (returns 0 and writes nothing when every time is
+ * known). Only when the walk has a schedule. */
+void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md);
+void parity__trace_step_note(const parity__trace *t, parity_buf *b, size_t i);
+int parity__trace_unknown_times(const parity__trace *t, parity_buf *b);
 /* The note on natural name order; nothing when the order was recorded. */
 void parity__trace_order_note(const parity__trace *t, parity_buf *b);
 /* A per-step value in two significant digits ("1.2e-07", "0.54", "0"). */

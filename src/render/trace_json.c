@@ -11,9 +11,11 @@
  *    "stages":[{index,name,port_name,input,shape,port_shape,dtype,port_dtype,
  *               layout_ok,layout,verdict,jump,metrics:{..}}, one a line],
  *    "first_divergence":{index,name,relative,verdict}|null,
- *    "culprit":{index,name,relative,jump,predecessor,predecessor_relative}|null,
+ *    "culprit":{index,name,relative,jump,predecessor,predecessor_relative,
+ *               largest_jump:{index,name,jump,series}|null}|null,
  *    "series":[{pattern,k,stages,relative}],
- *    "schedule":{k,dt_ref,dt_port,t_ref,t_port,fit_ref,fit_port,differ}|null,
+ *    "schedule":{n,k,status,states,velocities,alignment,x0,dt_ref,dt_port,
+ *                t_ref,t_port,fit_ref,fit_port,differ}|null,
  *    "guidance":{k,w_ref,w_port,differ}|null,
  *    "only_in_ref":[..],"only_in_port":[..],
  *    "summary":{stages,match,small_diff,large_diff,only_in_ref,only_in_port}}
@@ -192,7 +194,19 @@ static void json_verdicts(parity__trace *t) {
     jnum(b, "jump", parity_walk_stage(t->w, (size_t)c)->jump);
     jname_of(t, b, "predecessor", c - 1);
     if (c > 0) jnum(b, "predecessor_relative", parity__trace_relative(t, (size_t)c - 1));
-    parity__buf_puts(b, "}");
+    /* the largest jump, when an earlier call of its module was preferred */
+    const parity_series *se = NULL;
+    long l = parity_walk_largest_jump(t->w, &se);
+    parity__buf_puts(b, ",\"largest_jump\":");
+    if (l == c) {
+        parity__buf_puts(b, "null}");
+        return;
+    }
+    parity__buf_printf(b, "{\"index\":%ld", l);
+    jname_of(t, b, "name", l);
+    jnum(b, "jump", parity_walk_stage(t->w, (size_t)l)->jump);
+    jstr(b, "series", se ? se->pattern : NULL);
+    parity__buf_puts(b, "}}");
 }
 
 static void json_series(parity__trace *t) {
@@ -213,6 +227,11 @@ static void json_series(parity__trace *t) {
     parity__buf_puts(b, n ? "\n]" : "]");
 }
 
+/* parity_step_status as JSON strings, in enum order. */
+static const char *const step_status[] = {"ok", "no_initial_state", "no_state_before",
+                                          "no_state_after", "shape", "zero_velocity"};
+#define N_STEP_STATUS (sizeof step_status / sizeof *step_status)
+
 static void json_schedule(parity__trace *t) {
     parity_buf *b = &t->r->out;
     const parity_schedule *s = parity_walk_schedule(t->w);
@@ -224,6 +243,17 @@ static void json_schedule(parity__trace *t) {
     }
     parity__buf_printf(b, "{\"n\":%zu", s->n);
     jints(b, "k", s->k, s->n);
+    parity__buf_puts(b, ",\"status\":[");
+    for (size_t i = 0; i < s->n; i++) {
+        unsigned st = (unsigned)s->status[i];
+        parity__buf_printf(b, "%s\"%s\"", i ? "," : "",
+                           step_status[st < N_STEP_STATUS ? st : 0]);
+    }
+    parity__buf_puts(b, "]");
+    jstr(b, "states", s->states);
+    jstr(b, "velocities", s->velocities);
+    jstr(b, "alignment", s->after ? "after" : "before");
+    jstr(b, "x0", s->x0 >= 0 ? parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name : NULL);
     jarray(b, "dt_ref", s->dt_ref, s->n);
     jarray(b, "dt_port", s->dt_port, s->n);
     jarray(b, "t_ref", s->t_ref, s->n + 1);

@@ -17,6 +17,7 @@
  */
 #include "render/trace_impl.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,9 +37,10 @@ static void md_num(parity_buf *b, double x) {
     md_cell(b, parity_fmt_num(x, s, sizeof s));
 }
 
+/* 5 decimals, or "-" when unknown (NaN). */
 static void md_fixed(parity_buf *b, double x) {
     char s[64];
-    snprintf(s, sizeof s, "%.5f", x);
+    snprintf(s, sizeof s, isnan(x) ? "-" : "%.5f", x);
     md_cell(b, s);
 }
 
@@ -105,23 +107,33 @@ static void md_schedule(parity__trace *t) {
     parity_buf *b = &t->r->out;
     if (!s) return;
     parity__buf_printf(b, "\n### Schedule\n\ndt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k>; "
-                       "worst fit %s %.2g, %s %.2g.\n\n| k | dt_%s | dt_%s | t_%s | t_%s |\n"
-                       "|---:|---:|---:|---:|---:|\n",
-                       parity__label(t->r, 0), s->fit_ref, parity__label(t->r, 1), s->fit_port,
+                       "worst fit %s %.2g, %s %.2g. ", parity__label(t->r, 0), s->fit_ref,
+                       parity__label(t->r, 1), s->fit_port);
+    parity__trace_states_line(t, b, 1);
+    parity__buf_printf(b, ".\n\n| k | dt_%s | dt_%s | t_%s | t_%s | note |\n"
+                       "|---:|---:|---:|---:|---:|---|\n",
                        parity__label(t->r, 0), parity__label(t->r, 1), parity__label(t->r, 0),
                        parity__label(t->r, 1));
     for (size_t i = 0; i < s->n; i++) {
+        parity_buf note = {0};
         parity__buf_printf(b, "| %lld |", (long long)s->k[i]);
         md_fixed(b, s->dt_ref[i]);
         md_fixed(b, s->dt_port[i]);
         md_fixed(b, s->t_ref[i]);
         md_fixed(b, s->t_port[i]);
+        parity__trace_step_note(t, &note, i);
+        md_cell(b, note.data && !note.oom ? note.data : "");
+        parity__buf_free(&note);
         parity__buf_puts(b, "\n");
     }
     parity__buf_puts(b, "| end | | |");
     md_fixed(b, s->t_ref[s->n]);
     md_fixed(b, s->t_port[s->n]);
-    parity__buf_puts(b, "\n");
+    parity__buf_puts(b, " |\n");
+    parity_buf unknown = {0};
+    if (parity__trace_unknown_times(t, &unknown) && !unknown.oom)
+        parity__buf_printf(b, "\n%s\n", unknown.data);
+    parity__buf_free(&unknown);
 }
 
 static void md_guidance(parity__trace *t) {

@@ -15,7 +15,8 @@
  *
  *   Series (2), relative error per step:
  *     ode.step{k}.x  k=1..10  relative: 0.54 0.31 ...
- *   Schedule ...: k dt_ref dt_port t_ref t_port, 5 decimals
+ *   Schedule ...: k dt_ref dt_port t_ref t_port, 5 decimals ("-" unknown,
+ *     with the reason at the end of the row)
  *   Guidance weight ...: k w_ref w_port
  *   only in ref: a, b
  *
@@ -69,7 +70,8 @@ void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n) {
 
 /* differ = max|a_i − b_i| > 1e-4 · max(|a_i|, |b_i|): a schedule or weight
  * that agrees to four digits is the same one computed in another order.
- * *at is the first index whose difference exceeds that. */
+ * *at is the first index whose difference exceeds that. A pair unknown
+ * (NaN) on both sides shows no difference; on one side only it does. */
 int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
                                size_t *at) {
     double scale = 0;
@@ -80,6 +82,7 @@ int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
     }
     for (size_t i = 0; i < n; i++) {
         double d = fabs(a[i] - b[i]);
+        if (isnan(a[i]) && isnan(b[i])) continue; /* unknown on both sides */
         if (isnan(d) || d > 1e-4 * scale) {
             *at = i;
             return 1;
@@ -189,6 +192,22 @@ void parity__trace_first_line(const parity__trace *t, parity_buf *b, int md) {
     parity__buf_printf(b, ", %s", parity_verdict_str(s->diff.verdict));
 }
 
+/* When an earlier call of the module with the largest jump was named:
+ * "; the first call of ode.step{k}.gelu to jump within x2 of the largest
+ * jump, x190 at ode.step5.gelu". */
+static void culprit_preferred(const parity__trace *t, parity_buf *b, long c, int md) {
+    const parity_series *se = NULL;
+    long l = parity_walk_largest_jump(t->w, &se);
+    if (l < 0 || l == c) return;
+    double jump = parity_walk_stage(t->w, (size_t)l)->jump;
+    parity__buf_puts(b, "; the first call of ");
+    put_name(b, se ? se->pattern : "?", md);
+    parity__buf_printf(b, " to jump within %s2 of the largest jump, ", times(t->r));
+    if (isfinite(jump)) parity__buf_printf(b, "%s%.3g at ", times(t->r), jump);
+    else parity__buf_puts(b, "a break at ");
+    put_name(b, parity_walk_stage(t->w, (size_t)l)->pair->ref->name, md);
+}
+
 void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
     long c = parity_walk_culprit(t->w);
     parity__buf_puts(b, "Culprit: ");
@@ -203,6 +222,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
     put_stage_error(t, b, (size_t)c);
     if (c == 0) {
         parity__buf_puts(b, " (the first stage)");
+        culprit_preferred(t, b, c, md);
         return;
     }
     double prev = parity__trace_relative(t, (size_t)c - 1);
@@ -218,6 +238,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
         parity__buf_num(b, denom);
     }
     parity__buf_puts(b, ")");
+    culprit_preferred(t, b, c, md);
 }
 
 void parity__trace_order_note(const parity__trace *t, parity_buf *b) {
@@ -225,6 +246,56 @@ void parity__trace_order_note(const parity__trace *t, parity_buf *b) {
     parity__buf_printf(b, "Note: the order is natural name order (step2 before step10): "
                        "%s records none (no parity.order metadata, no index.json)",
                        parity_set_path(t->ref));
+}
+
+/* "States: ode.step{k}.x is the state after step k (before step 1: noise)" */
+void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md) {
+    const parity_schedule *s = parity_walk_schedule(t->w);
+    parity__buf_puts(b, "States: ");
+    put_name(b, s->states, md);
+    parity__buf_printf(b, " is the state %s step k", s->after ? "after" : "before");
+    if (s->x0 >= 0) {
+        parity__buf_printf(b, " (before step %lld: ", (long long)s->k[0]);
+        put_name(b, parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name, md);
+        parity__buf_puts(b, ")");
+    }
+}
+
+/* Why row i of the schedule has no dt. */
+void parity__trace_step_note(const parity__trace *t, parity_buf *b, size_t i) {
+    const parity_schedule *s = parity_walk_schedule(t->w);
+    switch (s->status[i]) {
+    case PARITY_STEP_NO_X0:
+        parity__buf_puts(b, "no initial state (mark the noise as an input or pass --x0)");
+        break;
+    case PARITY_STEP_NO_BEFORE:
+        parity__buf_puts(b, "the state before this step is not traced");
+        break;
+    case PARITY_STEP_NO_AFTER:
+        parity__buf_puts(b, "the state after this step is not traced");
+        break;
+    case PARITY_STEP_SHAPE:
+        parity__buf_puts(b, "states and velocity differ in shape");
+        break;
+    case PARITY_STEP_ZERO_V:
+        parity__buf_puts(b, "the velocity is zero");
+        break;
+    default:
+        break;
+    }
+}
+
+/* "t is unknown from step 2 on: step 1 has no dt." when a row before the
+ * last has none; returns whether it wrote anything. */
+int parity__trace_unknown_times(const parity__trace *t, parity_buf *b) {
+    const parity_schedule *s = parity_walk_schedule(t->w);
+    for (size_t i = 0; i + 1 < s->n; i++) {
+        if (s->status[i] == PARITY_STEP_OK) continue;
+        parity__buf_printf(b, "t is unknown from step %lld on: step %lld has no dt.",
+                           (long long)s->k[i + 1], (long long)s->k[i]);
+        return 1;
+    }
+    return 0;
 }
 
 /* ---- text --------------------------------------------------------------- */
@@ -366,6 +437,12 @@ static void put_col(parity_buf *b, const char *pre, const char *label) {
     parity__buf_printf(b, "  %10s", s);
 }
 
+/* A number in 10 columns with 5 decimals, or "-" when unknown (NaN). */
+static void fixed_cell(parity_buf *b, double x) {
+    if (isnan(x)) parity__buf_printf(b, "  %10s", "-");
+    else parity__buf_printf(b, "  %10.5f", x);
+}
+
 static void text_schedule(parity__trace *t) {
     const parity_schedule *s = parity_walk_schedule(t->w);
     parity_buf *b = &t->r->out;
@@ -374,14 +451,24 @@ static void text_schedule(parity__trace *t) {
     if (!s) return;
     parity__buf_printf(b, "\nSchedule, dt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k> "
                        "(worst fit %s %.2g, %s %.2g):\n", l0, s->fit_ref, l1, s->fit_port);
-    parity__buf_printf(b, "%4s", "k");
+    parity__trace_states_line(t, b, 0);
+    parity__buf_printf(b, "\n%4s", "k");
     put_col(b, "dt", l0), put_col(b, "dt", l1), put_col(b, "t", l0), put_col(b, "t", l1);
     parity__buf_puts(b, "\n");
-    for (size_t i = 0; i < s->n; i++)
-        parity__buf_printf(b, "%4lld  %10.5f  %10.5f  %10.5f  %10.5f\n", (long long)s->k[i],
-                           s->dt_ref[i], s->dt_port[i], s->t_ref[i], s->t_port[i]);
-    parity__buf_printf(b, "%4s  %10s  %10s  %10.5f  %10.5f\n", "end", "", "",
-                       s->t_ref[s->n], s->t_port[s->n]);
+    for (size_t i = 0; i < s->n; i++) {
+        parity__buf_printf(b, "%4lld", (long long)s->k[i]);
+        fixed_cell(b, s->dt_ref[i]), fixed_cell(b, s->dt_port[i]);
+        fixed_cell(b, s->t_ref[i]), fixed_cell(b, s->t_port[i]);
+        if (s->status[i] != PARITY_STEP_OK) {
+            parity__buf_puts(b, "  ");
+            parity__trace_step_note(t, b, i);
+        }
+        parity__buf_puts(b, "\n");
+    }
+    parity__buf_printf(b, "%4s  %10s  %10s", "end", "", "");
+    fixed_cell(b, s->t_ref[s->n]), fixed_cell(b, s->t_port[s->n]);
+    parity__buf_puts(b, "\n");
+    if (parity__trace_unknown_times(t, b)) parity__buf_puts(b, "\n");
     if (parity__trace_pairs_differ(s->dt_ref, s->dt_port, s->n, &at))
         parity__buf_printf(b, "The schedules differ: first at k=%lld, dt %.5f vs %.5f\n",
                            (long long)s->k[at], s->dt_ref[at], s->dt_port[at]);

@@ -233,11 +233,64 @@ static void test_natural_note(void) {
     close_pair(&m);
 }
 
+/* A module called at every step jumps x1000 at its first call, x1500 at
+ * its second: the culprit line names the first call and says where the
+ * largest jump is; JSON carries it as culprit.largest_jump. */
+static void test_culprit_preferred(void) {
+    char dir[] = "/tmp/parity_test_trace_render_XXXXXX";
+    if (!CHECK(mkdtemp(dir))) return;
+    static const char *const names[] = {"s1.in", "s1.gelu", "s2.in", "s2.gelu", "s3.in", "s3.gelu"};
+    static const double rel[] = {0, 1e-3, 1e-6, 1.5e-3, 1e-6, 1.2e-3};
+    char path[2][600];
+    parity_error e;
+    const int64_t shape[1] = {8};
+    for (int side = 0; side < 2; side++) {
+        parity_writer *wr = NULL;
+        snprintf(path[side], sizeof path[side], "%s/%s.safetensors", dir, side ? "port" : "ref");
+        CHECK_OK(parity_writer_open(path[side], &wr, &e), &e);
+        for (size_t i = 0; wr && i < 6; i++) {
+            double v[8];
+            for (int j = 0; j < 8; j++) v[j] = (1 + j / 8.0) * (side ? 1 + rel[i] : 1);
+            CHECK_OK(parity_writer_add(wr, names[i], PARITY_DT_F64, 1, shape, v, &e), &e);
+        }
+        if (wr) CHECK_OK(parity_writer_meta(wr, "parity.order", "[\"s1.in\",\"s1.gelu\","
+                                            "\"s2.in\",\"s2.gelu\",\"s3.in\",\"s3.gelu\"]", &e), &e);
+        if (wr) CHECK_OK(parity_writer_close(wr, &e), &e);
+    }
+    opened o = {NULL, NULL, NULL};
+    CHECK_OK(parity_set_open(path[0], NULL, &o.ref, &e), &e);
+    CHECK_OK(parity_set_open(path[1], NULL, &o.port, &e), &e);
+    if (o.ref && o.port) CHECK_OK(parity_walk_run(o.ref, o.port, NULL, &o.walk, &e), &e);
+    if (o.walk) {
+        char *s = render(&o, PARITY_FORMAT_TEXT, 1);
+        CHECK_MSG(s && strstr(s, "\nCulprit: s1.gelu: relative 0.001, x1e+03 over s1.in "
+                                 "(relative 0, counted from the floor 1e-06); the first call "
+                                 "of s{k}.gelu to jump within x2 of the largest jump, x1.5e+03 "
+                                 "at s2.gelu\n"), "%s", s ? s : "");
+        free(s);
+        s = render(&o, PARITY_FORMAT_JSON, 0);
+        cJSON *doc = s ? cJSON_Parse(s) : NULL;
+        const cJSON *lj = get(get(doc, "culprit"), "largest_jump");
+        CHECK(cJSON_IsString(get(get(doc, "culprit"), "name")) &&
+              strcmp(get(get(doc, "culprit"), "name")->valuestring, "s1.gelu") == 0);
+        CHECK(cJSON_IsString(get(lj, "name")) && strcmp(get(lj, "name")->valuestring, "s2.gelu") == 0);
+        CHECK(cJSON_IsString(get(lj, "series")) &&
+              strcmp(get(lj, "series")->valuestring, "s{k}.gelu") == 0);
+        CHECK(same_num(get(lj, "jump"), parity_walk_stage(o.walk, 3)->jump));
+        cJSON_Delete(doc);
+        free(s);
+    }
+    close_pair(&o);
+    for (int side = 0; side < 2; side++) unlink(path[side]);
+    rmdir(dir);
+}
+
 int main(void) {
     test_text_inputs();
     test_text_solver();
     test_json();
     test_md();
     test_natural_note();
+    test_culprit_preferred();
     return TEST_SUMMARY();
 }

@@ -1,0 +1,1 @@
+parity trace trace/ref.safetensors trace/port_solver.safetensors --skip noise --format json
