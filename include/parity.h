@@ -221,18 +221,24 @@ char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap);
 /* ======================================================================== */
 
 /* An exactly rounded, order-independent sum of doubles (a fixed-point
- * superaccumulator over the whole double range): merging two accumulators
- * gives the same bits in any order, so threads and shards stay
- * deterministic. Non-finite inputs must be filtered by the caller. */
+ * superaccumulator from 2^-1074 up to about 2^2150, so partial sums far
+ * beyond DBL_MAX, and the squares and products libparity adds internally,
+ * stay exact): merging two accumulators gives the same bits in any order,
+ * so threads and shards stay deterministic. A non-finite input is never
+ * dropped: it makes the result NaN or that infinity, as IEEE addition. */
+#define PARITY_XSUM_DIGITS 100
 typedef struct parity_xsum {
-    int64_t chunk[67]; /* 32-bit digits with carry room, least significant first */
-    int64_t adds;      /* additions since the last carry propagation */
+    int64_t chunk[PARITY_XSUM_DIGITS]; /* 32-bit digits with carry room,  */
+                                       /* least significant first         */
+    int64_t adds;      /* additions since the last carry propagation      */
+    int64_t special;   /* non-finite inputs seen: 1 NaN, 2 +Inf, 4 -Inf   */
 } parity_xsum;
 
 void parity_xsum_init(parity_xsum *s);
 void parity_xsum_add(parity_xsum *s, double x);
 void parity_xsum_merge(parity_xsum *into, const parity_xsum *from);
-/* The sum, correctly rounded to nearest double (±Inf on overflow). */
+/* The sum, correctly rounded to nearest double (±Inf on overflow; NaN
+ * after a NaN or infinities of both signs, ±Inf after one infinity). */
 double parity_xsum_result(const parity_xsum *s);
 
 /* Statistics of one side. min/max/mean/std are over finite values (NaN when
@@ -245,7 +251,7 @@ typedef struct parity_stats {
     uint64_t argmin, argmax;
     double sum;         /* correctly rounded Σx over finite values          */
     double mean, std;
-    double sumsq;       /* Σx², each square rounded to double, sum exact    */
+    double sumsq;       /* Σx², squares rounded, sum exact (+Inf past max)  */
     uint64_t n_zero;    /* x == 0 (either sign)                             */
 } parity_stats;
 

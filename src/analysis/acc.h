@@ -57,6 +57,34 @@ static inline void parity__vtwo_sum(parity__vd *s, parity__vd *c,
     *s = t;
 }
 
+/* ---- exact sums beyond the double range (xsum.c, wide.c) ------------- */
+
+/* A double with an unbounded exponent: m · 2^e, 0.5 <= |m| < 1, or m = 0
+ * or non-finite with e = 0. Each operation rounds once, like a double
+ * operation; within the double range the results are the same bits. */
+typedef struct parity__wide {
+    double m;
+    long e;
+} parity__wide;
+
+parity__wide parity__wide_make(double m, long e); /* m · 2^e, normalized */
+parity__wide parity__wide_of(double x);
+double parity__wide_double(parity__wide a);       /* ±Inf / 0 outside   */
+parity__wide parity__wide_add(parity__wide a, parity__wide b);
+parity__wide parity__wide_sub(parity__wide a, parity__wide b);
+parity__wide parity__wide_mul(parity__wide a, parity__wide b);
+parity__wide parity__wide_div(parity__wide a, parity__wide b);
+parity__wide parity__wide_sqrt(parity__wide a);
+double parity__wide_log10(parity__wide a);
+int parity__wide_sign(parity__wide a);            /* -1, 0, 1 (NaN: 0)  */
+
+/* The exact sum rounded to 53 bits, whatever its magnitude. */
+parity__wide parity__xsum_wide(const parity_xsum *s);
+/* Add x · 2^k exactly (0 <= k <= 1040). */
+void parity__xsum_add_pow2(parity_xsum *s, double x, int k);
+/* s = -s. */
+void parity__xsum_negate(parity_xsum *s);
+
 /* One side's running statistics over the finite values seen so far. */
 typedef struct parity__side_acc {
     uint64_t count, n_finite, n_nan, n_posinf, n_neginf, n_zero;
@@ -79,13 +107,16 @@ typedef struct parity__side_chunk {
     uint64_t n_zero;
     size_t n_bad;             /* non-finite values seen (then the sums are */
                               /* meaningless and the caller compacts)     */
+    int exact;                /* all finite, but a lane sum overflowed:   */
+                              /* commit redoes the sums exactly (exact.c) */
 } parity__side_chunk;
 
 void parity__side_init(parity__side_acc *a, double shift);
 /* Classify x[0..n) (NaN, ±Inf) into a's counters; returns how many were
  * not finite. Also adds n to a->count. */
 size_t parity__side_count(parity__side_acc *a, const double *x, size_t n);
-/* The kernel over m values; out->n_bad counts non-finite ones. */
+/* The kernel over m values; out->n_bad counts non-finite ones, out->exact
+ * flags finite values whose lane sums overflowed (1e200², 1e308 + 1e308). */
 void parity__side_kernel(const double *x, size_t m, double shift,
                          parity__side_chunk *out);
 /* Add a kernel result to a; x[] are the same values, at flat positions
@@ -140,6 +171,9 @@ typedef struct parity__pair_chunk {
     double s[4][PARITY__LANES], c[4][PARITY__LANES];
     double abs_max, rtol_max; /* position of abs_max found in commit      */
     uint64_t mismatched;
+    int exact;                /* a lane sum overflowed: commit redoes the */
+                              /* sums exactly (mismatched and rtol_max    */
+                              /* are already redone)                      */
 } parity__pair_chunk;
 
 void parity__pair_init(parity__pair_acc *a, double kr, double kp);
@@ -162,6 +196,20 @@ void parity__pair_merge(parity__pair_acc *into, const parity__pair_acc *from);
 void parity__pair_finish(const parity__pair_acc *a, const parity__side_acc *r,
                          const parity__side_acc *p, const parity_diff_opts *o,
                          parity_dtype ulp_dt, parity_diff *out);
+
+/* ---- the exact slow path (exact.c) ----------------------------------- */
+
+/* Does any lane sum or error term of a chunk hold Inf or NaN? */
+int parity__lanes_overflowed(const double *s, const double *c, size_t n);
+/* Σx, Σ(x-K)², Σx² of m finite values added to a exactly, each square and
+ * difference computed without overflow. */
+void parity__side_exact(parity__side_acc *a, const double *x, size_t m);
+/* Σ|d|, Σd², Σrp, Σ(r-Kr)(p-Kp) of m finite pairs added to a exactly. */
+void parity__pair_exact(parity__pair_acc *a, const double *r, const double *p,
+                        size_t m);
+/* mismatched and max |d|/|r| of m finite pairs into c, without overflow. */
+void parity__pair_exact_tol(const double *r, const double *p, size_t m,
+                            double atol, double rtol, parity__pair_chunk *c);
 
 /* ---- per-index profiles along an axis -------------------------------- */
 

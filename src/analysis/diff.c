@@ -4,7 +4,8 @@
  * Sums run over the n positions where both sides are finite; non-finite
  * positions are counted, never summed (NaN vs NaN and equal infinities
  * agree, anything else disagrees). The kernel below sees only finite pairs;
- * diff_run.c streams the tensors through it in chunks and threads.
+ * diff_run.c streams the tensors through it in chunks and threads. Finite
+ * pairs whose d, d², r·p overflow a lane are summed again by exact.c.
  */
 #include "acc.h"
 
@@ -116,13 +117,17 @@ void parity__pair_kernel(const double *r, const double *p, size_t m,
                          double kr, double kp, double atol, double rtol,
                          parity__pair_chunk *out) {
     pair_kernel(r, p, m, kr, kp, atol, rtol, out);
+    out->exact = parity__lanes_overflowed(&out->s[0][0], &out->c[0][0],
+                                          4 * PARITY__LANES);
+    if (out->exact) parity__pair_exact_tol(r, p, m, atol, rtol, out);
 }
 
 void parity__pair_commit(parity__pair_acc *a, const parity__pair_chunk *c,
                          const double *r, const double *p, size_t m,
                          uint64_t first, const uint64_t *pos) {
     parity_xsum *dst[4] = {&a->abs_d, &a->d2, &a->rp, &a->cov};
-    for (int q = 0; q < 4; q++) {
+    if (c->exact) parity__pair_exact(a, r, p, m); /* rare: see exact.c */
+    for (int q = 0; q < 4 && !c->exact; q++) {
         for (int j = 0; j < PARITY__LANES; j++) {
             parity_xsum_add(dst[q], c->s[q][j]);
             parity_xsum_add(dst[q], c->c[q][j]);

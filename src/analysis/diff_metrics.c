@@ -9,55 +9,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The sums may lie beyond DBL_MAX (Σd² of values near 1e200) while the
+ * metrics built from them do not, so they are combined in wide.c's
+ * arithmetic (the same bits as doubles inside the double range). */
+typedef parity__wide wide;
+#define W_SUB parity__wide_sub
+#define W_MUL parity__wide_mul
+#define W_DIV parity__wide_div
+#define W_SQRT parity__wide_sqrt
+#define W_D parity__wide_double
+
 /* Σp - Σr, exactly, rounded once: the exact mean difference needs no
  * per-element d at all. */
-static double exact_difference(const parity_xsum *p, const parity_xsum *r) {
+static wide exact_difference(const parity_xsum *p, const parity_xsum *r) {
     parity_xsum t = *r;
-    for (int i = 0; i < 67; i++) t.chunk[i] = -t.chunk[i];
+    parity__xsum_negate(&t);
     parity_xsum_merge(&t, p);
-    return parity_xsum_result(&t);
+    return parity__xsum_wide(&t);
 }
 
 /* S1 = Σ(x - K) = Σx - n·K, exactly, rounded once. */
-static double shifted_sum(const parity__side_acc *a) {
+static wide shifted_sum(const parity__side_acc *a) {
     parity_xsum t = a->sum;
     parity__xsum_add_scaled(&t, -a->shift, a->n_finite);
-    return parity_xsum_result(&t);
+    return parity__xsum_wide(&t);
 }
 
 /* Pearson correlation:
  *   cov = Σ(r-Kr)(p-Kp) - S1r·S1p/n,  var_x = Σ(x-K)² - S1x²/n,
  *   pcc = cov / √(var_r · var_p), NaN when either variance is 0,
  *   clamped to [-1, 1] against the last rounding. */
-static double pearson(const parity__pair_acc *a, double n) {
-    double s1r = shifted_sum(&a->r), s1p = shifted_sum(&a->p);
-    double cov = parity_xsum_result(&a->cov) - s1r * (s1p / n);
-    double vr = parity_xsum_result(&a->r.sum_c2) - s1r * (s1r / n);
-    double vp = parity_xsum_result(&a->p.sum_c2) - s1p * (s1p / n);
-    if (!(vr > 0) || !(vp > 0)) return NAN;
-    double pcc = cov / (sqrt(vr) * sqrt(vp));
+static double pearson(const parity__pair_acc *a, wide n) {
+    wide s1r = shifted_sum(&a->r), s1p = shifted_sum(&a->p);
+    wide cov = W_SUB(parity__xsum_wide(&a->cov), W_MUL(s1r, W_DIV(s1p, n)));
+    wide vr = W_SUB(parity__xsum_wide(&a->r.sum_c2), W_MUL(s1r, W_DIV(s1r, n)));
+    wide vp = W_SUB(parity__xsum_wide(&a->p.sum_c2), W_MUL(s1p, W_DIV(s1p, n)));
+    if (parity__wide_sign(vr) <= 0 || parity__wide_sign(vp) <= 0) return NAN;
+    double pcc = W_D(W_DIV(cov, W_MUL(W_SQRT(vr), W_SQRT(vp))));
     return pcc > 1 ? 1 : pcc < -1 ? -1 : pcc;
 }
 
 /* The sums over n both-finite pairs -> metrics. */
 static void pair_sums(const parity__pair_acc *a, parity_diff *out) {
-    double n = (double)out->n;
-    double sum_d = exact_difference(&a->p.sum, &a->r.sum);
-    double sum_ad = parity_xsum_result(&a->abs_d);
-    double sum_d2 = parity_xsum_result(&a->d2);
-    double sum_r2 = parity_xsum_result(&a->r.sumsq);
-    double sum_p2 = parity_xsum_result(&a->p.sumsq);
-    double sum_rp = parity_xsum_result(&a->rp);
-    out->mean_diff = sum_d / n;                 /* Σd/n                  */
-    out->abs_mean = sum_ad / n;                 /* Σ|d|/n                */
-    out->rmse = sqrt(sum_d2 / n);               /* √(Σd²/n)              */
-    out->ref_zero = sum_r2 == 0;                /* ‖d‖/‖r‖, or ‖d‖       */
-    out->relative = out->ref_zero ? sqrt(sum_d2) : sqrt(sum_d2) / sqrt(sum_r2);
-    out->cosine = (sum_r2 > 0 && sum_p2 > 0)    /* ⟨r,p⟩/(‖r‖‖p‖)         */
-                      ? sum_rp / (sqrt(sum_r2) * sqrt(sum_p2)) : NAN;
+    wide n = parity__wide_of((double)out->n);
+    wide sum_d = exact_difference(&a->p.sum, &a->r.sum);
+    wide sum_ad = parity__xsum_wide(&a->abs_d);
+    wide sum_d2 = parity__xsum_wide(&a->d2);
+    wide sum_r2 = parity__xsum_wide(&a->r.sumsq);
+    wide sum_p2 = parity__xsum_wide(&a->p.sumsq);
+    wide sum_rp = parity__xsum_wide(&a->rp);
+    int r2_pos = parity__wide_sign(sum_r2) > 0, p2_pos = parity__wide_sign(sum_p2) > 0;
+    out->mean_diff = W_D(W_DIV(sum_d, n));      /* Σd/n                  */
+    out->abs_mean = W_D(W_DIV(sum_ad, n));      /* Σ|d|/n                */
+    out->rmse = W_D(W_SQRT(W_DIV(sum_d2, n)));  /* √(Σd²/n)              */
+    out->ref_zero = !r2_pos;                    /* ‖d‖/‖r‖, or ‖d‖       */
+    out->relative = W_D(out->ref_zero ? W_SQRT(sum_d2)
+                                      : W_DIV(W_SQRT(sum_d2), W_SQRT(sum_r2)));
+    out->cosine = (r2_pos && p2_pos)            /* ⟨r,p⟩/(‖r‖‖p‖)         */
+                      ? W_D(W_DIV(sum_rp, W_MUL(W_SQRT(sum_r2), W_SQRT(sum_p2))))
+                      : NAN;
     out->pcc = pearson(a, n);
-    out->snr_db = sum_d2 == 0 ? INFINITY        /* 10·log10(Σr²/Σd²)     */
-                              : 10.0 * log10(sum_r2 / sum_d2);
+    out->snr_db = parity__wide_sign(sum_d2) == 0  /* 10·log10(Σr²/Σd²)   */
+                      ? INFINITY
+                      : 10.0 * parity__wide_log10(W_DIV(sum_r2, sum_d2));
 }
 
 /* MATCH: relative <= match_tol (or, when atol or rtol is set, every

@@ -7,6 +7,10 @@
  *   std   = √( (Σ(x-K)² - (Σ(x-K))²/n) / n )   K = shift, population
  *   sumsq = Σx²           (each square rounded, the sum exact up to the
  *                          in-chunk compensation, see acc.h)
+ * A chunk of finite values whose lane sums overflow (values beyond 1e154
+ * squared, 1e308 + 1e308) is summed again exactly by exact.c, and the
+ * results come from the sums through wide.c, so they are +Inf only when the
+ * true value is beyond the double range.
  */
 #include "acc.h"
 
@@ -125,6 +129,9 @@ static void side_kernel(const double *x, size_t m, double shift,
 void parity__side_kernel(const double *x, size_t m, double shift,
                          parity__side_chunk *out) {
     side_kernel(x, m, shift, out);
+    out->exact = out->n_bad == 0 &&
+                 parity__lanes_overflowed(&out->s[0][0], &out->c[0][0],
+                                          3 * PARITY__LANES);
 }
 
 /* Keep the smaller value; on a tie the earlier position (first occurrence,
@@ -148,7 +155,8 @@ void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
                          const uint64_t *pos) {
     parity_xsum *dst[3] = {&a->sum, &a->sum_c2, &a->sumsq};
     if (c->m == 0) return;
-    for (int q = 0; q < 3; q++) {
+    if (c->exact) parity__side_exact(a, x, c->m); /* rare: see exact.c */
+    for (int q = 0; q < 3 && !c->exact; q++) {
         for (int j = 0; j < PARITY__LANES; j++) {
             parity_xsum_add(dst[q], c->s[q][j]);
             parity_xsum_add(dst[q], c->c[q][j]);
@@ -188,12 +196,20 @@ void parity__side_merge(parity__side_acc *into, const parity__side_acc *from) {
 }
 
 void parity__xsum_add_scaled(parity_xsum *s, double k, uint64_t n) {
-    /* n·k = hi + lo exactly when n < 2^53 (a count of elements is) */
+    /* n·k = hi + lo exactly when n < 2^53 (a count of elements is); past
+     * DBL_MAX the same split of n·(k·2^-64), added at 2^64 (k is then far
+     * above 2^-1000, so k·2^-64 is exact) */
     double dn = (double)n;
     double hi = dn * k;
-    double lo = fma(dn, k, -hi);
-    parity_xsum_add(s, hi);
-    if (isfinite(lo)) parity_xsum_add(s, lo);
+    if (fabs(hi) <= DBL_MAX) {
+        parity_xsum_add(s, hi);
+        parity_xsum_add(s, fma(dn, k, -hi));
+        return;
+    }
+    double ks = k * 0x1p-64;
+    hi = dn * ks;
+    parity__xsum_add_pow2(s, hi, 64);
+    parity__xsum_add_pow2(s, fma(dn, ks, -hi), 64);
 }
 
 void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
@@ -210,14 +226,19 @@ void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
     out->sumsq = parity_xsum_result(&a->sumsq);
     out->mean = out->std = NAN;
     if (a->n_finite == 0) return;
-    double n = (double)a->n_finite;
-    out->mean = out->sum / n;
+    /* wide arithmetic: the sums may lie beyond DBL_MAX, the mean and std
+     * of finite values never do (or only just: std of ±DBL_MAX) */
+    parity__wide n = parity__wide_of((double)a->n_finite);
+    out->mean = parity__wide_double(parity__wide_div(parity__xsum_wide(&a->sum), n));
     /* S1 = Σ(x-K) = Σx - n·K, exactly, before rounding once */
     parity_xsum s1x = a->sum;
     parity__xsum_add_scaled(&s1x, -a->shift, a->n_finite);
-    double s1 = parity_xsum_result(&s1x);
-    double m2 = parity_xsum_result(&a->sum_c2) - s1 * (s1 / n);
-    out->std = m2 > 0 ? sqrt(m2 / n) : 0.0;
+    parity__wide s1 = parity__xsum_wide(&s1x);
+    parity__wide m2 = parity__wide_sub(parity__xsum_wide(&a->sum_c2),
+                                       parity__wide_mul(s1, parity__wide_div(s1, n)));
+    out->std = parity__wide_sign(m2) > 0
+                   ? parity__wide_double(parity__wide_sqrt(parity__wide_div(m2, n)))
+                   : 0.0;
 }
 
 double parity__shift_of(const parity_tensor *t, double *buf) {
@@ -230,7 +251,15 @@ double parity__shift_of(const parity_tensor *t, double *buf) {
         parity__two_sum(&s, &c, buf[i]);
         k++;
     }
-    return k ? (s + c) / (double)k : 0.0;
+    if (k == 0) return 0.0;
+    if (isfinite(s + c)) return (s + c) / (double)k;
+    /* the sum overflowed (values near DBL_MAX): sum x·2^-12 instead;
+     * K only needs to be finite and near the mean */
+    s = c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(buf[i])) parity__two_sum(&s, &c, buf[i] * 0x1p-12);
+    double kk = (s + c) / (double)k * 0x1p12;
+    return isfinite(kk) ? kk : 0.0;
 }
 
 /* Compact the finite values of x[0..n) to the front, recording positions. */

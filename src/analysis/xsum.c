@@ -7,31 +7,43 @@
  * (the smallest subnormal). A finite double is m · 2^(E - 1075) with a 53-bit
  * integer m, i.e. m shifted left by pos = E - 1 bits (E = biased exponent,
  * subnormals use E = 1), so it lands in at most three consecutive 32-bit
- * digits: chunk[pos/32 .. pos/32 + 2], highest index 65. Each digit is a
- * signed 64-bit integer, so 2^31 additions of values below 2^32 cannot
- * overflow it; carries are propagated before that (and before reading the
- * result), leaving digits 0..65 in [0, 2^32) and the sign in digit 66.
+ * digits: chunk[pos/32 .. pos/32 + 2]. Each digit is a signed 64-bit
+ * integer, so 2^31 additions of values below 2^32 cannot overflow it;
+ * carries are propagated before that (and before reading the result),
+ * leaving digits 0..TOP-1 in [0, 2^32) and the sign in digit TOP.
+ *
+ * Range: a double reaches bit 2045 + 53, but the digits go on to bit 3168
+ * (2^2094): libparity adds values scaled by 2^k, k <= 1040 (squares and
+ * products of doubles near DBL_MAX, n·K), through parity__xsum_add_pow2,
+ * and partial sums of many of them. Only the final rounding says +Inf.
+ *
+ * Non-finite inputs are not summed but remembered (special), so they show
+ * in the result as IEEE addition would show them: never dropped silently.
  *
  * Why: integer addition is associative, so merging accumulators of threads
  * or of shards gives the same bits in any order, and the result is the
  * exact sum correctly rounded once.
  */
-#include "internal.h"
+#include "acc.h"
 
 #include <math.h>
 #include <string.h>
 
-#define XSUM_N 67
+#define XSUM_N PARITY_XSUM_DIGITS
 #define XSUM_TOP (XSUM_N - 1)
 #define XSUM_LOW ((int64_t)0xffffffff)
 #define XSUM_CARRY_EVERY ((int64_t)1 << 30) /* additions between carries */
+#define XSUM_MAX_POW2 1040 /* largest k of parity__xsum_add_pow2 */
+
+enum { XS_NAN = 1, XS_POS_INF = 2, XS_NEG_INF = 4 };
 
 void parity_xsum_init(parity_xsum *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* Normalize digits 0..65 into [0, 2^32), pushing carries upward. The right
- * shift of a negative digit is arithmetic on every supported compiler. */
+/* Normalize digits 0..TOP-1 into [0, 2^32), pushing carries upward. The
+ * right shift of a negative digit is arithmetic on every supported
+ * compiler. */
 static void xsum_carry(parity_xsum *s) {
     for (int i = 0; i < XSUM_TOP; i++) {
         int64_t c = s->chunk[i] >> 32;
@@ -41,12 +53,16 @@ static void xsum_carry(parity_xsum *s) {
     s->adds = 0;
 }
 
-void parity_xsum_add(parity_xsum *s, double x) {
+/* Add x · 2^k (0 <= k <= XSUM_MAX_POW2) exactly. */
+static void xsum_add_at(parity_xsum *s, double x, int k) {
     uint64_t bits;
     memcpy(&bits, &x, 8);
     int e = (int)((bits >> 52) & 0x7ff);
     uint64_t m = bits & ((1ull << 52) - 1);
-    if (e == 0x7ff) return; /* the caller filters non-finite values */
+    if (e == 0x7ff) { /* remembered, not summed */
+        s->special |= m ? XS_NAN : (bits >> 63) ? XS_NEG_INF : XS_POS_INF;
+        return;
+    }
     if (e == 0) {
         if (m == 0) return;
         e = 1;
@@ -54,7 +70,7 @@ void parity_xsum_add(parity_xsum *s, double x) {
         m |= 1ull << 52;
     }
     if (s->adds >= XSUM_CARRY_EVERY) xsum_carry(s);
-    int pos = e - 1;
+    int pos = e - 1 + k;
     int i = pos >> 5, sh = pos & 31;
     int64_t lo = (int64_t)((m << sh) & 0xffffffffu);
     int64_t mid = (int64_t)((m >> (32 - sh)) & 0xffffffffu);
@@ -70,46 +86,93 @@ void parity_xsum_add(parity_xsum *s, double x) {
     s->adds++;
 }
 
+void parity_xsum_add(parity_xsum *s, double x) {
+    xsum_add_at(s, x, 0);
+}
+
+void parity__xsum_add_pow2(parity_xsum *s, double x, int k) {
+    xsum_add_at(s, x, k < 0 ? 0 : k > XSUM_MAX_POW2 ? XSUM_MAX_POW2 : k);
+}
+
 void parity_xsum_merge(parity_xsum *into, const parity_xsum *from) {
     parity_xsum f = *from;
     xsum_carry(&f);
     xsum_carry(into);
     for (int i = 0; i < XSUM_N; i++) into->chunk[i] += f.chunk[i];
     into->adds = 2; /* digits now below 2^33: two additions' worth */
+    into->special |= f.special;
 }
 
-/* The magnitude's digits (all in [0, 2^32), normalized) to a double,
- * correctly rounded to nearest even. */
-static double xsum_round(const int64_t *d) {
-    int k = XSUM_TOP;
-    while (k >= 0 && d[k] == 0) k--;
-    if (k < 0) return 0.0;
-    if (k == XSUM_TOP) return INFINITY; /* ≥ 2^(32·66 - 1074) = 2^1038 */
-    uint64_t top = (uint64_t)d[k];
-    int lz = __builtin_clzll(top) - 32;    /* 0..31 within the digit */
-    int p = 32 * k + 31 - lz;              /* bit index of the leading one */
-    /* w: the 64 bits from p down to p - 63; sticky: anything below them */
-    uint64_t d1 = k >= 1 ? (uint64_t)d[k - 1] : 0;
-    uint64_t d2 = k >= 2 ? (uint64_t)d[k - 2] : 0;
-    uint64_t w = (top << (32 + lz)) | (d1 << lz) | (lz ? d2 >> (32 - lz) : 0);
-    int sticky = lz ? (d2 & ((1ull << (32 - lz)) - 1)) != 0 : d2 != 0;
-    for (int i = k - 3; i >= 0 && !sticky; i--) sticky = d[i] != 0;
-    if (p < 53) /* subnormal or small: exact, all bits sit in w */
-        return ldexp((double)(w >> (63 - p)), -1074);
-    uint64_t q = w >> 11, rem = w & 0x7ff;
-    if (rem > 0x400 || (rem == 0x400 && (sticky || (q & 1)))) q++;
-    return ldexp((double)q, p - 52 - 1074);
+void parity__xsum_negate(parity_xsum *s) {
+    for (int i = 0; i < XSUM_N; i++) s->chunk[i] = -s->chunk[i];
+    int64_t sp = s->special;
+    s->special = (sp & XS_NAN) | (sp & XS_POS_INF ? XS_NEG_INF : 0) |
+                 (sp & XS_NEG_INF ? XS_POS_INF : 0);
 }
 
-double parity_xsum_result(const parity_xsum *s) {
+/* The exact sum as sign and magnitude digits: d[0..XSUM_N] all in
+ * [0, 2^32) (the top digit, up to 63 bits, split in two). Returns -1 or 1. */
+static int xsum_magnitude(const parity_xsum *s, uint64_t *d) {
     parity_xsum t = *s;
+    int sign = 1;
     xsum_carry(&t);
-    double sign = 1.0;
     if (t.chunk[XSUM_TOP] < 0) {
         /* negative total: negate every digit and normalize again */
         for (int i = 0; i < XSUM_N; i++) t.chunk[i] = -t.chunk[i];
         xsum_carry(&t);
-        sign = -1.0;
+        sign = -1;
     }
-    return sign * xsum_round(t.chunk);
+    for (int i = 0; i < XSUM_TOP; i++) d[i] = (uint64_t)t.chunk[i];
+    d[XSUM_TOP] = (uint64_t)t.chunk[XSUM_TOP] & 0xffffffffu;
+    d[XSUM_N] = (uint64_t)t.chunk[XSUM_TOP] >> 32;
+    return sign;
+}
+
+/* The magnitude's digits d[0..XSUM_N] rounded to q · 2^(*e - 1074), q an
+ * integer below 2^53 (or exactly 2^53 after rounding up), nearest even.
+ * Values below 2^53 units are exact (q is the value, *e = 0): that is the
+ * subnormal range, so ldexp of the pair is the correctly rounded double. */
+static uint64_t xsum_round(const uint64_t *d, int *e) {
+    int k = XSUM_N;
+    *e = 0;
+    while (k >= 0 && d[k] == 0) k--;
+    if (k < 0) return 0;
+    int lz = __builtin_clzll(d[k]) - 32;   /* 0..31 within the digit */
+    int p = 32 * k + 31 - lz;              /* bit index of the leading one */
+    /* w: the 64 bits from p down to p - 63; sticky: anything below them */
+    uint64_t d1 = k >= 1 ? d[k - 1] : 0;
+    uint64_t d2 = k >= 2 ? d[k - 2] : 0;
+    uint64_t w = (d[k] << (32 + lz)) | (d1 << lz) | (lz ? d2 >> (32 - lz) : 0);
+    int sticky = lz ? (d2 & ((1ull << (32 - lz)) - 1)) != 0 : d2 != 0;
+    for (int i = k - 3; i >= 0 && !sticky; i--) sticky = d[i] != 0;
+    if (p < 53) return w >> (63 - p); /* all bits sit in w: exact */
+    uint64_t q = w >> 11, rem = w & 0x7ff;
+    if (rem > 0x400 || (rem == 0x400 && (sticky || (q & 1)))) q++;
+    *e = p - 52;
+    return q;
+}
+
+static double xsum_special(int64_t sp) {
+    if ((sp & XS_NAN) || (sp & (XS_POS_INF | XS_NEG_INF)) == (XS_POS_INF | XS_NEG_INF))
+        return NAN;
+    return sp & XS_POS_INF ? INFINITY : -INFINITY;
+}
+
+double parity_xsum_result(const parity_xsum *s) {
+    uint64_t d[XSUM_N + 1];
+    int e;
+    if (s->special) return xsum_special(s->special);
+    int sign = xsum_magnitude(s, d);
+    uint64_t q = xsum_round(d, &e);
+    /* ldexp overflows to ±Inf exactly when the rounded value does */
+    return sign * ldexp((double)q, e - 1074);
+}
+
+parity__wide parity__xsum_wide(const parity_xsum *s) {
+    uint64_t d[XSUM_N + 1];
+    int e;
+    if (s->special) return parity__wide_of(xsum_special(s->special));
+    int sign = xsum_magnitude(s, d);
+    uint64_t q = xsum_round(d, &e);
+    return parity__wide_make(sign * (double)q, e - 1074);
 }
