@@ -2,6 +2,7 @@
  * melflow_port: the C port of examples/melflow/reference.py.
  *
  *   melflow_port [--fixtures DIR] [--trace PATH] [--defect NAME]
+ *                [--dump-weights PATH]
  *
  * Reads DIR/weights.safetensors (PyTorch names and layouts) and
  * DIR/inputs.safetensors (mu, cond, spks, mask, noise; metadata
@@ -11,8 +12,13 @@
  * trace). With PARITY_INJECT=ref.safetensors every traced stage is replaced
  * by the reference value (activation patching); the port never reads the
  * reference otherwise. --defect plants one realistic porting bug.
- * Exit status: 0 ok, 1 runtime failure, 2 usage error.
+ * --dump-weights writes the weights as the port holds and uses them (its
+ * layout, its defects) to a safetensors file.
+ * Exit status: 0 ok; 2 usage error, unreadable or malformed fixtures, out
+ * of memory, or a trace or dump that cannot be written (one line on
+ * stderr).
  */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -25,126 +31,17 @@ static const char *const DEFECTS[MF_DEF_COUNT] = {
     "none",       "schedule", "norm-identity", "gelu-tanh", "attn-scale",
     "conv-layout", "cfg-sign", "time-scale",   "half",      "db-patch"};
 
-/* ---- weights ----------------------------------------------------------- */
-
-#define W(field) offsetof(mf_model, field)
-static const struct {
-    const char *name;
-    size_t field;
-    int ndim;
-    int64_t shape[3];
-} WEIGHTS[] = {
-    {"estimator.time_mlp.linear_1.weight", W(time_w1), 2, {MF_TEMB, MF_SIN}},
-    {"estimator.time_mlp.linear_1.bias", W(time_b1), 1, {MF_TEMB}},
-    {"estimator.time_mlp.linear_2.weight", W(time_w2), 2, {MF_TEMB, MF_TEMB}},
-    {"estimator.time_mlp.linear_2.bias", W(time_b2), 1, {MF_TEMB}},
-    {"estimator.resnet.mlp.1.weight", W(mlp_w), 2, {MF_CH, MF_TEMB}},
-    {"estimator.resnet.mlp.1.bias", W(mlp_b), 1, {MF_CH}},
-    {"estimator.resnet.block1.conv.weight", W(block1.conv_w), 3, {MF_CH, MF_SIN, 3}},
-    {"estimator.resnet.block1.conv.bias", W(block1.conv_b), 1, {MF_CH}},
-    {"estimator.resnet.block1.norm.weight", W(block1.norm_g), 1, {MF_CH}},
-    {"estimator.resnet.block1.norm.bias", W(block1.norm_b), 1, {MF_CH}},
-    {"estimator.resnet.block2.conv.weight", W(block2.conv_w), 3, {MF_CH, MF_CH, 3}},
-    {"estimator.resnet.block2.conv.bias", W(block2.conv_b), 1, {MF_CH}},
-    {"estimator.resnet.block2.norm.weight", W(block2.norm_g), 1, {MF_CH}},
-    {"estimator.resnet.block2.norm.bias", W(block2.norm_b), 1, {MF_CH}},
-    {"estimator.resnet.res_conv.weight", W(res_w), 3, {MF_CH, MF_SIN, 1}},
-    {"estimator.resnet.res_conv.bias", W(res_b), 1, {MF_CH}},
-    {"estimator.tfm.norm1.weight", W(n1_g), 1, {MF_CH}},
-    {"estimator.tfm.norm1.bias", W(n1_b), 1, {MF_CH}},
-    {"estimator.tfm.attn1.to_q.weight", W(wq), 2, {MF_INNER, MF_CH}},
-    {"estimator.tfm.attn1.to_k.weight", W(wk), 2, {MF_INNER, MF_CH}},
-    {"estimator.tfm.attn1.to_v.weight", W(wv), 2, {MF_INNER, MF_CH}},
-    {"estimator.tfm.attn1.to_out.weight", W(wo), 2, {MF_CH, MF_INNER}},
-    {"estimator.tfm.attn1.to_out.bias", W(bo), 1, {MF_CH}},
-    {"estimator.tfm.norm3.weight", W(n3_g), 1, {MF_CH}},
-    {"estimator.tfm.norm3.bias", W(n3_b), 1, {MF_CH}},
-    {"estimator.tfm.ff.proj.weight", W(ff1_w), 2, {MF_FF, MF_CH}},
-    {"estimator.tfm.ff.proj.bias", W(ff1_b), 1, {MF_FF}},
-    {"estimator.tfm.ff.out.weight", W(ff2_w), 2, {MF_CH, MF_FF}},
-    {"estimator.tfm.ff.out.bias", W(ff2_b), 1, {MF_CH}},
-    {"estimator.final_block.conv.weight", W(final_block.conv_w), 3, {MF_CH, MF_CH, 3}},
-    {"estimator.final_block.conv.bias", W(final_block.conv_b), 1, {MF_CH}},
-    {"estimator.final_block.norm.weight", W(final_block.norm_g), 1, {MF_CH}},
-    {"estimator.final_block.norm.bias", W(final_block.norm_b), 1, {MF_CH}},
-    {"estimator.final_proj.weight", W(proj_w), 3, {MF_MELS, MF_CH, 1}},
-    {"estimator.final_proj.bias", W(proj_b), 1, {MF_MELS}},
-};
-#undef W
-#define N_WEIGHTS (sizeof WEIGHTS / sizeof *WEIGHTS)
-
-static size_t shape_count(int ndim, const int64_t *shape) {
-    size_t n = 1;
-    for (int d = 0; d < ndim; d++) n *= (size_t)shape[d];
-    return n;
-}
-
-/* The tensor called name with exactly the expected shape, or NULL after
- * printing why not. */
-static const parity_tensor *find_tensor(const parity_set *set,
-                                        const char *name, int ndim,
-                                        const int64_t *shape) {
-    long i = parity_set_find(set, name);
-    if (i < 0) {
-        fprintf(stderr, "melflow_port: %s: no tensor '%s'\n",
-                parity_set_path(set), name);
-        return NULL;
-    }
-    const parity_tensor *t = parity_set_tensor(set, (size_t)i);
-    int ok = t->ndim == ndim;
-    for (int d = 0; ok && d < ndim; d++) ok = t->shape[d] == shape[d];
-    if (!ok) {
-        char got[256], want[256];
-        int at = snprintf(want, sizeof want, "[");
-        for (int d = 0; d < ndim; d++)
-            at += snprintf(want + at, sizeof want - (size_t)at, "%s%lld",
-                           d ? ", " : "", (long long)shape[d]);
-        snprintf(want + at, sizeof want - (size_t)at, "]");
-        fprintf(stderr, "melflow_port: %s: tensor '%s': shape %s, expected "
-                "%s\n", parity_set_path(set), name,
-                parity_shape_str(t, got, sizeof got), want);
-        return NULL;
-    }
-    return t;
-}
-
-/* Read tensor t (any float dtype) into n floats at dst. */
-static void read_floats(const parity_tensor *t, float *dst, size_t n) {
-    double chunk[1024];
-    for (size_t i = 0; i < n; i += 1024) {
-        size_t m = n - i < 1024 ? n - i : 1024;
-        parity_tensor_read(t, i, m, chunk);
-        for (size_t j = 0; j < m; j++) dst[i + j] = (float)chunk[j];
-    }
-}
-
-static int load_weights(const parity_set *set, mf_model *m) {
-    size_t total = 0;
-    for (size_t i = 0; i < N_WEIGHTS; i++)
-        total += shape_count(WEIGHTS[i].ndim, WEIGHTS[i].shape);
-    m->arena = malloc(total * sizeof(float));
-    if (!m->arena) return -1;
-    float *p = m->arena;
-    for (size_t i = 0; i < N_WEIGHTS; i++) {
-        const parity_tensor *t = find_tensor(set, WEIGHTS[i].name,
-                                             WEIGHTS[i].ndim, WEIGHTS[i].shape);
-        if (!t) return -1;
-        size_t n = shape_count(WEIGHTS[i].ndim, WEIGHTS[i].shape);
-        read_floats(t, p, n);
-        *(const float **)((char *)m + WEIGHTS[i].field) = p;
-        p += n;
-    }
-    m->block1 = (mf_block){MF_SIN, MF_CH, m->block1.conv_w, m->block1.conv_b,
-                           m->block1.norm_g, m->block1.norm_b};
-    m->block2.cin = m->block2.cout = MF_CH;
-    m->final_block.cin = m->final_block.cout = MF_CH;
-    return 0;
+int mf_out_of_memory(const char *what, size_t bytes) {
+    fprintf(stderr, "melflow_port: out of memory (%zu bytes for %s)\n", bytes,
+            what);
+    return -1;
 }
 
 /* ---- inputs ------------------------------------------------------------ */
 
 typedef struct mf_inputs {
     int T, P;             /* frames, prompt frames                         */
+    int valid;            /* frames before the padding (mask != 0)         */
     float *mu, *cond;     /* [MELS][T]                                     */
     float *spks;          /* [MELS]                                        */
     float *mask;          /* [T]                                           */
@@ -161,15 +58,30 @@ static int inputs_frames(const parity_set *set, mf_inputs *in) {
         return -1;
     }
     const parity_tensor *mu = parity_set_tensor(set, (size_t)i);
+    char *end = NULL;
+    errno = 0;
+    long P = strtol(p, &end, 10);
     in->T = mu->ndim == 3 ? (int)mu->shape[2] : 0;
-    in->P = atoi(p);
-    if (in->T < 1 || in->T > MF_MAX_T || in->P < 0 || in->P >= in->T) {
-        fprintf(stderr, "melflow_port: %s: tensor 'mu': expected [1, 80, T] "
-                "with 0 <= prompt_len < T <= %d\n", parity_set_path(set),
-                MF_MAX_T);
+    if (in->T < 1 || in->T > MF_MAX_T || errno || end == p || *end || P < 0 ||
+        P >= in->T) {
+        fprintf(stderr, "melflow_port: %s: tensor 'mu', metadata 'prompt_len' "
+                "'%s': expected [1, 80, T] with 0 <= prompt_len < T <= %d\n",
+                parity_set_path(set), p, MF_MAX_T);
         return -1;
     }
+    in->P = (int)P;
     return 0;
+}
+
+/* The frames before the padding must include a generated one. */
+static int inputs_valid(const parity_set *set, mf_inputs *in) {
+    in->valid = 0;
+    for (int t = 0; t < in->T; t++) in->valid += in->mask[t] != 0.0f;
+    if (in->valid > in->P) return 0;
+    fprintf(stderr, "melflow_port: %s: tensor 'mask': %d unpadded frames, "
+            "expected more than prompt_len %d\n", parity_set_path(set),
+            in->valid, in->P);
+    return -1;
 }
 
 static int load_inputs(const parity_set *set, mf_inputs *in) {
@@ -181,20 +93,21 @@ static int load_inputs(const parity_set *set, mf_inputs *in) {
                   {"spks", &in->spks, 2, {1, MF_MELS}},
                   {"mask", &in->mask, 3, {1, 1, T}},
                   {"noise", &in->noise, 3, {1, MF_MELS, T}}};
-    in->mem = malloc((4 * MF_MELS * (size_t)T + MF_MELS + (size_t)T) *
-                     sizeof(float));
-    if (!in->mem) return -1;
+    size_t bytes = (4 * MF_MELS * (size_t)T + MF_MELS + (size_t)T) *
+                   sizeof(float);
+    in->mem = malloc(bytes);
+    if (!in->mem) return mf_out_of_memory("the inputs", bytes);
     float *p = in->mem;
     for (size_t i = 0; i < sizeof spec / sizeof *spec; i++) {
-        const parity_tensor *t = find_tensor(set, spec[i].name, spec[i].ndim,
-                                             spec[i].shape);
+        const parity_tensor *t = mf_find_tensor(set, spec[i].name,
+                                                spec[i].ndim, spec[i].shape);
         if (!t) return -1;
-        size_t n = shape_count(spec[i].ndim, spec[i].shape);
-        read_floats(t, p, n);
+        size_t n = mf_shape_count(spec[i].ndim, spec[i].shape);
+        mf_read_floats(t, p, n);
         *spec[i].dst = p;
         p += n;
     }
-    return 0;
+    return inputs_valid(set, in);
 }
 
 /* Inputs first, as the reference traces them (marked as model inputs). */
@@ -236,18 +149,20 @@ static void solver_stage(mf_run *r, const char *fmt, int k, float *x) {
 }
 
 /* Both CFG halves of step k: conditional (traced), then unconditional with
- * mu = spks = cond = 0. dxdt = (1 + w) v_cond - w v_uncond, in float32. */
+ * mu = spks = cond = 0. dxdt = (1 + w) v_cond - w v_uncond, in float32.
+ * Returns 0, or -1 (out of memory, said on stderr) with nothing traced. */
 static int cfm_velocity(mf_run *r, const mf_inputs *in, int k, const float *x,
                         float t, float *vc, float *vu, float *dxdt) {
     size_t n = (size_t)MF_MELS * in->T;
     float *zeros = calloc(n, sizeof(float));
-    if (!zeros) return -1;
+    if (!zeros) return mf_out_of_memory("the unconditional inputs", n * 4);
     snprintf(r->prefix, sizeof r->prefix, "ode.step%d.est.", k);
     r->traced = 1;
     int rc = mf_estimator(r, x, in->mu, in->spks, in->cond, in->mask, t, vc);
     r->traced = 0;
     if (!rc) rc = mf_estimator(r, x, zeros, zeros, zeros, in->mask, t, vu);
     free(zeros);
+    if (rc) return -1;
     r->traced = 1;
     solver_stage(r, "ode.step%d.v_cond", k, vc);
     solver_stage(r, "ode.step%d.v_uncond", k, vu);
@@ -256,20 +171,23 @@ static int cfm_velocity(mf_run *r, const mf_inputs *in, int k, const float *x,
         dxdt[i] = r->defect == MF_DEF_CFG_SIGN ? (1.0f - w) * vc[i] + w * vu[i]
                                                : a * vc[i] - w * vu[i];
     solver_stage(r, "ode.step%d.dxdt", k, dxdt);
-    return rc;
+    return 0;
 }
 
-/* Euler: x += dt * dxdt; t accumulates as in the reference's solve_euler. */
+/* Euler: x += dt * dxdt; t accumulates as in the reference's solve_euler.
+ * Returns 0, or -1 (out of memory) before x is updated with a velocity
+ * that was not computed. Stops early once the trace has failed: the run
+ * fails anyway, and a long one should not go on for nothing. */
 static int solve(mf_run *r, const mf_inputs *in, float *x) {
     size_t n = (size_t)MF_MELS * in->T;
     float ts[MF_STEPS + 1];
     time_span(r->defect, ts);
     float *buf = malloc(3 * n * sizeof(float));
-    if (!buf) return -1;
+    if (!buf) return mf_out_of_memory("the velocities", 3 * n * sizeof(float));
     float *vc = buf, *vu = buf + n, *dxdt = buf + 2 * n;
     float t = ts[0], dt = ts[1] - ts[0];
     int rc = 0;
-    for (int k = 1; k <= MF_STEPS && !rc; k++) {
+    for (int k = 1; k <= MF_STEPS; k++) {
         char name[32];
         const int64_t one[1] = {1};
         snprintf(name, sizeof name, "ode.step%d.t", k);
@@ -277,10 +195,12 @@ static int solve(mf_run *r, const mf_inputs *in, float *x) {
         r->traced = 1;
         mf_stage(r, name, &t, 1, one);
         rc = cfm_velocity(r, in, k, x, t, vc, vu, dxdt);
+        if (rc) break;
         for (size_t i = 0; i < n; i++) x[i] = x[i] + dt * dxdt[i];
         solver_stage(r, "ode.step%d.x", k, x);
         t = t + dt;
         if (k < MF_STEPS) dt = ts[k + 1] - t;
+        if (r->st != PARITY_OK) break;
     }
     free(buf);
     return rc;
@@ -289,21 +209,22 @@ static int solve(mf_run *r, const mf_inputs *in, float *x) {
 /* ---- main -------------------------------------------------------------- */
 
 typedef struct mf_args {
-    const char *fixtures, *trace;
+    const char *fixtures, *trace, *dump;
     mf_defect defect;
 } mf_args;
 
 static int usage(FILE *f, int code) {
     fprintf(f, "usage: melflow_port [--fixtures DIR] [--trace PATH] "
-               "[--defect NAME]\n  defects:");
+               "[--defect NAME] [--dump-weights PATH]\n  defects:");
     for (int i = 0; i < MF_DEF_COUNT; i++) fprintf(f, " %s", DEFECTS[i]);
-    fprintf(f, "\n");
+    fprintf(f, "\n  --dump-weights writes the weights as the port uses them "
+               "(Conv1d [out, k, in])\n");
     return code;
 }
 
 /* 0: parsed; -1: help printed; otherwise the exit status (2). */
 static int parse_args(int argc, char **argv, mf_args *a) {
-    *a = (mf_args){"examples/melflow/fixtures", NULL, MF_DEF_NONE};
+    *a = (mf_args){"examples/melflow/fixtures", NULL, NULL, MF_DEF_NONE};
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
         if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
@@ -314,6 +235,7 @@ static int parse_args(int argc, char **argv, mf_args *a) {
         const char *val = argv[++i];
         if (!strcmp(opt, "--fixtures")) a->fixtures = val;
         else if (!strcmp(opt, "--trace")) a->trace = val;
+        else if (!strcmp(opt, "--dump-weights")) a->dump = val;
         else if (!strcmp(opt, "--defect")) {
             int d = 0;
             while (d < MF_DEF_COUNT && strcmp(val, DEFECTS[d])) d++;
@@ -339,12 +261,14 @@ static parity_set *open_set(const char *dir, const char *file) {
     return set;
 }
 
-/* The generated frames after the prompt, as flow.inference returns them,
- * traced as "mel" [1, MELS, T - P]. */
-static void output_mel(mf_run *r, const mf_inputs *in, const float *x) {
-    const int G = in->T - in->P;
-    float *mel = malloc((size_t)MF_MELS * G * sizeof(float));
-    if (!mel) return;
+/* The generated frames after the prompt and before the padding, as the
+ * caller of flow.inference keeps them, traced as "mel" [1, MELS, valid - P].
+ * Returns 0, or -1 (out of memory) with no mel traced. */
+static int output_mel(mf_run *r, const mf_inputs *in, const float *x) {
+    const int G = in->valid - in->P;
+    size_t n = (size_t)MF_MELS * G;
+    float *mel = malloc(n * sizeof(float));
+    if (!mel) return mf_out_of_memory("the mel", n * sizeof(float));
     double sum = 0.0, lo = 1e300, hi = -1e300;
     for (int c = 0; c < MF_MELS; c++)
         for (int t = 0; t < G; t++) {
@@ -356,24 +280,27 @@ static void output_mel(mf_run *r, const mf_inputs *in, const float *x) {
     r->prefix[0] = '\0';
     r->traced = 1;
     mf_stage(r, "mel", mel, 3, shape);
-    for (size_t i = 0; i < (size_t)MF_MELS * G; i++) {
+    for (size_t i = 0; i < n; i++) {
         sum += mel[i];
         lo = mel[i] < lo ? mel[i] : lo;
         hi = mel[i] > hi ? mel[i] : hi;
     }
     printf("mel [1, %d, %d]: mean %.3f min %.3f max %.3f\n", MF_MELS, G,
-           sum / ((double)MF_MELS * G), lo, hi);
+           sum / (double)n, lo, hi);
     free(mel);
+    return 0;
 }
 
+/* Load, dump the weights if asked, solve, trace. Returns the exit status. */
 static int run(const mf_args *a, parity_set *wset, parity_set *iset) {
     mf_model m = {0};
     mf_inputs in = {0};
     mf_run r = {.m = &m, .defect = a->defect};
-    int rc = load_weights(wset, &m) || load_inputs(iset, &in) ? 1 : 0;
+    int rc = mf_model_load(wset, a->defect, &m) || load_inputs(iset, &in);
+    if (!rc && a->dump) rc = mf_model_dump(&m, DEFECTS[a->defect], a->dump);
     if (!rc && parity_tracer_open(a->trace, &r.tr, &r.err) != PARITY_OK) {
         fprintf(stderr, "melflow_port: %s\n", r.err.msg);
-        rc = 1;
+        rc = -1;
     }
     if (!rc && r.tr)
         r.st = parity_tracer_meta(r.tr, "model", "melflow port (C)", &r.err);
@@ -381,8 +308,8 @@ static int run(const mf_args *a, parity_set *wset, parity_set *iset) {
     if (!rc) {
         trace_inputs(&r, &in);
         /* x starts as the injected noise: x0 is an input, never re-drawn. */
-        rc = solve(&r, &in, in.noise) ? 1 : 0;
-        if (!rc) output_mel(&r, &in, in.noise);
+        rc = solve(&r, &in, in.noise);
+        if (!rc && r.st == PARITY_OK) rc = output_mel(&r, &in, in.noise);
     }
     if (r.tr) {
         parity_error cerr;
@@ -391,11 +318,11 @@ static int run(const mf_args *a, parity_set *wset, parity_set *iset) {
     }
     if (r.st != PARITY_OK) {
         fprintf(stderr, "melflow_port: trace: %s\n", r.err.msg);
-        rc = 1;
+        rc = -1;
     }
     free(m.arena);
     free(in.mem);
-    return rc;
+    return rc ? 2 : 0;
 }
 
 int main(int argc, char **argv) {
@@ -404,7 +331,7 @@ int main(int argc, char **argv) {
     if (rc) return rc < 0 ? 0 : rc;
     parity_set *wset = open_set(a.fixtures, "weights.safetensors");
     parity_set *iset = wset ? open_set(a.fixtures, "inputs.safetensors") : NULL;
-    rc = iset ? run(&a, wset, iset) : 1;
+    rc = iset ? run(&a, wset, iset) : 2;
     parity_set_free(iset);
     parity_set_free(wset);
     return rc;

@@ -60,7 +60,7 @@ static int buf_init(est_buf *b, int T) {
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) total += sizes[i];
     b->mem = calloc(total, sizeof(float));
-    if (!b->mem) return -1;
+    if (!b->mem) return mf_out_of_memory("the estimator", total * sizeof(float));
     float *p = b->mem;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         *dst[i] = p;
@@ -96,17 +96,15 @@ static void est_time(mf_run *r, est_buf *b, float t) {
  * (overwritten by x * mask), out [cout][T]. detail traces .conv/.norm. */
 static void est_block(mf_run *r, const mf_block *blk, float *x,
                       const float *mask, float *out, const char *name,
-                      int detail, int identity_norm) {
+                      int detail) {
     const int T = r->T;
     char st[48];
     for (int c = 0; c < blk->cin; c++)
         for (int t = 0; t < T; t++) x[(size_t)c * T + t] *= mask[t];
-    mf_conv1d(x, blk->cin, T, blk->conv_w, blk->conv_b, blk->cout, 3,
-              r->defect == MF_DEF_CONV_LAYOUT, out);
+    mf_conv1d(x, blk->cin, T, blk->conv_w, blk->conv_b, blk->cout, 3, out);
     snprintf(st, sizeof st, "%s.conv", name);
     if (detail) stage3(r, st, out, blk->cout, T);
-    mf_layernorm_ct(out, blk->cout, T, identity_norm ? NULL : blk->norm_g,
-                    blk->norm_b);
+    mf_layernorm_ct(out, blk->cout, T, blk->norm_g, blk->norm_b);
     snprintf(st, sizeof st, "%s.norm", name);
     if (detail) stage3(r, st, out, blk->cout, T);
     mf_mish(out, (size_t)blk->cout * T);
@@ -134,8 +132,7 @@ static void est_resnet(mf_run *r, est_buf *b, const float *mask) {
     const int T = r->T;
     size_t n_in = (size_t)MF_SIN * T, n = (size_t)MF_CH * T;
     memcpy(b->xm, b->packed, n_in * sizeof(float));
-    est_block(r, &m->block1, b->xm, mask, b->h, "block1", 1,
-              r->defect == MF_DEF_NORM_IDENTITY);
+    est_block(r, &m->block1, b->xm, mask, b->h, "block1", 1);
     float mt[MF_TEMB];
     memcpy(mt, b->temb, sizeof mt);
     mf_mish(mt, MF_TEMB);
@@ -143,15 +140,16 @@ static void est_resnet(mf_run *r, est_buf *b, const float *mask) {
     for (int c = 0; c < MF_CH; c++)
         for (int t = 0; t < T; t++) b->h[(size_t)c * T + t] += b->tproj[c];
     stage3(r, "resnet.temb", b->h, MF_CH, T);
-    est_block(r, &m->block2, b->h, mask, b->h2, "block2", 0, 0);
+    est_block(r, &m->block2, b->h, mask, b->h2, "block2", 0);
     /* b->xm already holds packed * mask: the res_conv input. */
-    mf_conv1d(b->xm, MF_SIN, T, m->res_w, m->res_b, MF_CH, 1, 0, b->h);
+    mf_conv1d(b->xm, MF_SIN, T, m->res_w, m->res_b, MF_CH, 1, b->h);
     for (size_t i = 0; i < n; i++) b->h[i] = b->h2[i] + b->h[i];
     stage3(r, "resnet.out", b->h, MF_CH, T);
 }
 
-/* Scores [H][T][T] = q_h k_h^T * (1/sqrt d) + (1 - mask_j) * -1e10, as
- * PyTorch rounds them: the dot product, then the scale, then the bias. */
+/* Scores [H][T][T] = q_h k_h^T * (1/sqrt d), as PyTorch rounds them (the
+ * dot product, then the scale), traced; then the padding bias
+ * (1 - mask_j) * -1e10 is added for the softmax. */
 static void est_scores(mf_run *r, est_buf *b, const float *mask) {
     const int T = r->T;
     const float scale = (r->defect == MF_DEF_ATTN_SCALE)
@@ -164,12 +162,15 @@ static void est_scores(mf_run *r, est_buf *b, const float *mask) {
                 const float *kj = b->k + (size_t)j * MF_INNER + h * MF_HEAD_DIM;
                 double acc = 0.0;
                 for (int d = 0; d < MF_HEAD_DIM; d++) acc += (double)qi[d] * kj[d];
-                float s = (float)acc * scale;
-                b->scores[((size_t)h * T + i) * T + j] =
-                    s + (1.0f - mask[j]) * -1.0e10f;
+                b->scores[((size_t)h * T + i) * T + j] = (float)acc * scale;
             }
     const int64_t shape[4] = {1, MF_HEADS, T, T};
     mf_stage(r, "attn.scores", b->scores, 4, shape);
+    for (int h = 0; h < MF_HEADS; h++)
+        for (int i = 0; i < T; i++)
+            for (int j = 0; j < T; j++)
+                b->scores[((size_t)h * T + i) * T + j] +=
+                    (1.0f - mask[j]) * -1.0e10f;
 }
 
 /* attn.out = to_out(softmax(scores) v), heads merged: [T][CH] into b->hn. */
@@ -228,10 +229,10 @@ int mf_estimator(mf_run *r, const float *x, const float *mu,
     est_pack(T, x, mu, spks, cond, b.packed);
     est_resnet(r, &b, mask);
     est_transformer(r, &b, mask);
-    est_block(r, &r->m->final_block, b.h, mask, b.h2, "final_block", 0, 0);
+    est_block(r, &r->m->final_block, b.h, mask, b.h2, "final_block", 0);
     for (int c = 0; c < MF_CH; c++)
         for (int i = 0; i < T; i++) b.h2[(size_t)c * T + i] *= mask[i];
-    mf_conv1d(b.h2, MF_CH, T, r->m->proj_w, r->m->proj_b, MF_MELS, 1, 0, out);
+    mf_conv1d(b.h2, MF_CH, T, r->m->proj_w, r->m->proj_b, MF_MELS, 1, out);
     stage3(r, "final_proj", out, MF_MELS, T);
     for (int c = 0; c < MF_MELS; c++)
         for (int i = 0; i < T; i++) out[(size_t)c * T + i] *= mask[i];

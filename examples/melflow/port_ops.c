@@ -21,27 +21,17 @@ void mf_linear(const float *x, int rows, int in, const float *w,
     }
 }
 
-/* Weight w[o][i][j] of a [out][in][k] buffer, or, with the layout bug, the
- * element a port reading the buffer as [out][k][in] takes for it. */
-static float conv_weight(const float *w, int cin, int k, int o, int i, int j,
-                         int wrong_layout) {
-    size_t base = (size_t)o * cin * k;
-    return wrong_layout ? w[base + (size_t)j * cin + i]
-                        : w[base + (size_t)i * k + j];
-}
-
 void mf_conv1d(const float *x, int cin, int T, const float *w,
-               const float *b, int cout, int k, int wrong_layout, float *y) {
+               const float *b, int cout, int k, float *y) {
     for (int o = 0; o < cout; o++) {
         for (int t = 0; t < T; t++) {
             double acc = b[o];
             for (int j = 0; j < k; j++) {
                 int src = t - (k - 1) + j; /* causal: left pad k-1 */
                 if (src < 0) continue;
+                const float *wj = w + ((size_t)o * k + j) * cin; /* [in] */
                 for (int i = 0; i < cin; i++)
-                    acc += (double)conv_weight(w, cin, k, o, i, j,
-                                               wrong_layout) *
-                           x[(size_t)i * T + src];
+                    acc += (double)wj[i] * x[(size_t)i * T + src];
             }
             y[(size_t)o * T + t] = (float)acc;
         }
@@ -62,7 +52,7 @@ static void layernorm_strided(const float *x, float *y, int n, size_t s,
     double inv = 1.0 / sqrt(var + 1e-5);
     for (int c = 0; c < n; c++) {
         double v = (x[c * s] - mean) * inv;
-        y[c * s] = (float)(g ? v * g[c] + b[c] : v);
+        y[c * s] = (float)(v * g[c] + b[c]);
     }
 }
 
