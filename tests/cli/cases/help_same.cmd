@@ -1,0 +1,2 @@
+# same takes only the options that apply to a bitwise comparison
+parity same --help

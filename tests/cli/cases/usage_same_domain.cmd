@@ -1,0 +1,2 @@
+# nor does a dB domain
+parity same python swift --domain=ln-mag
