@@ -33,7 +33,8 @@ static int take_report_args(int argc, char **argv, report_args *ra, char **rest,
         } else if (mine && strncmp(a, "--output=", 9) == 0 && a[9]) {
             ra->output = a + 9;
         } else if (mine && strcmp(a, "--weights") == 0) {
-            if (i + 2 >= argc) return cli_fail("report: --weights needs two files: REFW PORTW");
+            if (i + 2 >= argc || argv[i + 1][0] == '-' || argv[i + 2][0] == '-')
+                return cli_fail("report: --weights needs two files: REFW PORTW");
             ra->weights[0] = argv[++i];
             ra->weights[1] = argv[++i];
         } else {

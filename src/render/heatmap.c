@@ -25,8 +25,8 @@
  *              t = x / (PW - 1) of the panel's range; values printed under
  *              it at Yb + 14 (min left, max right; diff: -L, 0, +L).
  *   profiles   from Yp = Yb + 36, one every 130 rows: a title, a frame of
- *              90 rows from x = M + 70 to width - M - 1 (y = 0 dashed),
- *              index ticks under it.
+ *              90 rows from x = M + 70 to width - M - 1 whose curve spans
+ *              the rows 4 inside it (y = 0 dashed), index ticks under it.
  * Colours: values t = (v - lo)/(hi - lo) (t = 0.5 when hi = lo) in the
  * viridis map; diff t = d / L (t = 0 when L = 0) in the diverging map;
  * non-finite cells grey #808080. lo, hi, L are written into the image
@@ -47,6 +47,7 @@
 #define BAR_H 10
 #define PROF_H 90
 #define PROF_LEFT 70
+#define PROF_INSET 4
 #define PROF_BODY (12 + PROF_H + 5 + PARITY__FONT_H) /* title, frame, ticks */
 #define PROF_STEP (PROF_BODY + 15)
 
@@ -208,7 +209,7 @@ static void draw_labels(parity_image *img, const layout *L, const parity_plot_op
 /* Index ticks under a profile frame spanning x0..x1 for len indices. */
 static void profile_ticks(parity_image *img, int x0, int x1, int y, int64_t len) {
     double ppi = len > 1 ? (double)(x1 - x0) / (double)(len - 1) : 1;
-    int64_t step = index_step((int_width(len - 1) + 12) / ppi);
+    int64_t step = index_step((int_width(len - 1) + 20) / ppi);
     for (int64_t v = 0; v < len; v += step) {
         int x = x0 + (int)lround((double)v * ppi);
         char t[24];
@@ -218,29 +219,31 @@ static void profile_ticks(parity_image *img, int x0, int x1, int y, int64_t len)
     }
 }
 
-/* One mean_diff profile: frame, dashed zero line, the curve, its range. */
+/* One mean_diff profile: frame, dashed zero line, the curve (inset 4 rows
+ * from the frame, so a constant curve does not hide in it), its range. */
 static void draw_profile(parity_image *img, const layout *L, int y, const parity_axis_profile *pr) {
     char t[96], a[32], b[32];
     snprintf(t, sizeof t, "mean_diff along axis %d (%lld)", pr->axis, (long long)pr->len);
     parity__draw_text(img, M, y, t, INK);
     int x0 = M + PROF_LEFT, x1 = L->width - M - 1, top = y + 12, bot = top + PROF_H - 1;
+    int ctop = top + PROF_INSET, cbot = bot - PROF_INSET, span = cbot - ctop;
     double lo = 0, hi = 0;
     for (int64_t i = 0; i < pr->len; i++)
         if (isfinite(pr->mean_diff[i])) lo = fmin(lo, pr->mean_diff[i]), hi = fmax(hi, pr->mean_diff[i]);
     if (hi == lo) hi = lo + 1;
     parity__draw_line(img, x0, top, x1, top, FRAME), parity__draw_line(img, x0, bot, x1, bot, FRAME);
     parity__draw_line(img, x0, top, x0, bot, FRAME), parity__draw_line(img, x1, top, x1, bot, FRAME);
-    int yz = bot - (int)lround((0 - lo) / (hi - lo) * (PROF_H - 1));
+    int yz = cbot - (int)lround((0 - lo) / (hi - lo) * span);
     for (int x = x0; x <= x1; x += 4) parity__put_pixel(img, x, yz, FRAME);
-    draw_right(img, x0 - 4, top, parity_fmt_num(hi, a, sizeof a));
-    draw_right(img, x0 - 4, bot - 6, parity_fmt_num(lo, b, sizeof b));
+    draw_right(img, x0 - 4, ctop - 3, parity_fmt_num(hi, a, sizeof a));
+    draw_right(img, x0 - 4, cbot - 3, parity_fmt_num(lo, b, sizeof b));
     profile_ticks(img, x0, x1, bot + 1, pr->len);
     int px = -1, py = 0;
     for (int64_t i = 0; i < pr->len; i++) {
         double v = pr->mean_diff[i];
         if (!isfinite(v)) { px = -1; continue; }
         int x = x0 + (pr->len > 1 ? (int)lround((double)i / (double)(pr->len - 1) * (x1 - x0)) : 0);
-        int yy = bot - (int)lround((v - lo) / (hi - lo) * (PROF_H - 1));
+        int yy = cbot - (int)lround((v - lo) / (hi - lo) * span);
         if (px >= 0) parity__draw_line(img, px, py, x, yy, LINE);
         else parity__put_pixel(img, x, yy, LINE);
         px = x, py = yy;

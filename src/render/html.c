@@ -84,11 +84,13 @@ static void head(const parity__html *h) {
                        h->o->weights[0] ? "<li><a href=\"#weights\">Weights</a></li>" : "");
 }
 
-/* Link to stage i: its card when it has one, else its table row. */
+/* Link to stage i: its card when it has one, else its table row. Stages
+ * are numbered from 1 in the report, as parity trace counts them
+ * ("stage 10 of 196"): stage i is #i+1, its row stage-(i+1). */
 static void stage_link(const parity__html *h, long i) {
     int card = 0;
     for (size_t k = 0; k < h->n_cards; k++) card |= h->cards[k] == (size_t)i;
-    parity__buf_printf(h->b, "<a href=\"#%s-%ld\"><code>", card ? "card" : "stage", i);
+    parity__buf_printf(h->b, "<a href=\"#%s-%ld\"><code>", card ? "card" : "stage", i + 1);
     parity__buf_html(h->b, parity__html_name(h, (size_t)i));
     parity__buf_puts(h->b, "</code></a>");
 }

@@ -79,12 +79,17 @@ static parity_status heatmap(const parity__html *h, const parity_stage *s, parit
         parity__buf_printf(h->b, "<figure><img width=\"%d\" height=\"%d\" alt=\"heatmaps of ",
                            img.width, img.height);
         parity__buf_html(h->b, s->pair->ref->name);
-        parity__buf_puts(h->b, ": ref, port and port minus ref over the last two axes\" "
+        parity__buf_puts(h->b, ": ");
+        parity__buf_html(h->b, h->labels[0]);
+        parity__buf_puts(h->b, ", ");
+        parity__buf_html(h->b, h->labels[1]);
+        parity__buf_puts(h->b, " and their difference over the last two axes\" "
                                "src=\"data:image/png;base64,");
         parity__buf_base64(h->b, png, n);
-        parity__buf_puts(h->b, "\"><figcaption class=\"muted\">ref and port share one viridis "
-                               "scale; the diff uses a symmetric blue&ndash;white&ndash;red scale "
-                               "centred at 0.</figcaption></figure>\n");
+        parity__buf_puts(h->b, "\"><figcaption class=\"muted\">Both sides share one viridis "
+                               "scale; the difference uses a symmetric blue&ndash;white&ndash;red "
+                               "scale centred at 0. Large slices are drawn in blocks: the mean of "
+                               "each block, and its largest difference.</figcaption></figure>\n");
     }
     parity_free(png);
     parity_image_free(&img);
@@ -113,6 +118,7 @@ static void profile(const parity__html *h, const parity_stage *s, const parity_a
              (long long)p->len);
     parity__svg_chart c = {0};
     c.title = title, c.x_label = "index", c.y_label = "mean_diff", c.zero_line = 1;
+    c.width = 440, c.height = 220; /* two side by side: text stays near 13 px */
     c.mark_x[0] = c.mark_x[1] = NAN;
     c.n_lines = 1;
     c.lines[0] = (parity__svg_line){"mean_diff", (size_t)p->len, x, p->mean_diff};
@@ -146,15 +152,15 @@ static parity_status profiles(const parity__html *h, const parity_stage *s, pari
 static parity_status card(const parity__html *h, size_t i, parity_error *err) {
     const parity_stage *s = parity_walk_stage(h->w, i);
     parity_buf *b = h->b;
-    parity__buf_printf(b, "<article class=\"card\" id=\"card-%zu\" data-name=\"", i);
+    parity__buf_printf(b, "<article class=\"card\" id=\"card-%zu\" data-stage=\"%zu\" data-name=\"", i + 1, i + 1);
     parity__buf_html(b, s->pair->ref->name);
-    parity__buf_printf(b, "\"><h3><a href=\"#card-%zu\"><code>", i);
+    parity__buf_printf(b, "\"><h3><a href=\"#card-%zu\"><code>", i + 1);
     parity__buf_html(b, s->pair->ref->name);
     parity__buf_puts(b, "</code></a> ");
     parity__html_verdict(b, s->diff.verdict);
     if ((long)i == parity_walk_first_divergence(h->w)) parity__buf_puts(b, "<span class=\"badge\">first divergence</span>");
     if ((long)i == parity_walk_culprit(h->w)) parity__buf_puts(b, "<span class=\"badge\">culprit</span>");
-    parity__buf_printf(b, " <a class=\"muted\" href=\"#stage-%zu\">(in the table)</a></h3>\n", i);
+    parity__buf_printf(b, " <a class=\"muted\" href=\"#stage-%zu\">(#%zu in the table)</a></h3>\n", i + 1, i + 1);
     if (!s->pair->layout_ok) {
         parity__buf_puts(b, "<p>The shapes cannot be brought to one layout; nothing to draw.</p></article>\n");
         return PARITY_OK;

@@ -22,7 +22,7 @@ static void hypothesis_row(parity_buf *b, size_t rank, const parity_hypothesis *
 /* Ranked hypotheses of one stage: explained = 1 - |p - T(r)|^2 / |p - r|^2. */
 static void explain_stage(const parity__html *h, size_t i, const parity_explain_result *x) {
     parity_buf *b = h->b;
-    parity__buf_printf(b, "<h3 id=\"explain-%zu\"><a href=\"#card-%zu\"><code>", i, i);
+    parity__buf_printf(b, "<h3 id=\"explain-%zu\"><a href=\"#card-%zu\"><code>", i + 1, i + 1);
     parity__buf_html(b, parity__html_name(h, i));
     parity__buf_puts(b, "</code></a></h3>\n");
     if (x->identical) {
@@ -93,7 +93,9 @@ static void weights_row(parity_buf *b, const parity_pair *p, const parity_diff *
 static void only_in(const parity__html *h, const parity_match *m, int side) {
     size_t n = parity_match_unpaired_count(m, side);
     if (!n) return;
-    parity__buf_printf(h->b, "<p>Only in %s (%zu): ", side ? "port" : "ref", n);
+    parity__buf_puts(h->b, "<p class=\"only-in\">Only in ");
+    parity__buf_html(h->b, h->labels[side ? 1 : 0]);
+    parity__buf_printf(h->b, " (%zu): ", n);
     for (size_t i = 0; i < n; i++) {
         parity__buf_puts(h->b, i ? ", <code>" : "<code>");
         parity__buf_html(h->b, parity_match_unpaired(m, side, i)->name);
@@ -107,8 +109,11 @@ static parity_status weights_table(const parity__html *h, const parity_match *m,
     parity_buf *b = h->b;
     parity__buf_puts(b, "<div class=\"tablewrap\"><table class=\"sortable\" id=\"weights-table\">"
                         "<thead><tr><th scope=\"col\" class=\"name\"><button type=\"button\">tensor"
-                        "</button></th><th scope=\"col\">ref</th><th scope=\"col\">port</th><th "
-                        "scope=\"col\">layout</th><th scope=\"col\"><button type=\"button\">relative"
+                        "</button></th><th scope=\"col\">");
+    parity__buf_html(b, h->labels[0]);
+    parity__buf_puts(b, "</th><th scope=\"col\">");
+    parity__buf_html(b, h->labels[1]);
+    parity__buf_puts(b, "</th><th scope=\"col\">layout</th><th scope=\"col\"><button type=\"button\">relative"
                         "</button></th><th scope=\"col\"><button type=\"button\">abs_max</button></th>"
                         "<th scope=\"col\"><button type=\"button\">verdict</button></th></tr></thead>"
                         "<tbody>\n");

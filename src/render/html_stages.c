@@ -11,7 +11,7 @@
 static void table_head(parity_buf *b, const parity__html *h) {
     parity__buf_puts(b, "<div class=\"tablewrap\"><table class=\"sortable\" id=\"stage-table\">"
                         "<caption class=\"muted\">Every compared stage in execution order "
-                        "(inputs first). relative = &#8214;port &minus; ref&#8214;&#8322; / "
+                        "(inputs first), numbered from 1 as parity trace counts them. relative = &#8214;port &minus; ref&#8214;&#8322; / "
                         "&#8214;ref&#8214;&#8322;; jump = relative / previous relative.</caption>"
                         "<thead><tr>");
     static const char *cols[] = {"#", "stage", "shape", "relative", "abs_max", "mean_diff",
@@ -46,13 +46,14 @@ static int has_card(const parity__html *h, size_t i) {
 
 static void row(parity_buf *b, const parity__html *h, size_t i) {
     const parity_stage *s = parity_walk_stage(h->w, i);
-    const char *cls = (long)i == parity_walk_culprit(h->w) ? " class=\"culprit\""
-                      : (long)i == parity_walk_first_divergence(h->w) ? " class=\"first\"" : "";
+    int f = (long)i == parity_walk_first_divergence(h->w), c = (long)i == parity_walk_culprit(h->w);
+    const char *cls = f && c ? " class=\"first culprit\"" : c ? " class=\"culprit\""
+                      : f ? " class=\"first\"" : "";
     char shape[256];
-    parity__buf_printf(b, "<tr id=\"stage-%zu\"%s data-name=\"", i, cls);
+    parity__buf_printf(b, "<tr id=\"stage-%zu\"%s data-name=\"", i + 1, cls);
     parity__buf_html(b, s->pair->ref->name);
-    parity__buf_printf(b, "\"><td data-value=\"%zu\">%zu</td><td class=\"name\">", i, i);
-    parity__buf_printf(b, "<a href=\"#%s-%zu\"><code>", has_card(h, i) ? "card" : "stage", i);
+    parity__buf_printf(b, "\"><td data-value=\"%zu\">%zu</td><td class=\"name\">", i + 1, i + 1);
+    parity__buf_printf(b, "<a href=\"#%s-%zu\"><code>", has_card(h, i) ? "card" : "stage", i + 1);
     parity__buf_html(b, s->pair->ref->name);
     parity__buf_puts(b, "</code></a>");
     badges(b, h, i);
@@ -89,7 +90,7 @@ void parity__html_growth(const parity__html *h) {
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        x[i] = (double)i;
+        x[i] = (double)(i + 1);
         y[i] = parity__html_relative(parity_walk_stage(h->w, i));
         if (isfinite(y[i]) && y[i] <= 0) y[i] = 1e-12; /* exact match: bottom of the axis */
     }
@@ -101,8 +102,8 @@ void parity__html_growth(const parity__html *h) {
     c.n_lines = 1;
     c.lines[0] = (parity__svg_line){"relative", n, x, y};
     long f = parity_walk_first_divergence(h->w), cu = parity_walk_culprit(h->w);
-    c.mark_x[0] = f >= 0 ? (double)f : NAN, c.mark_label[0] = "first divergence";
-    c.mark_x[1] = cu >= 0 && cu != f ? (double)cu : NAN, c.mark_label[1] = "culprit";
+    c.mark_x[0] = f >= 0 ? (double)(f + 1) : NAN, c.mark_label[0] = "first divergence";
+    c.mark_x[1] = cu >= 0 && cu != f ? (double)(cu + 1) : NAN, c.mark_label[1] = "culprit";
     if (cu == f) c.mark_label[0] = "first divergence = culprit";
     parity__svg_chart_render(b, &c);
     parity__buf_puts(b, "<p class=\"muted\">Exact matches are drawn at 1e-12. Stage numbers are "

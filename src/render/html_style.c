@@ -2,8 +2,12 @@
  * html_style.c — the report's inline stylesheet and its small optional
  * script. Colours come from custom properties with a dark variant
  * (prefers-color-scheme), so the page is readable in either; every
- * focusable element shows a visible focus ring. The script only adds
- * column sorting and the 'j'/'k' keys to move between stage cards; the page
+ * focusable element shows a visible focus ring. Chart lines take --c0..--c7:
+ * Okabe-Ito hues, darker on the light theme and lighter on the dark one, so
+ * each has a contrast of at least 3:1 against both the page and the card
+ * background of its theme (WCAG 1.4.11; the browser test measures it).
+ * The script only adds column sorting and the 'j'/'k' keys to move between
+ * stage cards (the first link of each card's heading: its name); the page
  * is complete without it.
  */
 #include "render/html_impl.h"
@@ -11,10 +15,12 @@
 static const char CSS[] =
     ":root{--bg:#fff;--fg:#1b1b1b;--muted:#5c5c5c;--line:#d0d0d0;--card:#f6f6f6;"
     "--ok:#1a7f37;--warn:#9a6700;--bad:#c62828;--hl:#fff4cc;--hl2:#ffe0e0;--link:#0b5cad;"
-    "--focus:#ff8c00}\n"
+    "--focus:#ff8c00;--c0:#0072b2;--c1:#d55e00;--c2:#008a63;--c3:#b5508f;--c4:#a36800;"
+    "--c5:#3b8cc4;--c6:#4d4d4d;--c7:#7f7300}\n"
     "@media (prefers-color-scheme: dark){:root{--bg:#151515;--fg:#e8e8e8;--muted:#a8a8a8;"
     "--line:#3a3a3a;--card:#1f1f1f;--ok:#5fd47a;--warn:#e3b341;--bad:#ff7b72;--hl:#3a3210;"
-    "--hl2:#4a1f1f;--link:#7ab8ff}}\n"
+    "--hl2:#4a1f1f;--link:#7ab8ff;--c0:#4ba3e3;--c1:#e8772e;--c2:#2bb88a;--c3:#d98cbb;"
+    "--c4:#e69f00;--c5:#7fcbf5;--c6:#bdbdbd;--c7:#f0e442}}\n"
     "*{box-sizing:border-box}\n"
     "body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,"
     "-apple-system,'Segoe UI',Roboto,sans-serif}\n"
@@ -46,10 +52,14 @@ static const char CSS[] =
     ".badge{display:inline-block;font-size:11px;border:1px solid currentColor;"
     "border-radius:3px;padding:0 4px;margin-left:6px}\n"
     "svg.chart{width:100%;max-width:760px;height:auto;color:var(--fg);font-size:13px}\n"
+    "figure.profile svg.chart{max-width:540px}\n"
     "svg .plot{fill:none;stroke:var(--line)}svg .grid{stroke:var(--line);stroke-width:.5}\n"
     "svg .zero{stroke:var(--muted);stroke-dasharray:4 3}\n"
     "svg text{fill:currentColor}svg .mark{stroke-width:1.5;stroke-dasharray:5 3}\n"
     "svg .m0{stroke:var(--warn)}svg .m1{stroke:var(--bad)}\n"
+    "svg .s0{color:var(--c0)}svg .s1{color:var(--c1)}svg .s2{color:var(--c2)}"
+    "svg .s3{color:var(--c3)}svg .s4{color:var(--c4)}svg .s5{color:var(--c5)}"
+    "svg .s6{color:var(--c6)}svg .s7{color:var(--c7)}svg .legend-item text{fill:var(--fg)}\n"
     ".card{background:var(--card);border:1px solid var(--line);border-radius:6px;"
     "padding:4px 16px 16px;margin:16px 0}\n"
     ".card img{max-width:100%;height:auto;image-rendering:pixelated;background:#fff}\n"
@@ -70,7 +80,7 @@ static const char JS[] =
     "th.setAttribute('aria-sort',asc?'ascending':'descending');asc=!asc;});\n"
     " });\n"
     "});\n"
-    "var cards=Array.prototype.slice.call(document.querySelectorAll('.card h3 a'));\n"
+    "var cards=Array.prototype.slice.call(document.querySelectorAll('.card h3 > a:first-child'));\n"
     "var at=-1;document.addEventListener('keydown',function(e){\n"
     " if(!cards.length||e.target.tagName==='INPUT'||e.ctrlKey||e.metaKey||e.altKey)return;\n"
     " if(e.key==='j')at=Math.min(at+1,cards.length-1);"

@@ -95,6 +95,9 @@ typedef struct parity__svg_chart {
     const char *mark_label[2];
 } parity__svg_chart;
 
+/* The smallest 1, 2 or 5 x 10^k that is >= x (x > 0): the tick step of a
+ * linear axis is nice_step(range / 5). */
+double parity__svg_nice_step(double x);
 /* Append one <svg> element (inline, no external reference). */
 void parity__svg_chart_render(parity_buf *b, const parity__svg_chart *c);
 /* Append s with & < > " ' escaped for HTML text and attributes. */

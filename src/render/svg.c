@@ -2,27 +2,36 @@
  * svg.c — inline SVG line charts for the HTML report: error growth over
  * stages (log y), per-step error of each series, schedules side by side,
  * per-index profiles. Text and axes use currentColor, so a chart follows
- * the page's light or dark colours; lines use the Okabe-Ito palette
- * (distinct for colour-blind readers) and each line also gets its own
- * dash pattern.
+ * the page's light or dark colours. Line k is drawn in class s(k mod 8),
+ * whose colour the stylesheet sets per theme (html_style.c: a palette
+ * readable on both backgrounds), and with its own dash pattern, which the
+ * legend repeats, so lines differ without colour too.
  *
  * Mapping: plot area [L, W-R] x [T, H-B]; x -> L + (x - x0)/(x1 - x0)·(W-R-L);
  * y (or log10 y) -> H-B - (y - y0)/(y1 - y0)·(H-B-T).
+ * Ticks: linear axes step by the smallest 1, 2 or 5 x 10^k that gives at
+ * most 5 intervals; the y range widens to whole steps (so 0 is a tick when
+ * the range holds it), x ticks stay inside the data. Log axes tick whole
+ * decades. The left pad L fits the widest y tick label and the rotated
+ * y label; the legend flows left to right by each label's width.
+ * Text widths are estimated at CHAR_W per character of the 13 px font.
  */
 #include "render/picture.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
-#define PAD_L 70
 #define PAD_R 14
 #define PAD_T 14
 #define PAD_B 40
+#define YLABEL_W 24    /* the rotated y label's column                      */
+#define CHAR_W 8.0     /* a generous width of one character at 13 px        */
 #define LEGEND_ROW 18
+#define SWATCH 28      /* long enough to show two periods of a dash pattern */
+#define N_COLOURS 8
 
-static const char *PALETTE[8] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                 "#E69F00", "#56B4E9", "#000000", "#F0E442"};
-static const char *DASH[3] = {"", "6 3", "2 2"};
+static const char *DASH[4] = {"", "6 3", "2 2", "8 3 2 3"};
 
 void parity__buf_html(parity_buf *b, const char *s) {
     for (; s && *s; s++) {
@@ -39,9 +48,22 @@ void parity__buf_html(parity_buf *b, const char *s) {
 
 typedef struct frame {
     double x0, x1, y0, y1;
-    int w, h, log_y;
-    int x_int;                /* every x is an integer: integer ticks */
+    double xstep, ystep;      /* tick steps of linear axes                */
+    int w, h, log_y, pad_l;
+    int x_int;                /* every x is an integer: integer ticks     */
+    int legend_h;
 } frame;
+
+static const char *dash_of(int k) { return DASH[(k / N_COLOURS + k) % 4]; }
+
+/* The smallest 1, 2 or 5 x 10^k that is >= x (x > 0). */
+double parity__svg_nice_step(double x) {
+    double p = pow(10, floor(log10(x)));
+    if (p >= x) return p;
+    if (2 * p >= x) return 2 * p;
+    if (5 * p >= x) return 5 * p;
+    return 10 * p;
+}
 
 static double yval(const frame *f, double y) {
     if (!f->log_y) return y;
@@ -50,7 +72,7 @@ static double yval(const frame *f, double y) {
 
 static double px(const frame *f, double x) {
     double u = f->x1 > f->x0 ? (x - f->x0) / (f->x1 - f->x0) : 0.5;
-    return PAD_L + u * (f->w - PAD_R - PAD_L);
+    return f->pad_l + u * (f->w - PAD_R - f->pad_l);
 }
 
 static double py(const frame *f, double y) {
@@ -58,7 +80,8 @@ static double py(const frame *f, double y) {
     return f->h - PAD_B - u * (f->h - PAD_B - PAD_T);
 }
 
-/* Data ranges; log axes span whole decades of the positive values. */
+/* Data ranges; log axes span whole decades of the positive values, linear
+ * y axes whole tick steps. */
 static void ranges(const parity__svg_chart *c, frame *f) {
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     f->x_int = 1;
@@ -77,58 +100,87 @@ static void ranges(const parity__svg_chart *c, frame *f) {
     if (c->log_y && y1 <= y0) y1 = y0 + 1;
     if (!c->log_y && c->zero_line) y0 = fmin(y0, 0), y1 = fmax(y1, 0);
     if (!c->log_y && y1 <= y0) y0 -= 1, y1 += 1;
+    if (!c->log_y) {
+        f->ystep = parity__svg_nice_step((y1 - y0) / 5);
+        y0 = floor(y0 / f->ystep + 1e-9) * f->ystep;
+        y1 = ceil(y1 / f->ystep - 1e-9) * f->ystep;
+    }
+    f->xstep = x1 > x0 ? parity__svg_nice_step((x1 - x0) / 5) : 1;
+    if (f->x_int && f->xstep < 1) f->xstep = 1;
     f->x0 = x0, f->x1 = x1, f->y0 = y0, f->y1 = y1;
 }
 
-static void put_num(parity_buf *b, double x) {
-    char t[32];
-    parity__buf_puts(b, parity_fmt_num(x, t, sizeof t));
+/* Label of y tick v ("1e-3" on log axes). */
+static void y_label(const frame *f, double v, char *t, size_t cap) {
+    if (f->log_y) snprintf(t, cap, "1e%d", (int)v);
+    else parity_fmt_num(fabs(v) < f->ystep * 1e-9 ? 0 : v, t, cap);
 }
 
-static void y_tick(parity_buf *b, const frame *f, double v) {
-    double y = f->log_y ? py(f, pow(10, v)) : py(f, v);
-    parity__buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>",
-                       PAD_L, f->w - PAD_R, y, y);
-    parity__buf_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", PAD_L - 6, y + 4);
-    if (f->log_y) parity__buf_printf(b, "1e%d", (int)v);
-    else put_num(b, v);
-    parity__buf_puts(b, "</text>");
+static int log_every(const frame *f) {
+    int decades = (int)(f->y1 - f->y0);
+    return decades > 8 ? (decades + 7) / 8 : 1;
+}
+
+/* The y ticks: n values into v (at most cap). */
+static int y_ticks(const frame *f, double *v, int cap) {
+    int n = 0;
+    if (f->log_y)
+        for (int d = (int)f->y0; d <= (int)f->y1 && n < cap; d += log_every(f)) v[n++] = d;
+    else
+        for (long k = lround(f->y0 / f->ystep); k <= lround(f->y1 / f->ystep) && n < cap; k++)
+            v[n++] = (double)k * f->ystep;
+    return n;
+}
+
+/* Left pad: the rotated y label, the widest tick label, 6 px of gap. */
+static int left_pad(const frame *f) {
+    double v[64];
+    int n = y_ticks(f, v, 64);
+    size_t widest = 1;
+    for (int i = 0; i < n; i++) {
+        char t[32];
+        y_label(f, v[i], t, sizeof t);
+        if (strlen(t) > widest) widest = strlen(t);
+    }
+    return YLABEL_W + (int)ceil(CHAR_W * (double)widest) + 6;
 }
 
 static void axes(parity_buf *b, const parity__svg_chart *c, const frame *f) {
-    int decades = (int)(f->y1 - f->y0);
-    int every = decades > 8 ? (decades + 7) / 8 : 1;
-    if (f->log_y)
-        for (int v = (int)f->y0; v <= (int)f->y1; v += every) y_tick(b, f, v);
-    else
-        for (int k = 0; k <= 4; k++) y_tick(b, f, f->y0 + (f->y1 - f->y0) * k / 4);
-    double prev = NAN;
-    for (int k = 0; k <= 4; k++) {
-        double x = f->x0 + (f->x1 - f->x0) * k / 4;
-        if (f->x_int) x = round(x);
-        if (x == prev) continue; /* integer ticks of a short range */
-        prev = x;
-        parity__buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", px(f, x),
-                           f->h - PAD_B + 16);
-        put_num(b, x);
-        parity__buf_puts(b, "</text>");
+    double v[64];
+    int n = y_ticks(f, v, 64);
+    for (int i = 0; i < n; i++) {
+        char t[32];
+        double y = f->log_y ? py(f, pow(10, v[i])) : py(f, v[i]);
+        y_label(f, v[i], t, sizeof t);
+        parity__buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+                              "<text class=\"ytick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
+                           f->pad_l, f->w - PAD_R, y, y, f->pad_l - 6, y + 4, t);
+    }
+    long k1 = (long)floor(f->x1 / f->xstep + 1e-9);
+    for (long k = (long)ceil(f->x0 / f->xstep - 1e-9); k <= k1; k++) {
+        double x = (double)k * f->xstep;
+        char t[32];
+        parity_fmt_num(fabs(x) < f->xstep * 1e-9 ? 0 : x, t, sizeof t);
+        parity__buf_printf(b, "<text class=\"xtick\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>",
+                           px(f, x), f->h - PAD_B + 16, t);
     }
     if (!f->log_y && c->zero_line && f->y0 < 0 && f->y1 > 0)
         parity__buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"zero\"/>",
-                           PAD_L, f->w - PAD_R, py(f, 0), py(f, 0));
-    parity__buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", (PAD_L + f->w - PAD_R) / 2,
-                       f->h - 6);
+                           f->pad_l, f->w - PAD_R, py(f, 0), py(f, 0));
+    parity__buf_printf(b, "<text class=\"xlabel\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
+                       (f->pad_l + f->w - PAD_R) / 2, f->h - 6);
     parity__buf_html(b, c->x_label ? c->x_label : "");
-    parity__buf_printf(b, "</text><text x=\"12\" y=\"%d\" transform=\"rotate(-90 12 %d)\" "
-                          "text-anchor=\"middle\">", f->h / 2, f->h / 2);
+    int yc = (PAD_T + f->h - PAD_B) / 2;
+    parity__buf_printf(b, "</text><text class=\"ylabel\" x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" "
+                          "text-anchor=\"middle\">", yc, yc);
     parity__buf_html(b, c->y_label ? c->y_label : "");
     parity__buf_puts(b, "</text>");
 }
 
 static void line(parity_buf *b, const frame *f, const parity__svg_line *l, int k) {
-    parity__buf_printf(b, "<path class=\"line\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"",
-                       PALETTE[k % 8]);
-    if (*DASH[(k / 8 + k) % 3]) parity__buf_printf(b, " stroke-dasharray=\"%s\"", DASH[(k / 8 + k) % 3]);
+    parity__buf_printf(b, "<g class=\"series s%d\"><path class=\"line\" fill=\"none\" "
+                          "stroke=\"currentColor\" stroke-width=\"2\"", k % N_COLOURS);
+    if (*dash_of(k)) parity__buf_printf(b, " stroke-dasharray=\"%s\"", dash_of(k));
     parity__buf_puts(b, " d=\"");
     int pen = 0;
     for (size_t i = 0; i < l->n; i++) {
@@ -139,22 +191,40 @@ static void line(parity_buf *b, const frame *f, const parity__svg_line *l, int k
     parity__buf_puts(b, "\"><title>");
     parity__buf_html(b, l->label ? l->label : "");
     parity__buf_puts(b, "</title></path>");
-    if (l->n > 60) return;
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; l->n <= 60 && i < l->n; i++)
         if (isfinite(l->y[i]) && isfinite(l->x[i]))
-            parity__buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>",
-                               px(f, l->x[i]), py(f, l->y[i]), PALETTE[k % 8]);
+            parity__buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"currentColor\"/>",
+                               px(f, l->x[i]), py(f, l->y[i]));
+    parity__buf_puts(b, "</g>");
+}
+
+/* Legend items flow left to right from the plot's left edge, each as wide
+ * as its swatch and label; a row that would pass the right edge wraps.
+ * Fills x[k], row[k]; returns the number of rows. */
+static int legend_layout(const parity__svg_chart *c, const frame *f, int *x, int *row) {
+    int at = f->pad_l, r = 0;
+    for (int k = 0; k < c->n_lines; k++) {
+        const char *s = c->lines[k].label ? c->lines[k].label : "";
+        int w = SWATCH + 6 + (int)ceil(CHAR_W * (double)strlen(s)) + 18;
+        if (at > f->pad_l && at + w > f->w) at = f->pad_l, r++;
+        x[k] = at, row[k] = r;
+        at += w;
+    }
+    return c->n_lines ? r + 1 : 0;
 }
 
 static void legend(parity_buf *b, const parity__svg_chart *c, const frame *f) {
+    int x[PARITY__SVG_MAX_LINES], row[PARITY__SVG_MAX_LINES];
+    legend_layout(c, f, x, row);
     for (int k = 0; k < c->n_lines; k++) {
-        int row = k / 3, col = k % 3, x = PAD_L + col * ((f->w - PAD_L) / 3);
-        int y = f->h + row * LEGEND_ROW + 8;
-        parity__buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" "
-                              "stroke-width=\"3\"/>", x, x + 18, y, y, PALETTE[k % 8]);
-        parity__buf_printf(b, "<text x=\"%d\" y=\"%d\">", x + 24, y + 4);
+        int y = f->h + row[k] * LEGEND_ROW + 8;
+        parity__buf_printf(b, "<g class=\"legend-item s%d\"><line x1=\"%d\" x2=\"%d\" y1=\"%d\" "
+                              "y2=\"%d\" stroke=\"currentColor\" stroke-width=\"2.5\"",
+                           k % N_COLOURS, x[k], x[k] + SWATCH, y, y);
+        if (*dash_of(k)) parity__buf_printf(b, " stroke-dasharray=\"%s\"", dash_of(k));
+        parity__buf_printf(b, "/><text x=\"%d\" y=\"%d\">", x[k] + SWATCH + 6, y + 4);
         parity__buf_html(b, c->lines[k].label ? c->lines[k].label : "");
-        parity__buf_puts(b, "</text>");
+        parity__buf_puts(b, "</text></g>");
     }
 }
 
@@ -178,14 +248,16 @@ void parity__svg_chart_render(parity_buf *b, const parity__svg_chart *c) {
     f.h = c->height ? c->height : 240;
     f.log_y = c->log_y;
     ranges(c, &f);
-    int legend_h = c->n_lines > 1 ? ((c->n_lines + 2) / 3) * LEGEND_ROW + 4 : 0;
+    f.pad_l = left_pad(&f);
+    int x[PARITY__SVG_MAX_LINES], row[PARITY__SVG_MAX_LINES];
+    f.legend_h = c->n_lines > 1 ? legend_layout(c, &f, x, row) * LEGEND_ROW + 4 : 0;
     parity__buf_printf(b, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
-                          "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", f.w, f.h + legend_h);
+                          "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", f.w, f.h + f.legend_h);
     parity__buf_html(b, c->title ? c->title : "chart");
     parity__buf_puts(b, "\"><title>");
     parity__buf_html(b, c->title ? c->title : "chart");
     parity__buf_printf(b, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"plot\"/>",
-                       PAD_L, PAD_T, f.w - PAD_L - PAD_R, f.h - PAD_T - PAD_B);
+                       f.pad_l, PAD_T, f.w - f.pad_l - PAD_R, f.h - PAD_T - PAD_B);
     axes(b, c, &f);
     markers(b, c, &f);
     for (int k = 0; k < c->n_lines; k++) line(b, &f, &c->lines[k], k);

@@ -4,6 +4,19 @@ Checks what the browser saw in a parity HTML report against numbers
 computed here, independently, with NumPy from the two traces:
   every mode  the screenshot is not blank (pixel variance), every image
               decoded, the verdict counts add up to the stage rows;
+              the stage table lists the stages in execution order (the
+              reference's parity.order, inputs first), numbered from 1;
+              the highlighted rows, their badges and the summary's links name
+              the first divergence (the first stage whose relative error
+              ||p - r|| / ||r|| exceeds the match tolerance 1e-4) and the
+              culprit (the largest jump = relative / max(previous relative,
+              1e-6), or the first member of its series jumping within x2 of
+              it; docs/trace.md), both recomputed here;
+              every linear chart axis ticks at round numbers (a step of 1, 2
+              or 5 x 10^k, every tick a multiple of it, 0 among them when
+              the axis spans it); every chart line has a contrast of at
+              least 3:1 with its background, in the light and the dark
+              scheme (WCAG 2 relative luminance);
   schedule    the schedule table: dt_k = <x_k - x_{k-1}, v_k> / <v_k, v_k>
               (x_0 = noise, v_k = dxdt) of both sides, to 1e-9 relative;
               the reference follows the cosine schedule
@@ -15,6 +28,7 @@ computed here, independently, with NumPy from the two traces:
               and an explain entry for that stage.
 """
 import json
+import re
 import struct
 import sys
 
@@ -25,6 +39,7 @@ DT = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
 
 
 def load(path):
+    """Tensors as float64 and the metadata of a safetensors file."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         head = json.loads(f.read(n))
@@ -36,7 +51,103 @@ def load(path):
         a, b = t["data_offsets"]
         arr = np.frombuffer(data[a:b], dtype=DT[t["dtype"]]).reshape(t["shape"])
         out[name] = arr.astype(np.float64)
-    return out
+    return out, head.get("__metadata__", {})
+
+
+def stage_order(ref, meta, port):
+    """The reference's execution order, inputs first, names on both sides."""
+    order = json.loads(meta["parity.order"]) if "parity.order" in meta else sorted(ref)
+    inputs = json.loads(meta.get("parity.inputs", "[]"))
+    order = [n for n in order if n in inputs] + [n for n in order if n not in inputs]
+    return [n for n in order if n in port]
+
+
+def relative(r, p):
+    nr = np.linalg.norm(r)
+    return np.linalg.norm(p - r) / nr if nr else np.linalg.norm(p - r)
+
+
+def series_key(a, b):
+    """Do names a and b differ in exactly one run of digits?"""
+    ta, tb = re.split(r"(\d+)", a), re.split(r"(\d+)", b)
+    if len(ta) != len(tb):
+        return False
+    diff = [i for i in range(len(ta)) if ta[i] != tb[i]]
+    return len(diff) == 1 and diff[0] % 2 == 1
+
+
+def expected_marks(order, ref, port):
+    rel = [relative(ref[n], port[n]) for n in order]
+    bad = [r > 1e-4 for r in rel]
+    first = next((i for i, b in enumerate(bad) if b), None)
+    jumps = [rel[i] / max(rel[i - 1] if i else 0.0, 1e-6) if bad[i] else -1 for i in range(len(order))]
+    top = int(np.argmax(jumps))
+    members = [i for i in range(top) if bad[i] and series_key(order[i], order[top])
+               and jumps[i] * 2 >= jumps[top]]
+    series_size = sum(series_key(n, order[top]) for n in order) + 1
+    culprit = members[0] if members and series_size >= 3 else top
+    return first, culprit
+
+
+def check_marks(facts, ref, port, meta):
+    order = stage_order(ref, meta, port)
+    if facts["stageNames"] != order:
+        sys.exit(f"FAIL: stage table order {facts['stageNames'][:8]}... != execution order {order[:8]}...")
+    for k, (name, row_id, shown) in enumerate(facts["stageNumbers"]):
+        if (row_id, shown) != (order.index(name) + 1, order.index(name) + 1):
+            sys.exit(f"FAIL: stage {name} is #{shown} (id stage-{row_id}), expected #{order.index(name) + 1}")
+    first, culprit = expected_marks(order, ref, port)
+    f, c = order[first], order[culprit]
+    for what, got, want in (("first divergence row", facts["firstRows"], [f]),
+                            ("first divergence badge", facts["firstBadge"], [f]),
+                            ("culprit row", facts["culpritRows"], [c]),
+                            ("culprit badge", facts["culpritBadge"], [c])):
+        if got != want:
+            sys.exit(f"FAIL: {what}: {got}, expected {want}")
+    links = facts["verdictLinks"]
+    for (text, href), name in zip(links, (f, c)):
+        n = order.index(name) + 1
+        if text != name or href not in (f"#card-{n}", f"#stage-{n}"):
+            sys.exit(f"FAIL: summary link '{text}' -> {href}, expected {name} -> #card-{n}")
+    print(f"marks: first divergence {f} (#{first + 1}), culprit {c} (#{culprit + 1})")
+
+
+def check_ticks(facts):
+    for t in facts["ticks"]:
+        for axis in ("y", "x"):
+            labels = t[axis]
+            if not labels or labels[0].startswith("1e"):
+                continue
+            v = np.array([float(x) for x in labels])
+            if len(v) < 2:
+                continue
+            step = v[1] - v[0]
+            mant = step / 10 ** np.floor(np.log10(step))
+            ok = (np.allclose(np.diff(v), step, rtol=1e-6)
+                  and min(abs(mant - m) for m in (1, 2, 5, 10)) < 1e-6
+                  and np.allclose(v / step, np.round(v / step), atol=1e-6)
+                  and (not (v.min() < 0 < v.max()) or 0 in v))
+            if not ok:
+                sys.exit(f"FAIL: {t['chart']}: {axis} ticks {labels} are not round numbers")
+
+
+def luminance(css):
+    c = np.array([int(x) for x in re.findall(r"\d+", css)[:3]]) / 255
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+
+def check_colours(facts):
+    worst = {}
+    for scheme, lines in facts["colours"].items():
+        for ln in lines:
+            a, b = luminance(ln["stroke"]), luminance(ln["background"])
+            cr = (max(a, b) + 0.05) / (min(a, b) + 0.05)
+            if cr < 3:
+                sys.exit(f"FAIL: {scheme}: {ln['chart']}: line {ln['series']} {ln['stroke']} on "
+                         f"{ln['background']}: contrast {cr:.2f} < 3")
+            worst[scheme] = min(worst.get(scheme, 99), cr)
+    print("line contrast, lowest: " + ", ".join(f"{k} {v:.2f}" for k, v in worst.items()))
 
 
 def close(a, b, rtol, what):
@@ -100,13 +211,16 @@ def main():
         sys.exit(f"FAIL: images missing or not decoded: {facts['imgs']}")
     if sum(facts["counts"]) != facts["stageRows"]:
         sys.exit(f"FAIL: verdict counts {facts['counts']} != {facts['stageRows']} rows")
-    ref, port = load(ref_path), load(port_path)
+    (ref, meta), (port, _) = load(ref_path), load(port_path)
+    check_marks(facts, ref, port, meta)
+    check_ticks(facts)
+    check_colours(facts)
     if mode == "schedule":
         check_schedule(facts, ref, port)
     else:
         check_norm(facts, ref, port)
     print(f"{mode}: screenshot variance {img.var():.0f}, {len(facts['imgs'])} images, "
-          f"{facts['stageRows']} stages")
+          f"{facts['stageRows']} stages, {facts['nCards']} cards")
 
 
 main()

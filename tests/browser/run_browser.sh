@@ -2,22 +2,29 @@
 # The HTML report in a real browser: parity report on the melflow case (the
 # `schedule` and `norm-identity` defects; a generated trace pair from
 # make_pair.py when melflow_port is not built), opened in Debian's headless
-# Chromium through playwright-core (report_check.mjs): no console error, no
-# network request but the file itself and data: URIs, skip link first on
-# Tab, a screenshot in $PARITY_BUILD/artifacts/ that is not blank, and the
-# numbers the DOM shows checked against NumPy (check_report.py).
-# Skips (77) when chromium, node or playwright-core is missing: `make
-# deps-test` installs them (tests/browser/setup.sh runs npm install here).
+# Chromium through playwright-core (report_check.mjs, chromium.mjs): no
+# console error, no network request but the file itself and data: URIs,
+# skip link first on Tab, j/k between cards, chart layout without overlaps;
+# screenshots in $PARITY_BUILD/artifacts/ (viewport, full page, dark) that
+# are not blank; and the numbers, highlighted rows, ticks and line contrast
+# the DOM shows checked against NumPy (check_report.py).
+# A missing chromium, node or playwright-core FAILS the test: `make check`
+# installs them (make deps-test runs tests/browser/setup.sh). Set
+# PARITY_SKIP_BROWSER=1 to skip it on purpose (exit 77).
 set -u
 : "${PARITY_SRC:?}" "${PARITY_BUILD:?}" "${PARITY:?}"
 py=${PARITY_PYTHON:-/usr/bin/python3}
 here=$PARITY_SRC/tests/browser
-skip() { echo "SKIP: $*"; exit 77; }
-[ -x /usr/bin/chromium ] || skip "/usr/bin/chromium is absent (apt-get install chromium; make deps-test)"
-command -v node >/dev/null || skip "node is absent (apt-get install nodejs; make deps-test)"
+if [ "${PARITY_SKIP_BROWSER:-0}" = 1 ]; then
+    echo "SKIP: PARITY_SKIP_BROWSER=1"
+    exit 77
+fi
+missing() { echo "FAIL: $* (make deps-test installs it; PARITY_SKIP_BROWSER=1 skips this test)"; exit 1; }
+[ -x /usr/bin/chromium ] || missing "/usr/bin/chromium is absent (apt-get install chromium)"
+command -v node >/dev/null || missing "node is absent (apt-get install nodejs)"
 [ -d "$here/node_modules/playwright-core" ] ||
-    skip "$here/node_modules/playwright-core is absent (run tests/browser/setup.sh)"
-"$py" -c 'import numpy, PIL' 2>/dev/null || skip "$py lacks numpy or PIL (python3-numpy python3-pil)"
+    missing "$here/node_modules/playwright-core is absent (tests/browser/setup.sh)"
+"$py" -c 'import numpy, PIL' 2>/dev/null || missing "$py lacks numpy or PIL (python3-numpy python3-pil)"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -46,6 +53,7 @@ run() {
     local rc=$?
     [ $rc -eq 1 ] || { echo "FAIL: parity report exited $rc, expected 1 (differences)"; return 1; }
     (cd "$here" && node report_check.mjs "$html" "$shot" "$tmp/$mode.json") || return 1
+    cp "$tmp/$mode.json" "$PARITY_BUILD/artifacts/report-$mode.json"
     "$py" "$here/check_report.py" "$mode" "$ref" "$port" "$tmp/$mode.json" "$shot" || return 1
 }
 

@@ -1,0 +1,2 @@
+# -o is required; nothing is written
+parity plot mel_ref.safetensors mel_port.safetensors -t decoder.final_proj

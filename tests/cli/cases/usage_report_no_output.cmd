@@ -1,0 +1,2 @@
+# -o is required
+parity report trace/ref.safetensors trace/port_solver.safetensors

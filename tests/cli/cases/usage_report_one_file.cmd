@@ -1,0 +1,2 @@
+# two traces are needed
+parity report trace/ref.safetensors -o never.html
