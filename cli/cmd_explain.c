@@ -6,8 +6,9 @@
  * With -t NAME (repeatable) the named tensors are explained. Without it the
  * traces are walked (SPEC §5): when the reference has an execution order,
  * the first divergence and the culprit are explained; otherwise every
- * tensor that is not MATCH. Exit 0 when nothing differs, 1 on differences,
- * 2 on trouble.
+ * tensor that is not MATCH. A layout alignment the matcher applied is the
+ * first finding of its tensor. Exit 0 when nothing differs, 1 on
+ * differences, 2 on trouble.
  */
 #include "options.h"
 
@@ -68,7 +69,7 @@ static int explain_pair(const cli_opts *o, const parity_pair *p, int *differs, i
         if (k < -nd || k >= nd) return cli_fail("explain: %s: --axis %d out of range", name, k);
         eo.axis = k < 0 ? k + nd : k;
     }
-    parity_status st = parity_explain_tensors(&p->ref_view, &p->port_view, &eo, &res, &err);
+    parity_status st = parity_explain_pair(p, &eo, &res, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, name, st);
     *differs |= !res.identical && (res.relative > o->diff.match_tol || res.n_compared < p->ref_view.count);
     if (none) *none = res.none_explains && !res.identical;

@@ -772,27 +772,44 @@ typedef enum parity_hyp_kind {
     PARITY_HYP_SCRAMBLE,      /* the same values in another memory order    */
     PARITY_HYP_ROW_PERMUTATION, /* the rows of p are r's rows reordered     */
     PARITY_HYP_VALUE_DEPENDENT, /* p − r = f(r), a smooth function of r     */
+    PARITY_HYP_ALIGNMENT,     /* the layout alignment the matcher applied   */
+                              /* to the port (parity_explain_pair)          */
     PARITY_HYP_COUNT
 } parity_hyp_kind;
 
 /* One candidate T, fitted and measured over every finite pair:
  *   explained    = 1 − ‖p − T(r)‖² / ‖p − r‖²
- *   residual_rel = ‖p − T(r)‖ / ‖r‖
+ *   residual_rel = ‖p − T(r)‖ / ‖r‖ (precision: ‖p − r‖ / ‖r‖, the
+ *                  rounding error the hypothesis attributes to the dtype)
  * params by kind (unused entries 0):
- *   PRECISION  [0] the parity_dtype of the rounding
+ *   PRECISION  [0] the parity_dtype of the rounding, [1] the fraction of
+ *              pairs with |p − r| inside its band
  *   OFFSET     [0] b, [1] b in dB (0 when the domain is linear)
  *   SCALE, SIGN_FLIP [0] a;   AFFINE [0] a, [1] b
  *   CLAMP      [0] lo (−Inf: none), [1] hi (+Inf: none), [2] pinned count
  *   NONFINITE  [0] count, [1] flat index of the first
- *   AXIS_*     [0] axis, [1..3] the worst indices (−1: none)
- *   REGION     [0] axis, [1] first index, [2] end index (exclusive)
+ *   AXIS_*     [0] axis, [1..3] the worst indices (−1: none); a_i and b_i
+ *              in index_a / index_b
+ *   REGION     [0] axis, [1] first index, [2] end index (exclusive),
+ *              [3] the map inside: 1 offset, 2 scale, 3 affine, 0 none
+ *              (the difference lies there with no simple map), [4] a,
+ *              [5] b of p = a·r + b inside
  *   PERMUTE    [0..ndim) the permutation (p axis k = r axis params[k])
- *   FLIP       [0] axis;   SHIFT [0] axis, [1] s
- *   SCRAMBLE   [0] 1: C/Fortran order swap, 2: transpose-vs-reshape
- *              (axes [1], [2]), 0: no named order
- *   ROW_PERMUTATION [0] axis
+ *   FLIP       [0] axis
+ *   SHIFT      [0] axis, [1] s, [2] the vacated indices: 0 circular
+ *              (np.roll), 1 zeros, 2 the edge value repeated
+ *   SCRAMBLE   [0] 1: Fortran/C order ([1] 0: Fortran values read as C,
+ *              1: C values read as Fortran), 2: transpose-vs-reshape (axes
+ *              [1], [2]; [3] 0: p = r.swapaxes.reshape, 1: p =
+ *              r.reshape(swapped shape).swapaxes), 3: the port's own memory
+ *              holds the reference's values in the reference's order under
+ *              another shape (parity_explain_pair), 0: no named order
+ *   ROW_PERMUTATION [0] axis, [1] rows moved; the permutation in perm
  *   VALUE_DEPENDENT [0] peak |f|, [1] r at the peak
- * complexity orders equally good hypotheses: the simplest comes first. */
+ *   ALIGNMENT  [0] 1: an axis permutation, 0: squeeze or reshape only
+ * complexity orders equally good hypotheses: the simplest comes first.
+ * The arrays are owned by the parity_explain_result that holds the
+ * hypothesis and released by parity_explain_clear; NULL when unused. */
 typedef struct parity_hypothesis {
     parity_hyp_kind kind;
     char text[256];     /* in words with parameters: "scale 6.928 = sqrt(48)" */
@@ -800,22 +817,33 @@ typedef struct parity_hypothesis {
     double explained;
     double residual_rel;
     int complexity;
+    int64_t n_index;    /* entries of the arrays below (the axis length)   */
+    double *index_a;    /* AXIS_*: a_i [n_index] (1 for AXIS_OFFSET)        */
+    double *index_b;    /* AXIS_*: b_i [n_index] (0 for AXIS_SCALE)         */
+    int64_t *perm;      /* ROW_PERMUTATION: p row i = r row perm[i]          */
 } parity_hypothesis;
 
 typedef struct parity_explain_opts {
     parity_domain domain;   /* offsets are also given in dB of this domain */
     int axis;               /* per-axis candidates on this axis; −1: all   */
-    uint64_t max_sample;    /* elements copied for the layout searches     */
-                            /* (shift, flip, permutation, scramble, rows); */
-                            /* larger tensors skip them. Default 1,048,576 */
+    uint64_t max_sample;    /* the layout searches (shift, flip, rows,     */
+                            /* permutation, scramble) copy both tensors up */
+                            /* to this many elements; larger ones are      */
+                            /* searched on a sample of this many positions */
+                            /* and whole lines, the winners then measured  */
+                            /* over every element. Default 262,144         */
     size_t max_hypotheses;  /* listed at most: default 5                   */
 } parity_explain_opts;
 
 parity_explain_opts parity_explain_opts_default(void);
 
 /* The ranked hypotheses for one pair. Only hypotheses explaining at least
- * half of the difference are listed (n may be 0): ranked by residual, then
+ * half of the difference, and at most half of the port's own variance
+ * around its mean (Σ(p − T(r))² ≤ ½·Σ(p − mean p)²: better than "p is
+ * unrelated to r"), are listed (n may be 0): ranked by residual, then
  * among those within 10% of the best residual the lowest complexity first.
+ * After parity_explain_pair, h[0] is the matcher's alignment when one was
+ * applied (not ranked; the others explain the aligned difference).
  * none_explains is 1 when nothing explains more than half: "no simple
  * transformation explains the difference". */
 typedef struct parity_explain_result {
@@ -825,26 +853,44 @@ typedef struct parity_explain_result {
     int none_explains;
     uint64_t n_compared;    /* elements where both sides are finite        */
     double relative;        /* ‖p − r‖ / ‖r‖ over them                      */
+    double pcc;             /* Pearson correlation of r and p (NaN: a side */
+                            /* is constant)                                */
+    int uncorrelated;       /* none_explains and |pcc| < 0.1: the port     */
+                            /* looks unrelated to the reference            */
+    char layout[96];        /* the alignment parity_explain_pair reported  */
+                            /* ("" when none)                              */
     parity_hypothesis best_weak; /* the best of the rest when none_explains */
+                                 /* (text "" when none is credible)        */
 } parity_explain_result;
 
 /* Fit every candidate transformation of r into p (equal logical shapes, as
  * after parity_layout_align) and rank them. Streams the tensors in chunks
- * (fit pass, evaluation pass); the only copies are the layout searches' of
- * at most opts->max_sample elements per side. opts may be NULL. */
+ * (fit pass, evaluation pass); the only copies are the layout searches',
+ * bounded by opts->max_sample elements per side. opts may be NULL. */
 parity_status parity_explain_tensors(const parity_tensor *ref,
                                      const parity_tensor *port,
                                      const parity_explain_opts *opts,
                                      parity_explain_result *out,
                                      parity_error *err);
-/* Release out->h; safe on a zeroed struct. */
+/* Explain a matched pair (its views) and, when the matcher aligned the
+ * port's layout, report that alignment first: permute(0,2,1) of [B,T,C]
+ * against [B,C,T], or, when the port's memory already holds the
+ * reference's values in the reference's order under another shape (a
+ * reshape where a transpose was meant, as [out,in,k] bytes read as
+ * [out,k,in]), that memory-order finding. pair->layout_ok must be 1. */
+parity_status parity_explain_pair(const parity_pair *pair,
+                                  const parity_explain_opts *opts,
+                                  parity_explain_result *out,
+                                  parity_error *err);
+/* Release out->h and the hypotheses' arrays; safe on a zeroed struct. */
 void parity_explain_clear(parity_explain_result *res);
 /* "precision", "offset", ... */
 const char *parity_hyp_kind_name(parity_hyp_kind k);
 
-/* The explanation of one tensor as text ("Explain: NAME" and ranked lines)
- * or JSON (one object); other formats give text. Returns a string the
- * caller frees with parity_free, or NULL when out of memory. */
+/* The explanation of one tensor as text ("Explain: NAME" and ranked lines),
+ * JSON (one object, docs/json-schema.md) or Markdown (a heading and a
+ * table); other formats give text. Returns a string the caller frees with
+ * parity_free, or NULL when out of memory. */
 char *parity_explain_render(const char *name, const parity_explain_result *res,
                             parity_format format);
 

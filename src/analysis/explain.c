@@ -2,19 +2,18 @@
  * explain.c — parity explain (SPEC §6): which transformation T maps the
  * reference r to the port p? Every candidate family fits its parameters
  * from one streaming fit pass; one evaluation pass then measures each
- * candidate exactly over every finite pair:
+ * elementwise candidate exactly over every finite pair (the layout
+ * searches measure their own):
  *
  *   explained    = 1 − Σ(p − T(r))² / Σ(p − r)²
  *   residual_rel = √Σ(p − T(r))² / √Σr²
  *
- * Ranking: by residual; then, among the hypotheses whose residual is within
- * 10% of the best (≤ 1.1 × best), the lowest complexity comes first, so
- * "scale 0.125" beats "per-index affine" that fits the same data with 80
- * times the parameters. Only hypotheses explaining at least half the
- * difference energy are listed.
+ * Gating and ranking live in explain_rank.c.
  *
- * Memory: the passes read EX_CHUNK elements at a time; the layout searches
- * (explain_layout.c) copy both tensors only when count <= max_sample.
+ * Memory: the passes read EX_CHUNK elements at a time; per-axis sums take
+ * 6 doubles per index of each axis; the layout searches copy both tensors
+ * (count <= max_sample) or a sample of max_sample positions and lines
+ * (explain_layout.c).
  */
 #include "analysis/explain_internal.h"
 
@@ -27,7 +26,7 @@ parity_explain_opts parity_explain_opts_default(void) {
     memset(&o, 0, sizeof o);
     o.domain = PARITY_DOMAIN_LINEAR;
     o.axis = -1;
-    o.max_sample = 1u << 20;
+    o.max_sample = 1u << 18;
     o.max_hypotheses = 5;
     return o;
 }
@@ -37,7 +36,7 @@ const char *parity_hyp_kind_name(parity_hyp_kind k) {
         "precision", "offset", "scale", "sign-flip", "affine", "clamp",
         "non-finite", "axis-offset", "axis-scale", "axis-affine", "region",
         "permute", "flip", "shift", "scramble", "row-permutation",
-        "value-dependent"};
+        "value-dependent", "alignment"};
     return (unsigned)k < PARITY_HYP_COUNT ? names[k] : "?";
 }
 
@@ -53,9 +52,22 @@ ex_cand *ex_add(ex_ctx *x, const ex_cand *c) {
     return &x->c[x->nc++];
 }
 
+void ex_set_text(parity_hypothesis *h, const char *text) {
+    size_t n = strlen(text);
+    n = n < sizeof h->text ? n : sizeof h->text - 1;
+    memcpy(h->text, text, n);
+    h->text[n] = '\0';
+}
+
+void ex_cand_free(ex_cand *c) {
+    free(c->va), free(c->vb), free(c->sq_i), free(c->perm);
+    c->va = c->vb = c->sq_i = NULL;
+    c->perm = NULL;
+}
+
 /* p − T(r) is measured as p − ex_apply(...): kinds whose "transformation"
- * is a tolerance (precision: p within a band of r; region: p free inside
- * the range) return p clipped to what they allow. */
+ * is a tolerance (precision: p within a band of r; a region with no simple
+ * map inside: p free there) return p clipped to what they allow. */
 double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p,
                 double rms_r) {
     switch (c->h.kind) {
@@ -74,7 +86,8 @@ double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p,
         return c->va[idx[c->axis]] * r + c->vb[idx[c->axis]];
     case PARITY_HYP_REGION: {
         int64_t i = idx[c->axis];
-        return i >= c->lo && i < c->hi ? p : r;
+        if (i < c->lo || i >= c->hi) return r;
+        return c->region_free ? p : c->a * r + c->b;
     }
     case PARITY_HYP_VALUE_DEPENDENT: return r + ex_value_eval(c, r);
     default: return r;
@@ -104,12 +117,19 @@ static void fit_axes(ex_fit *f, int ndim, const int64_t *idx, double r, double p
     }
 }
 
-/* Running extreme with the count of elements pinned at it. */
-static void fit_clamp(ex_fit *f, double r, double p) {
-    if (f->n == 0 || p > f->pmax) f->pmax = p, f->at_max = f->at_max_over = 0;
-    if (f->n == 0 || p < f->pmin) f->pmin = p, f->at_min = f->at_min_under = 0;
-    if (p == f->pmax) f->at_max++, f->at_max_over += r > p;
-    if (p == f->pmin) f->at_min++, f->at_min_under += r < p;
+/* The cluster of port values within tol of the running extreme (sign +1:
+ * the maximum, −1: the minimum). A value beyond the extreme by more than
+ * tol starts a new cluster; one within tol joins it, so 1e-6 noise added
+ * after a clamp keeps every pinned value in one cluster. */
+static void pin_one(ex_pin *c, int sign, double tol, double r, double p, int first) {
+    double sp = sign * p, sr = sign * r, ext = sign * c->ext;
+    if (first || sp > ext + tol) {
+        c->ext = p, c->sum = p, c->n = 1, c->beyond = sr > sp + tol;
+        return;
+    }
+    if (sp < ext - tol) return;
+    if (sp > ext) c->ext = p;
+    c->sum += p, c->n++, c->beyond += sr > sp + tol;
 }
 
 static void fit_one(ex_fit *f, int ndim, const int64_t *idx, double r, double p,
@@ -120,7 +140,8 @@ static void fit_one(ex_fit *f, int ndim, const int64_t *idx, double r, double p,
         return;
     }
     double d = p - r;
-    fit_clamp(f, r, p);
+    pin_one(&f->hi, 1, f->tol, r, p, f->n == 0);
+    pin_one(&f->lo, -1, f->tol, r, p, f->n == 0);
     f->n++;
     f->sr += r, f->sp += p, f->srr += r * r, f->spp += p * p;
     f->srp += r * p, f->sd += d, f->sdd += d * d;
@@ -151,6 +172,7 @@ static void eval_one(ex_ctx *x, const int64_t *idx, double r, double p) {
         double e = p - ex_apply(c, idx, r, p, x->rms_r);
         c->sq += e * e;
         if (c->sq_i) c->sq_i[idx[c->axis]] += e * e;
+        if (c->h.kind == PARITY_HYP_PRECISION) c->n_in += e == 0;
     }
 }
 
@@ -183,7 +205,8 @@ static parity_status alloc_axes(ex_ctx *x, parity_error *err) {
     return PARITY_OK;
 }
 
-/* The bounded copies of the layout searches (count <= max_sample). */
+/* The copies of the layout searches (count <= max_sample); larger tensors
+ * are searched on a sample (explain_layout.c). */
 static parity_status copy_both(ex_ctx *x, parity_error *err) {
     uint64_t count = x->r->count;
     if (count == 0 || count > x->o.max_sample || count > SIZE_MAX / sizeof(double))
@@ -200,123 +223,18 @@ static parity_status copy_both(ex_ctx *x, parity_error *err) {
 
 static void ctx_free(ex_ctx *x) {
     for (int k = 0; k < PARITY_MAX_DIMS; k++) free(x->f.ax[k].n);
-    for (size_t i = 0; i < x->nc; i++) free(x->c[i].va), free(x->c[i].vb), free(x->c[i].sq_i);
+    for (size_t i = 0; i < x->nc; i++) ex_cand_free(&x->c[i]);
     free(x->c);
     free(x->rr);
     free(x->pp);
 }
 
-/* explained and residual of one measured candidate. */
-static void finish(const ex_ctx *x, ex_cand *c) {
-    const ex_fit *f = &x->f;
-    double norm_r = sqrt(f->srr) > 0 ? sqrt(f->srr) : 1.0;
-    if (c->h.kind == PARITY_HYP_NONFINITE) {
-        /* The NaN/Inf positions are the difference; finite pairs that
-         * differ beyond 1e-4·rms are what it leaves unexplained. */
-        double nf = (double)f->nf_port_only;
-        c->h.explained = nf / (nf + (double)x->n_big);
-        c->h.residual_rel = sqrt(f->sdd) / norm_r;
-        return;
-    }
-    c->h.explained = f->sdd > 0 ? 1.0 - c->sq / f->sdd : 0.0;
-    c->h.residual_rel = sqrt(c->sq) / norm_r;
-    if (c->h.kind == PARITY_HYP_VALUE_DEPENDENT) ex_value_describe(c);
-    if (c->sq_i) ex_axis_judge(x, c);
-}
-
-#define EX_PARTIAL 1000
-
-static int cmp_residual(const void *a, const void *b) {
-    const parity_hypothesis *x = a, *y = b;
-    if (x->residual_rel != y->residual_rel) return x->residual_rel < y->residual_rel ? -1 : 1;
-    if (x->complexity != y->complexity) return x->complexity - y->complexity;
-    return (int)x->kind - (int)y->kind;
-}
-
-/* h sorted by residual: the prefix within 10% of the best residual
- * (residual <= 1.1 × best), or within float32 noise of the port
- * (residual <= floor), is reordered by complexity, stably, so equal
- * complexities stay in residual order. */
-static void rank(parity_hypothesis *h, size_t n, double floor) {
-    qsort(h, n, sizeof *h, cmp_residual);
-    size_t g = 0;
-    while (g < n && (h[g].residual_rel <= 1.1 * h[0].residual_rel || h[g].residual_rel <= floor))
-        g++;
-    for (size_t i = 1; i < g; i++) {
-        parity_hypothesis t = h[i];
-        size_t j = i;
-        for (; j > 0 && h[j - 1].complexity > t.complexity; j--) h[j] = h[j - 1];
-        h[j] = t;
-    }
-}
-
-static int same_text(const parity_hypothesis *h, size_t n, const char *text) {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(h[i].text, text) == 0) return 1;
-    return 0;
-}
-
-/* Rounding noise is not a smooth function of r: when an offset, a scale,
- * an affine map or a value-dependent curve explains half the difference,
- * the difference is structure, even if it fits inside a rounding band
- * (tanh-GELU against erf-GELU stays within f16's half-ULP). */
-static int smooth_explains(const ex_ctx *x) {
-    for (size_t i = 0; i < x->nc; i++) {
-        parity_hyp_kind k = x->c[i].h.kind;
-        int smooth = k == PARITY_HYP_OFFSET || k == PARITY_HYP_SCALE ||
-                     k == PARITY_HYP_AFFINE || k == PARITY_HYP_VALUE_DEPENDENT;
-        if (smooth && x->c[i].h.explained >= 0.5) return 1;
-    }
-    return 0;
-}
-
-/* One precision hypothesis: the narrowest rounding (f32, f16, bf16 were
- * added in that order) that explains >= 95%, else the best of them. */
-static const ex_cand *tightest_precision(const ex_ctx *x) {
-    const ex_cand *best = NULL;
-    for (size_t i = 0; i < x->nc; i++) {
-        const ex_cand *c = &x->c[i];
-        if (c->h.kind != PARITY_HYP_PRECISION) continue;
-        if (c->h.explained >= 0.95) return c;
-        if (!best || c->h.explained > best->h.explained) best = c;
-    }
-    return best;
-}
-
-/* Measure, rank, keep those explaining at least half. */
-static parity_status conclude(ex_ctx *x, parity_explain_result *out, parity_error *err) {
-    parity_hypothesis *all = calloc(x->nc ? x->nc : 1, sizeof *all);
-    FAIL_IF(!all, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: explain: out of memory",
-            x->r->name);
-    /* complexity >= EX_PARTIAL marks a hypothesis that is never listed */
-    size_t n = 0;
-    for (size_t i = 0; i < x->nc; i++) finish(x, &x->c[i]);
-    int smooth = smooth_explains(x);
-    const ex_cand *prec = tightest_precision(x);
-    for (size_t i = 0; i < x->nc; i++) {
-        const parity_hypothesis *h = &x->c[i].h;
-        if (h->kind == PARITY_HYP_PRECISION && (smooth || &x->c[i] != prec)) continue;
-        if (isfinite(h->explained) && isfinite(h->residual_rel)) all[n++] = *h;
-        if (x->c[i].partial) all[n - 1].complexity += EX_PARTIAL;
-    }
-    /* float32 noise: 1e-5 of the larger of ‖r‖ and ‖p‖, in units of ‖r‖ */
-    const ex_fit *f = &x->f;
-    double floor = f->srr > 0 ? 1e-5 * fmax(1.0, sqrt(f->spp / f->srr)) : 0.0;
-    rank(all, n, floor);
-    size_t keep = 0;
-    for (size_t i = 0; i < n && keep < x->o.max_hypotheses; i++)
-        if (all[i].explained >= 0.5 && all[i].complexity < EX_PARTIAL &&
-            !same_text(all, keep, all[i].text))
-            all[keep++] = all[i];
-    out->none_explains = keep == 0;
-    long b = -1; /* the closest miss among the listable ones */
-    for (size_t i = 0; keep == 0 && i < n; i++)
-        if (all[i].complexity < EX_PARTIAL && (b < 0 || all[i].explained > all[b].explained))
-            b = (long)i;
-    if (b >= 0) out->best_weak = all[b];
-    out->h = all;
-    out->n = keep;
-    return PARITY_OK;
+/* Pearson correlation of r and p over the finite pairs. */
+static double pcc(const ex_fit *f) {
+    double n = (double)f->n;
+    double vr = f->srr - f->sr * f->sr / n, vp = f->spp - f->sp * f->sp / n;
+    double c = f->srp - f->sr * f->sp / n;
+    return vr > 0 && vp > 0 ? c / sqrt(vr * vp) : NAN;
 }
 
 static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_error *err) {
@@ -327,7 +245,9 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
     const ex_fit *f = &x->f;
     out->n_compared = f->n;
     out->relative = f->srr > 0 ? sqrt(f->sdd / f->srr) : sqrt(f->sdd);
+    out->pcc = f->n ? pcc(f) : NAN;
     x->rms_r = f->n ? sqrt(f->srr / (double)f->n) : 0.0;
+    x->base_sq = f->n ? fmax(0.0, f->spp - f->sp * f->sp / (double)f->n) : 0.0;
     if (f->sdd == 0 && f->nf_port_only == 0) {
         out->identical = 1;
         return PARITY_OK;
@@ -339,7 +259,7 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
         TRY(ex_value_candidates(x, err));
     }
     eval_pass(x);
-    return conclude(x, out, err);
+    return ex_conclude(x, out, err);
 }
 
 parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tensor *port,
@@ -362,14 +282,23 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
             PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: explain: axis %d out of range",
             ref->name, x.o.axis);
     if (x.o.max_hypotheses == 0) x.o.max_hypotheses = 5;
+    if (x.o.max_sample < 4096) x.o.max_sample = 4096;
     parity_status st = explain_run(&x, out, err);
     ctx_free(&x);
     if (st != PARITY_OK) parity_explain_clear(out);
     return st;
 }
 
+static void hyp_free(parity_hypothesis *h) {
+    free(h->index_a), free(h->index_b), free(h->perm);
+    h->index_a = h->index_b = NULL;
+    h->perm = NULL;
+}
+
 void parity_explain_clear(parity_explain_result *res) {
     if (!res) return;
+    for (size_t i = 0; res->h && i < res->n; i++) hyp_free(&res->h[i]);
+    hyp_free(&res->best_weak);
     free(res->h);
     res->h = NULL;
     res->n = 0;

@@ -6,8 +6,14 @@
  *   per-index scale   a_i = Σrp_i/Σr²_i                       p = a_i·r
  *   per-index affine  a_i = cov_i(r,p)/var_i(r),
  *                     b_i = mean_i p − a_i·mean_i r           p = a_i·r + b_i
- *   region            the shortest range [lo, hi) of K whose indices hold
- *                     ≥ 99% of Σd²; T(r) = p inside, r outside
+ *   region            the indices whose energy e_i = Σd²_i stands above
+ *                     the noise, e_i > 1e-3·e_typ (e_typ: the energy of
+ *                     the index at which the indices sorted by energy
+ *                     reach half of Σd²), form [lo, hi), the first to the
+ *                     last; inside, the simplest of p = r + b, p = a·r,
+ *                     p = a·r + b that leaves ≤ 1% of the energy there
+ *                     (closed form from the summed sums), else T(r) = p
+ *                     inside ("the difference lies only there")
  *
  * A missing bias is a per-channel offset, a norm's γ/β left at identity a
  * per-channel affine, a masking or padding bug a region.
@@ -17,6 +23,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The (up to) three indices with the largest difference energy. */
 static void worst3(const ex_axis_acc *a, int64_t *w) {
@@ -50,6 +57,7 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
     int64_t w[3];
     c.h.kind = kind;
     c.axis = k;
+    c.len = a->len;
     c.h.complexity = kind == PARITY_HYP_AXIS_AFFINE ? 6 : 5;
     c.va = malloc((size_t)a->len * sizeof *c.va);
     c.vb = malloc((size_t)a->len * sizeof *c.vb);
@@ -93,35 +101,75 @@ void ex_axis_judge(const ex_ctx *x, ex_cand *c) {
     free(r2);
 }
 
-/* Shortest [lo, hi) holding ≥ 99% of the energy (two pointers). */
-static void best_range(const ex_axis_acc *a, double total, int64_t *lo, int64_t *hi) {
-    double in = 0;
-    int64_t j = 0;
-    *lo = 0, *hi = a->len;
-    for (int64_t i = 0; i < a->len; i++) {
-        while (j < a->len && in < 0.99 * total) in += a->sdd[j++];
-        if (in < 0.99 * total) break;
-        if (j - i < *hi - *lo) *lo = i, *hi = j;
-        in -= a->sdd[i];
-    }
+/* [lo, hi): the first and last index whose energy stands above 1e-3 of
+ * the typical energy of the indices that hold the difference. */
+static parity_status support(const ex_axis_acc *a, double total, int64_t *lo, int64_t *hi,
+                             parity_error *err) {
+    double *e = malloc((size_t)a->len * sizeof *e);
+    FAIL_IF(!e, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    memcpy(e, a->sdd, (size_t)a->len * sizeof *e);
+    qsort(e, (size_t)a->len, sizeof *e, ex_cmp_double);
+    double cum = 0, typ = 0;
+    for (int64_t i = a->len - 1; i >= 0 && cum < 0.5 * total; i--) cum += e[i], typ = e[i];
+    free(e);
+    double thr = 1e-3 * typ;
+    *lo = 0, *hi = 0;
+    for (int64_t i = 0; i < a->len; i++)
+        if (a->sdd[i] > thr) *lo = *hi == 0 ? i : *lo, *hi = i + 1;
+    return PARITY_OK;
+}
+
+/* The sums of [lo, hi) and the simplest map inside that leaves at most 1%
+ * of the energy there (and within 10% of the best residual); c->region_free
+ * when none does. Returns the model: 1 offset, 2 scale, 3 affine, 0 none. */
+static int inside_map(const ex_axis_acc *a, ex_cand *c) {
+    double n = 0, sr = 0, sp = 0, srr = 0, srp = 0, sdd = 0;
+    for (int64_t i = c->lo; i < c->hi; i++)
+        n += a->n[i], sr += a->sr[i], sp += a->sp[i], srr += a->srr[i], srp += a->srp[i],
+            sdd += a->sdd[i];
+    if (!(n > 0)) return c->region_free = 1, 0;
+    double spp = sdd + 2 * srp - srr, mr = sr / n, mp = sp / n;
+    double var = srr - n * mr * mr, cov = srp - n * mr * mp;
+    double ab[4][2] = {{1, 0}, {1, mp - mr}, {srr > 0 ? srp / srr : 1, 0},
+                       {var > 0 ? cov / var : 1, 0}};
+    ab[3][1] = mp - ab[3][0] * mr;
+    double res[4] = {sdd, sdd - n * (mp - mr) * (mp - mr),
+                     srr > 0 ? spp - srp * srp / srr : sdd,
+                     var > 0 ? (spp - n * mp * mp) - cov * cov / var : sdd};
+    double best = fmin(fmin(res[1], res[2]), res[3]);
+    for (int m = 1; m <= 3; m++)
+        if (res[m] <= 0.01 * sdd && res[m] <= 1.21 * best + 1e-9 * sdd) {
+            c->a = ab[m][0], c->b = ab[m][1];
+            return m;
+        }
+    c->region_free = 1;
+    return 0;
 }
 
 static parity_status add_region(ex_ctx *x, int k, parity_error *err) {
     const ex_axis_acc *a = &x->f.ax[k];
     ex_cand c = {0};
-    best_range(a, x->f.sdd, &c.lo, &c.hi);
-    if ((double)(c.hi - c.lo) > 0.9 * (double)a->len) return PARITY_OK;
+    TRY(support(a, x->f.sdd, &c.lo, &c.hi, err));
+    if (c.hi <= c.lo || (double)(c.hi - c.lo) > 0.9 * (double)a->len) return PARITY_OK;
     c.h.kind = PARITY_HYP_REGION;
-    c.h.complexity = 6;
     c.axis = k;
+    int m = inside_map(a, &c);
+    c.h.complexity = m == 1 || m == 2 ? 4 : m == 3 ? 5 : 6;
     c.h.params[0] = k, c.h.params[1] = (double)c.lo, c.h.params[2] = (double)c.hi;
-    const char *edge = c.lo == 0 ? "the first" : c.hi == a->len ? "the last" : "";
-    if (*edge)
-        snprintf(c.h.text, sizeof c.h.text, "region: axis %d indices [%lld, %lld) (%s %lld)",
-                 k, (long long)c.lo, (long long)c.hi, edge, (long long)(c.hi - c.lo));
-    else
-        snprintf(c.h.text, sizeof c.h.text, "region: axis %d indices [%lld, %lld)", k,
-                 (long long)c.lo, (long long)c.hi);
+    c.h.params[3] = m, c.h.params[4] = m ? c.a : 0, c.h.params[5] = m ? c.b : 0;
+    char where[96] = "", nm[64];
+    if (c.lo == 0 || c.hi == a->len)
+        snprintf(where, sizeof where, " (the %s %lld)", c.lo == 0 ? "first" : "last",
+                 (long long)(c.hi - c.lo));
+    int at = snprintf(c.h.text, sizeof c.h.text, "region: axis %d indices [%lld, %lld)%s: ", k,
+                      (long long)c.lo, (long long)c.hi, where);
+    char *t = c.h.text + at;
+    size_t room = sizeof c.h.text - (size_t)at;
+    if (m == 1) snprintf(t, room, "offset %+.4g inside", c.b);
+    else if (m == 2) snprintf(t, room, "scale %s inside", ex_scale_name(c.a, nm, sizeof nm));
+    else if (m == 3)
+        snprintf(t, room, "affine inside, a = %s, b = %.4g", ex_scale_name(c.a, nm, sizeof nm), c.b);
+    else snprintf(t, room, "the difference lies only there");
     FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     return PARITY_OK;
 }

@@ -5,8 +5,10 @@
  *   offset     b = Σd/n                                  p = r + b
  *   scale      a = Σrp/Σr²                               p = a·r
  *   affine     a = cov(r,p)/var(r), b = mean p − a·mean r
- *   clamp      lo/hi = the port extreme many elements are pinned at while
- *              r lies beyond it (≥ 0.1% of the pairs, at least 2)
+ *   clamp      lo/hi = the mean of the port values pinned within
+ *              tol = 1e-4·rms(r) of the port's extreme while r lies beyond
+ *              it (≥ 0.1% of the pairs, at least 2), so noise or rounding
+ *              after the clamp does not hide it
  *   precision  p within the rounding band of f16 / bf16 / f32 around r
  *   non-finite p is NaN/Inf where r is finite
  */
@@ -21,9 +23,11 @@ typedef struct ex_const {
     const char *name;
 } ex_const;
 
-/* Scales a port picks up by accident (SPEC §6). */
-static int scale_const(double a, char *buf, size_t cap) {
-    static const int heads[] = {16, 32, 48, 64, 80, 96, 128, 256};
+/* Scales a port picks up by accident (SPEC §6). The head sizes cover the
+ * common attention heads (1/√d missing or applied twice). */
+static const char *scale_const(double a, char *nm, size_t cap) {
+    static const int heads[] = {8,  16, 24, 32,  40,  48,  56,  64,  72,  80, 96,
+                                112, 128, 160, 192, 256, 320, 384, 512};
     const double ln10 = log(10.0), pi = acos(-1.0);
     const ex_const k[] = {
         {2, "2"}, {0.5, "1/2"}, {pi, "pi"}, {1 / pi, "1/pi"}, {ln10, "ln 10"},
@@ -31,20 +35,23 @@ static int scale_const(double a, char *buf, size_t cap) {
         {ln10 / 20, "ln 10/20"}, {ln10 / 10, "ln 10/10"}, {1000, "1000"},
         {1e-3, "1/1000"}, {-1, "-1"}};
     for (size_t i = 0; i < sizeof k / sizeof *k; i++)
-        if (fabs(a - k[i].v) <= 0.005 * fabs(k[i].v))
-            return snprintf(buf, cap, "%.4g = %s", a, k[i].name), 1;
+        if (fabs(a - k[i].v) <= 0.005 * fabs(k[i].v)) return k[i].name;
     for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
         double s = sqrt((double)heads[i]);
-        if (fabs(a - s) <= 0.005 * s)
-            return snprintf(buf, cap, "%.4g = sqrt(%d)", a, heads[i]), 1;
-        if (fabs(a - 1 / s) <= 0.005 / s)
-            return snprintf(buf, cap, "%.4g = 1/sqrt(%d)", a, heads[i]), 1;
+        if (fabs(a - s) <= 0.005 * s) return snprintf(nm, cap, "sqrt(%d)", heads[i]), nm;
+        if (fabs(a - 1 / s) <= 0.005 / s) return snprintf(nm, cap, "1/sqrt(%d)", heads[i]), nm;
     }
-    return 0;
+    return NULL;
 }
 
+/* "6.928 = sqrt(48)"; the number alone when it reads as the name already
+ * ("2", "1000", "-1"). */
 const char *ex_scale_name(double a, char *buf, size_t cap) {
-    if (!scale_const(a, buf, cap)) snprintf(buf, cap, "%.4g", a);
+    char num[32], nm[32];
+    snprintf(num, sizeof num, "%.4g", a);
+    const char *name = scale_const(a, nm, sizeof nm);
+    if (name && strcmp(name, num) != 0) snprintf(buf, cap, "%s = %s", num, name);
+    else snprintf(buf, cap, "%s", num);
     return buf;
 }
 
@@ -134,24 +141,29 @@ static parity_status add_affine(ex_ctx *x, parity_error *err) {
     return PARITY_OK;
 }
 
+/* A clamp at one extreme: enough port values pinned there while r lies
+ * beyond it. */
+static int pinned(const ex_fit *f, const ex_pin *c) {
+    return (double)c->beyond >= fmax(2.0, 1e-3 * (double)f->n);
+}
+
 static parity_status add_clamp(ex_ctx *x, parity_error *err) {
     const ex_fit *f = &x->f;
-    double need = fmax(2.0, 1e-3 * (double)f->n);
-    int hi = (double)f->at_max_over >= need, lo = (double)f->at_min_under >= need;
+    int hi = pinned(f, &f->hi), lo = pinned(f, &f->lo);
     if (!hi && !lo) return PARITY_OK;
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_CLAMP;
     c.h.complexity = 3;
-    c.a = lo ? f->pmin : -INFINITY;
-    c.b = hi ? f->pmax : INFINITY;
-    uint64_t pinned = (hi ? f->at_max : 0) + (lo ? f->at_min : 0);
-    c.h.params[0] = c.a, c.h.params[1] = c.b, c.h.params[2] = (double)pinned;
+    c.a = lo ? f->lo.sum / (double)f->lo.n : -INFINITY;
+    c.b = hi ? f->hi.sum / (double)f->hi.n : INFINITY;
+    uint64_t n_pin = (hi ? f->hi.n : 0) + (lo ? f->lo.n : 0);
+    c.h.params[0] = c.a, c.h.params[1] = c.b, c.h.params[2] = (double)n_pin;
     if (hi && lo)
         snprintf(c.h.text, sizeof c.h.text, "clamp to [%.4g, %.4g] (%llu values pinned)",
-                 c.a, c.b, (unsigned long long)pinned);
+                 c.a, c.b, (unsigned long long)n_pin);
     else
         snprintf(c.h.text, sizeof c.h.text, "clamp at %s %.4g (%llu values pinned)",
-                 hi ? "max" : "min", hi ? c.b : c.a, (unsigned long long)pinned);
+                 hi ? "max" : "min", hi ? c.b : c.a, (unsigned long long)n_pin);
     FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     return PARITY_OK;
 }

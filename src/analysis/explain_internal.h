@@ -1,17 +1,21 @@
 /*
  * explain_internal.h — the candidate families of parity explain share one
  * context: the statistics of a fit pass (global sums, per-axis sums, value
- * bins), the bounded copies for the layout searches, and the candidate list
- * that the evaluation pass measures exactly.
+ * bins, clamp clusters), the bounded copies or samples of the layout
+ * searches, and the candidate list that the evaluation pass measures
+ * exactly.
  */
 #ifndef PARITY_EXPLAIN_INTERNAL_H
 #define PARITY_EXPLAIN_INTERNAL_H
 
 #include "internal.h"
 
-#define EX_CHUNK 4096 /* elements read per step of a streaming pass        */
-#define EX_BINS 64    /* value bins of the value-dependent residual        */
+#define EX_CHUNK 4096   /* elements read per step of a streaming pass      */
+#define EX_BINS 64      /* value bins of the value-dependent residual      */
 #define EX_SAMPLE 65536 /* values of r kept to place the bin edges         */
+#define EX_CLAMP_TOL 1e-4 /* a port value within 1e-4·rms(r) of its extreme */
+                          /* is pinned there (rounding and noise after the  */
+                          /* clamp stay far below it)                       */
 
 /* Sums over the finite pairs with index i along one axis ([len] each). */
 typedef struct ex_axis_acc {
@@ -19,14 +23,21 @@ typedef struct ex_axis_acc {
     double *n, *sr, *sp, *srr, *srp, *sdd;
 } ex_axis_acc;
 
+/* The port values pinned near one extreme: a cluster within tol of the
+ * running extreme, restarted when a value lies beyond it by more. */
+typedef struct ex_pin {
+    double ext;          /* running extreme of p                           */
+    double sum;          /* Σp over the cluster                            */
+    uint64_t n, beyond;  /* cluster size; of those, r beyond p by > tol    */
+} ex_pin;
+
 /* The fit pass: everything the closed-form fits need. */
 typedef struct ex_fit {
     uint64_t n;                       /* pairs where both are finite       */
     double sr, sp, srr, spp, srp, sd, sdd; /* Σr Σp Σr² Σp² Σrp Σd Σd²      */
     uint64_t nf_port_only, nf_first;  /* p non-finite where r is finite    */
-    double pmax, pmin;                /* finite port extremes              */
-    uint64_t at_max, at_max_over;     /* p == pmax; of those r > pmax      */
-    uint64_t at_min, at_min_under;    /* p == pmin; of those r < pmin      */
+    double tol;                       /* pinned tolerance (EX_CLAMP_TOL)   */
+    ex_pin hi, lo;                    /* clusters at max p and at min p    */
     ex_axis_acc ax[PARITY_MAX_DIMS];
     int nbins;
     double edges[EX_BINS + 1];        /* bin b holds edges[b] <= r < ...   */
@@ -34,16 +45,19 @@ typedef struct ex_fit {
 } ex_fit;
 
 /* One candidate T. Elementwise kinds are measured by ex_apply in the
- * evaluation pass; layout kinds arrive with sq already measured exactly on
- * the full copies. */
+ * evaluation pass; layout kinds arrive with sq already measured exactly. */
 typedef struct ex_cand {
     parity_hypothesis h;
     int axis;
-    double a, b;        /* global affine; clamp lo, hi; precision band dt */
-    double *va, *vb;    /* per-index a_i, b_i [len]; value knots x, y     */
-    int64_t lo, hi, nk; /* region [lo, hi); knots                          */
+    double a, b;        /* global affine; clamp lo, hi; precision band dt; */
+                        /* region: the map inside (a·r + b)                */
+    double *va, *vb;    /* per-index a_i, b_i [len]; value knots x, y      */
+    int64_t *perm;      /* row permutation [len]                           */
+    int64_t lo, hi, nk, len; /* region [lo, hi); knots; per-index length   */
     double sq;          /* Σ(p − T(r))² over the finite pairs              */
     double *sq_i;       /* per-index kinds: Σ(p − T(r))² per index [len]   */
+    uint64_t n_in;      /* precision: pairs with |d| within the band       */
+    int region_free;    /* region: T(r) = p inside (no simple map there)   */
     int measured;       /* sq is final (layout kinds)                      */
     int partial;        /* per-index fit not exact within most indices:    */
                         /* not listed (see explain_axis.c)                 */
@@ -54,6 +68,7 @@ typedef struct ex_ctx {
     parity_explain_opts o;
     ex_fit f;
     double rms_r;       /* √(Σr²/n)                                        */
+    double base_sq;     /* Σ(p − mean p)²: "p unrelated to r"               */
     double *rr, *pp;    /* full copies ([count]) when count <= max_sample  */
     ex_cand *c;
     size_t nc, cap;
@@ -62,6 +77,10 @@ typedef struct ex_ctx {
 
 /* Append a candidate (copied); NULL when out of memory. */
 ex_cand *ex_add(ex_ctx *x, const ex_cand *c);
+/* h->text = text, cut to its size (long shapes in the words). */
+void ex_set_text(parity_hypothesis *h, const char *text);
+/* Free the arrays a candidate owns. */
+void ex_cand_free(ex_cand *c);
 /* Per-element T(r) of an elementwise candidate; idx is the multi-index. */
 double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p,
                 double rms_r);
@@ -71,8 +90,9 @@ parity_status ex_global_candidates(ex_ctx *x, parity_error *err);
 parity_status ex_axis_candidates(ex_ctx *x, parity_error *err);
 parity_status ex_layout_candidates(ex_ctx *x, parity_error *err);
 parity_status ex_value_candidates(ex_ctx *x, parity_error *err);
-/* Value bins: edges from a sample of r (before the fit pass), the bin
- * sums (during it), the fitted f(r) (after it), its text once measured. */
+/* Value bins: edges from a sample of r (before the fit pass; also sets
+ * f.tol from the sample's rms), the bin sums (during it), the fitted f(r)
+ * (after it), its text once measured. */
 parity_status ex_value_edges(ex_ctx *x, parity_error *err);
 void ex_value_bin(ex_fit *f, double r, double d);
 double ex_value_eval(const ex_cand *c, double r);
@@ -82,12 +102,77 @@ void ex_value_describe(ex_cand *c);
 void ex_axis_judge(const ex_ctx *x, ex_cand *c);
 /* qsort order of doubles (ascending). */
 int ex_cmp_double(const void *a, const void *b);
+/* Measure, gate, rank and fill out (explain_rank.c). */
+parity_status ex_conclude(ex_ctx *x, parity_explain_result *out, parity_error *err);
 
 /* Name a scale: "0.125 = 1/sqrt(64)" when within 0.5% of a known constant,
- * else "%.4g". Writes into buf and returns it. */
+ * else "%.4g" ("2", not "2 = 2"). Writes into buf and returns it. */
 const char *ex_scale_name(double a, char *buf, size_t cap);
 
 /* The half-ULP-based rounding band of precision candidates. */
 double ex_precision_band(parity_dtype dt, double r, double rms_r);
+
+/* ---- layout searches (explain_layout.c, explain_shift.c, explain_rows.c) */
+
+/* One rearrangement T(r)[k] = r[src(k)] of the logical C order. */
+typedef enum {
+    L_GATHER,    /* axis permutation, then a flip and a shift of one axis  */
+    L_C_OF_F,    /* p holds r's Fortran-order values read in C order       */
+    L_F_OF_C,    /* p holds r's C-order values read in Fortran order       */
+    L_RESHAPE_T, /* p = r.transpose(ai, aj).reshape(shape)                 */
+    L_T_RESHAPE, /* p = r.reshape(shape with ai, aj swapped).swapaxes(ai,aj) */
+    L_ROWS       /* p row i (along axis) = r row perm[i]                   */
+} ex_lkind;
+
+typedef struct ex_layout {
+    ex_lkind kind;
+    int ndim;
+    int64_t shape[PARITY_MAX_DIMS];
+    int perm[PARITY_MAX_DIMS];
+    int flip, shift_axis, ai, aj; /* flip: axis or −1                      */
+    int64_t shift;                /* p[i] = r[i − shift] along shift_axis  */
+    int fill;                     /* shift: 0 circular, 1 zeros, 2 edges   */
+    const int64_t *rows;          /* L_ROWS: perm along axis ai            */
+} ex_layout;
+
+/* The layout searches' view of the data: the full copies when they exist,
+ * else a bounded sample of destination positions (sorted, spread by a
+ * hash so no axis aliases) with p read once; r is read where src points. */
+typedef struct ex_samp {
+    int exact;          /* 1: every position, from the copies              */
+    uint64_t ns;        /* positions                                       */
+    uint64_t *pos;      /* [ns] (NULL when exact)                          */
+    double *pv;         /* [ns] p at pos (NULL when exact)                 */
+} ex_samp;
+
+void ex_layout_init(const ex_ctx *x, ex_layout *L, ex_lkind kind);
+/* Source flat index of destination flat k (multi-index idx); UINT64_MAX
+ * when T(r) is 0 there (a zero-filled shift). */
+uint64_t ex_layout_src(const ex_layout *L, const int64_t *idx, uint64_t k);
+/* r at a flat index: the copy, or one read from the tensor. */
+double ex_r_at(const ex_ctx *x, uint64_t flat);
+double ex_p_at(const ex_ctx *x, uint64_t flat);
+/* Σ(p − T(r))² over the sample, scaled to the whole tensor (exact when
+ * s->exact); then, when it looks like an explanation and the sample was
+ * not exact, over every element by a streaming pass. Adds c measured
+ * unless it cannot explain half the difference. c->perm is owned by the
+ * list afterwards (or freed). */
+parity_status ex_layout_offer(ex_ctx *x, const ex_samp *s, const ex_layout *L,
+                              ex_cand *c, parity_error *err);
+/* A set of whole lines along axis a: [nl][len] values of p and r, the
+ * lines spread over the other axes, at most about budget values. */
+typedef struct ex_lines {
+    int axis;
+    int64_t len;        /* values per line (the axis, or a window of it)   */
+    uint64_t nl;        /* lines                                           */
+    double *p, *r;      /* [nl * len]                                      */
+} ex_lines;
+parity_status ex_lines_read(const ex_ctx *x, int a, uint64_t budget, ex_lines *l,
+                            parity_error *err);
+void ex_lines_free(ex_lines *l);
+parity_status ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
+                                  parity_error *err);
+parity_status ex_row_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
+                                parity_error *err);
 
 #endif /* PARITY_EXPLAIN_INTERNAL_H */

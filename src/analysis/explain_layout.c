@@ -1,16 +1,24 @@
 /*
  * explain_layout.c — candidates that move values instead of changing them:
  * axis permutation (incl. the transpose of a square matrix, which no shape
- * check reveals), flip, shift (lag, |s| <= 8, edge values repeated),
- * memory-order scramble (C against Fortran order, a reshape where a
- * transpose was meant), and row permutation along an axis.
+ * check reveals), flip, shift and roll (explain_shift.c), memory-order
+ * scramble (C against Fortran order, a reshape where a transpose was
+ * meant), and row permutation along an axis (explain_rows.c).
  *
- * Each is T(r)[k] = r[src(k)], searched and measured exactly on full
- * copies of both tensors; the copies exist only when count <= max_sample
- * (explain.c), so larger tensors skip these candidates. A scramble is first
- * detected by comparing the sorted values (the same multiset), then named
- * by trying the rearrangements; rows are matched to their nearest row:
- *   dist²(p_i, r_j) = ‖p_i‖² + ‖r_j‖² − 2⟨p_i, r_j⟩
+ * Each is T(r)[k] = r[src(k)]. Up to max_sample elements the searches run
+ * on full copies of both tensors and every candidate is measured exactly.
+ * Above it they run on a bounded sample: max_sample destination positions
+ * spread by a hash (so no axis aliases), and for the shift and row
+ * searches whole lines along the axis (explain_lines_read); a candidate
+ * that explains half the difference on the sample is then measured over
+ * every element by a streaming pass over p that reads r where src points.
+ *
+ * A scramble must keep the multiset of values: with copies, the sorted
+ * values must agree within rounding (|sort p − sort r| ≤ the band of the
+ * narrower dtype + 1e-5·rms(r)) for ≥ 99.9% of the elements; on a sample,
+ * the rearrangement must explain ≥ 99%. Then the known rearrangements are
+ * tried and named; a scramble no rearrangement names is offered only with
+ * copies, when p is far from r (‖d‖ > 0.3‖r‖).
  */
 #include "analysis/explain_internal.h"
 
@@ -18,22 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EX_MAX_SHIFT 8
-#define EX_ROW_WORK 50000000.0 /* L·count multiply-adds for the row search */
-
-typedef enum { L_GATHER, L_C_OF_F, L_F_OF_C, L_RESHAPE_T, L_T_RESHAPE } ex_lkind;
-
-/* src(k) of one rearrangement. GATHER: src_idx[perm[a]] = idx[a], then the
- * flip / shift of one axis; the scrambles: see src_flat(). */
-typedef struct ex_layout {
-    ex_lkind kind;
-    int ndim;
-    int64_t shape[PARITY_MAX_DIMS];
-    int perm[PARITY_MAX_DIMS];
-    int flip, shift_axis, ai, aj; /* flip: axis or −1                       */
-    int64_t shift;
-} ex_layout;
 
 static uint64_t ravel_c(const int64_t *shape, int nd, const int64_t *idx) {
     uint64_t f = 0;
@@ -55,28 +47,47 @@ static void unravel_f(const int64_t *shape, int nd, uint64_t f, int64_t *idx) {
     for (int k = 0; k < nd; k++) idx[k] = (int64_t)(f % (uint64_t)shape[k]), f /= (uint64_t)shape[k];
 }
 
+void ex_layout_init(const ex_ctx *x, ex_layout *L, ex_lkind kind) {
+    memset(L, 0, sizeof *L);
+    L->kind = kind;
+    L->ndim = x->r->ndim;
+    L->flip = -1;
+    for (int a = 0; a < L->ndim; a++) L->shape[a] = x->r->shape[a], L->perm[a] = a;
+}
+
+/* GATHER: r axis perm[a] is p axis a, then one axis flipped or shifted
+ * (circular, zeros or the edge value in the vacated indices). */
 static uint64_t src_gather(const ex_layout *L, const int64_t *idx) {
     int64_t s[PARITY_MAX_DIMS] = {0};
     for (int a = 0; a < L->ndim; a++) s[L->perm[a]] = idx[a];
     if (L->flip >= 0) s[L->flip] = L->shape[L->flip] - 1 - s[L->flip];
     if (L->shift) {
-        int64_t v = s[L->shift_axis] - L->shift, n = L->shape[L->shift_axis];
-        s[L->shift_axis] = v < 0 ? 0 : (v >= n ? n - 1 : v);
+        int64_t n = L->shape[L->shift_axis], v = s[L->shift_axis] - L->shift;
+        if (L->fill == 0) v = ((v % n) + n) % n;
+        else if (v < 0 || v >= n) {
+            if (L->fill == 1) return UINT64_MAX;
+            v = v < 0 ? 0 : n - 1;
+        }
+        s[L->shift_axis] = v;
     }
     return ravel_c(L->shape, L->ndim, s);
 }
 
-/* Flat source index of destination idx (flat k). For the transpose pair:
- * s' = shape with axes ai, aj swapped, sw() swaps those entries.
+/* For the transpose pair: s' = shape with axes ai, aj swapped, sw() swaps
+ * those entries of an index.
  *   RESHAPE_T: p.flat = transpose(r).flat   src = ravel_c(s, sw(unravel_c(s', k)))
- *   T_RESHAPE: p = transpose(reshape(r, s')) src = ravel_c(s', sw(idx)) */
-static uint64_t src_flat(const ex_layout *L, const int64_t *idx, uint64_t k) {
+ *   T_RESHAPE: p = swapaxes(reshape(r, s')) src = ravel_c(s', sw(idx)) */
+uint64_t ex_layout_src(const ex_layout *L, const int64_t *idx, uint64_t k) {
     int64_t t[PARITY_MAX_DIMS], sp[PARITY_MAX_DIMS];
     const int nd = L->ndim;
     switch (L->kind) {
     case L_GATHER: return src_gather(L, idx);
     case L_C_OF_F: unravel_f(L->shape, nd, k, t); return ravel_c(L->shape, nd, t);
     case L_F_OF_C: return ravel_f(L->shape, nd, idx);
+    case L_ROWS:
+        memcpy(t, idx, (size_t)nd * sizeof *t);
+        t[L->ai] = L->rows[idx[L->ai]];
+        return ravel_c(L->shape, nd, t);
     default: break;
     }
     memcpy(sp, L->shape, sizeof sp);
@@ -92,30 +103,80 @@ static uint64_t src_flat(const ex_layout *L, const int64_t *idx, uint64_t k) {
     return ravel_c(sp, nd, t);
 }
 
-/* Σ(p[k] − r[src(k)])² over the pairs where both are finite. */
-static double measure(const ex_ctx *x, const ex_layout *L) {
+double ex_r_at(const ex_ctx *x, uint64_t flat) {
+    double v;
+    if (x->rr) return x->rr[flat];
+    parity_tensor_read(x->r, flat, 1, &v);
+    return v;
+}
+
+double ex_p_at(const ex_ctx *x, uint64_t flat) {
+    double v;
+    if (x->pp) return x->pp[flat];
+    parity_tensor_read(x->p, flat, 1, &v);
+    return v;
+}
+
+/* (p − T(r))² of one pair, 0 where either is not finite; *used counts
+ * the finite pairs. */
+static double err2(const ex_ctx *x, const ex_layout *L, const int64_t *idx, uint64_t k,
+                   double p, uint64_t *used) {
+    uint64_t s = ex_layout_src(L, idx, k);
+    double r = s == UINT64_MAX ? 0.0 : ex_r_at(x, s);
+    if (!isfinite(r) || !isfinite(p)) return 0.0;
+    ++*used;
+    return (p - r) * (p - r);
+}
+
+/* Σ(p − T(r))² over the sample, scaled to the finite pairs of the whole
+ * tensor (exact when s->exact). */
+static double sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L) {
     int64_t idx[PARITY_MAX_DIMS] = {0};
+    uint64_t used = 0;
     double sq = 0;
-    for (uint64_t k = 0; k < x->r->count; k++) {
-        double r = x->rr[src_flat(L, idx, k)], p = x->pp[k];
-        if (isfinite(r) && isfinite(p)) sq += (p - r) * (p - r);
-        for (int a = L->ndim - 1; a >= 0 && ++idx[a] >= L->shape[a]; a--) idx[a] = 0;
+    for (uint64_t j = 0; j < s->ns; j++) {
+        uint64_t k = s->exact ? j : s->pos[j];
+        if (s->exact) sq += err2(x, L, idx, k, x->pp[k], &used);
+        else unravel_c(L->shape, L->ndim, k, idx), sq += err2(x, L, idx, k, s->pv[j], &used);
+        if (s->exact)
+            for (int a = L->ndim - 1; a >= 0 && ++idx[a] >= L->shape[a]; a--) idx[a] = 0;
+    }
+    if (s->exact || used == 0) return sq;
+    return sq * (double)x->f.n / (double)used;
+}
+
+/* Σ(p − T(r))² over every element: p streamed, r read where src points. */
+static double full_sq(const ex_ctx *x, const ex_layout *L) {
+    double pb[EX_CHUNK], sq = 0;
+    int64_t idx[PARITY_MAX_DIMS] = {0};
+    uint64_t used = 0, count = x->r->count;
+    for (uint64_t at = 0; at < count; at += EX_CHUNK) {
+        size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
+        parity_tensor_read(x->p, at, m, pb);
+        for (size_t i = 0; i < m; i++) {
+            sq += err2(x, L, idx, at + i, pb[i], &used);
+            for (int a = L->ndim - 1; a >= 0 && ++idx[a] >= L->shape[a]; a--) idx[a] = 0;
+        }
     }
     return sq;
 }
 
-static void layout_init(const ex_ctx *x, ex_layout *L, ex_lkind kind) {
-    memset(L, 0, sizeof *L);
-    L->kind = kind;
-    L->ndim = x->r->ndim;
-    L->flip = -1;
-    for (int a = 0; a < L->ndim; a++) L->shape[a] = x->r->shape[a], L->perm[a] = a;
-}
-
-static parity_status add_measured(ex_ctx *x, ex_cand *c, double sq, parity_error *err) {
+parity_status ex_layout_offer(ex_ctx *x, const ex_samp *s, const ex_layout *L, ex_cand *c,
+                              parity_error *err) {
+    double sq = sample_sq(x, s, L), need = c->h.kind == PARITY_HYP_SCRAMBLE ? 0.01 : 0.6;
+    if (!s->exact) {
+        /* a generous margin over the listing gates: the sample estimates */
+        if (sq > need * x->f.sdd || sq > 0.6 * x->base_sq) {
+            free(c->perm);
+            return PARITY_OK;
+        }
+        sq = full_sq(x, L);
+    }
     c->sq = sq;
     c->measured = 1;
-    FAIL_IF(!ex_add(x, c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    ex_cand *added = ex_add(x, c);
+    if (!added) free(c->perm);
+    FAIL_IF(!added, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     return PARITY_OK;
 }
 
@@ -133,9 +194,9 @@ static int next_perm(int *p, int n) {
 }
 
 /* Every non-identity axis permutation that keeps the shape (ndim <= 5). */
-static parity_status search_permute(ex_ctx *x, parity_error *err) {
+static parity_status search_permute(ex_ctx *x, const ex_samp *s, parity_error *err) {
     ex_layout L;
-    layout_init(x, &L, L_GATHER);
+    ex_layout_init(x, &L, L_GATHER);
     if (L.ndim < 2 || L.ndim > 5) return PARITY_OK;
     while (next_perm(L.perm, L.ndim)) {
         int keeps = 1, moves_big = 0;
@@ -154,222 +215,233 @@ static parity_status search_permute(ex_ctx *x, parity_error *err) {
         }
         snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, ")%s",
                  L.ndim == 2 ? ": the transpose of a square matrix" : "");
-        TRY(add_measured(x, &c, measure(x, &L), err));
+        TRY(ex_layout_offer(x, s, &L, &c, err));
     }
     return PARITY_OK;
 }
 
-static parity_status search_flip_shift(ex_ctx *x, int a, parity_error *err) {
+static parity_status search_flip(ex_ctx *x, const ex_samp *s, int a, parity_error *err) {
     ex_layout L;
-    layout_init(x, &L, L_GATHER);
+    ex_layout_init(x, &L, L_GATHER);
     L.flip = a;
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_FLIP;
     c.h.complexity = 3;
     c.h.params[0] = a;
     snprintf(c.h.text, sizeof c.h.text, "flip along axis %d", a);
-    TRY(add_measured(x, &c, measure(x, &L), err));
-    L.flip = -1;
-    L.shift_axis = a;
-    double best = INFINITY;
-    int64_t best_s = 0;
-    for (int64_t s = -EX_MAX_SHIFT; s <= EX_MAX_SHIFT; s++) {
-        if (s == 0 || 2 * (s < 0 ? -s : s) >= L.shape[a]) continue;
-        L.shift = s;
-        double sq = measure(x, &L);
-        if (sq < best) best = sq, best_s = s;
-    }
-    if (best_s == 0) return PARITY_OK;
-    memset(&c, 0, sizeof c);
-    c.h.kind = PARITY_HYP_SHIFT;
-    c.h.complexity = 3;
-    c.h.params[0] = a, c.h.params[1] = (double)best_s;
-    snprintf(c.h.text, sizeof c.h.text, "shift by %+lld along axis %d (p[i] = r[i %s %lld])",
-             (long long)best_s, a, best_s > 0 ? "-" : "+", (long long)(best_s > 0 ? best_s : -best_s));
-    return add_measured(x, &c, best, err);
+    return ex_layout_offer(x, s, &L, &c, err);
 }
 
-/* Named rearrangements of the same values (run when the sorted values
- * agree): C/Fortran order both ways, and transpose-vs-reshape per pair of
- * unequal axes, both ways. */
-static parity_status search_named_scrambles(ex_ctx *x, parity_error *err) {
-    static const char *co[2] = {"p holds r's values in Fortran order, read as C order",
-                                "p holds r's C-order values, read as Fortran order"};
+/* "(64,3,80)" into buf. */
+static void put_shape(char *buf, size_t cap, const int64_t *shape, int nd) {
+    size_t at = (size_t)snprintf(buf, cap, "(");
+    for (int k = 0; k < nd && at + 24 < cap; k++)
+        at += (size_t)snprintf(buf + at, cap - at, "%s%lld", k ? "," : "", (long long)shape[k]);
+    snprintf(buf + at, cap - at, ")");
+}
+
+/* The rearrangement in NumPy notation, with what it means for a weight. */
+static void describe_swap(const ex_ctx *x, int i, int j, int w, parity_hypothesis *h) {
+    int64_t sp[PARITY_MAX_DIMS];
+    int nd = x->r->ndim;
+    char s0[128], s1[128], buf[640];
+    memcpy(sp, x->r->shape, sizeof sp);
+    sp[i] = x->r->shape[j], sp[j] = x->r->shape[i];
+    put_shape(s0, sizeof s0, x->r->shape, nd);
+    put_shape(s1, sizeof s1, sp, nd);
+    const char *conv = nd == 3 && i == 1 && j == 2 ? ", as a conv weight [out,in,k] read as [out,k,in]" : "";
+    if (w)
+        snprintf(buf, sizeof buf, "memory-order scramble: p = r.reshape%s.swapaxes(%d,%d): r's "
+                 "memory read as %s, a reshape where a transpose was meant%s", s1, i, j, s1, conv);
+    else
+        snprintf(buf, sizeof buf, "memory-order scramble: p = r.swapaxes(%d,%d).reshape%s: the "
+                 "transposed %s memory read as %s, a reshape where a transpose was meant",
+                 i, j, s0, s1, s0);
+    ex_set_text(h, buf);
+}
+
+/* Named rearrangements of the same values: C/Fortran order both ways, and
+ * transpose-vs-reshape per pair of unequal axes, both ways. */
+static parity_status search_named_scrambles(ex_ctx *x, const ex_samp *s, parity_error *err) {
+    static const char *co[2] = {"Fortran-order values read as C order: p = r.ravel('F').reshape%s",
+                                "C-order values read as Fortran order: p = r.ravel().reshape(%s, order='F')"};
     ex_layout L;
+    char shp[128], buf[320];
+    put_shape(shp, sizeof shp, x->r->shape, x->r->ndim);
     for (int w = 0; w < 2 && x->r->ndim >= 2; w++) {
-        layout_init(x, &L, w ? L_F_OF_C : L_C_OF_F);
+        ex_layout_init(x, &L, w ? L_F_OF_C : L_C_OF_F);
         ex_cand c = {0};
-        c.h.kind = PARITY_HYP_SCRAMBLE, c.h.complexity = 4, c.h.params[0] = 1;
-        snprintf(c.h.text, sizeof c.h.text, "memory-order scramble: %s", co[w]);
-        TRY(add_measured(x, &c, measure(x, &L), err));
+        c.h.kind = PARITY_HYP_SCRAMBLE, c.h.complexity = 4, c.h.params[0] = 1, c.h.params[1] = w;
+        int at = snprintf(buf, sizeof buf, "memory-order scramble: ");
+        snprintf(buf + at, sizeof buf - (size_t)at, co[w], shp);
+        ex_set_text(&c.h, buf);
+        TRY(ex_layout_offer(x, s, &L, &c, err));
     }
     for (int i = 0; i < x->r->ndim; i++)
         for (int j = i + 1; j < x->r->ndim; j++) {
             if (x->r->shape[i] == x->r->shape[j] || x->r->shape[i] < 2 || x->r->shape[j] < 2)
                 continue;
             for (int w = 0; w < 2; w++) {
-                layout_init(x, &L, w ? L_T_RESHAPE : L_RESHAPE_T);
+                ex_layout_init(x, &L, w ? L_T_RESHAPE : L_RESHAPE_T);
                 L.ai = i, L.aj = j;
                 ex_cand c = {0};
                 c.h.kind = PARITY_HYP_SCRAMBLE, c.h.complexity = 4;
                 c.h.params[0] = 2, c.h.params[1] = i, c.h.params[2] = j, c.h.params[3] = w;
-                snprintf(c.h.text, sizeof c.h.text,
-                         "memory-order scramble: %s (axes %d and %d)",
-                         w ? "transpose of a reshape where a transpose was meant"
-                           : "a reshape of the transposed data where a transpose was meant",
-                         i, j);
-                TRY(add_measured(x, &c, measure(x, &L), err));
+                describe_swap(x, i, j, w, &c.h);
+                TRY(ex_layout_offer(x, s, &L, &c, err));
             }
         }
     return PARITY_OK;
 }
 
-/* Σ(sort p − sort r)²: the difference left once order is ignored; −1 when
- * the finite counts differ. */
-static double sorted_gap(const ex_ctx *x, parity_error *err, parity_status *st) {
+/* The narrower float dtype of the two sides (its rounding bounds how far
+ * equal values can drift). */
+static parity_dtype narrow_dtype(const ex_ctx *x) {
+    parity_dtype a = x->r->dtype, b = x->p->dtype;
+    int ma = parity_dtype_mantissa_bits(a), mb = parity_dtype_mantissa_bits(b);
+    parity_dtype n = ma <= mb ? a : b;
+    return n == PARITY_DT_F64 ? PARITY_DT_F32 : n;
+}
+
+/* With copies: the same multiset within rounding (see the top); *gap is
+ * Σ(sort p − sort r)², what is left once order is ignored. */
+static parity_status same_multiset(const ex_ctx *x, int *same, double *gap, parity_error *err) {
     uint64_t n = x->r->count;
     double *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
-    *st = (!a || !b) ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory")
-                     : PARITY_OK;
-    size_t na = 0, nb = 0;
-    for (uint64_t k = 0; *st == PARITY_OK && k < n; k++) {
+    if (!a || !b) free(a), free(b);
+    FAIL_IF(!a || !b, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    size_t na = 0, nb = 0, off = 0;
+    for (uint64_t k = 0; k < n; k++) {
         if (isfinite(x->rr[k])) a[na++] = x->rr[k];
         if (isfinite(x->pp[k])) b[nb++] = x->pp[k];
     }
-    double gap = -1;
-    if (*st == PARITY_OK && na == nb) {
+    *same = 0, *gap = 0;
+    if (na == nb && na > 0) {
         qsort(a, na, sizeof *a, ex_cmp_double);
         qsort(b, nb, sizeof *b, ex_cmp_double);
-        gap = 0;
-        for (size_t k = 0; k < na; k++) gap += (b[k] - a[k]) * (b[k] - a[k]);
+        parity_dtype dt = narrow_dtype(x);
+        for (size_t k = 0; k < na; k++) {
+            double e = fabs(b[k] - a[k]);
+            *gap += e * e;
+            off += e > ex_precision_band(dt, a[k], x->rms_r) + 1e-5 * x->rms_r;
+        }
+        *same = (double)off <= 1e-3 * (double)na;
     }
     free(a);
     free(b);
-    return gap;
+    return PARITY_OK;
 }
 
-static parity_status search_scramble(ex_ctx *x, parity_error *err) {
-    parity_status st;
-    double gap = sorted_gap(x, err, &st);
-    TRY(st);
-    /* Small noise keeps the sorted values close too: the test must be
-     * strict, and an unnamed scramble needs p far from r (relative > 0.3). */
-    if (gap < 0 || gap > 1e-4 * x->f.sdd) return PARITY_OK;
-    TRY(search_named_scrambles(x, err));
+static parity_status search_scramble(ex_ctx *x, const ex_samp *s, parity_error *err) {
+    int same = 0;
+    double gap = 0;
+    /* equal multisets have equal energies: skip the sort when Σp² and Σr²
+     * differ by more than 1% */
+    if (fabs(x->f.spp - x->f.srr) > 0.01 * x->f.srr) return PARITY_OK;
+    if (x->rr) TRY(same_multiset(x, &same, &gap, err));
+    if (x->rr && !same) return PARITY_OK;
+    TRY(search_named_scrambles(x, s, err));
     for (size_t i = 0; i < x->nc; i++) /* a named layout already explains it */
         if (x->c[i].measured && x->c[i].h.kind != PARITY_HYP_NONFINITE &&
             x->c[i].sq <= 0.5 * x->f.sdd)
             return PARITY_OK;
-    if (x->f.sdd <= 0.09 * x->f.srr) return PARITY_OK;
+    if (!x->rr || x->f.sdd <= 0.09 * x->f.srr) return PARITY_OK;
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_SCRAMBLE, c.h.complexity = 8;
     snprintf(c.h.text, sizeof c.h.text,
              "memory-order scramble: the same values in another order (no named rearrangement)");
-    return add_measured(x, &c, gap, err);
+    c.sq = gap;
+    c.measured = 1;
+    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    return PARITY_OK;
 }
 
-/* Rows along axis a as an [L][m] matrix (C order of the other axes). */
-static void gather_rows(const ex_ctx *x, const double *v, int a, double *out, uint64_t *cnt) {
-    int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t m = x->r->count / (uint64_t)x->r->shape[a];
-    memset(cnt, 0, (size_t)x->r->shape[a] * sizeof *cnt);
-    for (uint64_t k = 0; k < x->r->count; k++) {
-        int64_t row = idx[a];
-        out[(uint64_t)row * m + cnt[row]++] = v[k];
-        for (int d = x->r->ndim - 1; d >= 0 && ++idx[d] >= x->r->shape[d]; d--) idx[d] = 0;
+/* splitmix64: spreads the sample positions without aliasing any axis. */
+static uint64_t mix(uint64_t z) {
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static parity_status sample_open(const ex_ctx *x, ex_samp *s, parity_error *err) {
+    memset(s, 0, sizeof *s);
+    if (x->rr) {
+        s->exact = 1, s->ns = x->r->count;
+        return PARITY_OK;
     }
+    s->ns = x->o.max_sample;
+    s->pos = malloc((size_t)s->ns * sizeof *s->pos);
+    s->pv = malloc((size_t)s->ns * sizeof *s->pv);
+    FAIL_IF(!s->pos || !s->pv, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    for (uint64_t j = 0; j < s->ns; j++) s->pos[j] = mix(j) % x->r->count;
+    qsort(s->pos, (size_t)s->ns, sizeof *s->pos, cmp_u64);
+    for (uint64_t j = 0; j < s->ns; j++) s->pv[j] = ex_p_at(x, s->pos[j]);
+    return PARITY_OK;
 }
 
-/* perm[i] = the r row nearest p row i; 1 when that is a bijection. */
-static int nearest_rows(const double *P, const double *R, int64_t L, uint64_t m, int64_t *perm) {
-    int ok = 1;
-    char *seen = calloc((size_t)L, 1);
-    if (!seen) return 0;
-    for (int64_t i = 0; i < L && ok; i++) {
-        double best = INFINITY;
-        for (int64_t j = 0; j < L; j++) {
-            double d2 = 0;
-            const double *p = P + (uint64_t)i * m, *r = R + (uint64_t)j * m;
-            for (uint64_t c = 0; c < m && d2 < best; c++) d2 += (p[c] - r[c]) * (p[c] - r[c]);
-            if (d2 < best) best = d2, perm[i] = j;
+/* Lines along axis a, spread over the other axes: line q (of count/len)
+ * starts at the C-order position of q's other indices, step = the axis's
+ * C stride; a window of its first EX_WINDOW values when it is longer. */
+#define EX_WINDOW 65536
+parity_status ex_lines_read(const ex_ctx *x, int a, uint64_t budget, ex_lines *l,
+                            parity_error *err) {
+    memset(l, 0, sizeof *l);
+    const parity_tensor *t = x->r;
+    int64_t L = t->shape[a];
+    uint64_t m = t->count / (uint64_t)L, step = 1;
+    for (int k = a + 1; k < t->ndim; k++) step *= (uint64_t)t->shape[k];
+    l->axis = a;
+    l->len = L < EX_WINDOW ? L : EX_WINDOW;
+    l->nl = budget / (uint64_t)l->len;
+    l->nl = l->nl < 1 ? 1 : l->nl > m ? m : l->nl;
+    l->p = malloc((size_t)(l->nl * (uint64_t)l->len) * sizeof *l->p);
+    l->r = malloc((size_t)(l->nl * (uint64_t)l->len) * sizeof *l->r);
+    FAIL_IF(!l->p || !l->r, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    for (uint64_t j = 0; j < l->nl; j++) {
+        uint64_t q = j * m / l->nl; /* other indices: q = outer·step + inner */
+        uint64_t base = q / step * step * (uint64_t)L + q % step;
+        for (int64_t i = 0; i < l->len; i++) {
+            l->p[j * (uint64_t)l->len + (uint64_t)i] = ex_p_at(x, base + (uint64_t)i * step);
+            l->r[j * (uint64_t)l->len + (uint64_t)i] = ex_r_at(x, base + (uint64_t)i * step);
         }
-        ok = !seen[perm[i]];
-        seen[perm[i]] = 1;
     }
-    free(seen);
-    return ok;
+    return PARITY_OK;
 }
 
-/* "interleaved -> half-split" and friends, else the first moved rows. */
-static void describe_rows(const int64_t *perm, int64_t L, int a, char *buf, size_t cap) {
-    int inter = L % 2 == 0, half = L % 2 == 0, pairs = L % 2 == 0;
-    for (int64_t i = 0; i < L && (inter || half || pairs); i++) {
-        int64_t h = L / 2;
-        inter &= perm[i] == (i < h ? 2 * i : 2 * (i - h) + 1);
-        half &= perm[i] == (i % 2 == 0 ? i / 2 : h + i / 2);
-        pairs &= perm[i] == (i ^ 1);
-    }
-    int at = snprintf(buf, cap, "row permutation along axis %d: ", a);
-    if (inter) snprintf(buf + at, cap - (size_t)at, "p takes r's even rows then its odd rows (interleaved -> half-split, as RoPE GPT-J vs NeoX)");
-    else if (half) snprintf(buf + at, cap - (size_t)at, "p interleaves r's two halves (half-split -> interleaved, as RoPE NeoX vs GPT-J)");
-    else if (pairs) snprintf(buf + at, cap - (size_t)at, "adjacent rows swapped in pairs");
-    else {
-        at += snprintf(buf + at, cap - (size_t)at, "p row i = r row");
-        for (int64_t i = 0; i < L && i < 8 && (size_t)at + 24 < cap; i++)
-            at += snprintf(buf + at, cap - (size_t)at, " %lld", (long long)perm[i]);
-        if (L > 8) snprintf(buf + at, cap - (size_t)at, " ...");
-    }
+void ex_lines_free(ex_lines *l) {
+    free(l->p);
+    free(l->r);
+    l->p = l->r = NULL;
 }
 
-static parity_status search_rows(ex_ctx *x, int a, double *P, double *R, uint64_t *cnt,
-                                 parity_error *err) {
-    int64_t L = x->r->shape[a];
-    uint64_t m = x->r->count / (uint64_t)L;
-    if (L < 2 || m < 2 || (double)L * (double)x->r->count > EX_ROW_WORK) return PARITY_OK;
-    int64_t *perm = malloc((size_t)L * sizeof *perm);
-    FAIL_IF(!perm, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    gather_rows(x, x->pp, a, P, cnt);
-    gather_rows(x, x->rr, a, R, cnt);
-    int moved = 0, ok = nearest_rows(P, R, L, m, perm);
-    for (int64_t i = 0; ok && i < L; i++) moved |= perm[i] != i;
-    parity_status st = PARITY_OK;
-    if (ok && moved) {
-        ex_cand c = {0};
-        double sq = 0;
-        for (int64_t i = 0; i < L; i++)
-            for (uint64_t k = 0; k < m; k++) {
-                double e = P[(uint64_t)i * m + k] - R[(uint64_t)perm[i] * m + k];
-                sq += e * e;
-            }
-        c.h.kind = PARITY_HYP_ROW_PERMUTATION, c.h.complexity = 5, c.h.params[0] = a;
-        describe_rows(perm, L, a, c.h.text, sizeof c.h.text);
-        st = add_measured(x, &c, sq, err);
+static parity_status per_axis(ex_ctx *x, const ex_samp *s, parity_error *err) {
+    for (int a = 0; a < x->r->ndim; a++) {
+        if (x->r->shape[a] < 2) continue;
+        TRY(search_flip(x, s, a, err));
+        ex_lines l;
+        parity_status st = ex_lines_read(x, a, x->o.max_sample, &l, err);
+        if (st == PARITY_OK) st = ex_shift_candidates(x, s, &l, err);
+        if (st == PARITY_OK) st = ex_row_candidates(x, s, &l, err);
+        ex_lines_free(&l);
+        TRY(st);
     }
-    free(perm);
-    return st;
-}
-
-static int all_finite(const ex_ctx *x) {
-    for (uint64_t k = 0; k < x->r->count; k++)
-        if (!isfinite(x->rr[k]) || !isfinite(x->pp[k])) return 0;
-    return 1;
+    return PARITY_OK;
 }
 
 parity_status ex_layout_candidates(ex_ctx *x, parity_error *err) {
-    if (!x->rr || x->r->ndim == 0) return PARITY_OK;
-    TRY(search_permute(x, err));
-    for (int a = 0; a < x->r->ndim; a++)
-        if (x->r->shape[a] >= 2) TRY(search_flip_shift(x, a, err));
-    if (!all_finite(x)) return search_scramble(x, err);
-    double *P = malloc((size_t)x->r->count * sizeof *P), *R = malloc((size_t)x->r->count * sizeof *R);
-    uint64_t *cnt = NULL;
-    parity_status st = PARITY_OK;
-    for (int a = 0; st == PARITY_OK && a < x->r->ndim; a++) {
-        cnt = cnt ? cnt : calloc(4096, sizeof *cnt);
-        if (!P || !R || !cnt) st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-        else if (x->r->shape[a] <= 4096) st = search_rows(x, a, P, R, cnt, err);
-    }
-    free(P), free(R), free(cnt);
-    TRY(st);
-    return search_scramble(x, err);
+    if (x->r->ndim == 0 || x->r->count < 4) return PARITY_OK;
+    ex_samp s;
+    parity_status st = sample_open(x, &s, err);
+    if (st == PARITY_OK) st = search_permute(x, &s, err);
+    if (st == PARITY_OK) st = per_axis(x, &s, err);
+    if (st == PARITY_OK) st = search_scramble(x, &s, err);
+    free(s.pos);
+    free(s.pv);
+    return st;
 }

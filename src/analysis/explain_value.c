@@ -39,6 +39,9 @@ parity_status ex_value_edges(ex_ctx *x, parity_error *err) {
     FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     size_t n = sample_r(x, s);
     ex_fit *f = &x->f;
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) ss += s[i] * s[i];
+    f->tol = n ? EX_CLAMP_TOL * sqrt(ss / (double)n) : 0.0;
     f->nbins = 0;
     if (n >= 4 * EX_BINS) {
         f->edges[0] = s[0];

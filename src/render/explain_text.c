@@ -1,14 +1,19 @@
 /*
- * explain_text.c — an explanation as text or JSON.
+ * explain_text.c — an explanation as text, JSON or Markdown.
  *
  * Text:
  *   Explain: NAME
  *     1. scale 6.928 = sqrt(48)   explained=100.00%  residual=1.2e-06
- *   or "  no simple transformation explains the difference" (with the best
- *   weak candidate), or "  no difference" when p = r.
- * JSON (one object per line): {"tensor", "identical", "none_explains",
- *   "relative", "n_compared", "hypotheses": [{"rank", "kind", "text",
- *   "explained", "residual", "complexity", "params": [8 numbers or null]}]}
+ *   or "  no simple transformation explains the difference" (with the
+ *   closest candidate, and a line when the port looks uncorrelated with the
+ *   reference), or "  no difference" when p = r ("no difference after the
+ *   alignment" when an alignment was listed).
+ * JSON (one object per line, docs/json-schema.md): {"tensor", "identical",
+ *   "none_explains", "uncorrelated", "relative", "pcc", "n_compared",
+ *   "layout", "hypotheses": [{"rank", "kind", "text", "explained",
+ *   "residual", "complexity", "params": [8 numbers or null], and when
+ *   present "index_a", "index_b", "perm"}], "closest": hypothesis or null}
+ * Markdown: a heading and one table row per hypothesis.
  */
 #include "internal.h"
 
@@ -22,16 +27,26 @@ static void text_hyp(parity_buf *b, int rank, const parity_hypothesis *h) {
                        h->residual_rel);
 }
 
+static void text_uncorrelated(parity_buf *b, const parity_explain_result *res) {
+    if (!res->uncorrelated) return;
+    if (isfinite(res->pcc))
+        parity__buf_printf(b, "  the port looks uncorrelated with the reference (pcc = %.2g): "
+                              "weights not loaded, another RNG or other inputs\n", res->pcc);
+    else
+        parity__buf_puts(b, "  one side is constant: the port looks unrelated to the reference\n");
+}
+
 static void render_text(parity_buf *b, const char *name, const parity_explain_result *res) {
     parity__buf_printf(b, "Explain: %s\n", name);
+    for (size_t i = 0; i < res->n; i++) text_hyp(b, (int)i + 1, &res->h[i]);
     if (res->identical) {
-        parity__buf_puts(b, "  no difference\n");
+        parity__buf_puts(b, res->n ? "  no difference after the alignment\n" : "  no difference\n");
         return;
     }
-    for (size_t i = 0; i < res->n; i++) text_hyp(b, (int)i + 1, &res->h[i]);
     if (!res->none_explains) return;
     parity__buf_puts(b, "  no simple transformation explains the difference\n");
     if (res->best_weak.text[0]) text_hyp(b, 0, &res->best_weak);
+    text_uncorrelated(b, res);
 }
 
 static void json_num(parity_buf *b, double x) {
@@ -39,9 +54,19 @@ static void json_num(parity_buf *b, double x) {
     else parity__buf_puts(b, "null");
 }
 
+static void json_array(parity_buf *b, const char *key, const double *v, int64_t n) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (int64_t i = 0; i < n; i++) {
+        if (i) parity__buf_puts(b, ",");
+        json_num(b, v[i]);
+    }
+    parity__buf_puts(b, "]");
+}
+
 static void json_hyp(parity_buf *b, int rank, const parity_hypothesis *h) {
-    parity__buf_printf(b, "{\"rank\":%d,\"kind\":\"%s\",\"text\":", rank,
-                       parity_hyp_kind_name(h->kind));
+    parity__buf_puts(b, "{");
+    if (rank > 0) parity__buf_printf(b, "\"rank\":%d,", rank);
+    parity__buf_printf(b, "\"kind\":\"%s\",\"text\":", parity_hyp_kind_name(h->kind));
     parity__buf_json_str(b, h->text);
     parity__buf_puts(b, ",\"explained\":");
     json_num(b, h->explained);
@@ -52,23 +77,71 @@ static void json_hyp(parity_buf *b, int rank, const parity_hypothesis *h) {
         if (i) parity__buf_puts(b, ",");
         json_num(b, h->params[i]);
     }
-    parity__buf_puts(b, "]}");
+    parity__buf_puts(b, "]");
+    if (h->index_a) json_array(b, "index_a", h->index_a, h->n_index);
+    if (h->index_b) json_array(b, "index_b", h->index_b, h->n_index);
+    if (h->perm) {
+        parity__buf_puts(b, ",\"perm\":[");
+        for (int64_t i = 0; i < h->n_index; i++)
+            parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)h->perm[i]);
+        parity__buf_puts(b, "]");
+    }
+    parity__buf_puts(b, "}");
 }
 
 static void render_json(parity_buf *b, const char *name, const parity_explain_result *res) {
     parity__buf_puts(b, "{\"tensor\":");
     parity__buf_json_str(b, name);
-    parity__buf_printf(b, ",\"identical\":%s,\"none_explains\":%s,\"relative\":",
-                       res->identical ? "true" : "false",
-                       res->none_explains ? "true" : "false");
+    parity__buf_printf(b, ",\"identical\":%s,\"none_explains\":%s,\"uncorrelated\":%s,\"relative\":",
+                       res->identical ? "true" : "false", res->none_explains ? "true" : "false",
+                       res->uncorrelated ? "true" : "false");
     json_num(b, res->relative);
-    parity__buf_printf(b, ",\"n_compared\":%llu,\"hypotheses\":[",
-                       (unsigned long long)res->n_compared);
+    parity__buf_puts(b, ",\"pcc\":");
+    json_num(b, res->pcc);
+    parity__buf_printf(b, ",\"n_compared\":%llu,\"layout\":", (unsigned long long)res->n_compared);
+    parity__buf_json_str(b, res->layout);
+    parity__buf_puts(b, ",\"hypotheses\":[");
     for (size_t i = 0; i < res->n; i++) {
         if (i) parity__buf_puts(b, ",");
         json_hyp(b, (int)i + 1, &res->h[i]);
     }
-    parity__buf_puts(b, "]}\n");
+    parity__buf_puts(b, "],\"closest\":");
+    if (res->best_weak.text[0]) json_hyp(b, 0, &res->best_weak);
+    else parity__buf_puts(b, "null");
+    parity__buf_puts(b, "}\n");
+}
+
+/* Markdown cell text: '|' escaped. */
+static void md_text(parity_buf *b, const char *s) {
+    for (; *s; s++) {
+        if (*s == '|') parity__buf_puts(b, "\\|");
+        else parity__buf_put(b, s, 1);
+    }
+}
+
+static void render_md(parity_buf *b, const char *name, const parity_explain_result *res) {
+    parity__buf_puts(b, "### Explain: `");
+    md_text(b, name);
+    parity__buf_puts(b, "`\n\n");
+    if (res->n) parity__buf_puts(b, "| # | kind | hypothesis | explained | residual |\n|---|---|---|---|---|\n");
+    for (size_t i = 0; i < res->n; i++) {
+        const parity_hypothesis *h = &res->h[i];
+        parity__buf_printf(b, "| %zu | %s | ", i + 1, parity_hyp_kind_name(h->kind));
+        md_text(b, h->text);
+        parity__buf_printf(b, " | %.2f%% | %.2g |\n", 100.0 * h->explained, h->residual_rel);
+    }
+    if (res->n) parity__buf_puts(b, "\n");
+    if (res->identical) parity__buf_puts(b, res->n ? "No difference after the alignment.\n\n" : "No difference.\n\n");
+    if (res->identical || !res->none_explains) return;
+    parity__buf_puts(b, "No simple transformation explains the difference.");
+    if (res->best_weak.text[0]) {
+        parity__buf_puts(b, " Closest: ");
+        md_text(b, res->best_weak.text);
+        parity__buf_printf(b, " (explained %.2f%%).", 100.0 * res->best_weak.explained);
+    }
+    if (res->uncorrelated)
+        parity__buf_printf(b, " The port looks uncorrelated with the reference (pcc = %.2g).", res->pcc);
+    parity__buf_puts(b, "\n\n");
 }
 
 char *parity_explain_render(const char *name, const parity_explain_result *res,
@@ -76,6 +149,7 @@ char *parity_explain_render(const char *name, const parity_explain_result *res,
     parity_buf b = {0};
     if (!name || !res) return NULL;
     if (format == PARITY_FORMAT_JSON) render_json(&b, name, res);
+    else if (format == PARITY_FORMAT_MD) render_md(&b, name, res);
     else render_text(&b, name, res);
     if (b.oom) {
         parity__buf_free(&b);
