@@ -65,7 +65,8 @@ static void finding(const parity_pair *pair, const align_sums *a, parity_hypothe
         h->residual_rel = sqrt(a->sq_flat) / norm_r;
         snprintf(buf, sizeof buf,
                  "memory-order scramble: the port's %s holds the reference's %s values in "
-                 "memory order, a reshape where a transpose was meant%s (its %s scrambles them)",
+                 "the reference's memory order: a reshape where a transpose was meant%s; "
+                 "%s does not undo it",
                  ps, rs, conv ? " ([out,in,k] read as [out,k,in])" : "", pair->layout);
         ex_set_text(h, buf);
         return;

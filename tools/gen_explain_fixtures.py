@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""Write the pairs of the `parity explain` CLI golden tests:
+tests/cli/data/explain/ref/NAME.npy and port/NAME.npy (float32).
+
+usage: gen_explain_fixtures.py [OUTDIR]   (default: tests/cli/data/explain)
+
+One pair per candidate the golden cases show, each port made from its
+reference by NumPy with 1e-6 relative noise where noted. The files are
+committed; rerun only to change the fixtures on purpose (seeded, so the
+bytes repeat).
+"""
+import os
+import sys
+
+import numpy as np
+
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli", "data", "explain")
+rng = np.random.default_rng(20240611)
+
+
+def noisy(r, p):
+    return p + 1e-6 * np.sqrt(np.mean(r ** 2)) * rng.standard_normal(p.shape)
+
+
+pairs = {}
+r = rng.standard_normal((1, 8, 100))
+p = r.copy()
+p[:, :, :20] += 0.5                       # the prompt frames: +0.5
+pairs["region"] = (r, noisy(r, p))
+r = rng.standard_normal((1, 8, 64))
+p = np.zeros_like(r)
+p[:, :, 5:] = r[:, :, :-5]                # lag 5, zeros shifted in
+pairs["shift"] = (r, noisy(r, p))
+r = rng.standard_normal((1, 8, 64))
+pairs["clamp"] = (r, noisy(r, np.minimum(r, 1.0)))
+r = rng.standard_normal((1, 8, 64)) - 6.0
+pairs["offset"] = (r, noisy(r, r + 2.0))  # a log-mel +2.0 (17.37 dB ln-mag)
+r = rng.standard_normal((1, 8, 64))
+pairs["uncorr"] = (r, rng.standard_normal(r.shape))   # another RNG
+r = rng.standard_normal((1, 8, 64))
+pairs["noise"] = (r, r + 0.1 * rng.standard_normal(r.shape))
+r = rng.standard_normal((1, 8, 64))
+bias = np.arange(8).reshape(1, 8, 1) / 4.0
+pairs["chan"] = (r, noisy(r, r + bias))   # a bias per channel
+r = rng.standard_normal((1, 8, 32))
+perm = np.array([1, 0, 3, 2, 5, 4, 7, 6])
+pairs["rows"] = (r, noisy(r, r[:, perm, :]))  # rows swapped in pairs
+r = rng.standard_normal((1, 8, 20))       # an activation kept as [B,T,C] in f16
+pairs["act"] = (r, r.astype(np.float16).astype(np.float64).transpose(0, 2, 1))
+r = rng.standard_normal((4, 6, 3)) * 0.1  # a conv weight [out,in,k] ...
+pairs["weight"] = (r, r.reshape(4, 3, 6))  # ... whose bytes are read as [out,k,in]
+
+for side in ("ref", "port"):
+    os.makedirs(os.path.join(out, side), exist_ok=True)
+for name, (r, p) in pairs.items():
+    np.save(os.path.join(out, "ref", name + ".npy"), r.astype(np.float32))
+    np.save(os.path.join(out, "port", name + ".npy"), np.ascontiguousarray(p).astype(np.float32))
