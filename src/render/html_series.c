@@ -160,6 +160,7 @@ static void schedule(const parity__html *h, const parity_schedule *s) {
     parity__svg_chart c = {0};
     c.title = "inferred step size dt per step, both sides";
     c.x_label = "step k", c.y_label = "dt", c.zero_line = 1, c.n_lines = 2;
+    c.width = 480, c.height = 240; /* two side by side: text stays near 13 px */
     c.mark_x[0] = c.mark_x[1] = NAN;
     c.lines[0] = (parity__svg_line){h->labels[0], s->n, k, s->dt_ref};
     c.lines[1] = (parity__svg_line){h->labels[1], s->n, k, s->dt_port};

@@ -52,7 +52,7 @@ static const char CSS[] =
     ".badge{display:inline-block;font-size:11px;border:1px solid currentColor;"
     "border-radius:3px;padding:0 4px;margin-left:6px}\n"
     "svg.chart{width:100%;max-width:760px;height:auto;color:var(--fg);font-size:13px}\n"
-    "figure.profile svg.chart{max-width:540px}\n"
+    ".grid2 svg.chart{max-width:560px}\n"
     "svg .plot{fill:none;stroke:var(--line)}svg .grid{stroke:var(--line);stroke-width:.5}\n"
     "svg .zero{stroke:var(--muted);stroke-dasharray:4 3}\n"
     "svg text{fill:currentColor}svg .mark{stroke-width:1.5;stroke-dasharray:5 3}\n"
