@@ -77,10 +77,15 @@ fi
 
 banner "3. parity explain: what the port did there"
 show "$parity" explain "$ref" "$out/port-$defect.safetensors" "${opts[@]}"
-differences "$parity" explain "$ref" "$out/port-$defect.safetensors" "${opts[@]}"
+differences "$parity" explain "$ref" "$out/port-$defect.safetensors" "${opts[@]}" \
+    > "$out/explain-$defect.txt"
+# (without its trailing blank lines)
+awk '{ l[NR] = $0 } END { n = NR; while (n > 0 && l[n] == "") n--; for (i = 1; i <= n; i++) print l[i] }' \
+    "$out/explain-$defect.txt"
 # A stage whose inputs match can still compute with the wrong weights, or
 # with the right bytes in the wrong layout; its output alone cannot say
 # which. The port's own dump of the weights it uses can.
+echo
 echo "The weights the port uses against the reference's:"
 show "$parity" diff "$fixtures/weights.safetensors" "$out/weights-$defect.safetensors" -q
 differences "$parity" diff "$fixtures/weights.safetensors" "$out/weights-$defect.safetensors" \
@@ -88,8 +93,8 @@ differences "$parity" diff "$fixtures/weights.safetensors" "$out/weights-$defect
 bad_weights=$(grep -v ': MATCH$' "$out/weights-$defect.txt" | sed 's/: [A-Z ]*$//' || true)
 if [ -z "$bad_weights" ]; then
   echo "all $(wc -l < "$out/weights-$defect.txt") weights MATCH (after the port's layout," \
-       "Conv1d [out,k,in], is aligned):"
-  echo "the port computes differently with the right weights."
+       "Conv1d [out,k,in], is aligned)."
+  [ -z "$first" ] || echo "The port computes differently with the right weights."
 else
   grep -v ': MATCH$' "$out/weights-$defect.txt"
   echo
