@@ -14,16 +14,29 @@ parity_status parity__map_open(const char *path, parity_map *map,
                                parity_error *err) {
     map->base = NULL;
     map->size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer forever; fstat then refuses it (and devices, directories)
+     * without reading a byte. No effect on regular files. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     FAIL_IF(fd < 0, err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot open: %s",
             path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = errno;
+    if (fstat(fd, &st) != 0) {
+        int e = errno; /* only a failed call has an errno worth printing */
         close(fd);
         return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET,
-                            "%s: not a regular file%s%s", path,
-                            e ? ": " : "", e ? strerror(e) : "");
+                            "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET,
+                            "%s: not a regular file (%s)", path,
+                            S_ISDIR(st.st_mode)    ? "a directory"
+                            : S_ISFIFO(st.st_mode) ? "a FIFO"
+                            : S_ISCHR(st.st_mode)  ? "a character device"
+                            : S_ISBLK(st.st_mode)  ? "a block device"
+                            : S_ISSOCK(st.st_mode) ? "a socket"
+                                                   : "a special file");
     }
     if (st.st_size == 0) {
         close(fd);

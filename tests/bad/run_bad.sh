@@ -4,6 +4,9 @@
 # line; for each, `$PARITY info <file>` must exit 2 and write exactly one
 # line on stderr, starting "parity: ", naming the file and containing the
 # expected substring: one clean, pinned error, never a crash.
+# Inputs git cannot hold (a FIFO, a directory where a tensor file is
+# expected, a device) are made in a temporary directory by special_cases
+# below; a hang counts as a failure (timeout).
 #
 #   PARITY=build/parity tests/bad/run_bad.sh
 #   PARITY_VALGRIND=1 ...   also under valgrind (--error-exitcode=3,
@@ -37,9 +40,10 @@ check_one() { # $1 = path of the bad file, $2 = expected substring
     local path=$1 want=$2 name rc lines
     name=$(basename "$path")
     n=$((n + 1))
-    "${runner[@]}" "$PARITY" info "$path" >/dev/null 2>"$tmp/err"
+    timeout 60 "${runner[@]}" "$PARITY" info "$path" >/dev/null 2>"$tmp/err" </dev/null
     rc=$?
     lines=$(wc -l <"$tmp/err")
+    if [ "$rc" = 124 ]; then fail "$path" "hung (killed after 60 s)"; return; fi
     if [ "$rc" != 2 ]; then fail "$path" "exit status $rc, expected 2"; return; fi
     if [ "$lines" != 1 ]; then fail "$path" "$lines lines on stderr, expected 1"; return; fi
     if ! head -c 8 "$tmp/err" | grep -q '^parity: '; then fail "$path" "no 'parity: ' prefix"; return; fi
@@ -63,9 +67,24 @@ for list in "$here"/*/expected.txt; do
     done <"$list"
 done
 
+# Files that are not regular files, alone or inside a folder of tensors.
+special_cases() {
+    local s=$tmp/special
+    mkdir -p "$s/pipe_dir" "$s/folder_dir/stage1.npy" "$s/empty_dir"
+    mkfifo "$s/pipe.npy" "$s/pipe.safetensors" "$s/pipe_dir/stage1.npy"
+    : >"$s/empty_dir/stage1.npy"
+    check_one "$s/pipe.npy" "not a regular file (a FIFO)"
+    check_one "$s/pipe.safetensors" "not a regular file (a FIFO)"
+    check_one "$s/pipe_dir" "stage1.npy: not a regular file (a FIFO)"
+    check_one "$s/folder_dir" "stage1.npy: not a regular file (a directory)"
+    check_one "$s/empty_dir" "stage1.npy"
+    if [ -c /dev/null ]; then check_one /dev/null "not a regular file (a character device)"; fi
+}
+
 if [ $found = 0 ]; then
     echo "run_bad: no tests/bad/*/expected.txt yet: skipped"
     exit 77
 fi
+special_cases
 echo "run_bad: $((n - failed)) of $n bad inputs failed cleanly"
 [ $failed = 0 ]
