@@ -152,7 +152,8 @@ static parity_status profiles(const parity__html *h, const parity_stage *s, pari
 static parity_status card(const parity__html *h, size_t i, parity_error *err) {
     const parity_stage *s = parity_walk_stage(h->w, i);
     parity_buf *b = h->b;
-    parity__buf_printf(b, "<article class=\"card\" id=\"card-%zu\" data-stage=\"%zu\" data-name=\"", i + 1, i + 1);
+    parity__buf_printf(b, "<article class=\"card\" id=\"card-%zu\" data-stage=\"%zu\" data-name=\"",
+                       i + 1, i + 1);
     parity__buf_html(b, s->pair->ref->name);
     parity__buf_printf(b, "\"><h3><a href=\"#card-%zu\"><code>", i + 1);
     parity__buf_html(b, s->pair->ref->name);
@@ -160,7 +161,8 @@ static parity_status card(const parity__html *h, size_t i, parity_error *err) {
     parity__html_verdict(b, s->diff.verdict);
     if ((long)i == parity_walk_first_divergence(h->w)) parity__buf_puts(b, "<span class=\"badge\">first divergence</span>");
     if ((long)i == parity_walk_culprit(h->w)) parity__buf_puts(b, "<span class=\"badge\">culprit</span>");
-    parity__buf_printf(b, " <a class=\"muted\" href=\"#stage-%zu\">(#%zu in the table)</a></h3>\n", i + 1, i + 1);
+    parity__buf_printf(b, " <a class=\"muted\" href=\"#stage-%zu\">(#%zu in the table)</a></h3>\n",
+                       i + 1, i + 1);
     if (!s->pair->layout_ok) {
         parity__buf_puts(b, "<p>The shapes cannot be brought to one layout; nothing to draw.</p></article>\n");
         return PARITY_OK;

@@ -11,7 +11,8 @@
 static void table_head(parity_buf *b, const parity__html *h) {
     parity__buf_puts(b, "<div class=\"tablewrap\"><table class=\"sortable\" id=\"stage-table\">"
                         "<caption class=\"muted\">Every compared stage in execution order "
-                        "(inputs first), numbered from 1 as parity trace counts them. relative = &#8214;port &minus; ref&#8214;&#8322; / "
+                        "(inputs first), numbered from 1 as parity trace counts them. "
+                        "relative = &#8214;port &minus; ref&#8214;&#8322; / "
                         "&#8214;ref&#8214;&#8322;; jump = relative / previous relative.</caption>"
                         "<thead><tr>");
     static const char *cols[] = {"#", "stage", "shape", "relative", "abs_max", "mean_diff",
