@@ -7,9 +7,10 @@
  *
  * Each is T(r)[k] = r[src(k)]. Up to max_sample elements the searches run
  * on full copies of both tensors and every candidate is measured exactly.
- * Above it they run on a bounded sample: max_sample destination positions
- * spread by a hash (so no axis aliases), and for the shift and row
- * searches whole lines along the axis (explain_lines_read); a candidate
+ * Above it they run on a bounded sample: max_sample/4 destination
+ * positions, one at random in each of as many equal strata (so no axis
+ * aliases), and for the shift and row searches whole lines along the axis
+ * (at most max_sample values per side, ex_lines_read); a candidate
  * that explains half the difference on the sample is then measured over
  * every element by a streaming pass over p that reads r where src points.
  *
@@ -356,7 +357,7 @@ static parity_status search_scramble(ex_ctx *x, const ex_samp *s, parity_error *
     return PARITY_OK;
 }
 
-/* splitmix64: spreads the sample positions without aliasing any axis. */
+/* splitmix64: jitters the sample positions so no axis aliases. */
 static uint64_t mix(uint64_t z) {
     z += 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -364,24 +365,25 @@ static uint64_t mix(uint64_t z) {
     return z ^ (z >> 31);
 }
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
+/* Without copies: max_sample/4 positions, one drawn at random in each of
+ * as many equal strata of the flat order (sorted by construction, so p is
+ * read forward), and p read there once. */
 static parity_status sample_open(const ex_ctx *x, ex_samp *s, parity_error *err) {
     memset(s, 0, sizeof *s);
     if (x->rr) {
         s->exact = 1, s->ns = x->r->count;
         return PARITY_OK;
     }
-    s->ns = x->o.max_sample;
+    uint64_t count = x->r->count;
+    s->ns = x->o.max_sample / 4;
     s->pos = malloc((size_t)s->ns * sizeof *s->pos);
     s->pv = malloc((size_t)s->ns * sizeof *s->pv);
     FAIL_IF(!s->pos || !s->pv, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    for (uint64_t j = 0; j < s->ns; j++) s->pos[j] = mix(j) % x->r->count;
-    qsort(s->pos, (size_t)s->ns, sizeof *s->pos, cmp_u64);
-    for (uint64_t j = 0; j < s->ns; j++) s->pv[j] = ex_p_at(x, s->pos[j]);
+    for (uint64_t j = 0; j < s->ns; j++) {
+        uint64_t lo = j * count / s->ns, hi = (j + 1) * count / s->ns;
+        s->pos[j] = lo + mix(j) % (hi > lo ? hi - lo : 1);
+        s->pv[j] = ex_p_at(x, s->pos[j]);
+    }
     return PARITY_OK;
 }
 
