@@ -423,9 +423,13 @@ parity_status parity_layout_align(const parity_tensor *ref,
  *   array of names, as a string) and "parity.inputs" (names of the tensors
  *   that are model inputs), written when the tracer closes; or
  * - a directory (any other path): each stage is written as it completes to
- *   NNNNNN.safetensors (one tensor) and index.json is rewritten after it,
- *   both atomically (temporary file + rename), so a crash loses nothing
- *   already traced. index.json:
+ *   NNNNNN.safetensors (one tensor named by the stage), atomically
+ *   (temporary file + rename), so a crash loses nothing already traced;
+ *   index.json is rewritten (atomically too) at once for an input or
+ *   metadata, at close, and otherwise every so often (linear in the trace
+ *   size); readers append the stage files it does not list yet, in
+ *   file-number order. Opening refuses a directory that is neither empty
+ *   nor a parity trace (PARITY_E_USAGE). index.json:
  *     {"format":"parity-trace","version":1,"order":[names...],
  *      "inputs":[names...],"files":{"name":"000001.safetensors",...},
  *      "metadata":{"key":"value",...}}
@@ -434,7 +438,9 @@ parity_status parity_layout_align(const parity_tensor *ref,
  *
  * Inject mode (activation patching): with a reference trace set, every add
  * overwrites the caller's buffer with the reference tensor of the same
- * (suffixed) name, after the same layout handling as parity diff, so the
+ * (suffixed) name, found as parity diff matches names (exactly, else the
+ * first whose parity_name_normalize form is equal: finalProj = final_proj),
+ * after the same layout handling as parity diff, so the
  * stages downstream see reference inputs and each stage's own error is
  * isolated. */
 typedef struct parity_tracer parity_tracer;

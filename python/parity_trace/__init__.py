@@ -10,28 +10,40 @@ and imported only when a tensor or module is handed over.
         model(mel)
 
 A path ending in ".safetensors" is one file written on close(); any other
-path is a directory written stage by stage (NNNNNN.safetensors + index.json,
-each atomically). The format is documented in include/parity.h, section 6,
-and docs/python.md.
+path is a directory written stage by stage (NNNNNN.safetensors, each
+atomically, as it completes; index.json now and then and on close, as the
+C tracer does). The format is documented in include/parity.h, section 6,
+docs/tracing.md and docs/python.md.
 """
 
 import atexit
 import json
 import os
 import re
+import time
 
 import numpy as np
 
 from . import _layout
+from . import _names
 from . import _safetensors
 from . import _torch
-from ._trace import Trace, read_trace
+from ._trace import Trace, read_trace, is_trace_dir
 
 __all__ = ["Tracer", "Trace", "read_trace", "write_safetensors", "FORMAT"]
 
 FORMAT = "parity-trace/1"
 _RESERVED = ("parity.order", "parity.inputs", "parity.format")
 _STAGE_FILE = re.compile(r"^[0-9]{6,}\.safetensors(\.tmp)?$")
+
+# index.json is rewritten when an input or metadata is added, at close,
+# and otherwise once INDEX_MIN_STAGES stages and half the indexed count
+# have been added since the last rewrite, or INDEX_MAX_SECONDS have
+# passed: O(total) bytes instead of the whole index after every stage.
+# Stages after the last rewrite are recovered by readers from the stage
+# files themselves (file-number order). The C tracer does the same.
+INDEX_MIN_STAGES = 64
+INDEX_MAX_SECONDS = 1.0
 
 
 def write_safetensors(path, tensors, metadata=None):
@@ -84,6 +96,7 @@ class Tracer:
         self.reference = None
         self._counts, self._files, self._pending = {}, {}, []
         self._closed = False
+        self._indexed, self._indexed_at = 0, 0.0
         if not self.enabled:
             return
         if inject is None:
@@ -137,7 +150,7 @@ class Tracer:
         if input:
             self.inputs.append(full)
         if not self.single:
-            self._write_index()
+            self._stage_added(input)
         if self.reference is None:
             return x
         return self._inject(full, x)
@@ -233,24 +246,25 @@ class Tracer:
         """Create the directory, remove the stage files of an earlier run
         (only names this format uses: six or more digits + ".safetensors",
         and ".tmp" leftovers of a crash), so stale stages cannot mix in, and
-        write an empty index.json, as the C tracer does. A directory whose
-        index.json is not a parity trace index is refused, not emptied."""
+        write an empty index.json, as the C tracer does. Only an empty
+        directory or a parity trace (index.json with "format":
+        "parity-trace") is written into; anything else is refused (ValueError)
+        and left as it is."""
         os.makedirs(self.path, exist_ok=True)
-        index = os.path.join(self.path, "index.json")
-        if os.path.exists(index):
-            try:
-                with open(index, encoding="utf-8") as f:
-                    old = json.load(f)
-            except ValueError:
-                old = None
-            if not isinstance(old, dict) or old.get("format") != "parity-trace":
-                raise ValueError("%s: exists and is not a parity trace index; "
-                                 "refusing to write a trace into %s"
-                                 % (index, self.path))
+        if os.listdir(self.path) and not is_trace_dir(self.path):
+            raise ValueError('parity_trace: %s: not empty and not a parity trace '
+                             '(no index.json with "format":"parity-trace"); '
+                             'refusing to write a trace into it' % self.path)
         for fname in os.listdir(self.path):
             if _STAGE_FILE.match(fname):
                 os.remove(os.path.join(self.path, fname))
         self._write_index()
+
+    def _stage_added(self, input):
+        since = len(self.order) - self._indexed
+        if (input or since >= max(INDEX_MIN_STAGES, self._indexed // 2)
+                or time.monotonic() - self._indexed_at >= INDEX_MAX_SECONDS):
+            self._write_index()
 
     def _write_index(self):
         doc = {"format": "parity-trace", "version": 1, "order": self.order,
@@ -260,25 +274,28 @@ class Tracer:
         text += "\n"
         _safetensors.write_atomic(os.path.join(self.path, "index.json"),
                                   [text.encode("utf-8")])
+        self._indexed, self._indexed_at = len(self.order), time.monotonic()
 
     def _inject(self, full, x):
-        if full not in self.reference:
+        name = _names.lookup(self.reference, full)
+        if name is None:
             raise KeyError("parity inject: stage '%s' is not in the reference "
                            "trace %s" % (full, self.reference.path))
-        ref = self.reference[full]
+        ref = self.reference[name]
         if _torch.is_tensor(x):
             value, layout = _layout.align(
                 full, ref, lambda: x.detach().cpu().double().numpy(),
                 tuple(x.shape))
-            out = _torch.from_numpy(value, x)
+            out = _torch.from_numpy(_layout.convert(value, _torch.numpy_dtype(x)), x)
         else:
             arr = np.asarray(x)
             value, layout = _layout.align(full, ref, lambda: arr, arr.shape)
+            value = _layout.convert(value, arr.dtype)
             if isinstance(x, np.ndarray) and x.flags.writeable:
-                np.copyto(x, value, casting="unsafe")
+                np.copyto(x, value)
                 out = x
             else:
-                out = value.astype(arr.dtype)
+                out = value
         self.injected += 1
         self.inject_log.append((full, layout))
         return out

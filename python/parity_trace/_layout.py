@@ -75,3 +75,30 @@ def align(stage, ref, port_value, shape):
     port = port_value()
     best = min(cands, key=lambda c: _relative(port, c[1]))
     return best[1], best[0]
+
+
+def convert(value, dtype):
+    """value (a NumPy array) in the port's dtype, as the C tracer converts:
+    the same dtype is kept bit for bit; floats round to nearest, ties to
+    even (NumPy's casts); integers go through float64, round to nearest,
+    ties to even, and saturate to the type's range, NaN -> 0; bool is
+    x != 0 (so NaN is true). NumPy's own casts would truncate and wrap
+    ([1.7, -1.7, 300] as int8: [1, -1, 44] instead of [2, -2, 127])."""
+    dtype = np.dtype(dtype)
+    value = np.asarray(value)
+    if value.dtype == dtype:
+        return value
+    if dtype.kind == "b":
+        return np.asarray(value != 0)
+    if dtype.kind not in "iu":
+        return value.astype(dtype)
+    info = np.iinfo(dtype)
+    v = value.astype(np.float64)
+    r = np.where(np.isnan(v), 0.0, np.rint(v))
+    # float(info.max) is not exact for 64 bits: compare with 2^bits (2^63
+    # signed) exactly, and with the exact minimum.
+    over = r >= 2.0 ** (info.bits - (1 if info.min < 0 else 0))
+    under = r < float(info.min)
+    inside = np.where(over | under, 0.0, r).astype(dtype)
+    out = np.where(over, np.array(info.max, dtype), inside)
+    return np.asarray(np.where(under, np.array(info.min, dtype), out), dtype=dtype)

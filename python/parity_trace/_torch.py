@@ -43,6 +43,16 @@ def to_numpy(t):
     return None, t.contiguous().numpy()
 
 
+def numpy_dtype(like):
+    """The NumPy dtype inject converts to for a tensor like `like`: its
+    own, or float32 for the floats NumPy lacks (bf16, f8), which torch then
+    rounds to nearest even."""
+    import torch
+    if like.dtype in _raw_views():
+        return np.dtype(np.float32)
+    return torch.empty((), dtype=like.dtype).numpy().dtype
+
+
 def from_numpy(arr, like):
     """A tensor holding arr's values, with like's dtype and device."""
     import torch

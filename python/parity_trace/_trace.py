@@ -4,8 +4,10 @@ A file orders its tensors by __metadata__ "parity.order" (a JSON array of
 names, as a string) and marks inputs with "parity.inputs". A directory
 holds index.json ({"format":"parity-trace","version":1,"order":[...],
 "inputs":[...],"files":{"name":"000001.safetensors",...},"metadata":{...}})
-and one file per stage; without index.json it is a plain folder of tensor
-files (.safetensors, .npy) whose tensors are named by file stem, or
+and one file per stage; stage files the index does not list yet (written
+after its last rewrite, as before a crash) follow the indexed stages in
+file-number order, as parity reads them. Without index.json it is a plain
+folder of tensor files (.safetensors, .npy) whose tensors are named by file stem, or
 "stem/name" inside a multi-tensor file, as parity reads them. Without an
 order, names sort in natural order (step2 before step10), like parity.
 """
@@ -17,6 +19,19 @@ import re
 import numpy as np
 
 from . import _safetensors as st
+
+_STAGE_FILE = re.compile(r"^([0-9]{6,})\.safetensors$")
+
+
+def is_trace_dir(path):
+    """Does path hold a parity trace index (index.json whose "format" is
+    "parity-trace")?"""
+    try:
+        with open(os.path.join(path, "index.json"), encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("format") == "parity-trace"
 
 
 def natural_key(name):
@@ -107,7 +122,21 @@ class Trace:
             self._entries[name] = found[name]
         self.metadata = dict(doc.get("metadata") or {})
         self.inputs = list(doc.get("inputs") or [])
-        return list(doc.get("order") or [])
+        return list(doc.get("order") or []) + self._recover(doc["files"])
+
+    def _recover(self, listed):
+        """Stage files index.json does not list, in file-number order: the
+        names of their tensors (read into _entries)."""
+        known = {os.path.basename(str(f)) for f in listed.values()}
+        found = [(int(m.group(1)), f) for f in os.listdir(self.path)
+                 for m in [_STAGE_FILE.match(f)] if m and f not in known]
+        names = []
+        for _, fname in sorted(found):
+            for e in st.read_file(os.path.join(self.path, fname))[1]:
+                if e.name not in self._entries:
+                    self._entries[e.name] = e
+                    names.append(e.name)
+        return names
 
     def _open_folder(self):
         """A plain folder: every .safetensors and .npy file, by stem."""

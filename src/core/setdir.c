@@ -3,8 +3,10 @@
  *
  * A trace directory holds index.json (written by the tracers, see parity.h
  * section 6) and one safetensors file per stage; its tensors keep their own
- * names and index.json gives the order. A plain folder is what teams dump by
- * hand (python/step6_mu.npy): each file's tensor is named by the file stem,
+ * names and index.json gives the order; stage files it does not list yet
+ * (written after its last rewrite, e.g. before a crash) follow in file
+ * order, which is the order the tracer wrote them. A plain folder is what
+ * teams dump by hand (python/step6_mu.npy): each file's tensor is named by the file stem,
  * "stem/name" inside a multi-tensor file, in natural name order. Folders
  * are not searched recursively; hidden files and other extensions are
  * ignored.
@@ -87,6 +89,10 @@ static char *read_small_file(const char *path, size_t limit, size_t *len) {
     return s;
 }
 
+static parity_status apply_order(parity_set *set, const char *order,
+                                 const char *inputs, int by_file,
+                                 parity_error *err);
+
 /* Apply index.json: order, inputs and metadata. */
 static parity_status apply_index(parity_set *set, const char *ipath,
                                  parity_error *err) {
@@ -119,7 +125,7 @@ static parity_status apply_index(parity_set *set, const char *ipath,
     char *itext = st == PARITY_OK && inputs ? cJSON_PrintUnformatted(inputs) : NULL;
     cJSON_Delete(root);
     if (st == PARITY_OK) {
-        st = parity__set_apply_order(set, otext ? otext : "[]", itext, err);
+        st = apply_order(set, otext ? otext : "[]", itext, 1, err);
         if (st == PARITY_OK && otext) set->order_source = PARITY_ORDER_INDEX;
     }
     free(otext);
@@ -180,8 +186,12 @@ static long array_pos(const cJSON *arr, const char *name) {
     return -1;
 }
 
-parity_status parity__set_apply_order(parity_set *set, const char *order,
-                                      const char *inputs, parity_error *err) {
+/* As parity__set_apply_order; by_file: the names order does not list keep
+ * their load order (a trace directory loads its stage files in file-number
+ * order, which is execution order) instead of natural name order. */
+static parity_status apply_order(parity_set *set, const char *order,
+                                 const char *inputs, int by_file,
+                                 parity_error *err) {
     cJSON *o = cJSON_Parse(order);
     cJSON *in = inputs ? cJSON_Parse(inputs) : NULL;
     parity_status st = PARITY_OK;
@@ -197,10 +207,11 @@ parity_status parity__set_apply_order(parity_set *set, const char *order,
                           "%s: out of memory", set->path);
     /* Hash-free lookups are O(n·m); order lists are stage lists, and a
      * 10,000-stage trace still sorts in milliseconds. */
+    long listed = st == PARITY_OK ? cJSON_GetArraySize(o) : 0;
     for (size_t i = 0; st == PARITY_OK && i < set->n_tensors; i++) {
         r[i].t = set->tensors[i];
         long p = array_pos(o, r[i].t.name);
-        r[i].rank = p < 0 ? __LONG_MAX__ : p;
+        r[i].rank = p >= 0 ? p : by_file ? listed + (long)i : __LONG_MAX__;
         if (in && array_pos(in, r[i].t.name) >= 0) r[i].t.is_input = 1;
     }
     if (st == PARITY_OK && r) {
@@ -211,6 +222,11 @@ parity_status parity__set_apply_order(parity_set *set, const char *order,
     cJSON_Delete(o);
     cJSON_Delete(in);
     return st;
+}
+
+parity_status parity__set_apply_order(parity_set *set, const char *order,
+                                      const char *inputs, parity_error *err) {
+    return apply_order(set, order, inputs, 0, err);
 }
 
 parity_status parity__set_order_from_meta(parity_set *set, parity_error *err) {

@@ -9,8 +9,8 @@
  *     "parity.order"  = JSON array of stage names in add order (a string)
  *     "parity.inputs" = JSON array of the names marked as model inputs
  *   plus the user's metadata entries;
- * - directory (any other path): tracer_dir.c writes one file per stage and
- *   rewrites index.json after each.
+ * - directory (any other path): tracer_dir.c writes one file per stage as
+ *   it completes and rewrites index.json now and then (always at close).
  * Inject mode lives in tracer_inject.c. The environment is read in
  * parity_tracer_open only; the tracer holds no global state.
  */
@@ -132,7 +132,7 @@ static void tracer_free(parity_tracer *t) {
     parity__buf_free(&t->inputs);
     parity__buf_free(&t->files);
     parity_writer_discard(t->single);
-    parity_set_free(t->inject);
+    parity__tracer_inject_free(t);
     free(t->path);
     free(t);
 }
@@ -352,7 +352,7 @@ parity_status parity_tracer_add_impl(parity_tracer *t, const char *name,
         return st;
     }
     TRY(record_stage(t, stage, t->dir_mode ? file : NULL, is_input, err));
-    if (t->dir_mode) TRY(parity__tracer_dir_index(t, err));
+    if (t->dir_mode) TRY(parity__tracer_dir_added(t, is_input, err));
     if (t->inject)
         TRY(parity__tracer_inject(t, stage, dt, ndim, shape, data, count, err));
     return PARITY_OK;

@@ -1,7 +1,7 @@
 /*
  * tracer_dir.c — directory traces: one safetensors file per stage, written
- * as the stage completes, and an index.json rewritten after each, so a
- * crash (even SIGKILL) loses nothing already traced.
+ * as the stage completes, so a crash (even SIGKILL) loses nothing already
+ * traced; index.json gives order, inputs and metadata.
  *
  * Layout of DIR:
  *   000001.safetensors   stage 1, one tensor named by its stage name
@@ -12,9 +12,26 @@
  *                         "metadata":{"key":"value",...}}
  * index.json is written to index.json.tmp, fsync'd and renamed over the
  * old one: a reader sees the previous index or the new one, never half.
+ *
+ * Rewriting the whole index after every stage is quadratic (4,000 stages
+ * took 5 s), so it is rewritten when it matters and otherwise seldom:
+ * - at once when the stage is a model input or metadata is added (what
+ *   the stage files alone cannot tell a reader), and at close;
+ * - otherwise when INDEX_MIN_STAGES stages and half the indexed count
+ *   have been added since the last rewrite (geometric: O(total) bytes),
+ *   or INDEX_MAX_MS have passed.
+ * Stages after the last index.json are not lost: each stage file names its
+ * tensor by the stage name and the file numbers give the order, so readers
+ * (setdir.c, python/parity_trace) append the stage files the index does not
+ * list, in file-number order.
+ *
+ * Opening refuses any directory that is neither empty nor a parity trace
+ * (an index.json with "format":"parity-trace"): a trace replaces only a
+ * trace, never somebody's folder of files.
  */
 #include "tracer_impl.h"
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +39,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#define INDEX_MIN_STAGES 64
+#define INDEX_MAX_MS 1000
 
 /* mkdir -p: create every missing component of path. */
 static parity_status make_dirs(const char *path, parity_error *err) {
@@ -78,10 +99,63 @@ static parity_status remove_stale(const char *dir, parity_error *err) {
     return PARITY_OK;
 }
 
+/* Is dir/index.json a parity trace index ({"format":"parity-trace",...})? */
+static int is_trace_index(const char *dir) {
+    parity_buf path = {0};
+    parity__buf_printf(&path, "%s/index.json", dir);
+    parity_map m = {NULL, 0};
+    int ok = !path.oom && parity__map_open(path.data, &m, NULL) == PARITY_OK;
+    parity__buf_free(&path);
+    if (!ok) return 0;
+    cJSON *root = m.size ? cJSON_ParseWithLength((const char *)m.base, m.size) : NULL;
+    parity__map_close(&m);
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
+    ok = cJSON_IsString(f) && strcmp(f->valuestring, "parity-trace") == 0;
+    cJSON_Delete(root);
+    return ok;
+}
+
+/* 1 when dir has no entries but . and .., 0 when it has some, -1 when it
+ * cannot be listed. */
+static int dir_empty(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *ent;
+    int empty = 1;
+    while (empty && (ent = readdir(d)) != NULL)
+        empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
+    closedir(d);
+    return empty;
+}
+
 parity_status parity__tracer_dir_init(parity_tracer *t, parity_error *err) {
     TRY(make_dirs(t->path, err));
-    TRY(remove_stale(t->path, err));
+    int empty = dir_empty(t->path);
+    FAIL_IF(empty < 0, err, PARITY_E_IO, PARITY_NO_OFFSET,
+            "tracer: %s: cannot list the trace directory: %s", t->path,
+            strerror(errno));
+    FAIL_IF(!empty && !is_trace_index(t->path), err, PARITY_E_USAGE,
+            PARITY_NO_OFFSET,
+            "tracer: %s: not empty and not a parity trace (no index.json "
+            "with \"format\":\"parity-trace\"); refusing to write a trace "
+            "into it", t->path);
+    if (!empty) TRY(remove_stale(t->path, err));
     return parity__tracer_dir_index(t, err);
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+parity_status parity__tracer_dir_added(parity_tracer *t, int is_input,
+                                       parity_error *err) {
+    size_t since = t->n_stages - t->indexed;
+    size_t every = t->indexed / 2 > INDEX_MIN_STAGES ? t->indexed / 2 : INDEX_MIN_STAGES;
+    if (is_input || since >= every || now_ms() - t->indexed_ms >= INDEX_MAX_MS)
+        return parity__tracer_dir_index(t, err);
+    return PARITY_OK;
 }
 
 parity_status parity__tracer_dir_stage(parity_tracer *t, const char *name,
@@ -163,5 +237,9 @@ parity_status parity__tracer_dir_index(parity_tracer *t, parity_error *err) {
     parity__buf_free(&text);
     parity__buf_free(&tmp);
     parity__buf_free(&dst);
+    if (st == PARITY_OK) {
+        t->indexed = t->n_stages;
+        t->indexed_ms = now_ms();
+    }
     return st;
 }

@@ -25,19 +25,22 @@ struct parity_tracer {
     size_t n_names, cap_names;
     size_t n_stages, n_inputs;
     /* JSON bodies without their brackets, comma-joined, kept in memory so
-     * index.json can be rewritten after every stage:
+     * index.json can be rewritten at any time:
      * order  "a","a#1",...     inputs "x",...
      * files  "a":"000001.safetensors",...                                 */
     parity_buf order, inputs, files;
     char **meta_keys, **meta_values; /* [n_meta] user metadata, owned      */
     size_t n_meta, cap_meta;
     parity_set *inject;      /* the reference trace, or NULL                */
+    char **inject_norm;      /* [count of inject] normalized names, owned   */
     size_t injected;
+    size_t indexed;          /* n_stages when index.json was last written   */
+    double indexed_ms;       /* and when (CLOCK_MONOTONIC, milliseconds)    */
 };
 
 /* Directory mode (tracer_dir.c). */
-/* mkdir -p the directory, remove stage files of an earlier run, write an
- * empty index.json. */
+/* mkdir -p the directory; refuse one that is neither empty nor a parity
+ * trace; remove stage files of an earlier run; write an empty index.json. */
 parity_status parity__tracer_dir_init(parity_tracer *t, parity_error *err);
 /* Write stage t->n_stages + 1 as NNNNNN.safetensors; *file receives the
  * file name (not the path) into a buffer of cap bytes. */
@@ -48,7 +51,14 @@ parity_status parity__tracer_dir_stage(parity_tracer *t, const char *name,
                                        parity_error *err);
 /* Rewrite index.json atomically (index.json.tmp, fsync, rename). */
 parity_status parity__tracer_dir_index(parity_tracer *t, parity_error *err);
+/* After a stage was written and recorded: rewrite index.json when the
+ * stage is an input, or when enough stages or time have passed since the
+ * last rewrite (see tracer_dir.c). */
+parity_status parity__tracer_dir_added(parity_tracer *t, int is_input,
+                                       parity_error *err);
 
+/* Free the inject reference and its normalized names (tracer_inject.c). */
+void parity__tracer_inject_free(parity_tracer *t);
 /* Inject mode (tracer_inject.c): overwrite data (the caller's buffer of
  * count elements of dt, C order) with the reference tensor named stage. */
 parity_status parity__tracer_inject(parity_tracer *t, const char *stage,

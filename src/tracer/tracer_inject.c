@@ -2,7 +2,9 @@
  * tracer_inject.c — inject mode (activation patching): after a stage is
  * traced, the caller's buffer is overwritten with the reference trace's
  * tensor of the same (suffixed) name, so downstream stages see reference
- * inputs and each stage's own error is measured in isolation.
+ * inputs and each stage's own error is measured in isolation. Names are
+ * looked up as parity diff matches them: exactly, then normalized
+ * ("decoder.finalProj" = "decoder/final_proj").
  *
  * The caller's buffer is described by a "port" view (C-order strides over
  * its shape). parity_layout_align brings it to the reference shape exactly
@@ -21,14 +23,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+void parity__tracer_inject_free(parity_tracer *t) {
+    for (size_t i = 0; t->inject_norm && i < parity_set_count(t->inject); i++)
+        free(t->inject_norm[i]);
+    free(t->inject_norm);
+    parity_set_free(t->inject);
+    t->inject_norm = NULL;
+    t->inject = NULL;
+}
+
+/* name normalized as parity diff matches it (parity_name_normalize), in a
+ * new string: a camelCase boundary adds at most one '.' per character. */
+static char *normalized(const char *name) {
+    size_t cap = 2 * strlen(name) + 2;
+    char *buf = malloc(cap);
+    return buf ? parity_name_normalize(name, buf, cap) : NULL;
+}
+
 parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
                                        parity_error *err) {
     if (!t) return PARITY_OK; /* tracing disabled: nothing to patch */
     parity_set *ref = NULL;
     if (ref_path) TRY(parity_set_open(ref_path, NULL, &ref, err));
-    parity_set_free(t->inject);
+    size_t n = ref ? parity_set_count(ref) : 0;
+    char **norm = n ? calloc(n, sizeof *norm) : NULL;
+    int oom = n && !norm;
+    for (size_t i = 0; norm && i < n; i++)
+        oom |= (norm[i] = normalized(parity_set_tensor(ref, i)->name)) == NULL;
+    if (oom) {
+        for (size_t i = 0; norm && i < n; i++) free(norm[i]);
+        free(norm);
+        parity_set_free(ref);
+        return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                            "tracer: inject reference %s: out of memory", ref_path);
+    }
+    parity__tracer_inject_free(t);
     t->inject = ref;
+    t->inject_norm = norm;
     return PARITY_OK;
+}
+
+/* The reference tensor for stage: the same name, else the first (in the
+ * reference's order) whose normalized name equals stage's, as parity diff
+ * pairs "finalProj" with "final_proj"; -1 when none (or out of memory). */
+static long find_reference(const parity_tracer *t, const char *stage) {
+    long i = parity_set_find(t->inject, stage);
+    if (i >= 0) return i;
+    char *key = normalized(stage);
+    for (size_t j = 0; key && j < parity_set_count(t->inject); j++) {
+        if (strcmp(t->inject_norm[j], key) != 0) continue;
+        i = (long)j;
+        break;
+    }
+    free(key);
+    return i;
 }
 
 /* ---- walking two views of one shape in logical C order --------------- */
@@ -239,7 +287,7 @@ parity_status parity__tracer_inject(parity_tracer *t, const char *stage,
                                     parity_dtype dt, int ndim,
                                     const int64_t *shape, void *data,
                                     uint64_t count, parity_error *err) {
-    long i = parity_set_find(t->inject, stage);
+    long i = find_reference(t, stage);
     FAIL_IF(i < 0, err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
             "tracer: stage '%s': not in the inject reference %s", stage,
             parity_set_path(t->inject));

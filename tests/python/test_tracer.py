@@ -274,10 +274,9 @@ class TestTracer(TempDir):
                   ("enc", np.full(3, 7, np.int64), False)]
         for i, (name, a, inp) in enumerate(stages):
             t.add(name, a, input=inp)
-            # Readable after every stage, before close(): nothing is lost.
-            with open(os.path.join(d, "index.json")) as f:
-                idx = json.load(f)
-            self.assertEqual(len(idx["order"]), i + 1)
+            # Readable after every stage, before close(): nothing is lost
+            # (index.json may lag; the stage files are read after it).
+            self.assertEqual(pt.read_trace(d).order, ["mel", "enc", "enc#1"][:i + 1])
         t.meta("side", "python")
         t.close()
         self.assertEqual(sorted(os.listdir(d)), ["000001.safetensors",
@@ -320,6 +319,54 @@ class TestTracer(TempDir):
             pt.Tracer(d)
         self.assertTrue(os.path.exists(os.path.join(d, "index.json")))
 
+    def test_directory_refuses_a_folder_that_is_no_trace(self):
+        # Files but no parity index: nothing is deleted or overwritten, as
+        # in the C tracer; an empty directory is fine.
+        d = self.p("mine")
+        os.mkdir(d)
+        for name, text in (("000001.safetensors", "not a stage"), ("notes.txt", "keep")):
+            with open(os.path.join(d, name), "w") as f:
+                f.write(text)
+        with self.assertRaises(ValueError) as cm:
+            pt.Tracer(d)
+        self.assertIn(d, str(cm.exception))
+        self.assertIn("not a parity trace", str(cm.exception))
+        self.assertEqual(sorted(os.listdir(d)), ["000001.safetensors", "notes.txt"])
+        with open(os.path.join(d, "000001.safetensors")) as f:
+            self.assertEqual(f.read(), "not a stage")
+        os.mkdir(self.p("empty"))
+        with pt.Tracer(self.p("empty")) as t:
+            t.add("a", np.zeros(1))
+
+    def test_index_is_linear_and_stages_are_recovered(self):
+        d = self.p("many")
+        rewrites = []
+        real = pt.Tracer._write_index
+
+        def counting(tracer):
+            rewrites.append(len(tracer.order))
+            real(tracer)
+
+        with mock.patch.object(pt.Tracer, "_write_index", counting), \
+                mock.patch.object(pt.time, "monotonic", lambda: 0.0):
+            t = pt.Tracer(d)
+            t.add("x", np.zeros(2), input=True)     # inputs: indexed at once
+            for k in range(1, 301):
+                t.add("s%d" % k, np.full(2, k))
+            # a crash now: the index lists fewer stages than the files hold
+            names = ["x"] + ["s%d" % k for k in range(1, 301)]
+            with open(os.path.join(d, "index.json")) as f:
+                indexed = json.load(f)["order"]
+            self.assertLess(len(indexed), len(names))
+            self.assertEqual(indexed, names[:len(indexed)])
+            tr = pt.read_trace(d)
+            self.assertEqual((tr.order, tr.inputs), (names, ["x"]))
+            self.assertEqual(tr["s300"].tolist(), [300, 300])
+            t.close()
+        # geometric rewrites: 0 (open), 1 (the input), then after 64 stages
+        # or half the indexed count, whichever is more, and at close
+        self.assertEqual(rewrites, [0, 1, 65, 129, 193, 289, 301])
+
     def test_writes_are_atomic(self):
         """Each file is written to NAME.tmp, fsynced, then renamed; at the
         rename the temporary file is already complete."""
@@ -345,14 +392,14 @@ class TestTracer(TempDir):
         with mock.patch.object(_safetensors.os, "fsync", fsync), \
                 mock.patch.object(_safetensors.os, "replace", replace):
             with pt.Tracer(d) as t:
-                t.add("a", np.zeros(2))
+                t.add("a", np.zeros(2), input=True)  # an input: indexed at once
                 t.add("b", np.ones(2))
             with pt.Tracer(self.p("one.safetensors")) as t:
                 t.add("a", np.zeros(2))
         renames = [e for e in log if e[0] == "replace"]
         self.assertEqual([os.path.basename(e[2]) for e in renames],
                          ["index.json", "000001.safetensors", "index.json",
-                          "000002.safetensors", "index.json", "index.json",
+                          "000002.safetensors", "index.json",
                           "one.safetensors"])
         for e in renames:
             self.assertEqual(e[1], e[2] + ".tmp")
@@ -425,6 +472,56 @@ class TestInjectNumpy(TempDir):
         self.assertEqual(out.dtype, np.float32)
         self.assertEqual(out.tobytes(), np.array([1.7, -2.2, 3.0], np.float32).tobytes())
 
+    def table(self, name):
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "..", "tracer", name)) as f:
+            return json.load(f)
+
+    def test_integer_conversion_table(self):
+        """tests/tracer/inject_table.json, the table the C tracer is tested
+        against: round half to even, saturate, NaN -> 0, bool = x != 0."""
+        doc = self.table("inject_table.json")
+        values = np.array([float(v) for v in doc["values"]])
+        path = self.p("table.safetensors")
+        with pt.Tracer(path) as t:
+            for k in doc["expected"]:
+                t.add(k, values)
+                t.add(k, values)        # "k#1", for the read-only port
+        np_of = {"I8": np.int8, "U8": np.uint8, "I16": np.int16, "U16": np.uint16,
+                 "I32": np.int32, "U32": np.uint32, "I64": np.int64, "U64": np.uint64,
+                 "BOOL": np.bool_}
+        with pt.Tracer(self.p("p.safetensors"), inject=path) as t:
+            for k, want in doc["expected"].items():
+                port = np.zeros(len(values), np_of[k])
+                out = t.add(k, port)
+                self.assertEqual([str(int(v)) for v in port], want, k)
+                ro = np.zeros(len(values), np_of[k])
+                ro.flags.writeable = False
+                got = t.add(k, ro)
+                self.assertEqual((got.dtype, [str(int(v)) for v in got]), (port.dtype, want), k)
+                self.assertIs(out, port)
+        # the example of the report: NumPy's cast would give [1, -1, 44]
+        path = self.reference(a=np.array([1.7, -1.7, 300.0]))
+        with pt.Tracer(self.p("q.safetensors"), inject=path) as t:
+            self.assertEqual(t.add("a", np.zeros(3, np.int8)).tolist(), [2, -2, 127])
+
+    def test_names_matched_as_parity_diff_does(self):
+        """tests/tracer/names_table.json, shared with the C tracer: exact
+        name first, then the normalized one (finalProj = final_proj)."""
+        doc = self.table("names_table.json")
+        path = self.p("names.safetensors")
+        with pt.Tracer(path) as t:
+            for k, name in enumerate(doc["reference"]):
+                t.add(name, np.array([k + 1.0]))
+        with pt.Tracer(self.p("p.safetensors"), inject=path) as t:
+            for name, want in doc["cases"]:
+                if want is None:
+                    with self.assertRaises(KeyError, msg=name):
+                        t.add(name, np.zeros(1))
+                    continue
+                expect = doc["reference"].index(want) + 1.0
+                self.assertEqual(t.add(name, np.zeros(1)).tolist(), [expect], name)
+
     def test_inject_from_environment_and_off_switch(self):
         path = self.reference(a=np.ones(2))
         with mock.patch.dict(os.environ, {"PARITY_INJECT": path}):
@@ -481,6 +578,23 @@ if torch is not None:
             s = self.ln(h.transpose(1, 2))
             a, w = self.attn(s, s, s)
             return {"y": self.head(a), "attn": (a, w), "steps": 3}
+
+
+    class Split(nn.Module):
+        """Returns a list, not a tuple."""
+
+        def forward(self, x):
+            return [x * 2, x + 1]
+
+    class ListNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+            self.split = Split()
+
+        def forward(self, x):
+            a, b = self.split(self.lin(x))
+            return [a - b, b.sum(dim=-1)]
 
 
 def manual_forward(net, x):
@@ -612,6 +726,51 @@ class TestTorch(TempDir):
         with pt.Tracer(self.p("q.safetensors"), inject=self.p("u.safetensors")) as t:
             self.assertEqual(t.add("u", torch.zeros(3, dtype=torch.int64)).tolist(),
                              [0, 7, 2**32 - 1])
+
+    def test_hooked_module_returning_a_list(self):
+        torch.manual_seed(1)
+        net = ListNet().eval()
+        with torch.no_grad():
+            h = net.lin(self.x.transpose(1, 2))
+            a, b = h * 2, h + 1
+            want = [("lin", h), ("split.0", a), ("split.1", b),
+                    ("output.0", a - b), ("output.1", b.sum(dim=-1))]
+        ref = self.p("list.safetensors")
+        with torch.no_grad(), pt.Tracer(ref) as t:
+            hooks = t.hook(net)
+            out = net(self.x.transpose(1, 2))
+            hooks.remove()
+        self.assertIsInstance(out, list)
+        self.assertEqual(t.order, [n for n, _ in want])
+        _, got, _ = parse(ref)
+        for name, tensor in want:
+            self.assertEqual(got[name][2], bits(tensor), name)
+        # inject: the hooks hand back lists rebuilt from the reference
+        port = copy.deepcopy(net)
+        with torch.no_grad():
+            port.lin.bias.add_(1.0)
+        with torch.no_grad(), pt.Tracer(self.p("lp.safetensors"), inject=ref) as t:
+            hooks = t.hook(port)
+            pout = port(self.x.transpose(1, 2))
+            hooks.remove()
+        self.assertIsInstance(pout, list)
+        self.assertEqual([bits(v) for v in pout], [bits(v) for v in out])
+        self.assertEqual(t.injected, 5)
+        _, pgot, _ = parse(self.p("lp.safetensors"))
+        self.assertNotEqual(pgot["lin"][2], got["lin"][2])   # its own error
+        self.assertEqual(pgot["split.0"][2], got["split.0"][2])  # reference input
+
+    def test_torch_integer_inject_rounds_and_saturates(self):
+        path = self.p("r.safetensors")
+        v = np.array([1.7, -1.7, 300.0, 2.5, np.nan])
+        pt.write_safetensors(path, {"a": v, "b": v, "c": v})
+        with pt.Tracer(self.p("p.safetensors"), inject=path) as t:
+            self.assertEqual(t.add("a", torch.zeros(5, dtype=torch.int8)).tolist(),
+                             [2, -2, 127, 2, 0])
+            self.assertEqual(t.add("b", torch.zeros(5, dtype=torch.uint8)).tolist(),
+                             [2, 0, 255, 2, 0])
+            self.assertEqual(t.add("c", torch.zeros(5, dtype=torch.bool)).tolist(),
+                             [True] * 5)
 
     def test_disabled_hook_registers_nothing(self):
         t = pt.Tracer()

@@ -2,9 +2,12 @@
 # run_tracer.sh — a directory trace survives SIGKILL.
 #
 # Runs trace_pipeline (tests/programs/) in directory mode, waits until it has
-# traced stage 3 (index.json lists "stage3"; the program then sleeps), kills
+# traced stage 3 (000004.safetensors exists; the program then sleeps), kills
 # it with SIGKILL and checks that what was traced is complete and valid:
-# index.json lists exactly input, stage1..stage3, no stage 4 file exists,
+# the stages index.json lists followed by the stage files it does not list
+# yet, in file-number order (how readers recover what was written after the
+# last index rewrite), are exactly input, stage1..stage3; index.json marks
+# "input" as an input (inputs are indexed at once); no stage 4 file exists;
 # and the four stage files hold the right tensors — parsed by NumPy with a
 # safetensors reader written here (independent of libparity) and compared
 # bit for bit with the stages recomputed in float32 — and, when the CLI is
@@ -36,10 +39,11 @@ trap cleanup EXIT
 PARITY_TRACE="$tmp/trace" "$bin" --sleep-after 3 &
 pid=$!
 
-# Poll (100 ms steps, 60 s at most) until stage 3 is in the index.
+# Poll (100 ms steps, 60 s at most) until stage 3's file is there (the
+# writer renames it into place complete; the program sleeps after it).
 ready=0
 for _ in $(seq 600); do
-    if grep -q '"stage3"' "$tmp/trace/index.json" 2>/dev/null; then
+    if [ -f "$tmp/trace/000004.safetensors" ]; then
         ready=1
         break
     fi
@@ -54,18 +58,30 @@ status=$?
 pid=
 [ "$status" = 137 ] || fail "expected the program to die of SIGKILL (137), got $status"
 
-[ -f "$tmp/trace/000004.safetensors" ] || fail "000004.safetensors missing"
 [ ! -e "$tmp/trace/000005.safetensors" ] || fail "000005.safetensors exists: stage 4 ran"
 
 "$py" - "$tmp/trace" <<'EOF' || fail "trace files are not valid"
-import json, struct, sys
+import json, os, re, struct, sys
 import numpy as np
 
 d = sys.argv[1]
 index = json.load(open(d + "/index.json"))
 assert index["format"] == "parity-trace" and index["version"] == 1, index
-assert index["order"] == ["input", "stage1", "stage2", "stage3"], index["order"]
 assert index["inputs"] == ["input"], index["inputs"]
+# The indexed stages, then the stage files not listed, by file number.
+files = dict(index["files"])
+order = list(index["order"])
+listed = set(files.values())
+for f in sorted((f for f in os.listdir(d) if re.fullmatch(r"[0-9]{6,}\.safetensors", f)
+                 and f not in listed), key=lambda f: int(f.split(".")[0])):
+    raw = open(os.path.join(d, f), "rb").read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    names = [k for k in json.loads(raw[8:8 + n]) if k != "__metadata__"]
+    assert len(names) == 1, (f, names)
+    order.append(names[0])
+    files[names[0]] = f
+index["order"], index["files"] = order, files
+assert order == ["input", "stage1", "stage2", "stage3"], order
 
 def read_one(path, name):
     raw = open(path, "rb").read()

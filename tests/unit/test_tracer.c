@@ -150,6 +150,15 @@ static char *read_text(const char *path) {
     return s;
 }
 
+/* A JSON file parsed with cJSON, or NULL. */
+static cJSON *read_json(const char *path) {
+    char *text = read_text(path);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    CHECK_MSG(root != NULL, "%s: not readable JSON", path);
+    return root;
+}
+
 /* index.json parsed independently of the library's reader. */
 static void check_index(const char *dir) {
     char path[160];
@@ -568,6 +577,194 @@ static void test_pipeline(void) {
     }
 }
 
+/* ---- what a directory trace may overwrite ----------------------------- */
+
+static void write_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!CHECK(f != NULL)) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+static int text_equals(const char *path, const char *want) {
+    char buf[256] = {0};
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    return n == strlen(want) && memcmp(buf, want, n) == 0;
+}
+
+/* Only an empty (or new) directory or a parity trace is written into: a
+ * folder with other files, or with an index.json that is not a parity
+ * trace's, is refused with a one-line error naming it, and left as it was. */
+static void test_directory_refuses(void) {
+    char dir[128], a[192], b[192];
+    parity_error err = {0};
+    parity_tracer *t = (parity_tracer *)&err;
+    tmp_path(dir, sizeof dir, "foreign");
+    mkdir(dir, 0777);
+    snprintf(a, sizeof a, "%s/000001.safetensors", dir);
+    snprintf(b, sizeof b, "%s/notes.txt", dir);
+    write_text(a, "not a stage");
+    write_text(b, "keep me");
+    CHECK_EQ_INT(parity_tracer_open(dir, &t, &err), PARITY_E_USAGE);
+    CHECK(t == NULL);
+    CHECK_MSG(strstr(err.msg, dir) && strstr(err.msg, "not a parity trace") &&
+                  !strchr(err.msg, '\n'), "%s", err.msg);
+    CHECK(text_equals(a, "not a stage") && text_equals(b, "keep me"));
+    /* an index.json of something else (a sharded checkpoint's, say) */
+    unlink(b);
+    snprintf(b, sizeof b, "%s/index.json", dir);
+    write_text(b, "{\"weight_map\":{}}");
+    CHECK_EQ_INT(parity_tracer_open(dir, &t, &err), PARITY_E_USAGE);
+    CHECK(text_equals(a, "not a stage") && text_equals(b, "{\"weight_map\":{}}"));
+    /* an empty directory is fine */
+    tmp_path(dir, sizeof dir, "empty");
+    mkdir(dir, 0777);
+    CHECK_OK_ERR(parity_tracer_open(dir, &t, &err));
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+}
+
+/* Stages written after the last index.json are still read, after the
+ * indexed ones, in the order written (file number, not name order), with
+ * their input marks: index.json is rewritten at once for an input. The
+ * index of a crash is simulated by rewriting it as it was after stage 1. */
+static void test_directory_recovery(void) {
+    char dir[128], path[192];
+    parity_error err = {0};
+    parity_tracer *t = NULL;
+    static const char *const names[] = {"x", "b", "a", "c10", "c9", "late_input"};
+    const int64_t s1[1] = {1};
+    tmp_path(dir, sizeof dir, "recover");
+    CHECK_OK_ERR(parity_tracer_open(dir, &t, &err));
+    if (!t) return;
+    for (int i = 0; i < 6; i++) {
+        float v = (float)i;
+        parity_status st = i == 0 || i == 5
+                               ? parity_tracer_add_input(t, names[i], PARITY_DT_F32, 1, s1, &v, &err)
+                               : parity_tracer_add(t, names[i], PARITY_DT_F32, 1, s1, &v, &err);
+        CHECK_OK_ERR(st);
+        /* readable at every moment, in order, before close */
+        parity_set *set = NULL;
+        CHECK_OK_ERR(parity_set_open(dir, NULL, &set, &err));
+        for (int j = 0; set && j <= i; j++)
+            CHECK_EQ_STR(parity_set_tensor(set, (size_t)j)->name, names[j]);
+        if (set) CHECK_EQ_U64(parity_set_count(set), (uint64_t)i + 1);
+        parity_set_free(set);
+    }
+    /* an input is indexed at once */
+    snprintf(path, sizeof path, "%s/index.json", dir);
+    cJSON *idx = read_json(path);
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(idx, "inputs");
+    CHECK(cJSON_GetArraySize(in) == 2);
+    cJSON_Delete(idx);
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+    write_text(path, "{\"format\":\"parity-trace\",\"version\":1,\"order\":[\"x\"],"
+                     "\"inputs\":[\"x\"],\"files\":{\"x\":\"000001.safetensors\"},"
+                     "\"metadata\":{}}\n");
+    parity_set *set = NULL;
+    CHECK_OK_ERR(parity_set_open(dir, NULL, &set, &err));
+    if (!set) return;
+    CHECK_EQ_U64(parity_set_count(set), 6);
+    for (size_t j = 0; j < 6 && j < parity_set_count(set); j++)
+        CHECK_EQ_STR(parity_set_tensor(set, j)->name, names[j]);
+    CHECK_EQ_INT(parity_set_order_source(set), PARITY_ORDER_INDEX);
+    CHECK_EQ_INT(parity_set_tensor(set, 0)->is_input, 1);
+    parity_set_free(set);
+}
+
+/* ---- inject conversion: the table shared with the Python tracer -------- */
+
+/* tests/tracer/inject_table.json: values (F64 in the reference) and the
+ * expected result in each integer dtype and BOOL. */
+static void test_inject_table(void) {
+    char path[1024], ref[128], port[128];
+    const char *src = getenv("PARITY_SRC");
+    parity_error err = {0};
+    if (!CHECK(src != NULL)) return;
+    snprintf(path, sizeof path, "%s/tests/tracer/inject_table.json", src);
+    cJSON *doc = read_json(path);
+    const cJSON *vals = cJSON_GetObjectItemCaseSensitive(doc, "values");
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(doc, "expected");
+    int n = cJSON_GetArraySize(vals);
+    if (!CHECK(n > 0 && n <= 32 && exp)) { cJSON_Delete(doc); return; }
+    double v[32];
+    for (int i = 0; i < n; i++) v[i] = strtod(cJSON_GetArrayItem(vals, i)->valuestring, NULL);
+    const int64_t shape[1] = {n};
+    parity_tracer *t = NULL;
+    CHECK_OK_ERR(parity_tracer_open(tmp_path(ref, sizeof ref, "table.safetensors"), &t, &err));
+    for (const cJSON *e = exp->child; t && e; e = e->next)
+        CHECK_OK_ERR(parity_tracer_add(t, e->string, PARITY_DT_F64, 1, shape, v, &err));
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+    CHECK_OK_ERR(parity_tracer_open(tmp_path(port, sizeof port, "table_port.safetensors"), &t, &err));
+    if (t) CHECK_OK_ERR(parity_tracer_set_inject(t, ref, &err));
+    for (const cJSON *e = exp->child; t && e; e = e->next) {
+        parity_dtype dt = parity_dtype_from_name(e->string);
+        unsigned char buf[32 * 8] = {0};
+        CHECK_OK_ERR(parity_tracer_add(t, e->string, dt, 1, shape, buf, &err));
+        for (int i = 0; i < n; i++) {
+            const char *want = cJSON_GetArrayItem(e, i)->valuestring;
+            const unsigned char *p = buf + (size_t)i * parity_dtype_size(dt);
+            uint64_t u = 0;
+            for (size_t b = 0; b < parity_dtype_size(dt); b++) u |= (uint64_t)p[b] << (8 * b);
+            char got[32];
+            if (dt == PARITY_DT_U64 || dt == PARITY_DT_U32 || dt == PARITY_DT_U16 ||
+                dt == PARITY_DT_U8 || dt == PARITY_DT_BOOL) {
+                snprintf(got, sizeof got, "%llu", (unsigned long long)u);
+            } else { /* sign-extend from the type's width */
+                int bits = (int)(8 * parity_dtype_size(dt));
+                int64_t x = bits < 64 && (u >> (bits - 1)) ? (int64_t)(u | (~0ull << bits)) : (int64_t)u;
+                snprintf(got, sizeof got, "%lld", (long long)x);
+            }
+            CHECK_MSG(strcmp(got, want) == 0, "%s[%d] = %s from %s: got %s", e->string, i,
+                      want, cJSON_GetArrayItem(vals, i)->valuestring, got);
+        }
+    }
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+    cJSON_Delete(doc);
+}
+
+/* tests/tracer/names_table.json: reference stage r holds the value r + 1;
+ * each port name must receive its expected reference stage's value, or
+ * PARITY_E_NOTFOUND when it has none. */
+static void test_inject_names(void) {
+    char path[1024], ref[128], port[128];
+    const char *src = getenv("PARITY_SRC");
+    parity_error err = {0};
+    if (!CHECK(src != NULL)) return;
+    snprintf(path, sizeof path, "%s/tests/tracer/names_table.json", src);
+    cJSON *doc = read_json(path);
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(doc, "reference");
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(doc, "cases");
+    const int64_t s1[1] = {1};
+    parity_tracer *t = NULL;
+    CHECK_OK_ERR(parity_tracer_open(tmp_path(ref, sizeof ref, "names.safetensors"), &t, &err));
+    double v = 1;
+    for (const cJSON *e = names ? names->child : NULL; t && e; e = e->next, v++)
+        CHECK_OK_ERR(parity_tracer_add(t, e->valuestring, PARITY_DT_F64, 1, s1, &v, &err));
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+    CHECK_OK_ERR(parity_tracer_open(tmp_path(port, sizeof port, "names_port.safetensors"), &t, &err));
+    if (t) CHECK_OK_ERR(parity_tracer_set_inject(t, ref, &err));
+    for (const cJSON *c = cases ? cases->child : NULL; t && c; c = c->next) {
+        const char *name = cJSON_GetArrayItem(c, 0)->valuestring;
+        const cJSON *want = cJSON_GetArrayItem(c, 1);
+        double x = -1, expect = 0;
+        int k = 1;
+        for (const cJSON *e = names->child; e && cJSON_IsString(want); e = e->next, k++)
+            if (strcmp(e->valuestring, want->valuestring) == 0) expect = k;
+        parity_status st = parity_tracer_add(t, name, PARITY_DT_F64, 1, s1, &x, &err);
+        if (cJSON_IsNull(want)) {
+            CHECK_MSG(st == PARITY_E_NOTFOUND, "'%s': status %d, expected not found", name, st);
+        } else {
+            CHECK_MSG(st == PARITY_OK && x == expect, "'%s': got %g (%s), expected %s = %g",
+                      name, x, st ? err.msg : "ok", want->valuestring, expect);
+        }
+    }
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+    cJSON_Delete(doc);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/parity_tracer_XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -578,7 +775,11 @@ int main(void) {
     test_single_file();
     test_directory();
     test_directory_rerun();
+    test_directory_refuses();
+    test_directory_recovery();
     test_inject();
+    test_inject_table();
+    test_inject_names();
     test_inject_convert();
     test_inject_npy();
     test_pipeline();

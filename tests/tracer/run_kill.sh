@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# run_kill.sh — directory traces killed (SIGKILL) at random moments while
+# stages are being written, by the C tracer (tests/programs/trace_many.c)
+# and by the Python tracer (the same stages), several times each.
+#
+# The writer prints each stage number after its add returned. After the
+# kill, every stage up to the last number printed must be there: the stages
+# index.json lists followed by the stage files it does not list yet, in
+# file-number order, must be exactly input, s1, ..., sM with M >= that
+# number (nothing lost, nothing out of order, no gap), each holding its
+# values (parsed here with NumPy, independently of either tracer); and
+# parity's reader (`parity trace DIR DIR --format json`) and the Python
+# reader (parity_trace.read_trace) must list the same stages in that order,
+# with "input" marked as an input.
+# The kill comes 0.02 to 1.5 s after the input is traced, so some kills
+# land while index.json is being rewritten.
+# Env: PARITY_BUILD (trace_many), PARITY (CLI), PARITY_PYTHON, PARITY_SRC.
+set -u
+
+fail() { echo "run_kill.sh: $*" >&2; exit 1; }
+
+src="${PARITY_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}"
+bin="${PARITY_BUILD:?PARITY_BUILD is not set}/trace_many"
+py="${PARITY_PYTHON:-/usr/bin/python3}"
+[ -x "$bin" ] || fail "$bin: not built"
+[ -n "${PARITY:-}" ] && [ -x "$PARITY" ] || fail "PARITY (the CLI) is not set"
+"$py" -c 'import numpy' 2>/dev/null || fail "$py: NumPy missing"
+export PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}"
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The Python twin of trace_many: the same stages, the same reports.
+cat >"$tmp/many.py" <<'EOF'
+import os, sys
+import numpy as np
+import parity_trace as pt
+
+t = pt.Tracer(sys.argv[1])
+t.add("input", np.arange(16, dtype=np.float32), input=True)
+os.write(1, b"0\n")
+for k in range(1, int(sys.argv[2]) + 1):
+    t.add("s%d" % k, (k + np.arange(64) / 64).astype(np.float32))
+    os.write(1, b"%d\n" % k)
+t.close()
+EOF
+
+# check.py DIR REPORTS: the checks described above.
+cat >"$tmp/check.py" <<'EOF'
+import json, os, re, struct, subprocess, sys
+import numpy as np
+import parity_trace as pt
+
+d, reports = sys.argv[1:3]
+lines = open(reports).read().split("\n")[:-1]   # complete lines only
+done = int(lines[-1]) if lines else -1
+index = json.load(open(os.path.join(d, "index.json")))
+assert index["format"] == "parity-trace", index
+
+def tensors(path):
+    raw = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    head = json.loads(raw[8:8 + n])
+    head.pop("__metadata__", None)
+    out = {}
+    for name, e in head.items():
+        assert e["dtype"] == "F32", (path, e)
+        b, end = e["data_offsets"]
+        out[name] = np.frombuffer(raw[8 + n + b:8 + n + end], "<f4")
+    return out
+
+order = list(index["order"])
+values = {}
+for name, f in index["files"].items():
+    values.update(tensors(os.path.join(d, f)))
+listed = set(index["files"].values())
+extra = sorted((f for f in os.listdir(d) if re.fullmatch(r"[0-9]{6,}\.safetensors", f)
+                and f not in listed), key=lambda f: int(f.split(".")[0]))
+for f in extra:
+    got = tensors(os.path.join(d, f))
+    assert len(got) == 1, (f, list(got))
+    order += list(got)
+    values.update(got)
+m = len(order) - 1
+want = ["input"] + ["s%d" % k for k in range(1, m + 1)]
+assert order == want, "order: %s ... (%d stages)" % (order[:8], len(order))
+assert m >= done, "stage %d was traced, but only %d stages are there" % (done, m)
+assert index["inputs"] == ["input"], index["inputs"]
+assert values["input"].tobytes() == np.arange(16, dtype="<f4").tobytes()
+for k in range(1, m + 1):
+    expect = (k + np.arange(64) / 64).astype("<f4")
+    assert values["s%d" % k].tobytes() == expect.tobytes(), "s%d" % k
+r = subprocess.run([os.environ["PARITY"], "trace", d, d, "--format", "json"],
+                   capture_output=True, text=True)
+assert r.returncode == 0, (r.returncode, r.stderr)
+doc = json.loads(r.stdout)
+assert [s["name"] for s in doc["stages"]] == want, "parity reads another order"
+assert doc["inputs"]["names"] == ["input"], doc["inputs"]
+tr = pt.read_trace(d)
+assert (tr.order, tr.inputs) == (want, ["input"]), "parity_trace reads another order"
+print("%s: killed after stage %d reported; %d stages readable, %d of them after "
+      "the last index.json" % (os.path.basename(d), done, m, len(extra)))
+EOF
+
+# run_one NAME CMD...: start the writer, kill it at a random moment after
+# it started writing, check what it left.
+run_one() {
+    local name=$1
+    shift
+    "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pid=$!
+    for _ in $(seq 300); do # until the input is traced (30 s at most)
+        [ -s "$tmp/$name.out" ] && break
+        kill -0 "$pid" 2>/dev/null || fail "$name: the writer exited: $(cat "$tmp/$name.err")"
+        sleep 0.1
+    done
+    local delay
+    delay=$(awk -v s="$RANDOM" 'BEGIN { printf "%.3f", 0.02 + (s % 1500) / 1000 }')
+    echo "$name: kill after $delay s"
+    sleep "$delay"
+    kill -0 "$pid" 2>/dev/null || fail "$name: the writer finished before the kill"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    local status=$?
+    pid=
+    [ "$status" = 137 ] || fail "$name: expected death by SIGKILL (137), got $status"
+    "$py" "$tmp/check.py" "$tmp/$name" "$tmp/$name.out" || fail "$name: check failed"
+}
+
+for i in 1 2 3 4 5 6; do
+    run_one "c$i" env PARITY_TRACE="$tmp/c$i" "$bin" 1000000
+done
+for i in 1 2 3 4; do
+    run_one "py$i" "$py" "$tmp/many.py" "$tmp/py$i" 1000000
+done
+echo "ok"
