@@ -1,25 +1,37 @@
 /*
- * bench_tracer.c — what a disabled tracer costs a port.
+ * bench_tracer.c — what the tracer costs a port.
  *
- * A port keeps its parity_tracer_add calls in the code and runs with the
- * tracer NULL (no PARITY_TRACE). The inline add in parity.h is then one
- * test of the pointer. This program times N iterations of three loops:
- *   plain    sink = i                                (the bare loop)
- *   traced   t = tracer; parity_tracer_add(t, ...); sink = i
- *   stage    a tiny stage: y = 0.5x + 1 over 32 floats, plus sink = i
- *   stage+t  the same stage followed by the add
- * The tracer pointer is read from a volatile each iteration, as a port
- * reloads it from its state, so the compiler can neither prove it NULL nor
- * hoist the test out of the loop; the volatile sink keeps every loop alive.
+ * Disabled tracer (default mode). A port keeps its parity_tracer_add calls
+ * in the code and runs without PARITY_TRACE: parity_tracer_open then gives
+ * a NULL tracer and the inline add in parity.h is one test of the pointer.
+ * N iterations of each loop, the volatile sink keeping every loop alive:
+ *   plain      sink = i                                   (the bare loop)
+ *   local      parity_tracer_add(t, ...); sink = i
+ *              t is a local obtained once, at run time, from
+ *              parity_tracer_open(NULL) with PARITY_TRACE unset: how a port
+ *              holds it (the compiler cannot know it is NULL, but may test
+ *              it once outside the loop)
+ *   volatile   the same with t re-read from a volatile every iteration, so
+ *              the test can be neither proven nor hoisted: the worst case,
+ *              one load and one branch per add
+ *   stage      a tiny stage: y = 0.5x + 1 over 32 floats, plus sink
+ *   stage+v    the same stage followed by the volatile-pointer add
  * Each loop runs `reps` times, interleaved, and the median is reported:
- *   overhead % = (median traced - median plain) / median plain x 100.
+ *   overhead % = (median with adds - median without) / median without x 100
+ *   ns per add = (median with adds - median without) / N
  * Usage: bench_tracer [N [reps]]   (defaults 1000000 and 31)
+ *
+ * Directory mode. bench_tracer --dir PATH [stages [reps]] traces `stages`
+ * stages of 64 floats into the directory PATH (removed and recreated each
+ * time; put it on tmpfs to time the tracer rather than fsync) and reports
+ * the median time per run and per stage (defaults 4000 and 5).
  */
 #include "parity.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static parity_tracer *volatile tracer; /* NULL: tracing disabled */
@@ -41,7 +53,17 @@ static double loop_plain(long n) {
     return now() - t0;
 }
 
-static double loop_traced(long n) {
+/* t: the port's own local copy of the tracer pointer. */
+static double loop_local(long n, parity_tracer *t) {
+    double t0 = now();
+    for (long i = 0; i < n; i++) {
+        parity_tracer_add(t, "stage", PARITY_DT_F32, 3, shape, y, NULL);
+        sink = (uint64_t)i;
+    }
+    return now() - t0;
+}
+
+static double loop_volatile(long n) {
     double t0 = now();
     for (long i = 0; i < n; i++) {
         parity_tracer *t = tracer;
@@ -80,29 +102,95 @@ static double median(double *v, int n) {
     return v[n / 2];
 }
 
+static void row(const char *what, double with, double without, long n) {
+    printf("  %-26s %8.3f ms  %6.3f ns/iter", what, with * 1e3, with * 1e9 / n);
+    if (without > 0)
+        printf("  overhead %+6.2f%%  %+.3f ns per add", (with - without) / without * 100,
+               (with - without) * 1e9 / n);
+    printf("\n");
+}
+
+static int bench_disabled(long n, int reps) {
+    parity_error err;
+    parity_tracer *t = (parity_tracer *)&err;
+    unsetenv("PARITY_TRACE");
+    if (parity_tracer_open(NULL, &t, &err) != PARITY_OK || t != NULL) {
+        fprintf(stderr, "bench_tracer: expected a disabled tracer\n");
+        return 2;
+    }
+    for (int j = 0; j < 32; j++) x[j] = (float)j;
+    double *m = calloc(5 * (size_t)reps, sizeof *m);
+    if (!m) return 2;
+    for (int r = 0; r < reps; r++) {
+        m[r] = loop_plain(n);
+        m[reps + r] = loop_local(n, t);
+        m[2 * reps + r] = loop_volatile(n);
+        m[3 * reps + r] = loop_stage(n, 0);
+        m[4 * reps + r] = loop_stage(n, 1);
+    }
+    double plain = median(m, reps), local = median(m + reps, reps);
+    double vol = median(m + 2 * reps, reps), st = median(m + 3 * reps, reps);
+    double stv = median(m + 4 * reps, reps);
+    printf("disabled tracer: iterations %ld, repetitions %d, medians:\n", n, reps);
+    row("plain loop", plain, 0, n);
+    row("+ add, local pointer", local, plain, n);
+    row("+ add, volatile pointer", vol, plain, n);
+    row("32-float stage", st, 0, n);
+    row("+ add, volatile pointer", stv, st, n);
+    free(m);
+    return 0;
+}
+
+/* One run: `stages` adds of 64 floats into a fresh directory at path. */
+static double dir_run(const char *path, long stages) {
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    if (system(cmd) != 0) return -1;
+    parity_error err;
+    parity_tracer *t = NULL;
+    float v[64] = {0};
+    const int64_t s64[1] = {64};
+    double t0 = now();
+    if (parity_tracer_open(path, &t, &err) != PARITY_OK || !t) return -1;
+    for (long k = 0; k < stages; k++) {
+        v[0] = (float)k;
+        if (parity_tracer_add(t, "stage", PARITY_DT_F32, 1, s64, v, &err) != PARITY_OK) {
+            fprintf(stderr, "bench_tracer: %s\n", err.msg);
+            parity_tracer_close(t, NULL);
+            return -1;
+        }
+    }
+    if (parity_tracer_close(t, &err) != PARITY_OK) return -1;
+    return now() - t0;
+}
+
+static int bench_dir(const char *path, long stages, int reps) {
+    double *m = calloc((size_t)reps, sizeof *m);
+    if (!m || strlen(path) > 1000) return 2;
+    for (int r = 0; r < reps; r++) {
+        m[r] = dir_run(path, stages);
+        if (m[r] < 0) {
+            fprintf(stderr, "bench_tracer: %s: the directory trace failed\n", path);
+            free(m);
+            return 2;
+        }
+    }
+    double med = median(m, reps);
+    printf("directory trace %s: %ld stages of 64 floats, repetitions %d, median "
+           "%.3f s, %.1f us per stage\n", path, stages, reps, med, med * 1e6 / stages);
+    free(m);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--dir") == 0) {
+        long stages = argc > 3 ? atol(argv[3]) : 4000;
+        int reps = argc > 4 ? atoi(argv[4]) : 5;
+        if (argc < 3 || stages <= 0 || reps <= 0 || reps > 1000) return 2;
+        return bench_dir(argv[2], stages, reps);
+    }
     long n = argc > 1 ? atol(argv[1]) : 1000000;
     int reps = argc > 2 ? atoi(argv[2]) : 31;
     if (n <= 0 || reps <= 0 || reps > 1000) return 2;
-    for (int j = 0; j < 32; j++) x[j] = (float)j;
-    double *t = calloc(4 * (size_t)reps, sizeof *t);
-    if (!t) return 2;
-    for (int r = 0; r < reps; r++) {
-        t[r] = loop_plain(n);
-        t[reps + r] = loop_traced(n);
-        t[2 * reps + r] = loop_stage(n, 0);
-        t[3 * reps + r] = loop_stage(n, 1);
-    }
-    double plain = median(t, reps), traced = median(t + reps, reps);
-    double st = median(t + 2 * reps, reps), stt = median(t + 3 * reps, reps);
-    printf("iterations %ld, repetitions %d, medians:\n", n, reps);
-    printf("  plain loop          %8.3f ms  %6.3f ns/iter\n", plain * 1e3, plain * 1e9 / n);
-    printf("  + disabled add      %8.3f ms  %6.3f ns/iter  overhead %+.1f%%\n",
-           traced * 1e3, traced * 1e9 / n, (traced - plain) / plain * 100);
-    printf("  32-float stage      %8.3f ms  %6.3f ns/iter\n", st * 1e3, st * 1e9 / n);
-    printf("  + disabled add      %8.3f ms  %6.3f ns/iter  overhead %+.1f%%\n",
-           stt * 1e3, stt * 1e9 / n, (stt - st) / st * 100);
-    printf("  cost of one disabled add: %.3f ns\n", (traced - plain) * 1e9 / n);
-    free(t);
-    return 0;
+    return bench_disabled(n, reps);
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# run_tracer_bench.sh — build and run bench_tracer.c (disabled-tracer cost).
+# run_tracer_bench.sh — build and run bench_tracer.c: the cost of a disabled
+# tracer, or (--dir) the time of a directory trace.
 # Usage: bench/run_tracer_bench.sh [N [reps]]
+#        bench/run_tracer_bench.sh --dir PATH [stages [reps]]
+#        CC=clang bench/run_tracer_bench.sh   (another compiler)
 # Uses $PARITY_BUILD/libparity.a when PARITY_BUILD is set, else builds the
 # library in build-bench/ (Release). The loops are compiled with -O2.
 set -eu
