@@ -389,7 +389,8 @@ static parity_status sample_open(const ex_ctx *x, ex_samp *s, parity_error *err)
 
 /* Lines along axis a, spread over the other axes: line q (of count/len)
  * starts at the C-order position of q's other indices, step = the axis's
- * C stride; a window of its first EX_WINDOW values when it is longer. */
+ * C stride; a window of its first EX_WINDOW values when it is longer.
+ * Non-finite values are read as 0 (the measures skip them anyway). */
 #define EX_WINDOW 65536
 parity_status ex_lines_read(const ex_ctx *x, int a, uint64_t budget, ex_lines *l,
                             parity_error *err) {
@@ -408,9 +409,11 @@ parity_status ex_lines_read(const ex_ctx *x, int a, uint64_t budget, ex_lines *l
     for (uint64_t j = 0; j < l->nl; j++) {
         uint64_t q = j * m / l->nl; /* other indices: q = outer·step + inner */
         uint64_t base = q / step * step * (uint64_t)L + q % step;
-        for (int64_t i = 0; i < l->len; i++) {
-            l->p[j * (uint64_t)l->len + (uint64_t)i] = ex_p_at(x, base + (uint64_t)i * step);
-            l->r[j * (uint64_t)l->len + (uint64_t)i] = ex_r_at(x, base + (uint64_t)i * step);
+        for (int64_t i = 0; i < l->len; i++) { /* NaN/Inf read as 0: they would */
+            double pv = ex_p_at(x, base + (uint64_t)i * step); /* poison every lag */
+            double rv = ex_r_at(x, base + (uint64_t)i * step);
+            l->p[j * (uint64_t)l->len + (uint64_t)i] = isfinite(pv) ? pv : 0.0;
+            l->r[j * (uint64_t)l->len + (uint64_t)i] = isfinite(rv) ? rv : 0.0;
         }
     }
     return PARITY_OK;

@@ -32,6 +32,7 @@ static int nearest_rows(const ex_lines *l, uint64_t m, int64_t *perm) {
         /* the identity first, then the row after the last match: a good
          * first bound stops most distances after a few columns */
         int64_t guess[2] = {i, i > 0 ? (perm[i - 1] + 1) % L : 0};
+        perm[i] = i; /* kept when every distance overflows */
         for (int64_t g = -2; g < L; g++) {
             int64_t j = g < 0 ? guess[g + 2] : g;
             double d2 = 0;

@@ -41,9 +41,9 @@ static void make(pair *x, int64_t a, int64_t b, int64_t c, uint64_t seed) {
     for (uint64_t i = 0; i < x->n; i++) x->r[i] = x->p[i] = gauss();
 }
 
-static double rms(const double *v, uint64_t n) {
+static double rms(const double *v, uint64_t n) { /* over the finite values */
     double ss = 0;
-    for (uint64_t i = 0; i < n; i++) ss += v[i] * v[i];
+    for (uint64_t i = 0; i < n; i++) ss += isfinite(v[i]) ? v[i] * v[i] : 0;
     return sqrt(ss / (double)n);
 }
 
@@ -339,6 +339,18 @@ static void test_layout(void) {
     make(&X, 4, 32, 64, 32);
     for (uint64_t i = 0; i < X.n; i++) X.p[i] = X.r[i - i % 64 + 63 - i % 64];
     if (explain(&X, 1, PARITY_DOMAIN_LINEAR, PARITY_HYP_FLIP, &res)) CHECK_EQ_INT(res.h[0].params[0], 2);
+    parity_explain_clear(&res);
+    /* NaN on either side: skipped by the measures, read as 0 by the lag and
+     * row searches, which still find a roll and a row permutation */
+    make(&X, 2, 16, 64, 59);
+    for (uint64_t i = 0; i < X.n; i++) X.p[i] = X.r[i - i % 64 + (i % 64 + 64 - 9) % 64];
+    X.r[5] = NAN, X.p[700] = NAN;
+    if (explain(&X, 1, PARITY_DOMAIN_LINEAR, PARITY_HYP_SHIFT, &res)) CHECK_EQ_INT(res.h[0].params[1], 9);
+    parity_explain_clear(&res);
+    make(&X, 2, 16, 64, 60);
+    for (uint64_t i = 0; i < X.n; i++) X.p[i] = X.r[AT(&X, i / 1024, (15 - i / 64 % 16) ^ 1, i % 64)];
+    X.p[3] = NAN;
+    if (run(&X, NULL, &res)) CHECK(has_kind(&res, PARITY_HYP_ROW_PERMUTATION));
     parity_explain_clear(&res);
 }
 
