@@ -9,10 +9,7 @@
  */
 #include "options.h"
 
-#include <math.h>
 #include <string.h>
-
-#define CHUNK 4096 /* elements read per step when comparing integers */
 
 static int is_int_dtype(parity_dtype dt) { return !parity_dtype_is_float(dt); }
 
@@ -23,57 +20,39 @@ static int is_sequence(const parity_tensor *t) {
     return big <= 1;
 }
 
-/* Read up to PARITY_INT_WINDOW values of t from flat index first. */
-static int read_window(const parity_tensor *t, uint64_t first, double *w) {
-    if (first >= t->count) return 0;
-    uint64_t n = t->count - first;
-    if (n > PARITY_INT_WINDOW) n = PARITY_INT_WINDOW;
-    parity_tensor_read(t, first, (size_t)n, w);
-    return (int)n;
-}
-
-/* Compare the first n elements of a and b in flat C order. */
-static void compare_flat(const parity_tensor *a, const parity_tensor *b, uint64_t n,
-                         parity_int_cmp *c) {
-    double x[CHUNK], y[CHUNK];
-    c->first = n;
-    for (uint64_t at = 0; at < n; at += CHUNK) {
-        size_t m = n - at < CHUNK ? (size_t)(n - at) : CHUNK;
-        parity_tensor_read(a, at, m, x);
-        parity_tensor_read(b, at, m, y);
-        for (size_t i = 0; i < m; i++) {
-            if (x[i] == y[i]) continue;
-            if (c->n_differ++ == 0) c->first = at + i;
-        }
-    }
-    c->n_compared = n;
-}
-
-/* Integer tensors: a and b are the views (equal shapes) or, for sequences
- * of different lengths, the stored tensors. */
-static void compare_ints(const parity_tensor *a, const parity_tensor *b, int sequence,
-                         parity_int_cmp *c) {
-    memset(c, 0, sizeof *c);
-    c->sequence = sequence;
-    c->ref_len = a->count;
-    c->port_len = b->count;
-    compare_flat(a, b, a->count < b->count ? a->count : b->count, c);
-    c->equal = !sequence && c->n_differ == 0;
-    if (c->equal) return;
-    c->first_ref = c->first_port = NAN;
-    if (c->first < a->count) parity_tensor_read(a, c->first, 1, &c->first_ref);
-    if (c->first < b->count) parity_tensor_read(b, c->first, 1, &c->first_port);
-    c->win_first = c->first >= 3 ? c->first - 3 : 0;
-    c->win_ref_len = read_window(a, c->win_first, c->win_ref);
-    c->win_port_len = read_window(b, c->win_first, c->win_port);
-}
-
 /* Statistics of each side only (integer tensors, irreconcilable shapes). */
 static parity_status side_stats(const parity_pair *p, parity_diff *d, parity_error *err) {
     memset(d, 0, sizeof *d);
     parity_status st = parity_stats_tensor(p->ref, &d->ref, err);
     if (st == PARITY_OK) st = parity_stats_tensor(p->port, &d->port, err);
     return st;
+}
+
+/* Compared with metrics (profiles exist for these only): floating data
+ * whose layouts align. */
+static int has_metrics(const parity_pair *p) {
+    return p->layout_ok && !(is_int_dtype(p->ref->dtype) && is_int_dtype(p->port->dtype));
+}
+
+/* Each --axis must fit at least one tensor compared with metrics; a tensor
+ * it does not fit gets a note in the report, an axis that fits none is a
+ * usage error (exit 2) rather than a report without the asked breakdown. */
+static int check_axes(const cli_opts *o, const parity_match *m) {
+    for (int a = 0; a < o->diff.n_axes; a++) {
+        int k = o->diff.axes[a], fits = 0, top = -1;
+        for (size_t i = 0; i < parity_match_count(m); i++) {
+            const parity_pair *p = parity_match_pair(m, i);
+            if (!has_metrics(p)) continue;
+            if (p->ref_view.ndim > top) top = p->ref_view.ndim;
+            fits |= k >= -p->ref_view.ndim && k < p->ref_view.ndim;
+        }
+        if (fits) continue;
+        if (top < 0)
+            return cli_fail("diff: --axis %d: no tensor is compared with metrics", k);
+        return cli_fail("diff: --axis %d fits none of the compared tensors (at most "
+                        "%d dimension%s)", k, top, top == 1 ? "" : "s");
+    }
+    return 0;
 }
 
 /* The requested axes that exist in a tensor of ndim dimensions. */
@@ -95,16 +74,16 @@ static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
     parity_status st;
     int ints = is_int_dtype(p->ref->dtype) && is_int_dtype(p->port->dtype);
     int seq = !p->layout_ok && is_sequence(p->ref) && is_sequence(p->port);
-    if (p->layout_ok && !ints) {
+    if (has_metrics(p)) {
         parity_diff_opts dopts = axes_for(&o->diff, p->ref_view.ndim);
         memset(&d, 0, sizeof d);
         st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
         it.verdict = d.verdict;
     } else {
         st = side_stats(p, &d, &err);
-        if (ints && (p->layout_ok || seq)) {
-            if (p->layout_ok) compare_ints(&p->ref_view, &p->port_view, 0, &ic);
-            else compare_ints(p->ref, p->port, 1, &ic);
+        if (st == PARITY_OK && ints && (p->layout_ok || seq)) {
+            st = p->layout_ok ? parity_diff_ints(&p->ref_view, &p->port_view, 0, &ic, &err)
+                              : parity_diff_ints(p->ref, p->port, 1, &ic, &err);
             it.ints = &ic;
             it.verdict = ic.equal ? PARITY_MATCH : PARITY_LARGE_DIFF;
         }
@@ -122,6 +101,11 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     parity_match *m = NULL;
     parity_status st = parity_match_sets(ref, port, &o->match, &m, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
+    cli_warn_map(o, port);
+    if (check_axes(o, m)) {
+        parity_match_free(m);
+        return 2;
+    }
     parity_report *r = parity_report_new(&o->report);
     int rc = r ? cli_emit(parity_report_diff_begin(r, o->pos[0], o->pos[1]))
                : cli_fail("out of memory");

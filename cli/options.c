@@ -34,6 +34,19 @@ int cli_selected(const cli_opts *o, const char *name) {
     return 1;
 }
 
+static void warn_unmatched(void *ctx, const char *file, size_t line,
+                           const char *regex) {
+    (void)ctx;
+    fprintf(stderr, "parity: --map %s:%zu: rule '%s' matched no PORT name\n", file,
+            line, regex);
+}
+
+void cli_warn_map(const cli_opts *o, const parity_set *port) {
+    parity_error err = {0};
+    /* a file that does not load was already reported by the matching */
+    if (o->match.map_file) parity_map_check(o->match.map_file, port, warn_unmatched, NULL, &err);
+}
+
 int cli_emit(const char *s) {
     if (!s) return cli_fail("out of memory while rendering the report");
     if (fputs(s, stdout) < 0) return cli_fail("cannot write to standard output");
@@ -125,7 +138,10 @@ static int apply_num_opt(cli_opts *o, const char *verb, enum opt_id id, const ch
     case O_RTOL: return parse_num(verb, "--rtol", v, &o->diff.rtol);
     case O_MATCH_TOL: return parse_num(verb, "--match-tol", v, &o->diff.match_tol);
     case O_SMALL_TOL: return parse_num(verb, "--small-tol", v, &o->diff.small_tol);
-    case O_MAX_DB: return parse_num(verb, "--max-db", v, &o->diff.max_db);
+    case O_MAX_DB: /* 0 would silently mean "no limit" in parity_diff_opts */
+        if (parse_num(verb, "--max-db", v, &o->diff.max_db)) return 2;
+        if (o->diff.max_db > 0) return 0;
+        return cli_fail("%s: --max-db '%s': expected a number > 0", verb, v);
     case O_THREADS: {
         long n = 0;
         if (parse_int(verb, "--threads", v, 0, 256, &n)) return 2;
@@ -261,6 +277,9 @@ int cli_parse(int argc, char **argv, const char *verb, int min_pos, int max_pos,
     if (o->diff.small_tol < o->diff.match_tol)
         return cli_fail("%s: --small-tol %g is below --match-tol %g", verb,
                         o->diff.small_tol, o->diff.match_tol);
+    if (o->diff.max_db > 0 && o->diff.domain == PARITY_DOMAIN_LINEAR)
+        return cli_fail("%s: --max-db needs --domain (ln-mag, ln-power, log10-mag, "
+                        "log10-power or db): linear values have no dB", verb);
     if (o->n_pos < min_pos || (max_pos >= 0 && o->n_pos > max_pos))
         return cli_fail("%s: expected %s%d file%s, got %d (see parity %s --help)", verb,
                         max_pos == min_pos ? "" : "at least ", min_pos,

@@ -51,6 +51,10 @@ void cli_print_verb_help(FILE *out, const char *verb, const char *synopsis,
  * file, tensor and field), or "path: <status>" when it is empty. Returns 2. */
 int cli_fail_err(const parity_error *err, const char *path, parity_status st);
 
+/* --map: one warning line on stderr per rule that matches no name of port
+ * (POSIX ERE: "\d" is a plain 'd'); never changes the exit status. */
+void cli_warn_map(const cli_opts *o, const parity_set *port);
+
 /* --only / --skip: is the tensor name selected? */
 int cli_selected(const cli_opts *o, const char *name);
 

@@ -399,6 +399,18 @@ size_t parity_match_unpaired_count(const parity_match *m, int side);
 const parity_tensor *parity_match_unpaired(const parity_match *m, int side,
                                            size_t i);
 
+/* --map rules are POSIX extended regular expressions: a rule written in
+ * another dialect (\d, \w, lookarounds) compiles but matches nothing and
+ * renames nothing, silently. parity_map_check calls unmatched(ctx,
+ * map_file, line, regex) for every rule of map_file, in file order, whose
+ * regex matches no tensor name of port (line is 1-based; the strings are
+ * borrowed for the call). Errors: those of loading the rules. */
+typedef void (*parity_map_rule_fn)(void *ctx, const char *map_file,
+                                   size_t line, const char *regex);
+parity_status parity_map_check(const char *map_file, const parity_set *port,
+                               parity_map_rule_fn unmatched, void *ctx,
+                               parity_error *err);
+
 /* Normalize a tensor name (lowercase, camelCase split to snake_case, the
  * separators . / : - _ unified to '.') into buf; returns buf. */
 char *parity_name_normalize(const char *name, char *buf, size_t cap);
@@ -679,7 +691,10 @@ typedef struct parity_report_opts {
 parity_report_opts parity_report_opts_default(void);
 
 /* Integer and bool tensors (token ids, masks) are compared for equality
- * rather than measured (SPEC §4). Filled by the caller, read by renderers. */
+ * rather than measured (SPEC §4), exactly: values are 64-bit integers,
+ * never doubles (2^53 + 1 is not 2^53). Values of a side whose dtype is
+ * unsigned (U8..U64, BOOL) are uint64 patterns stored in int64_t: print them
+ * through (uint64_t) when *_unsigned is set. Read by renderers. */
 #define PARITY_INT_WINDOW 8
 typedef struct parity_int_cmp {
     int equal;            /* same shape and every element equal            */
@@ -689,11 +704,22 @@ typedef struct parity_int_cmp {
     uint64_t n_differ;    /* differing elements among them                 */
     uint64_t first;       /* flat index of the first difference; for a     */
                           /* sequence also the longest common prefix       */
-    double first_ref, first_port; /* the values there (NaN past the end)   */
+    int64_t first_ref, first_port; /* the values there (0 past the end of  */
+                          /* a side: first >= ref_len / port_len)          */
     uint64_t win_first;   /* flat index of win_ref[0] / win_port[0]        */
     int win_ref_len, win_port_len;
-    double win_ref[PARITY_INT_WINDOW], win_port[PARITY_INT_WINDOW];
+    int64_t win_ref[PARITY_INT_WINDOW], win_port[PARITY_INT_WINDOW];
+    int ref_unsigned, port_unsigned; /* the side's values are uint64       */
 } parity_int_cmp;
+
+/* Compare two integer or bool tensors (any integer dtypes, byte orders and
+ * strides) element by element in flat C order. sequence = 0: equal element
+ * counts required (PARITY_E_SHAPE otherwise); 1: 1-D sequences that may
+ * differ in length, compared over the shorter one (first is then also the
+ * longest common prefix). Fills every field of *out. */
+parity_status parity_diff_ints(const parity_tensor *ref,
+                               const parity_tensor *port, int sequence,
+                               parity_int_cmp *out, parity_error *err);
 
 /* One compared tensor. pair gives the names, the stored tensors (their
  * shapes and dtypes are printed) and the views (indices are printed in the

@@ -21,6 +21,12 @@ python/, swift/          one .npy per stage, as teams dump them; paired by stem:
 run1/run2.safetensors    two runs of one side: y identical, x differs in one
                          element by one ulp (parity same)
 truncated.safetensors    a header length pointing past the end (exit 2)
+edge/                    edge cases of parity diff: I64 values beyond 2^53
+                         that doubles cannot tell apart (ints_*.npy, one
+                         side big-endian), U64 2^64-1 vs I64 -1, ones vs one
+                         1e200 (huge_*.npy), a 1-D and a 3-D tensor for
+                         --axis beyond a rank (rank_*.safetensors), a --map
+                         file whose second rule uses \d (matches nothing)
 """
 import json
 import os
@@ -111,6 +117,31 @@ def bad_files(out):
         f.write(struct.pack("<Q", 1000) + b'{"x":{"dtype":"F32"')
 
 
+def edge_files(out):
+    d = os.path.join(out, "edge")
+    os.makedirs(d, exist_ok=True)
+    big = np.array([2**53, 5, 2**62 + 1], dtype=np.int64)
+    np.save(os.path.join(d, "ints_ref.npy"), big)
+    np.save(os.path.join(d, "ints_port.npy"),
+            np.array([2**53 + 1, 5, 2**62], dtype=">i8"))  # big-endian
+    np.save(os.path.join(d, "u64_ref.npy"), np.array([2**64 - 1, 7], dtype=np.uint64))
+    np.save(os.path.join(d, "i64_port.npy"), np.array([-1, 7], dtype=np.int64))
+    ones = np.ones(100)
+    huge = ones.copy()
+    huge[5] = 1e200
+    np.save(os.path.join(d, "huge_ref.npy"), ones)
+    np.save(os.path.join(d, "huge_port.npy"), huge)
+    vec = np.arange(4, dtype=np.float32)
+    cube = np.linspace(-1, 1, 24, dtype=np.float32).reshape(2, 3, 4)
+    write_safetensors(os.path.join(d, "rank_ref.safetensors"), [("vec", vec), ("cube", cube)])
+    write_safetensors(os.path.join(d, "rank_port.safetensors"),
+                      [("vec", vec + np.float32(0.5)), ("cube", cube * np.float32(1.5))])
+    with open(os.path.join(d, "map_digits.txt"), "w") as f:
+        f.write("# POSIX ERE: [0-9] matches a digit, \\d is just 'd'\n"
+                "^step10_(mel)$ => step10_\\1\n"
+                "^step(\\d+)_extra$ => step4_x0\n")
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli", "data")
@@ -120,6 +151,7 @@ def main():
     npy_dirs(out, rng)
     same_files(out, rng)
     bad_files(out)
+    edge_files(out)
 
 
 if __name__ == "__main__":

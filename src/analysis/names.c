@@ -16,6 +16,8 @@
  * order and the first that matches wins. Blank lines and lines whose first
  * non-blank character is '#' are ignored. A line that breaks these rules is
  * a PARITY_E_USAGE error naming the file and the line number.
+ * parity_map_check names the rules that match no PORT name at all (most
+ * often a regex in another dialect: \d is a plain 'd' in POSIX ERE).
  */
 #include "internal.h"
 
@@ -66,6 +68,8 @@ char *parity_name_normalize(const char *name, char *buf, size_t cap) {
 typedef struct map_rule {
     regex_t re;
     char *repl;
+    char *pattern;   /* the regex as written, for messages */
+    size_t line;     /* its line in the map file           */
 } map_rule;
 
 /* The rules of one map file, in file order. */
@@ -80,6 +84,7 @@ void parity__map_rules_free(parity_map_rules *r) {
     for (size_t i = 0; i < r->n; i++) {
         regfree(&r->rule[i].re);
         free(r->rule[i].repl);
+        free(r->rule[i].pattern);
     }
     free(r->rule);
     free(r);
@@ -174,11 +179,13 @@ static parity_status add_rule(parity_map_rules *r, const char *path,
                             : parity__fail(err, PARITY_E_NOMEM,
                                            PARITY_NO_OFFSET,
                                            "%s: out of memory", path);
-    free(pattern);
     if (st != PARITY_OK) {
+        free(pattern);
         free(repl);
         return st;
     }
+    r->rule[r->n].pattern = pattern;
+    r->rule[r->n].line = line;
     r->rule[r->n++].repl = repl;
     return PARITY_OK;
 }
@@ -260,5 +267,24 @@ parity_status parity__map_rules_apply(const parity_map_rules *r,
         *out = b.data;
         return PARITY_OK;
     }
+    return PARITY_OK;
+}
+
+parity_status parity_map_check(const char *map_file, const parity_set *port,
+                               parity_map_rule_fn unmatched, void *ctx,
+                               parity_error *err) {
+    parity_map_rules *r = NULL;
+    FAIL_IF(!map_file || !port || !unmatched, err, PARITY_E_USAGE,
+            PARITY_NO_OFFSET, "parity_map_check: file, set and callback are required");
+    TRY(parity__map_rules_load(map_file, &r, err));
+    size_t n = parity_set_count(port);
+    for (size_t i = 0; i < r->n; i++) {
+        size_t j = 0;
+        while (j < n && regexec(&r->rule[i].re, parity_set_tensor(port, j)->name,
+                                0, NULL, 0) != 0)
+            j++;
+        if (j == n) unmatched(ctx, map_file, r->rule[i].line, r->rule[i].pattern);
+    }
+    parity__map_rules_free(r);
     return PARITY_OK;
 }

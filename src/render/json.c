@@ -122,18 +122,66 @@ static void jmetrics(parity_buf *b, const parity_report_item *it) {
     parity__buf_puts(b, "}");
 }
 
-static void jaxes(parity_buf *b, const parity_diff *d) {
+/* Per-axis profiles, with what the text table shows: mean_db (mean_diff
+ * in dB, with a domain) and the worst indices. */
+static void jaxes(parity_report *r, const parity_diff *d) {
+    parity_buf *b = &r->out;
+    double dbu = parity_domain_db_per_unit(r->o.diff.domain);
     parity__buf_puts(b, ",\"axes\":[");
     for (int k = 0; k < d->n_profiles; k++) {
         const parity_axis_profile *p = &d->profiles[k];
+        int64_t best[5];
+        int nb = parity__profile_worst(p, best);
         parity__buf_printf(b, "%s{\"axis\":%d,\"len\":%lld", k ? "," : "", p->axis,
                            (long long)p->len);
         jarray(b, "mean_diff", p->mean_diff, p->len);
+        if (dbu != 0) {
+            parity__buf_puts(b, ",\"mean_db\":[");
+            for (int64_t i = 0; i < p->len; i++) jelem(b, i != 0, p->mean_diff[i] * dbu);
+            parity__buf_puts(b, "]");
+        }
         jarray(b, "abs_mean", p->abs_mean, p->len);
         jarray(b, "rmse", p->rmse, p->len);
         jarray(b, "relative", p->relative, p->len);
         jarray(b, "abs_max", p->abs_max, p->len);
-        parity__buf_puts(b, "}");
+        parity__buf_puts(b, ",\"worst\":[");
+        for (int i = 0; i < nb; i++)
+            parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)best[i]);
+        parity__buf_puts(b, "]}");
+    }
+    parity__buf_puts(b, "]");
+}
+
+/* "notes": what the text report says on Note: lines about --axis. */
+static void jnotes(parity_report *r, const parity_pair *p) {
+    int skipped[4], n = parity__axes_beyond(r, p->ref_view.ndim, skipped);
+    if (n == 0) return;
+    parity__buf_puts(&r->out, ",\"notes\":[");
+    for (int i = 0; i < n; i++)
+        parity__buf_printf(&r->out, "%s\"--axis %d is beyond the %d dimension%s of this "
+                           "tensor: no per-index breakdown\"", i ? "," : "", skipped[i],
+                           p->ref_view.ndim, p->ref_view.ndim == 1 ? "" : "s");
+    parity__buf_puts(&r->out, "]");
+}
+
+/* An integer element, exact: int64, or uint64 when uns. */
+static void jint(parity_buf *b, int64_t v, int uns) {
+    if (uns) parity__buf_printf(b, "%llu", (unsigned long long)(uint64_t)v);
+    else parity__buf_printf(b, "%lld", (long long)v);
+}
+
+/* ,"key":v — or null past the end of a side (a shorter sequence). */
+static void jint_at(parity_buf *b, const char *key, int64_t v, int uns, int present) {
+    parity__buf_printf(b, ",\"%s\":", key);
+    if (present) jint(b, v, uns);
+    else parity__buf_puts(b, "null");
+}
+
+static void jint_array(parity_buf *b, const char *key, const int64_t *x, int n, int uns) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (int i = 0; i < n; i++) {
+        if (i) parity__buf_puts(b, ",");
+        jint(b, x[i], uns);
     }
     parity__buf_puts(b, "]");
 }
@@ -149,11 +197,11 @@ static void jints(parity_buf *b, const parity_report_item *it) {
     if (!c->equal) {
         ju64(b, "first", c->first);
         if (!c->sequence) jindex(b, "first_index", &it->pair->ref_view, c->first);
-        jnum(b, "first_ref", c->first_ref);
-        jnum(b, "first_port", c->first_port);
+        jint_at(b, "first_ref", c->first_ref, c->ref_unsigned, c->first < c->ref_len);
+        jint_at(b, "first_port", c->first_port, c->port_unsigned, c->first < c->port_len);
         ju64(b, "window_first", c->win_first);
-        jarray(b, "window_ref", c->win_ref, c->win_ref_len);
-        jarray(b, "window_port", c->win_port, c->win_port_len);
+        jint_array(b, "window_ref", c->win_ref, c->win_ref_len, c->ref_unsigned);
+        jint_array(b, "window_port", c->win_port, c->win_port_len, c->port_unsigned);
     }
     parity__buf_puts(b, "}");
 }
@@ -180,7 +228,8 @@ static void json_diff_item(parity_report *r, const parity_report_item *it) {
     jstats(b, it->pair->port, &it->diff->port);
     if (kind == PARITY__ITEM_FLOAT) {
         jmetrics(b, it);
-        jaxes(b, it->diff);
+        jaxes(r, it->diff);
+        jnotes(r, it->pair);
     }
     if (kind == PARITY__ITEM_INT) jints(b, it);
     parity__buf_puts(b, "}");

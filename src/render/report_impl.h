@@ -63,4 +63,34 @@ void parity__buf_num_vs(parity_buf *b, double x, double scale, int prec,
 /* Append a number at full precision (%.17g; nan/inf/-inf spelled out). */
 void parity__buf_full(parity_buf *b, double x);
 
+/* The requested --axis values (r->o.diff.axes) that a tensor of ndim
+ * dimensions does not have, into out[4]; returns how many. Such a tensor
+ * gets a note instead of a per-index breakdown. */
+static inline int parity__axes_beyond(const parity_report *r, int ndim, int *out) {
+    int n = 0;
+    for (int i = 0; i < r->o.diff.n_axes && i < 4; i++) {
+        int k = r->o.diff.axes[i];
+        if (k < -ndim || k >= ndim) out[n++] = k;
+    }
+    return n;
+}
+
+/* The worst indices of a profile: up to 5 with the largest abs_mean,
+ * largest first, ties to the lower index, NaN rows skipped. Returns how
+ * many were written to best[5]. */
+static inline int parity__profile_worst(const parity_axis_profile *p, int64_t *best) {
+    int n = 0;
+    for (int64_t i = 0; i < p->len; i++) {
+        double v = p->abs_mean[i];
+        if (v != v) continue; /* NaN: no finite pair at this index */
+        int k = n < 5 ? n++ : 5;
+        while (k > 0 && p->abs_mean[best[k - 1]] < v) {
+            if (k < 5) best[k] = best[k - 1];
+            k--;
+        }
+        if (k < 5) best[k] = i;
+    }
+    return n;
+}
+
 #endif /* PARITY_REPORT_IMPL_H */

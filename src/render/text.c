@@ -139,15 +139,23 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
     parity_buf *b = &r->out;
     if (p->ref->dtype != p->port->dtype) {
         put_prefix(r, "Dtype:");
-        parity__buf_printf(b, "%s vs %s, compared in float64\n",
+        parity__buf_printf(b, "%s vs %s, compared %s\n",
                            parity_dtype_name(p->ref->dtype),
-                           parity_dtype_name(p->port->dtype));
+                           parity_dtype_name(p->port->dtype),
+                           it->ints ? "as exact integers" : "in float64");
     }
     if (p->layout_ok && p->layout[0]) {
         put_prefix(r, "Layout:");
         parity__buf_printf(b, "compared after %s\n", p->layout);
     }
     if (parity__item_kind_of(it) != PARITY__ITEM_FLOAT) return;
+    int skipped[4], ns = parity__axes_beyond(r, p->ref_view.ndim, skipped);
+    for (int i = 0; i < ns; i++) {
+        put_prefix(r, "Note:");
+        parity__buf_printf(b, "--axis %d is beyond the %d dimension%s of this tensor: "
+                           "no per-index breakdown\n", skipped[i], p->ref_view.ndim,
+                           p->ref_view.ndim == 1 ? "" : "s");
+    }
     if (d->ref_zero) {
         put_prefix(r, "Note:");
         parity__buf_printf(b, "%s is all zeros: relative is ||d||, not ||d||/||%s||\n",
@@ -165,6 +173,12 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
     }
 }
 
+/* An integer element, exact: int64, or uint64 when uns. */
+static void put_int(parity_buf *b, int64_t v, int uns) {
+    if (uns) parity__buf_printf(b, "%llu", (unsigned long long)(uint64_t)v);
+    else parity__buf_printf(b, "%lld", (long long)v);
+}
+
 /* "[0..7] ref=[1, 2, 3] port=[1, 2, 4]" */
 static void put_window(parity_report *r, const parity_int_cmp *c) {
     parity_buf *b = &r->out;
@@ -173,12 +187,12 @@ static void put_window(parity_report *r, const parity_int_cmp *c) {
     parity__buf_printf(b, "[%llu..%llu]", (unsigned long long)c->win_first,
                        (unsigned long long)(c->win_first + (uint64_t)(n ? n - 1 : 0)));
     for (int s = 0; s < 2; s++) {
-        const double *w = s ? c->win_port : c->win_ref;
+        const int64_t *w = s ? c->win_port : c->win_ref;
         int len = s ? c->win_port_len : c->win_ref_len;
         parity__buf_printf(b, " %s=[", parity__label(r, s));
         for (int i = 0; i < len; i++) {
             if (i) parity__buf_puts(b, ", ");
-            parity__buf_full(b, w[i]);
+            put_int(b, w[i], s ? c->port_unsigned : c->ref_unsigned);
         }
         parity__buf_puts(b, "]");
     }
@@ -200,18 +214,18 @@ static void put_ints(parity_report *r, const parity_report_item *it) {
                            (unsigned long long)c->first);
     } else if (c->sequence) {
         parity__buf_printf(b, "first difference at position %llu: ", (unsigned long long)c->first);
-        parity__buf_full(b, c->first_ref);
+        put_int(b, c->first_ref, c->ref_unsigned);
         parity__buf_puts(b, " vs ");
-        parity__buf_full(b, c->first_port);
+        put_int(b, c->first_port, c->port_unsigned);
         parity__buf_printf(b, "; lengths %llu vs %llu\n", (unsigned long long)c->ref_len,
                            (unsigned long long)c->port_len);
     } else {
         parity__buf_puts(b, "first difference at ");
         parity__buf_index(b, &it->pair->ref_view, c->first);
         parity__buf_puts(b, ": ");
-        parity__buf_full(b, c->first_ref);
+        put_int(b, c->first_ref, c->ref_unsigned);
         parity__buf_puts(b, " vs ");
-        parity__buf_full(b, c->first_port);
+        put_int(b, c->first_port, c->port_unsigned);
         parity__buf_printf(b, "; %llu of %llu elements differ\n",
                            (unsigned long long)c->n_differ, (unsigned long long)c->n_compared);
     }
@@ -229,17 +243,7 @@ static void put_shape_reason(parity_report *r, const parity_pair *p) {
 /* worst: i=17 (2.31), ... — the 5 largest abs_mean, ties to the lower index. */
 static void put_worst(parity_buf *b, const parity_axis_profile *p) {
     int64_t best[5];
-    int n = 0;
-    for (int64_t i = 0; i < p->len; i++) {
-        double v = p->abs_mean[i];
-        if (isnan(v)) continue;
-        int k = n < 5 ? n++ : 5;
-        while (k > 0 && p->abs_mean[best[k - 1]] < v) {
-            if (k < 5) best[k] = best[k - 1];
-            k--;
-        }
-        if (k < 5) best[k] = i;
-    }
+    int n = parity__profile_worst(p, best);
     parity__buf_puts(b, "worst:");
     for (int k = 0; k < n; k++) {
         parity__buf_printf(b, "%s i=%lld (", k ? "," : "", (long long)best[k]);

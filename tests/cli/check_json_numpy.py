@@ -7,6 +7,7 @@ SPEC §4 recomputed here in float64 with exactly rounded sums, compared at
 1e-12 relative (cosine, pcc at 1e-12 absolute). Usage:
     check_json_numpy.py PARITY DATA_DIR
 """
+import decimal
 import json
 import math
 import os
@@ -167,8 +168,70 @@ def check_mel(parity, data):
         m = metrics(r[:, i, :], p[:, i, :])
         for k in ("mean_diff", "abs_mean", "rmse", "relative"):
             near(f"final_proj axis1[{i}].{k}", prof[k][i], m[k])
+        near(f"final_proj axis1[{i}].mean_db", (prof.get("mean_db") or [None] * 80)[i],
+             m["mean_diff"] * db)
+    check_worst("final_proj axis1", prof)
     if by["tokens"]["ints"]["equal"] is not True:
         FAILS.append("tokens should be equal")
+
+
+def check_worst(what, prof):
+    """worst: the 5 largest abs_mean, largest first, ties to the lower index."""
+    rows = [(-v, i) for i, v in enumerate(prof["abs_mean"]) if v is not None]
+    want = [i for _, i in sorted(rows)[:5]]
+    if prof.get("worst") != want:
+        FAILS.append(f"{what}.worst: parity {prof.get('worst')}, expected {want}")
+
+
+def check_edge(parity, data):
+    """Exact integers, --axis beyond a rank, values near DBL_MAX."""
+    e = os.path.join(data, "edge")
+    for ref, port in (("ints_ref", "ints_port"), ("u64_ref", "i64_port")):
+        js = run(parity, ["diff", f"edge/{ref}.npy", f"edge/{port}.npy", "--format", "json"],
+                 data)
+        if js is None:
+            continue
+        a = [int(x) for x in np.load(os.path.join(e, ref + ".npy"))]
+        b = [int(x) for x in np.load(os.path.join(e, port + ".npy"))]
+        ints = js["tensors"][0]["ints"]
+        first = next(i for i in range(len(a)) if a[i] != b[i])
+        got = (ints["equal"], ints["n_differ"], ints["first"], ints["first_ref"],
+               ints["first_port"], ints["window_ref"], ints["window_port"])
+        want = (False, sum(x != y for x, y in zip(a, b)), first, a[first], b[first], a, b)
+        if got != want:
+            FAILS.append(f"{ref} vs {port}: parity {got}, exact {want}")
+    js = run(parity, ["diff", "edge/rank_ref.safetensors", "edge/rank_port.safetensors",
+                      "--format", "json", "--axis", "2", "--domain", "ln-power"], data)
+    if js is not None:
+        ref = read_safetensors(os.path.join(e, "rank_ref.safetensors"))
+        port = read_safetensors(os.path.join(e, "rank_port.safetensors"))
+        by = {t["name"]: t for t in js["tensors"]}
+        if by["vec"].get("axes") or len(by["vec"].get("notes", [])) != 1 or "notes" in by["cube"]:
+            FAILS.append(f"--axis 2 on [4] and [2, 3, 4]: {by['vec']} {by['cube'].get('notes')}")
+        prof = by["cube"]["axes"][0]
+        r, p = ref["cube"].astype(np.float64), port["cube"].astype(np.float64)
+        for i in range(4):
+            m = metrics(r[:, :, i], p[:, :, i])
+            near(f"cube axis2[{i}].abs_mean", prof["abs_mean"][i], m["abs_mean"])
+            near(f"cube axis2[{i}].mean_db", (prof.get("mean_db") or [None] * 4)[i],
+                 m["mean_diff"] * 10 / math.log(10))
+        check_worst("cube axis2", prof)
+    js = run(parity, ["diff", "edge/huge_ref.npy", "edge/huge_port.npy", "--format", "json"],
+             data)
+    if js is not None:  # ones vs one 1e200: exact in 40-digit decimals
+        decimal.getcontext().prec = 40
+        r = [decimal.Decimal(float(x)) for x in np.load(os.path.join(e, "huge_ref.npy"))]
+        p = [decimal.Decimal(float(x)) for x in np.load(os.path.join(e, "huge_port.npy"))]
+        ssr, ssp = sum(x * x for x in r), sum(x * x for x in p)
+        ssd = sum((y - x) ** 2 for x, y in zip(r, p))
+        want = {"relative": (ssd / ssr).sqrt(), "rmse": (ssd / len(r)).sqrt(),
+                "cosine": sum(x * y for x, y in zip(r, p)) / (ssr * ssp).sqrt(),
+                "mean_diff": sum(y - x for x, y in zip(r, p)) / len(r)}
+        t = js["tensors"][0]
+        for k, v in want.items():
+            near(f"huge.{k}", t["metrics"][k], float(v))
+        if t["verdict"] != "LARGE DIFF":
+            FAILS.append(f"huge: verdict {t['verdict']}")
 
 
 def check_dirs(parity, data):
@@ -195,6 +258,7 @@ def main():
         SCHEMA = json.load(f)
     check_mel(parity, data)
     check_dirs(parity, data)
+    check_edge(parity, data)
     for f in FAILS:
         print("FAIL", f)
     print(f"check_json_numpy: {len(FAILS)} failures")

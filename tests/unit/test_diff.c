@@ -268,6 +268,87 @@ static void test_hand_cases(void) {
     CHECK(isnan(d.ref.mean) && d.ref.argmin == UINT64_MAX);
 }
 
+static parity_tensor make_raw(parity_dtype dt, const void *data, int64_t n) {
+    parity_tensor t;
+    memset(&t, 0, sizeof t);
+    t.name = "ids", t.file = "mem", t.dtype = dt, t.ndim = 1;
+    t.shape[0] = n, t.stride[0] = 1, t.count = (uint64_t)n;
+    t.data = data;
+    t.nbytes = (uint64_t)n * parity_dtype_size(dt);
+    return t;
+}
+
+/* Integers compare as integers: 2^53 + 1 is not 2^53 (as doubles they
+ * are equal), whatever the byte order, strides or signedness. */
+static void test_ints_exact(void) {
+    int64_t a[3] = {(int64_t)1 << 53, 5, ((int64_t)1 << 62) + 1};
+    int64_t b[3] = {((int64_t)1 << 53) + 1, 5, (int64_t)1 << 62};
+    unsigned char be[24]; /* b, big-endian */
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 8; k++) be[8 * i + k] = (unsigned char)((uint64_t)b[i] >> (56 - 8 * k));
+    parity_tensor ta = make_raw(PARITY_DT_I64, a, 3), tb = make_raw(PARITY_DT_I64, be, 3);
+    tb.byteswap = 1;
+    parity_int_cmp c;
+    parity_error err;
+    CHECK_OK(parity_diff_ints(&ta, &tb, 0, &c, &err), &err);
+    CHECK(!c.equal && c.n_differ == 2 && c.first == 0 && c.n_compared == 3);
+    CHECK(c.first_ref == a[0] && c.first_port == b[0]);
+    CHECK(c.win_ref_len == 3 && c.win_port[2] == b[2] && c.win_ref[2] == a[2]);
+    CHECK_OK(parity_diff_ints(&ta, &ta, 0, &c, &err), &err);
+    CHECK(c.equal && c.n_differ == 0);
+    /* U64 2^64 - 1 vs I64 -1: the same bits, not the same number */
+    uint64_t u[2] = {UINT64_MAX, 7};
+    int64_t s[2] = {-1, 7};
+    parity_tensor tu = make_raw(PARITY_DT_U64, u, 2), ts = make_raw(PARITY_DT_I64, s, 2);
+    CHECK_OK(parity_diff_ints(&tu, &ts, 0, &c, &err), &err);
+    CHECK(!c.equal && c.n_differ == 1 && c.ref_unsigned && !c.port_unsigned);
+    CHECK((uint64_t)c.first_ref == UINT64_MAX && c.first_port == -1);
+    /* I32 vs U8 with equal values; a strided view (every other I32) */
+    int32_t w[6] = {3, 99, 250, 99, 0, 99};
+    uint8_t v[3] = {3, 250, 0};
+    parity_tensor tw = make_raw(PARITY_DT_I32, w, 3), tv = make_raw(PARITY_DT_U8, v, 3);
+    tw.stride[0] = 2;
+    CHECK_OK(parity_diff_ints(&tw, &tv, 0, &c, &err), &err);
+    CHECK(c.equal);
+    /* sequences of different lengths: the common prefix */
+    parity_tensor tp = make_raw(PARITY_DT_I64, a, 2);
+    CHECK_OK(parity_diff_ints(&ta, &tp, 1, &c, &err), &err);
+    CHECK(!c.equal && c.n_differ == 0 && c.first == 2 && c.ref_len == 3 && c.port_len == 2);
+    CHECK_EQ_INT(parity_diff_ints(&ta, &tp, 0, &c, &err), PARITY_E_SHAPE);
+    parity_tensor tf = make_raw(PARITY_DT_F64, a, 3);
+    CHECK_EQ_INT(parity_diff_ints(&tf, &ta, 0, &c, &err), PARITY_E_USAGE);
+}
+
+/* Values near DBL_MAX (hand-derived): the exact slow path, merged across
+ * threads, and +Inf only where the true value is beyond the range. */
+static void test_huge_hand(void) {
+    double r[100], p[100];
+    for (int i = 0; i < 100; i++) r[i] = p[i] = 1.0;
+    p[5] = 1e200; /* Σd² = (1e200 - 1)²: a square far beyond DBL_MAX */
+    int64_t shape[1] = {100};
+    parity_tensor tr = make_f64(r, 1, shape), tp = make_f64(p, 1, shape);
+    parity_diff d;
+    CHECK_OK(parity_diff_tensors(&tr, &tp, NULL, &d, NULL), (parity_error *)NULL);
+    CHECK_NEAR_DBL(d.relative, 1e199, 1e-15); /* (1e200 - 1) / √100 */
+    CHECK_NEAR_DBL(d.rmse, 1e199, 1e-15);
+    CHECK_NEAR_DBL(d.cosine, 0.1, 1e-15);      /* (99 + 1e200) / (10 · 1e200) */
+    CHECK_NEAR_DBL(d.mean_diff, 1e198, 1e-15);
+    CHECK_SAME_DBL(d.port.sumsq, INFINITY);
+    CHECK_EQ_INT(d.verdict, PARITY_LARGE_DIFF);
+    double q[4] = {1e308, -1e308, 1e308, 0}, z[4] = {-1e308, 1e308, 1e308, 0};
+    shape[0] = 4;
+    tr = make_f64(q, 1, shape), tp = make_f64(z, 1, shape);
+    CHECK_OK(parity_diff_tensors(&tr, &tp, NULL, &d, NULL), (parity_error *)NULL);
+    CHECK_SAME_DBL(d.abs_max, INFINITY);      /* |d| = 2e308 */
+    CHECK_EQ_U64(d.abs_max_at, 0);
+    CHECK_NEAR_DBL(d.abs_mean, 1e308, 1e-15); /* 4e308 / 4 */
+    CHECK_NEAR_DBL(d.mean_diff, 0.0, 0);      /* -2e308 + 2e308 */
+    CHECK_NEAR_DBL(d.relative, 2 * sqrt(2.0 / 3.0), 1e-15);
+    CHECK_NEAR_DBL(d.cosine, -1.0 / 3.0, 1e-15);
+    CHECK_NEAR_DBL(d.needed_rtol, 2.0, 0);
+    CHECK_EQ_U64(d.mismatched, 2);
+}
+
 static void test_verdict_rules(void) {
     double r[4] = {1, 1, 1, 1}, p[4] = {1.001, 1.001, 1.001, 1.001};
     int64_t shape[1] = {4};
@@ -351,6 +432,8 @@ static void test_ulp(void) {
 
 int main(void) {
     test_hand_cases();
+    test_ints_exact();
+    test_huge_hand();
     test_verdict_rules();
     test_domains_opts();
     test_ulp();
