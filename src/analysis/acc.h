@@ -197,14 +197,14 @@ void parity__pair_finish(const parity__pair_acc *a, const parity__side_acc *r,
                          const parity__side_acc *p, const parity_diff_opts *o,
                          parity_dtype ulp_dt, parity_diff *out);
 
-/* ---- the exact slow path (exact.c) ----------------------------------- */
+/* ---- the slow path of overflowing chunks (exact.c) ------------------- */
 
 /* Does any lane sum or error term of a chunk hold Inf or NaN? */
 int parity__lanes_overflowed(const double *s, const double *c, size_t n);
-/* Σx, Σ(x-K)², Σx² of m finite values added to a exactly, each square and
- * difference computed without overflow. */
+/* Σx, Σ(x-K)², Σx² of m finite values added to a without overflow (each
+ * difference and square exact, sums compensated in two scales). */
 void parity__side_exact(parity__side_acc *a, const double *x, size_t m);
-/* Σ|d|, Σd², Σrp, Σ(r-Kr)(p-Kp) of m finite pairs added to a exactly. */
+/* Σ|d|, Σd², Σrp, Σ(r-Kr)(p-Kp) of m finite pairs, the same way. */
 void parity__pair_exact(parity__pair_acc *a, const double *r, const double *p,
                         size_t m);
 /* mismatched and max |d|/|r| of m finite pairs into c, without overflow. */
