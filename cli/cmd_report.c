@@ -81,7 +81,7 @@ static int report_walk(const cli_opts *o, const report_args *ra, const parity_wa
     ho.domain = o->diff.domain;
     ho.weights[0] = wsets[0], ho.weights[1] = wsets[1];
     ho.weights_match = o->match;
-    ho.weights_match.only_glob = ho.weights_match.skip_glob = NULL;
+    ho.weights_match.n_only = ho.weights_match.n_skip = 0;
     char *html = NULL;
     size_t n = 0;
     parity_status st = parity_html_report(w, &ho, &html, &n, &err);

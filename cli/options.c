@@ -29,9 +29,7 @@ int cli_fail_err(const parity_error *err, const char *path, parity_status st) {
 }
 
 int cli_selected(const cli_opts *o, const char *name) {
-    if (o->match.only_glob && fnmatch(o->match.only_glob, name, 0) != 0) return 0;
-    if (o->match.skip_glob && fnmatch(o->match.skip_glob, name, 0) == 0) return 0;
-    return 1;
+    return parity_match_selected(&o->match, name);
 }
 
 static void warn_unmatched(void *ctx, const char *file, size_t line,
@@ -73,6 +71,16 @@ static int parse_int(const char *verb, const char *opt, const char *v, long lo,
         return cli_fail("%s: %s '%s': expected an integer in [%ld, %ld]", verb, opt, v,
                         lo, hi);
     *out = x;
+    return 0;
+}
+
+/* --only / --skip repeat: a name is kept if it matches any --only and no
+ * --skip. */
+static int add_glob(const char *verb, const char *opt, const char *v,
+                    const char **globs, int *n) {
+    if (*n >= PARITY_MAX_GLOBS)
+        return cli_fail("%s: %s '%s': at most %d patterns", verb, opt, v, PARITY_MAX_GLOBS);
+    globs[(*n)++] = v;
     return 0;
 }
 
@@ -156,8 +164,8 @@ static int apply_num_opt(cli_opts *o, const char *verb, enum opt_id id, const ch
 static int apply(cli_opts *o, const char *verb, enum opt_id id, const char *v) {
     switch (id) {
     case O_LABELS: return set_labels(o, verb, v);
-    case O_ONLY: o->match.only_glob = v; return 0;
-    case O_SKIP: o->match.skip_glob = v; return 0;
+    case O_ONLY: return add_glob(verb, "--only", v, o->match.only_globs, &o->match.n_only);
+    case O_SKIP: return add_glob(verb, "--skip", v, o->match.skip_globs, &o->match.n_skip);
     case O_MAP: o->match.map_file = v; return 0;
     case O_BY_ORDER: o->match.by_order = 1; return 0;
     case O_DOMAIN:
@@ -292,8 +300,8 @@ void cli_print_verb_help(FILE *out, const char *verb, const char *synopsis,
     fprintf(out, "usage: parity %s %s\n\n%s\n\n", verb, synopsis, summary);
     fputs("options:\n"
           "  --labels A,B        side names in reports (default ref,port)\n"
-          "  --only GLOB         compare only tensors whose name matches GLOB\n"
-          "  --skip GLOB         skip tensors whose name matches GLOB\n"
+          "  --only GLOB         compare only tensors whose name matches GLOB (repeatable)\n"
+          "  --skip GLOB         skip tensors whose name matches GLOB (repeatable)\n"
           "  --map FILE          renaming rules 'regex => replacement' for PORT names\n"
           "  --by-order          pair the n-th stage of each side\n"
           "  --atol A --rtol R   elementwise closeness (NumPy allclose) for the verdict\n"

@@ -377,12 +377,21 @@ typedef struct parity_pair {
     char layout[96];
 } parity_pair;
 
+#define PARITY_MAX_GLOBS 16
+
 typedef struct parity_match_opts {
     const char *map_file;    /* "regex => replacement" per line, or NULL     */
     int by_order;            /* pair the n-th stage of each side             */
-    const char *only_glob;   /* fnmatch pattern, or NULL                     */
-    const char *skip_glob;   /* fnmatch pattern, or NULL                     */
+    /* Selection by fnmatch pattern (no flags): a name is selected when it  */
+    /* matches one of only_globs (or there are none) and none of skip_globs */
+    const char *only_globs[PARITY_MAX_GLOBS];
+    int n_only;
+    const char *skip_globs[PARITY_MAX_GLOBS];
+    int n_skip;
 } parity_match_opts;
+
+/* 1 if name passes the --only / --skip selection of o (o NULL: 1). */
+int parity_match_selected(const parity_match_opts *o, const char *name);
 
 typedef struct parity_match parity_match;
 

@@ -13,7 +13,7 @@
  * or map to one reference name) resolve by phase first, so an exact match
  * always beats a normalized one, then by order: the earliest unpaired port
  * tensor in its set's order goes to the earliest reference tensor.
- * only_glob / skip_glob (fnmatch, no flags) select by REFERENCE name which
+ * only_globs / skip_globs (fnmatch, no flags) select by REFERENCE name which
  * pairs are kept and which reference tensors are listed as unpaired, and by
  * PORT name which port tensors are listed as unpaired. Pairing itself runs
  * over all tensors, so a filter never shifts --by-order or steals a partner.
@@ -188,9 +188,14 @@ static parity_status pair_by_map(matcher *m, const parity_map_rules *rules,
 
 /* ---- results ----------------------------------------------------------- */
 
-static int selected(const parity_match_opts *o, const char *name) {
-    if (o->only_glob && fnmatch(o->only_glob, name, 0) != 0) return 0;
-    return !(o->skip_glob && fnmatch(o->skip_glob, name, 0) == 0);
+int parity_match_selected(const parity_match_opts *o, const char *name) {
+    if (!o) return 1;
+    int keep = o->n_only == 0;
+    for (int i = 0; i < o->n_only && !keep; i++)
+        keep = fnmatch(o->only_globs[i], name, 0) == 0;
+    for (int i = 0; i < o->n_skip && keep; i++)
+        keep = fnmatch(o->skip_globs[i], name, 0) != 0;
+    return keep;
 }
 
 /* Fill one pair and align its layouts. */
@@ -220,7 +225,7 @@ static parity_status collect(const matcher *m, const parity_match_opts *o,
     for (size_t i = 0; i < n[0]; i++) {
         const parity_tensor *t = parity_set_tensor(m->set[0], i);
         long p = m->partner[0][i];
-        if (!selected(o, t->name)) continue;
+        if (!parity_match_selected(o, t->name)) continue;
         if (p < 0)
             res->unpaired[0][res->n_unpaired[0]++] = t;
         else
@@ -230,7 +235,7 @@ static parity_status collect(const matcher *m, const parity_match_opts *o,
     }
     for (size_t j = 0; j < n[1]; j++) {
         const parity_tensor *t = parity_set_tensor(m->set[1], j);
-        if (m->partner[1][j] < 0 && selected(o, t->name))
+        if (m->partner[1][j] < 0 && parity_match_selected(o, t->name))
             res->unpaired[1][res->n_unpaired[1]++] = t;
     }
     return PARITY_OK;
@@ -295,7 +300,7 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
     *out = NULL;
     FAIL_IF(!ref || !port, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "parity_match_sets: a set is NULL");
-    parity_match_opts none = {NULL, 0, NULL, NULL};
+    const parity_match_opts none = {0};
     const parity_match_opts *o = opts ? opts : &none;
     parity_match *res = calloc(1, sizeof *res);
     FAIL_IF(!res, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",

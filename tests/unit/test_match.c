@@ -212,7 +212,7 @@ static void test_map(void) {
                         "dec.blocks/1", "model.encoder.layers.0.attn", "embed",
                         "litx"};
     parity_set *r = mkset("ref", rn, N(rn)), *p = mkset("port", pn, N(pn));
-    parity_match_opts o = {map, 0, NULL, NULL};
+    parity_match_opts o = {.map_file = map};
     parity_match *m = run(r, p, &o);
     if (m) {
         CHECK_EQ_U64(parity_match_count(m), 5);
@@ -242,7 +242,7 @@ static void expect_bad_map(const char *file, const char *text,
     const char *rn[] = {"a"};
     parity_set *r = mkset("ref", rn, 1), *p = mkset("port", rn, 1);
     const char *path = text ? write_map(file, text) : file;
-    parity_match_opts o = {path, 0, NULL, NULL};
+    parity_match_opts o = {.map_file = path};
     parity_match *m = (parity_match *)1;
     parity_error err = {0};
     CHECK_EQ_INT(parity_match_sets(r, p, &o, &m, &err), code);
@@ -274,7 +274,7 @@ static void test_bad_map(void) {
 static void test_by_order(void) {
     const char *rn[] = {"x1", "x2", "x3"}, *pn[] = {"p1", "x1"};
     parity_set *r = mkset("ref", rn, 3), *p = mkset("port", pn, 2);
-    parity_match_opts o = {NULL, 1, NULL, NULL};
+    parity_match_opts o = {.by_order = 1};
     parity_match *m = run(r, p, &o);
     if (m) {
         CHECK_EQ_U64(parity_match_count(m), 2);
@@ -289,13 +289,28 @@ static void test_by_order(void) {
     parity_set_free(p);
 }
 
+/* Repeated --only / --skip: any --only, then no --skip. */
+static void test_selected(void) {
+    parity_match_opts o = {.only_globs = {"enc.*", "mel"}, .n_only = 2,
+                           .skip_globs = {"*.b", "enc.z"}, .n_skip = 2};
+    CHECK(parity_match_selected(&o, "enc.a"));
+    CHECK(parity_match_selected(&o, "mel"));
+    CHECK(!parity_match_selected(&o, "enc.b"));
+    CHECK(!parity_match_selected(&o, "enc.z"));
+    CHECK(!parity_match_selected(&o, "dec.a"));
+    parity_match_opts all = {.skip_globs = {"dec.*"}, .n_skip = 1};
+    CHECK(parity_match_selected(&all, "enc.q"));
+    CHECK(!parity_match_selected(&all, "dec.q"));
+    CHECK(parity_match_selected(NULL, "anything"));
+}
+
 /* --only / --skip select by reference name; unpaired port tensors are
  * filtered by their own name. Pairing runs over everything first. */
 static void test_globs(void) {
     const char *rn[] = {"enc.a", "enc.b", "dec.a", "dec.z", "enc.z"};
     const char *pn[] = {"enc.a", "enc/b", "dec.a", "dec.y", "enc.y"};
     parity_set *r = mkset("ref", rn, 5), *p = mkset("port", pn, 5);
-    parity_match_opts o = {NULL, 0, "enc.*", NULL};
+    parity_match_opts o = {.only_globs = {"enc.*"}, .n_only = 1};
     parity_match *m = run(r, p, &o);
     if (m) {
         CHECK_EQ_U64(parity_match_count(m), 2);
@@ -306,7 +321,7 @@ static void test_globs(void) {
         expect_unpaired(m, 1, up, 1);
     }
     parity_match_free(m);
-    parity_match_opts s = {NULL, 0, NULL, "enc.*"};
+    parity_match_opts s = {.skip_globs = {"enc.*"}, .n_skip = 1};
     m = run(r, p, &s);
     if (m) {
         CHECK_EQ_U64(parity_match_count(m), 1);
@@ -318,7 +333,8 @@ static void test_globs(void) {
         expect_unpaired(m, 1, up, 1);
     }
     parity_match_free(m);
-    parity_match_opts both = {NULL, 1, "*.a", "dec.*"};
+    parity_match_opts both = {.by_order = 1, .only_globs = {"*.a"}, .n_only = 1,
+                                .skip_globs = {"dec.*"}, .n_skip = 1};
     m = run(r, p, &both);
     if (m) {
         CHECK_EQ_U64(parity_match_count(m), 1);
@@ -382,6 +398,7 @@ int main(void) {
     test_map();
     test_bad_map();
     test_by_order();
+    test_selected();
     test_globs();
     test_pair_layouts();
     test_empty_and_free();
