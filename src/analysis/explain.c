@@ -289,7 +289,7 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
     return st;
 }
 
-static void hyp_free(parity_hypothesis *h) {
+void ex_hyp_free(parity_hypothesis *h) {
     free(h->index_a), free(h->index_b), free(h->perm);
     h->index_a = h->index_b = NULL;
     h->perm = NULL;
@@ -297,8 +297,8 @@ static void hyp_free(parity_hypothesis *h) {
 
 void parity_explain_clear(parity_explain_result *res) {
     if (!res) return;
-    for (size_t i = 0; res->h && i < res->n; i++) hyp_free(&res->h[i]);
-    hyp_free(&res->best_weak);
+    for (size_t i = 0; res->h && i < res->n; i++) ex_hyp_free(&res->h[i]);
+    ex_hyp_free(&res->best_weak);
     free(res->h);
     res->h = NULL;
     res->n = 0;

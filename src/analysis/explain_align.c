@@ -79,6 +79,17 @@ static void finding(const parity_pair *pair, const align_sums *a, parity_hypothe
     ex_set_text(h, buf);
 }
 
+/* The memory-order finding already names the rearrangement: a scramble
+ * found again by the sorted-value search would say the same in other words. */
+static void drop_other_scrambles(parity_explain_result *out) {
+    size_t keep = 1;
+    for (size_t i = 1; i < out->n; i++) {
+        if (out->h[i].kind == PARITY_HYP_SCRAMBLE) ex_hyp_free(&out->h[i]);
+        else out->h[keep++] = out->h[i];
+    }
+    out->n = keep;
+}
+
 parity_status parity_explain_pair(const parity_pair *pair, const parity_explain_opts *opts,
                                   parity_explain_result *out, parity_error *err) {
     FAIL_IF(!pair || !out, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "explain: NULL argument");
@@ -97,5 +108,6 @@ parity_status parity_explain_pair(const parity_pair *pair, const parity_explain_
     finding(pair, &a, &h[0]);
     out->h = h;
     out->n++;
+    if (h[0].kind == PARITY_HYP_SCRAMBLE) drop_other_scrambles(out);
     return PARITY_OK;
 }

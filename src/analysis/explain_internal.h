@@ -79,6 +79,8 @@ typedef struct ex_ctx {
 ex_cand *ex_add(ex_ctx *x, const ex_cand *c);
 /* h->text = text, cut to its size (long shapes in the words). */
 void ex_set_text(parity_hypothesis *h, const char *text);
+/* Free the owned arrays of one hypothesis (index_a, index_b, perm). */
+void ex_hyp_free(parity_hypothesis *h);
 /* Free the arrays a candidate owns. */
 void ex_cand_free(ex_cand *c);
 /* Per-element T(r) of an elementwise candidate; idx is the multi-index. */

@@ -600,16 +600,16 @@ static void test_pair_alignment(void) {
     const int64_t oki[3] = {64, 3, 80};
     if (align(&X, oki, &r, &p, &pr) && CHECK(parity_explain_pair(&pr, NULL, &res, &e) == PARITY_OK)) {
         CHECK_EQ_STR(res.layout, "permute(0,2,1)");
-        CHECK(res.n >= 2);
-        if (res.n >= 2) {
+        CHECK(res.n >= 1);
+        if (res.n >= 1) {
             CHECK_EQ_INT(res.h[0].kind, PARITY_HYP_SCRAMBLE);
             CHECK_EQ_INT(res.h[0].params[0], 3);
             CHECK(res.h[0].explained > 0.999);
             CHECK(strstr(res.h[0].text, "a reshape where a transpose was meant") != NULL);
             CHECK(strstr(res.h[0].text, "[out,in,k] read as [out,k,in]") != NULL);
-            const double want[4] = {2, 1, 2, 1}; /* the aligned view's rearrangement */
-            CHECK_EQ_INT(res.h[1].kind, PARITY_HYP_SCRAMBLE);
-            for (int k = 0; k < 4; k++) CHECK_EQ_INT(res.h[1].params[k], want[k]);
+            /* the sorted-value search finds the same rearrangement of the
+             * aligned view; it is not listed twice */
+            for (size_t k = 1; k < res.n; k++) CHECK(res.h[k].kind != PARITY_HYP_SCRAMBLE);
         }
         parity_explain_clear(&res);
     }
