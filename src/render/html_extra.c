@@ -25,24 +25,37 @@ static void explain_stage(const parity__html *h, size_t i, const parity_explain_
     parity__buf_printf(b, "<h3 id=\"explain-%zu\"><a href=\"#card-%zu\"><code>", i + 1, i + 1);
     parity__buf_html(b, parity__html_name(h, i));
     parity__buf_puts(b, "</code></a></h3>\n");
-    if (x->identical) {
+    if (x->identical && !x->n) {
         parity__buf_puts(b, "<p>The two sides are identical at every finite element.</p>\n");
         return;
     }
-    if (x->none_explains) {
-        parity__buf_puts(b, "<p>No simple transformation explains the difference. The best "
-                            "candidate: ");
-        parity__buf_html(b, x->best_weak.text);
-        parity__buf_printf(b, " (explains %.3g%%).</p>\n", 100 * x->best_weak.explained);
+    if (x->n) {
+        parity__buf_printf(b, "<table class=\"explain\" data-stage=\"");
+        parity__buf_html(b, parity__html_name(h, i));
+        parity__buf_puts(b, "\"><thead><tr><th scope=\"col\">#</th><th scope=\"col\">kind</th><th "
+                            "scope=\"col\" class=\"name\">hypothesis</th><th scope=\"col\">explained"
+                            "</th><th scope=\"col\">residual relative</th></tr></thead><tbody>\n");
+        for (size_t k = 0; k < x->n; k++) hypothesis_row(b, k + 1, &x->h[k]);
+        parity__buf_puts(b, "</tbody></table>\n");
+    }
+    if (x->identical) {
+        parity__buf_puts(b, "<p>No difference after the alignment.</p>\n");
         return;
     }
-    parity__buf_printf(b, "<table class=\"explain\" data-stage=\"");
-    parity__buf_html(b, parity__html_name(h, i));
-    parity__buf_puts(b, "\"><thead><tr><th scope=\"col\">#</th><th scope=\"col\">kind</th><th "
-                        "scope=\"col\" class=\"name\">hypothesis</th><th scope=\"col\">explained"
-                        "</th><th scope=\"col\">residual relative</th></tr></thead><tbody>\n");
-    for (size_t k = 0; k < x->n; k++) hypothesis_row(b, k + 1, &x->h[k]);
-    parity__buf_puts(b, "</tbody></table>\n");
+    if (!x->none_explains) return;
+    parity__buf_puts(b, "<p class=\"none-explains\">No simple transformation explains the "
+                        "difference.");
+    if (x->best_weak.text[0]) {
+        parity__buf_puts(b, " The closest candidate: ");
+        parity__buf_html(b, x->best_weak.text);
+        parity__buf_printf(b, " (explains %.3g%%).", 100 * x->best_weak.explained);
+    }
+    if (x->uncorrelated && isfinite(x->pcc))
+        parity__buf_printf(b, " The port looks uncorrelated with the reference (pcc = %.2g): "
+                              "weights not loaded, another RNG or other inputs.", x->pcc);
+    else if (x->uncorrelated)
+        parity__buf_puts(b, " One side is constant: the port looks unrelated to the reference.");
+    parity__buf_puts(b, "</p>\n");
 }
 
 /* Explain (SPEC §6) for every stage that has a card, in the same order. */
@@ -59,7 +72,7 @@ parity_status parity__html_explain(const parity__html *h, parity_error *err) {
         if (!s->pair->layout_ok) continue;
         parity_explain_result x;
         memset(&x, 0, sizeof x);
-        TRY(parity_explain_tensors(&s->pair->ref_view, &s->pair->port_view, &eo, &x, err));
+        TRY(parity_explain_pair(s->pair, &eo, &x, err));
         explain_stage(h, h->cards[k], &x);
         parity_explain_clear(&x);
     }

@@ -5,6 +5,7 @@
  * both sides side by side, and the classifier-free-guidance weights.
  */
 #include "render/html_impl.h"
+#include "render/trace_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -134,14 +135,21 @@ static void schedule_table(parity_buf *b, const parity__html *h, const parity_sc
     parity__buf_html(b, h->labels[0]);
     parity__buf_puts(b, "</th><th scope=\"col\">t ");
     parity__buf_html(b, h->labels[1]);
-    parity__buf_puts(b, "</th></tr></thead><tbody>\n");
+    parity__buf_puts(b, "</th><th scope=\"col\" class=\"name\">note</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < s->n; i++) {
         parity__buf_printf(b, "<tr data-k=\"%lld\"><td>%lld</td>", (long long)s->k[i], (long long)s->k[i]);
         parity__html_num(b, s->dt_ref[i]);
         parity__html_num(b, s->dt_port[i]);
         parity__html_num(b, s->t_ref[i]);
         parity__html_num(b, s->t_port[i]);
-        parity__buf_puts(b, "</tr>\n");
+        parity__buf_puts(b, "<td class=\"name\">");
+        if (s->status[i] != PARITY_STEP_OK) {
+            parity_buf note = {0};
+            parity__trace_step_note(s, &note, i);
+            if (note.data && !note.oom) parity__buf_html(b, note.data);
+            parity__buf_free(&note);
+        }
+        parity__buf_puts(b, "</td></tr>\n");
     }
     parity__buf_puts(b, "</tbody></table></div>\n");
 }

@@ -35,7 +35,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md);
  * on unknown times (returns 0 and writes nothing when every time is
  * known). Only when the walk has a schedule. */
 void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md);
-void parity__trace_step_note(const parity__trace *t, parity_buf *b, size_t i);
+void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i);
 int parity__trace_unknown_times(const parity__trace *t, parity_buf *b);
 /* The note on natural name order; nothing when the order was recorded. */
 void parity__trace_order_note(const parity__trace *t, parity_buf *b);

@@ -121,7 +121,7 @@ static void md_schedule(parity__trace *t) {
         md_fixed(b, s->dt_port[i]);
         md_fixed(b, s->t_ref[i]);
         md_fixed(b, s->t_port[i]);
-        parity__trace_step_note(t, &note, i);
+        parity__trace_step_note(s, &note, i);
         md_cell(b, note.data && !note.oom ? note.data : "");
         parity__buf_free(&note);
         parity__buf_puts(b, "\n");

@@ -261,9 +261,8 @@ void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md) {
     }
 }
 
-/* Why row i of the schedule has no dt. */
-void parity__trace_step_note(const parity__trace *t, parity_buf *b, size_t i) {
-    const parity_schedule *s = parity_walk_schedule(t->w);
+/* Why row i of schedule s has no dt (text, Markdown and HTML share it). */
+void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i) {
     switch (s->status[i]) {
     case PARITY_STEP_NO_X0:
         parity__buf_puts(b, "no initial state (mark the noise as an input or pass --x0)");
@@ -461,7 +460,7 @@ static void text_schedule(parity__trace *t) {
         fixed_cell(b, s->t_ref[i]), fixed_cell(b, s->t_port[i]);
         if (s->status[i] != PARITY_STEP_OK) {
             parity__buf_puts(b, "  ");
-            parity__trace_step_note(t, b, i);
+            parity__trace_step_note(s, b, i);
         }
         parity__buf_puts(b, "\n");
     }
