@@ -11,6 +11,8 @@
  *              parity_tracer_open(NULL) with PARITY_TRACE unset: how a port
  *              holds it (the compiler cannot know it is NULL, but may test
  *              it once outside the loop)
+ *   off        the local loop in a file built with PARITY_NO_TRACE
+ *              (bench_tracer_off.c): the adds compile to nothing
  *   volatile   the same with t re-read from a volatile every iteration, so
  *              the test can be neither proven nor hoisted: the worst case,
  *              one load and one branch per add
@@ -62,6 +64,10 @@ static double loop_local(long n, parity_tracer *t) {
     }
     return now() - t0;
 }
+
+/* bench_tracer_off.c */
+double bench_loop_compiled_out(long n, parity_tracer *t, volatile uint64_t *sink,
+                               const int64_t *shape, float *y);
 
 static double loop_volatile(long n) {
     double t0 = now();
@@ -119,7 +125,7 @@ static int bench_disabled(long n, int reps) {
         return 2;
     }
     for (int j = 0; j < 32; j++) x[j] = (float)j;
-    double *m = calloc(5 * (size_t)reps, sizeof *m);
+    double *m = calloc(6 * (size_t)reps, sizeof *m);
     if (!m) return 2;
     for (int r = 0; r < reps; r++) {
         m[r] = loop_plain(n);
@@ -127,13 +133,15 @@ static int bench_disabled(long n, int reps) {
         m[2 * reps + r] = loop_volatile(n);
         m[3 * reps + r] = loop_stage(n, 0);
         m[4 * reps + r] = loop_stage(n, 1);
+        m[5 * reps + r] = bench_loop_compiled_out(n, t, &sink, shape, y);
     }
     double plain = median(m, reps), local = median(m + reps, reps);
     double vol = median(m + 2 * reps, reps), st = median(m + 3 * reps, reps);
-    double stv = median(m + 4 * reps, reps);
+    double stv = median(m + 4 * reps, reps), off = median(m + 5 * reps, reps);
     printf("disabled tracer: iterations %ld, repetitions %d, medians:\n", n, reps);
     row("plain loop", plain, 0, n);
     row("+ add, local pointer", local, plain, n);
+    row("+ add, -DPARITY_NO_TRACE", off, plain, n);
     row("+ add, volatile pointer", vol, plain, n);
     row("32-float stage", st, 0, n);
     row("+ add, volatile pointer", stv, st, n);

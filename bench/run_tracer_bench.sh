@@ -17,7 +17,8 @@ cc="${CC:-cc}"
 out="$build/bench_tracer"
 # shellcheck disable=SC2046
 "$cc" -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
-    -I"$src/include" "$src/bench/bench_tracer.c" "$build/libparity.a" \
+    -I"$src/include" "$src/bench/bench_tracer.c" "$src/bench/bench_tracer_off.c" \
+    "$build/libparity.a" \
     $(pkg-config --libs libcjson zlib) $(pkg-config --libs spng 2>/dev/null || true) \
     -lpthread -lm -o "$out"
 echo "compiler: $("$cc" --version | head -1)"

@@ -494,8 +494,14 @@ size_t parity_tracer_injected(const parity_tracer *t);
 
 /* The add calls: a disabled tracer (NULL) costs one predictable branch.
  * The hint lays the NULL path out as the fall-through (no taken jump): a
- * disabled tracer is the case whose cost matters (bench/bench_tracer.c). */
-#if defined(__GNUC__)
+ * disabled tracer is the case whose cost matters (bench/bench_tracer.c).
+ * A port compiled with PARITY_NO_TRACE defined (-DPARITY_NO_TRACE, e.g. a
+ * release build) keeps its add calls in the source but they compile to
+ * nothing: they return PARITY_OK without reading the tracer, so neither
+ * tracing nor inject mode happens there. */
+#if defined(PARITY_NO_TRACE)
+#define PARITY_TRACER_ON(t) ((void)(t), 0)
+#elif defined(__GNUC__)
 #define PARITY_TRACER_ON(t) __builtin_expect((t) != NULL, 0)
 #else
 #define PARITY_TRACER_ON(t) ((t) != NULL)
