@@ -136,7 +136,8 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
          * formula), which its output alone cannot name. */
         if (rc == 0 && text && none && (long)i == first && !n_in_differ)
             printf("  its inputs match: the stage itself computes differently (weights, their\n"
-                   "  layout, or the formula); explain its weights with -t to name a layout\n");
+                   "  layout, or the formula); dump the weights each side uses and explain\n"
+                   "  them (parity explain REF_WEIGHTS PORT_WEIGHTS) to name a layout\n");
         if (rc == 0 && text) putchar('\n');
     }
     parity_walk_free(w);

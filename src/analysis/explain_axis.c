@@ -13,7 +13,8 @@
  *                     last; inside, the simplest of p = r + b, p = a·r,
  *                     p = a·r + b that leaves ≤ 1% of the energy there
  *                     (closed form from the summed sums), else T(r) = p
- *                     inside ("the difference lies only there")
+ *                     inside ("the difference lies only there", offered
+ *                     only when [lo, hi) is at most half of the axis)
  *
  * A missing bias is a per-channel offset, a norm's γ/β left at identity a
  * per-channel affine, a masking or padding bug a region.
@@ -154,6 +155,11 @@ static parity_status add_region(ex_ctx *x, int k, parity_error *err) {
     c.h.kind = PARITY_HYP_REGION;
     c.axis = k;
     int m = inside_map(a, &c);
+    /* With nothing fitted inside, a region is an observation, not a map
+     * from r to p; over most of the axis it says little more than "the
+     * frames a padding mask zeroes agree" and would hide that nothing
+     * explains the rest. Only a minority of the axis is worth naming. */
+    if (m == 0 && 2 * (c.hi - c.lo) > a->len) return PARITY_OK;
     c.h.complexity = m == 1 || m == 2 ? 4 : m == 3 ? 5 : 6;
     c.h.params[0] = k, c.h.params[1] = (double)c.lo, c.h.params[2] = (double)c.hi;
     c.h.params[3] = m, c.h.params[4] = m ? c.a : 0, c.h.params[5] = m ? c.b : 0;
