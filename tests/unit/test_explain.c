@@ -299,6 +299,21 @@ static void test_region(void) {
     if (explain(&X, 1, PARITY_DOMAIN_LINEAR, PARITY_HYP_REGION, &res))
         CHECK(strstr(res.h[0].text, "indices [0, 30) (the first 30)") != NULL);
     parity_explain_clear(&res);
+    /* junk over the first 72 of 80 frames (a padding mask zeroes the rest):
+     * a region with nothing fitted inside over most of the axis is no
+     * explanation; fitted inside, it still is one */
+    make(&X, 1, 8, 80, 25);
+    for (uint64_t i = 0; i < X.n; i++)
+        if (i % 80 < 72) X.p[i] = X.r[i] + 0.5 * gauss();
+    add_noise(&X);
+    if (CHECK(run(&X, NULL, &res))) CHECK(!has_kind(&res, PARITY_HYP_REGION));
+    parity_explain_clear(&res);
+    make(&X, 1, 8, 80, 26);
+    for (uint64_t i = 0; i < X.n; i++)
+        if (i % 80 < 72) X.p[i] = X.r[i] + 0.5;
+    add_noise(&X);
+    if (CHECK(run(&X, NULL, &res))) CHECK(has_kind(&res, PARITY_HYP_REGION));
+    parity_explain_clear(&res);
 }
 
 static void check_shift(int64_t len, int64_t s, int fill, uint64_t seed) {
