@@ -92,7 +92,12 @@ parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
 /* A streaming pass is done with elements [first, first + n) of t: when t
  * is file-backed and C-contiguous, drop those pages from the process (they
  * come back from the page cache if read again), so resident memory stays
- * bounded on files larger than memory. A no-op for any other tensor. */
+ * bounded on files larger than memory. A no-op for any other tensor, and
+ * for a range under PARITY__RELEASE_BYTES: a system call per small tensor
+ * (10,000 of them in one checkpoint) costs more than the pages are worth,
+ * and those pages are the file's page cache, not the process's memory.
+ * Callers release in runs of at least that many bytes. */
+#define PARITY__RELEASE_BYTES ((uint64_t)1 << 20)
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n);
 

@@ -35,6 +35,7 @@ typedef struct run_shared {
     uint64_t next_batch;   /* next batch to hand out                       */
     uint64_t next_merge;   /* next batch whose profile cells may be added  */
     uint64_t released;     /* elements before this are dropped (file maps) */
+    uint64_t release_run;  /* elements of PARITY__RELEASE_BYTES, both sides */
     uint64_t current[MAX_THREADS]; /* batch each worker is on, or NO_BATCH */
     int n_workers;
 } run_shared;
@@ -144,13 +145,13 @@ static void merge_in_order(worker *w, uint64_t batch) {
 }
 
 #define NO_BATCH UINT64_MAX
-#define RELEASE_BATCHES 4 /* drop mapped pages in runs of >= 4 batches   */
 
 /* Hand out the next batch and pick the range of elements no worker will
  * touch again: every batch below the lowest one in progress is finished
  * (batches go out in order, one per worker at a time). One batch more is
  * kept, because a page fault maps neighbouring cached pages too (the
- * kernel's fault-around, up to 64 KiB), possibly just behind a worker. */
+ * kernel's fault-around, up to 64 KiB), possibly just behind a worker.
+ * Pages go in runs of at least PARITY__RELEASE_BYTES on both sides. */
 static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
     run_shared *sh = w->sh;
     uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
@@ -162,7 +163,7 @@ static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
         if (sh->current[i] < low) low = sh->current[i];
     uint64_t safe = low == NO_BATCH ? sh->n_batches : low > 0 ? low - 1 : 0;
     *rel_lo = *rel_hi = sh->released;
-    if (safe * per >= sh->released + RELEASE_BATCHES * per) {
+    if (safe * per >= sh->released + sh->release_run) {
         *rel_hi = safe * per;
         sh->released = *rel_hi;
     }
@@ -267,6 +268,8 @@ static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
     sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
     uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
     sh->n_batches = ref->count / per + (ref->count % per != 0);
+    uint64_t er = parity_dtype_size(ref->dtype), ep = parity_dtype_size(port->dtype);
+    sh->release_run = PARITY__RELEASE_BYTES / (er < ep ? er : ep);
     TRY(parity__prof_setup(sh->prof, o, ref, err));
     sh->n_prof = o->n_axes;
     pthread_mutex_init(&sh->mu, NULL);

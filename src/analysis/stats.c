@@ -287,11 +287,12 @@ parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
     parity__side_chunk ch;
     parity__side_init(&acc, t->count ? parity__shift_of(t, buf) : 0.0);
     uint64_t released = 0; /* pages before this are dropped (file maps) */
+    uint64_t esz = parity_dtype_size(t->dtype);
     for (uint64_t first = 0; first < t->count; first += PARITY__CHUNK) {
         uint64_t left = t->count - first;
         size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
         parity_tensor_read(t, first, n, buf);
-        if (first + n - released >= 16 * PARITY__CHUNK || n == left) {
+        if ((first + n - released) * esz >= PARITY__RELEASE_BYTES || n == left) {
             parity__tensor_release(t, released, first + n - released);
             released = first + n;
         }

@@ -79,7 +79,7 @@ void parity__tensor_release(const parity_tensor *t, uint64_t first,
     if (!t->file_backed || !t->data || !is_c_contiguous(t)) return;
     if (first >= t->count) return;
     if (n > t->count - first) n = t->count - first;
-    if (n == 0) return;
+    if (n == 0 || n * parity_dtype_size(t->dtype) < PARITY__RELEASE_BYTES) return;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     size_t esz = parity_dtype_size(t->dtype);
     uintptr_t lo = (uintptr_t)(t->data + first * esz);
