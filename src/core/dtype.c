@@ -216,6 +216,34 @@ double parity_dtype_to_double(parity_dtype dt, const void *ptr) {
 
 /* The hot formats get tight loops the compiler can vectorize; everything
  * else goes element by element through parity_dtype_to_double. */
+/* F16 to double, the three cases of f16_to_f32 computed for every element
+ * and selected without branches so the loop vectorizes (the scalar
+ * version's branches kept F16 input at half the speed of BF16). */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void convert_f16_block(const unsigned char *s, size_t n, double *dst) {
+    const uint32_t exp_mask = 0x7c00u << 13;
+    const float magic = 0x1p-14f;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h;
+        memcpy(&h, s + 2 * i, 2);
+        uint32_t u = (uint32_t)(h & 0x7fffu) << 13, e = u & exp_mask;
+        uint32_t normal = u + ((uint32_t)(127 - 15) << 23);
+        uint32_t special = normal + ((uint32_t)(128 - 16) << 23); /* Inf, NaN */
+        uint32_t den_in = normal + (1u << 23), den;
+        float f;
+        memcpy(&f, &den_in, 4);
+        f -= magic; /* subnormal and zero: exact */
+        memcpy(&den, &f, 4);
+        uint32_t is_special = 0u - (uint32_t)(e == exp_mask), is_den = 0u - (uint32_t)(e == 0);
+        uint32_t bits = (special & is_special) | (den & is_den) | (normal & ~(is_special | is_den));
+        bits |= (uint32_t)(h & 0x8000u) << 16;
+        memcpy(&f, &bits, 4);
+        dst[i] = f;
+    }
+}
+
 static int convert_fast(parity_dtype dt, const unsigned char *s, size_t n,
                         double *dst) {
     switch (dt) {
@@ -237,11 +265,7 @@ static int convert_fast(parity_dtype dt, const unsigned char *s, size_t n,
         }
         return 1;
     case PARITY_DT_F16:
-        for (size_t i = 0; i < n; i++) {
-            uint16_t v;
-            memcpy(&v, s + 2 * i, 2);
-            dst[i] = f16_to_f32(v);
-        }
+        convert_f16_block(s, n, dst);
         return 1;
     default:
         return 0;

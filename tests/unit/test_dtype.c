@@ -120,6 +120,20 @@ static void test_f16_exhaustive(void) {
         }
     }
     CHECK_EQ_INT(bad, 0);
+    /* the block conversion of whole arrays takes another code path */
+    uint16_t *all = malloc(65536 * sizeof *all);
+    double *got = malloc(65536 * sizeof *got);
+    if (CHECK(all && got)) {
+        for (uint32_t b = 0; b < 65536; b++) all[b] = (uint16_t)b;
+        parity_convert(PARITY_DT_F16, all, 65536, 0, got);
+        bad = 0;
+        for (uint32_t b = 0; b < 65536; b++)
+            if (!same_value(got[b], ref[b]) || (isnan(got[b]) && signbit(got[b]) != signbit(ref[b])))
+                if (bad++ < 5) fprintf(stderr, "f16 block 0x%04x: %.17g vs numpy %.17g\n", b, got[b], ref[b]);
+        CHECK_EQ_INT(bad, 0);
+    }
+    free(all);
+    free(got);
     free(ref);
 }
 
