@@ -101,7 +101,6 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     parity_match *m = NULL;
     parity_status st = parity_match_sets(ref, port, &o->match, &m, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
-    cli_warn_map(o, port);
     if (check_axes(o, m)) {
         parity_match_free(m);
         return 2;
@@ -123,16 +122,13 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
 
 int cmd_diff(int argc, char **argv) {
     cli_opts o;
-    parity_error err = {0};
-    parity_set *ref = NULL, *port = NULL;
+    parity_set *sides[2];
     if (cli_parse(argc, argv, "diff", 2, 2, &o)) return 2;
     if (o.help) return cli_verb_help("diff");
-    parity_status st = parity_set_open(o.pos[0], NULL, &ref, &err);
-    if (st != PARITY_OK) return cli_fail_err(&err, o.pos[0], st);
-    st = parity_set_open(o.pos[1], NULL, &port, &err);
-    int rc = st != PARITY_OK ? cli_fail_err(&err, o.pos[1], st) : diff_sets(&o, ref, port);
-    parity_set_free(ref);
-    parity_set_free(port);
+    int rc = cli_open_sides(&o, o.pos, 2, sides);
+    if (rc == 0) rc = diff_sets(&o, sides[0], sides[1]);
+    parity_set_free(sides[0]);
+    parity_set_free(sides[1]);
     fflush(stdout);
     return rc;
 }

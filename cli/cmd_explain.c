@@ -1,6 +1,6 @@
 /*
  * cmd_explain.c — parity explain REF PORT [-t NAME] [--axis K] [--domain D]
- * [--format text|json]: name the transformation that maps the reference to
+ * [--format text|json|md]: name the transformation that maps the reference to
  * the port (SPEC §6), ranked by evidence.
  *
  * With -t NAME (repeatable) the named tensors are explained. Without it the
@@ -13,39 +13,6 @@
 #include "options.h"
 
 #include <string.h>
-
-#define MAX_T 16
-
-typedef struct explain_args {
-    const char *names[MAX_T]; /* -t / --tensor                              */
-    int n_names;
-} explain_args;
-
-/* -t NAME is explain's own option: take it out of argv before the shared
- * parser sees it. Returns the new argc, or -1 after printing the error. */
-static int take_names(int argc, char **argv, explain_args *a) {
-    int out = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        const char *v = NULL;
-        if (strcmp(s, "--") == 0) {
-            while (i < argc) argv[out++] = argv[i++];
-            break;
-        }
-        if (strncmp(s, "--tensor=", 9) == 0) v = s + 9;
-        else if (strcmp(s, "-t") == 0 || strcmp(s, "--tensor") == 0) {
-            if (i + 1 >= argc) return cli_fail("explain: option '%s' needs a value", s), -1;
-            v = argv[++i];
-        }
-        if (!v) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        if (a->n_names >= MAX_T) return cli_fail("explain: at most %d tensors with -t", MAX_T), -1;
-        a->names[a->n_names++] = v;
-    }
-    return out;
-}
 
 /* Explain one pair and print it; *differs is set when p != r, *none (may
  * be NULL) when no simple transformation explains the difference. */
@@ -88,16 +55,15 @@ static const parity_pair *find_pair(const parity_match *m, const char *name) {
     return NULL;
 }
 
-static int explain_named(const cli_opts *o, const explain_args *a, const parity_set *ref,
-                         const parity_set *port) {
+static int explain_named(const cli_opts *o, const parity_set *ref, const parity_set *port) {
     parity_error err = {0};
     parity_match *m = NULL;
     parity_status st = parity_match_sets(ref, port, &o->match, &m, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     int rc = 0, differs = 0;
-    for (int i = 0; rc == 0 && i < a->n_names; i++) {
-        const parity_pair *p = find_pair(m, a->names[i]);
-        if (!p) rc = cli_fail("explain: no tensor '%s' on both sides", a->names[i]);
+    for (int i = 0; rc == 0 && i < o->n_tensors; i++) {
+        const parity_pair *p = find_pair(m, o->tensors[i]);
+        if (!p) rc = cli_fail("explain: no tensor '%s' on both sides", o->tensors[i]);
         else rc = explain_pair(o, p, &differs, NULL);
     }
     parity_match_free(m);
@@ -112,6 +78,7 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
     parity_error err = {0};
     wo.match = o->match;
     wo.diff = o->diff;
+    wo.diff.n_axes = 0; /* --axis is for the fits, not for the walk's verdicts */
     wo.inputs_glob = o->inputs_glob;
     parity_status st = parity_walk_run(ref, port, &wo, &w, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
@@ -146,26 +113,15 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
 
 int cmd_explain(int argc, char **argv) {
     cli_opts o;
-    explain_args a = {{0}, 0};
-    parity_error err = {0};
-    parity_set *ref = NULL, *port = NULL;
-    argc = take_names(argc, argv, &a);
-    if (argc < 0) return 2;
+    parity_set *sides[2];
     if (cli_parse(argc, argv, "explain", 2, 2, &o)) return 2;
-    if (o.help) {
-        cli_verb_help("explain");
-        fputs("  -t, --tensor NAME   explain this tensor (repeatable); default: walk the trace\n",
-              stdout);
-        return 0;
-    }
-    parity_status st = parity_set_open(o.pos[0], NULL, &ref, &err);
-    if (st != PARITY_OK) return cli_fail_err(&err, o.pos[0], st);
-    st = parity_set_open(o.pos[1], NULL, &port, &err);
-    int rc = st != PARITY_OK    ? cli_fail_err(&err, o.pos[1], st)
-             : a.n_names > 0 ? explain_named(&o, &a, ref, port)
-                             : explain_walk(&o, ref, port);
-    parity_set_free(ref);
-    parity_set_free(port);
+    if (o.help) return cli_verb_help("explain");
+    int rc = cli_open_sides(&o, o.pos, 2, sides);
+    if (rc == 0)
+        rc = o.n_tensors > 0 ? explain_named(&o, sides[0], sides[1])
+                             : explain_walk(&o, sides[0], sides[1]);
+    parity_set_free(sides[0]);
+    parity_set_free(sides[1]);
     fflush(stdout);
     return rc;
 }

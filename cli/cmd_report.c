@@ -6,52 +6,11 @@
  * comparison when two checkpoints are given. Prints the report's path.
  * Exit 0 when every stage is MATCH, every input equal and nothing
  * unpaired; 1 on differences; 2 on trouble (no report is written).
- *
- * -o/--output and --weights are report's own: they are taken out of argv
- * here before the shared parser sees the rest.
  */
 #include "options.h"
 
 #include <stdio.h>
 #include <string.h>
-
-typedef struct report_args {
-    const char *output, *weights[2];
-} report_args;
-
-/* Move report's own options into ra; the rest (argv[0] included) go to rest. */
-static int take_report_args(int argc, char **argv, report_args *ra, char **rest, int *n_rest) {
-    int only_pos = 0;
-    *n_rest = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int mine = i > 0 && !only_pos;
-        if (i > 0 && strcmp(a, "--") == 0) only_pos = 1;
-        if (mine && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)) {
-            if (i + 1 >= argc || !argv[i + 1][0]) return cli_fail("report: option '%s' needs a value", a);
-            ra->output = argv[++i];
-        } else if (mine && strncmp(a, "--output=", 9) == 0 && a[9]) {
-            ra->output = a + 9;
-        } else if (mine && strcmp(a, "--weights") == 0) {
-            if (i + 2 >= argc || argv[i + 1][0] == '-' || argv[i + 2][0] == '-')
-                return cli_fail("report: --weights needs two files: REFW PORTW");
-            ra->weights[0] = argv[++i];
-            ra->weights[1] = argv[++i];
-        } else {
-            rest[(*n_rest)++] = argv[i];
-        }
-    }
-    return 0;
-}
-
-static int report_help(void) {
-    cli_verb_help("report");
-    fputs("\nreport options:\n"
-          "  -o, --output F.html     where to write the report (required)\n"
-          "  --weights REFW PORTW    also compare two weight checkpoints\n",
-          stdout);
-    return 0;
-}
 
 static int write_file(const char *path, const char *s, size_t n) {
     char tmp[4096];
@@ -72,8 +31,7 @@ static int walk_differs(const parity_walk *w) {
            parity_match_unpaired_count(m, 1);
 }
 
-static int report_walk(const cli_opts *o, const report_args *ra, const parity_walk *w,
-                       parity_set *const *wsets) {
+static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *const *wsets) {
     parity_error err = {0};
     parity_html_opts ho = parity_html_opts_default();
     ho.ref_path = o->pos[0], ho.port_path = o->pos[1];
@@ -85,15 +43,15 @@ static int report_walk(const cli_opts *o, const report_args *ra, const parity_wa
     char *html = NULL;
     size_t n = 0;
     parity_status st = parity_html_report(w, &ho, &html, &n, &err);
-    if (st != PARITY_OK) return cli_fail_err(&err, ra->output, st);
-    int rc = write_file(ra->output, html, n);
+    if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
+    int rc = write_file(o->output, html, n);
     parity_free(html);
     if (rc) return rc;
-    printf("%s\n", ra->output);
+    printf("%s\n", o->output);
     return walk_differs(w);
 }
 
-static int report_sets(const cli_opts *o, const report_args *ra, parity_set *const *sets) {
+static int report_sets(const cli_opts *o, parity_set *const *sets) {
     parity_error err = {0};
     parity_walk_opts wo = parity_walk_opts_default();
     wo.match = o->match;
@@ -102,29 +60,20 @@ static int report_sets(const cli_opts *o, const report_args *ra, parity_set *con
     parity_walk *w = NULL;
     parity_status st = parity_walk_run(sets[0], sets[1], &wo, &w, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
-    int rc = report_walk(o, ra, w, sets + 2);
+    int rc = report_walk(o, w, sets + 2);
     parity_walk_free(w);
     return rc;
 }
 
 int cmd_report(int argc, char **argv) {
-    char *rest[2 * CLI_MAX_POS + 64];
-    int n_rest = 0, rc = 0;
-    report_args ra = {0};
     cli_opts o;
-    if (argc > (int)(sizeof rest / sizeof *rest)) return cli_fail("report: too many arguments");
-    if (take_report_args(argc, argv, &ra, rest, &n_rest)) return 2;
-    if (cli_parse(n_rest, rest, "report", 2, 2, &o)) return 2;
-    if (o.help) return report_help();
-    if (!ra.output) return cli_fail("report: missing -o F.html (see parity report --help)");
-    const char *paths[4] = {o.pos[0], o.pos[1], ra.weights[0], ra.weights[1]};
-    parity_set *sets[4] = {NULL, NULL, NULL, NULL};
-    for (int i = 0; i < 4 && rc == 0 && paths[i]; i++) {
-        parity_error err = {0};
-        parity_status st = parity_set_open(paths[i], NULL, &sets[i], &err);
-        if (st != PARITY_OK) rc = cli_fail_err(&err, paths[i], st);
-    }
-    if (rc == 0) rc = report_sets(&o, &ra, sets);
+    parity_set *sets[4];
+    if (cli_parse(argc, argv, "report", 2, 2, &o)) return 2;
+    if (o.help) return cli_verb_help("report");
+    if (!o.output) return cli_fail("report: missing -o F.html (see parity report --help)");
+    const char *paths[4] = {o.pos[0], o.pos[1], o.weights[0], o.weights[1]};
+    int rc = cli_open_sides(&o, paths, 4, sets);
+    if (rc == 0) rc = report_sets(&o, sets);
     for (int i = 0; i < 4; i++) parity_set_free(sets[i]);
     fflush(stdout);
     return rc;

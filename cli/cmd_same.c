@@ -7,71 +7,12 @@
  * difference. Exit 0 when every tensor is identical and none is unpaired.
  *
  * same compares bits, not values: tolerances, domains, axes, name mapping
- * and the other formats do not apply, so it refuses those options rather
- * than ignore them, and has its own help listing what it takes.
+ * and the other formats do not apply, so the option table (options.c)
+ * gives same only --labels, --only, --skip, --format text and -q.
  */
 #include "options.h"
 
 #include <string.h>
-
-/* The options same takes: long name, short letter, takes a value. */
-static const struct {
-    const char *name;
-    char letter;
-    int has_value;
-} SAME_OPTS[] = {{"labels", 0, 1}, {"only", 0, 1},     {"skip", 0, 1},
-                 {"format", 0, 1}, {"quiet", 'q', 0}, {"help", 'h', 0}};
-#define N_SAME_OPTS (sizeof SAME_OPTS / sizeof *SAME_OPTS)
-
-static void same_help(void) {
-    fputs("usage: parity same A B [options]\n\n"
-          "bitwise reproducibility of two runs of one side: tensors pair by exact\n"
-          "name; each pair is identical, or its first differing element and the\n"
-          "count of differing elements and bits is shown.\n\n"
-          "options:\n"
-          "  --labels A,B        side names in the \"only in\" lines (default A,B)\n"
-          "  --only GLOB         compare only tensors whose name matches GLOB (repeatable)\n"
-          "  --skip GLOB         skip tensors whose name matches GLOB (repeatable)\n"
-          "  -q, --quiet         one word per tensor: identical or DIFFERENT\n"
-          "  --format text       the only format\n"
-          "  -h, --help          this help\n"
-          "\nexit status: 0 every tensor bit-identical and every name paired,\n"
-          "1 a tensor differs (bits, dtype or shape) or a name is only on one side,\n"
-          "2 trouble (usage, unreadable file)\n",
-          stdout);
-}
-
-/* The index of option a in SAME_OPTS, or -1 (a starts with '-'). */
-static long same_opt(const char *a) {
-    size_t len = 0;
-    if (a[1] == '-') {
-        const char *eq = strchr(a + 2, '=');
-        len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-    }
-    for (size_t i = 0; i < N_SAME_OPTS; i++) {
-        if (a[1] == '-' ? strlen(SAME_OPTS[i].name) == len &&
-                              strncmp(a + 2, SAME_OPTS[i].name, len) == 0
-                        : a[1] == SAME_OPTS[i].letter && a[1] && !a[2])
-            return (long)i;
-    }
-    return -1;
-}
-
-/* Refuse the shared options same does not take; the shared parser then
- * checks the values. Returns 0, or 2 after one line. */
-static int same_check_opts(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) return 0;
-        if (a[0] != '-' || !a[1]) continue;
-        long k = same_opt(a);
-        if (k < 0)
-            return cli_fail("same: option '%s' does not apply: same compares bits "
-                            "(see parity same --help)", a);
-        if (SAME_OPTS[k].has_value && a[1] == '-' && !strchr(a, '=')) i++;
-    }
-    return 0;
-}
 
 /* Walks a view's elements in logical C order, tracking the stored offset. */
 typedef struct walker {
@@ -197,22 +138,13 @@ static int same_sets(const cli_opts *o, const parity_set *a, const parity_set *b
 
 int cmd_same(int argc, char **argv) {
     cli_opts o;
-    parity_error err = {0};
-    parity_set *a = NULL, *b = NULL;
-    if (same_check_opts(argc, argv) || cli_parse(argc, argv, "same", 2, 2, &o)) return 2;
-    if (o.help) {
-        same_help();
-        return 0;
-    }
-    if (o.report.format != PARITY_FORMAT_TEXT)
-        return cli_fail("same: --format %s: only text is supported",
-                        parity_format_name(o.report.format));
-    parity_status st = parity_set_open(o.pos[0], NULL, &a, &err);
-    if (st != PARITY_OK) return cli_fail_err(&err, o.pos[0], st);
-    st = parity_set_open(o.pos[1], NULL, &b, &err);
-    int rc = st != PARITY_OK ? cli_fail_err(&err, o.pos[1], st) : same_sets(&o, a, b);
-    parity_set_free(a);
-    parity_set_free(b);
+    parity_set *sides[2];
+    if (cli_parse(argc, argv, "same", 2, 2, &o)) return 2;
+    if (o.help) return cli_verb_help("same");
+    int rc = cli_open_sides(&o, o.pos, 2, sides);
+    if (rc == 0) rc = same_sets(&o, sides[0], sides[1]);
+    parity_set_free(sides[0]);
+    parity_set_free(sides[1]);
     if (fflush(stdout) != 0 && rc != 2) rc = cli_fail("cannot write to standard output");
     return rc;
 }

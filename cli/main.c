@@ -1,28 +1,56 @@
 /*
  * main.c — the parity command: dispatch to one verb per file.
  *
- * Adding a verb is one line in PARITY_VERBS below plus cli/cmd_<verb>.c
- * defining int cmd_<verb>(int argc, char **argv) (argv[0] is the verb).
+ * Adding a verb is one entry in verbs[] below, its bit in options.h, the
+ * rows of the options it takes in options.c, and cli/cmd_<verb>.c defining
+ * int cmd_<verb>(int argc, char **argv) (argv[0] is the verb).
  */
 #include "options.h"
 
 #include <string.h>
 
-/* X(name, synopsis, summary) */
-#define PARITY_VERBS(X)                                                           \
-    X(info, "FILE...", "tensors: name, dtype, shape, min, max, mean, std, NaN/Inf")  \
-    X(diff, "REF PORT [options]", "every matched tensor: statistics, metrics, verdict") \
-    X(trace, "REF PORT [options]", "ordered walk: table, first divergence, culprit, series") \
-    X(plot, "REF PORT -t NAME -o F.png", "heatmaps of ref, port and diff, with per-axis profiles") \
-    X(report, "REF PORT -o F.html", "one self-contained HTML report of all of the above") \
-    X(explain, "REF PORT [-t NAME]", "the transformation that maps ref to port, ranked") \
-    X(same, "A B [options]", "bitwise reproducibility of two runs of one side")
+int cmd_info(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_same(int argc, char **argv);
 
-#define DECLARE_VERB(name, syn, sum) int cmd_##name(int argc, char **argv);
-PARITY_VERBS(DECLARE_VERB)
-
-#define VERB_ENTRY(name, syn, sum) {#name, syn, sum, cmd_##name},
-static const cli_verb verbs[] = {PARITY_VERBS(VERB_ENTRY)};
+/* name, bit, entry, synopsis, summary, about (NULL: the summary), exits */
+static const cli_verb verbs[] = {
+    {"info", CLI_INFO, cmd_info, "FILE...",
+     "tensors: name, dtype, shape, min, max, mean, std, NaN/Inf", NULL,
+     "0 every file read, 2 trouble (bad input, bad usage)"},
+    {"diff", CLI_DIFF, cmd_diff, "REF PORT [options]",
+     "every matched tensor: statistics, metrics, verdict", NULL,
+     "0 every compared tensor MATCH and nothing unpaired,\n"
+     "1 differences (a SMALL or LARGE DIFF, a name only on one side), 2 trouble"},
+    {"trace", CLI_TRACE, cmd_trace, "REF PORT [options]",
+     "ordered walk: table, first divergence, culprit, series", NULL,
+     "0 every stage MATCH, every input equal and nothing\n"
+     "unpaired, 1 differences, 2 trouble"},
+    {"plot", CLI_PLOT, cmd_plot, "REF PORT -t NAME -o F.png",
+     "heatmaps of ref, port and diff, with per-axis profiles", NULL,
+     "0 picture written and the tensor MATCH, 1 picture\n"
+     "written and the tensor differs, 2 trouble"},
+    {"report", CLI_REPORT, cmd_report, "REF PORT -o F.html",
+     "one self-contained HTML report of all of the above", NULL,
+     "0 report written, every stage MATCH, every input equal\n"
+     "and nothing unpaired, 1 report written and differences, 2 trouble (no report)"},
+    {"explain", CLI_EXPLAIN, cmd_explain, "REF PORT [-t NAME]",
+     "the transformation that maps ref to port, ranked", NULL,
+     "0 nothing to explain (each -t tensor, or every stage of\n"
+     "the walk, MATCH), 1 a tensor differs, 2 trouble"},
+    {"same", CLI_SAME, cmd_same, "A B [options]",
+     "bitwise reproducibility of two runs of one side",
+     "bitwise reproducibility of two runs of one side: tensors pair by exact\n"
+     "name; each pair is identical, or its first differing element and the\n"
+     "count of differing elements and bits is shown.",
+     "0 every tensor bit-identical and every name paired,\n"
+     "1 a tensor differs (bits, dtype or shape) or a name is only on one side,\n"
+     "2 trouble (usage, unreadable file)"},
+};
 #define N_VERBS (sizeof verbs / sizeof *verbs)
 
 static void usage(FILE *out) {
@@ -37,15 +65,15 @@ static void usage(FILE *out) {
           out);
 }
 
-static const cli_verb *find_verb(const char *name) {
+const cli_verb *cli_find_verb(const char *name) {
     for (size_t i = 0; i < N_VERBS; i++)
         if (strcmp(verbs[i].name, name) == 0) return &verbs[i];
     return NULL;
 }
 
 int cli_verb_help(const char *verb) {
-    const cli_verb *v = find_verb(verb);
-    if (v) cli_print_verb_help(stdout, v->name, v->synopsis, v->summary);
+    const cli_verb *v = cli_find_verb(verb);
+    if (v) cli_print_verb_help(stdout, v);
     return 0;
 }
 
@@ -60,7 +88,7 @@ int main(int argc, char **argv) {
         printf("parity %s\n", PARITY_VERSION);
         return 0;
     }
-    const cli_verb *v = find_verb(a);
+    const cli_verb *v = cli_find_verb(a);
     if (!v) return cli_fail("unknown verb '%s' (see parity --help)", a);
     return v->run(argc - 1, argv + 1);
 }

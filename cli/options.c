@@ -1,12 +1,14 @@
 /*
- * options.c — one parser for the options every verb shares (SPEC §2).
+ * options.c — the option table of every verb, its parser and the help
+ * printed from it (SPEC §2). A row is one option as some verbs take it:
+ * which verbs, its value, its line in their help. An option in no row of
+ * the verb is refused, so a verb never silently ignores what it was asked.
  * Both "--opt value" and "--opt=value"; "--" ends the options; bad usage
  * prints one "parity: ..." line on stderr and gives exit status 2.
  */
 #include "options.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,19 +32,6 @@ int cli_fail_err(const parity_error *err, const char *path, parity_status st) {
 
 int cli_selected(const cli_opts *o, const char *name) {
     return parity_match_selected(&o->match, name);
-}
-
-static void warn_unmatched(void *ctx, const char *file, size_t line,
-                           const char *regex) {
-    (void)ctx;
-    fprintf(stderr, "parity: --map %s:%zu: rule '%s' matched no PORT name\n", file,
-            line, regex);
-}
-
-void cli_warn_map(const cli_opts *o, const parity_set *port) {
-    parity_error err = {0};
-    /* a file that does not load was already reported by the matching */
-    if (o->match.map_file) parity_map_check(o->match.map_file, port, warn_unmatched, NULL, &err);
 }
 
 int cli_emit(const char *s) {
@@ -74,13 +63,133 @@ static int parse_int(const char *verb, const char *opt, const char *v, long lo,
     return 0;
 }
 
-/* --only / --skip repeat: a name is kept if it matches any --only and no
- * --skip. */
-static int add_glob(const char *verb, const char *opt, const char *v,
-                    const char **globs, int *n) {
-    if (*n >= PARITY_MAX_GLOBS)
-        return cli_fail("%s: %s '%s': at most %d patterns", verb, opt, v, PARITY_MAX_GLOBS);
-    globs[(*n)++] = v;
+enum opt_id {
+    O_TENSOR, O_OUTPUT, O_SLICE, O_WEIGHTS, O_LABELS, O_ONLY, O_SKIP, O_MAP, O_BY_ORDER,
+    O_INPUTS, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
+    O_SMALL_TOL, O_DOMAIN, O_MAX_DB, O_AXIS, O_FORMAT, O_VERBOSE, O_QUIET, O_COLOR,
+    O_THREADS, O_HELP
+};
+
+/* One option as some verbs take it; an option whose help or limit differs
+ * between verbs has one row per variant. */
+typedef struct opt_spec {
+    const char *name;    /* long name without "--"                          */
+    char letter;         /* short name, 0 when none                         */
+    const char *arg;     /* its values in the help, one word each ("GLOB",  */
+                         /* "REFW PORTW"); NULL: a flag                     */
+    enum opt_id id;
+    unsigned verbs;      /* CLI_* bits of the verbs that take it            */
+    int max;             /* a repeatable option: how many times at most     */
+    const char *choices; /* --format: the formats those verbs write         */
+    const char *help;    /* its help, lines split by '\n'                   */
+} opt_spec;
+
+#define PAIRING (CLI_DIFF | CLI_TRACE | CLI_EXPLAIN | CLI_PLOT | CLI_REPORT)
+#define WALKING (CLI_TRACE | CLI_EXPLAIN | CLI_REPORT)
+#define VERDICTS (CLI_DIFF | CLI_TRACE | CLI_REPORT) /* show SMALL DIFF apart  */
+#define EVERY (CLI_INFO | PAIRING | CLI_SAME)
+
+/* In the order of the help: what the verb is about first, then selection
+ * and pairing, the verdict, the output. What each verb does with its
+ * options is in its cmd_<verb>.c; docs/cli.md has this table as a grid. */
+static const opt_spec specs[] = {
+    {"tensor", 't', "NAME", O_TENSOR, CLI_EXPLAIN, CLI_MAX_TENSORS, NULL,
+     "explain this tensor\n"
+     "default: the walk's first divergence and culprit (with no\n"
+     "execution order: every stage that is not MATCH)"},
+    {"tensor", 't', "NAME", O_TENSOR, CLI_PLOT, 1, NULL,
+     "the tensor to draw (may be omitted when only one pairs)"},
+    {"output", 'o', "F.png", O_OUTPUT, CLI_PLOT, 0, NULL, "where to write the picture (required)"},
+    {"output", 'o', "F.html", O_OUTPUT, CLI_REPORT, 0, NULL, "where to write the report (required)"},
+    {"slice", 0, "SPEC", O_SLICE, CLI_PLOT, 0, NULL,
+     "e.g. 0,:,: (one entry per axis, two ':'); default: the\n"
+     "last two axes, every other axis at index 0"},
+    {"weights", 0, "REFW PORTW", O_WEIGHTS, CLI_REPORT, 0, NULL,
+     "also compare two weight checkpoints"},
+    {"labels", 0, "A,B", O_LABELS, VERDICTS, 0, NULL, "side names in reports (default ref,port)"},
+    {"labels", 0, "A,B", O_LABELS, CLI_PLOT, 0, NULL, "side names in the picture (default ref,port)"},
+    {"labels", 0, "A,B", O_LABELS, CLI_SAME, 0, NULL,
+     "side names in the \"only in\" lines (default A,B)"},
+    {"only", 0, "GLOB", O_ONLY, EVERY, PARITY_MAX_GLOBS, NULL, "keep only names matching GLOB"},
+    {"skip", 0, "GLOB", O_SKIP, EVERY, PARITY_MAX_GLOBS, NULL, "leave out names matching GLOB"},
+    {"map", 0, "FILE", O_MAP, PAIRING, 0, NULL,
+     "renaming rules 'regex => replacement' for PORT names"},
+    {"by-order", 0, NULL, O_BY_ORDER, PAIRING, 0, NULL, "pair the n-th stage of each side"},
+    {"inputs", 0, "GLOB", O_INPUTS, WALKING, 0, NULL,
+     "tensors that are model inputs (default: those the\n"
+     "tracer marked)"},
+    {"state", 0, "GLOB", O_STATE, CLI_TRACE, 0, NULL, "per-step solver states (default *.x)"},
+    {"velocity", 0, "GLOB", O_VELOCITY, CLI_TRACE, 0, NULL,
+     "per-step velocities, guided (default *.dxdt)"},
+    {"cond", 0, "GLOB", O_COND, CLI_TRACE, 0, NULL, "conditional velocities (default *.v_cond)"},
+    {"uncond", 0, "GLOB", O_UNCOND, CLI_TRACE, 0, NULL,
+     "unconditional velocities (default *.v_uncond)"},
+    {"x0", 0, "NAME", O_X0, CLI_TRACE, 0, NULL,
+     "initial state (default: the first input named *noise*)"},
+    {"atol", 0, "A", O_ATOL, PAIRING, 0, NULL,
+     "MATCH also when every |port - ref| <= A + R*|ref|\n"
+     "(NumPy allclose; default 0)"},
+    {"rtol", 0, "R", O_RTOL, PAIRING, 0, NULL, "the R of --atol (default 0)"},
+    {"match-tol", 0, "T", O_MATCH_TOL, PAIRING, 0, NULL, "MATCH if relative <= T (default 1e-4)"},
+    {"small-tol", 0, "T", O_SMALL_TOL, VERDICTS, 0, NULL,
+     "SMALL DIFF if relative <= T (default 1e-2)"},
+    {"domain", 0, "D", O_DOMAIN, VERDICTS | CLI_EXPLAIN, 0, NULL,
+     "what the values are, to give differences in dB too:\n"
+     "linear|ln-mag|ln-power|log10-mag|log10-power|db"},
+    {"domain", 0, "D", O_DOMAIN, CLI_PLOT, 0, NULL,
+     "what the values are, for --max-db:\n"
+     "linear|ln-mag|ln-power|log10-mag|log10-power|db"},
+    {"max-db", 0, "X", O_MAX_DB, PAIRING, 0, NULL,
+     "MATCH also needs |mean_diff| <= X dB (needs --domain)"},
+    {"axis", 0, "K", O_AXIS, CLI_DIFF, 4, NULL, "per-index breakdown along axis K"},
+    {"axis", 0, "K", O_AXIS, CLI_REPORT, 4, NULL,
+     "per-index table along axis K\n"
+     "in the stage cards"},
+    {"axis", 0, "K", O_AXIS, CLI_PLOT, 4, NULL,
+     "mean_diff profile along axis K\n"
+     "default: the two axes of the slice"},
+    {"axis", 0, "K", O_AXIS, CLI_EXPLAIN, 1, NULL,
+     "fit the per-axis candidates on axis K only (default:\n"
+     "every axis)"},
+    {"format", 0, "F", O_FORMAT, CLI_INFO | CLI_DIFF, 0, "text|json|md|csv", NULL},
+    {"format", 0, "F", O_FORMAT, CLI_TRACE | CLI_EXPLAIN, 0, "text|json|md", NULL},
+    {"format", 0, "F", O_FORMAT, CLI_SAME, 0, "text", NULL},
+    {"verbose", 'v', NULL, O_VERBOSE, CLI_INFO, 0, NULL, "metadata values too (text)"},
+    {"verbose", 'v', NULL, O_VERBOSE, CLI_DIFF | CLI_TRACE, 0, NULL, "more metrics (text)"},
+    {"quiet", 'q', NULL, O_QUIET, CLI_INFO, 0, NULL, "name, dtype and shape only (text)"},
+    {"quiet", 'q', NULL, O_QUIET, CLI_DIFF, 0, NULL, "verdicts only (text)"},
+    {"quiet", 'q', NULL, O_QUIET, CLI_TRACE, 0, NULL,
+     "inputs, first divergence and culprit only (text, md)"},
+    {"quiet", 'q', NULL, O_QUIET, CLI_SAME, 0, NULL, "one word per tensor: identical or DIFFERENT"},
+    {"color", 0, "WHEN", O_COLOR, CLI_DIFF | CLI_TRACE, 0, NULL,
+     "auto|always|never (NO_COLOR honoured)"},
+    {"threads", 0, "N", O_THREADS, PAIRING, 0, NULL,
+     "worker threads (default: CPUs, at most 8; same results)"},
+    {"help", 'h', NULL, O_HELP, EVERY, 0, NULL, "this help"},
+};
+#define N_SPECS (sizeof specs / sizeof *specs)
+
+/* Values an option takes: one per word of its arg. */
+static int n_values(const opt_spec *s) {
+    if (!s->arg) return 0;
+    return strchr(s->arg, ' ') ? 2 : 1;
+}
+
+/* Does verb (a CLI_* bit) take option id? */
+static int takes(unsigned verb, enum opt_id id) {
+    for (size_t i = 0; i < N_SPECS; i++)
+        if (specs[i].id == id && (specs[i].verbs & verb)) return 1;
+    return 0;
+}
+
+/* --only / --skip (a name is kept if it matches any --only and no --skip)
+ * and explain's -t repeat, up to the row's max. */
+static int add_name(const char *verb, const opt_spec *s, const char *v, const char **names,
+                    int *n, const char *noun) {
+    if (*n >= s->max)
+        return cli_fail("%s: --%s '%s': at most %d %s%s", verb, s->name, v, s->max, noun,
+                        s->max == 1 ? "" : "s");
+    names[(*n)++] = v;
     return 0;
 }
 
@@ -98,9 +207,10 @@ static int set_labels(cli_opts *o, const char *verb, const char *v) {
     return 0;
 }
 
-static int set_axis(cli_opts *o, const char *verb, const char *v) {
+static int set_axis(cli_opts *o, const char *verb, const opt_spec *s, const char *v) {
     long k = 0;
-    if (o->diff.n_axes >= 4) return cli_fail("%s: --axis: at most 4 axes", verb);
+    if (o->diff.n_axes >= s->max)
+        return cli_fail("%s: --axis: at most %d ax%s", verb, s->max, s->max == 1 ? "is" : "es");
     if (parse_int(verb, "--axis", v, -PARITY_MAX_DIMS, PARITY_MAX_DIMS - 1, &k)) return 2;
     o->diff.axes[o->diff.n_axes++] = (int)k;
     return 0;
@@ -114,31 +224,33 @@ static int set_color(cli_opts *o, const char *verb, const char *v) {
     return 0;
 }
 
-enum opt_id {
-    O_LABELS, O_ONLY, O_SKIP, O_MAP, O_BY_ORDER, O_ATOL, O_RTOL, O_MATCH_TOL,
-    O_SMALL_TOL, O_DOMAIN, O_MAX_DB, O_AXIS, O_FORMAT, O_VERBOSE, O_QUIET,
-    O_COLOR, O_THREADS, O_INPUTS, O_HELP
-};
+/* Is v one of the '|'-separated words of list? */
+static int in_list(const char *list, const char *v) {
+    size_t n = strlen(v);
+    for (const char *w = list; w; w = strchr(w, '|') ? strchr(w, '|') + 1 : NULL)
+        if (strncmp(w, v, n) == 0 && (w[n] == '|' || w[n] == '\0')) return 1;
+    return 0;
+}
 
-typedef struct opt_spec {
-    const char *name; /* long name without "--"                             */
-    char short_name;  /* 0 when none                                        */
-    int has_value;
-    enum opt_id id;
-} opt_spec;
+/* "text|json|md" as words: "text, json or md". */
+static const char *list_words(const char *list, char *buf, size_t cap) {
+    const char *last = strrchr(list, '|');
+    size_t k = 0;
+    for (const char *c = list; *c && k + 5 < cap; c++) {
+        if (*c != '|') buf[k++] = *c;
+        else k += (size_t)snprintf(buf + k, cap - k, c == last ? " or " : ", ");
+    }
+    buf[k] = '\0';
+    return buf;
+}
 
-static const opt_spec specs[] = {
-    {"labels", 0, 1, O_LABELS},       {"only", 0, 1, O_ONLY},
-    {"skip", 0, 1, O_SKIP},           {"map", 0, 1, O_MAP},
-    {"by-order", 0, 0, O_BY_ORDER},   {"atol", 0, 1, O_ATOL},
-    {"rtol", 0, 1, O_RTOL},           {"match-tol", 0, 1, O_MATCH_TOL},
-    {"small-tol", 0, 1, O_SMALL_TOL}, {"domain", 0, 1, O_DOMAIN},
-    {"max-db", 0, 1, O_MAX_DB},       {"axis", 0, 1, O_AXIS},
-    {"format", 0, 1, O_FORMAT},       {"verbose", 'v', 0, O_VERBOSE},
-    {"quiet", 'q', 0, O_QUIET},       {"color", 0, 1, O_COLOR},
-    {"threads", 0, 1, O_THREADS},     {"inputs", 0, 1, O_INPUTS},
-    {"help", 'h', 0, O_HELP},
-};
+/* --format: one of the formats the verb writes (the row's choices). */
+static int set_format(cli_opts *o, const char *verb, const opt_spec *s, const char *v) {
+    char words[64];
+    if (in_list(s->choices, v) && parity_format_parse(v, &o->report.format) == 0) return 0;
+    return cli_fail("%s: --format '%s': expected %s", verb, v,
+                    list_words(s->choices, words, sizeof words));
+}
 
 static int apply_num_opt(cli_opts *o, const char *verb, enum opt_id id, const char *v) {
     switch (id) {
@@ -160,64 +272,108 @@ static int apply_num_opt(cli_opts *o, const char *verb, enum opt_id id, const ch
     }
 }
 
-/* Apply one option (v is NULL for flags). */
-static int apply(cli_opts *o, const char *verb, enum opt_id id, const char *v) {
+/* Where an option whose value is kept as given goes; NULL for the others. */
+static const char **str_slot(cli_opts *o, enum opt_id id) {
     switch (id) {
-    case O_LABELS: return set_labels(o, verb, v);
-    case O_ONLY: return add_glob(verb, "--only", v, o->match.only_globs, &o->match.n_only);
-    case O_SKIP: return add_glob(verb, "--skip", v, o->match.skip_globs, &o->match.n_skip);
-    case O_MAP: o->match.map_file = v; return 0;
+    case O_OUTPUT: return &o->output;
+    case O_SLICE: return &o->slice;
+    case O_MAP: return &o->match.map_file;
+    case O_INPUTS: return &o->inputs_glob;
+    case O_STATE: return &o->state;
+    case O_VELOCITY: return &o->velocity;
+    case O_COND: return &o->cond;
+    case O_UNCOND: return &o->uncond;
+    case O_X0: return &o->x0;
+    default: return NULL;
+    }
+}
+
+/* Apply one option; v holds its values (none for a flag). */
+static int apply(cli_opts *o, const char *verb, const opt_spec *s, const char *const *v) {
+    const char **slot = str_slot(o, s->id);
+    if (slot) {
+        *slot = v[0];
+        return 0;
+    }
+    switch (s->id) {
+    case O_TENSOR: return add_name(verb, s, v[0], o->tensors, &o->n_tensors, "tensor");
+    case O_ONLY: return add_name(verb, s, v[0], o->match.only_globs, &o->match.n_only, "pattern");
+    case O_SKIP: return add_name(verb, s, v[0], o->match.skip_globs, &o->match.n_skip, "pattern");
+    case O_WEIGHTS: o->weights[0] = v[0], o->weights[1] = v[1]; return 0;
+    case O_LABELS: return set_labels(o, verb, v[0]);
     case O_BY_ORDER: o->match.by_order = 1; return 0;
     case O_DOMAIN:
-        if (parity_domain_parse(v, &o->diff.domain) == 0) return 0;
+        if (parity_domain_parse(v[0], &o->diff.domain) == 0) return 0;
         return cli_fail("%s: --domain '%s': expected linear, ln-mag, ln-power, "
-                        "log10-mag, log10-power or db", verb, v);
-    case O_AXIS: return set_axis(o, verb, v);
-    case O_FORMAT:
-        if (parity_format_parse(v, &o->report.format) == 0) return 0;
-        return cli_fail("%s: --format '%s': expected text, json, md or csv", verb, v);
+                        "log10-mag, log10-power or db", verb, v[0]);
+    case O_AXIS: return set_axis(o, verb, s, v[0]);
+    case O_FORMAT: return set_format(o, verb, s, v[0]);
     case O_VERBOSE: o->report.verbose = 1; return 0;
     case O_QUIET: o->report.quiet = 1; return 0;
-    case O_COLOR: return set_color(o, verb, v);
-    case O_INPUTS: o->inputs_glob = v; return 0;
+    case O_COLOR: return set_color(o, verb, v[0]);
     case O_HELP: o->help = 1; return 0;
-    default: return apply_num_opt(o, verb, id, v);
+    default: return apply_num_opt(o, verb, s->id, v[0]);
     }
 }
 
-static const opt_spec *find_long(const char *name, size_t len) {
-    for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
-        if (strlen(specs[i].name) == len && strncmp(specs[i].name, name, len) == 0)
-            return &specs[i];
+/* The row of the option spelled name (len chars, long form) or letter (short
+ * form) that verb takes; NULL, with *elsewhere set when another verb takes it. */
+static const opt_spec *find_opt(const char *name, size_t len, char letter, unsigned verb,
+                                int *elsewhere) {
+    *elsewhere = 0;
+    for (size_t i = 0; i < N_SPECS; i++) {
+        const opt_spec *s = &specs[i];
+        int same = name ? strlen(s->name) == len && strncmp(s->name, name, len) == 0
+                        : letter && s->letter == letter;
+        if (same && (s->verbs & verb)) return s;
+        *elsewhere |= same;
+    }
     return NULL;
 }
 
-static const opt_spec *find_short(char c) {
-    for (size_t i = 0; i < sizeof specs / sizeof *specs; i++)
-        if (specs[i].short_name == c) return &specs[i];
-    return NULL;
+/* The values of option s at argv[*i] (val: the part after '=', or NULL);
+ * *i advances past values given as separate arguments. */
+static int take_values(int argc, char **argv, int *i, const char *verb, const opt_spec *s,
+                       const char *val, const char **v) {
+    int n = n_values(s);
+    if (n == 0 && val) return cli_fail("%s: option '--%s' takes no value", verb, s->name);
+    if (n == 2) { /* --weights REFW PORTW: two arguments, neither an option */
+        if (val || *i + 2 >= argc || argv[*i + 1][0] == '-' || argv[*i + 2][0] == '-')
+            return cli_fail("%s: --%s needs two files: %s", verb, s->name, s->arg);
+        v[0] = argv[++*i];
+        v[1] = argv[++*i];
+        return 0;
+    }
+    if (n == 1 && !val) {
+        if (*i + 1 >= argc) return cli_fail("%s: option '--%s' needs a value", verb, s->name);
+        val = argv[++*i];
+    }
+    if (n == 1 && !*val)
+        return cli_fail("%s: option '--%s' needs a non-empty value", verb, s->name);
+    v[0] = val;
+    return 0;
 }
 
-/* One argument starting with '-': *i advances past a separate value. */
-static int parse_option(int argc, char **argv, int *i, const char *verb, cli_opts *o) {
-    const char *a = argv[*i];
+/* One argument starting with '-'. */
+static int parse_option(int argc, char **argv, int *i, const cli_verb *verb, cli_opts *o) {
+    const char *a = argv[*i], *val = NULL, *v[2] = {NULL, NULL};
     const opt_spec *s = NULL;
-    const char *v = NULL;
+    size_t len = strlen(a); /* of "--name" without "=value" */
+    int elsewhere = 0;
     if (a[1] == '-') {
         const char *eq = strchr(a + 2, '=');
-        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        s = find_long(a + 2, len);
-        if (eq) v = eq + 1;
+        if (eq) len = (size_t)(eq - a), val = eq + 1;
+        s = find_opt(a + 2, len - 2, 0, verb->bit, &elsewhere);
     } else if (a[2] == '\0') {
-        s = find_short(a[1]);
+        s = find_opt(NULL, 0, a[1], verb->bit, &elsewhere);
     }
-    if (!s) return cli_fail("%s: unknown option '%s' (see parity %s --help)", verb, a, verb);
-    if (!s->has_value && v) return cli_fail("%s: option '--%s' takes no value", verb, s->name);
-    if (s->has_value && !v) {
-        if (*i + 1 >= argc) return cli_fail("%s: option '--%s' needs a value", verb, s->name);
-        v = argv[++*i];
-    }
-    return apply(o, verb, s->id, v);
+    if (!s && elsewhere)
+        return cli_fail("%s: %.*s: not an option of %s", verb->name, (int)len, a, verb->name);
+    if (!s)
+        return cli_fail("%s: unknown option '%s' (see parity %s --help)", verb->name, a,
+                        verb->name);
+    if (take_values(argc, argv, i, verb->name, s, val, v)) return 2;
+    return apply(o, verb->name, s, v);
 }
 
 /* Does a locale name say UTF-8 ("en_US.UTF-8", "C.utf8")? */
@@ -264,59 +420,88 @@ static void cli_opts_init(cli_opts *o) {
     o->report = parity_report_opts_default();
 }
 
+/* The checks that need every option; 0 or 2 after one line. */
+static int check_opts(const cli_verb *v, cli_opts *o, int min_pos, int max_pos) {
+    /* a verb that shows no SMALL DIFF has no --small-tol to raise */
+    if (!takes(v->bit, O_SMALL_TOL) && o->diff.small_tol < o->diff.match_tol)
+        o->diff.small_tol = o->diff.match_tol;
+    if (o->diff.small_tol < o->diff.match_tol)
+        return cli_fail("%s: --small-tol %g is below --match-tol %g", v->name,
+                        o->diff.small_tol, o->diff.match_tol);
+    if (o->diff.max_db > 0 && o->diff.domain == PARITY_DOMAIN_LINEAR)
+        return cli_fail("%s: --max-db needs --domain (ln-mag, ln-power, log10-mag, "
+                        "log10-power or db): linear values have no dB", v->name);
+    if (o->n_pos < min_pos || (max_pos >= 0 && o->n_pos > max_pos))
+        return cli_fail("%s: expected %s%d file%s, got %d (see parity %s --help)", v->name,
+                        max_pos == min_pos ? "" : "at least ", min_pos,
+                        min_pos == 1 ? "" : "s", o->n_pos, v->name);
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, const char *verb, int min_pos, int max_pos,
               cli_opts *o) {
+    const cli_verb *v = cli_find_verb(verb);
     int only_pos = 0;
     cli_opts_init(o);
+    if (!v) return cli_fail("unknown verb '%s' (see parity --help)", verb);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!only_pos && strcmp(a, "--") == 0) {
             only_pos = 1;
         } else if (!only_pos && a[0] == '-' && a[1]) {
-            if (parse_option(argc, argv, &i, verb, o)) return 2;
+            if (parse_option(argc, argv, &i, v, o)) return 2;
         } else {
             if (o->n_pos >= CLI_MAX_POS) return cli_fail("%s: too many arguments", verb);
             o->pos[o->n_pos++] = a;
         }
     }
     resolve_color(o);
+    int rc = o->help ? 0 : check_opts(v, o, min_pos, max_pos);
     o->report.diff = o->diff;
-    if (o->help) return 0;
-    if (o->diff.small_tol < o->diff.match_tol)
-        return cli_fail("%s: --small-tol %g is below --match-tol %g", verb,
-                        o->diff.small_tol, o->diff.match_tol);
-    if (o->diff.max_db > 0 && o->diff.domain == PARITY_DOMAIN_LINEAR)
-        return cli_fail("%s: --max-db needs --domain (ln-mag, ln-power, log10-mag, "
-                        "log10-power or db): linear values have no dB", verb);
-    if (o->n_pos < min_pos || (max_pos >= 0 && o->n_pos > max_pos))
-        return cli_fail("%s: expected %s%d file%s, got %d (see parity %s --help)", verb,
-                        max_pos == min_pos ? "" : "at least ", min_pos,
-                        min_pos == 1 ? "" : "s", o->n_pos, verb);
-    return 0;
+    return rc;
 }
 
-void cli_print_verb_help(FILE *out, const char *verb, const char *synopsis,
-                         const char *summary) {
-    fprintf(out, "usage: parity %s %s\n\n%s\n\n", verb, synopsis, summary);
-    fputs("options:\n"
-          "  --labels A,B        side names in reports (default ref,port)\n"
-          "  --only GLOB         compare only tensors whose name matches GLOB (repeatable)\n"
-          "  --skip GLOB         skip tensors whose name matches GLOB (repeatable)\n"
-          "  --map FILE          renaming rules 'regex => replacement' for PORT names\n"
-          "  --by-order          pair the n-th stage of each side\n"
-          "  --atol A --rtol R   elementwise closeness (NumPy allclose) for the verdict\n"
-          "  --match-tol T       MATCH if relative <= T (default 1e-4)\n"
-          "  --small-tol T       SMALL DIFF if relative <= T (default 1e-2)\n"
-          "  --domain D          linear|ln-mag|ln-power|log10-mag|log10-power|db\n"
-          "  --max-db X          MATCH also needs |mean_diff| <= X dB\n"
-          "  --axis K            per-index breakdown along axis K (repeatable, up to 4)\n"
-          "  --format F          text|json|md|csv (default text)\n"
-          "  -v, --verbose       more metrics\n"
-          "  -q, --quiet         verdicts only\n"
-          "  --color WHEN        auto|always|never (NO_COLOR honoured)\n"
-          "  --threads N         worker threads (default: CPUs, at most 8; same results)\n"
-          "  --inputs GLOB       tensors that are model inputs\n"
-          "  -h, --help          this help\n"
-          "\nexit status: 0 all MATCH and nothing unmatched, 1 differences, 2 trouble\n",
-          out);
+/* ---- help ----------------------------------------------------------------- */
+
+/* "-t, --tensor NAME" or "--labels A,B": the left column of a row. */
+static void left_col(const opt_spec *s, char *buf, size_t cap) {
+    char letter[8] = "";
+    if (s->letter) snprintf(letter, sizeof letter, "-%c, ", s->letter);
+    snprintf(buf, cap, "%s--%s%s%s", letter, s->name, s->arg ? " " : "", s->arg ? s->arg : "");
+}
+
+/* One row: its left column padded to width, its help, continuation lines
+ * under the help; a repeatable option says how often on its first line. */
+static void print_row(FILE *out, const opt_spec *s, int width) {
+    char left[64], more[48] = "";
+    const char *h = s->help;
+    left_col(s, left, sizeof left);
+    fprintf(out, "  %-*s", width, left);
+    if (s->id == O_FORMAT) {
+        fprintf(out, "%s%s\n", s->choices, strchr(s->choices, '|') ? " (default text)" : " only");
+        return;
+    }
+    if (s->max > 1) snprintf(more, sizeof more, " (repeatable, up to %d)", s->max);
+    for (int line = 0; h; line++) {
+        const char *nl = strchr(h, '\n');
+        int n = nl ? (int)(nl - h) : (int)strlen(h);
+        if (line) fprintf(out, "  %-*s", width, "");
+        fprintf(out, "%.*s%s\n", n, h, line ? "" : more);
+        h = nl ? nl + 1 : NULL;
+    }
+}
+
+void cli_print_verb_help(FILE *out, const cli_verb *v) {
+    char left[64];
+    int width = 20;
+    for (size_t i = 0; i < N_SPECS; i++) {
+        if (!(specs[i].verbs & v->bit)) continue;
+        left_col(&specs[i], left, sizeof left);
+        if ((int)strlen(left) + 2 > width) width = (int)strlen(left) + 2;
+    }
+    fprintf(out, "usage: parity %s %s\n\n%s\n\noptions:\n", v->name, v->synopsis,
+            v->about ? v->about : v->summary);
+    for (size_t i = 0; i < N_SPECS; i++)
+        if (specs[i].verbs & v->bit) print_row(out, &specs[i], width);
+    fprintf(out, "\nexit status: %s\n", v->exits);
 }

@@ -1,7 +1,8 @@
 /*
- * options.h — the command line shared by parity's verbs (SPEC §2): one
- * parser for every option, so a verb only says which ones it accepts and
- * how many positional arguments it wants.
+ * options.h — the command line of parity's verbs (SPEC §2): one table of
+ * options, each row naming the verbs that take it, from which one parser
+ * reads argv and each verb's --help is printed; so a verb lists exactly
+ * the options it honours and refuses the others (exit 2, one line).
  */
 #ifndef PARITY_CLI_OPTIONS_H
 #define PARITY_CLI_OPTIONS_H
@@ -11,6 +12,18 @@
 #include <stdio.h>
 
 #define CLI_MAX_POS 64
+#define CLI_MAX_TENSORS 16 /* -t NAME of explain */
+
+/* The verbs as bits: a row of the option table ORs the verbs that take it. */
+enum {
+    CLI_INFO = 1u << 0,
+    CLI_DIFF = 1u << 1,
+    CLI_TRACE = 1u << 2,
+    CLI_EXPLAIN = 1u << 3,
+    CLI_PLOT = 1u << 4,
+    CLI_REPORT = 1u << 5,
+    CLI_SAME = 1u << 6,
+};
 
 typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
 
@@ -24,36 +37,54 @@ typedef struct cli_opts {
     cli_color color;
     const char *inputs_glob;      /* --inputs GLOB                           */
     int help;                     /* -h / --help was given                   */
+    /* the options of one or two verbs */
+    const char *tensors[CLI_MAX_TENSORS]; /* -t NAME: explain, plot          */
+    int n_tensors;
+    const char *output;           /* -o FILE: plot, report                   */
+    const char *slice;            /* --slice SPEC: plot                      */
+    const char *weights[2];       /* --weights REFW PORTW: report            */
+    const char *state, *velocity, *cond, *uncond, *x0; /* trace's solver    */
 } cli_opts;
 
-/* A verb: its name, one-line summary, usage synopsis and entry point. */
+/* A verb: what parity --help and parity VERB --help say of it. */
 typedef struct cli_verb {
     const char *name;
-    const char *synopsis; /* "REF PORT [options]"                           */
-    const char *summary;
+    unsigned bit;         /* CLI_INFO ...                                   */
     int (*run)(int argc, char **argv);
+    const char *synopsis; /* "REF PORT [options]"                           */
+    const char *summary;  /* one line in parity --help                      */
+    const char *about;    /* the paragraph of VERB --help; NULL: summary    */
+    const char *exits;    /* what its exit status means                     */
 } cli_verb;
 
+/* The verb named name, or NULL (main.c holds the verbs). */
+const cli_verb *cli_find_verb(const char *name);
+
 /* Parse argv[1..argc) (argv[0] is the verb) into o. Returns 0, or 2 after
- * printing one "parity: ..." line on stderr. min_pos/max_pos bound the
- * positional arguments (max_pos < 0: no limit up to CLI_MAX_POS). */
+ * printing one "parity: ..." line on stderr: an option the verb does not
+ * take is refused ("plot: --format: not an option of plot"). min_pos and
+ * max_pos bound the positional arguments (max_pos < 0: no limit up to
+ * CLI_MAX_POS). */
 int cli_parse(int argc, char **argv, const char *verb, int min_pos, int max_pos,
               cli_opts *o);
 
 /* Print "parity: <message>" on stderr and return 2. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Print the help of one verb (and the shared options) on out. */
-void cli_print_verb_help(FILE *out, const char *verb, const char *synopsis,
-                         const char *summary);
+/* Print the help of verb v on out: its options, from the option table. */
+void cli_print_verb_help(FILE *out, const cli_verb *v);
 
 /* Report a failed library call as one line: err->msg (which names the
  * file, tensor and field), or "path: <status>" when it is empty. Returns 2. */
 int cli_fail_err(const parity_error *err, const char *path, parity_status st);
 
-/* --map: one warning line on stderr per rule that matches no name of port
- * (POSIX ERE: "\d" is a plain 'd'); never changes the exit status. */
-void cli_warn_map(const cli_opts *o, const parity_set *port);
+/* Open the sets of paths[0..n), n <= 4: REF, PORT, then report's REFW,
+ * PORTW; a NULL path leaves its set NULL. Then --map: one warning line on
+ * stderr per rule that matches no name of PORT nor of PORTW (POSIX ERE:
+ * "\d" is a plain 'd'), which never changes the exit status. Returns 0, or
+ * 2 after the error line of the first set that does not open; every set
+ * opened stays in sets[] for the caller to free (the others are NULL). */
+int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_set **sets);
 
 /* --only / --skip: is the tensor name selected? */
 int cli_selected(const cli_opts *o, const char *name);

@@ -107,7 +107,7 @@ Every channel is off by its own amount. `parity explain` fits the candidate
 transformations and ranks them:
 
 MD
-run "build/parity explain $ref port.safetensors -t ode.step1.est.block1.norm --color never"
+run "build/parity explain $ref port.safetensors -t ode.step1.est.block1.norm"
 cat <<'MD'
 
 A per-channel affine map `p_c = a_c·r_c + b_c` explains the whole difference: exactly what

@@ -26,6 +26,10 @@ out=$build/demo
 mkdir -p "$out"
 labels=(--labels Python,C --color never)
 opts=("${labels[@]}" --domain ln-mag)
+# Each verb takes only the options it honours: explain prints neither side
+# names nor colours, and the HTML report has no terminal colours.
+explain_opts=(--domain ln-mag)
+report_opts=(--labels Python,C --domain ln-mag)
 
 banner() { printf '\n== %s\n\n' "$*"; }
 # show WORDS...: "$ WORDS", paths shown relative to the repository root.
@@ -76,8 +80,8 @@ if [ -n "$first" ]; then
 fi
 
 banner "3. parity explain: what the port did there"
-show "$parity" explain "$ref" "$out/port-$defect.safetensors" "${opts[@]}"
-differences "$parity" explain "$ref" "$out/port-$defect.safetensors" "${opts[@]}" \
+show "$parity" explain "$ref" "$out/port-$defect.safetensors" "${explain_opts[@]}"
+differences "$parity" explain "$ref" "$out/port-$defect.safetensors" "${explain_opts[@]}" \
     > "$out/explain-$defect.txt"
 # (without its trailing blank lines)
 awk '{ l[NR] = $0 } END { n = NR; while (n > 0 && l[n] == "") n--; for (i = 1; i <= n; i++) print l[i] }' \
@@ -102,7 +106,7 @@ else
   for w in $bad_weights; do targs+=(-t "$w"); done
   show "$parity" explain "$fixtures/weights.safetensors" "$out/weights-$defect.safetensors" "${targs[@]}"
   differences "$parity" explain "$fixtures/weights.safetensors" \
-      "$out/weights-$defect.safetensors" "${targs[@]}" "${labels[@]}"
+      "$out/weights-$defect.safetensors" "${targs[@]}"
 fi
 
 banner "4. The port without the defect"
@@ -129,8 +133,8 @@ grep -vE '^[0-9]+ tensors?: |: identical$' "$out/same.txt" || true
 
 banner "6. The HTML report"
 rm -f "$out/melflow-$defect.html"
-show "$parity" report "$ref" "$out/port-$defect.safetensors" "${opts[@]}" -o "$out/melflow-$defect.html"
-differences "$parity" report "$ref" "$out/port-$defect.safetensors" "${opts[@]}" \
+show "$parity" report "$ref" "$out/port-$defect.safetensors" "${report_opts[@]}" -o "$out/melflow-$defect.html"
+differences "$parity" report "$ref" "$out/port-$defect.safetensors" "${report_opts[@]}" \
     -o "$out/melflow-$defect.html" >/dev/null
 if [ -s "$out/melflow-$defect.html" ]; then
   echo "report: $out/melflow-$defect.html"

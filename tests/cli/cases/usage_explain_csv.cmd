@@ -1,0 +1,2 @@
+# explain writes text, json or md
+parity explain explain/ref explain/port --format csv
