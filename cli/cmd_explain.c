@@ -14,6 +14,28 @@
 
 #include <string.h>
 
+/* Is the pair not MATCH, by the same rules and options as parity diff
+ * (--atol/--rtol, --match-tol, --max-db; integers: equal or not)? */
+static int pair_differs(const cli_opts *o, const parity_pair *p, int *differs) {
+    parity_error err = {0};
+    parity_status st;
+    if (!p->layout_ok) return *differs = 1, 0;
+    if (!parity_dtype_is_float(p->ref->dtype) || !parity_dtype_is_float(p->port->dtype)) {
+        parity_int_cmp c;
+        st = parity_diff_ints(&p->ref_view, &p->port_view, 0, &c, &err);
+        if (st == PARITY_OK) *differs |= !c.equal;
+    } else {
+        parity_diff d;
+        memset(&d, 0, sizeof d);
+        parity_diff_opts dopts = o->diff;
+        dopts.n_axes = 0; /* --axis is for the fits */
+        st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
+        if (st == PARITY_OK) *differs |= d.verdict != PARITY_MATCH;
+        parity_diff_clear(&d);
+    }
+    return st == PARITY_OK ? 0 : cli_fail_err(&err, p->ref->name, st);
+}
+
 /* Explain one pair and print it; *differs is set when p != r, *none (may
  * be NULL) when no simple transformation explains the difference. */
 static int explain_pair(const cli_opts *o, const parity_pair *p, int *differs, int *none) {
@@ -38,7 +60,6 @@ static int explain_pair(const cli_opts *o, const parity_pair *p, int *differs, i
     }
     parity_status st = parity_explain_pair(p, &eo, &res, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, name, st);
-    *differs |= !res.identical && (res.relative > o->diff.match_tol || res.n_compared < p->ref_view.count);
     if (none) *none = res.none_explains && !res.identical;
     char *s = parity_explain_render(name, &res, o->report.format);
     parity_explain_clear(&res);
@@ -64,7 +85,8 @@ static int explain_named(const cli_opts *o, const parity_set *ref, const parity_
     for (int i = 0; rc == 0 && i < o->n_tensors; i++) {
         const parity_pair *p = find_pair(m, o->tensors[i]);
         if (!p) rc = cli_fail("explain: no tensor '%s' on both sides", o->tensors[i]);
-        else rc = explain_pair(o, p, &differs, NULL);
+        else rc = pair_differs(o, p, &differs);
+        if (rc == 0 && p) rc = explain_pair(o, p, &differs, NULL);
     }
     parity_match_free(m);
     return rc ? rc : differs;

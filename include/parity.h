@@ -533,6 +533,9 @@ typedef struct parity_stage {
     const parity_pair *pair;   /* borrowed from the walk's match            */
     parity_diff diff;          /* valid when pair->layout_ok                */
     double jump;               /* relative / max(previous relative, floor)  */
+    int ints_differ;           /* both sides integer and not exactly equal  */
+                               /* (diff.verdict is then LARGE DIFF even if  */
+                               /* the values differ only beyond 2^53)       */
 } parity_stage;
 
 /* A series: stages whose names are equal but for one number

@@ -42,9 +42,22 @@ static int is_input(const parity_walk *w, const parity_pair *p) {
  * MATCH tolerance) puts every later stage on unequal footing. */
 static int input_differs(const parity_stage *s) {
     const parity_diff *d = &s->diff;
-    if (!s->pair->layout_ok) return 1;
+    if (!s->pair->layout_ok || s->ints_differ) return 1;
     return d->abs_max != 0 || d->nonfinite_ref_only || d->nonfinite_port_only ||
            d->nonfinite_differ;
+}
+
+/* Integer stages (token ids, masks, lengths) are equal or not, exactly:
+ * the float metrics go through doubles, where 2^53 + 1 is 2^53. */
+static parity_status int_verdict(parity_stage *s, parity_error *err) {
+    const parity_pair *p = s->pair;
+    if (parity_dtype_is_float(p->ref->dtype) || parity_dtype_is_float(p->port->dtype))
+        return PARITY_OK;
+    parity_int_cmp c;
+    TRY(parity_diff_ints(&p->ref_view, &p->port_view, 0, &c, err));
+    s->ints_differ = !c.equal;
+    if (!c.equal) s->diff.verdict = PARITY_LARGE_DIFF;
+    return PARITY_OK;
 }
 
 static parity_status diff_stages(parity_walk *w, parity_error *err) {
@@ -60,10 +73,11 @@ static parity_status diff_stages(parity_walk *w, parity_error *err) {
             if (is_input(w, p) != (pass == 0)) continue;
             parity_stage *s = &w->stages[w->n_stages++];
             s->pair = p;
-            if (p->layout_ok)
+            if (p->layout_ok) {
                 TRY(parity_diff_tensors(&p->ref_view, &p->port_view,
                                         &w->opts.diff, &s->diff, err));
-            else
+                TRY(int_verdict(s, err));
+            } else
                 s->diff.verdict = PARITY_LARGE_DIFF;
             if (pass == 0 && input_differs(s))
                 w->inputs_differ[w->n_inputs_differ++] = w->n_stages - 1;

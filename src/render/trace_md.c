@@ -73,6 +73,7 @@ static void md_stage(parity__trace *t, size_t i) {
                            parity_dtype_name(p->port->dtype));
     if (strcmp(p->ref->name, p->port->name) != 0)
         parity__buf_printf(&note, "; %s: %s", parity__label(t->r, 1), p->port->name);
+    if (s->ints_differ) parity__buf_puts(&note, "; integers differ (parity diff shows where)");
     md_cell(b, note.len > 2 && !note.oom ? note.data + 2 : "");
     parity__buf_free(&note);
     parity__buf_puts(b, "\n");

@@ -369,6 +369,7 @@ static void stage_notes(const parity__trace *t, parity_buf *b, size_t i) {
     }
     if (p->layout_ok && s->diff.ref_zero)
         parity__buf_printf(b, "%s%s all zeros: relative is ||d||", sep, parity__label(t->r, 0));
+    if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
 }
 
 static void text_header(parity__trace *t, widths wd) {
