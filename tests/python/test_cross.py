@@ -19,13 +19,12 @@ Skipped when PARITY (the CLI) or PARITY_BUILD (trace_pipeline) is not set.
 import json
 import os
 import subprocess
-import tempfile
 import unittest
-from unittest import mock
 
 import numpy as np
 
 import parity_trace as pt
+import tempdir_case
 
 F32 = np.float32
 
@@ -37,22 +36,7 @@ def cli():
     return exe
 
 
-class TempDir(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.dir = self._tmp.name
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("PARITY_TRACE", "PARITY_INJECT")}
-        self._env = mock.patch.dict(os.environ, env, clear=True)
-        self._env.start()
-
-    def tearDown(self):
-        self._env.stop()
-        self._tmp.cleanup()
-
-    def p(self, name):
-        return os.path.join(self.dir, name)
-
+class TempDir(tempdir_case.TempDir):
     def trace_json(self, ref, port, *args):
         r = subprocess.run([cli(), "trace", ref, port, "--format", "json"] + list(args),
                            capture_output=True, text=True)

@@ -14,13 +14,14 @@ import re
 import struct
 import subprocess
 import sys
-import tempfile
 import unittest
 from unittest import mock
 
 import numpy as np
 
 import parity_trace as pt
+import tempdir_case
+from tempdir_case import TempDir
 from parity_trace import _safetensors
 
 try:
@@ -72,23 +73,6 @@ def bits(a):
         a = a.numpy()
     a = np.asarray(a)
     return np.asarray(a, dtype=a.dtype.newbyteorder("<"), order="C").tobytes()
-
-
-class TempDir(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.dir = self._tmp.name
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("PARITY_TRACE", "PARITY_INJECT")}
-        self._env = mock.patch.dict(os.environ, env, clear=True)
-        self._env.start()
-
-    def tearDown(self):
-        self._env.stop()
-        self._tmp.cleanup()
-
-    def p(self, name):
-        return os.path.join(self.dir, name)
 
 
 # ---- the file format -------------------------------------------------------
