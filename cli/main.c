@@ -30,6 +30,10 @@ static const cli_verb verbs[] = {
      "ordered walk: table, first divergence, culprit, series", NULL,
      "0 every stage MATCH, every input equal and nothing\n"
      "unpaired, 1 differences, 2 trouble"},
+    {"explain", CLI_EXPLAIN, cmd_explain, "REF PORT [-t NAME]",
+     "the transformation that maps ref to port, ranked", NULL,
+     "0 nothing to explain (each -t tensor, or every stage of\n"
+     "the walk, MATCH), 1 a tensor differs, 2 trouble"},
     {"plot", CLI_PLOT, cmd_plot, "REF PORT -t NAME -o F.png",
      "heatmaps of ref, port and diff, with per-axis profiles", NULL,
      "0 picture written and the tensor MATCH, 1 picture\n"
@@ -38,10 +42,6 @@ static const cli_verb verbs[] = {
      "one self-contained HTML report of all of the above", NULL,
      "0 report written, every stage MATCH, every input equal\n"
      "and nothing unpaired, 1 report written and differences, 2 trouble (no report)"},
-    {"explain", CLI_EXPLAIN, cmd_explain, "REF PORT [-t NAME]",
-     "the transformation that maps ref to port, ranked", NULL,
-     "0 nothing to explain (each -t tensor, or every stage of\n"
-     "the walk, MATCH), 1 a tensor differs, 2 trouble"},
     {"same", CLI_SAME, cmd_same, "A B [options]",
      "bitwise reproducibility of two runs of one side",
      "bitwise reproducibility of two runs of one side: tensors pair by exact\n"
@@ -58,7 +58,7 @@ static void usage(FILE *out) {
           "parity finds where, and why, a port of a neural network stops\n"
           "matching its reference.\n\nverbs:\n", out);
     for (size_t i = 0; i < N_VERBS; i++)
-        fprintf(out, "  parity %s %-20s %s\n", verbs[i].name, verbs[i].synopsis,
+        fprintf(out, "  parity %s %s\n      %s\n", verbs[i].name, verbs[i].synopsis,
                 verbs[i].summary);
     fputs("\n'parity VERB --help' lists the options; 'parity --version' the version.\n"
           "exit status: 0 all MATCH and nothing unmatched, 1 differences, 2 trouble\n",
