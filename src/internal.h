@@ -119,6 +119,10 @@ parity_status parity__read_npy(parity_set *set, const char *path,
                                const unsigned char *buf, size_t len,
                                const char *name, parity_error *err);
 
+/* parity_name_normalize into a new string (free() it); NULL when out of
+ * memory. A camelCase boundary adds at most one '.' per character. */
+char *parity__name_normalize_dup(const char *name);
+
 /* --map rules (names.c): one "regex => replacement" per line, applied in
  * order to port names; the first matching rule wins. apply sets *out to a
  * malloc'd new name, or NULL when no rule matches. */

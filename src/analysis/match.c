@@ -61,13 +61,12 @@ static int cmp_keyed(const void *pa, const void *pb) {
 /* The normalized name of tensor i of side, computed once. */
 static parity_status norm_name(matcher *m, int side, size_t i,
                                const char **out, parity_error *err) {
+    *out = NULL;
     if (!m->norm[side][i]) {
         const char *name = parity_set_tensor(m->set[side], i)->name;
-        size_t cap = strlen(name) * 2 + 2; /* every char may gain a '.' */
-        char *buf = malloc(cap);
-        FAIL_IF(!buf, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+        m->norm[side][i] = parity__name_normalize_dup(name);
+        FAIL_IF(!m->norm[side][i], err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                 "tensor '%s': out of memory", name);
-        m->norm[side][i] = parity_name_normalize(name, buf, cap);
     }
     *out = m->norm[side][i];
     return PARITY_OK;
@@ -147,11 +146,9 @@ static parity_status pair_mapped(matcher *m, keyed *arr, size_t n,
             pair_up(m, r, arr[e].index, PARITY_MATCH_MAP);
             continue;
         }
-        size_t cap = strlen(arr[e].key) * 2 + 2;
-        char *buf = malloc(cap);
-        FAIL_IF(!buf, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+        owned[n + k] = parity__name_normalize_dup(arr[e].key);
+        FAIL_IF(!owned[n + k], err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                 "tensor '%s': out of memory", arr[e].key);
-        owned[n + k] = parity_name_normalize(arr[e].key, buf, cap);
         arr[k].key = owned[n + k];
         arr[k++].index = arr[e].index;
     }

@@ -63,6 +63,12 @@ char *parity_name_normalize(const char *name, char *buf, size_t cap) {
     return buf;
 }
 
+char *parity__name_normalize_dup(const char *name) {
+    size_t cap = 2 * strlen(name) + 2;
+    char *buf = malloc(cap);
+    return buf ? parity_name_normalize(name, buf, cap) : NULL;
+}
+
 /* ---- map rules --------------------------------------------------------- */
 
 typedef struct map_rule {

@@ -32,14 +32,6 @@ void parity__tracer_inject_free(parity_tracer *t) {
     t->inject = NULL;
 }
 
-/* name normalized as parity diff matches it (parity_name_normalize), in a
- * new string: a camelCase boundary adds at most one '.' per character. */
-static char *normalized(const char *name) {
-    size_t cap = 2 * strlen(name) + 2;
-    char *buf = malloc(cap);
-    return buf ? parity_name_normalize(name, buf, cap) : NULL;
-}
-
 parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
                                        parity_error *err) {
     if (!t) return PARITY_OK; /* tracing disabled: nothing to patch */
@@ -49,7 +41,7 @@ parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
     char **norm = n ? calloc(n, sizeof *norm) : NULL;
     int oom = n && !norm;
     for (size_t i = 0; norm && i < n; i++)
-        oom |= (norm[i] = normalized(parity_set_tensor(ref, i)->name)) == NULL;
+        oom |= (norm[i] = parity__name_normalize_dup(parity_set_tensor(ref, i)->name)) == NULL;
     if (oom) {
         for (size_t i = 0; norm && i < n; i++) free(norm[i]);
         free(norm);
@@ -69,7 +61,7 @@ parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
 static long find_reference(const parity_tracer *t, const char *stage) {
     long i = parity_set_find(t->inject, stage);
     if (i >= 0) return i;
-    char *key = normalized(stage);
+    char *key = parity__name_normalize_dup(stage);
     for (size_t j = 0; key && j < parity_set_count(t->inject); j++) {
         if (strcmp(t->inject_norm[j], key) != 0) continue;
         i = (long)j;
