@@ -106,29 +106,31 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
     return 1;
 }
 
-/* The initial state: the stage named x0_name (either side's name), or the
- * first input whose name contains "noise"; -1 when there is none. */
-static long initial_state(const parity_walk *w) {
+/* The stage that is the initial state: the one named x0_name (either
+ * side's name), or the first input whose name contains "noise"; -1 when
+ * there is none. */
+static long x0_stage(const parity_walk *w) {
+    const char *want = w->opts.x0_name;
     for (size_t i = 0; i < w->n_stages; i++) {
         const parity_pair *p = w->stages[i].pair;
-        const char *want = w->opts.x0_name;
         if (want ? strcmp(p->ref->name, want) == 0 || strcmp(p->port->name, want) == 0
                  : p->ref->is_input && strstr(p->ref->name, "noise") != NULL)
-            return p->layout_ok ? (long)i : -1;
+            return (long)i;
     }
     return -1;
+}
+
+/* The initial state, when its layouts align; -1 otherwise. */
+static long initial_state(const parity_walk *w) {
+    long i = x0_stage(w);
+    return i >= 0 && w->stages[i].pair->layout_ok ? i : -1;
 }
 
 /* A named initial state that is not a stage is a usage error, not a
  * silently missing first step. */
 static parity_status check_x0(const parity_walk *w, parity_error *err) {
     const char *want = w->opts.x0_name;
-    if (!want) return PARITY_OK;
-    for (size_t i = 0; i < w->n_stages; i++) {
-        const parity_pair *p = w->stages[i].pair;
-        if (strcmp(p->ref->name, want) == 0 || strcmp(p->port->name, want) == 0)
-            return PARITY_OK;
-    }
+    if (!want || x0_stage(w) >= 0) return PARITY_OK;
     return parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
                         "%s: x0 '%s': no stage of that name (the solver's "
                         "initial state) among the stages compared with %s",
