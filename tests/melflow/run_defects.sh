@@ -21,6 +21,7 @@
 set -u
 : "${PARITY_SRC:?}" "${PARITY_BUILD:?}" "${PARITY:?}"
 py=${PARITY_PYTHON:-/usr/bin/python3}
+export PYTHONPATH="${PARITY_SRC:?}/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
 port=$PARITY_BUILD/melflow_port
 fixtures=$PARITY_SRC/examples/melflow/fixtures
 ref=$fixtures/reference.safetensors
@@ -57,13 +58,11 @@ db-patch mel 1e-4"
 
 # check.py REF PORT JSON MODE [EXPECTED MIN_RELATIVE]: MODE none or a defect.
 cat >"$tmp/check.py" <<'EOF'
-import json, struct, sys
+import json, sys
+import safetensors_np as stnp
 
 def order(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        head = json.loads(f.read(n))
-    return json.loads(head["__metadata__"]["parity.order"])
+    return json.loads(stnp.header(path)[1]["parity.order"])
 
 ref, port, report, mode = sys.argv[1:5]
 doc = json.load(open(report))

@@ -36,28 +36,22 @@ fi
 
 # close.py COMMITTED FRESH: the tensor-by-tensor comparison (NumPy).
 cat >"$tmp/close.py" <<'EOF'
-import json, re, struct, sys
+import re, sys
 import numpy as np
+import safetensors_np as stnp
 
 TOL = 2e-6
-DT = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
-      "I16": "<i2", "I8": "i1", "U8": "u1", "BOOL": "?"}
 
 def load(path):
-    b = open(path, "rb").read()
-    n = struct.unpack("<Q", b[:8])[0]
-    head = json.loads(b[8:8 + n])
-    meta = head.pop("__metadata__", {})
+    """metadata, names in file (data offset) order, {name: (dtype, shape,
+    values)}."""
+    head = stnp.header(path)[0]
+    meta, arrays = stnp.read(path)
     # The PyTorch version is not part of what the fixture says.
     if "model" in meta:
         meta["model"] = re.sub(r"PyTorch [^)]*", "PyTorch", meta["model"])
     names = sorted(head, key=lambda k: head[k]["data_offsets"][0])
-    t = {}
-    for k in names:
-        e = head[k]
-        s, f = e["data_offsets"]
-        t[k] = (e["dtype"], e["shape"],
-                np.frombuffer(b[8 + n + s:8 + n + f], dtype=DT[e["dtype"]]))
+    t = {k: (head[k]["dtype"], head[k]["shape"], arrays[k]) for k in names}
     return meta, names, t
 
 (m0, n0, t0), (m1, n1, t1) = load(sys.argv[1]), load(sys.argv[2])
@@ -99,7 +93,7 @@ status=0
 for f in weights inputs reference; do
     if cmp -s "$tmp/$f.safetensors" "$fixtures/$f.safetensors"; then
         echo "ok: $f.safetensors is reproduced byte for byte"
-    elif out=$("$py" "$tmp/close.py" "$fixtures/$f.safetensors" "$tmp/$f.safetensors"); then
+    elif out=$(PYTHONPATH=$src/tests/lib "$py" "$tmp/close.py" "$fixtures/$f.safetensors" "$tmp/$f.safetensors"); then
         echo "ok: $f.safetensors: bytes differ (another CPU vector ISA or PyTorch" \
              "build?); tensor by tensor within relative 2e-6: $out"
     else

@@ -35,20 +35,15 @@ for d in none conv-layout norm-identity; do
         --dump-weights "$tmp/w-$d.safetensors" >/dev/null 2>"$tmp/err" ||
         fail "--defect $d --dump-weights: exit $?: $(cat "$tmp/err")"
 done
-"$py" - "$fixtures/weights.safetensors" "$tmp" <<'PY' || fail "weight dump"
-import json, struct, sys
+PYTHONPATH=$PARITY_SRC/tests/lib "$py" - "$fixtures/weights.safetensors" "$tmp" <<'PY' || fail "weight dump"
+import sys
 import numpy as np
+import safetensors_np as stnp
 
 def load(path):
-    b = open(path, "rb").read()
-    n = struct.unpack("<Q", b[:8])[0]
-    head = json.loads(b[8:8 + n])
-    meta = head.pop("__metadata__", {})
-    out = {}
-    for k, e in head.items():
-        assert e["dtype"] == "F32", (path, k, e["dtype"])
-        s, f = e["data_offsets"]
-        out[k] = np.frombuffer(b[8 + n + s:8 + n + f], "<f4").reshape(e["shape"])
+    meta, out = stnp.read(path)
+    for k, a in out.items():
+        assert a.dtype == np.float32, (path, k, a.dtype)
     return meta, out
 
 _, ref = load(sys.argv[1])

@@ -25,7 +25,7 @@ py="${PARITY_PYTHON:-/usr/bin/python3}"
 [ -x "$bin" ] || fail "$bin: not built"
 [ -n "${PARITY:-}" ] && [ -x "$PARITY" ] || fail "PARITY (the CLI) is not set"
 "$py" -c 'import numpy' 2>/dev/null || fail "$py: NumPy missing"
-export PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH="$src/python:$src/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
 
 tmp=$(mktemp -d)
 pid=
@@ -52,45 +52,26 @@ EOF
 
 # check.py DIR REPORTS: the checks described above.
 cat >"$tmp/check.py" <<'EOF'
-import json, os, re, struct, subprocess, sys
+import json, os, subprocess, sys
 import numpy as np
 import parity_trace as pt
+import safetensors_np as stnp
 
 d, reports = sys.argv[1:3]
 lines = open(reports).read().split("\n")[:-1]   # complete lines only
 done = int(lines[-1]) if lines else -1
-index = json.load(open(os.path.join(d, "index.json")))
-assert index["format"] == "parity-trace", index
-
-def tensors(path):
-    raw = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    head = json.loads(raw[8:8 + n])
-    head.pop("__metadata__", None)
-    out = {}
-    for name, e in head.items():
-        assert e["dtype"] == "F32", (path, e)
-        b, end = e["data_offsets"]
-        out[name] = np.frombuffer(raw[8 + n + b:8 + n + end], "<f4")
-    return out
-
-order = list(index["order"])
+order, files, inputs = stnp.trace_dir(d)
 values = {}
-for name, f in index["files"].items():
-    values.update(tensors(os.path.join(d, f)))
-listed = set(index["files"].values())
-extra = sorted((f for f in os.listdir(d) if re.fullmatch(r"[0-9]{6,}\.safetensors", f)
-                and f not in listed), key=lambda f: int(f.split(".")[0]))
-for f in extra:
-    got = tensors(os.path.join(d, f))
-    assert len(got) == 1, (f, list(got))
-    order += list(got)
-    values.update(got)
+for f in files.values():
+    for name, a in stnp.read(os.path.join(d, f))[1].items():
+        assert a.dtype == np.float32, (f, a.dtype)
+        values[name] = a.ravel()
+n_indexed = len(json.load(open(os.path.join(d, "index.json")))["order"])
 m = len(order) - 1
 want = ["input"] + ["s%d" % k for k in range(1, m + 1)]
 assert order == want, "order: %s ... (%d stages)" % (order[:8], len(order))
 assert m >= done, "stage %d was traced, but only %d stages are there" % (done, m)
-assert index["inputs"] == ["input"], index["inputs"]
+assert inputs == ["input"], inputs
 assert values["input"].tobytes() == np.arange(16, dtype="<f4").tobytes()
 for k in range(1, m + 1):
     expect = (k + np.arange(64) / 64).astype("<f4")
@@ -104,7 +85,7 @@ assert doc["inputs"]["names"] == ["input"], doc["inputs"]
 tr = pt.read_trace(d)
 assert (tr.order, tr.inputs) == (want, ["input"]), "parity_trace reads another order"
 print("%s: killed after stage %d reported; %d stages readable, %d of them after "
-      "the last index.json" % (os.path.basename(d), done, m, len(extra)))
+      "the last index.json" % (os.path.basename(d), done, m, len(order) - n_indexed))
 EOF
 
 # run_one NAME CMD...: start the writer, kill it at a random moment after

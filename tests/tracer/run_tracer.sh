@@ -23,6 +23,7 @@ set -u
 
 fail() { echo "run_tracer.sh: $*" >&2; exit 1; }
 
+src="${PARITY_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}"
 bin="${PARITY_BUILD:?PARITY_BUILD is not set}/trace_pipeline"
 py="${PARITY_PYTHON:-/usr/bin/python3}"
 [ -x "$bin" ] || fail "$bin: not built"
@@ -60,39 +61,23 @@ pid=
 
 [ ! -e "$tmp/trace/000005.safetensors" ] || fail "000005.safetensors exists: stage 4 ran"
 
-"$py" - "$tmp/trace" <<'EOF' || fail "trace files are not valid"
-import json, os, re, struct, sys
+PYTHONPATH="$src/tests/lib" "$py" - "$tmp/trace" <<'EOF' || fail "trace files are not valid"
+import os, sys
 import numpy as np
+import safetensors_np as stnp
 
 d = sys.argv[1]
-index = json.load(open(d + "/index.json"))
-assert index["format"] == "parity-trace" and index["version"] == 1, index
-assert index["inputs"] == ["input"], index["inputs"]
 # The indexed stages, then the stage files not listed, by file number.
-files = dict(index["files"])
-order = list(index["order"])
-listed = set(files.values())
-for f in sorted((f for f in os.listdir(d) if re.fullmatch(r"[0-9]{6,}\.safetensors", f)
-                 and f not in listed), key=lambda f: int(f.split(".")[0])):
-    raw = open(os.path.join(d, f), "rb").read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    names = [k for k in json.loads(raw[8:8 + n]) if k != "__metadata__"]
-    assert len(names) == 1, (f, names)
-    order.append(names[0])
-    files[names[0]] = f
-index["order"], index["files"] = order, files
+order, files, inputs = stnp.trace_dir(d)
+assert inputs == ["input"], inputs
 assert order == ["input", "stage1", "stage2", "stage3"], order
 
 def read_one(path, name):
-    raw = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    entry = header[name]
+    head, _, raw, base = stnp.header(path)
+    entry = head[name]
     assert entry["dtype"] == "F32" and entry["shape"] == [1, 8, 32], entry
-    begin, end = entry["data_offsets"]
-    data = raw[8 + n + begin:8 + n + end]
-    assert len(data) == 4 * 256 and 8 + n + end == len(raw), (path, len(raw))
-    return np.frombuffer(data, dtype="<f4").reshape(1, 8, 32)
+    assert base + entry["data_offsets"][1] == len(raw), (path, len(raw))
+    return stnp.read(path)[1][name]
 
 f32 = np.float32
 x = ((np.arange(256) % 17 - 8) / f32(8)).astype(f32).reshape(1, 8, 32)
@@ -104,10 +89,10 @@ for r in range(8):
     for c in range(32):  # the program's sequential float32 mean
         mean = f32(mean + s2[0, r, c] / f32(32))
     s3[0, r] = s2[0, r] + mean
-for name, want in zip(index["order"], [x, s1, s2, s3]):
-    got = read_one(d + "/" + index["files"][name], name)
+for name, want in zip(order, [x, s1, s2, s3]):
+    got = read_one(os.path.join(d, files[name]), name)
     assert got.tobytes() == want.tobytes(), (name, got.ravel()[:4], want.ravel()[:4])
-print("trace files valid: " + ", ".join(index["order"]))
+print("trace files valid: " + ", ".join(order))
 EOF
 
 # The CLI check: a real CLI prints a one-line error whenever it fails, so a

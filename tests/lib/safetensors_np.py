@@ -1,0 +1,68 @@
+"""The test suite's own safetensors reader: NumPy only, independent of
+libparity and of python/parity_trace, so tests can check both against a
+third reading of the same bytes. Not a validator (tests/bad and the unit
+tests check the format rules); it trusts the file.
+
+    meta, tensors = read(path)   # tensors: {name: ndarray}, header order
+    order, files, inputs = trace_dir(d)
+
+BF16 has no NumPy dtype: its tensors come back as float32 holding the same
+values (exact: a BF16 is the top half of an F32).
+"""
+import json
+import os
+import re
+import struct
+
+import numpy as np
+
+DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2",
+          "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+          "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?"}
+
+STAGE_FILE = re.compile(r"^[0-9]{6,}\.safetensors$")
+
+
+def header(path):
+    """(header dict without __metadata__, metadata dict, the file's bytes,
+    the offset of the data block)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    head = json.loads(raw[8:8 + n])
+    meta = head.pop("__metadata__", {})
+    return head, meta, raw, 8 + n
+
+
+def read(path):
+    """(metadata, {name: ndarray}) in header order; arrays keep the file's
+    dtype (BF16: float32) and shape."""
+    head, meta, raw, base = header(path)
+    out = {}
+    for name, e in head.items():
+        b, end = e["data_offsets"]
+        a = np.frombuffer(raw[base + b:base + end], DTYPES[e["dtype"]])
+        if e["dtype"] == "BF16":
+            a = (a.astype(np.uint32) << 16).view(np.float32)
+        out[name] = a.reshape(e["shape"])
+    return meta, out
+
+
+def trace_dir(d):
+    """(order, files, inputs) of a parity trace directory as its readers
+    recover it: the stages index.json lists, then the stage files it does
+    not list yet (written after its last rewrite, e.g. before a crash), in
+    file-number order; files maps each stage name to its file."""
+    with open(os.path.join(d, "index.json"), encoding="utf-8") as f:
+        index = json.load(f)
+    assert index["format"] == "parity-trace" and index["version"] == 1, index
+    order, files = list(index["order"]), dict(index["files"])
+    listed = set(files.values())
+    extra = sorted((f for f in os.listdir(d) if STAGE_FILE.match(f) and f not in listed),
+                   key=lambda f: int(f.split(".")[0]))
+    for f in extra:
+        names = list(header(os.path.join(d, f))[0])
+        assert len(names) == 1, (f, names)
+        order.append(names[0])
+        files[names[0]] = f
+    return order, files, list(index["inputs"])
