@@ -261,27 +261,22 @@ void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md) {
     }
 }
 
-/* Why row i of schedule s has no dt (text, Markdown and HTML share it). */
+/* Why row i of schedule s has no dt (text, Markdown and HTML share it),
+ * indexed by parity_step_status; PARITY_STEP_OK has nothing to say. */
+static const char *const step_notes[] = {
+    NULL,
+    "no initial state (mark the noise as an input or pass --x0)",
+    "the state before this step is not traced",
+    "the state after this step is not traced",
+    "states and velocity differ in shape",
+    "the velocity is zero",
+};
+_Static_assert(sizeof step_notes / sizeof *step_notes == PARITY_STEP_ZERO_V + 1,
+               "one note per parity_step_status");
+
 void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i) {
-    switch (s->status[i]) {
-    case PARITY_STEP_NO_X0:
-        parity__buf_puts(b, "no initial state (mark the noise as an input or pass --x0)");
-        break;
-    case PARITY_STEP_NO_BEFORE:
-        parity__buf_puts(b, "the state before this step is not traced");
-        break;
-    case PARITY_STEP_NO_AFTER:
-        parity__buf_puts(b, "the state after this step is not traced");
-        break;
-    case PARITY_STEP_SHAPE:
-        parity__buf_puts(b, "states and velocity differ in shape");
-        break;
-    case PARITY_STEP_ZERO_V:
-        parity__buf_puts(b, "the velocity is zero");
-        break;
-    default:
-        break;
-    }
+    unsigned st = (unsigned)s->status[i];
+    if (st <= PARITY_STEP_ZERO_V && step_notes[st]) parity__buf_puts(b, step_notes[st]);
 }
 
 /* "t is unknown from step 2 on: step 1 has no dt." when a row before the
