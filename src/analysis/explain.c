@@ -40,16 +40,17 @@ const char *parity_hyp_kind_name(parity_hyp_kind k) {
     return (unsigned)k < PARITY_HYP_COUNT ? names[k] : "?";
 }
 
-ex_cand *ex_add(ex_ctx *x, const ex_cand *c) {
+parity_status ex_add(ex_ctx *x, ex_cand *c, parity_error *err) {
     if (x->nc == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 32;
         ex_cand *n = realloc(x->c, cap * sizeof *n);
-        if (!n) return NULL;
+        if (!n) ex_cand_free(c);
+        FAIL_IF(!n, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
         x->c = n;
         x->cap = cap;
     }
-    x->c[x->nc] = *c;
-    return &x->c[x->nc++];
+    x->c[x->nc++] = *c;
+    return PARITY_OK;
 }
 
 void ex_set_text(parity_hypothesis *h, const char *text) {

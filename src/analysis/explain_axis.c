@@ -63,7 +63,7 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
     c.va = malloc((size_t)a->len * sizeof *c.va);
     c.vb = malloc((size_t)a->len * sizeof *c.vb);
     c.sq_i = calloc((size_t)a->len, sizeof *c.sq_i);
-    if (!c.va || !c.vb || !c.sq_i) free(c.va), free(c.vb), free(c.sq_i);
+    if (!c.va || !c.vb || !c.sq_i) ex_cand_free(&c);
     FAIL_IF(!c.va || !c.vb || !c.sq_i, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     for (int64_t i = 0; i < a->len; i++) fit_index(a, i, kind, &c.va[i], &c.vb[i]);
     worst3(a, w);
@@ -75,10 +75,7 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
         at += snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, "%s %lld", j ? "," : "",
                        (long long)w[j]);
     snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, ")");
-    ex_cand *added = ex_add(x, &c);
-    if (!added) free(c.va), free(c.vb), free(c.sq_i);
-    FAIL_IF(!added, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 /* A per-index bug (a missing bias, γ/β left at identity) is exact within
@@ -176,8 +173,7 @@ static parity_status add_region(ex_ctx *x, int k, parity_error *err) {
     else if (m == 3)
         snprintf(t, room, "affine inside, a = %s, b = %.4g", ex_scale_name(c.a, nm, sizeof nm), c.b);
     else snprintf(t, room, "the difference lies only there");
-    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 parity_status ex_axis_candidates(ex_ctx *x, parity_error *err) {

@@ -85,7 +85,7 @@ static parity_status add_precision(ex_ctx *x, parity_error *err) {
         c.h.params[0] = (double)dts[i];
         snprintf(c.h.text, sizeof c.h.text, "precision only (within %s rounding)",
                  i == 0 ? "f32" : i == 1 ? "f16" : "bf16");
-        FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+        TRY(ex_add(x, &c, err));
     }
     return PARITY_OK;
 }
@@ -103,8 +103,7 @@ static parity_status add_offset(ex_ctx *x, parity_error *err) {
     else
         snprintf(c.h.text, sizeof c.h.text, "constant offset %+.4g (%+.4g dB %s)", c.b, db,
                  parity_domain_name(x->o.domain));
-    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 static parity_status add_scale(ex_ctx *x, parity_error *err) {
@@ -119,8 +118,7 @@ static parity_status add_scale(ex_ctx *x, parity_error *err) {
     c.h.complexity = flip ? 1 : 2;
     if (flip) snprintf(c.h.text, sizeof c.h.text, "sign flip (scale %.4g)", c.a);
     else snprintf(c.h.text, sizeof c.h.text, "scale %s", ex_scale_name(c.a, nm, sizeof nm));
-    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 static parity_status add_affine(ex_ctx *x, parity_error *err) {
@@ -137,8 +135,7 @@ static parity_status add_affine(ex_ctx *x, parity_error *err) {
     c.h.params[0] = c.a, c.h.params[1] = c.b;
     snprintf(c.h.text, sizeof c.h.text, "affine: p = a*r + b, a = %s, b = %.4g",
              ex_scale_name(c.a, nm, sizeof nm), c.b);
-    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 /* A clamp at one extreme: enough port values pinned there while r lies
@@ -164,8 +161,7 @@ static parity_status add_clamp(ex_ctx *x, parity_error *err) {
     else
         snprintf(c.h.text, sizeof c.h.text, "clamp at %s %.4g (%llu values pinned)",
                  hi ? "max" : "min", hi ? c.b : c.a, (unsigned long long)n_pin);
-    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 static parity_status add_nonfinite(ex_ctx *x, parity_error *err) {
@@ -186,8 +182,7 @@ static parity_status add_nonfinite(ex_ctx *x, parity_error *err) {
     snprintf(c.h.text, sizeof c.h.text,
              "non-finite values appear: %llu NaN/Inf where ref is finite (first at [%s])",
              (unsigned long long)f->nf_port_only, pos);
-    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 parity_status ex_global_candidates(ex_ctx *x, parity_error *err) {

@@ -75,8 +75,9 @@ typedef struct ex_ctx {
     uint64_t n_big;     /* finite pairs with |d| > 1e-4·rms_r (pass 2)      */
 } ex_ctx;
 
-/* Append a candidate (copied); NULL when out of memory. */
-ex_cand *ex_add(ex_ctx *x, const ex_cand *c);
+/* Append a candidate (copied): the list owns its arrays from then on.
+ * Out of memory: c's arrays are freed and PARITY_E_NOMEM returned. */
+parity_status ex_add(ex_ctx *x, ex_cand *c, parity_error *err);
 /* h->text = text, cut to its size (long shapes in the words). */
 void ex_set_text(parity_hypothesis *h, const char *text);
 /* Free the owned arrays of one hypothesis (index_a, index_b, perm). */

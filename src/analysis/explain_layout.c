@@ -175,10 +175,7 @@ parity_status ex_layout_offer(ex_ctx *x, const ex_samp *s, const ex_layout *L, e
     }
     c->sq = sq;
     c->measured = 1;
-    ex_cand *added = ex_add(x, c);
-    if (!added) free(c->perm);
-    FAIL_IF(!added, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, c, err);
 }
 
 /* Next permutation in lexicographic order; 0 after the last. */
@@ -353,8 +350,7 @@ static parity_status search_scramble(ex_ctx *x, const ex_samp *s, parity_error *
              "memory-order scramble: the same values in another order (no named rearrangement)");
     c.sq = gap;
     c.measured = 1;
-    FAIL_IF(!ex_add(x, &c), err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    return PARITY_OK;
+    return ex_add(x, &c, err);
 }
 
 /* splitmix64: jitters the sample positions so no axis aliases. */

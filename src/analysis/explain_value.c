@@ -88,7 +88,7 @@ parity_status ex_value_candidates(ex_ctx *x, parity_error *err) {
     ex_cand c = {0};
     c.va = malloc(EX_BINS * sizeof *c.va);
     c.vb = malloc(EX_BINS * sizeof *c.vb);
-    if (!c.va || !c.vb) free(c.va), free(c.vb);
+    if (!c.va || !c.vb) ex_cand_free(&c);
     FAIL_IF(!c.va || !c.vb, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     for (int b = 0; b < f->nbins; b++) {
         if (f->bin_n[b] == 0) continue;
@@ -99,9 +99,8 @@ parity_status ex_value_candidates(ex_ctx *x, parity_error *err) {
     c.h.kind = PARITY_HYP_VALUE_DEPENDENT;
     c.h.complexity = 7;
     snprintf(c.h.text, sizeof c.h.text, "value-dependent residual");
-    ex_cand *added = c.nk >= 4 ? ex_add(x, &c) : NULL;
-    if (!added) free(c.va), free(c.vb);
-    FAIL_IF(c.nk >= 4 && !added, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+    if (c.nk >= 4) return ex_add(x, &c, err);
+    ex_cand_free(&c);
     return PARITY_OK;
 }
 
