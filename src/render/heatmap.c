@@ -93,14 +93,12 @@ static void size_layout(layout *L, int n_profiles) {
                                 : L->bar_y + 14 + PARITY__FONT_H);
 }
 
-/* The smallest 1, 2 or 5 x 10^k (k >= 0) that is at least x. */
+/* The smallest 1, 2 or 5 x 10^k (k >= 0) that is at least x: the SVG
+ * charts' tick rule, kept to whole indices (a step past 1e18 is longer
+ * than any axis, so it stops there). */
 static int64_t index_step(double x) {
-    for (int64_t p = 1;; p *= 10) {
-        if (p >= x) return p;
-        if (2 * p >= x) return 2 * p;
-        if (5 * p >= x) return 5 * p;
-        if (p > INT64_MAX / 100) return p * 10;
-    }
+    if (!(x > 1)) return 1;
+    return x > 1e18 ? (int64_t)1e18 : (int64_t)parity__svg_nice_step(x);
 }
 
 static void draw_right(parity_image *img, int right, int y, const char *txt) {

@@ -96,7 +96,7 @@ typedef struct parity__svg_chart {
 } parity__svg_chart;
 
 /* The smallest 1, 2 or 5 x 10^k that is >= x (x > 0): the tick step of a
- * linear axis is nice_step(range / 5). */
+ * linear axis is nice_step(range / 5); the heatmap's index ticks use it too. */
 double parity__svg_nice_step(double x);
 /* Append one <svg> element (inline, no external reference). */
 void parity__svg_chart_render(parity_buf *b, const parity__svg_chart *c);
