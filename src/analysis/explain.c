@@ -69,11 +69,10 @@ void ex_cand_free(ex_cand *c) {
 /* p − T(r) is measured as p − ex_apply(...): kinds whose "transformation"
  * is a tolerance (precision: p within a band of r; a region with no simple
  * map inside: p free there) return p clipped to what they allow. */
-double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p,
-                double rms_r) {
+double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p) {
     switch (c->h.kind) {
     case PARITY_HYP_PRECISION: {
-        double band = ex_precision_band((parity_dtype)c->a, r, rms_r);
+        double band = ex_precision_band((parity_dtype)c->a, r, c->b);
         return p > r + band ? r + band : (p < r - band ? r - band : p);
     }
     case PARITY_HYP_OFFSET: return r + c->b;
@@ -170,7 +169,7 @@ static void eval_one(ex_ctx *x, const int64_t *idx, double r, double p) {
     for (size_t k = 0; k < x->nc; k++) {
         ex_cand *c = &x->c[k];
         if (c->measured) continue;
-        double e = p - ex_apply(c, idx, r, p, x->rms_r);
+        double e = p - ex_apply(c, idx, r, p);
         c->sq += e * e;
         if (c->sq_i) c->sq_i[idx[c->axis]] += e * e;
         if (c->h.kind == PARITY_HYP_PRECISION) c->n_in += e == 0;

@@ -57,7 +57,7 @@ const char *ex_scale_name(double a, char *buf, size_t cap) {
 
 /* One unit in the last place of |v| in dt (the spacing of dt's values
  * there), down to dt's smallest subnormal step. */
-static double ulp_of(parity_dtype dt, double v) {
+double ex_ulp(parity_dtype dt, double v) {
     int m = parity_dtype_mantissa_bits(dt), e = 0;
     double min_step = dt == PARITY_DT_F16 ? 0x1p-24 : dt == PARITY_DT_BF16 ? 0x1p-133 : 0x1p-149;
     if (v == 0 || !isfinite(v)) return min_step;
@@ -69,9 +69,11 @@ static double ulp_of(parity_dtype dt, double v) {
 /* A port computing in dt rounds each stage (≤ half an ULP of the value)
  * and carries the rounding of earlier stages, which scales with the
  * tensor's magnitude rather than the element's:
- *   band = ulp(|r|)/2 + ulp(rms(r))/2   (both in dt) */
-double ex_precision_band(parity_dtype dt, double r, double rms_r) {
-    return 0.5 * (ulp_of(dt, r) + ulp_of(dt, rms_r));
+ *   band = ulp(|r|)/2 + ulp(rms(r))/2   (both in dt)
+ * ulp_rms = ulp(rms(r)) is the same for every element: callers compute it
+ * once (ex_ulp), not per element. */
+double ex_precision_band(parity_dtype dt, double r, double ulp_rms) {
+    return 0.5 * (ex_ulp(dt, r) + ulp_rms);
 }
 
 static parity_status add_precision(ex_ctx *x, parity_error *err) {
@@ -82,6 +84,7 @@ static parity_status add_precision(ex_ctx *x, parity_error *err) {
         c.h.kind = PARITY_HYP_PRECISION;
         c.h.complexity = 1 + i;
         c.a = (double)dts[i];
+        c.b = ex_ulp(dts[i], x->rms_r);
         c.h.params[0] = (double)dts[i];
         snprintf(c.h.text, sizeof c.h.text, "precision only (within %s rounding)",
                  i == 0 ? "f32" : i == 1 ? "f16" : "bf16");

@@ -49,8 +49,8 @@ typedef struct ex_fit {
 typedef struct ex_cand {
     parity_hypothesis h;
     int axis;
-    double a, b;        /* global affine; clamp lo, hi; precision band dt; */
-                        /* region: the map inside (a·r + b)                */
+    double a, b;        /* global affine; clamp lo, hi; precision: dt and  */
+                        /* ulp(rms r); region: the map inside (a·r + b)    */
     double *va, *vb;    /* per-index a_i, b_i [len]; value knots x, y      */
     int64_t *perm;      /* row permutation [len]                           */
     int64_t lo, hi, nk, len; /* region [lo, hi); knots; per-index length   */
@@ -85,8 +85,7 @@ void ex_hyp_free(parity_hypothesis *h);
 /* Free the arrays a candidate owns. */
 void ex_cand_free(ex_cand *c);
 /* Per-element T(r) of an elementwise candidate; idx is the multi-index. */
-double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p,
-                double rms_r);
+double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p);
 
 /* Families: each appends its candidates after the fit pass. */
 parity_status ex_global_candidates(ex_ctx *x, parity_error *err);
@@ -112,8 +111,12 @@ parity_status ex_conclude(ex_ctx *x, parity_explain_result *out, parity_error *e
  * else "%.4g" ("2", not "2 = 2"). Writes into buf and returns it. */
 const char *ex_scale_name(double a, char *buf, size_t cap);
 
-/* The half-ULP-based rounding band of precision candidates. */
-double ex_precision_band(parity_dtype dt, double r, double rms_r);
+/* One ULP of |v| in dt (its value spacing there, down to dt's smallest
+ * subnormal step). */
+double ex_ulp(parity_dtype dt, double v);
+/* The half-ULP-based rounding band of precision candidates around r;
+ * ulp_rms = ex_ulp(dt, rms(r)). */
+double ex_precision_band(parity_dtype dt, double r, double ulp_rms);
 
 /* ---- layout searches (explain_layout.c, explain_shift.c, explain_rows.c) */
 

@@ -318,10 +318,11 @@ static parity_status same_multiset(const ex_ctx *x, int *same, double *gap, pari
         qsort(a, na, sizeof *a, ex_cmp_double);
         qsort(b, nb, sizeof *b, ex_cmp_double);
         parity_dtype dt = narrow_dtype(x);
+        double ulp_rms = ex_ulp(dt, x->rms_r);
         for (size_t k = 0; k < na; k++) {
             double e = fabs(b[k] - a[k]);
             *gap += e * e;
-            off += e > ex_precision_band(dt, a[k], x->rms_r) + 1e-5 * x->rms_r;
+            off += e > ex_precision_band(dt, a[k], ulp_rms) + 1e-5 * x->rms_r;
         }
         *same = (double)off <= 1e-3 * (double)na;
     }
