@@ -33,6 +33,14 @@ parity_status parity__fail(parity_error *err, parity_status code,
         if (try_status_ != PARITY_OK) return try_status_;                    \
     } while (0)
 
+/* Hot loops (kernels, bulk conversions) get an AVX2 clone chosen at load
+ * time where the toolchain can. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define PARITY__KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define PARITY__KERNEL
+#endif
+
 /* ---- checked size arithmetic (every size computed from file data) ------ */
 
 /* true on success; false when the result would overflow. */

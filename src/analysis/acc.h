@@ -41,13 +41,6 @@ typedef int64_t parity__vi __attribute__((vector_size(32)));
 #define PARITY__VABS(a) ((parity__vd)((parity__vi)(a) & PARITY__VI_LOW63))
 #define PARITY__VI_LOW63 ((parity__vi){INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX})
 
-/* Kernels get an AVX2 clone chosen at load time where the toolchain can. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define PARITY__KERNEL __attribute__((target_clones("avx2", "default")))
-#else
-#define PARITY__KERNEL
-#endif
-
 /* TwoSum per lane: s + c carries the running sum with its error. */
 static inline void parity__vtwo_sum(parity__vd *s, parity__vd *c,
                                     const parity__vd *x) {

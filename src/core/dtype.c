@@ -210,9 +210,7 @@ double parity_dtype_to_double(parity_dtype dt, const void *ptr) {
 
 /* The hot formats get tight loops the compiler can vectorize; everything
  * else goes element by element through parity_dtype_to_double. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+PARITY__KERNEL
 static void convert_f16_block(const unsigned char *s, size_t n, double *dst) {
     for (size_t i = 0; i < n; i++) {
         uint16_t h;
