@@ -164,16 +164,10 @@ static void jnotes(parity_report *r, const parity_pair *p) {
     parity__buf_puts(&r->out, "]");
 }
 
-/* An integer element, exact: int64, or uint64 when uns. */
-static void jint(parity_buf *b, int64_t v, int uns) {
-    if (uns) parity__buf_printf(b, "%llu", (unsigned long long)(uint64_t)v);
-    else parity__buf_printf(b, "%lld", (long long)v);
-}
-
 /* ,"key":v — or null past the end of a side (a shorter sequence). */
 static void jint_at(parity_buf *b, const char *key, int64_t v, int uns, int present) {
     parity__buf_printf(b, ",\"%s\":", key);
-    if (present) jint(b, v, uns);
+    if (present) parity__buf_int(b, v, uns);
     else parity__buf_puts(b, "null");
 }
 
@@ -181,7 +175,7 @@ static void jint_array(parity_buf *b, const char *key, const int64_t *x, int n, 
     parity__buf_printf(b, ",\"%s\":[", key);
     for (int i = 0; i < n; i++) {
         if (i) parity__buf_puts(b, ",");
-        jint(b, x[i], uns);
+        parity__buf_int(b, x[i], uns);
     }
     parity__buf_puts(b, "]");
 }

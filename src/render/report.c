@@ -194,6 +194,11 @@ void parity__buf_full(parity_buf *b, double x) {
     else parity__buf_printf(b, "%.17g", x);
 }
 
+void parity__buf_int(parity_buf *b, int64_t v, int uns) {
+    if (uns) parity__buf_printf(b, "%llu", (unsigned long long)(uint64_t)v);
+    else parity__buf_printf(b, "%lld", (long long)v);
+}
+
 void parity__buf_index(parity_buf *b, const parity_tensor *t, uint64_t flat) {
     int64_t idx[PARITY_MAX_DIMS];
     parity_tensor_unravel(t, flat, idx);

@@ -62,6 +62,8 @@ void parity__buf_num_vs(parity_buf *b, double x, double scale, int prec,
                         const double *thr, int n_thr, int pct);
 /* Append a number at full precision (%.17g; nan/inf/-inf spelled out). */
 void parity__buf_full(parity_buf *b, double x);
+/* Append an integer element exactly: as int64, or as uint64 when uns. */
+void parity__buf_int(parity_buf *b, int64_t v, int uns);
 
 /* The requested --axis values (r->o.diff.axes) that a tensor of ndim
  * dimensions does not have, into out[4]; returns how many. Such a tensor

@@ -173,12 +173,6 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
     }
 }
 
-/* An integer element, exact: int64, or uint64 when uns. */
-static void put_int(parity_buf *b, int64_t v, int uns) {
-    if (uns) parity__buf_printf(b, "%llu", (unsigned long long)(uint64_t)v);
-    else parity__buf_printf(b, "%lld", (long long)v);
-}
-
 /* "[0..7] ref=[1, 2, 3] port=[1, 2, 4]" */
 static void put_window(parity_report *r, const parity_int_cmp *c) {
     parity_buf *b = &r->out;
@@ -192,7 +186,7 @@ static void put_window(parity_report *r, const parity_int_cmp *c) {
         parity__buf_printf(b, " %s=[", parity__label(r, s));
         for (int i = 0; i < len; i++) {
             if (i) parity__buf_puts(b, ", ");
-            put_int(b, w[i], s ? c->port_unsigned : c->ref_unsigned);
+            parity__buf_int(b, w[i], s ? c->port_unsigned : c->ref_unsigned);
         }
         parity__buf_puts(b, "]");
     }
@@ -214,18 +208,18 @@ static void put_ints(parity_report *r, const parity_report_item *it) {
                            (unsigned long long)c->first);
     } else if (c->sequence) {
         parity__buf_printf(b, "first difference at position %llu: ", (unsigned long long)c->first);
-        put_int(b, c->first_ref, c->ref_unsigned);
+        parity__buf_int(b, c->first_ref, c->ref_unsigned);
         parity__buf_puts(b, " vs ");
-        put_int(b, c->first_port, c->port_unsigned);
+        parity__buf_int(b, c->first_port, c->port_unsigned);
         parity__buf_printf(b, "; lengths %llu vs %llu\n", (unsigned long long)c->ref_len,
                            (unsigned long long)c->port_len);
     } else {
         parity__buf_puts(b, "first difference at ");
         parity__buf_index(b, &it->pair->ref_view, c->first);
         parity__buf_puts(b, ": ");
-        put_int(b, c->first_ref, c->ref_unsigned);
+        parity__buf_int(b, c->first_ref, c->ref_unsigned);
         parity__buf_puts(b, " vs ");
-        put_int(b, c->first_port, c->port_unsigned);
+        parity__buf_int(b, c->first_port, c->port_unsigned);
         parity__buf_printf(b, "; %llu of %llu elements differ\n",
                            (unsigned long long)c->n_differ, (unsigned long long)c->n_compared);
     }
