@@ -123,8 +123,10 @@ void parity__side_finish(const parity__side_acc *a, parity_stats *out);
  * shift K. buf holds PARITY__CHUNK doubles. */
 double parity__shift_of(const parity_tensor *t, double *buf);
 
-/* Add k·n to s exactly: the product is split into two doubles with fma. */
-void parity__xsum_add_scaled(parity_xsum *s, double k, uint64_t n);
+/* S1 = Σ(x-K) = Σx - n·K over a's n finite values, exactly, rounded once. */
+parity__wide parity__side_s1(const parity__side_acc *a);
+/* M2 = Σ(x-K)² - S1·(S1/n): n times the variance of a's finite values. */
+parity__wide parity__side_m2(const parity__side_acc *a, parity__wide s1);
 
 /* TwoSum accumulation: s + c carries the running sum with its error. */
 static inline void parity__two_sum(double *s, double *c, double x) {

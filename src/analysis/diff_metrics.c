@@ -28,22 +28,14 @@ static wide exact_difference(const parity_xsum *p, const parity_xsum *r) {
     return parity__xsum_wide(&t);
 }
 
-/* S1 = Σ(x - K) = Σx - n·K, exactly, rounded once. */
-static wide shifted_sum(const parity__side_acc *a) {
-    parity_xsum t = a->sum;
-    parity__xsum_add_scaled(&t, -a->shift, a->n_finite);
-    return parity__xsum_wide(&t);
-}
-
 /* Pearson correlation:
  *   cov = Σ(r-Kr)(p-Kp) - S1r·S1p/n,  var_x = Σ(x-K)² - S1x²/n,
  *   pcc = cov / √(var_r · var_p), NaN when either variance is 0,
  *   clamped to [-1, 1] against the last rounding. */
 static double pearson(const parity__pair_acc *a, wide n) {
-    wide s1r = shifted_sum(&a->r), s1p = shifted_sum(&a->p);
+    wide s1r = parity__side_s1(&a->r), s1p = parity__side_s1(&a->p);
     wide cov = W_SUB(parity__xsum_wide(&a->cov), W_MUL(s1r, W_DIV(s1p, n)));
-    wide vr = W_SUB(parity__xsum_wide(&a->r.sum_c2), W_MUL(s1r, W_DIV(s1r, n)));
-    wide vp = W_SUB(parity__xsum_wide(&a->p.sum_c2), W_MUL(s1p, W_DIV(s1p, n)));
+    wide vr = parity__side_m2(&a->r, s1r), vp = parity__side_m2(&a->p, s1p);
     if (parity__wide_sign(vr) <= 0 || parity__wide_sign(vp) <= 0) return NAN;
     double pcc = W_D(W_DIV(cov, W_MUL(W_SQRT(vr), W_SQRT(vp))));
     return pcc > 1 ? 1 : pcc < -1 ? -1 : pcc;

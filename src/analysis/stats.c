@@ -195,7 +195,8 @@ void parity__side_merge(parity__side_acc *into, const parity__side_acc *from) {
     parity_xsum_merge(&into->sumsq, &from->sumsq);
 }
 
-void parity__xsum_add_scaled(parity_xsum *s, double k, uint64_t n) {
+/* Add k·n to s exactly: the product is split into two doubles with fma. */
+static void xsum_add_scaled(parity_xsum *s, double k, uint64_t n) {
     /* n·k = hi + lo exactly when n < 2^53 (a count of elements is); past
      * DBL_MAX the same split of n·(k·2^-64), added at 2^64 (k is then far
      * above 2^-1000, so k·2^-64 is exact) */
@@ -210,6 +211,18 @@ void parity__xsum_add_scaled(parity_xsum *s, double k, uint64_t n) {
     hi = dn * ks;
     parity__xsum_add_pow2(s, hi, 64);
     parity__xsum_add_pow2(s, fma(dn, ks, -hi), 64);
+}
+
+parity__wide parity__side_s1(const parity__side_acc *a) {
+    parity_xsum t = a->sum;
+    xsum_add_scaled(&t, -a->shift, a->n_finite);
+    return parity__xsum_wide(&t);
+}
+
+parity__wide parity__side_m2(const parity__side_acc *a, parity__wide s1) {
+    parity__wide n = parity__wide_of((double)a->n_finite);
+    return parity__wide_sub(parity__xsum_wide(&a->sum_c2),
+                            parity__wide_mul(s1, parity__wide_div(s1, n)));
 }
 
 void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
@@ -230,12 +243,7 @@ void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
      * of finite values never do (or only just: std of ±DBL_MAX) */
     parity__wide n = parity__wide_of((double)a->n_finite);
     out->mean = parity__wide_double(parity__wide_div(parity__xsum_wide(&a->sum), n));
-    /* S1 = Σ(x-K) = Σx - n·K, exactly, before rounding once */
-    parity_xsum s1x = a->sum;
-    parity__xsum_add_scaled(&s1x, -a->shift, a->n_finite);
-    parity__wide s1 = parity__xsum_wide(&s1x);
-    parity__wide m2 = parity__wide_sub(parity__xsum_wide(&a->sum_c2),
-                                       parity__wide_mul(s1, parity__wide_div(s1, n)));
+    parity__wide m2 = parity__side_m2(a, parity__side_s1(a));
     out->std = parity__wide_sign(m2) > 0
                    ? parity__wide_double(parity__wide_sqrt(parity__wide_div(m2, n)))
                    : 0.0;
