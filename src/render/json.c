@@ -157,10 +157,11 @@ static void jnotes(parity_report *r, const parity_pair *p) {
     int skipped[4], n = parity__axes_beyond(r, p->ref_view.ndim, skipped);
     if (n == 0) return;
     parity__buf_puts(&r->out, ",\"notes\":[");
-    for (int i = 0; i < n; i++)
-        parity__buf_printf(&r->out, "%s\"--axis %d is beyond the %d dimension%s of this "
-                           "tensor: no per-index breakdown\"", i ? "," : "", skipped[i],
-                           p->ref_view.ndim, p->ref_view.ndim == 1 ? "" : "s");
+    for (int i = 0; i < n; i++) {
+        parity__buf_puts(&r->out, i ? ",\"" : "\"");
+        parity__buf_axis_beyond(&r->out, skipped[i], p->ref_view.ndim);
+        parity__buf_puts(&r->out, "\"");
+    }
     parity__buf_puts(&r->out, "]");
 }
 

@@ -199,6 +199,11 @@ void parity__buf_int(parity_buf *b, int64_t v, int uns) {
     else parity__buf_printf(b, "%lld", (long long)v);
 }
 
+void parity__buf_axis_beyond(parity_buf *b, int axis, int ndim) {
+    parity__buf_printf(b, "--axis %d is beyond the %d dimension%s of this tensor: "
+                       "no per-index breakdown", axis, ndim, ndim == 1 ? "" : "s");
+}
+
 void parity__buf_index(parity_buf *b, const parity_tensor *t, uint64_t flat) {
     int64_t idx[PARITY_MAX_DIMS];
     parity_tensor_unravel(t, flat, idx);

@@ -76,6 +76,9 @@ static inline int parity__axes_beyond(const parity_report *r, int ndim, int *out
     }
     return n;
 }
+/* Append the note on such an axis: "--axis 3 is beyond the 2 dimensions of
+ * this tensor: no per-index breakdown" (text and JSON say the same). */
+void parity__buf_axis_beyond(parity_buf *b, int axis, int ndim);
 
 /* The worst indices of a profile: up to 5 with the largest abs_mean,
  * largest first, ties to the lower index, NaN rows skipped. Returns how

@@ -152,9 +152,8 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
     int skipped[4], ns = parity__axes_beyond(r, p->ref_view.ndim, skipped);
     for (int i = 0; i < ns; i++) {
         put_prefix(r, "Note:");
-        parity__buf_printf(b, "--axis %d is beyond the %d dimension%s of this tensor: "
-                           "no per-index breakdown\n", skipped[i], p->ref_view.ndim,
-                           p->ref_view.ndim == 1 ? "" : "s");
+        parity__buf_axis_beyond(b, skipped[i], p->ref_view.ndim);
+        parity__buf_puts(b, "\n");
     }
     if (d->ref_zero) {
         put_prefix(r, "Note:");
