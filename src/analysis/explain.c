@@ -94,8 +94,7 @@ double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p) {
     }
 }
 
-/* Advance a C-order multi-index by one. */
-static void ex_next(int64_t *idx, const parity_tensor *t) {
+void ex_next(int64_t *idx, const parity_tensor *t) {
     for (int k = t->ndim - 1; k >= 0; k--) {
         if (++idx[k] < t->shape[k]) return;
         idx[k] = 0;

@@ -84,6 +84,8 @@ void ex_set_text(parity_hypothesis *h, const char *text);
 void ex_hyp_free(parity_hypothesis *h);
 /* Free the arrays a candidate owns. */
 void ex_cand_free(ex_cand *c);
+/* Advance a C-order multi-index of t by one. */
+void ex_next(int64_t *idx, const parity_tensor *t);
 /* Per-element T(r) of an elementwise candidate; idx is the multi-index. */
 double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p);
 
@@ -158,6 +160,9 @@ uint64_t ex_layout_src(const ex_layout *L, const int64_t *idx, uint64_t k);
 /* r at a flat index: the copy, or one read from the tensor. */
 double ex_r_at(const ex_ctx *x, uint64_t flat);
 double ex_p_at(const ex_ctx *x, uint64_t flat);
+/* Σ(p − T(r))² over the sample's positions (every one when s->exact);
+ * *used counts the finite pairs among them. */
+double ex_sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L, uint64_t *used);
 /* Σ(p − T(r))² over the sample, scaled to the whole tensor (exact when
  * s->exact); then, when it looks like an explanation and the sample was
  * not exact, over every element by a streaming pass. Adds c measured

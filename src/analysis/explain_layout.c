@@ -129,19 +129,23 @@ static double err2(const ex_ctx *x, const ex_layout *L, const int64_t *idx, uint
     return (p - r) * (p - r);
 }
 
+double ex_sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L, uint64_t *used) {
+    int64_t idx[PARITY_MAX_DIMS] = {0};
+    double sq = 0;
+    *used = 0;
+    for (uint64_t j = 0; j < s->ns; j++) {
+        uint64_t k = s->exact ? j : s->pos[j];
+        if (s->exact) sq += err2(x, L, idx, k, x->pp[k], used), ex_next(idx, x->r);
+        else unravel_c(L->shape, L->ndim, k, idx), sq += err2(x, L, idx, k, s->pv[j], used);
+    }
+    return sq;
+}
+
 /* Σ(p − T(r))² over the sample, scaled to the finite pairs of the whole
  * tensor (exact when s->exact). */
 static double sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L) {
-    int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t used = 0;
-    double sq = 0;
-    for (uint64_t j = 0; j < s->ns; j++) {
-        uint64_t k = s->exact ? j : s->pos[j];
-        if (s->exact) sq += err2(x, L, idx, k, x->pp[k], &used);
-        else unravel_c(L->shape, L->ndim, k, idx), sq += err2(x, L, idx, k, s->pv[j], &used);
-        if (s->exact)
-            for (int a = L->ndim - 1; a >= 0 && ++idx[a] >= L->shape[a]; a--) idx[a] = 0;
-    }
+    uint64_t used;
+    double sq = ex_sample_sq(x, s, L, &used);
     if (s->exact || used == 0) return sq;
     return sq * (double)x->f.n / (double)used;
 }
@@ -154,10 +158,8 @@ static double full_sq(const ex_ctx *x, const ex_layout *L) {
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->p, at, m, pb);
-        for (size_t i = 0; i < m; i++) {
+        for (size_t i = 0; i < m; i++, ex_next(idx, x->r))
             sq += err2(x, L, idx, at + i, pb[i], &used);
-            for (int a = L->ndim - 1; a >= 0 && ++idx[a] >= L->shape[a]; a--) idx[a] = 0;
-        }
     }
     return sq;
 }

@@ -126,18 +126,10 @@ static void describe(ex_cand *c, int a, int64_t s, int fill) {
 
 /* Σ(p − T(r))² of one filling, exactly with copies, else on the sample
  * (ex_layout_offer measures the winner over every element). */
-static double fill_sq(ex_ctx *x, const ex_samp *s, ex_layout *L, int64_t lag, int fill) {
+static double fill_sq(const ex_ctx *x, const ex_samp *s, ex_layout *L, int64_t lag, int fill) {
+    uint64_t used;
     L->shift = lag, L->fill = fill;
-    double sq = 0;
-    int64_t idx[PARITY_MAX_DIMS];
-    for (uint64_t j = 0; j < s->ns; j++) {
-        uint64_t k = s->exact ? j : s->pos[j];
-        parity_tensor_unravel(x->r, k, idx);
-        uint64_t src = ex_layout_src(L, idx, k);
-        double r = src == UINT64_MAX ? 0.0 : ex_r_at(x, src), p = s->exact ? x->pp[k] : s->pv[j];
-        if (isfinite(r) && isfinite(p)) sq += (p - r) * (p - r);
-    }
-    return sq;
+    return ex_sample_sq(x, s, L, &used);
 }
 
 parity_status ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
