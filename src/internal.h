@@ -109,6 +109,9 @@ parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n);
 
+/* 1 when t's elements lie in C order without gaps (strides as
+ * parity__strides_c would set them; axes of length 1 may have any). */
+int parity__tensor_c_contiguous(const parity_tensor *t);
 /* Fill stride[] for a C-order (row-major) tensor from its shape. */
 void parity__strides_c(parity_tensor *t);
 /* Fill stride[] for a Fortran-order (column-major) tensor from its shape. */

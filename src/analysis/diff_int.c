@@ -41,14 +41,9 @@ static int64_t load_int(parity_dtype dt, const unsigned char *p, size_t esz,
 static void read_ints(const parity_tensor *t, uint64_t first, size_t n,
                       int64_t *out) {
     size_t esz = parity_dtype_size(t->dtype);
-    int64_t idx[PARITY_MAX_DIMS], s = 1;
-    int contiguous = 1;
+    int64_t idx[PARITY_MAX_DIMS];
     if (n == 0) return;
-    for (int k = t->ndim - 1; k >= 0; k--) {
-        contiguous &= t->shape[k] == 1 || t->stride[k] == s;
-        s *= t->shape[k];
-    }
-    if (contiguous) {
+    if (parity__tensor_c_contiguous(t)) {
         for (size_t i = 0; i < n; i++)
             out[i] = load_int(t->dtype, t->data + (first + i) * esz, esz, t->byteswap);
         return;

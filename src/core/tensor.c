@@ -18,7 +18,7 @@ void parity_tensor_unravel(const parity_tensor *t, uint64_t flat,
     }
 }
 
-static int is_c_contiguous(const parity_tensor *t) {
+int parity__tensor_c_contiguous(const parity_tensor *t) {
     int64_t s = 1;
     for (int k = t->ndim - 1; k >= 0; k--) {
         if (t->shape[k] != 1 && t->stride[k] != s) return 0;
@@ -31,7 +31,7 @@ void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
                         double *out) {
     size_t esz = parity_dtype_size(t->dtype);
     if (n == 0) return;
-    if (is_c_contiguous(t)) {
+    if (parity__tensor_c_contiguous(t)) {
         parity_convert(t->dtype, t->data + first * esz, n, t->byteswap, out);
         return;
     }
@@ -76,7 +76,7 @@ char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap) {
 
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n) {
-    if (!t->file_backed || !t->data || !is_c_contiguous(t)) return;
+    if (!t->file_backed || !t->data || !parity__tensor_c_contiguous(t)) return;
     if (first >= t->count) return;
     if (n > t->count - first) n = t->count - first;
     if (n == 0 || n * parity_dtype_size(t->dtype) < PARITY__RELEASE_BYTES) return;
