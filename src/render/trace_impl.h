@@ -37,6 +37,10 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md);
 void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md);
 void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i);
 int parity__trace_unknown_times(const parity__trace *t, parity_buf *b);
+/* The notes of stage i, "; " between them ("input; compared after
+ * permute(0,2,1); F32 vs F16; port: other.name"); text (md = 0) puts two
+ * spaces before the first, the gap from the verdict column. */
+void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, int md);
 /* The note on natural name order; nothing when the order was recorded. */
 void parity__trace_order_note(const parity__trace *t, parity_buf *b);
 /* A per-step value in two significant digits ("1.2e-07", "0.54", "0"). */

@@ -49,7 +49,7 @@ static void md_stage(parity__trace *t, size_t i) {
     const parity_stage *s = parity_walk_stage(t->w, i);
     const parity_pair *p = s->pair;
     static const char *glyph[3] = {"\u2705 ", "\u26a0\ufe0f ", "\u274c "};
-    char shape[256], c2[256];
+    char shape[256];
     parity__buf_printf(b, "| %zu |", i + 1);
     md_cell(b, p->ref->name);
     md_cell(b, parity_shape_str(p->ref, shape, sizeof shape));
@@ -63,18 +63,8 @@ static void md_stage(parity__trace *t, size_t i) {
     parity__buf_printf(b, " %s%s |", t->r->o.unicode ? glyph[s->diff.verdict % 3] : "",
                        parity_verdict_str(s->diff.verdict));
     parity_buf note = {0};
-    if (parity__trace_is_input(t, i)) parity__buf_puts(&note, "; input");
-    if (p->layout_ok && p->layout[0]) parity__buf_printf(&note, "; compared after %s", p->layout);
-    if (!p->layout_ok)
-        parity__buf_printf(&note, "; %s shape %s", parity__label(t->r, 1),
-                           parity_shape_str(p->port, c2, sizeof c2));
-    if (p->ref->dtype != p->port->dtype)
-        parity__buf_printf(&note, "; %s vs %s", parity_dtype_name(p->ref->dtype),
-                           parity_dtype_name(p->port->dtype));
-    if (strcmp(p->ref->name, p->port->name) != 0)
-        parity__buf_printf(&note, "; %s: %s", parity__label(t->r, 1), p->port->name);
-    if (s->ints_differ) parity__buf_puts(&note, "; integers differ (parity diff shows where)");
-    md_cell(b, note.len > 2 && !note.oom ? note.data + 2 : "");
+    parity__trace_stage_notes(t, &note, i, 1);
+    md_cell(b, note.data && !note.oom ? note.data : "");
     parity__buf_free(&note);
     parity__buf_puts(b, "\n");
 }

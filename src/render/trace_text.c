@@ -292,6 +292,39 @@ int parity__trace_unknown_times(const parity__trace *t, parity_buf *b) {
     return 0;
 }
 
+/* "input; compared after permute(0,2,1); F32 vs F16; port: other.name".
+ * The text table shows both shapes in its shape column when they cannot be
+ * brought to one, and notes an all-zero reference; Markdown's shape column
+ * holds the reference's shape alone, so its notes carry the port's. */
+void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, int md) {
+    const parity_stage *s = parity_walk_stage(t->w, i);
+    const parity_pair *p = s->pair;
+    const char *sep = md ? "" : "  ";
+    char shape[256];
+    if (parity__trace_is_input(t, i)) { parity__buf_printf(b, "%sinput", sep); sep = "; "; }
+    if (p->layout_ok && p->layout[0]) {
+        parity__buf_printf(b, "%scompared after %s", sep, p->layout);
+        sep = "; ";
+    }
+    if (md && !p->layout_ok) {
+        parity__buf_printf(b, "%s%s shape %s", sep, parity__label(t->r, 1),
+                           parity_shape_str(p->port, shape, sizeof shape));
+        sep = "; ";
+    }
+    if (p->ref->dtype != p->port->dtype) {
+        parity__buf_printf(b, "%s%s vs %s", sep, parity_dtype_name(p->ref->dtype),
+                           parity_dtype_name(p->port->dtype));
+        sep = "; ";
+    }
+    if (strcmp(p->ref->name, p->port->name) != 0) {
+        parity__buf_printf(b, "%s%s: %s", sep, parity__label(t->r, 1), p->port->name);
+        sep = "; ";
+    }
+    if (!md && p->layout_ok && s->diff.ref_zero)
+        parity__buf_printf(b, "%s%s all zeros: relative is ||d||", sep, parity__label(t->r, 0));
+    if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
+}
+
 /* ---- text --------------------------------------------------------------- */
 
 static void put_verdict(parity_report *r, parity_verdict v) {
@@ -343,30 +376,6 @@ static void rel_cell(const parity__trace *t, parity_buf *b, const parity_stage *
     parity__buf_free(&cell);
 }
 
-/* "input; compared after permute(0,2,1); F32 vs F16; port: other.name" */
-static void stage_notes(const parity__trace *t, parity_buf *b, size_t i) {
-    const parity_stage *s = parity_walk_stage(t->w, i);
-    const parity_pair *p = s->pair;
-    const char *sep = "  ";
-    if (parity__trace_is_input(t, i)) { parity__buf_printf(b, "%sinput", sep); sep = "; "; }
-    if (p->layout_ok && p->layout[0]) {
-        parity__buf_printf(b, "%scompared after %s", sep, p->layout);
-        sep = "; ";
-    }
-    if (p->ref->dtype != p->port->dtype) {
-        parity__buf_printf(b, "%s%s vs %s", sep, parity_dtype_name(p->ref->dtype),
-                           parity_dtype_name(p->port->dtype));
-        sep = "; ";
-    }
-    if (strcmp(p->ref->name, p->port->name) != 0) {
-        parity__buf_printf(b, "%s%s: %s", sep, parity__label(t->r, 1), p->port->name);
-        sep = "; ";
-    }
-    if (p->layout_ok && s->diff.ref_zero)
-        parity__buf_printf(b, "%s%s all zeros: relative is ||d||", sep, parity__label(t->r, 0));
-    if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
-}
-
 static void text_header(parity__trace *t, widths wd) {
     parity_buf *b = &t->r->out;
     parity__buf_printf(b, "%-*s  %-*s %11s %11s %11s", wd.name, "stage", wd.shape, "shape",
@@ -394,7 +403,7 @@ static void text_stage(parity__trace *t, widths wd, size_t i) {
     }
     parity__buf_puts(b, "  ");
     put_verdict(t->r, s->diff.verdict);
-    stage_notes(t, b, i);
+    parity__trace_stage_notes(t, b, i, 0);
     parity__buf_puts(b, "\n");
 }
 
