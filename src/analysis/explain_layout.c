@@ -22,6 +22,7 @@
  * copies, when p is far from r (‖d‖ > 0.3‖r‖).
  */
 #include "analysis/explain_internal.h"
+#include "analysis/acc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -294,12 +295,11 @@ static parity_status search_named_scrambles(ex_ctx *x, const ex_samp *s, parity_
     return PARITY_OK;
 }
 
-/* The narrower float dtype of the two sides (its rounding bounds how far
- * equal values can drift). */
+/* The narrower float dtype of the two sides, as ULP distances count it
+ * (its rounding bounds how far equal values can drift); f64 widened to
+ * f32's band. */
 static parity_dtype narrow_dtype(const ex_ctx *x) {
-    parity_dtype a = x->r->dtype, b = x->p->dtype;
-    int ma = parity_dtype_mantissa_bits(a), mb = parity_dtype_mantissa_bits(b);
-    parity_dtype n = ma <= mb ? a : b;
+    parity_dtype n = parity__ulp_dtype(x->r->dtype, x->p->dtype);
     return n == PARITY_DT_F64 ? PARITY_DT_F32 : n;
 }
 
