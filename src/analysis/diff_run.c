@@ -224,12 +224,6 @@ static void run_workers(worker **ws, int n) {
     int started[MAX_THREADS] = {0};
     for (int i = 1; i < n; i++)
         started[i] = pthread_create(&tid[i], NULL, worker_main, ws[i]) == 0;
-    for (int i = 1; i < n; i++) { /* a thread that never ran holds nothing */
-        if (started[i]) continue;
-        pthread_mutex_lock(&ws[0]->sh->mu);
-        ws[0]->sh->current[i] = NO_BATCH;
-        pthread_mutex_unlock(&ws[0]->sh->mu);
-    }
     worker_main(ws[0]);
     for (int i = 1; i < n; i++) {
         if (started[i]) pthread_join(tid[i], NULL);
@@ -270,6 +264,8 @@ static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
     sh->n_batches = ref->count / per + (ref->count % per != 0);
     uint64_t er = parity_dtype_size(ref->dtype), ep = parity_dtype_size(port->dtype);
     sh->release_run = PARITY__RELEASE_BYTES / (er < ep ? er : ep);
+    for (int i = 0; i < MAX_THREADS; i++) /* until it takes one, a worker */
+        sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
     TRY(parity__prof_setup(sh->prof, o, ref, err));
     sh->n_prof = o->n_axes;
     pthread_mutex_init(&sh->mu, NULL);
