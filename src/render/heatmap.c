@@ -318,9 +318,14 @@ parity_status parity_plot(const parity_tensor *ref, const parity_tensor *port,
     TRY(parity__slice_parse(ref, o->slice, &L.s, err));
     parity_diff_opts dopts;
     TRY(profile_axes(ref, o, &L.s, &dopts, err));
+    /* the diff is for the profiles alone: without them (the report's cards
+     * draw their own), no pass over the whole tensor, only its dtype check */
+    FAIL_IF(!parity_dtype_size(ref->dtype) || !parity_dtype_size(port->dtype), err,
+            PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
+            ref->file ? ref->file : "?", ref->name ? ref->name : "?");
     parity_diff d;
     memset(&d, 0, sizeof d);
-    TRY(parity_diff_tensors(ref, port, &dopts, &d, err));
+    if (dopts.n_axes) TRY(parity_diff_tensors(ref, port, &dopts, &d, err));
     parity__cells c;
     parity_status st = parity__cells_compute(ref, port, &L.s, &c, err);
     size_layout(&L, d.n_profiles);
