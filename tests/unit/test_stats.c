@@ -190,34 +190,36 @@ static void test_stats_files(const cJSON *stats) {
     CHECK_EQ_INT(n, 8);
 }
 
+/* v[0..n) as a 1-D F64 tensor in memory. */
+static parity_tensor vec_f64(const double *v, int64_t n) {
+    parity_tensor t;
+    memset(&t, 0, sizeof t);
+    t.name = "t", t.file = "mem", t.dtype = PARITY_DT_F64, t.ndim = 1;
+    t.shape[0] = n, t.stride[0] = 1, t.count = (uint64_t)n, t.nbytes = (uint64_t)n * 8;
+    t.data = (const unsigned char *)v;
+    return t;
+}
+
 /* Values near DBL_MAX: partial sums, squares and x - mean leave the double
  * range, the statistics do not (hand-derived: mean of ±1e308 values). */
 static void test_stats_huge(void) {
     double v[4] = {1e308, 1e308, -1e308, DBL_MAX};
-    parity_tensor t;
+    parity_tensor t = vec_f64(v, 3);
     parity_stats s;
-    memset(&t, 0, sizeof t);
-    t.name = "t", t.file = "mem", t.dtype = PARITY_DT_F64, t.ndim = 1;
-    t.shape[0] = 3, t.stride[0] = 1, t.count = 3, t.nbytes = 24;
-    t.data = (const unsigned char *)v;
     CHECK_OK(parity_stats_tensor(&t, &s, NULL), (parity_error *)NULL);
     CHECK_EQ_DBL(s.sum, 1e308);
     CHECK_NEAR_DBL(s.mean, 1e308 / 3, 1e-15);
     CHECK_NEAR_DBL(s.std, 1e308 * sqrt(8.0) / 3, 1e-15); /* deviations 2/3, 2/3, 4/3 */
     CHECK_SAME_DBL(s.sumsq, INFINITY);
-    t.data = (const unsigned char *)(v + 3), t.count = 1, t.shape[0] = 1;
+    t = vec_f64(v + 3, 1);
     CHECK_OK(parity_stats_tensor(&t, &s, NULL), (parity_error *)NULL);
     CHECK(s.mean == DBL_MAX && s.std == 0 && s.sumsq == INFINITY);
 }
 
 static void test_stats_small(void) {
     double v[5] = {NAN, -INFINITY, 2.0, -0.0, 2.0};
-    parity_tensor t;
+    parity_tensor t = vec_f64(v, 5);
     parity_stats s;
-    memset(&t, 0, sizeof t);
-    t.name = "t", t.file = "mem", t.dtype = PARITY_DT_F64, t.ndim = 1;
-    t.shape[0] = 5, t.stride[0] = 1, t.count = 5, t.nbytes = 40;
-    t.data = (const unsigned char *)v;
     CHECK_OK(parity_stats_tensor(&t, &s, NULL), (parity_error *)NULL);
     CHECK(s.n_finite == 3 && s.n_nan == 1 && s.n_neginf == 1 && s.n_zero == 1);
     CHECK(s.min == 0 && s.argmin == 3 && s.max == 2 && s.argmax == 2);
