@@ -119,33 +119,43 @@ typedef struct pass {
     unsigned char *bad;        /* [hs*ws] bit 1 ref, 2 port, 4 diff         */
 } pass;
 
-static void add(pass *ps, int64_t i, int64_t j, double a, double b) {
-    const parity__slice *s = ps->s;
+/* fmin and fmax of values that are never NaN here, as comparisons the
+ * compiler keeps inline (fmin, fmax are library calls, once per element). */
+static double lesser(double x, double y) { return x < y ? x : y; }
+static double greater(double x, double y) { return x > y ? x : y; }
+
+/* One element pair into cell at, a block of n elements. */
+static void add(pass *ps, int64_t at, double n, double a, double b) {
     parity__cells *c = ps->c;
-    int64_t bi = i / s->rs, bj = j / s->cs, at = bi * s->ws + bj;
-    int64_t rows = s->h - bi * s->rs < s->rs ? s->h - bi * s->rs : s->rs;
-    int64_t cols = s->w - bj * s->cs < s->cs ? s->w - bj * s->cs : s->cs;
-    double n = (double)rows * (double)cols;
-    if (isfinite(a)) c->ref[at] += a / n, c->lo = fmin(c->lo, a), c->hi = fmax(c->hi, a);
+    if (isfinite(a)) c->ref[at] += a / n, c->lo = lesser(c->lo, a), c->hi = greater(c->hi, a);
     else ps->bad[at] |= 1;
-    if (isfinite(b)) c->port[at] += b / n, c->lo = fmin(c->lo, b), c->hi = fmax(c->hi, b);
+    if (isfinite(b)) c->port[at] += b / n, c->lo = lesser(c->lo, b), c->hi = greater(c->hi, b);
     else ps->bad[at] |= 2;
     double d = b - a;
     if (!isfinite(a) || !isfinite(b)) ps->bad[at] |= 4;
     else if (fabs(d) > fabs(c->diff[at])) c->diff[at] = d;
-    if (isfinite(a) && isfinite(b)) c->lim = fmax(c->lim, fabs(d));
+    if (isfinite(a) && isfinite(b)) c->lim = greater(c->lim, fabs(d));
 }
 
-/* Row i of the slice, RUN columns at a time. */
+/* Row i of the slice, RUN columns at a time. The cell and its element
+ * count change every cs columns only, so they are worked out per block,
+ * not per element. */
 static void add_row(pass *ps, const parity_tensor *r, const parity_tensor *p, int64_t i,
                     uint64_t base, double *ra, double *pa) {
     const parity__slice *s = ps->s;
     uint64_t cstep = s->ca >= 0 ? lstride(r, s->ca) : 1;
+    int64_t bi = i / s->rs, rows = s->h - bi * s->rs < s->rs ? s->h - bi * s->rs : s->rs;
     for (int64_t j0 = 0; j0 < s->w; j0 += RUN) {
         size_t n = (size_t)(s->w - j0 < RUN ? s->w - j0 : RUN);
         read_run(r, base + (uint64_t)j0 * cstep, cstep, n, ra);
         read_run(p, base + (uint64_t)j0 * cstep, cstep, n, pa);
-        for (size_t k = 0; k < n; k++) add(ps, i, j0 + (int64_t)k, ra[k], pa[k]);
+        for (size_t k = 0; k < n;) {
+            int64_t bj = (j0 + (int64_t)k) / s->cs, end = (bj + 1) * s->cs - j0;
+            int64_t cols = s->w - bj * s->cs < s->cs ? s->w - bj * s->cs : s->cs;
+            size_t stop = end < (int64_t)n ? (size_t)end : n;
+            double cnt = (double)rows * (double)cols;
+            for (; k < stop; k++) add(ps, bi * s->ws + bj, cnt, ra[k], pa[k]);
+        }
     }
 }
 
