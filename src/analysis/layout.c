@@ -269,16 +269,6 @@ static size_t put_shape(char *buf, size_t cap, size_t len,
 
 /* ---- reshape ----------------------------------------------------------- */
 
-/* Flat C order equals memory order (size-1 axes may have any stride). */
-static int is_c_contiguous(const parity_tensor *t) {
-    int64_t s = 1;
-    for (int k = t->ndim - 1; k >= 0; k--) {
-        if (t->shape[k] != 1 && t->stride[k] != s) return 0;
-        s *= t->shape[k];
-    }
-    return 1;
-}
-
 static void reshape_view(const parity_tensor *ref, const parity_tensor *port,
                          parity_tensor *v, char *layout, size_t cap) {
     *v = *port;
@@ -332,7 +322,7 @@ parity_status parity_layout_align(const parity_tensor *ref,
         if (layout_cap) describe(ref, port, &ra, &pa, s.best_q, layout, layout_cap);
         return PARITY_OK;
     }
-    if (!is_c_contiguous(port)) return irreconcilable(ref, port, err);
+    if (!parity__tensor_c_contiguous(port)) return irreconcilable(ref, port, err);
     reshape_view(ref, port, port_view, layout, layout_cap);
     return PARITY_OK;
 }
