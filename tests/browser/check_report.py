@@ -28,30 +28,21 @@ computed here, independently, with NumPy from the two traces:
               and an explain entry for that stage.
 """
 import json
+import os
 import re
-import struct
 import sys
 
 import numpy as np
 from PIL import Image
 
-DT = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import safetensors_np  # noqa: E402  (the tests' own reader, tests/lib)
 
 
 def load(path):
     """Tensors as float64 and the metadata of a safetensors file."""
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        head = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, t in head.items():
-        if name == "__metadata__":
-            continue
-        a, b = t["data_offsets"]
-        arr = np.frombuffer(data[a:b], dtype=DT[t["dtype"]]).reshape(t["shape"])
-        out[name] = arr.astype(np.float64)
-    return out, head.get("__metadata__", {})
+    meta, tensors = safetensors_np.read(path)
+    return {k: a.astype(np.float64) for k, a in tensors.items()}, meta
 
 
 def stage_order(ref, meta, port):
