@@ -7,7 +7,7 @@
  * Seeds: fuzz/corpus/npy/ (tools/gen_npy_fixtures.py --seeds);
  * dictionary: fuzz/npy.dict.
  */
-#include "internal.h"
+#include "formats/reader.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!set) return 0;
     set->opts = parity_open_opts_default();
     parity_error err;
-    if (parity__read_npy(set, "fuzz.npy", data, size, "fuzz", &err) ==
-        PARITY_OK) {
+    parity__source src = {"fuzz.npy", data, size, "fuzz", NULL, 0};
+    if (parity__read_npy(set, &src, &err) == PARITY_OK) {
         for (size_t i = 0; i < set->n_tensors; i++) {
             const parity_tensor *t = &set->tensors[i];
             double v[2];

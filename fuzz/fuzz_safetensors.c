@@ -8,7 +8,7 @@
  * binary (-DPARITY_FUZZ=ON, clang) and, with replay_main.c, as a plain
  * program that replays fuzz/corpus/safetensors.
  */
-#include "internal.h"
+#include "formats/reader.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +23,8 @@ static void read_once(const uint8_t *data, size_t size, int strict) {
     set->opts.strict = strict;
     parity_error err;
     memset(&err, 0, sizeof err);
-    parity_status st = parity__read_safetensors(set, "fuzz.safetensors",
-                                                data, size, "p", NULL, 1,
-                                                &err);
+    parity__source src = {"fuzz.safetensors", data, size, "p", NULL, 1};
+    parity_status st = parity__read_safetensors(set, &src, &err);
     if (st != PARITY_OK && (err.msg[0] == '\0' || strchr(err.msg, '\n')))
         abort(); /* every failure carries a one-line message */
     for (size_t i = 0; st == PARITY_OK && i < set->n_tensors; i++) {

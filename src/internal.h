@@ -117,19 +117,6 @@ void parity__strides_c(parity_tensor *t);
 /* Fill stride[] for a Fortran-order (column-major) tensor from its shape. */
 void parity__strides_f(parity_tensor *t);
 
-/* Readers parse bytes already in memory (so fuzzers can call them without
- * files) and append tensors to set. path is used in messages only; prefix
- * (may be NULL or "") is prepended to tensor names as "prefix/name";
- * single_name, when not NULL, names a file holding exactly one tensor. */
-parity_status parity__read_safetensors(parity_set *set, const char *path,
-                                       const unsigned char *buf, size_t len,
-                                       const char *prefix,
-                                       const char *single_name,
-                                       int take_metadata, parity_error *err);
-parity_status parity__read_npy(parity_set *set, const char *path,
-                               const unsigned char *buf, size_t len,
-                               const char *name, parity_error *err);
-
 /* parity_name_normalize into a new string (free() it); NULL when out of
  * memory. A camelCase boundary adds at most one '.' per character. */
 char *parity__name_normalize_dup(const char *name);

@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 #include "core/setdir.h"
+#include "formats/reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,15 +165,10 @@ parity_status parity__set_load_file(parity_set *set, const char *path,
     int is_npy = ends_with(path, ".npy") ||
                  (!ends_with(path, ".safetensors") && map.size >= 6 &&
                   memcmp(map.base, "\x93NUMPY", 6) == 0);
-    parity_status st;
-    if (is_npy)
-        st = parity__read_npy(set, file, map.base, map.size, stem, err);
-    else if (in_folder)
-        st = parity__read_safetensors(set, file, map.base, map.size, stem,
-                                      stem, 0, err);
-    else
-        st = parity__read_safetensors(set, file, map.base, map.size, NULL,
-                                      NULL, 1, err);
+    parity__source src = {file, map.base, map.size, NULL, NULL, !in_folder};
+    if (is_npy || in_folder) src.prefix = src.single_name = stem;
+    parity_status st = is_npy ? parity__read_npy(set, &src, err)
+                              : parity__read_safetensors(set, &src, err);
     for (size_t i = before; st == PARITY_OK && i < set->n_tensors; i++)
         set->tensors[i].file_backed = 1;
     return st;

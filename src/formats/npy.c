@@ -25,7 +25,7 @@
  * checked arithmetic. Complex arrays are read as their float parts with a
  * trailing axis of 2 (re, im). docs/formats-npy.md lists every rule.
  */
-#include "internal.h"
+#include "formats/reader.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -542,11 +542,14 @@ static parity_status npy_data(npy_ctx *cx, const npy_header *h, int strict,
     return PARITY_OK;
 }
 
-parity_status parity__read_npy(parity_set *set, const char *path,
-                               const unsigned char *buf, size_t len,
-                               const char *name, parity_error *err) {
+parity_status parity__read_npy(parity_set *set, const parity__source *src,
+                               parity_error *err) {
     npy_ctx cx = {0};
-    cx.path = path ? path : "(buffer)";
+    const unsigned char *buf = src->buf;
+    size_t len = src->len;
+    const char *name = src->single_name && *src->single_name ? src->single_name
+                                                             : src->prefix;
+    cx.path = src->path ? src->path : "(buffer)";
     cx.name = name && *name ? name : cx.path;
     cx.err = err;
     size_t data_off = 0;

@@ -31,7 +31,7 @@
  * BOOL bytes are not scanned at open (files can be huge): a byte other
  * than 0 or 1 reads as true.
  */
-#include "internal.h"
+#include "formats/reader.h"
 #include "json_strict.h"
 
 #include <cjson/cJSON.h>
@@ -517,19 +517,18 @@ static parity_status read_all(st_reader *r, const char *prefix,
     return st;
 }
 
-parity_status parity__read_safetensors(parity_set *set, const char *path,
-                                       const unsigned char *buf, size_t len,
-                                       const char *prefix,
-                                       const char *single_name,
-                                       int take_metadata, parity_error *err) {
+parity_status parity__read_safetensors(parity_set *set,
+                                       const parity__source *src,
+                                       parity_error *err) {
     st_reader r;
     memset(&r, 0, sizeof r);
     r.set = set;
-    r.path = path ? path : "(memory)";
-    r.buf = buf;
-    r.len = buf ? len : 0;
+    r.path = src->path ? src->path : "(memory)";
+    r.buf = src->buf;
+    r.len = src->buf ? src->len : 0;
     r.err = err;
-    parity_status st = read_all(&r, prefix, single_name, take_metadata);
+    parity_status st = read_all(&r, src->prefix, src->single_name,
+                                src->take_metadata);
     parity__json_scan_free(&r.scan);
     free(r.e);
     return st;

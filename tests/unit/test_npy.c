@@ -12,7 +12,7 @@
  * 3. In-memory headers: grammar corners, limits, strictness, and every
  *    truncation of a valid file.
  */
-#include "internal.h"
+#include "formats/reader.h"
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -261,7 +261,8 @@ static parity_status read_mem(int major, const char *header, size_t dlen,
     unsigned char *b = build(major, header, strlen(header), zeros, dlen, &len);
     parity_set *set = calloc(1, sizeof *set);
     set->opts = opts ? *opts : parity_open_opts_default();
-    parity_status st = parity__read_npy(set, "mem.npy", b, len, "mem", err);
+    parity__source src = {"mem.npy", b, len, "mem", NULL, 0};
+    parity_status st = parity__read_npy(set, &src, err);
     if (st == PARITY_OK && out) {
         *out = set->tensors[0];
         out->data = NULL; /* the buffer is freed below */
@@ -429,8 +430,10 @@ static void test_names(void) {
     parity_set *set = calloc(1, sizeof *set);
     set->opts = parity_open_opts_default();
     parity_error err = {0}, *ep = &err;
-    CHECK_OK(parity__read_npy(set, path, b, len, name, ep), ep);
-    CHECK_OK(parity__read_npy(set, path, b, len, NULL, ep), ep);
+    parity__source named = {path, b, len, name, NULL, 0};
+    parity__source unnamed = {path, b, len, NULL, NULL, 0};
+    CHECK_OK(parity__read_npy(set, &named, ep), ep);
+    CHECK_OK(parity__read_npy(set, &unnamed, ep), ep);
     memset(path, '?', sizeof path - 1);
     name[0] = '?';
     if (CHECK_EQ_U64(set->n_tensors, 2)) {
@@ -460,8 +463,8 @@ static void test_truncations(void) {
         parity_set *set = calloc(1, sizeof *set);
         set->opts = parity_open_opts_default();
         parity_error err = {0};
-        parity_status st = parity__read_npy(set, "t.npy", n ? b : NULL, n,
-                                            "t", &err);
+        parity__source in = {"t.npy", n ? b : NULL, n, "t", NULL, 0};
+        parity_status st = parity__read_npy(set, &in, &err);
         int ok = n == len ? st == PARITY_OK
                           : st == PARITY_E_FORMAT &&
                                 (err.offset <= n || err.offset == PARITY_NO_OFFSET);

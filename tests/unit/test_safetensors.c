@@ -8,7 +8,7 @@
  * of tests/bad/safetensors refused with its pinned message; plus lenient
  * mode, limits and a truncation sweep.
  */
-#include "internal.h"
+#include "formats/reader.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -45,8 +45,8 @@ static parity_set *new_set(int strict) {
 
 static parity_status read_mem(parity_set *set, const void *buf, size_t len,
                               parity_error *err) {
-    return parity__read_safetensors(set, "mem.safetensors", buf, len, NULL,
-                                    NULL, 1, err);
+    parity__source src = {"mem.safetensors", buf, len, NULL, NULL, 1};
+    return parity__read_safetensors(set, &src, err);
 }
 
 static const parity_tensor *find(const parity_set *set, const char *name) {
@@ -181,12 +181,12 @@ static void test_names(void) {
         "\"__metadata__\":{\"k\":\"v\"}}", "\x07", 1, &len);
     parity_error err = {0}, *ep = &err;
     parity_set *set = new_set(1);
-    CHECK_OK(parity__read_safetensors(set, "f", buf, len, "stage", NULL, 0,
-                                      &err), ep);
+    parity__source f = {"f", buf, len, "stage", NULL, 0};
+    CHECK_OK(parity__read_safetensors(set, &f, &err), ep);
     CHECK(find(set, "stage/a") != NULL);
     CHECK_EQ_U64(set->n_meta, 0); /* take_metadata = 0 */
-    CHECK_OK(parity__read_safetensors(set, "g", buf, len, "p", "solo", 1,
-                                      &err), ep);
+    parity__source g = {"g", buf, len, "p", "solo", 1};
+    CHECK_OK(parity__read_safetensors(set, &g, &err), ep);
     CHECK(find(set, "solo") != NULL);
     CHECK_EQ_STR(meta(set, "k"), "v");
     parity_set_free(set);
@@ -196,8 +196,8 @@ static void test_names(void) {
         "\"b\":{\"dtype\":\"U8\",\"shape\":[],\"data_offsets\":[1,2]}}",
         "\x01\x02", 2, &len);
     set = new_set(1);
-    CHECK_OK(parity__read_safetensors(set, "h", buf, len, "p", "solo", 1,
-                                      &err), ep);
+    parity__source h = {"h", buf, len, "p", "solo", 1};
+    CHECK_OK(parity__read_safetensors(set, &h, &err), ep);
     CHECK(find(set, "p/a") != NULL && find(set, "p/b") != NULL);
     CHECK(find(set, "solo") == NULL);
     const parity_tensor *b = find(set, "p/b");
@@ -467,8 +467,8 @@ static int check_bad_file(const char *dir, const char *name,
     if (!CHECK_MSG(buf != NULL, "cannot read %s", path)) return 0;
     parity_set *set = new_set(1);
     parity_error err = {0};
-    parity_status st = parity__read_safetensors(set, name, buf, len, NULL,
-                                                NULL, 1, &err);
+    parity__source src = {name, buf, len, NULL, NULL, 1};
+    parity_status st = parity__read_safetensors(set, &src, &err);
     CHECK_MSG(st != PARITY_OK, "%s: accepted", name);
     CHECK_MSG(strstr(err.msg, expect) != NULL, "%s:\n    got      %s\n"
               "    expected ...%s...", name, err.msg, expect);

@@ -1,0 +1,45 @@
+/*
+ * reader.h — what every format reader takes and gives (internal).
+ *
+ * A reader parses the bytes of one file already in memory (mapped by the
+ * opener, or handed over by a fuzzer) and appends the tensors it finds to
+ * a set. It validates every field before it trusts it, never allocates
+ * from a declared size before checking that size against the bytes present
+ * (or a limit of set->opts), and fails with one message naming the file,
+ * the tensor and the field. Tensor views point into src->buf, which the
+ * caller keeps alive as long as the set (parity__set_keep_map).
+ */
+#ifndef PARITY_FORMATS_READER_H
+#define PARITY_FORMATS_READER_H
+
+#include "internal.h"
+
+/* One file handed to a reader. */
+typedef struct parity__source {
+    const char *path;          /* the file: messages, and the directory      */
+                               /* that relative names (shards) resolve in    */
+    const unsigned char *buf;  /* its bytes [len]; NULL when len is 0        */
+    size_t len;
+    const char *prefix;        /* tensor names become "prefix/name"; NULL or */
+                               /* "": names as stored                        */
+    const char *single_name;   /* a file that holds exactly one tensor names */
+                               /* it so (a folder's "stem"); NULL: no rule   */
+    int take_metadata;         /* 1: the file's metadata become the set's    */
+} parity__source;
+
+/* Every reader has this shape. */
+typedef parity_status (*parity__read_fn)(parity_set *set,
+                                         const parity__source *src,
+                                         parity_error *err);
+
+/* safetensors.c: one safetensors file (its "__metadata__" strings become the
+ * set's when src->take_metadata). */
+parity_status parity__read_safetensors(parity_set *set,
+                                       const parity__source *src,
+                                       parity_error *err);
+/* npy.c: one .npy array, named src->single_name, else src->prefix, else
+ * src->path. */
+parity_status parity__read_npy(parity_set *set, const parity__source *src,
+                               parity_error *err);
+
+#endif /* PARITY_FORMATS_READER_H */
