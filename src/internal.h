@@ -83,6 +83,23 @@ struct parity_set {
     struct parity_name_index *index; /* name -> tensor, built lazily         */
 };
 
+/* A new empty set for path (copied) with opts (NULL: the defaults). */
+parity_status parity__set_create(const char *path, const parity_open_opts *opts,
+                                 parity_set **out, parity_error *err);
+/* Build the name index (nameindex.c); fails on a duplicate name. */
+parity_status parity__set_index(parity_set *set, parity_error *err);
+void parity__index_free(struct parity_name_index *ix);
+long parity__index_find(const struct parity_name_index *ix,
+                        const parity_tensor *tensors, const char *name);
+/* Execution order (order.c): the tensors named in order[0..n) first, in
+ * that order (a name listed twice counts where it is first listed; names
+ * not in the set are skipped), then the others in load order (keep_rest)
+ * or natural name order; tensors named in inputs[0..n_inputs) are marked
+ * as inputs. Needs the index, and rebuilds it. */
+parity_status parity__set_reorder(parity_set *set, char *const *order, size_t n,
+                                  char *const *inputs, size_t n_inputs,
+                                  int keep_rest, parity_error *err);
+
 /* Copy s into storage owned by the set; NULL when out of memory. */
 char *parity__set_strdup(parity_set *set, const char *s, size_t len);
 /* Append a tensor (the struct is copied; its name/file must already be

@@ -3,7 +3,6 @@
  * opened. Also where duplicate names across the files of a folder are
  * caught. */
 #include "internal.h"
-#include "core/setdir.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +34,7 @@ long parity__index_find(const struct parity_name_index *ix,
     }
 }
 
-parity_status parity__set_finish(parity_set *set, parity_error *err) {
+parity_status parity__set_index(parity_set *set, parity_error *err) {
     size_t cap = 16;
     while (cap < 2 * set->n_tensors + 1) cap *= 2;
     struct parity_name_index *ix = calloc(1, sizeof *ix);

@@ -1,21 +1,13 @@
 /*
- * set.c — a tensor set: the tensors of one file or one directory, their
- * execution order, metadata, and element access through strides.
- *
- * Opening dispatches on the path: a directory (trace directory with
- * index.json, or a plain folder of tensor files), or a file by extension
- * (.safetensors, .npy) or, failing that, by magic bytes. Ordering and the
- * name index are built once at the end of opening, so lookups are O(1) and
- * the set is immutable afterwards (safe to share between threads).
+ * set.c — a tensor set, the container: the tensors of one file or one
+ * directory in execution order, the strings and mappings they borrow, and
+ * the metadata. Readers fill it (src/formats/); once opened it is
+ * immutable, so threads may share it. Knows no file format.
  */
 #include "internal.h"
-#include "core/setdir.h"
-#include "formats/reader.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ---- growable arrays --------------------------------------------------- */
 
@@ -128,81 +120,22 @@ parity_open_opts parity_open_opts_default(void) {
     return o;
 }
 
-/* ---- opening ----------------------------------------------------------- */
+/* ---- building ---------------------------------------------------------- */
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* The file name without directory and extension, into buf. */
-void parity__file_stem(const char *path, char *buf, size_t cap) {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t n = strlen(base);
-    const char *dot = strrchr(base, '.');
-    if (dot && dot != base) n = (size_t)(dot - base);
-    if (n >= cap) n = cap - 1;
-    memcpy(buf, base, n);
-    buf[n] = '\0';
-}
-
-parity_status parity__set_load_file(parity_set *set, const char *path,
-                                    int in_folder, parity_error *err) {
-    parity_map map;
-    TRY(parity__map_open(path, &map, err));
-    parity_status kept = parity__set_keep_map(set, &map, err);
-    if (kept != PARITY_OK) {
-        parity__map_close(&map);
-        return kept;
-    }
-    char stem[512];
-    parity__file_stem(path, stem, sizeof stem);
-    const char *file = parity__set_strdup(set, path, strlen(path));
-    FAIL_IF(!file, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
-            path);
-    size_t before = set->n_tensors;
-    int is_npy = ends_with(path, ".npy") ||
-                 (!ends_with(path, ".safetensors") && map.size >= 6 &&
-                  memcmp(map.base, "\x93NUMPY", 6) == 0);
-    parity__source src = {file, map.base, map.size, NULL, NULL, !in_folder};
-    if (is_npy || in_folder) src.prefix = src.single_name = stem;
-    parity_status st = is_npy ? parity__read_npy(set, &src, err)
-                              : parity__read_safetensors(set, &src, err);
-    for (size_t i = before; st == PARITY_OK && i < set->n_tensors; i++)
-        set->tensors[i].file_backed = 1;
-    return st;
-}
-
-parity_status parity_set_open(const char *path, const parity_open_opts *opts,
-                              parity_set **out, parity_error *err) {
+parity_status parity__set_create(const char *path, const parity_open_opts *opts,
+                                 parity_set **out, parity_error *err) {
     *out = NULL;
     FAIL_IF(!path || !*path, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "no path given");
     parity_set *set = calloc(1, sizeof *set);
-    FAIL_IF(!set, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
-            path);
-    set->opts = opts ? *opts : parity_open_opts_default();
-    set->path = strdup(path);
-    struct stat st;
-    parity_status s;
-    if (!set->path)
-        s = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-                         "%s: out of memory", path);
-    else if (stat(path, &st) != 0)
-        s = parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET,
-                         "%s: no such file or directory", path);
-    else if (S_ISDIR(st.st_mode))
-        s = parity__set_load_dir(set, path, err);
-    else
-        s = parity__set_load_file(set, path, 0, err);
-    if (s == PARITY_OK && !S_ISDIR(st.st_mode))
-        s = parity__set_order_from_meta(set, err);
-    if (s == PARITY_OK) s = parity__set_finish(set, err);
-    if (s != PARITY_OK) {
-        parity_set_free(set);
-        return s;
+    char *copy = set ? strdup(path) : NULL;
+    if (!copy) {
+        free(set);
+        return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                            "%s: out of memory", path);
     }
+    set->opts = opts ? *opts : parity_open_opts_default();
+    set->path = copy;
     *out = set;
     return PARITY_OK;
 }

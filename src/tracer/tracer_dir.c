@@ -30,8 +30,8 @@
  * trace, never somebody's folder of files.
  */
 #include "tracer_impl.h"
+#include "formats/trace_index.h"
 
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -99,19 +99,17 @@ static parity_status remove_stale(const char *dir, parity_error *err) {
     return PARITY_OK;
 }
 
-/* Is dir/index.json a parity trace index ({"format":"parity-trace",...})? */
+/* Is dir/index.json a parity trace index (formats/trace_index.c, the
+ * reader parity itself uses)? */
 static int is_trace_index(const char *dir) {
     parity_buf path = {0};
     parity__buf_printf(&path, "%s/index.json", dir);
-    parity_map m = {NULL, 0};
-    int ok = !path.oom && parity__map_open(path.data, &m, NULL) == PARITY_OK;
+    parity__trace_index ix;
+    parity_open_opts o = parity_open_opts_default();
+    int ok = !path.oom && parity__trace_index_load(path.data, o.max_header_bytes,
+                                                   o.max_json_depth, &ix, NULL) == PARITY_OK;
+    if (ok) parity__trace_index_free(&ix);
     parity__buf_free(&path);
-    if (!ok) return 0;
-    cJSON *root = m.size ? cJSON_ParseWithLength((const char *)m.base, m.size) : NULL;
-    parity__map_close(&m);
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "format");
-    ok = cJSON_IsString(f) && strcmp(f->valuestring, "parity-trace") == 0;
-    cJSON_Delete(root);
     return ok;
 }
 

@@ -8,7 +8,7 @@
  * directory (PARITY_BUILD) or /tmp.
  */
 #include "internal.h"
-#include "core/setdir.h" /* parity__set_finish */
+
 #include "testutil.h"
 
 #include <unistd.h>
@@ -42,7 +42,7 @@ static parity_set *mkset_shaped(const char *path, const char *const *names,
         t.nbytes = t.count * 8;
         CHECK_EQ_INT(parity__set_add(set, &t, NULL), PARITY_OK);
     }
-    CHECK_EQ_INT(parity__set_finish(set, NULL), PARITY_OK);
+    CHECK_EQ_INT(parity__set_index(set, NULL), PARITY_OK);
     return set;
 }
 

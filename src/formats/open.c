@@ -1,0 +1,376 @@
+/*
+ * open.c — parity_set_open: one entry point for every input. A file is
+ * identified by its bytes (the formats table below), its extension only
+ * deciding which reader explains why a damaged file is unreadable; a
+ * directory is a trace directory (index.json + one file per stage) or a
+ * plain folder of tensor files, listed by the same table.
+ *
+ * Adding a reader is one row of formats[] (and the reader's file).
+ *
+ * A plain folder is what teams dump by hand (python/step6_mu.npy): each
+ * file's tensor is named by the file stem, "stem/name" inside a
+ * multi-tensor file, in natural name order. Folders are not searched
+ * recursively; hidden files and other extensions are skipped. A trace
+ * directory's tensors keep their own names; index.json gives the order,
+ * and stage files it does not list yet (written after its last rewrite,
+ * e.g. before a crash) follow in file order, the order the tracer wrote
+ * them.
+ */
+#include "formats/reader.h"
+#include "formats/json_strict.h"
+#include "formats/trace_index.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- the formats ------------------------------------------------------- */
+
+static int is_safetensors(const unsigned char *b, size_t n) {
+    /* an 8-byte little-endian header length, then the JSON object; the
+     * reader checks the length against the bytes present */
+    return n >= 10 && b[8] == '{' && (b[6] | b[7]) == 0;
+}
+
+static int is_npy(const unsigned char *b, size_t n) {
+    return n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0;
+}
+
+typedef struct format {
+    const char *name;         /* in messages                                 */
+    const char *extension;    /* what folders list; a file with it whose     */
+                              /* bytes match no format goes to this reader,  */
+                              /* which then says what is wrong               */
+    int (*sniff)(const unsigned char *b, size_t n);
+    parity__read_fn read;
+    int single_by_stem;       /* a file opened alone names its one tensor by */
+                              /* its stem (an .npy has no names of its own)  */
+    int has_metadata;         /* the file carries parity.order/inputs        */
+} format;
+
+static const format formats[] = {
+    {"safetensors", ".safetensors", is_safetensors, parity__read_safetensors, 0, 1},
+    {"npy", ".npy", is_npy, parity__read_npy, 1, 0},
+};
+#define N_FORMATS (sizeof formats / sizeof *formats)
+
+/* Things users hand over that hold no tensors parity reads: named in the
+ * error instead of a parser's complaint about garbage. */
+typedef struct not_tensors {
+    const char *what;
+    int (*sniff)(const unsigned char *b, size_t n);
+} not_tensors;
+
+static int is_wav(const unsigned char *b, size_t n) {
+    return n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WAVE", 4) == 0;
+}
+static int is_hdf5(const unsigned char *b, size_t n) {
+    return n >= 8 && memcmp(b, "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+static int is_png(const unsigned char *b, size_t n) {
+    return n >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+/* Printable text in the first KiB (UTF-8 bytes allowed). */
+static int is_text(const unsigned char *b, size_t n) {
+    size_t k = n < 1024 ? n : 1024;
+    for (size_t i = 0; i < k; i++)
+        if (b[i] < 0x20 && b[i] != '\n' && b[i] != '\r' && b[i] != '\t') return 0;
+    return k > 0;
+}
+static int is_json(const unsigned char *b, size_t n) {
+    size_t i = 0;
+    while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) i++;
+    return is_text(b, n) && i < n && (b[i] == '{' || b[i] == '[');
+}
+
+static const not_tensors others[] = {
+    {"a WAV audio file", is_wav},
+    {"an HDF5 file", is_hdf5},
+    {"a PNG image", is_png},
+    {"a JSON text", is_json},
+    {"a text file", is_text},
+};
+
+static int has_extension(const char *path, const char *ext) {
+    size_t n = strlen(path), m = strlen(ext);
+    return n > m && strcmp(path + n - m, ext) == 0;
+}
+
+/* The format of a file: by content, else by extension; NULL when neither. */
+static const format *identify(const char *path, const unsigned char *b, size_t n) {
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (formats[i].sniff(b, n)) return &formats[i];
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (has_extension(path, formats[i].extension)) return &formats[i];
+    return NULL;
+}
+
+static parity_status unknown_format(const char *path, const unsigned char *b,
+                                    size_t n, parity_error *err) {
+    const char *what = n == 0 ? "an empty file" : "not a format parity reads";
+    for (size_t i = 0; n && i < sizeof others / sizeof *others; i++)
+        if (others[i].sniff(b, n)) {
+            what = others[i].what;
+            break;
+        }
+    return parity__fail(err, PARITY_E_UNSUPPORTED, 0,
+                        "%s: %s (expected safetensors or .npy)", path, what);
+}
+
+/* ---- one file ---------------------------------------------------------- */
+
+/* The file name without directory and extension, into buf. */
+static void file_stem(const char *path, char *buf, size_t cap) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot && dot != base) n = (size_t)(dot - base);
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, base, n);
+    buf[n] = '\0';
+}
+
+/* Map path, keep the mapping in set, read it with its format's reader.
+ * in_folder: tensors named by the file stem ("stem", or "stem/name" in a
+ * file of several), the file's own metadata ignored. *fmt (may be NULL)
+ * receives the format. */
+static parity_status load_file(parity_set *set, const char *path, int in_folder,
+                               const format **fmt, parity_error *err) {
+    parity_map map;
+    TRY(parity__map_open(path, &map, err));
+    parity_status kept = parity__set_keep_map(set, &map, err);
+    if (kept != PARITY_OK) {
+        parity__map_close(&map);
+        return kept;
+    }
+    const format *f = identify(path, map.base, map.size);
+    if (fmt) *fmt = f;
+    if (!f) return unknown_format(path, map.base, map.size, err);
+    char stem[512];
+    file_stem(path, stem, sizeof stem);
+    const char *file = parity__set_strdup(set, path, strlen(path));
+    FAIL_IF(!file, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", path);
+    parity__source src = {file, map.base, map.size, NULL, NULL, !in_folder};
+    if (in_folder || f->single_by_stem) src.prefix = src.single_name = stem;
+    size_t before = set->n_tensors;
+    TRY(f->read(set, &src, err));
+    for (size_t i = before; i < set->n_tensors; i++) set->tensors[i].file_backed = 1;
+    return PARITY_OK;
+}
+
+/* A single file's "parity.order" and "parity.inputs" metadata. */
+static parity_status order_from_meta(parity_set *set, parity_error *err) {
+    const char *order = parity_set_meta_get(set, "parity.order");
+    const char *inputs = parity_set_meta_get(set, "parity.inputs");
+    char **o = NULL, **in = NULL;
+    size_t n_o = 0, n_in = 0;
+    parity_status st = PARITY_OK;
+    if (order)
+        st = parity__json_names(set->path, "parity.order", order, strlen(order), &o,
+                                &n_o, err);
+    if (st == PARITY_OK && inputs)
+        st = parity__json_names(set->path, "parity.inputs", inputs, strlen(inputs),
+                                &in, &n_in, err);
+    if (st == PARITY_OK) st = parity__set_reorder(set, o, n_o, in, n_in, 0, err);
+    if (st == PARITY_OK && order) set->order_source = PARITY_ORDER_METADATA;
+    parity__names_free(o, n_o);
+    parity__names_free(in, n_in);
+    return st;
+}
+
+/* ---- directories ------------------------------------------------------- */
+
+static int is_listed_file(const char *name) {
+    if (name[0] == '.') return 0;
+    for (size_t i = 0; i < N_FORMATS; i++)
+        if (has_extension(name, formats[i].extension)) return 1;
+    return 0;
+}
+
+static int cmp_natural_ptr(const void *a, const void *b) {
+    return parity__natural_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of dir for which keep(name) holds, in natural order; the
+ * names are owned by set. */
+static parity_status list_dir(parity_set *set, const char *dir, int (*keep)(const char *),
+                              char ***names, size_t *count, parity_error *err) {
+    DIR *d = opendir(dir);
+    FAIL_IF(!d, err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot read directory", dir);
+    size_t n = 0, cap = 0;
+    char **list = NULL;
+    struct dirent *e;
+    parity_status st = PARITY_OK;
+    while (st == PARITY_OK && (e = readdir(d)) != NULL) {
+        if (!keep(e->d_name)) continue;
+        if (n >= set->opts.max_files) {
+            st = parity__fail(err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
+                              "%s: more than %llu tensor files (limit max_files)",
+                              dir, (unsigned long long)set->opts.max_files);
+        } else if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(list, cap * sizeof *list);
+            if (p) list = p;
+            else st = PARITY_E_NOMEM;
+        }
+        if (st == PARITY_OK && !(list[n++] = parity__set_strdup(set, e->d_name, strlen(e->d_name))))
+            st = PARITY_E_NOMEM;
+    }
+    closedir(d);
+    if (st == PARITY_E_NOMEM)
+        parity__fail(err, st, PARITY_NO_OFFSET, "%s: out of memory", dir);
+    if (st != PARITY_OK) {
+        free(list);
+        return st;
+    }
+    if (n) qsort(list, n, sizeof *list, cmp_natural_ptr);
+    *names = list;
+    *count = n;
+    return PARITY_OK;
+}
+
+/* "dir/name" into a new string; NULL when out of memory. */
+static char *join(const char *dir, const char *name) {
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Does dir hold a tensor file (one level down)? */
+static int holds_tensor_files(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d)) != NULL) found = is_listed_file(e->d_name);
+    closedir(d);
+    return found;
+}
+
+/* A folder with no tensor file: name the subfolders that hold some, so
+ * "parity info dumps/" does not answer "0 tensors" for dumps/python/ and
+ * dumps/swift/. */
+static parity_status no_tensor_files(const char *dir, parity_error *err) {
+    DIR *d = opendir(dir);
+    parity_buf hint = {0};
+    size_t found = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char *sub = join(dir, e->d_name);
+        struct stat st;
+        if (sub && stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && holds_tensor_files(sub)) {
+            if (found < 4)
+                parity__buf_printf(&hint, "%s%s/", found ? ", " : "", e->d_name);
+            found++;
+        }
+        free(sub);
+    }
+    if (d) closedir(d);
+    parity_status st = found
+        ? parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+                       "%s: no tensor files here, but %zu subfolder%s hold%s some: "
+                       "did you mean %s%s?", dir, found, found == 1 ? "" : "s",
+                       found == 1 ? "s" : "", hint.oom ? "" : hint.data,
+                       found > 4 ? ", ..." : "")
+        : PARITY_OK;
+    parity__buf_free(&hint);
+    return st;
+}
+
+/* Each stage file index.json names exists among the listed files. */
+static parity_status check_index_files(const char *ipath, const parity__trace_index *ix,
+                                       char **names, size_t n, parity_error *err) {
+    for (size_t k = 0; k < ix->n_files; k++) {
+        size_t i = 0;
+        while (i < n && strcmp(names[i], ix->file_name[k]) != 0) i++;
+        char stage[128];
+        FAIL_IF(i == n, err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
+                "%s: files: stage '%s': '%s' is not a tensor file of the trace "
+                "directory (missing?)", ipath,
+                parity__msg_name(ix->file_stage[k], strlen(ix->file_stage[k]),
+                                 stage, sizeof stage), ix->file_name[k]);
+    }
+    return PARITY_OK;
+}
+
+/* index.json: metadata, then the order (unlisted stage files after the
+ * listed ones, in file order) and the inputs. */
+static parity_status apply_index(parity_set *set, const parity__trace_index *ix,
+                                 parity_error *err) {
+    for (size_t i = 0; i < ix->n_meta; i++)
+        TRY(parity__set_meta_add(set, ix->meta_key[i], strlen(ix->meta_key[i]),
+                                 ix->meta_value[i], strlen(ix->meta_value[i]), err));
+    TRY(parity__set_index(set, err));
+    TRY(parity__set_reorder(set, ix->order, ix->n_order, ix->inputs, ix->n_inputs, 1,
+                            err));
+    if (ix->has_order) set->order_source = PARITY_ORDER_INDEX;
+    return PARITY_OK;
+}
+
+static parity_status load_dir(parity_set *set, const char *dir, parity_error *err) {
+    char **names = NULL;
+    size_t n = 0;
+    TRY(list_dir(set, dir, is_listed_file, &names, &n, err));
+    char *ipath = join(dir, "index.json");
+    struct stat ist;
+    int trace = ipath && lstat(ipath, &ist) == 0;
+    parity__trace_index ix;
+    memset(&ix, 0, sizeof ix);
+    parity_status st = ipath ? PARITY_OK
+                             : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                            "%s: out of memory", dir);
+    if (st == PARITY_OK && trace)
+        st = parity__trace_index_load(ipath, set->opts.max_header_bytes,
+                                      set->opts.max_json_depth, &ix, err);
+    if (st == PARITY_OK && trace) st = check_index_files(ipath, &ix, names, n, err);
+    if (st == PARITY_OK && n == 0 && !trace) st = no_tensor_files(dir, err);
+    for (size_t i = 0; st == PARITY_OK && i < n; i++) {
+        char *fpath = join(dir, names[i]);
+        st = fpath ? load_file(set, fpath, !trace, NULL, err)
+                   : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                  "%s: out of memory", dir);
+        free(fpath);
+    }
+    free(names);
+    if (st == PARITY_OK && trace) st = apply_index(set, &ix, err);
+    if (st == PARITY_OK && !trace) st = parity__set_index(set, err);
+    if (st == PARITY_OK && !trace) st = parity__set_reorder(set, NULL, 0, NULL, 0, 0, err);
+    parity__trace_index_free(&ix);
+    free(ipath);
+    return st;
+}
+
+/* ---- the entry point --------------------------------------------------- */
+
+parity_status parity_set_open(const char *path, const parity_open_opts *opts,
+                              parity_set **out, parity_error *err) {
+    *out = NULL;
+    parity_set *set = NULL;
+    TRY(parity__set_create(path, opts, &set, err));
+    struct stat st;
+    parity_status s = PARITY_OK;
+    const format *f = NULL;
+    if (stat(path, &st) != 0)
+        s = parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET,
+                         "%s: no such file or directory", path);
+    else if (S_ISDIR(st.st_mode))
+        s = load_dir(set, path, err);
+    else
+        s = load_file(set, path, 0, &f, err);
+    if (s == PARITY_OK && !S_ISDIR(st.st_mode)) s = parity__set_index(set, err);
+    if (s == PARITY_OK && !S_ISDIR(st.st_mode) && f->has_metadata)
+        s = order_from_meta(set, err);
+    else if (s == PARITY_OK && !S_ISDIR(st.st_mode))
+        s = parity__set_reorder(set, NULL, 0, NULL, 0, 0, err);
+    if (s != PARITY_OK) {
+        parity_set_free(set);
+        return s;
+    }
+    *out = set;
+    return PARITY_OK;
+}
