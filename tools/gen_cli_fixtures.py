@@ -26,7 +26,9 @@ edge/                    edge cases of parity diff: I64 values beyond 2^53
                          side big-endian), U64 2^64-1 vs I64 -1, ones vs one
                          1e200 (huge_*.npy), a 1-D and a 3-D tensor for
                          --axis beyond a rank (rank_*.safetensors), a --map
-                         file whose second rule uses \d (matches nothing)
+                         file whose second rule uses \d (matches nothing),
+                         notes.wav (a WAV file: not tensors)
+dumps/                   a folder whose .npy files sit in python/ and swift/
 """
 import json
 import os
@@ -142,6 +144,20 @@ def edge_files(out):
                 "^step(\\d+)_extra$ => step4_x0\n")
 
 
+def folder_files(out):
+    """dumps/: no tensor file of its own, its stages in python/ and swift/
+    (parity names them); notes.wav: a WAV header, which is no tensor file."""
+    for side in ("python", "swift"):
+        d = os.path.join(out, "dumps", side)
+        os.makedirs(d, exist_ok=True)
+        np.save(os.path.join(d, "step1_mu.npy"), np.arange(6, dtype=np.float32))
+    with open(os.path.join(out, "dumps", "README.txt"), "w") as f:
+        f.write("one .npy per stage, per side\n")
+    with open(os.path.join(out, "edge", "notes.wav"), "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt " + struct.pack(
+            "<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", 0))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli", "data")
@@ -152,6 +168,7 @@ def main():
     same_files(out, rng)
     bad_files(out)
     edge_files(out)
+    folder_files(out)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ typedef struct format {
 
 static const format formats[] = {
     {"safetensors", ".safetensors", is_safetensors, parity__read_safetensors, 0, 1},
-    {"npy", ".npy", is_npy, parity__read_npy, 1, 0},
+    {".npy", ".npy", is_npy, parity__read_npy, 1, 0},
 };
 #define N_FORMATS (sizeof formats / sizeof *formats)
 
@@ -115,8 +115,14 @@ static parity_status unknown_format(const char *path, const unsigned char *b,
             what = others[i].what;
             break;
         }
-    return parity__fail(err, PARITY_E_UNSUPPORTED, 0,
-                        "%s: %s (expected safetensors or .npy)", path, what);
+    char expected[256] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < N_FORMATS && k < sizeof expected; i++)
+        k += (size_t)snprintf(expected + k, sizeof expected - k, "%s%s",
+                              i == 0 ? "" : i + 1 == N_FORMATS ? " or " : ", ",
+                              formats[i].name);
+    return parity__fail(err, PARITY_E_UNSUPPORTED, 0, "%s: %s (expected %s)", path,
+                        what, expected);
 }
 
 /* ---- one file ---------------------------------------------------------- */
@@ -194,8 +200,8 @@ static int cmp_natural_ptr(const void *a, const void *b) {
     return parity__natural_cmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The entries of dir for which keep(name) holds, in natural order; the
- * names are owned by set. */
+/* The entries of dir for which keep(name) holds (keep NULL: every entry
+ * but the hidden ones), in natural order; the names are owned by set. */
 static parity_status list_dir(parity_set *set, const char *dir, int (*keep)(const char *),
                               char ***names, size_t *count, parity_error *err) {
     DIR *d = opendir(dir);
@@ -205,7 +211,7 @@ static parity_status list_dir(parity_set *set, const char *dir, int (*keep)(cons
     struct dirent *e;
     parity_status st = PARITY_OK;
     while (st == PARITY_OK && (e = readdir(d)) != NULL) {
-        if (!keep(e->d_name)) continue;
+        if (keep ? !keep(e->d_name) : e->d_name[0] == '.') continue;
         if (n >= set->opts.max_files) {
             st = parity__fail(err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
                               "%s: more than %llu tensor files (limit max_files)",
@@ -253,31 +259,32 @@ static int holds_tensor_files(const char *dir) {
 
 /* A folder with no tensor file: name the subfolders that hold some, so
  * "parity info dumps/" does not answer "0 tensors" for dumps/python/ and
- * dumps/swift/. */
-static parity_status no_tensor_files(const char *dir, parity_error *err) {
-    DIR *d = opendir(dir);
-    parity_buf hint = {0};
+ * dumps/swift/. The names are listed in natural order, at most four. */
+static parity_status no_tensor_files(parity_set *set, const char *dir,
+                                     parity_error *err) {
+    char **subs = NULL;
+    size_t n = 0;
+    parity_status st = list_dir(set, dir, NULL, &subs, &n, err);
     size_t found = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        char *sub = join(dir, e->d_name);
-        struct stat st;
-        if (sub && stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && holds_tensor_files(sub)) {
-            if (found < 4)
-                parity__buf_printf(&hint, "%s%s/", found ? ", " : "", e->d_name);
-            found++;
-        }
+    parity_buf hint = {0};
+    for (size_t i = 0; st == PARITY_OK && i < n; i++) {
+        char *sub = join(dir, subs[i]);
+        struct stat sb;
+        int hit = sub && stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode) && holds_tensor_files(sub);
         free(sub);
+        if (!hit || found++ >= 4) continue;
+        subs[found - 1] = subs[i];
     }
-    if (d) closedir(d);
-    parity_status st = found
-        ? parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                       "%s: no tensor files here, but %zu subfolder%s hold%s some: "
-                       "did you mean %s%s?", dir, found, found == 1 ? "" : "s",
-                       found == 1 ? "s" : "", hint.oom ? "" : hint.data,
-                       found > 4 ? ", ..." : "")
-        : PARITY_OK;
+    for (size_t i = 0; i < found && i < 4; i++)
+        parity__buf_printf(&hint, "%s%s/", i == 0 ? "" : i + 1 == found ? " and " : ", ",
+                           subs[i]);
+    free(subs);
+    if (st == PARITY_OK && found)
+        st = parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+                          "%s: no tensor files here, but %zu subfolder%s hold%s some: "
+                          "did you mean %s%s?", dir, found, found == 1 ? "" : "s",
+                          found == 1 ? "s" : "", hint.oom ? "" : hint.data,
+                          found > 4 ? " (and more)" : "");
     parity__buf_free(&hint);
     return st;
 }
@@ -328,7 +335,7 @@ static parity_status load_dir(parity_set *set, const char *dir, parity_error *er
         st = parity__trace_index_load(ipath, set->opts.max_header_bytes,
                                       set->opts.max_json_depth, &ix, err);
     if (st == PARITY_OK && trace) st = check_index_files(ipath, &ix, names, n, err);
-    if (st == PARITY_OK && n == 0 && !trace) st = no_tensor_files(dir, err);
+    if (st == PARITY_OK && n == 0 && !trace) st = no_tensor_files(set, dir, err);
     for (size_t i = 0; st == PARITY_OK && i < n; i++) {
         char *fpath = join(dir, names[i]);
         st = fpath ? load_file(set, fpath, !trace, NULL, err)

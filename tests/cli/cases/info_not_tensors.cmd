@@ -1,0 +1,1 @@
+parity info edge/notes.wav
