@@ -1,28 +1,15 @@
 /*
  * csv.c — reports as CSV (RFC 4180: fields with a comma, quote or newline
- * are quoted, quotes doubled), one row per tensor, numbers at full
+ * are quoted, quotes doubled; control characters escaped, render/emit.c),
+ * one row per tensor, numbers at full
  * precision (%.17g; nan, inf, -inf spelled out), shapes as 1x80x200.
  * Unpaired tensors are rows of kind only_ref / only_port, so a spreadsheet
  * sees everything the text report says.
  */
+#include "render/emit.h"
 #include "render/report_impl.h"
 
 #include <string.h>
-
-static void csv_field(parity_buf *b, int first, const char *s) {
-    if (!first) parity__buf_puts(b, ",");
-    if (!s) return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        parity__buf_puts(b, s);
-        return;
-    }
-    parity__buf_puts(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"') parity__buf_puts(b, "\"\"");
-        else parity__buf_put(b, s, 1);
-    }
-    parity__buf_puts(b, "\"");
-}
 
 static void csv_num(parity_buf *b, double x) {
     parity__buf_puts(b, ",");
@@ -65,17 +52,17 @@ static void csv_diff_item(parity_report *r, const parity_report_item *it) {
     parity_buf *b = &r->out;
     parity__item_kind kind = parity__item_kind_of(it);
     static const char *kinds[3] = {"float", "int", "shape"};
-    csv_field(b, 1, it->pair->ref->name);
-    csv_field(b, 0, it->pair->port->name);
-    csv_field(b, 0, kinds[kind]);
-    csv_field(b, 0, parity_dtype_name(it->pair->ref->dtype));
-    csv_field(b, 0, parity_dtype_name(it->pair->port->dtype));
+    parity__emit_csv_field(b, it->pair->ref->name, 1);
+    parity__emit_csv_field(b, it->pair->port->name, 0);
+    parity__emit_csv_field(b, kinds[kind], 0);
+    parity__emit_csv_field(b, parity_dtype_name(it->pair->ref->dtype), 0);
+    parity__emit_csv_field(b, parity_dtype_name(it->pair->port->dtype), 0);
     csv_shape(b, it->pair->ref);
     csv_shape(b, it->pair->port);
-    csv_field(b, 0, it->pair->layout);
+    parity__emit_csv_field(b, it->pair->layout, 0);
     if (kind == PARITY__ITEM_FLOAT) csv_metrics(b, it->diff);
     else parity__buf_puts(b, ",,,,,,,,,,,,,");
-    csv_field(b, 0, parity_verdict_str(it->verdict));
+    parity__emit_csv_field(b, parity_verdict_str(it->verdict), 0);
     parity__buf_puts(b, "\n");
 }
 
@@ -83,9 +70,9 @@ static void csv_unpaired(parity_report *r, const parity_match *m, int side) {
     size_t n = m ? parity_match_unpaired_count(m, side) : 0;
     for (size_t i = 0; i < n; i++) {
         const parity_tensor *t = parity_match_unpaired(m, side, i);
-        csv_field(&r->out, 1, side ? "" : t->name);
-        csv_field(&r->out, 0, side ? t->name : "");
-        csv_field(&r->out, 0, side ? "only_port" : "only_ref");
+        parity__emit_csv_field(&r->out, side ? "" : t->name, 1);
+        parity__emit_csv_field(&r->out, side ? t->name : "", 0);
+        parity__emit_csv_field(&r->out, side ? "only_port" : "only_ref", 0);
         parity__buf_puts(&r->out, ",,,,,,,,,,,,,,,,,,,\n");
     }
 }
@@ -105,9 +92,9 @@ static void csv_info_begin(parity_report *r, const parity_set *s) {
 static void csv_info_tensor(parity_report *r, const parity_tensor *t,
                             const parity_stats *st) {
     parity_buf *b = &r->out;
-    csv_field(b, 1, t->file);
-    csv_field(b, 0, t->name);
-    csv_field(b, 0, parity_dtype_name(t->dtype));
+    parity__emit_csv_field(b, t->file, 1);
+    parity__emit_csv_field(b, t->name, 0);
+    parity__emit_csv_field(b, parity_dtype_name(t->dtype), 0);
     csv_shape(b, t);
     parity__buf_printf(b, ",%llu", (unsigned long long)st->count);
     csv_num(b, st->min);

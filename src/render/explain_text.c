@@ -15,7 +15,7 @@
  *   present "index_a", "index_b", "perm"}], "closest": hypothesis or null}
  * Markdown: a heading and one table row per hypothesis.
  */
-#include "internal.h"
+#include "render/emit.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -49,55 +49,29 @@ static void render_text(parity_buf *b, const char *name, const parity_explain_re
     text_uncorrelated(b, res);
 }
 
-static void json_num(parity_buf *b, double x) {
-    if (isfinite(x)) parity__buf_printf(b, "%.17g", x);
-    else parity__buf_puts(b, "null");
-}
-
-static void json_array(parity_buf *b, const char *key, const double *v, int64_t n) {
-    parity__buf_printf(b, ",\"%s\":[", key);
-    for (int64_t i = 0; i < n; i++) {
-        if (i) parity__buf_puts(b, ",");
-        json_num(b, v[i]);
-    }
-    parity__buf_puts(b, "]");
-}
-
 static void json_hyp(parity_buf *b, int rank, const parity_hypothesis *h) {
     parity__buf_puts(b, "{");
     if (rank > 0) parity__buf_printf(b, "\"rank\":%d,", rank);
     parity__buf_printf(b, "\"kind\":\"%s\",\"text\":", parity_hyp_kind_name(h->kind));
     parity__buf_json_str(b, h->text);
-    parity__buf_puts(b, ",\"explained\":");
-    json_num(b, h->explained);
-    parity__buf_puts(b, ",\"residual\":");
-    json_num(b, h->residual_rel);
-    parity__buf_printf(b, ",\"complexity\":%d,\"params\":[", h->complexity);
-    for (int i = 0; i < 8; i++) {
-        if (i) parity__buf_puts(b, ",");
-        json_num(b, h->params[i]);
-    }
-    parity__buf_puts(b, "]");
-    if (h->index_a) json_array(b, "index_a", h->index_a, h->n_index);
-    if (h->index_b) json_array(b, "index_b", h->index_b, h->n_index);
-    if (h->perm) {
-        parity__buf_puts(b, ",\"perm\":[");
-        for (int64_t i = 0; i < h->n_index; i++)
-            parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)h->perm[i]);
-        parity__buf_puts(b, "]");
-    }
+    parity__json_num(b, "explained", h->explained);
+    parity__json_num(b, "residual", h->residual_rel);
+    parity__buf_printf(b, ",\"complexity\":%d", h->complexity);
+    parity__json_array(b, "params", h->params, 8);
+    if (h->index_a) parity__json_array(b, "index_a", h->index_a, h->n_index);
+    if (h->index_b) parity__json_array(b, "index_b", h->index_b, h->n_index);
+    if (h->perm) parity__json_ints(b, "perm", h->perm, (size_t)h->n_index);
     parity__buf_puts(b, "}");
 }
 
 static void render_json(parity_buf *b, const char *name, const parity_explain_result *res) {
     parity__buf_puts(b, "{\"tensor\":");
     parity__buf_json_str(b, name);
-    parity__buf_printf(b, ",\"identical\":%s,\"none_explains\":%s,\"uncorrelated\":%s,\"relative\":",
-                       res->identical ? "true" : "false", res->none_explains ? "true" : "false",
-                       res->uncorrelated ? "true" : "false");
-    json_num(b, res->relative);
-    parity__buf_puts(b, ",\"pcc\":");
-    json_num(b, res->pcc);
+    parity__json_bool(b, "identical", res->identical);
+    parity__json_bool(b, "none_explains", res->none_explains);
+    parity__json_bool(b, "uncorrelated", res->uncorrelated);
+    parity__json_num(b, "relative", res->relative);
+    parity__json_num(b, "pcc", res->pcc);
     parity__buf_printf(b, ",\"n_compared\":%llu,\"layout\":", (unsigned long long)res->n_compared);
     parity__buf_json_str(b, res->layout);
     parity__buf_puts(b, ",\"hypotheses\":[");
@@ -111,23 +85,15 @@ static void render_json(parity_buf *b, const char *name, const parity_explain_re
     parity__buf_puts(b, "}\n");
 }
 
-/* Markdown cell text: '|' escaped. */
-static void md_text(parity_buf *b, const char *s) {
-    for (; *s; s++) {
-        if (*s == '|') parity__buf_puts(b, "\\|");
-        else parity__buf_put(b, s, 1);
-    }
-}
-
 static void render_md(parity_buf *b, const char *name, const parity_explain_result *res) {
     parity__buf_puts(b, "### Explain: `");
-    md_text(b, name);
+    parity__emit_md_text(b, name);
     parity__buf_puts(b, "`\n\n");
     if (res->n) parity__buf_puts(b, "| # | kind | hypothesis | explained | residual |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < res->n; i++) {
         const parity_hypothesis *h = &res->h[i];
         parity__buf_printf(b, "| %zu | %s | ", i + 1, parity_hyp_kind_name(h->kind));
-        md_text(b, h->text);
+        parity__emit_md_text(b, h->text);
         parity__buf_printf(b, " | %.2f%% | %.2g |\n", 100.0 * h->explained, h->residual_rel);
     }
     if (res->n) parity__buf_puts(b, "\n");
@@ -136,7 +102,7 @@ static void render_md(parity_buf *b, const char *name, const parity_explain_resu
     parity__buf_puts(b, "No simple transformation explains the difference.");
     if (res->best_weak.text[0]) {
         parity__buf_puts(b, " Closest: ");
-        md_text(b, res->best_weak.text);
+        parity__emit_md_text(b, res->best_weak.text);
         parity__buf_printf(b, " (explained %.2f%%).", 100.0 * res->best_weak.explained);
     }
     if (res->uncorrelated)

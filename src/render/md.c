@@ -1,41 +1,31 @@
 /*
  * md.c — reports as Markdown tables, one row per tensor, for pull requests
- * and issues. Numbers as in the text report (%.4g); '|' in names escaped.
+ * and issues. Numbers as in the text report (%.4g); cells escaped by render/emit.c.
  *
  *   | tensor | ref | port | abs_mean | abs_max | mean_diff | relative | status | note |
  */
+#include "render/emit.h"
 #include "render/report_impl.h"
 
 #include <string.h>
 
-/* A table cell's text: '|' and newlines would break the row. */
-static void md_cell(parity_buf *b, const char *s) {
-    parity__buf_puts(b, " ");
-    for (; s && *s; s++) {
-        if (*s == '|') parity__buf_puts(b, "\\|");
-        else if (*s == '\n' || *s == '\r') parity__buf_puts(b, " ");
-        else parity__buf_put(b, s, 1);
-    }
-    parity__buf_puts(b, " |");
-}
-
 static void md_num(parity_buf *b, double x) {
     char s[64];
-    md_cell(b, parity_fmt_num(x, s, sizeof s));
+    parity__emit_md_cell(b, parity_fmt_num(x, s, sizeof s));
 }
 
 static void md_verdict(parity_report *r, parity_verdict v) {
-    static const char *glyph[3] = {"\u2705 ", "\u26a0\ufe0f ", "\u274c "};
-    parity__buf_printf(&r->out, " %s%s |", r->o.unicode ? glyph[v % 3] : "",
-                       parity_verdict_str(v));
+    parity__buf_puts(&r->out, " ");
+    parity__emit_verdict(&r->out, v, r->o.unicode, 0);
+    parity__buf_puts(&r->out, " |");
 }
 
 static void md_diff_begin(parity_report *r, const char *ref, const char *port) {
     parity_buf *b = &r->out;
     (void)ref, (void)port;
     parity__buf_puts(b, "| tensor |");
-    md_cell(b, parity__label(r, 0));
-    md_cell(b, parity__label(r, 1));
+    parity__emit_md_cell(b, parity__label(r, 0));
+    parity__emit_md_cell(b, parity__label(r, 1));
     parity__buf_puts(b, " abs_mean | abs_max | mean_diff | relative | status | note |\n"
                         "|---|---|---|---:|---:|---:|---:|---|---|\n");
 }
@@ -53,7 +43,7 @@ static void md_note(parity_report *r, const parity_report_item *it) {
     if (it->ints)
         parity__buf_puts(&note, it->ints->equal ? "; integers equal" : "; integers differ");
     if (note.oom) r->out.oom = 1;
-    md_cell(&r->out, note.len > 2 ? note.data + 2 : "");
+    parity__emit_md_cell(&r->out, note.len > 2 ? note.data + 2 : "");
     parity__buf_free(&note);
 }
 
@@ -62,14 +52,14 @@ static void md_diff_item(parity_report *r, const parity_report_item *it) {
     char s[512];
     const parity_diff *d = it->diff;
     parity__buf_puts(b, "|");
-    md_cell(b, it->pair->ref->name);
-    md_cell(b, parity_shape_str(it->pair->ref, s, sizeof s));
-    md_cell(b, parity_shape_str(it->pair->port, s, sizeof s));
+    parity__emit_md_cell(b, it->pair->ref->name);
+    parity__emit_md_cell(b, parity_shape_str(it->pair->ref, s, sizeof s));
+    parity__emit_md_cell(b, parity_shape_str(it->pair->port, s, sizeof s));
     if (parity__item_kind_of(it) == PARITY__ITEM_FLOAT) {
         md_num(b, d->abs_mean);
         md_num(b, d->abs_max);
         md_num(b, d->mean_diff);
-        md_cell(b, d->ref_zero ? parity_fmt_num(d->relative, s, sizeof s)
+        parity__emit_md_cell(b, d->ref_zero ? parity_fmt_num(d->relative, s, sizeof s)
                                : parity_fmt_pct(d->relative, s, sizeof s));
     } else {
         parity__buf_puts(b, " | | | |");
@@ -113,9 +103,9 @@ static void md_info_tensor(parity_report *r, const parity_tensor *t,
     parity_buf *b = &r->out;
     char s[512];
     parity__buf_puts(b, "|");
-    md_cell(b, t->name);
-    md_cell(b, parity_dtype_name(t->dtype));
-    md_cell(b, parity_shape_str(t, s, sizeof s));
+    parity__emit_md_cell(b, t->name);
+    parity__emit_md_cell(b, parity_dtype_name(t->dtype));
+    parity__emit_md_cell(b, parity_shape_str(t, s, sizeof s));
     md_num(b, st->min);
     md_num(b, st->max);
     md_num(b, st->mean);

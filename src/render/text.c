@@ -13,12 +13,11 @@
  * Note. --axis tables follow the block. Blocks are separated by one blank
  * line; the summary closes the report. -q prints "name: VERDICT" only.
  */
+#include "render/emit.h"
 #include "render/report_impl.h"
 
 #include <math.h>
 #include <string.h>
-
-#define ANSI_RESET "\033[0m"
 
 /* Width of every line prefix ("Status: " = 8 with short labels). */
 static int prefix_width(const parity_report *r) {
@@ -42,13 +41,7 @@ static void put_label_prefix(parity_report *r, int side) {
 }
 
 static void put_verdict(parity_report *r, parity_verdict v) {
-    static const char *glyph[3] = {"\u2705 ", "\u26a0\ufe0f ", "\u274c "};
-    static const char *ansi[3] = {"\033[32m", "\033[33m", "\033[31m"};
-    int k = (unsigned)v < 3 ? (int)v : 2;
-    if (r->o.color) parity__buf_puts(&r->out, ansi[k]);
-    if (r->o.unicode) parity__buf_puts(&r->out, glyph[k]);
-    parity__buf_puts(&r->out, parity_verdict_str(v));
-    if (r->o.color) parity__buf_puts(&r->out, ANSI_RESET);
+    parity__emit_verdict(&r->out, v, r->o.unicode, r->o.color);
 }
 
 /* "[1, 80, 200], range=[-10.38, 0], mean=-5.81, std=2.104[, nan=N, inf=M]" */

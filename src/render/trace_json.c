@@ -1,9 +1,7 @@
 /*
  * trace_json.c — parity trace as one JSON document, every number at full
- * precision (%.17g round-trips a double). As in the diff report, JSON has
- * no NaN or Infinity: a non-finite field "x" is "x": null plus
- * "x_nonfinite": "nan" | "inf" | "-inf", and inside arrays a bare null.
- * The schema is described in docs/trace.md:
+ * precision, written as render/emit.h says (non-finite values too). The
+ * schema is described in docs/trace.md:
  *
  *   {"parity":"trace","version":..,"ref":{path,label,order},"port":{..},
  *    "options":{domain,atol,rtol,match_tol,small_tol,max_db},
@@ -20,58 +18,14 @@
  *    "only_in_ref":[..],"only_in_port":[..],
  *    "summary":{stages,match,small_diff,large_diff,only_in_ref,only_in_port}}
  */
+#include "render/emit.h"
 #include "render/trace_impl.h"
 
 #include <math.h>
 
-/* ,"key":x  — or ,"key":null,"key_nonfinite":"inf" */
-static void jnum(parity_buf *b, const char *key, double x) {
-    parity__buf_printf(b, ",\"%s\":", key);
-    if (isfinite(x)) {
-        parity__buf_printf(b, "%.17g", x);
-        return;
-    }
-    parity__buf_printf(b, "null,\"%s_nonfinite\":", key);
-    parity__buf_puts(b, isnan(x) ? "\"nan\"" : x > 0 ? "\"inf\"" : "\"-inf\"");
-}
-
-static void jelem(parity_buf *b, size_t i, double x) {
-    if (i) parity__buf_puts(b, ",");
-    if (isfinite(x)) parity__buf_printf(b, "%.17g", x);
-    else parity__buf_puts(b, "null");
-}
-
-static void jarray(parity_buf *b, const char *key, const double *x, size_t n) {
-    parity__buf_printf(b, ",\"%s\":[", key);
-    for (size_t i = 0; i < n; i++) jelem(b, i, x[i]);
-    parity__buf_puts(b, "]");
-}
-
-static void jints(parity_buf *b, const char *key, const int64_t *k, size_t n) {
-    parity__buf_printf(b, ",\"%s\":[", key);
-    for (size_t i = 0; i < n; i++) parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)k[i]);
-    parity__buf_puts(b, "]");
-}
-
-static void jstr(parity_buf *b, const char *key, const char *s) {
-    parity__buf_printf(b, ",\"%s\":", key);
-    if (s) parity__buf_json_str(b, s);
-    else parity__buf_puts(b, "null");
-}
-
-static void jbool(parity_buf *b, const char *key, int x) {
-    parity__buf_printf(b, ",\"%s\":%s", key, x ? "true" : "false");
-}
-
-static void jshape(parity_buf *b, const char *key, const parity_tensor *t) {
-    parity__buf_printf(b, ",\"%s\":[", key);
-    for (int k = 0; k < t->ndim; k++)
-        parity__buf_printf(b, "%s%lld", k ? "," : "", (long long)t->shape[k]);
-    parity__buf_puts(b, "]");
-}
 
 static void jname_of(const parity__trace *t, parity_buf *b, const char *key, long i) {
-    jstr(b, key, i >= 0 ? parity_walk_stage(t->w, (size_t)i)->pair->ref->name : NULL);
+    parity__json_str(b, key, i >= 0 ? parity_walk_stage(t->w, (size_t)i)->pair->ref->name : NULL);
 }
 
 static void json_head(parity__trace *t) {
@@ -82,18 +36,18 @@ static void json_head(parity__trace *t) {
         const parity_set *set = s ? t->port : t->ref;
         parity__buf_printf(b, ",\"%s\":{\"path\":", s ? "port" : "ref");
         parity__buf_json_str(b, parity_set_path(set));
-        jstr(b, "label", parity__label(t->r, s));
-        jstr(b, "order", parity__order_token(parity_set_order_source(set)));
+        parity__json_str(b, "label", parity__label(t->r, s));
+        parity__json_str(b, "order", parity__order_token(parity_set_order_source(set)));
         parity__buf_puts(b, "}");
     }
     parity__buf_puts(b, ",\"options\":{\"domain\":");
     parity__buf_json_str(b, parity_domain_name(o->domain));
-    jnum(b, "atol", o->atol);
-    jnum(b, "rtol", o->rtol);
-    jnum(b, "match_tol", o->match_tol);
-    jnum(b, "small_tol", o->small_tol);
-    jnum(b, "max_db", o->max_db);
-    jstr(b, "inputs_glob", t->inputs_glob);
+    parity__json_num(b, "atol", o->atol);
+    parity__json_num(b, "rtol", o->rtol);
+    parity__json_num(b, "match_tol", o->match_tol);
+    parity__json_num(b, "small_tol", o->small_tol);
+    parity__json_num(b, "max_db", o->max_db);
+    parity__json_str(b, "inputs_glob", t->inputs_glob);
     parity__buf_puts(b, "}");
 }
 
@@ -112,17 +66,17 @@ static void json_inputs(parity__trace *t) {
     for (size_t i = 0; i < nd; i++) {
         const parity_stage *s = parity_walk_stage(t->w, idx[i]);
         parity__buf_printf(b, "%s{\"index\":%zu", i ? "," : "", idx[i]);
-        jstr(b, "name", s->pair->ref->name);
-        jbool(b, "layout_ok", s->pair->layout_ok);
-        jnum(b, "relative", s->pair->layout_ok ? s->diff.relative : NAN);
-        jnum(b, "abs_max", s->pair->layout_ok ? s->diff.abs_max : NAN);
+        parity__json_str(b, "name", s->pair->ref->name);
+        parity__json_bool(b, "layout_ok", s->pair->layout_ok);
+        parity__json_num(b, "relative", s->pair->layout_ok ? s->diff.relative : NAN);
+        parity__json_num(b, "abs_max", s->pair->layout_ok ? s->diff.abs_max : NAN);
         parity__buf_puts(b, "}");
     }
     parity__buf_puts(b, "],\"missing\":[");
     for (size_t i = 0; i < nm; i++) {
         parity__buf_printf(b, "%s{\"name\":", i ? "," : "");
         parity__buf_json_str(b, miss[i]);
-        jstr(b, "only_in", parity__trace_missing_side(t, miss[i]) ? "port" : "ref");
+        parity__json_str(b, "only_in", parity__trace_missing_side(t, miss[i]) ? "port" : "ref");
         parity__buf_puts(b, "}");
     }
     parity__buf_puts(b, "]}");
@@ -131,18 +85,18 @@ static void json_inputs(parity__trace *t) {
 /* "metrics" of one stage (formulas in src/analysis/diff.c). */
 static void json_metrics(parity_buf *b, const parity_diff *d) {
     parity__buf_printf(b, ",\"metrics\":{\"n\":%llu", (unsigned long long)d->n);
-    jnum(b, "relative", d->relative);
-    jbool(b, "ref_zero", d->ref_zero);
-    jnum(b, "abs_max", d->abs_max);
-    jnum(b, "abs_mean", d->abs_mean);
-    jnum(b, "mean_diff", d->mean_diff);
-    jnum(b, "mean_diff_db", d->mean_diff_db);
-    jnum(b, "rmse", d->rmse);
-    jnum(b, "cosine", d->cosine);
-    jnum(b, "pcc", d->pcc);
-    jnum(b, "snr_db", d->snr_db);
-    jnum(b, "needed_atol", d->needed_atol);
-    jnum(b, "needed_rtol", d->needed_rtol);
+    parity__json_num(b, "relative", d->relative);
+    parity__json_bool(b, "ref_zero", d->ref_zero);
+    parity__json_num(b, "abs_max", d->abs_max);
+    parity__json_num(b, "abs_mean", d->abs_mean);
+    parity__json_num(b, "mean_diff", d->mean_diff);
+    parity__json_num(b, "mean_diff_db", d->mean_diff_db);
+    parity__json_num(b, "rmse", d->rmse);
+    parity__json_num(b, "cosine", d->cosine);
+    parity__json_num(b, "pcc", d->pcc);
+    parity__json_num(b, "snr_db", d->snr_db);
+    parity__json_num(b, "needed_atol", d->needed_atol);
+    parity__json_num(b, "needed_rtol", d->needed_rtol);
     parity__buf_printf(b, ",\"max_ulp\":%llu,\"mismatched\":%llu",
                        (unsigned long long)d->max_ulp, (unsigned long long)d->mismatched);
     parity__buf_printf(b, ",\"nonfinite_ref_only\":%llu,\"nonfinite_port_only\":%llu}",
@@ -155,17 +109,17 @@ static void json_stage(parity__trace *t, size_t i) {
     const parity_stage *s = parity_walk_stage(t->w, i);
     const parity_pair *p = s->pair;
     parity__buf_printf(b, "%s\n{\"index\":%zu", i ? "," : "", i);
-    jstr(b, "name", p->ref->name);
-    jstr(b, "port_name", p->port->name);
-    jbool(b, "input", parity__trace_is_input(t, i));
-    jshape(b, "shape", p->ref);
-    jshape(b, "port_shape", p->port);
-    jstr(b, "dtype", parity_dtype_name(p->ref->dtype));
-    jstr(b, "port_dtype", parity_dtype_name(p->port->dtype));
-    jbool(b, "layout_ok", p->layout_ok);
-    jstr(b, "layout", p->layout);
-    jstr(b, "verdict", parity_verdict_str(s->diff.verdict));
-    jnum(b, "jump", s->jump);
+    parity__json_str(b, "name", p->ref->name);
+    parity__json_str(b, "port_name", p->port->name);
+    parity__json_bool(b, "input", parity__trace_is_input(t, i));
+    parity__json_shape(b, "shape", p->ref);
+    parity__json_shape(b, "port_shape", p->port);
+    parity__json_str(b, "dtype", parity_dtype_name(p->ref->dtype));
+    parity__json_str(b, "port_dtype", parity_dtype_name(p->port->dtype));
+    parity__json_bool(b, "layout_ok", p->layout_ok);
+    parity__json_str(b, "layout", p->layout);
+    parity__json_str(b, "verdict", parity_verdict_str(s->diff.verdict));
+    parity__json_num(b, "jump", s->jump);
     if (p->layout_ok) json_metrics(b, &s->diff);
     parity__buf_puts(b, "}");
 }
@@ -179,8 +133,8 @@ static void json_verdicts(parity__trace *t) {
     } else {
         parity__buf_printf(b, "{\"index\":%ld", f);
         jname_of(t, b, "name", f);
-        jnum(b, "relative", parity__trace_relative(t, (size_t)f));
-        jstr(b, "verdict", parity_verdict_str(parity_walk_stage(t->w, (size_t)f)->diff.verdict));
+        parity__json_num(b, "relative", parity__trace_relative(t, (size_t)f));
+        parity__json_str(b, "verdict", parity_verdict_str(parity_walk_stage(t->w, (size_t)f)->diff.verdict));
         parity__buf_puts(b, "}");
     }
     parity__buf_puts(b, ",\n\"culprit\":");
@@ -190,10 +144,10 @@ static void json_verdicts(parity__trace *t) {
     }
     parity__buf_printf(b, "{\"index\":%ld", c);
     jname_of(t, b, "name", c);
-    jnum(b, "relative", parity__trace_relative(t, (size_t)c));
-    jnum(b, "jump", parity_walk_stage(t->w, (size_t)c)->jump);
+    parity__json_num(b, "relative", parity__trace_relative(t, (size_t)c));
+    parity__json_num(b, "jump", parity_walk_stage(t->w, (size_t)c)->jump);
     jname_of(t, b, "predecessor", c - 1);
-    if (c > 0) jnum(b, "predecessor_relative", parity__trace_relative(t, (size_t)c - 1));
+    if (c > 0) parity__json_num(b, "predecessor_relative", parity__trace_relative(t, (size_t)c - 1));
     /* the largest jump, when an earlier call of its module was preferred */
     const parity_series *se = NULL;
     long l = parity_walk_largest_jump(t->w, &se);
@@ -204,8 +158,8 @@ static void json_verdicts(parity__trace *t) {
     }
     parity__buf_printf(b, "{\"index\":%ld", l);
     jname_of(t, b, "name", l);
-    jnum(b, "jump", parity_walk_stage(t->w, (size_t)l)->jump);
-    jstr(b, "series", se ? se->pattern : NULL);
+    parity__json_num(b, "jump", parity_walk_stage(t->w, (size_t)l)->jump);
+    parity__json_str(b, "series", se ? se->pattern : NULL);
     parity__buf_puts(b, "}}");
 }
 
@@ -217,11 +171,11 @@ static void json_series(parity__trace *t) {
         const parity_series *s = parity_walk_series(t->w, i);
         parity__buf_printf(b, "%s\n{\"pattern\":", i ? "," : "");
         parity__buf_json_str(b, s->pattern);
-        jints(b, "k", s->k, s->n);
+        parity__json_ints(b, "k", s->k, s->n);
         parity__buf_puts(b, ",\"stages\":[");
         for (size_t j = 0; j < s->n; j++) parity__buf_printf(b, "%s%zu", j ? "," : "", s->stage[j]);
         parity__buf_puts(b, "],\"relative\":[");
-        for (size_t j = 0; j < s->n; j++) jelem(b, j, parity__trace_relative(t, s->stage[j]));
+        for (size_t j = 0; j < s->n; j++) parity__json_elem(b, j != 0, parity__trace_relative(t, s->stage[j]));
         parity__buf_puts(b, "]}");
     }
     parity__buf_puts(b, n ? "\n]" : "]");
@@ -242,7 +196,7 @@ static void json_schedule(parity__trace *t) {
         return;
     }
     parity__buf_printf(b, "{\"n\":%zu", s->n);
-    jints(b, "k", s->k, s->n);
+    parity__json_ints(b, "k", s->k, s->n);
     parity__buf_puts(b, ",\"status\":[");
     for (size_t i = 0; i < s->n; i++) {
         unsigned st = (unsigned)s->status[i];
@@ -250,17 +204,17 @@ static void json_schedule(parity__trace *t) {
                            step_status[st < N_STEP_STATUS ? st : 0]);
     }
     parity__buf_puts(b, "]");
-    jstr(b, "states", s->states);
-    jstr(b, "velocities", s->velocities);
-    jstr(b, "alignment", s->after ? "after" : "before");
-    jstr(b, "x0", s->x0 >= 0 ? parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name : NULL);
-    jarray(b, "dt_ref", s->dt_ref, s->n);
-    jarray(b, "dt_port", s->dt_port, s->n);
-    jarray(b, "t_ref", s->t_ref, s->n + 1);
-    jarray(b, "t_port", s->t_port, s->n + 1);
-    jnum(b, "fit_ref", s->fit_ref);
-    jnum(b, "fit_port", s->fit_port);
-    jbool(b, "differ", parity__trace_pairs_differ(s->dt_ref, s->dt_port, s->n, &at));
+    parity__json_str(b, "states", s->states);
+    parity__json_str(b, "velocities", s->velocities);
+    parity__json_str(b, "alignment", s->after ? "after" : "before");
+    parity__json_str(b, "x0", s->x0 >= 0 ? parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name : NULL);
+    parity__json_array(b, "dt_ref", s->dt_ref, s->n);
+    parity__json_array(b, "dt_port", s->dt_port, s->n);
+    parity__json_array(b, "t_ref", s->t_ref, s->n + 1);
+    parity__json_array(b, "t_port", s->t_port, s->n + 1);
+    parity__json_num(b, "fit_ref", s->fit_ref);
+    parity__json_num(b, "fit_port", s->fit_port);
+    parity__json_bool(b, "differ", parity__trace_pairs_differ(s->dt_ref, s->dt_port, s->n, &at));
     parity__buf_puts(b, "}");
 }
 
@@ -274,10 +228,10 @@ static void json_guidance(parity__trace *t) {
         return;
     }
     parity__buf_printf(b, "{\"n\":%zu", g->n);
-    jints(b, "k", g->k, g->n);
-    jarray(b, "w_ref", g->w_ref, g->n);
-    jarray(b, "w_port", g->w_port, g->n);
-    jbool(b, "differ", parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, &at));
+    parity__json_ints(b, "k", g->k, g->n);
+    parity__json_array(b, "w_ref", g->w_ref, g->n);
+    parity__json_array(b, "w_port", g->w_port, g->n);
+    parity__json_bool(b, "differ", parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, &at));
     parity__buf_puts(b, "}");
 }
 

@@ -15,44 +15,33 @@
  * Numbers as in the text report; '|' in names escaped. -q keeps the inputs
  * line and the two verdict bullets.
  */
+#include "render/emit.h"
 #include "render/trace_impl.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-/* A table cell's text: '|' and newlines would break the row. */
-static void md_cell(parity_buf *b, const char *s) {
-    parity__buf_puts(b, " ");
-    for (; s && *s; s++) {
-        if (*s == '|') parity__buf_puts(b, "\\|");
-        else if (*s == '\n' || *s == '\r') parity__buf_puts(b, " ");
-        else parity__buf_put(b, s, 1);
-    }
-    parity__buf_puts(b, " |");
-}
-
 static void md_num(parity_buf *b, double x) {
     char s[64];
-    md_cell(b, parity_fmt_num(x, s, sizeof s));
+    parity__emit_md_cell(b, parity_fmt_num(x, s, sizeof s));
 }
 
 /* 5 decimals, or "-" when unknown (NaN). */
 static void md_fixed(parity_buf *b, double x) {
     char s[64];
     snprintf(s, sizeof s, isnan(x) ? "-" : "%.5f", x);
-    md_cell(b, s);
+    parity__emit_md_cell(b, s);
 }
 
 static void md_stage(parity__trace *t, size_t i) {
     parity_buf *b = &t->r->out;
     const parity_stage *s = parity_walk_stage(t->w, i);
     const parity_pair *p = s->pair;
-    static const char *glyph[3] = {"\u2705 ", "\u26a0\ufe0f ", "\u274c "};
     char shape[256];
     parity__buf_printf(b, "| %zu |", i + 1);
-    md_cell(b, p->ref->name);
-    md_cell(b, parity_shape_str(p->ref, shape, sizeof shape));
+    parity__emit_md_cell(b, p->ref->name);
+    parity__emit_md_cell(b, parity_shape_str(p->ref, shape, sizeof shape));
     if (p->layout_ok) {
         md_num(b, s->diff.relative);
         md_num(b, s->diff.abs_max);
@@ -60,11 +49,12 @@ static void md_stage(parity__trace *t, size_t i) {
     } else {
         parity__buf_puts(b, " - | - | - |");
     }
-    parity__buf_printf(b, " %s%s |", t->r->o.unicode ? glyph[s->diff.verdict % 3] : "",
-                       parity_verdict_str(s->diff.verdict));
+    parity__buf_puts(b, " ");
+    parity__emit_verdict(b, s->diff.verdict, t->r->o.unicode, 0);
+    parity__buf_puts(b, " |");
     parity_buf note = {0};
     parity__trace_stage_notes(t, &note, i, 1);
-    md_cell(b, note.data && !note.oom ? note.data : "");
+    parity__emit_md_cell(b, note.data && !note.oom ? note.data : "");
     parity__buf_free(&note);
     parity__buf_puts(b, "\n");
 }
@@ -78,16 +68,16 @@ static void md_series(parity__trace *t) {
         const parity_series *s = parity_walk_series(t->w, i);
         parity_buf cell = {0};
         parity__buf_puts(b, "|");
-        md_cell(b, s->pattern);
+        parity__emit_md_cell(b, s->pattern);
         parity__trace_k_range(&cell, s->k, s->n);
-        md_cell(b, cell.oom ? "" : cell.data);
+        parity__emit_md_cell(b, cell.oom ? "" : cell.data);
         cell.len = 0;
         if (cell.data) cell.data[0] = '\0';
         for (size_t j = 0; j < s->n; j++) {
             if (j) parity__buf_puts(&cell, " ");
             parity__trace_short(&cell, parity__trace_relative(t, s->stage[j]));
         }
-        md_cell(b, cell.oom ? "" : cell.data);
+        parity__emit_md_cell(b, cell.oom ? "" : cell.data);
         parity__buf_free(&cell);
         parity__buf_puts(b, "\n");
     }
@@ -113,7 +103,7 @@ static void md_schedule(parity__trace *t) {
         md_fixed(b, s->t_ref[i]);
         md_fixed(b, s->t_port[i]);
         parity__trace_step_note(s, &note, i);
-        md_cell(b, note.data && !note.oom ? note.data : "");
+        parity__emit_md_cell(b, note.data && !note.oom ? note.data : "");
         parity__buf_free(&note);
         parity__buf_puts(b, "\n");
     }

@@ -23,14 +23,13 @@
  * -q keeps the inputs line, first divergence and culprit; -v adds the
  * columns abs_mean, rmse, cosine and jump (relative over the predecessor's).
  */
+#include "render/emit.h"
 #include "render/trace_impl.h"
 
 #include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-#define ANSI_RESET "\033[0m"
 
 /* ---- shared by the formats --------------------------------------------- */
 
@@ -328,13 +327,7 @@ void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, 
 /* ---- text --------------------------------------------------------------- */
 
 static void put_verdict(parity_report *r, parity_verdict v) {
-    static const char *glyph[3] = {"\u2705 ", "\u26a0\ufe0f ", "\u274c "};
-    static const char *ansi[3] = {"\033[32m", "\033[33m", "\033[31m"};
-    int k = (unsigned)v < 3 ? (int)v : 2;
-    if (r->o.color) parity__buf_puts(&r->out, ansi[k]);
-    if (r->o.unicode) parity__buf_puts(&r->out, glyph[k]);
-    parity__buf_puts(&r->out, parity_verdict_str(v));
-    if (r->o.color) parity__buf_puts(&r->out, ANSI_RESET);
+    parity__emit_verdict(&r->out, v, r->o.unicode, r->o.color);
 }
 
 /* The shape column: the reference's stored shape, or both when they cannot
