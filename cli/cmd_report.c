@@ -12,17 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int write_file(const char *path, const char *s, size_t n) {
-    char tmp[4096];
-    int k = snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = k > 0 && (size_t)k < sizeof tmp ? fopen(tmp, "wb") : NULL;
-    int ok = f && fwrite(s, 1, n, f) == n;
-    if (f && fclose(f) != 0) ok = 0;
-    if (ok && rename(tmp, path) == 0) return 0;
-    if (f) remove(tmp);
-    return cli_fail("report: %s: cannot write the file", path);
-}
-
 /* Did the walk find anything (a divergence, a differing input, an unpaired name)? */
 static int walk_differs(const parity_walk *w) {
     const parity_match *m = parity_walk_match(w);
@@ -44,9 +33,9 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
     size_t n = 0;
     parity_status st = parity_html_report(w, &ho, &html, &n, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
-    int rc = write_file(o->output, html, n);
+    st = parity_write_file(o->output, html, n, &err);
     parity_free(html);
-    if (rc) return rc;
+    if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
     printf("%s\n", o->output);
     return walk_differs(w);
 }

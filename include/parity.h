@@ -67,6 +67,13 @@ typedef struct parity_error {
 /* A static, human string for a status ("malformed file", ...). */
 const char *parity_status_str(parity_status status);
 
+/* Write data[0..len) to path as every libparity writer does: into a new
+ * hidden temporary file beside it (created exclusively, never following a
+ * link), fsync'ed, then renamed over path, so a reader sees the old file
+ * or the whole new one. */
+parity_status parity_write_file(const char *path, const void *data, size_t len,
+                                parity_error *err);
+
 /* ======================================================================== */
 /* 2. Dtypes                                                                 */
 /* ======================================================================== */
@@ -652,8 +659,8 @@ const parity_guidance *parity_walk_guidance(const parity_walk *w);
 
 typedef struct parity_writer parity_writer;
 
-/* Start a safetensors file at path (written to path.tmp and renamed on
- * close, so a reader never sees a half-written file). */
+/* Start a safetensors file at path (written on close as parity_write_file
+ * writes, so a reader never sees a half-written file). */
 parity_status parity_writer_open(const char *path, parity_writer **out,
                                  parity_error *err);
 /* Add a tensor; data holds count(shape) elements of dt in C order, native
@@ -973,7 +980,7 @@ void parity_image_free(parity_image *img);   /* frees rgb; NULL is a no-op */
  * new buffer *out of *len bytes (free with parity_free). */
 parity_status parity_png_encode(const parity_image *img, unsigned char **out,
                                 size_t *len, parity_error *err);
-/* Encode and write to path (path.tmp, then rename). */
+/* Encode and write to path (as parity_write_file does). */
 parity_status parity_png_write(const char *path, const parity_image *img,
                                parity_error *err);
 

@@ -62,6 +62,25 @@ parity_status parity__map_open(const char *path, parity_map *map,
                                parity_error *err);
 void parity__map_close(parity_map *map);
 
+/* ---- writing files (fileio.c) ------------------------------------------ */
+
+/* An output being written: a hidden temporary file beside path, renamed
+ * over it by parity__out_commit (see fileio.c). */
+typedef struct parity__out_file {
+    int fd;
+    const char *path;  /* borrowed                                           */
+    char *tmp;         /* the temporary file's name, owned                   */
+} parity__out_file;
+
+parity_status parity__out_open(parity__out_file *f, const char *path,
+                               parity_error *err);
+parity_status parity__out_write(parity__out_file *f, const void *p, uint64_t n,
+                                parity_error *err);
+/* fsync, close, rename over path; on failure the temporary file is gone. */
+parity_status parity__out_commit(parity__out_file *f, parity_error *err);
+/* Remove the temporary file without touching path. */
+void parity__out_abort(parity__out_file *f);
+
 /* ---- sets: what readers fill ------------------------------------------- */
 
 typedef struct parity_meta_entry {

@@ -13,19 +13,15 @@
  * __metadata__ comes first and is omitted when empty; tensors keep their
  * insertion order. Padding the header to a multiple of 8 keeps the data
  * 8-byte aligned in the file, as the reference writer does. The file is
- * written to PATH.tmp, fsync'ed and renamed over PATH, so a reader sees
- * either the old file or the whole new one.
+ * written through core/fileio.c (a temporary file renamed over PATH), so a
+ * reader sees either the old file or the whole new one.
  */
 #include "internal.h"
 #include "json_strict.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The reader's default max_header_bytes: never write what it refuses. */
 #define WR_MAX_HEADER 100000000ull
@@ -263,66 +259,21 @@ static void put_header(const parity_writer *w, parity_buf *b) {
     while (b->len % 8 != 0 && !b->oom) parity__buf_puts(b, " ");
 }
 
-static int write_all(int fd, const void *p, uint64_t n) {
-    const unsigned char *c = p;
-    while (n > 0) {
-        size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
-        ssize_t k = write(fd, c, chunk);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return 0;
-        c += k;
-        n -= (uint64_t)k;
-    }
-    return 1;
-}
-
-static int write_file(const parity_writer *w, int fd, const parity_buf *h) {
-    unsigned char len8[8];
-    for (int k = 0; k < 8; k++)
-        len8[k] = (unsigned char)((uint64_t)h->len >> (8 * k));
-    if (!write_all(fd, len8, 8) || !write_all(fd, h->data, h->len)) return 0;
-    for (size_t i = 0; i < w->n; i++)
-        if (!write_all(fd, w->t[i].data, w->t[i].nbytes)) return 0;
-    return fsync(fd) == 0;
-}
-
-/* Make the rename durable too; best effort (some filesystems refuse). */
-static void sync_dir(const char *path) {
-    char *copy = strdup(path);
-    if (!copy) return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
 static parity_status write_atomic(const parity_writer *w, const parity_buf *h,
                                   parity_error *err) {
-    size_t lp = strlen(w->path);
-    char *tmp = malloc(lp + 5);
-    FAIL_IF(!tmp, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
-            w->path);
-    memcpy(tmp, w->path, lp);
-    memcpy(tmp + lp, ".tmp", 5);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    int ok = fd >= 0 && write_file(w, fd, h);
-    int e = errno;
-    if (fd >= 0 && close(fd) != 0 && ok) {
-        ok = 0;
-        e = errno;
+    unsigned char len8[8];
+    for (int k = 0; k < 8; k++) len8[k] = (unsigned char)((uint64_t)h->len >> (8 * k));
+    parity__out_file f;
+    TRY(parity__out_open(&f, w->path, err));
+    parity_status st = parity__out_write(&f, len8, 8, err);
+    if (st == PARITY_OK) st = parity__out_write(&f, h->data, h->len, err);
+    for (size_t i = 0; i < w->n && st == PARITY_OK; i++)
+        st = parity__out_write(&f, w->t[i].data, w->t[i].nbytes, err);
+    if (st != PARITY_OK) {
+        parity__out_abort(&f);
+        return st;
     }
-    if (ok && rename(tmp, w->path) != 0) {
-        ok = 0;
-        e = errno;
-    }
-    if (!ok && fd >= 0) unlink(tmp);
-    free(tmp);
-    FAIL_IF(!ok, err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write: %s",
-            w->path, strerror(e));
-    sync_dir(w->path);
-    return PARITY_OK;
+    return parity__out_commit(&f, err);
 }
 
 parity_status parity_writer_close(parity_writer *w, parity_error *err) {

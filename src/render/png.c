@@ -86,14 +86,7 @@ parity_status parity_png_write(const char *path, const parity_image *img,
     unsigned char *png = NULL;
     size_t n = 0;
     TRY(parity_png_encode(img, &png, &n, err));
-    char tmp[4096];
-    int k = snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = (k > 0 && (size_t)k < sizeof tmp) ? fopen(tmp, "wb") : NULL;
-    int ok = f && fwrite(png, 1, n, f) == n;
-    if (f && fclose(f) != 0) ok = 0;
+    parity_status st = parity_write_file(path, png, n, err);
     free(png);
-    if (ok && rename(tmp, path) == 0) return PARITY_OK;
-    if (f) remove(tmp);
-    return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write the PNG file",
-                        path);
+    return st;
 }

@@ -5,13 +5,13 @@
  *
  * Layout of DIR:
  *   000001.safetensors   stage 1, one tensor named by its stage name
- *   000002.safetensors   ...      (the writer writes NAME.tmp, renames)
+ *   000002.safetensors   ...      (each written whole: core/fileio.c)
  *   index.json           {"format":"parity-trace","version":1,
  *                         "order":["a","a#1",...],"inputs":["x",...],
  *                         "files":{"a":"000001.safetensors",...},
  *                         "metadata":{"key":"value",...}}
- * index.json is written to index.json.tmp, fsync'd and renamed over the
- * old one: a reader sees the previous index or the new one, never half.
+ * index.json is written through core/fileio.c (a temporary file renamed
+ * over the old one): a reader sees the previous index or the new one.
  *
  * Rewriting the whole index after every stage is quadratic (4,000 stages
  * took 5 s), so it is rewritten when it matters and otherwise seldom:
@@ -69,13 +69,19 @@ static parity_status make_dirs(const char *path, parity_error *err) {
     return PARITY_OK;
 }
 
-/* Stage files of an earlier run: six or more digits, ".safetensors" and
- * optionally the writer's ".tmp". Only these names are ever removed. */
+/* Stage files of an earlier run: six or more digits and ".safetensors";
+ * and what an interrupted write left: the hidden temporary files of
+ * core/fileio.c (".000001.safetensors.XXXXXX.tmp", ".index.json.XXXXXX.tmp")
+ * and an older parity's "000001.safetensors.tmp". Only these are removed. */
 static int is_stage_file(const char *name) {
-    size_t digits = strspn(name, "0123456789");
-    const char *rest = name + digits;
-    return digits >= 6 && (!strcmp(rest, ".safetensors") ||
-                           !strcmp(rest, ".safetensors.tmp"));
+    int hidden = name[0] == '.';
+    const char *s = name + hidden;
+    size_t digits = strspn(s, "0123456789"), n = strlen(name);
+    const char *rest = s + digits;
+    int tmp = n > 4 && !strcmp(name + n - 4, ".tmp");
+    if (hidden && !strncmp(s, "index.json.", 11)) return tmp;
+    if (digits < 6 || strncmp(rest, ".safetensors", 12) != 0) return 0;
+    return hidden ? tmp : !strcmp(rest + 12, "") || !strcmp(rest + 12, ".tmp");
 }
 
 static parity_status remove_stale(const char *dir, parity_error *err) {
@@ -196,44 +202,17 @@ static void index_text(const parity_tracer *t, parity_buf *b) {
     parity__buf_puts(b, "}}\n");
 }
 
-/* Write all of text to a new file at path and fsync it; 0 or an errno. */
-static int write_synced(const char *path, const char *text, size_t len) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) return errno;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        done += (size_t)n;
-    }
-    int e = done < len ? errno : 0;
-    if (!e && fsync(fd) != 0) e = errno;
-    if (close(fd) != 0 && !e) e = errno;
-    return e;
-}
-
 parity_status parity__tracer_dir_index(parity_tracer *t, parity_error *err) {
-    parity_buf text = {0}, tmp = {0}, dst = {0};
+    parity_buf text = {0}, dst = {0};
     index_text(t, &text);
-    parity__buf_printf(&tmp, "%s/index.json.tmp", t->path);
     parity__buf_printf(&dst, "%s/index.json", t->path);
     parity_status st = PARITY_OK;
-    if (text.oom || tmp.oom || dst.oom) {
+    if (text.oom || dst.oom)
         st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                           "tracer: %s: index.json: out of memory", t->path);
-    } else {
-        int e = write_synced(tmp.data, text.data, text.len);
-        if (!e && rename(tmp.data, dst.data) != 0) e = errno;
-        if (e) {
-            unlink(tmp.data);
-            st = parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET,
-                              "tracer: %s: cannot write index.json: %s",
-                              t->path, strerror(e));
-        }
-    }
+    else
+        st = parity_write_file(dst.data, text.data, text.len, err);
     parity__buf_free(&text);
-    parity__buf_free(&tmp);
     parity__buf_free(&dst);
     if (st == PARITY_OK) {
         t->indexed = t->n_stages;

@@ -49,7 +49,7 @@ parity_status parity__tracer_dir_stage(parity_tracer *t, const char *name,
                                        const int64_t *shape, const void *data,
                                        char *file, size_t cap,
                                        parity_error *err);
-/* Rewrite index.json atomically (index.json.tmp, fsync, rename). */
+/* Rewrite index.json atomically (core/fileio.c). */
 parity_status parity__tracer_dir_index(parity_tracer *t, parity_error *err);
 /* After a stage was written and recorded: rewrite index.json when the
  * stage is an input, or when enough stages or time have passed since the

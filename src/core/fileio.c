@@ -1,0 +1,130 @@
+/*
+ * fileio.c — the one way libparity writes a file: into a new temporary
+ * file beside the target, created exclusively (O_EXCL | O_NOFOLLOW, so a
+ * link planted at the temporary name is never followed and nothing of the
+ * user's is consumed) under an unpredictable hidden name, with the mode
+ * the umask gives; fsync'ed, then renamed over the target, then the
+ * directory fsync'ed. A reader sees the old file or the new one, never a
+ * half-written one, and a crash leaves at most a hidden ".NAME.XXXXXX.tmp".
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Six letters no other process can predict. */
+static void random_suffix(char out[7]) {
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char r[6];
+    if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t x = (uint64_t)ts.tv_nsec * 2654435761u ^ (uint64_t)getpid() << 20 ^
+                     (uint64_t)(uintptr_t)out;
+        for (int i = 0; i < 6; i++, x >>= 8) r[i] = (unsigned char)x;
+    }
+    for (int i = 0; i < 6; i++) out[i] = abc[r[i] % (sizeof abc - 1)];
+    out[6] = '\0';
+}
+
+/* "DIR/.BASE.XXXXXX.tmp" for path "DIR/BASE". */
+static char *temp_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0, n = strlen(path) + 16;
+    char *t = malloc(n), sfx[7];
+    if (!t) return NULL;
+    random_suffix(sfx);
+    snprintf(t, n, "%.*s.%s.%s.tmp", (int)dir, path, path + dir, sfx);
+    return t;
+}
+
+parity_status parity__out_open(parity__out_file *f, const char *path,
+                               parity_error *err) {
+    f->fd = -1;
+    f->path = path;
+    f->tmp = NULL;
+    for (int attempt = 0; attempt < 16 && f->fd < 0; attempt++) {
+        free(f->tmp);
+        f->tmp = temp_name(path);
+        FAIL_IF(!f->tmp, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", path);
+        f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (f->fd < 0 && errno != EEXIST) break;
+    }
+    if (f->fd >= 0) return PARITY_OK;
+    int e = errno;
+    free(f->tmp);
+    f->tmp = NULL;
+    return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write: %s", path,
+                        strerror(e));
+}
+
+parity_status parity__out_write(parity__out_file *f, const void *p, uint64_t n,
+                                parity_error *err) {
+    const unsigned char *c = p;
+    while (n > 0) {
+        size_t chunk = n > (1u << 30) ? (1u << 30) : (size_t)n;
+        ssize_t k = write(f->fd, c, chunk);
+        if (k < 0 && errno == EINTR) continue;
+        FAIL_IF(k <= 0, err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write: %s",
+                f->path, k < 0 ? strerror(errno) : "no space written");
+        c += k;
+        n -= (uint64_t)k;
+    }
+    return PARITY_OK;
+}
+
+void parity__out_abort(parity__out_file *f) {
+    if (f->fd >= 0) close(f->fd);
+    if (f->tmp) unlink(f->tmp);
+    free(f->tmp);
+    f->fd = -1;
+    f->tmp = NULL;
+}
+
+/* Make the rename durable too; best effort (some filesystems refuse). */
+static void sync_dir(const char *path) {
+    char *copy = strdup(path);
+    if (!copy) return;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+parity_status parity__out_commit(parity__out_file *f, parity_error *err) {
+    int e = fsync(f->fd) == 0 ? 0 : errno;
+    if (close(f->fd) != 0 && !e) e = errno;
+    f->fd = -1;
+    if (!e && rename(f->tmp, f->path) != 0) e = errno;
+    if (e) {
+        parity__out_abort(f);
+        return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write: %s",
+                            f->path, strerror(e));
+    }
+    free(f->tmp);
+    f->tmp = NULL;
+    sync_dir(f->path);
+    return PARITY_OK;
+}
+
+parity_status parity_write_file(const char *path, const void *data, size_t len,
+                                parity_error *err) {
+    parity__out_file f;
+    TRY(parity__out_open(&f, path, err));
+    parity_status st = parity__out_write(&f, data, len, err);
+    if (st != PARITY_OK) {
+        parity__out_abort(&f);
+        return st;
+    }
+    return parity__out_commit(&f, err);
+}
