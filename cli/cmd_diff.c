@@ -1,9 +1,8 @@
 /*
  * cmd_diff.c — parity diff REF PORT: pair the tensors of both sides, compare
- * every pair and print the report (SPEC §4). Floating tensors get the
- * metrics of parity_diff_tensors; integer and bool tensors (token ids,
- * masks) are compared for equality, with the first difference and a window
- * of both sides; irreconcilable shapes are a LARGE DIFF with the reason.
+ * every pair (parity_compare_pair: metrics for floating data, equality for
+ * integers, statistics only for irreconcilable shapes) and print the
+ * report (SPEC §4).
  * Exit 0 when every pair is MATCH and nothing is unpaired, 1 on
  * differences, 2 on trouble.
  */
@@ -11,27 +10,9 @@
 
 #include <string.h>
 
-static int is_int_dtype(parity_dtype dt) { return !parity_dtype_is_float(dt); }
-
-/* 1-D once size-1 axes are dropped (a token sequence [1, T] counts). */
-static int is_sequence(const parity_tensor *t) {
-    int big = 0;
-    for (int k = 0; k < t->ndim; k++) big += t->shape[k] != 1;
-    return big <= 1;
-}
-
-/* Statistics of each side only (integer tensors, irreconcilable shapes). */
-static parity_status side_stats(const parity_pair *p, parity_diff *d, parity_error *err) {
-    memset(d, 0, sizeof *d);
-    parity_status st = parity_stats_tensor(p->ref, &d->ref, err);
-    if (st == PARITY_OK) st = parity_stats_tensor(p->port, &d->port, err);
-    return st;
-}
-
-/* Compared with metrics (profiles exist for these only): floating data
- * whose layouts align. */
+/* Compared with metrics (profiles exist for these only). */
 static int has_metrics(const parity_pair *p) {
-    return p->layout_ok && !(is_int_dtype(p->ref->dtype) && is_int_dtype(p->port->dtype));
+    return parity_pair_kind_of(p) == PARITY_PAIR_FLOAT;
 }
 
 /* Each --axis must fit at least one tensor compared with metrics; a tensor
@@ -55,43 +36,18 @@ static int check_axes(const cli_opts *o, const parity_match *m) {
     return 0;
 }
 
-/* The requested axes that exist in a tensor of ndim dimensions. */
-static parity_diff_opts axes_for(const parity_diff_opts *o, int ndim) {
-    parity_diff_opts x = *o;
-    x.n_axes = 0;
-    for (int i = 0; i < o->n_axes; i++)
-        if (o->axes[i] >= -ndim && o->axes[i] < ndim) x.axes[x.n_axes++] = o->axes[i];
-    return x;
-}
-
 /* Compare one pair and emit its report chunk; *verdict receives the verdict. */
 static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
                      parity_verdict *verdict) {
     parity_error err = {0};
-    parity_diff d;
-    parity_int_cmp ic;
-    parity_report_item it = {p, &d, NULL, PARITY_LARGE_DIFF};
-    parity_status st;
-    int ints = is_int_dtype(p->ref->dtype) && is_int_dtype(p->port->dtype);
-    int seq = !p->layout_ok && is_sequence(p->ref) && is_sequence(p->port);
-    if (has_metrics(p)) {
-        parity_diff_opts dopts = axes_for(&o->diff, p->ref_view.ndim);
-        memset(&d, 0, sizeof d);
-        st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
-        it.verdict = d.verdict;
-    } else {
-        st = side_stats(p, &d, &err);
-        if (st == PARITY_OK && ints && (p->layout_ok || seq)) {
-            st = p->layout_ok ? parity_diff_ints(&p->ref_view, &p->port_view, 0, &ic, &err)
-                              : parity_diff_ints(p->ref, p->port, 1, &ic, &err);
-            it.ints = &ic;
-            it.verdict = ic.equal ? PARITY_MATCH : PARITY_LARGE_DIFF;
-        }
-    }
+    parity_comparison c;
+    parity_status st = parity_compare_pair(p, &o->diff, &c, &err);
+    int ints = c.kind == PARITY_PAIR_INT || c.kind == PARITY_PAIR_SEQUENCE;
+    parity_report_item it = {p, &c.diff, ints ? &c.ints : NULL, c.verdict};
     int rc = st == PARITY_OK ? cli_emit(parity_report_diff_item(r, &it))
                              : cli_fail_err(&err, p->ref->name, st);
-    *verdict = it.verdict;
-    parity_diff_clear(&d);
+    *verdict = c.verdict;
+    parity_comparison_clear(&c);
     return rc;
 }
 

@@ -12,14 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Did the walk find anything (a divergence, a differing input, an unpaired name)? */
-static int walk_differs(const parity_walk *w) {
-    const parity_match *m = parity_walk_match(w);
-    return parity_walk_first_divergence(w) >= 0 || parity_walk_inputs_differ(w, NULL) ||
-           parity_walk_input_missing(w, NULL) || parity_match_unpaired_count(m, 0) ||
-           parity_match_unpaired_count(m, 1);
-}
-
 static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *const *wsets) {
     parity_error err = {0};
     parity_html_opts ho = parity_html_opts_default();
@@ -37,7 +29,7 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
     parity_free(html);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
     printf("%s\n", o->output);
-    return walk_differs(w);
+    return parity_walk_differs(w);
 }
 
 static int report_sets(const cli_opts *o, parity_set *const *sets) {

@@ -9,15 +9,6 @@
  */
 #include "options.h"
 
-/* Differences anywhere: a stage not MATCH, an input not equal, a name
- * without a partner. */
-static int walk_differs(const parity_walk *w) {
-    const parity_match *m = parity_walk_match(w);
-    if (parity_walk_first_divergence(w) >= 0) return 1;
-    if (parity_walk_inputs_differ(w, NULL) + parity_walk_input_missing(w, NULL)) return 1;
-    return parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
-}
-
 static int trace_sets(const cli_opts *o, const parity_set *ref, const parity_set *port) {
     parity_error err = {0};
     parity_walk *w = NULL;
@@ -35,7 +26,7 @@ static int trace_sets(const cli_opts *o, const parity_set *ref, const parity_set
     parity_report *r = parity_report_new(&o->report);
     int rc = r ? cli_emit(parity_report_trace(r, w, ref, port, o->inputs_glob))
                : cli_fail("out of memory");
-    if (rc == 0) rc = walk_differs(w);
+    if (rc == 0) rc = parity_walk_differs(w);
     parity_report_free(r);
     parity_walk_free(w);
     return rc;

@@ -362,6 +362,37 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
  * caller's). Safe on a zeroed struct. */
 void parity_diff_clear(parity_diff *d);
 
+/* Integer and bool tensors (token ids, masks) are compared for equality
+ * rather than measured (SPEC §4), exactly: values are 64-bit integers,
+ * never doubles (2^53 + 1 is not 2^53). Values of a side whose dtype is
+ * unsigned (U8..U64, BOOL) are uint64 patterns stored in int64_t: print them
+ * through (uint64_t) when *_unsigned is set. Read by renderers. */
+#define PARITY_INT_WINDOW 8
+typedef struct parity_int_cmp {
+    int equal;            /* same shape and every element equal            */
+    int sequence;         /* 1-D (size-1 axes aside) of different lengths  */
+    uint64_t ref_len, port_len;  /* element counts of the two sides        */
+    uint64_t n_compared;  /* elements compared (the shorter length)        */
+    uint64_t n_differ;    /* differing elements among them                 */
+    uint64_t first;       /* flat index of the first difference; for a     */
+                          /* sequence also the longest common prefix       */
+    int64_t first_ref, first_port; /* the values there (0 past the end of  */
+                          /* a side: first >= ref_len / port_len)          */
+    uint64_t win_first;   /* flat index of win_ref[0] / win_port[0]        */
+    int win_ref_len, win_port_len;
+    int64_t win_ref[PARITY_INT_WINDOW], win_port[PARITY_INT_WINDOW];
+    int ref_unsigned, port_unsigned; /* the side's values are uint64       */
+} parity_int_cmp;
+
+/* Compare two integer or bool tensors (any integer dtypes, byte orders and
+ * strides) element by element in flat C order. sequence = 0: equal element
+ * counts required (PARITY_E_SHAPE otherwise); 1: 1-D sequences that may
+ * differ in length, compared over the shorter one (first is then also the
+ * longest common prefix). Fills every field of *out. */
+parity_status parity_diff_ints(const parity_tensor *ref,
+                               const parity_tensor *port, int sequence,
+                               parity_int_cmp *out, parity_error *err);
+
 /* ======================================================================== */
 /* 5. Matching                                                               */
 /* ======================================================================== */
@@ -441,6 +472,39 @@ parity_status parity_layout_align(const parity_tensor *ref,
                                   parity_tensor *port_view,
                                   char *layout, size_t layout_cap,
                                   parity_error *err);
+
+/* What kind of comparison a pair gets (SPEC §4), decided once for every
+ * verb. */
+typedef enum parity_pair_kind {
+    PARITY_PAIR_FLOAT = 0, /* layouts aligned, a side floating: metrics (a    */
+                           /* float/integer pair is compared in float64)     */
+    PARITY_PAIR_INT,       /* layouts aligned, both integer or bool: exact    */
+                           /* equality                                       */
+    PARITY_PAIR_SEQUENCE,  /* both integer, 1-D (size-1 axes aside), lengths  */
+                           /* differ: equality over the common prefix         */
+    PARITY_PAIR_SHAPES     /* shapes irreconcilable: statistics of each side  */
+} parity_pair_kind;
+
+parity_pair_kind parity_pair_kind_of(const parity_pair *p);
+
+/* One pair compared. diff.ref and diff.port always hold each side's
+ * statistics; the metrics are valid for FLOAT and INT (INT's go through
+ * doubles: equality decides); ints for INT and SEQUENCE. verdict: FLOAT
+ * the metrics' verdict, INT and SEQUENCE MATCH only when equal, SHAPES
+ * LARGE DIFF. diff.verdict equals verdict. */
+typedef struct parity_comparison {
+    parity_pair_kind kind;
+    parity_diff diff;
+    parity_int_cmp ints;
+    parity_verdict verdict;
+} parity_comparison;
+
+/* Compare pair p as parity diff does, with opts (NULL: the defaults; an
+ * --axis the views do not have is skipped). Free with
+ * parity_comparison_clear. */
+parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *opts,
+                                  parity_comparison *out, parity_error *err);
+void parity_comparison_clear(parity_comparison *c);
 
 /* ======================================================================== */
 /* 6. Tracing                                                                */
@@ -538,12 +602,19 @@ static inline parity_status parity_tracer_add_input(parity_tracer *t,
 /* One compared stage of a trace walk, in reference execution order. */
 typedef struct parity_stage {
     const parity_pair *pair;   /* borrowed from the walk's match            */
-    parity_diff diff;          /* valid when pair->layout_ok                */
+    parity_pair_kind kind;     /* how it was compared (parity_compare_pair) */
+    parity_diff diff;          /* statistics always; metrics when           */
+                               /* pair->layout_ok; diff.verdict the stage's */
     double jump;               /* relative / max(previous relative, floor)  */
     int ints_differ;           /* both sides integer and not exactly equal  */
                                /* (diff.verdict is then LARGE DIFF even if  */
                                /* the values differ only beyond 2^53)       */
 } parity_stage;
+
+/* The relative error a stage is ranked by, everywhere (walk, trace, the
+ * HTML report): diff.relative, or +Inf when the shapes are irreconcilable
+ * or non-finite values appear on one side only. */
+double parity_stage_relative(const parity_stage *s);
 
 /* A series: stages whose names are equal but for one number
  * ("ode.step{k}.x"); members sorted by that number. */
@@ -646,6 +717,9 @@ long parity_walk_culprit(const parity_walk *w);
  * differs from the culprit only when an earlier call was preferred, and
  * then *series (may be NULL) receives the series holding both, else NULL. */
 long parity_walk_largest_jump(const parity_walk *w, const parity_series **series);
+/* 1 when the walk found anything: a stage not MATCH, an input that
+ * differs or is missing on one side, a name without a partner. */
+int parity_walk_differs(const parity_walk *w);
 size_t parity_walk_series_count(const parity_walk *w);
 const parity_series *parity_walk_series(const parity_walk *w, size_t i);
 /* NULL when the trace has no state/velocity series. */
@@ -714,37 +788,6 @@ typedef struct parity_report_opts {
 
 /* format text, labels ref/port, everything off, parity_diff_opts_default. */
 parity_report_opts parity_report_opts_default(void);
-
-/* Integer and bool tensors (token ids, masks) are compared for equality
- * rather than measured (SPEC §4), exactly: values are 64-bit integers,
- * never doubles (2^53 + 1 is not 2^53). Values of a side whose dtype is
- * unsigned (U8..U64, BOOL) are uint64 patterns stored in int64_t: print them
- * through (uint64_t) when *_unsigned is set. Read by renderers. */
-#define PARITY_INT_WINDOW 8
-typedef struct parity_int_cmp {
-    int equal;            /* same shape and every element equal            */
-    int sequence;         /* 1-D (size-1 axes aside) of different lengths  */
-    uint64_t ref_len, port_len;  /* element counts of the two sides        */
-    uint64_t n_compared;  /* elements compared (the shorter length)        */
-    uint64_t n_differ;    /* differing elements among them                 */
-    uint64_t first;       /* flat index of the first difference; for a     */
-                          /* sequence also the longest common prefix       */
-    int64_t first_ref, first_port; /* the values there (0 past the end of  */
-                          /* a side: first >= ref_len / port_len)          */
-    uint64_t win_first;   /* flat index of win_ref[0] / win_port[0]        */
-    int win_ref_len, win_port_len;
-    int64_t win_ref[PARITY_INT_WINDOW], win_port[PARITY_INT_WINDOW];
-    int ref_unsigned, port_unsigned; /* the side's values are uint64       */
-} parity_int_cmp;
-
-/* Compare two integer or bool tensors (any integer dtypes, byte orders and
- * strides) element by element in flat C order. sequence = 0: equal element
- * counts required (PARITY_E_SHAPE otherwise); 1: 1-D sequences that may
- * differ in length, compared over the shorter one (first is then also the
- * longest common prefix). Fills every field of *out. */
-parity_status parity_diff_ints(const parity_tensor *ref,
-                               const parity_tensor *port, int sequence,
-                               parity_int_cmp *out, parity_error *err);
 
 /* One compared tensor. pair gives the names, the stored tensors (their
  * shapes and dtypes are printed) and the views (indices are printed in the

@@ -47,19 +47,6 @@ static int input_differs(const parity_stage *s) {
            d->nonfinite_differ;
 }
 
-/* Integer stages (token ids, masks, lengths) are equal or not, exactly:
- * the float metrics go through doubles, where 2^53 + 1 is 2^53. */
-static parity_status int_verdict(parity_stage *s, parity_error *err) {
-    const parity_pair *p = s->pair;
-    if (parity_dtype_is_float(p->ref->dtype) || parity_dtype_is_float(p->port->dtype))
-        return PARITY_OK;
-    parity_int_cmp c;
-    TRY(parity_diff_ints(&p->ref_view, &p->port_view, 0, &c, err));
-    s->ints_differ = !c.equal;
-    if (!c.equal) s->diff.verdict = PARITY_LARGE_DIFF;
-    return PARITY_OK;
-}
-
 static parity_status diff_stages(parity_walk *w, parity_error *err) {
     size_t n = parity_match_count(w->match);
     w->stages = calloc(n ? n : 1, sizeof *w->stages);
@@ -72,13 +59,12 @@ static parity_status diff_stages(parity_walk *w, parity_error *err) {
             const parity_pair *p = parity_match_pair(w->match, i);
             if (is_input(w, p) != (pass == 0)) continue;
             parity_stage *s = &w->stages[w->n_stages++];
+            parity_comparison c;
             s->pair = p;
-            if (p->layout_ok) {
-                TRY(parity_diff_tensors(&p->ref_view, &p->port_view,
-                                        &w->opts.diff, &s->diff, err));
-                TRY(int_verdict(s, err));
-            } else
-                s->diff.verdict = PARITY_LARGE_DIFF;
+            TRY(parity_compare_pair(p, &w->opts.diff, &c, err));
+            s->kind = c.kind;
+            s->diff = c.diff; /* the stage owns the profiles now */
+            s->ints_differ = c.kind == PARITY_PAIR_INT && !c.ints.equal;
             if (pass == 0 && input_differs(s))
                 w->inputs_differ[w->n_inputs_differ++] = w->n_stages - 1;
         }
@@ -102,10 +88,15 @@ static parity_status missing_inputs(parity_walk *w, parity_error *err) {
     return PARITY_OK;
 }
 
-static double stage_relative(const parity_stage *s) {
+double parity_stage_relative(const parity_stage *s) {
     if (!s->pair->layout_ok) return INFINITY;
     if (s->diff.nonfinite_ref_only || s->diff.nonfinite_port_only) return INFINITY;
     return s->diff.relative;
+}
+
+int parity_walk_differs(const parity_walk *w) {
+    if (w->first >= 0 || w->n_inputs_differ || w->n_missing) return 1;
+    return parity_match_unpaired_count(w->match, 0) + parity_match_unpaired_count(w->match, 1) > 0;
 }
 
 /* A later call of the module that jumps most may outdo its first call by
@@ -140,8 +131,8 @@ static void locate(parity_walk *w) {
     w->culprit_series = NULL;
     for (size_t i = 0; i < w->n_stages; i++) {
         parity_stage *s = &w->stages[i];
-        double prev = i ? stage_relative(&w->stages[i - 1]) : 0;
-        double rel = stage_relative(s);
+        double prev = i ? parity_stage_relative(&w->stages[i - 1]) : 0;
+        double rel = parity_stage_relative(s);
         if (isnan(prev) || prev < floor) prev = floor;
         s->jump = isinf(rel) && isinf(prev) ? 1 : rel / prev;
         if (s->diff.verdict == PARITY_MATCH) continue;

@@ -44,10 +44,6 @@ void parity__html_verdict(parity_buf *b, parity_verdict v) {
     parity__buf_printf(b, "<span class=\"v%d\">%s</span>", (int)v, parity_verdict_str(v));
 }
 
-double parity__html_relative(const parity_stage *s) {
-    return s->pair->layout_ok ? s->diff.relative : INFINITY;
-}
-
 const char *parity__html_name(const parity__html *h, size_t i) {
     return parity_walk_stage(h->w, i)->pair->ref->name;
 }

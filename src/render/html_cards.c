@@ -40,7 +40,7 @@ parity_status parity__html_pick_cards(parity__html *h, parity_error *err) {
         double bv = -1;
         for (size_t i = 0; i < n; i++) {
             const parity_stage *s = parity_walk_stage(h->w, i);
-            double r = parity__html_relative(s);
+            double r = parity_stage_relative(s);
             if (s->diff.verdict == PARITY_MATCH || picked(h->cards, h->n_cards, i)) continue;
             if (isnan(r)) r = INFINITY;
             if (r > bv) bv = r, best = (long)i;

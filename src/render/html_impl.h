@@ -38,8 +38,6 @@ parity_status parity__html_weights(const parity__html *h, parity_error *err);
 /* Shared cell helpers (html.c). */
 void parity__html_num(parity_buf *b, double x);      /* <td> with data-value */
 void parity__html_verdict(parity_buf *b, parity_verdict v);
-/* The relative error a walk shows for a stage (inf when shapes differ). */
-double parity__html_relative(const parity_stage *s);
 /* Name of stage i (the ref tensor's name). */
 const char *parity__html_name(const parity__html *h, size_t i);
 

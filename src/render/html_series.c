@@ -17,7 +17,7 @@
 static double series_max(const parity__html *h, const parity_series *s) {
     double m = 0;
     for (size_t i = 0; i < s->n; i++)
-        m = fmax(m, parity__html_relative(parity_walk_stage(h->w, s->stage[i])));
+        m = fmax(m, parity_stage_relative(parity_walk_stage(h->w, s->stage[i])));
     return m;
 }
 
@@ -56,8 +56,8 @@ static void series_row(parity_buf *b, const parity__html *h, const parity_series
         const parity_stage *st = parity_walk_stage(h->w, s->stage[i]);
         char t[32];
         parity__buf_printf(b, "<td data-k=\"%lld\" data-value=\"%.17g\" class=\"v%d\">%s</td>",
-                           (long long)ks[c], parity__html_relative(st), (int)st->diff.verdict,
-                           parity_fmt_num(parity__html_relative(st), t, sizeof t));
+                           (long long)ks[c], parity_stage_relative(st), (int)st->diff.verdict,
+                           parity_fmt_num(parity_stage_relative(st), t, sizeof t));
     }
     parity__buf_puts(b, "</tr>\n");
 }
@@ -82,7 +82,7 @@ static void series_chart(const parity__html *h, double *xs, double *ys) {
         const parity_series *s = parity_walk_series(h->w, pick[p]);
         for (size_t i = 0; i < s->n; i++) {
             xs[used + i] = (double)s->k[i];
-            ys[used + i] = fmax(parity__html_relative(parity_walk_stage(h->w, s->stage[i])), 1e-12);
+            ys[used + i] = fmax(parity_stage_relative(parity_walk_stage(h->w, s->stage[i])), 1e-12);
         }
         c.lines[c.n_lines++] = (parity__svg_line){s->pattern, s->n, xs + used, ys + used};
         used += s->n;

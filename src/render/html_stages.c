@@ -59,7 +59,7 @@ static void row(parity_buf *b, const parity__html *h, size_t i) {
     parity__buf_puts(b, "</code></a>");
     badges(b, h, i);
     parity__buf_printf(b, "</td><td>%s</td>", parity_shape_str(&s->pair->ref_view, shape, sizeof shape));
-    parity__html_num(b, parity__html_relative(s));
+    parity__html_num(b, parity_stage_relative(s));
     parity__html_num(b, s->pair->layout_ok ? s->diff.abs_max : NAN);
     parity__html_num(b, s->pair->layout_ok ? s->diff.mean_diff : NAN);
     parity__html_num(b, s->jump);
@@ -92,7 +92,7 @@ void parity__html_growth(const parity__html *h) {
     }
     for (size_t i = 0; i < n; i++) {
         x[i] = (double)(i + 1);
-        y[i] = parity__html_relative(parity_walk_stage(h->w, i));
+        y[i] = parity_stage_relative(parity_walk_stage(h->w, i));
         if (isfinite(y[i]) && y[i] <= 0) y[i] = 1e-12; /* exact match: bottom of the axis */
     }
     parity__svg_chart c = {0};

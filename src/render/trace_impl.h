@@ -19,9 +19,6 @@ typedef struct parity__trace {
 
 /* Is stage i a model input (marked by a tracer or matched by the glob)? */
 int parity__trace_is_input(const parity__trace *t, size_t i);
-/* Relative error of stage i as the walk ranks it: +Inf when the shapes are
- * irreconcilable or non-finite values appear on one side only. */
-double parity__trace_relative(const parity__trace *t, size_t i);
 /* Which side holds an unpaired input name: 0 ref, 1 port. */
 int parity__trace_missing_side(const parity__trace *t, const char *name);
 

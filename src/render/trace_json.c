@@ -133,7 +133,7 @@ static void json_verdicts(parity__trace *t) {
     } else {
         parity__buf_printf(b, "{\"index\":%ld", f);
         jname_of(t, b, "name", f);
-        parity__json_num(b, "relative", parity__trace_relative(t, (size_t)f));
+        parity__json_num(b, "relative", parity_stage_relative(parity_walk_stage(t->w, (size_t)f)));
         parity__json_str(b, "verdict", parity_verdict_str(parity_walk_stage(t->w, (size_t)f)->diff.verdict));
         parity__buf_puts(b, "}");
     }
@@ -144,10 +144,10 @@ static void json_verdicts(parity__trace *t) {
     }
     parity__buf_printf(b, "{\"index\":%ld", c);
     jname_of(t, b, "name", c);
-    parity__json_num(b, "relative", parity__trace_relative(t, (size_t)c));
+    parity__json_num(b, "relative", parity_stage_relative(parity_walk_stage(t->w, (size_t)c)));
     parity__json_num(b, "jump", parity_walk_stage(t->w, (size_t)c)->jump);
     jname_of(t, b, "predecessor", c - 1);
-    if (c > 0) parity__json_num(b, "predecessor_relative", parity__trace_relative(t, (size_t)c - 1));
+    if (c > 0) parity__json_num(b, "predecessor_relative", parity_stage_relative(parity_walk_stage(t->w, (size_t)c - 1)));
     /* the largest jump, when an earlier call of its module was preferred */
     const parity_series *se = NULL;
     long l = parity_walk_largest_jump(t->w, &se);
@@ -175,7 +175,7 @@ static void json_series(parity__trace *t) {
         parity__buf_puts(b, ",\"stages\":[");
         for (size_t j = 0; j < s->n; j++) parity__buf_printf(b, "%s%zu", j ? "," : "", s->stage[j]);
         parity__buf_puts(b, "],\"relative\":[");
-        for (size_t j = 0; j < s->n; j++) parity__json_elem(b, j != 0, parity__trace_relative(t, s->stage[j]));
+        for (size_t j = 0; j < s->n; j++) parity__json_elem(b, j != 0, parity_stage_relative(parity_walk_stage(t->w, s->stage[j])));
         parity__buf_puts(b, "]}");
     }
     parity__buf_puts(b, n ? "\n]" : "]");

@@ -75,7 +75,7 @@ static void md_series(parity__trace *t) {
         if (cell.data) cell.data[0] = '\0';
         for (size_t j = 0; j < s->n; j++) {
             if (j) parity__buf_puts(&cell, " ");
-            parity__trace_short(&cell, parity__trace_relative(t, s->stage[j]));
+            parity__trace_short(&cell, parity_stage_relative(parity_walk_stage(t->w, s->stage[j])));
         }
         parity__emit_md_cell(b, cell.oom ? "" : cell.data);
         parity__buf_free(&cell);

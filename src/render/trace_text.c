@@ -39,13 +39,6 @@ int parity__trace_is_input(const parity__trace *t, size_t i) {
     return t->inputs_glob && fnmatch(t->inputs_glob, p->ref->name, 0) == 0;
 }
 
-double parity__trace_relative(const parity__trace *t, size_t i) {
-    const parity_stage *s = parity_walk_stage(t->w, i);
-    if (!s->pair->layout_ok) return INFINITY;
-    if (s->diff.nonfinite_ref_only || s->diff.nonfinite_port_only) return INFINITY;
-    return s->diff.relative;
-}
-
 int parity__trace_missing_side(const parity__trace *t, const char *name) {
     return parity_set_find(t->ref, name) >= 0 ? 0 : 1;
 }
@@ -215,7 +208,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
         return;
     }
     const parity_stage *s = parity_walk_stage(t->w, (size_t)c);
-    double rel = parity__trace_relative(t, (size_t)c);
+    double rel = parity_stage_relative(parity_walk_stage(t->w, (size_t)c));
     put_name(b, s->pair->ref->name, md);
     parity__buf_puts(b, ": ");
     put_stage_error(t, b, (size_t)c);
@@ -224,7 +217,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
         culprit_preferred(t, b, c, md);
         return;
     }
-    double prev = parity__trace_relative(t, (size_t)c - 1);
+    double prev = parity_stage_relative(parity_walk_stage(t->w, (size_t)c - 1));
     if (isfinite(s->jump)) parity__buf_printf(b, ", %s%.3g over ", times(t->r), s->jump);
     else parity__buf_puts(b, ", the first break after ");
     put_name(b, parity_walk_stage(t->w, (size_t)c - 1)->pair->ref->name, md);
@@ -419,7 +412,7 @@ static void text_series(parity__trace *t) {
         for (size_t j = 0; j < s->n; j++) {
             parity__buf_puts(b, " ");
             if (parity_walk_stage(t->w, s->stage[j])->pair->layout_ok)
-                parity__trace_short(b, parity__trace_relative(t, s->stage[j]));
+                parity__trace_short(b, parity_stage_relative(parity_walk_stage(t->w, s->stage[j])));
             else
                 parity__buf_puts(b, "-");
         }

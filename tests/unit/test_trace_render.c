@@ -285,6 +285,62 @@ static void test_culprit_preferred(void) {
     rmdir(dir);
 }
 
+/* A stage whose port holds a NaN where the reference is finite ranks as
+ * relative +Inf in the walk, and every rendering says so alike: the text
+ * culprit line, the JSON culprit, and the HTML stage table's sort value
+ * (which once used the finite-pair metric, 0). */
+static void test_nan_sided_rank(void) {
+    char dir[] = "/tmp/parity_test_nan_rank_XXXXXX";
+    if (!CHECK(mkdtemp(dir))) return;
+    static const char *const names[] = {"a", "b", "c"};
+    char path[2][600];
+    parity_error e;
+    const int64_t shape[1] = {8};
+    for (int side = 0; side < 2; side++) {
+        parity_writer *wr = NULL;
+        snprintf(path[side], sizeof path[side], "%s/%s.safetensors", dir, side ? "port" : "ref");
+        CHECK_OK(parity_writer_open(path[side], &wr, &e), &e);
+        for (size_t i = 0; wr && i < 3; i++) {
+            double v[8];
+            for (int j = 0; j < 8; j++) v[j] = 1 + j / 8.0 + (side && i == 2 ? 0.01 : 0);
+            if (side && i == 1) v[3] = NAN;
+            CHECK_OK(parity_writer_add(wr, names[i], PARITY_DT_F64, 1, shape, v, &e), &e);
+        }
+        if (wr) CHECK_OK(parity_writer_meta(wr, "parity.order", "[\"a\",\"b\",\"c\"]", &e), &e);
+        if (wr) CHECK_OK(parity_writer_close(wr, &e), &e);
+    }
+    opened o = {NULL, NULL, NULL};
+    CHECK_OK(parity_set_open(path[0], NULL, &o.ref, &e), &e);
+    CHECK_OK(parity_set_open(path[1], NULL, &o.port, &e), &e);
+    if (o.ref && o.port) CHECK_OK(parity_walk_run(o.ref, o.port, NULL, &o.walk, &e), &e);
+    if (o.walk) {
+        CHECK(isinf(parity_stage_relative(parity_walk_stage(o.walk, 1))));
+        CHECK_EQ_INT(parity_walk_culprit(o.walk), 1);
+        char *s = render(&o, PARITY_FORMAT_TEXT, 1);
+        CHECK_MSG(s && strstr(s, "\nCulprit: b: non-finite values in ref only: 0, in port only: 1"),
+                  "%s", s ? s : "");
+        free(s);
+        s = render(&o, PARITY_FORMAT_JSON, 0);
+        cJSON *doc = s ? cJSON_Parse(s) : NULL;
+        const cJSON *nf = get(get(doc, "culprit"), "relative_nonfinite");
+        CHECK(cJSON_IsString(nf) && strcmp(nf->valuestring, "inf") == 0);
+        cJSON_Delete(doc);
+        free(s);
+        parity_html_opts ho = parity_html_opts_default();
+        char *html = NULL;
+        size_t n = 0;
+        CHECK_OK(parity_html_report(o.walk, &ho, &html, &n, &e), &e);
+        const char *row = html ? strstr(html, "data-name=\"b\"") : NULL;
+        const char *end = row ? strstr(row, "</tr>") : NULL;
+        const char *rel = row ? strstr(row, "<td>[8]</td><td data-value=\"inf\">") : NULL;
+        CHECK_MSG(rel && rel < end, "HTML row of b: %.300s", row ? row : "(none)");
+        parity_free(html);
+    }
+    close_pair(&o);
+    for (int side = 0; side < 2; side++) unlink(path[side]);
+    rmdir(dir);
+}
+
 int main(void) {
     test_text_inputs();
     test_text_solver();
@@ -292,5 +348,6 @@ int main(void) {
     test_md();
     test_natural_note();
     test_culprit_preferred();
+    test_nan_sided_rank();
     return TEST_SUMMARY();
 }
