@@ -153,7 +153,7 @@ static const opt_spec specs[] = {
      "every axis)"},
     {"format", 0, "F", O_FORMAT, CLI_INFO | CLI_DIFF, 0, "text|json|md|csv", NULL},
     {"format", 0, "F", O_FORMAT, CLI_TRACE | CLI_EXPLAIN, 0, "text|json|md", NULL},
-    {"format", 0, "F", O_FORMAT, CLI_SAME, 0, "text", NULL},
+    {"format", 0, "F", O_FORMAT, CLI_SAME, 0, "text|json", NULL},
     {"verbose", 'v', NULL, O_VERBOSE, CLI_INFO, 0, NULL, "metadata values too (text)"},
     {"verbose", 'v', NULL, O_VERBOSE, CLI_DIFF | CLI_TRACE, 0, NULL, "more metrics (text)"},
     {"quiet", 'q', NULL, O_QUIET, CLI_INFO, 0, NULL, "name, dtype and shape only (text)"},

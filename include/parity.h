@@ -728,6 +728,43 @@ const parity_schedule *parity_walk_schedule(const parity_walk *w);
 const parity_guidance *parity_walk_guidance(const parity_walk *w);
 
 /* ======================================================================== */
+/* 6c. Bitwise reproducibility (parity same)                                 */
+/* ======================================================================== */
+
+/* Two runs of one side, one tensor name: compared on the stored bits. */
+typedef struct parity_same_item {
+    const parity_tensor *a, *b; /* borrowed from the sets                  */
+    int comparable;      /* same dtype and shape: the bits were compared    */
+    uint64_t n_differ;   /* elements whose bits differ                      */
+    uint64_t bits;       /* differing bits in all                           */
+    uint64_t first;      /* flat index of the first differing element       */
+    double a_value, b_value; /* the values there (when n_differ > 0)        */
+} parity_same_item;
+
+/* Compare a and b element by element on their stored bytes, in native
+ * byte order, through their strides (a Fortran-order .npy equals its
+ * C-order twin). */
+void parity_same_tensors(const parity_tensor *a, const parity_tensor *b,
+                         parity_same_item *out);
+
+typedef struct parity_same parity_same;
+
+/* Pair the tensors of runs a and b by exact name (sel: --only/--skip, may
+ * be NULL) and compare each pair; the sets must outlive the result. */
+parity_status parity_same_run(const parity_set *a, const parity_set *b,
+                              const parity_match_opts *sel, parity_same **out,
+                              parity_error *err);
+void parity_same_free(parity_same *s);
+/* The compared pairs, in a's order. */
+size_t parity_same_count(const parity_same *s);
+const parity_same_item *parity_same_at(const parity_same *s, size_t i);
+/* Selected tensors of one run (side 0: a, 1: b) whose name the other lacks. */
+size_t parity_same_only_count(const parity_same *s, int side);
+const parity_tensor *parity_same_only(const parity_same *s, int side, size_t i);
+/* 1 when a pair differs (bits, dtype or shape) or a name is on one side. */
+int parity_same_differs(const parity_same *s);
+
+/* ======================================================================== */
 /* 7. Writing                                                                */
 /* ======================================================================== */
 
@@ -854,6 +891,14 @@ void parity_free(void *p);
 const char *parity_report_trace(parity_report *r, const parity_walk *w,
                                 const parity_set *ref, const parity_set *port,
                                 const char *inputs_glob);
+
+/* parity same of runs a_path and b_path in r's format (text or json):
+ * text is one line per tensor ("x: identical", or the count of differing
+ * elements and bits and the first difference), the summary and the "only
+ * in" lines, labelled A and B unless r's labels are set; quiet prints one
+ * word per tensor. The string is borrowed from r; NULL: out of memory. */
+const char *parity_report_same(parity_report *r, const parity_same *s,
+                               const char *a_path, const char *b_path);
 
 /* ======================================================================== */
 /* 9. Explain                                                                */

@@ -66,61 +66,49 @@ void parity_report_free(parity_report *r) {
 
 void parity_free(void *p) { free(p); }
 
-/* Start a chunk: empty the buffer, keep its memory. */
-static void chunk_reset(parity_report *r) {
-    r->out.len = 0;
-    if (r->out.data) r->out.data[0] = '\0';
-}
-
-/* Finish a chunk: the text, "" when nothing was written, NULL on OOM. */
-static const char *chunk_done(parity_report *r) {
-    if (r->out.oom) return NULL;
-    return r->out.data ? r->out.data : "";
-}
-
 const char *parity_report_diff_begin(parity_report *r, const char *ref_path,
                                      const char *port_path) {
-    chunk_reset(r);
+    parity__chunk_reset(r);
     renderer_of(r->o.format)->diff_begin(r, ref_path, port_path);
-    return chunk_done(r);
+    return parity__chunk_done(r);
 }
 
 const char *parity_report_diff_item(parity_report *r,
                                     const parity_report_item *it) {
-    chunk_reset(r);
+    parity__chunk_reset(r);
     if ((unsigned)it->verdict < 3) r->counts[it->verdict]++;
     renderer_of(r->o.format)->diff_item(r, it);
     r->n_items++;
-    return chunk_done(r);
+    return parity__chunk_done(r);
 }
 
 const char *parity_report_diff_end(parity_report *r, const parity_match *m) {
-    chunk_reset(r);
+    parity__chunk_reset(r);
     renderer_of(r->o.format)->diff_end(r, m);
-    return chunk_done(r);
+    return parity__chunk_done(r);
 }
 
 const char *parity_report_info_begin(parity_report *r, const parity_set *s) {
-    chunk_reset(r);
+    parity__chunk_reset(r);
     r->n_in_set = 0;
     renderer_of(r->o.format)->info_begin(r, s);
     r->n_sets++;
-    return chunk_done(r);
+    return parity__chunk_done(r);
 }
 
 const char *parity_report_info_tensor(parity_report *r, const parity_tensor *t,
                                       const parity_stats *st) {
-    chunk_reset(r);
+    parity__chunk_reset(r);
     renderer_of(r->o.format)->info_tensor(r, t, st);
     r->n_items++;
     r->n_in_set++;
-    return chunk_done(r);
+    return parity__chunk_done(r);
 }
 
 const char *parity_report_info_end(parity_report *r) {
-    chunk_reset(r);
+    parity__chunk_reset(r);
     renderer_of(r->o.format)->info_end(r);
-    return chunk_done(r);
+    return parity__chunk_done(r);
 }
 
 /* ---- numbers ------------------------------------------------------------ */

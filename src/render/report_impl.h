@@ -17,6 +17,18 @@ struct parity_report {
     uint64_t n_in_set;     /* info: tensors of the current set so far       */
 };
 
+/* Start a chunk: empty r->out, keep its memory. */
+static inline void parity__chunk_reset(parity_report *r) {
+    r->out.len = 0;
+    if (r->out.data) r->out.data[0] = '\0';
+}
+
+/* Finish a chunk: its text, "" when nothing was written, NULL on OOM. */
+static inline const char *parity__chunk_done(const parity_report *r) {
+    if (r->out.oom) return NULL;
+    return r->out.data ? r->out.data : "";
+}
+
 /* One format: each hook appends its text to r->out. */
 typedef struct parity__renderer {
     void (*diff_begin)(parity_report *r, const char *ref, const char *port);

@@ -1,0 +1,1 @@
+parity same python swift --format json --labels first,second

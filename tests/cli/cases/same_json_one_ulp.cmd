@@ -1,0 +1,1 @@
+parity same run1.safetensors run2.safetensors --format json

@@ -1,1 +1,0 @@
-parity same a b --format json

@@ -1,0 +1,1 @@
+parity same a b --format md
