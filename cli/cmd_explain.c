@@ -6,66 +6,58 @@
  * With -t NAME (repeatable) the named tensors are explained. Without it the
  * traces are walked (SPEC §5): when the reference has an execution order,
  * the first divergence and the culprit are explained; otherwise every
- * tensor that is not MATCH. A layout alignment the matcher applied is the
- * first finding of its tensor. Exit 0 when nothing differs, 1 on
+ * tensor that is not MATCH. Every line is rendered by the library
+ * (parity_explain_render_item). Exit 0 when nothing differs, 1 on
  * differences, 2 on trouble.
  */
 #include "options.h"
 
 #include <string.h>
 
-/* Is the pair not MATCH, by the same rules and options as parity diff
- * (--atol/--rtol, --match-tol, --max-db; integers: equal or not)? */
-static int pair_differs(const cli_opts *o, const parity_pair *p, int *differs) {
-    parity_error err = {0};
-    parity_status st;
-    if (!p->layout_ok) return *differs = 1, 0;
-    if (!parity_dtype_is_float(p->ref->dtype) || !parity_dtype_is_float(p->port->dtype)) {
-        parity_int_cmp c;
-        st = parity_diff_ints(&p->ref_view, &p->port_view, 0, &c, &err);
-        if (st == PARITY_OK) *differs |= !c.equal;
-    } else {
-        parity_diff d;
-        memset(&d, 0, sizeof d);
-        parity_diff_opts dopts = o->diff;
-        dopts.n_axes = 0; /* --axis is for the fits */
-        st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
-        if (st == PARITY_OK) *differs |= d.verdict != PARITY_MATCH;
-        parity_diff_clear(&d);
-    }
-    return st == PARITY_OK ? 0 : cli_fail_err(&err, p->ref->name, st);
-}
-
-/* Explain one pair and print it; *differs is set when p != r, *none (may
- * be NULL) when no simple transformation explains the difference. */
-static int explain_pair(const cli_opts *o, const parity_pair *p, int *differs, int *none) {
-    parity_explain_opts eo = parity_explain_opts_default();
-    parity_explain_result res;
-    parity_error err = {0};
-    const char *name = p->ref->name;
-    if (!p->layout_ok) {
-        *differs = 1;
-        printf("Explain: %s\n  shapes cannot be aligned: nothing to fit\n", name);
-        return 0;
-    }
-    if (!parity_dtype_is_float(p->ref->dtype) || !parity_dtype_is_float(p->port->dtype)) {
-        printf("Explain: %s\n  integer tensor: compared for equality by parity diff\n", name);
-        return 0;
-    }
-    eo.domain = o->diff.domain;
-    if (o->diff.n_axes > 0) {
-        int k = o->diff.axes[0], nd = p->ref_view.ndim;
-        if (k < -nd || k >= nd) return cli_fail("explain: %s: --axis %d out of range", name, k);
-        eo.axis = k < 0 ? k + nd : k;
-    }
-    parity_status st = parity_explain_pair(p, &eo, &res, &err);
-    if (st != PARITY_OK) return cli_fail_err(&err, name, st);
-    if (none) *none = res.none_explains && !res.identical;
-    char *s = parity_explain_render(name, &res, o->report.format);
-    parity_explain_clear(&res);
+/* Print one rendered string; 0 or 2. */
+static int emit_owned(char *s) {
     int rc = cli_emit(s);
     parity_free(s);
     return rc;
+}
+
+/* Explain pair p (of comparison kind kind) as item it and print it;
+ * note_if_none is the item's note when no simple transformation explains
+ * the difference. */
+static int explain_pair(const cli_opts *o, const parity_pair *p, parity_pair_kind kind,
+                        parity_explain_item *it, const char *note_if_none) {
+    parity_explain_opts eo = parity_explain_opts_default();
+    parity_explain_result res;
+    parity_error err = {0};
+    it->name = p->ref->name;
+    it->what = kind == PARITY_PAIR_SHAPES  ? PARITY_EXPLAIN_SHAPES
+               : kind == PARITY_PAIR_FLOAT ? PARITY_EXPLAIN_FITTED
+                                           : PARITY_EXPLAIN_INTEGERS;
+    if (it->what != PARITY_EXPLAIN_FITTED)
+        return emit_owned(parity_explain_render_item(it, o->report.format));
+    eo.domain = o->diff.domain;
+    if (o->diff.n_axes > 0) {
+        int k = o->diff.axes[0], nd = p->ref_view.ndim;
+        if (k < -nd || k >= nd) return cli_fail("explain: %s: --axis %d out of range", it->name, k);
+        eo.axis = k < 0 ? k + nd : k;
+    }
+    parity_status st = parity_explain_pair(p, &eo, &res, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, it->name, st);
+    it->res = &res;
+    if (res.none_explains && !res.identical) it->note = note_if_none;
+    int rc = emit_owned(parity_explain_render_item(it, o->report.format));
+    parity_explain_clear(&res);
+    return rc;
+}
+
+/* Compare p as parity diff does (--atol/--rtol, --match-tol, --max-db;
+ * integers: equal or not); --axis is for the fits, not the verdict. */
+static int compare(const cli_opts *o, const parity_pair *p, parity_comparison *c) {
+    parity_error err = {0};
+    parity_diff_opts dopts = o->diff;
+    dopts.n_axes = 0;
+    parity_status st = parity_compare_pair(p, &dopts, c, &err);
+    return st == PARITY_OK ? 0 : cli_fail_err(&err, p->ref->name, st);
 }
 
 static const parity_pair *find_pair(const parity_match *m, const char *name) {
@@ -84,12 +76,48 @@ static int explain_named(const cli_opts *o, const parity_set *ref, const parity_
     int rc = 0, differs = 0;
     for (int i = 0; rc == 0 && i < o->n_tensors; i++) {
         const parity_pair *p = find_pair(m, o->tensors[i]);
-        if (!p) rc = cli_fail("explain: no tensor '%s' on both sides", o->tensors[i]);
-        else rc = pair_differs(o, p, &differs);
-        if (rc == 0 && p) rc = explain_pair(o, p, &differs, NULL);
+        parity_comparison c;
+        if (!p) {
+            rc = cli_fail("explain: no tensor '%s' on both sides", o->tensors[i]);
+            break;
+        }
+        rc = compare(o, p, &c);
+        if (rc) break;
+        differs |= c.verdict != PARITY_MATCH;
+        parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL, NULL, NULL, 0};
+        rc = explain_pair(o, p, c.kind, &it, NULL);
+        parity_comparison_clear(&c);
     }
     parity_match_free(m);
     return rc ? rc : differs;
+}
+
+/* Inputs equal, first stage to differ, no map from r to p: the stage
+ * computes differently (its weights, their layout, its formula), which its
+ * output alone cannot name. */
+static const char *const inputs_match_note =
+    "its inputs match: the stage itself computes differently (weights, their\n"
+    "layout, or the formula); dump the weights each side uses and explain\n"
+    "them (parity explain REF_WEIGHTS PORT_WEIGHTS) to name a layout";
+
+/* The stage's role in the walk, or NULL. */
+static const char *role_of(long i, long first, long culprit, int ordered) {
+    if (!ordered) return NULL;
+    if (i == first) return first == culprit ? "First divergence (also the culprit)"
+                                            : "First divergence";
+    return i == culprit ? "Culprit" : NULL;
+}
+
+/* Explain stage i of the walk; the note follows when nothing fits the
+ * first divergence and the inputs are equal. */
+static int explain_stage(const cli_opts *o, const parity_walk *w, size_t i, int ordered) {
+    const parity_stage *s = parity_walk_stage(w, i);
+    long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);
+    parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL,
+                              role_of((long)i, first, culprit, ordered), NULL, 1};
+    int equal_inputs = !parity_walk_inputs_differ(w, NULL);
+    return explain_pair(o, s->pair, s->kind, &it,
+                        (long)i == first && equal_inputs ? inputs_match_note : NULL);
 }
 
 /* The stages to explain: first divergence and culprit when the reference
@@ -106,29 +134,14 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);
     int ordered = parity_set_order_source(ref) != PARITY_ORDER_NATURAL;
-    const size_t *in_idx = NULL;
-    size_t n_in_differ = parity_walk_inputs_differ(w, &in_idx);
-    int rc = 0, differs = first >= 0, text = o->report.format != PARITY_FORMAT_JSON;
-    if (first < 0 && text) printf("every stage matches: nothing to explain\n");
+    int rc = first < 0 ? emit_owned(parity_explain_render_nothing(o->report.format)) : 0;
     for (size_t i = 0; rc == 0 && first >= 0 && i < parity_walk_stage_count(w); i++) {
         const parity_stage *s = parity_walk_stage(w, i);
         int pick = ordered ? ((long)i == first || (long)i == culprit)
-                           : (!s->pair->layout_ok || s->diff.verdict != PARITY_MATCH);
-        if (!pick) continue;
-        if (text && ordered)
-            printf("%s%s:\n", (long)i == first ? "First divergence" : "Culprit",
-                   (long)i == first && first == culprit ? " (also the culprit)" : "");
-        int none = 0;
-        rc = explain_pair(o, s->pair, &differs, &none);
-        /* Inputs equal, first stage to differ, no map from r to p: the
-         * stage computes differently (its weights, their layout, its
-         * formula), which its output alone cannot name. */
-        if (rc == 0 && text && none && (long)i == first && !n_in_differ)
-            printf("  its inputs match: the stage itself computes differently (weights, their\n"
-                   "  layout, or the formula); dump the weights each side uses and explain\n"
-                   "  them (parity explain REF_WEIGHTS PORT_WEIGHTS) to name a layout\n");
-        if (rc == 0 && text) putchar('\n');
+                           : s->diff.verdict != PARITY_MATCH;
+        if (pick) rc = explain_stage(o, w, i, ordered);
     }
+    int differs = first >= 0;
     parity_walk_free(w);
     return rc ? rc : differs;
 }

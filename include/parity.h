@@ -1046,6 +1046,33 @@ const char *parity_hyp_kind_name(parity_hyp_kind k);
 char *parity_explain_render(const char *name, const parity_explain_result *res,
                             parity_format format);
 
+/* What explain could do with one pair. */
+typedef enum parity_explain_what {
+    PARITY_EXPLAIN_FITTED = 0, /* the ranked hypotheses of a result          */
+    PARITY_EXPLAIN_SHAPES,     /* the shapes cannot be aligned: nothing fits */
+    PARITY_EXPLAIN_INTEGERS    /* integer or bool data: equal or not, which  */
+                               /* parity diff shows                          */
+} parity_explain_what;
+
+/* One tensor of an explain run, as printed. */
+typedef struct parity_explain_item {
+    const char *name;
+    parity_explain_what what;
+    const parity_explain_result *res; /* when FITTED                        */
+    const char *role;   /* "First divergence", "Culprit", ... or NULL       */
+    const char *note;   /* a further finding, lines split by '\n', or NULL  */
+    int walk;           /* one of a walk's stages: text prints the role     */
+                        /* above the item and a blank line after it         */
+} parity_explain_item;
+
+/* An item as text, JSON (one object on one line: the fitted result's
+ * fields, or "fitted": false and "why"; "role" and "note" when given) or
+ * Markdown. Returns a string the caller frees with parity_free, or NULL
+ * when out of memory or it is incomplete. */
+char *parity_explain_render_item(const parity_explain_item *it, parity_format format);
+/* What explain prints when every stage matches. */
+char *parity_explain_render_nothing(parity_format format);
+
 /* ======================================================================== */
 /* 10. Pictures and the HTML report                                          */
 /* ======================================================================== */

@@ -27,7 +27,10 @@ edge/                    edge cases of parity diff: I64 values beyond 2^53
                          1e200 (huge_*.npy), a 1-D and a 3-D tensor for
                          --axis beyond a rank (rank_*.safetensors), a --map
                          file whose second rule uses \d (matches nothing),
-                         notes.wav (a WAV file: not tensors)
+                         notes.wav (a WAV file: not tensors), i32/ and f32/
+                         (token ids as I32 and, one higher, as F32),
+                         odd_*.safetensors (a name with '|', a newline and an
+                         ANSI escape)
 dumps/                   a folder whose .npy files sit in python/ and swift/
 """
 import json
@@ -153,6 +156,19 @@ def folder_files(out):
         np.save(os.path.join(d, "step1_mu.npy"), np.arange(6, dtype=np.float32))
     with open(os.path.join(out, "dumps", "README.txt"), "w") as f:
         f.write("one .npy per stage, per side\n")
+    # token ids as I32 on one side and as F32 (what MLX saves) on the other
+    for side, dt in (("i32", np.int32), ("f32", np.float32)):
+        d = os.path.join(out, "edge", side)
+        os.makedirs(d, exist_ok=True)
+        ids = np.array([3, 708, 21, 5, 99, 1], dtype=dt) + (1 if side == "f32" else 0)
+        np.save(os.path.join(d, "tokens.npy"), ids)
+    # names a renderer must escape: a table bar, a newline, an ANSI escape
+    odd = "blk|0\nout\x1b[31m"
+    base = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    for side, delta in (("ref", 0), ("port", 0.25)):
+        write_safetensors(os.path.join(out, "edge", "odd_%s.safetensors" % side),
+                          [("in", base), (odd, base + np.float32(delta))],
+                          {"parity.order": json.dumps(["in", odd])})
     with open(os.path.join(out, "edge", "notes.wav"), "wb") as f:
         f.write(b"RIFF" + struct.pack("<I", 36) + b"WAVEfmt " + struct.pack(
             "<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", 0))

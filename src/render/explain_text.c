@@ -17,8 +17,10 @@
  */
 #include "render/emit.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void text_hyp(parity_buf *b, int rank, const parity_hypothesis *h) {
     if (rank > 0) parity__buf_printf(b, "  %d. %-60s", rank, h->text);
@@ -110,16 +112,111 @@ static void render_md(parity_buf *b, const char *name, const parity_explain_resu
     parity__buf_puts(b, "\n\n");
 }
 
+/* ---- items: a fitted result or why nothing was fitted ------------------ */
+
+static const char *why_not_fitted(parity_explain_what what) {
+    return what == PARITY_EXPLAIN_SHAPES ? "shapes cannot be aligned: nothing to fit"
+                                         : "integer tensor: compared for equality by parity diff";
+}
+
+/* The note's lines, each indented by two spaces (text). */
+static void text_note(parity_buf *b, const char *note) {
+    for (const char *l = note; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        parity__buf_puts(b, "  ");
+        parity__buf_put(b, l, n);
+        parity__buf_puts(b, "\n");
+        l = nl ? nl + 1 : l + n;
+    }
+}
+
+/* The note as one line (JSON, Markdown): its line breaks become spaces. */
+static char *note_line(const char *note) {
+    char *s = note ? strdup(note) : NULL;
+    for (char *c = s; c && *c; c++)
+        if (*c == '\n') *c = ' ';
+    return s;
+}
+
+static void item_text(parity_buf *b, const parity_explain_item *it) {
+    if (it->walk && it->role) parity__buf_printf(b, "%s:\n", it->role);
+    if (it->what == PARITY_EXPLAIN_FITTED) render_text(b, it->name, it->res);
+    else parity__buf_printf(b, "Explain: %s\n  %s\n", it->name, why_not_fitted(it->what));
+    text_note(b, it->note);
+    if (it->walk) parity__buf_puts(b, "\n");
+}
+
+/* The fitted object, or {"tensor", "fitted": false, "why"} when nothing
+ * was fitted; "role" and "note" appended when given. */
+static void item_json(parity_buf *b, const parity_explain_item *it) {
+    if (it->what == PARITY_EXPLAIN_FITTED) {
+        render_json(b, it->name, it->res);
+        b->len -= 2; /* reopen the object: drop "}\n" */
+    } else {
+        parity__buf_puts(b, "{\"tensor\":");
+        parity__buf_json_str(b, it->name);
+    }
+    if (it->what != PARITY_EXPLAIN_FITTED) {
+        parity__json_bool(b, "fitted", 0);
+        parity__json_str(b, "why", why_not_fitted(it->what));
+    }
+    if (it->role) parity__json_str(b, "role", it->role);
+    char *note = note_line(it->note);
+    if (note) parity__json_str(b, "note", note);
+    free(note);
+    parity__buf_puts(b, "}\n");
+}
+
+static void item_md(parity_buf *b, const parity_explain_item *it) {
+    if (it->role) parity__buf_printf(b, "**%s:**\n\n", it->role);
+    if (it->what == PARITY_EXPLAIN_FITTED) {
+        render_md(b, it->name, it->res);
+    } else {
+        parity__buf_puts(b, "### Explain: `");
+        parity__emit_md_text(b, it->name);
+        const char *why = why_not_fitted(it->what);
+        parity__buf_printf(b, "`\n\n%c%s.\n\n", toupper((unsigned char)why[0]), why + 1);
+    }
+    char *note = note_line(it->note);
+    if (note) {
+        parity__buf_puts(b, "Note: ");
+        parity__emit_md_text(b, note);
+        parity__buf_puts(b, "\n\n");
+    }
+    free(note);
+}
+
+/* Hand the buffer over, or NULL when it ran out of memory. */
+static char *take(parity_buf *b) {
+    if (!b->oom) return b->data ? b->data : strdup("");
+    parity__buf_free(b);
+    return NULL;
+}
+
+char *parity_explain_render_item(const parity_explain_item *it, parity_format format) {
+    parity_buf b = {0};
+    if (!it || !it->name || (it->what == PARITY_EXPLAIN_FITTED && !it->res)) return NULL;
+    if (format == PARITY_FORMAT_JSON) item_json(&b, it);
+    else if (format == PARITY_FORMAT_MD) item_md(&b, it);
+    else item_text(&b, it);
+    return take(&b);
+}
+
+char *parity_explain_render_nothing(parity_format format) {
+    parity_buf b = {0};
+    if (format == PARITY_FORMAT_JSON)
+        parity__buf_puts(&b, "{\"tensor\":null,\"nothing_to_explain\":true,"
+                             "\"why\":\"every stage matches\"}\n");
+    else if (format == PARITY_FORMAT_MD)
+        parity__buf_puts(&b, "Every stage matches: nothing to explain.\n");
+    else
+        parity__buf_puts(&b, "every stage matches: nothing to explain\n");
+    return take(&b);
+}
+
 char *parity_explain_render(const char *name, const parity_explain_result *res,
                             parity_format format) {
-    parity_buf b = {0};
-    if (!name || !res) return NULL;
-    if (format == PARITY_FORMAT_JSON) render_json(&b, name, res);
-    else if (format == PARITY_FORMAT_MD) render_md(&b, name, res);
-    else render_text(&b, name, res);
-    if (b.oom) {
-        parity__buf_free(&b);
-        return NULL;
-    }
-    return b.data;
+    parity_explain_item it = {name, PARITY_EXPLAIN_FITTED, res, NULL, NULL, 0};
+    return parity_explain_render_item(&it, format);
 }

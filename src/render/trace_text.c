@@ -84,7 +84,10 @@ int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
 }
 
 static void put_name(parity_buf *b, const char *name, int md) {
-    parity__buf_printf(b, md ? "`%s`" : "%s", name);
+    if (md) parity__buf_puts(b, "`");
+    if (md) parity__emit_md_text(b, name);
+    else parity__emit_text(b, name);
+    if (md) parity__buf_puts(b, "`");
 }
 
 static const char *dash(const parity_report *r) { return r->o.unicode ? "\u2014" : "--"; }

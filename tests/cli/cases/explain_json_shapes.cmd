@@ -1,0 +1,1 @@
+parity explain python swift -t step5_pool --format json

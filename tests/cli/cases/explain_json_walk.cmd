@@ -1,0 +1,1 @@
+parity explain python swift --format json

@@ -1,0 +1,1 @@
+parity explain edge/odd_ref.safetensors edge/odd_port.safetensors --format md
