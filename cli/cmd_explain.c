@@ -146,11 +146,11 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
     return rc ? rc : differs;
 }
 
-int cmd_explain(int argc, char **argv) {
+int cmd_explain(const cli_verb *v, int argc, char **argv) {
     cli_opts o;
     parity_set *sides[2];
-    if (cli_parse(argc, argv, "explain", 2, 2, &o)) return 2;
-    if (o.help) return cli_verb_help("explain");
+    if (cli_parse(v, argc, argv, &o)) return 2;
+    if (o.help) return cli_verb_help(v);
     int rc = cli_open_sides(&o, o.pos, 2, sides);
     if (rc == 0)
         rc = o.n_tensors > 0 ? explain_named(&o, sides[0], sides[1])

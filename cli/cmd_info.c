@@ -24,10 +24,10 @@ static int info_one(parity_report *r, const cli_opts *o, const char *path) {
     return rc;
 }
 
-int cmd_info(int argc, char **argv) {
+int cmd_info(const cli_verb *v, int argc, char **argv) {
     cli_opts o;
-    if (cli_parse(argc, argv, "info", 1, -1, &o)) return 2;
-    if (o.help) return cli_verb_help("info");
+    if (cli_parse(v, argc, argv, &o)) return 2;
+    if (o.help) return cli_verb_help(v);
     parity_report *r = parity_report_new(&o.report);
     if (!r) return cli_fail("out of memory");
     int rc = 0;

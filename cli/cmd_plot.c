@@ -60,11 +60,11 @@ static int plot_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     return rc;
 }
 
-int cmd_plot(int argc, char **argv) {
+int cmd_plot(const cli_verb *v, int argc, char **argv) {
     cli_opts o;
     parity_set *sides[2];
-    if (cli_parse(argc, argv, "plot", 2, 2, &o)) return 2;
-    if (o.help) return cli_verb_help("plot");
+    if (cli_parse(v, argc, argv, &o)) return 2;
+    if (o.help) return cli_verb_help(v);
     if (!o.output) return cli_fail("plot: missing -o F.png (see parity plot --help)");
     int rc = cli_open_sides(&o, o.pos, 2, sides);
     if (rc == 0) rc = plot_sets(&o, sides[0], sides[1]);

@@ -46,11 +46,11 @@ static int report_sets(const cli_opts *o, parity_set *const *sets) {
     return rc;
 }
 
-int cmd_report(int argc, char **argv) {
+int cmd_report(const cli_verb *v, int argc, char **argv) {
     cli_opts o;
     parity_set *sets[4];
-    if (cli_parse(argc, argv, "report", 2, 2, &o)) return 2;
-    if (o.help) return cli_verb_help("report");
+    if (cli_parse(v, argc, argv, &o)) return 2;
+    if (o.help) return cli_verb_help(v);
     if (!o.output) return cli_fail("report: missing -o F.html (see parity report --help)");
     const char *paths[4] = {o.pos[0], o.pos[1], o.weights[0], o.weights[1]};
     int rc = cli_open_sides(&o, paths, 4, sets);

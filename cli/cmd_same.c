@@ -24,11 +24,11 @@ static int same_sets(const cli_opts *o, const parity_set *a, const parity_set *b
     return rc;
 }
 
-int cmd_same(int argc, char **argv) {
+int cmd_same(const cli_verb *v, int argc, char **argv) {
     cli_opts o;
     parity_set *sides[2];
-    if (cli_parse(argc, argv, "same", 2, 2, &o)) return 2;
-    if (o.help) return cli_verb_help("same");
+    if (cli_parse(v, argc, argv, &o)) return 2;
+    if (o.help) return cli_verb_help(v);
     int rc = cli_open_sides(&o, o.pos, 2, sides);
     if (rc == 0) rc = same_sets(&o, sides[0], sides[1]);
     parity_set_free(sides[0]);

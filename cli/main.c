@@ -1,94 +1,27 @@
 /*
- * main.c — the parity command: dispatch to one verb per file.
- *
- * Adding a verb is one entry in verbs[] below, its bit in options.h, the
- * rows of the options it takes in options.c, and cli/cmd_<verb>.c defining
- * int cmd_<verb>(int argc, char **argv) (argv[0] is the verb).
+ * main.c — the parity command: find the verb (verbs.c) and run it.
  */
 #include "options.h"
 
 #include <string.h>
 
-int cmd_info(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_trace(int argc, char **argv);
-int cmd_plot(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_explain(int argc, char **argv);
-int cmd_same(int argc, char **argv);
-
-/* name, bit, entry, synopsis, summary, about (NULL: the summary), exits */
-static const cli_verb verbs[] = {
-    {"info", CLI_INFO, cmd_info, "FILE...",
-     "tensors: name, dtype, shape, min, max, mean, std, NaN/Inf", NULL,
-     "0 every file read, 2 trouble (bad input, bad usage)"},
-    {"diff", CLI_DIFF, cmd_diff, "REF PORT [options]",
-     "every matched tensor: statistics, metrics, verdict", NULL,
-     "0 every compared tensor MATCH and nothing unpaired,\n"
-     "1 differences (a SMALL or LARGE DIFF, a name only on one side), 2 trouble"},
-    {"trace", CLI_TRACE, cmd_trace, "REF PORT [options]",
-     "ordered walk: table, first divergence, culprit, series", NULL,
-     "0 every stage MATCH, every input equal and nothing\n"
-     "unpaired, 1 differences, 2 trouble"},
-    {"explain", CLI_EXPLAIN, cmd_explain, "REF PORT [-t NAME]",
-     "the transformation that maps ref to port, ranked", NULL,
-     "0 nothing to explain (each -t tensor, or every stage of\n"
-     "the walk, MATCH), 1 a tensor differs, 2 trouble"},
-    {"plot", CLI_PLOT, cmd_plot, "REF PORT -t NAME -o F.png",
-     "heatmaps of ref, port and diff, with per-axis profiles", NULL,
-     "0 picture written and the tensor MATCH, 1 picture\n"
-     "written and the tensor differs, 2 trouble"},
-    {"report", CLI_REPORT, cmd_report, "REF PORT -o F.html",
-     "one self-contained HTML report of all of the above", NULL,
-     "0 report written, every stage MATCH, every input equal\n"
-     "and nothing unpaired, 1 report written and differences, 2 trouble (no report)"},
-    {"same", CLI_SAME, cmd_same, "A B [options]",
-     "bitwise reproducibility of two runs of one side",
-     "bitwise reproducibility of two runs of one side: tensors pair by exact\n"
-     "name; each pair is identical, or its first differing element and the\n"
-     "count of differing elements and bits is shown.",
-     "0 every tensor bit-identical and every name paired,\n"
-     "1 a tensor differs (bits, dtype or shape) or a name is only on one side,\n"
-     "2 trouble (usage, unreadable file)"},
-};
-#define N_VERBS (sizeof verbs / sizeof *verbs)
-
-static void usage(FILE *out) {
-    fputs("usage: parity VERB [options] FILE...\n\n"
-          "parity finds where, and why, a port of a neural network stops\n"
-          "matching its reference.\n\nverbs:\n", out);
-    for (size_t i = 0; i < N_VERBS; i++)
-        fprintf(out, "  parity %s %s\n      %s\n", verbs[i].name, verbs[i].synopsis,
-                verbs[i].summary);
-    fputs("\n'parity VERB --help' lists the options; 'parity --version' the version.\n"
-          "exit status: 0 all MATCH and nothing unmatched, 1 differences, 2 trouble\n",
-          out);
-}
-
-const cli_verb *cli_find_verb(const char *name) {
-    for (size_t i = 0; i < N_VERBS; i++)
-        if (strcmp(verbs[i].name, name) == 0) return &verbs[i];
-    return NULL;
-}
-
-int cli_verb_help(const char *verb) {
-    const cli_verb *v = cli_find_verb(verb);
-    if (v) cli_print_verb_help(stdout, v);
-    return 0;
-}
-
 int main(int argc, char **argv) {
     if (argc < 2) return cli_fail("missing verb (see parity --help)");
     const char *a = argv[1];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "help") == 0) {
-        usage(stdout);
+        cli_usage(stdout);
         return 0;
     }
     if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
         printf("parity %s\n", PARITY_VERSION);
         return 0;
     }
+    if (strcmp(a, "--option-grid") == 0) {
+        size_t n = 0;
+        const cli_verb *all = cli_verbs(&n);
+        return cli_option_grid(stdout, all, n);
+    }
     const cli_verb *v = cli_find_verb(a);
     if (!v) return cli_fail("unknown verb '%s' (see parity --help)", a);
-    return v->run(argc - 1, argv + 1);
+    return v->run(v, argc - 1, argv + 1);
 }

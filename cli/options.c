@@ -421,7 +421,7 @@ static void cli_opts_init(cli_opts *o) {
 }
 
 /* The checks that need every option; 0 or 2 after one line. */
-static int check_opts(const cli_verb *v, cli_opts *o, int min_pos, int max_pos) {
+static int check_opts(const cli_verb *v, cli_opts *o) {
     /* a verb that shows no SMALL DIFF has no --small-tol to raise */
     if (!takes(v->bit, O_SMALL_TOL) && o->diff.small_tol < o->diff.match_tol)
         o->diff.small_tol = o->diff.match_tol;
@@ -431,19 +431,16 @@ static int check_opts(const cli_verb *v, cli_opts *o, int min_pos, int max_pos) 
     if (o->diff.max_db > 0 && o->diff.domain == PARITY_DOMAIN_LINEAR)
         return cli_fail("%s: --max-db needs --domain (ln-mag, ln-power, log10-mag, "
                         "log10-power or db): linear values have no dB", v->name);
-    if (o->n_pos < min_pos || (max_pos >= 0 && o->n_pos > max_pos))
+    if (o->n_pos < v->min_pos || (v->max_pos >= 0 && o->n_pos > v->max_pos))
         return cli_fail("%s: expected %s%d file%s, got %d (see parity %s --help)", v->name,
-                        max_pos == min_pos ? "" : "at least ", min_pos,
-                        min_pos == 1 ? "" : "s", o->n_pos, v->name);
+                        v->max_pos == v->min_pos ? "" : "at least ", v->min_pos,
+                        v->min_pos == 1 ? "" : "s", o->n_pos, v->name);
     return 0;
 }
 
-int cli_parse(int argc, char **argv, const char *verb, int min_pos, int max_pos,
-              cli_opts *o) {
-    const cli_verb *v = cli_find_verb(verb);
+int cli_parse(const cli_verb *v, int argc, char **argv, cli_opts *o) {
     int only_pos = 0;
     cli_opts_init(o);
-    if (!v) return cli_fail("unknown verb '%s' (see parity --help)", verb);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!only_pos && strcmp(a, "--") == 0) {
@@ -451,12 +448,12 @@ int cli_parse(int argc, char **argv, const char *verb, int min_pos, int max_pos,
         } else if (!only_pos && a[0] == '-' && a[1]) {
             if (parse_option(argc, argv, &i, v, o)) return 2;
         } else {
-            if (o->n_pos >= CLI_MAX_POS) return cli_fail("%s: too many arguments", verb);
+            if (o->n_pos >= CLI_MAX_POS) return cli_fail("%s: too many arguments", v->name);
             o->pos[o->n_pos++] = a;
         }
     }
     resolve_color(o);
-    int rc = o->help ? 0 : check_opts(v, o, min_pos, max_pos);
+    int rc = o->help ? 0 : check_opts(v, o);
     o->report.diff = o->diff;
     return rc;
 }
@@ -491,7 +488,7 @@ static void print_row(FILE *out, const opt_spec *s, int width) {
     }
 }
 
-void cli_print_verb_help(FILE *out, const cli_verb *v) {
+int cli_verb_help(const cli_verb *v) {
     char left[64];
     int width = 20;
     for (size_t i = 0; i < N_SPECS; i++) {
@@ -499,9 +496,62 @@ void cli_print_verb_help(FILE *out, const cli_verb *v) {
         left_col(&specs[i], left, sizeof left);
         if ((int)strlen(left) + 2 > width) width = (int)strlen(left) + 2;
     }
-    fprintf(out, "usage: parity %s %s\n\n%s\n\noptions:\n", v->name, v->synopsis,
-            v->about ? v->about : v->summary);
+    printf("usage: parity %s %s\n\n%s\n\noptions:\n", v->name, v->synopsis,
+           v->about ? v->about : v->summary);
     for (size_t i = 0; i < N_SPECS; i++)
-        if (specs[i].verbs & v->bit) print_row(out, &specs[i], width);
-    fprintf(out, "\nexit status: %s\n", v->exits);
+        if (specs[i].verbs & v->bit) print_row(stdout, &specs[i], width);
+    printf("\nexit status: %s\n", v->exits);
+    return 0;
+}
+
+/* ---- the grid of docs/cli.md ---------------------------------------------- */
+
+/* The cell of option row s for verb v: the formats, how often it repeats,
+ * or a check mark. */
+static void grid_cell(FILE *out, const opt_spec *s) {
+    char words[64];
+    if (s->choices) {
+        size_t k = 0;
+        for (const char *c = s->choices; *c && k + 1 < sizeof words; c++)
+            words[k++] = *c == '|' ? ' ' : *c;
+        words[k] = '\0';
+        fprintf(out, " %s |", words);
+    } else if (s->max > 1) {
+        fprintf(out, " \u2713 (up to %d) |", s->max);
+    } else if (s->max == 1) {
+        fputs(" \u2713 (one) |", out);
+    } else {
+        fputs(" \u2713 |", out);
+    }
+}
+
+/* Did an earlier row already stand for this option? */
+static int seen_before(size_t i) {
+    for (size_t j = 0; j < i; j++)
+        if (specs[j].id == specs[i].id) return 1;
+    return 0;
+}
+
+int cli_option_grid(FILE *out, const cli_verb *verbs, size_t n_verbs) {
+    char left[64];
+    fputs("| option |", out);
+    for (size_t k = 0; k < n_verbs; k++) fprintf(out, " %s |", verbs[k].name);
+    fputs("\n|---|", out);
+    for (size_t k = 0; k < n_verbs; k++) fputs(":-:|", out);
+    fputs("\n", out);
+    for (size_t i = 0; i < N_SPECS; i++) {
+        if (seen_before(i)) continue;
+        left_col(&specs[i], left, sizeof left);
+        fprintf(out, "| `%s` |", left);
+        for (size_t k = 0; k < n_verbs; k++) {
+            const opt_spec *s = NULL;
+            for (size_t j = i; j < N_SPECS && !s; j++)
+                if (specs[j].id == specs[i].id && (specs[j].verbs & verbs[k].bit))
+                    s = &specs[j];
+            if (s) grid_cell(out, s);
+            else fputs(" |", out);
+        }
+        fputs("\n", out);
+    }
+    return 0;
 }

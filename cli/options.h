@@ -46,33 +46,43 @@ typedef struct cli_opts {
     const char *state, *velocity, *cond, *uncond, *x0; /* trace's solver    */
 } cli_opts;
 
-/* A verb: what parity --help and parity VERB --help say of it. */
+/* A verb: its entry point and what parity --help and parity VERB --help
+ * say of it (verbs.c holds the table). */
 typedef struct cli_verb {
     const char *name;
     unsigned bit;         /* CLI_INFO ...                                   */
-    int (*run)(int argc, char **argv);
+    int (*run)(const struct cli_verb *v, int argc, char **argv);
+    int min_pos, max_pos; /* positional arguments; max_pos < 0: no limit    */
+                          /* up to CLI_MAX_POS                              */
     const char *synopsis; /* "REF PORT [options]"                           */
     const char *summary;  /* one line in parity --help                      */
     const char *about;    /* the paragraph of VERB --help; NULL: summary    */
     const char *exits;    /* what its exit status means                     */
 } cli_verb;
 
-/* The verb named name, or NULL (main.c holds the verbs). */
+/* The verb named name, or NULL. */
 const cli_verb *cli_find_verb(const char *name);
+/* All the verbs, in the order of parity --help: *n receives the count. */
+const cli_verb *cli_verbs(size_t *n);
+/* parity --help: every verb with its synopsis and summary. */
+void cli_usage(FILE *out);
 
-/* Parse argv[1..argc) (argv[0] is the verb) into o. Returns 0, or 2 after
- * printing one "parity: ..." line on stderr: an option the verb does not
- * take is refused ("plot: --format: not an option of plot"). min_pos and
- * max_pos bound the positional arguments (max_pos < 0: no limit up to
- * CLI_MAX_POS). */
-int cli_parse(int argc, char **argv, const char *verb, int min_pos, int max_pos,
-              cli_opts *o);
+/* Parse argv[1..argc) (argv[0] is the verb) for verb v into o. Returns 0,
+ * or 2 after printing one "parity: ..." line on stderr: an option the verb
+ * does not take is refused ("plot: --format: not an option of plot"), and
+ * so is a count of positional arguments outside v's bounds. */
+int cli_parse(const cli_verb *v, int argc, char **argv, cli_opts *o);
 
 /* Print "parity: <message>" on stderr and return 2. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Print the help of verb v on out: its options, from the option table. */
-void cli_print_verb_help(FILE *out, const cli_verb *v);
+/* Print the help of verb v on stdout: its options, from the option
+ * table; returns 0. */
+int cli_verb_help(const cli_verb *v);
+/* parity --option-grid: which of verbs[0..n_verbs) takes which option, as
+ * the Markdown table docs/cli.md shows (a test compares the two);
+ * returns 0. */
+int cli_option_grid(FILE *out, const cli_verb *verbs, size_t n_verbs);
 
 /* Report a failed library call as one line: err->msg (which names the
  * file, tensor and field), or "path: <status>" when it is empty. Returns 2. */
@@ -89,8 +99,6 @@ int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_se
 /* --only / --skip: is the tensor name selected? */
 int cli_selected(const cli_opts *o, const char *name);
 
-/* Print the help of verb on stdout (main.c knows the verbs); returns 0. */
-int cli_verb_help(const char *verb);
 
 /* Write s to stdout; 0, or 2 after "parity: ..." when s is NULL (out of
  * memory) or the write fails. */

@@ -31,76 +31,6 @@ parity_explain_opts parity_explain_opts_default(void) {
     return o;
 }
 
-const char *parity_hyp_kind_name(parity_hyp_kind k) {
-    static const char *names[PARITY_HYP_COUNT] = {
-        "precision", "offset", "scale", "sign-flip", "affine", "clamp",
-        "non-finite", "axis-offset", "axis-scale", "axis-affine", "region",
-        "permute", "flip", "shift", "scramble", "row-permutation",
-        "value-dependent", "alignment"};
-    return (unsigned)k < PARITY_HYP_COUNT ? names[k] : "?";
-}
-
-parity_status ex_add(ex_ctx *x, ex_cand *c, parity_error *err) {
-    if (x->nc == x->cap) {
-        size_t cap = x->cap ? 2 * x->cap : 32;
-        ex_cand *n = realloc(x->c, cap * sizeof *n);
-        if (!n) ex_cand_free(c);
-        FAIL_IF(!n, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-        x->c = n;
-        x->cap = cap;
-    }
-    x->c[x->nc++] = *c;
-    return PARITY_OK;
-}
-
-void ex_set_text(parity_hypothesis *h, const char *text) {
-    size_t n = strlen(text);
-    n = n < sizeof h->text ? n : sizeof h->text - 1;
-    memcpy(h->text, text, n);
-    h->text[n] = '\0';
-}
-
-void ex_cand_free(ex_cand *c) {
-    free(c->va), free(c->vb), free(c->sq_i), free(c->perm);
-    c->va = c->vb = c->sq_i = NULL;
-    c->perm = NULL;
-}
-
-/* p − T(r) is measured as p − ex_apply(...): kinds whose "transformation"
- * is a tolerance (precision: p within a band of r; a region with no simple
- * map inside: p free there) return p clipped to what they allow. */
-double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p) {
-    switch (c->h.kind) {
-    case PARITY_HYP_PRECISION: {
-        double band = ex_precision_band((parity_dtype)c->a, r, c->b);
-        return p > r + band ? r + band : (p < r - band ? r - band : p);
-    }
-    case PARITY_HYP_OFFSET: return r + c->b;
-    case PARITY_HYP_SCALE:
-    case PARITY_HYP_SIGN_FLIP: return c->a * r;
-    case PARITY_HYP_AFFINE: return c->a * r + c->b;
-    case PARITY_HYP_CLAMP: return r < c->a ? c->a : (r > c->b ? c->b : r);
-    case PARITY_HYP_AXIS_OFFSET: return r + c->vb[idx[c->axis]];
-    case PARITY_HYP_AXIS_SCALE: return c->va[idx[c->axis]] * r;
-    case PARITY_HYP_AXIS_AFFINE:
-        return c->va[idx[c->axis]] * r + c->vb[idx[c->axis]];
-    case PARITY_HYP_REGION: {
-        int64_t i = idx[c->axis];
-        if (i < c->lo || i >= c->hi) return r;
-        return c->region_free ? p : c->a * r + c->b;
-    }
-    case PARITY_HYP_VALUE_DEPENDENT: return r + ex_value_eval(c, r);
-    default: return r;
-    }
-}
-
-void ex_next(int64_t *idx, const parity_tensor *t) {
-    for (int k = t->ndim - 1; k >= 0; k--) {
-        if (++idx[k] < t->shape[k]) return;
-        idx[k] = 0;
-    }
-}
-
 static void fit_axes(ex_fit *f, int ndim, const int64_t *idx, double r, double p) {
     double d = p - r;
     for (int k = 0; k < ndim; k++) {
@@ -145,7 +75,7 @@ static void fit_one(ex_fit *f, int ndim, const int64_t *idx, double r, double p,
     f->sr += r, f->sp += p, f->srr += r * r, f->spp += p * p;
     f->srp += r * p, f->sd += d, f->sdd += d * d;
     fit_axes(f, ndim, idx, r, p);
-    ex_value_bin(f, r, d);
+    parity__ex_value_bin(f, r, d);
 }
 
 /* The fit pass: closed-form sums of every family. */
@@ -157,7 +87,7 @@ static void fit_pass(ex_ctx *x) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
-        for (size_t i = 0; i < m; i++, ex_next(idx, x->r))
+        for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
             fit_one(&x->f, x->r->ndim, idx, rb[i], pb[i], at + i);
     }
 }
@@ -168,7 +98,7 @@ static void eval_one(ex_ctx *x, const int64_t *idx, double r, double p) {
     for (size_t k = 0; k < x->nc; k++) {
         ex_cand *c = &x->c[k];
         if (c->measured) continue;
-        double e = p - ex_apply(c, idx, r, p);
+        double e = p - parity__ex_apply(c, idx, r, p);
         c->sq += e * e;
         if (c->sq_i) c->sq_i[idx[c->axis]] += e * e;
         if (c->h.kind == PARITY_HYP_PRECISION) c->n_in += e == 0;
@@ -184,7 +114,7 @@ static void eval_pass(ex_ctx *x) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
-        for (size_t i = 0; i < m; i++, ex_next(idx, x->r))
+        for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
             if (isfinite(rb[i]) && isfinite(pb[i])) eval_one(x, idx, rb[i], pb[i]);
     }
 }
@@ -222,7 +152,7 @@ static parity_status copy_both(ex_ctx *x, parity_error *err) {
 
 static void ctx_free(ex_ctx *x) {
     for (int k = 0; k < PARITY_MAX_DIMS; k++) free(x->f.ax[k].n);
-    for (size_t i = 0; i < x->nc; i++) ex_cand_free(&x->c[i]);
+    for (size_t i = 0; i < x->nc; i++) parity__ex_cand_free(&x->c[i]);
     free(x->c);
     free(x->rr);
     free(x->pp);
@@ -239,7 +169,7 @@ static double pcc(const ex_fit *f) {
 static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_error *err) {
     TRY(alloc_axes(x, err));
     TRY(copy_both(x, err));
-    TRY(ex_value_edges(x, err));
+    TRY(parity__ex_value_edges(x, err));
     fit_pass(x);
     const ex_fit *f = &x->f;
     out->n_compared = f->n;
@@ -251,14 +181,16 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
         out->identical = 1;
         return PARITY_OK;
     }
-    TRY(ex_global_candidates(x, err));
+    TRY(parity__ex_global_candidates(x, err));
     if (f->sdd > 0) {
-        TRY(ex_axis_candidates(x, err));
-        TRY(ex_layout_candidates(x, err));
-        TRY(ex_value_candidates(x, err));
+        TRY(parity__ex_axis_candidates(x, err));
+        TRY(parity__ex_layout_candidates(x, err));
+        TRY(parity__ex_value_candidates(x, err));
     }
+    for (size_t i = 0; i < x->nc; i++) /* the kind's, plus the variant's */
+        x->c[i].h.complexity += parity__ex_kinds[x->c[i].h.kind].complexity;
     eval_pass(x);
-    return ex_conclude(x, out, err);
+    return parity__ex_conclude(x, out, err);
 }
 
 parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tensor *port,
@@ -288,16 +220,10 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
     return st;
 }
 
-void ex_hyp_free(parity_hypothesis *h) {
-    free(h->index_a), free(h->index_b), free(h->perm);
-    h->index_a = h->index_b = NULL;
-    h->perm = NULL;
-}
-
 void parity_explain_clear(parity_explain_result *res) {
     if (!res) return;
-    for (size_t i = 0; res->h && i < res->n; i++) ex_hyp_free(&res->h[i]);
-    ex_hyp_free(&res->best_weak);
+    for (size_t i = 0; res->h && i < res->n; i++) parity__ex_hyp_free(&res->h[i]);
+    parity__ex_hyp_free(&res->best_weak);
     free(res->h);
     res->h = NULL;
     res->n = 0;

@@ -60,7 +60,8 @@ static void finding(const parity_pair *pair, const align_sums *a, parity_hypothe
     memset(h, 0, sizeof *h);
     if (permuted && a->flat && a->sq_view > 0 && a->sq_flat <= 0.01 * a->sq_view) {
         int conv = pair->ref_view.ndim == 3 && strcmp(pair->layout, "permute(0,2,1)") == 0;
-        h->kind = PARITY_HYP_SCRAMBLE, h->complexity = 4, h->params[0] = 3;
+        h->kind = PARITY_HYP_SCRAMBLE, h->params[0] = 3;
+        h->complexity = parity__ex_kinds[PARITY_HYP_SCRAMBLE].complexity;
         h->explained = 1.0 - a->sq_flat / a->sq_view;
         h->residual_rel = sqrt(a->sq_flat) / norm_r;
         snprintf(buf, sizeof buf,
@@ -68,15 +69,16 @@ static void finding(const parity_pair *pair, const align_sums *a, parity_hypothe
                  "the reference's memory order: a reshape where a transpose was meant%s; "
                  "%s does not undo it",
                  ps, rs, conv ? " ([out,in,k] read as [out,k,in])" : "", pair->layout);
-        ex_set_text(h, buf);
+        parity__ex_set_text(h, buf);
         return;
     }
-    h->kind = PARITY_HYP_ALIGNMENT, h->complexity = 0, h->params[0] = permuted;
+    h->kind = PARITY_HYP_ALIGNMENT, h->params[0] = permuted;
+    h->complexity = parity__ex_kinds[PARITY_HYP_ALIGNMENT].complexity;
     h->explained = a->flat && a->sq_flat > 0 ? 1.0 - a->sq_view / a->sq_flat : 0.0;
     h->residual_rel = sqrt(a->sq_view) / norm_r;
     snprintf(buf, sizeof buf, "alignment: the port's %s compared after %s (reference %s)", ps,
              pair->layout, rs);
-    ex_set_text(h, buf);
+    parity__ex_set_text(h, buf);
 }
 
 /* The memory-order finding already names the rearrangement: a scramble
@@ -84,7 +86,7 @@ static void finding(const parity_pair *pair, const align_sums *a, parity_hypothe
 static void drop_other_scrambles(parity_explain_result *out) {
     size_t keep = 1;
     for (size_t i = 1; i < out->n; i++) {
-        if (out->h[i].kind == PARITY_HYP_SCRAMBLE) ex_hyp_free(&out->h[i]);
+        if (out->h[i].kind == PARITY_HYP_SCRAMBLE) parity__ex_hyp_free(&out->h[i]);
         else out->h[keep++] = out->h[i];
     }
     out->n = keep;

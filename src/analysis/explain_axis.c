@@ -59,11 +59,10 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
     c.h.kind = kind;
     c.axis = k;
     c.len = a->len;
-    c.h.complexity = kind == PARITY_HYP_AXIS_AFFINE ? 6 : 5;
     c.va = malloc((size_t)a->len * sizeof *c.va);
     c.vb = malloc((size_t)a->len * sizeof *c.vb);
     c.sq_i = calloc((size_t)a->len, sizeof *c.sq_i);
-    if (!c.va || !c.vb || !c.sq_i) ex_cand_free(&c);
+    if (!c.va || !c.vb || !c.sq_i) parity__ex_cand_free(&c);
     FAIL_IF(!c.va || !c.vb || !c.sq_i, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     for (int64_t i = 0; i < a->len; i++) fit_index(a, i, kind, &c.va[i], &c.vb[i]);
     worst3(a, w);
@@ -75,7 +74,7 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
         at += snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, "%s %lld", j ? "," : "",
                        (long long)w[j]);
     snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, ")");
-    return ex_add(x, &c, err);
+    return parity__ex_add(x, &c, err);
 }
 
 /* A per-index bug (a missing bias, γ/β left at identity) is exact within
@@ -85,7 +84,7 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
  * yet 2·len parameters can still soak up much of the energy. So the fit is
  * listed only when the median R²_i over the indices that differ is
  * >= 0.95; otherwise it is partial and, at most, the closest miss. */
-void ex_axis_judge(const ex_ctx *x, ex_cand *c) {
+void parity__ex_axis_judge(const ex_ctx *x, ex_cand *c) {
     const ex_axis_acc *a = &x->f.ax[c->axis];
     double *r2 = malloc((size_t)a->len * sizeof *r2);
     size_t m = 0;
@@ -93,7 +92,7 @@ void ex_axis_judge(const ex_ctx *x, ex_cand *c) {
     for (int64_t i = 0; i < a->len; i++)
         if (a->sdd[i] > 0) r2[m++] = 1.0 - c->sq_i[i] / a->sdd[i];
     if (m > 0) {
-        qsort(r2, m, sizeof *r2, ex_cmp_double);
+        qsort(r2, m, sizeof *r2, parity__ex_cmp_double);
         c->partial = r2[m / 2] < 0.95;
     }
     free(r2);
@@ -106,7 +105,7 @@ static parity_status support(const ex_axis_acc *a, double total, int64_t *lo, in
     double *e = malloc((size_t)a->len * sizeof *e);
     FAIL_IF(!e, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     memcpy(e, a->sdd, (size_t)a->len * sizeof *e);
-    qsort(e, (size_t)a->len, sizeof *e, ex_cmp_double);
+    qsort(e, (size_t)a->len, sizeof *e, parity__ex_cmp_double);
     double cum = 0, typ = 0;
     for (int64_t i = a->len - 1; i >= 0 && cum < 0.5 * total; i--) cum += e[i], typ = e[i];
     free(e);
@@ -157,7 +156,7 @@ static parity_status add_region(ex_ctx *x, int k, parity_error *err) {
      * frames a padding mask zeroes agree" and would hide that nothing
      * explains the rest. Only a minority of the axis is worth naming. */
     if (m == 0 && 2 * (c.hi - c.lo) > a->len) return PARITY_OK;
-    c.h.complexity = m == 1 || m == 2 ? 4 : m == 3 ? 5 : 6;
+    c.h.complexity = m == 1 || m == 2 ? 0 : m == 3 ? 1 : 2; /* the map inside */
     c.h.params[0] = k, c.h.params[1] = (double)c.lo, c.h.params[2] = (double)c.hi;
     c.h.params[3] = m, c.h.params[4] = m ? c.a : 0, c.h.params[5] = m ? c.b : 0;
     char where[96] = "", nm[64];
@@ -169,14 +168,14 @@ static parity_status add_region(ex_ctx *x, int k, parity_error *err) {
     char *t = c.h.text + at;
     size_t room = sizeof c.h.text - (size_t)at;
     if (m == 1) snprintf(t, room, "offset %+.4g inside", c.b);
-    else if (m == 2) snprintf(t, room, "scale %s inside", ex_scale_name(c.a, nm, sizeof nm));
+    else if (m == 2) snprintf(t, room, "scale %s inside", parity__ex_scale_name(c.a, nm, sizeof nm));
     else if (m == 3)
-        snprintf(t, room, "affine inside, a = %s, b = %.4g", ex_scale_name(c.a, nm, sizeof nm), c.b);
+        snprintf(t, room, "affine inside, a = %s, b = %.4g", parity__ex_scale_name(c.a, nm, sizeof nm), c.b);
     else snprintf(t, room, "the difference lies only there");
-    return ex_add(x, &c, err);
+    return parity__ex_add(x, &c, err);
 }
 
-parity_status ex_axis_candidates(ex_ctx *x, parity_error *err) {
+parity_status parity__ex_axis_candidates(ex_ctx *x, parity_error *err) {
     for (int k = 0; k < x->r->ndim; k++) {
         const ex_axis_acc *a = &x->f.ax[k];
         if (!a->n) continue;
@@ -187,4 +186,26 @@ parity_status ex_axis_candidates(ex_ctx *x, parity_error *err) {
             TRY(add_per_index(x, k, (parity_hyp_kind)kind, err));
     }
     return PARITY_OK;
+}
+
+/* ---- T(r) of each kind, for the evaluation pass (explain_kinds.c) ------- */
+
+double parity__ex_apply_axis_offset(const ex_cand *c, const int64_t *idx, double r, double p) {
+    (void)p;
+    return r + c->vb[idx[c->axis]];
+}
+double parity__ex_apply_axis_scale(const ex_cand *c, const int64_t *idx, double r, double p) {
+    (void)p;
+    return c->va[idx[c->axis]] * r;
+}
+double parity__ex_apply_axis_affine(const ex_cand *c, const int64_t *idx, double r, double p) {
+    (void)p;
+    return c->va[idx[c->axis]] * r + c->vb[idx[c->axis]];
+}
+/* Outside the region p = r; inside, the fitted map, or p itself when no
+ * simple map fits there (the region is then an observation). */
+double parity__ex_apply_region(const ex_cand *c, const int64_t *idx, double r, double p) {
+    int64_t i = idx[c->axis];
+    if (i < c->lo || i >= c->hi) return r;
+    return c->region_free ? p : c->a * r + c->b;
 }

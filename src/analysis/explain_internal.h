@@ -77,48 +77,86 @@ typedef struct ex_ctx {
 
 /* Append a candidate (copied): the list owns its arrays from then on.
  * Out of memory: c's arrays are freed and PARITY_E_NOMEM returned. */
-parity_status ex_add(ex_ctx *x, ex_cand *c, parity_error *err);
+parity_status parity__ex_add(ex_ctx *x, ex_cand *c, parity_error *err);
 /* h->text = text, cut to its size (long shapes in the words). */
-void ex_set_text(parity_hypothesis *h, const char *text);
+void parity__ex_set_text(parity_hypothesis *h, const char *text);
 /* Free the owned arrays of one hypothesis (index_a, index_b, perm). */
-void ex_hyp_free(parity_hypothesis *h);
+void parity__ex_hyp_free(parity_hypothesis *h);
 /* Free the arrays a candidate owns. */
-void ex_cand_free(ex_cand *c);
+void parity__ex_cand_free(ex_cand *c);
 /* Advance a C-order multi-index of t by one. */
-void ex_next(int64_t *idx, const parity_tensor *t);
-/* Per-element T(r) of an elementwise candidate; idx is the multi-index. */
-double ex_apply(const ex_cand *c, const int64_t *idx, double r, double p);
+void parity__ex_next(int64_t *idx, const parity_tensor *t);
+/* ---- the kinds (explain_kinds.c) ---------------------------------------- */
+
+/* Who proposes a kind. */
+typedef enum ex_family {
+    EX_FAMILY_GLOBAL, /* explain_global.c: a few global parameters          */
+    EX_FAMILY_AXIS,   /* explain_axis.c: per index along an axis, regions   */
+    EX_FAMILY_LAYOUT, /* explain_layout.c, _shift.c, _rows.c: values moved  */
+    EX_FAMILY_VALUE,  /* explain_value.c: a residual that is a function of r */
+    EX_FAMILY_NOTE    /* explain_align.c: what the matcher did, not a fit   */
+} ex_family;
+
+/* Per-element T(r) of an elementwise candidate; idx is the multi-index.
+ * Tolerance kinds (precision, a region with nothing fitted inside) return
+ * p clipped to what they allow. */
+typedef double (*parity__ex_apply_fn)(const ex_cand *c, const int64_t *idx, double r,
+                                      double p);
+
+typedef struct parity__ex_kind {
+    const char *name;         /* "offset": reports and JSON                  */
+    ex_family family;
+    int complexity;           /* the kind's; a candidate's own complexity is */
+                              /* added to it (a less specific variant)       */
+    parity__ex_apply_fn apply; /* elementwise kinds; NULL: measured by their */
+                              /* family (layouts) or not a map              */
+} parity__ex_kind;
+
+extern const parity__ex_kind parity__ex_kinds[PARITY_HYP_COUNT];
+
+/* T(r) of candidate c through its kind's row (r itself for kinds without). */
+double parity__ex_apply(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_precision(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_offset(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_scale(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_affine(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_clamp(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_axis_offset(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_axis_scale(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_axis_affine(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_region(const ex_cand *c, const int64_t *idx, double r, double p);
+double parity__ex_apply_value(const ex_cand *c, const int64_t *idx, double r, double p);
 
 /* Families: each appends its candidates after the fit pass. */
-parity_status ex_global_candidates(ex_ctx *x, parity_error *err);
-parity_status ex_axis_candidates(ex_ctx *x, parity_error *err);
-parity_status ex_layout_candidates(ex_ctx *x, parity_error *err);
-parity_status ex_value_candidates(ex_ctx *x, parity_error *err);
+parity_status parity__ex_global_candidates(ex_ctx *x, parity_error *err);
+parity_status parity__ex_axis_candidates(ex_ctx *x, parity_error *err);
+parity_status parity__ex_layout_candidates(ex_ctx *x, parity_error *err);
+parity_status parity__ex_value_candidates(ex_ctx *x, parity_error *err);
 /* Value bins: edges from a sample of r (before the fit pass; also sets
  * f.tol from the sample's rms), the bin sums (during it), the fitted f(r)
  * (after it), its text once measured. */
-parity_status ex_value_edges(ex_ctx *x, parity_error *err);
-void ex_value_bin(ex_fit *f, double r, double d);
-double ex_value_eval(const ex_cand *c, double r);
-void ex_value_describe(ex_cand *c);
+parity_status parity__ex_value_edges(ex_ctx *x, parity_error *err);
+void parity__ex_value_bin(ex_fit *f, double r, double d);
+double parity__ex_value_eval(const ex_cand *c, double r);
+void parity__ex_value_describe(ex_cand *c);
 /* After the evaluation pass: flag per-index fits that are not exact
  * within most of their indices. */
-void ex_axis_judge(const ex_ctx *x, ex_cand *c);
+void parity__ex_axis_judge(const ex_ctx *x, ex_cand *c);
 /* qsort order of doubles (ascending). */
-int ex_cmp_double(const void *a, const void *b);
+int parity__ex_cmp_double(const void *a, const void *b);
 /* Measure, gate, rank and fill out (explain_rank.c). */
-parity_status ex_conclude(ex_ctx *x, parity_explain_result *out, parity_error *err);
+parity_status parity__ex_conclude(ex_ctx *x, parity_explain_result *out, parity_error *err);
 
 /* Name a scale: "0.125 = 1/sqrt(64)" when within 0.5% of a known constant,
  * else "%.4g" ("2", not "2 = 2"). Writes into buf and returns it. */
-const char *ex_scale_name(double a, char *buf, size_t cap);
+const char *parity__ex_scale_name(double a, char *buf, size_t cap);
 
 /* One ULP of |v| in dt (its value spacing there, down to dt's smallest
  * subnormal step). */
-double ex_ulp(parity_dtype dt, double v);
+double parity__ex_ulp(parity_dtype dt, double v);
 /* The half-ULP-based rounding band of precision candidates around r;
- * ulp_rms = ex_ulp(dt, rms(r)). */
-double ex_precision_band(parity_dtype dt, double r, double ulp_rms);
+ * ulp_rms = parity__ex_ulp(dt, rms(r)). */
+double parity__ex_precision_band(parity_dtype dt, double r, double ulp_rms);
 
 /* ---- layout searches (explain_layout.c, explain_shift.c, explain_rows.c) */
 
@@ -153,22 +191,22 @@ typedef struct ex_samp {
     double *pv;         /* [ns] p at pos (NULL when exact)                 */
 } ex_samp;
 
-void ex_layout_init(const ex_ctx *x, ex_layout *L, ex_lkind kind);
+void parity__ex_layout_init(const ex_ctx *x, ex_layout *L, ex_lkind kind);
 /* Source flat index of destination flat k (multi-index idx); UINT64_MAX
  * when T(r) is 0 there (a zero-filled shift). */
-uint64_t ex_layout_src(const ex_layout *L, const int64_t *idx, uint64_t k);
+uint64_t parity__ex_layout_src(const ex_layout *L, const int64_t *idx, uint64_t k);
 /* r at a flat index: the copy, or one read from the tensor. */
-double ex_r_at(const ex_ctx *x, uint64_t flat);
-double ex_p_at(const ex_ctx *x, uint64_t flat);
+double parity__ex_r_at(const ex_ctx *x, uint64_t flat);
+double parity__ex_p_at(const ex_ctx *x, uint64_t flat);
 /* Σ(p − T(r))² over the sample's positions (every one when s->exact);
  * *used counts the finite pairs among them. */
-double ex_sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L, uint64_t *used);
+double parity__ex_sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L, uint64_t *used);
 /* Σ(p − T(r))² over the sample, scaled to the whole tensor (exact when
  * s->exact); then, when it looks like an explanation and the sample was
  * not exact, over every element by a streaming pass. Adds c measured
  * unless it cannot explain half the difference. c->perm is owned by the
  * list afterwards (or freed). */
-parity_status ex_layout_offer(ex_ctx *x, const ex_samp *s, const ex_layout *L,
+parity_status parity__ex_layout_offer(ex_ctx *x, const ex_samp *s, const ex_layout *L,
                               ex_cand *c, parity_error *err);
 /* A set of whole lines along axis a: [nl][len] values of p and r, the
  * lines spread over the other axes, at most about budget values. */
@@ -178,12 +216,12 @@ typedef struct ex_lines {
     uint64_t nl;        /* lines                                           */
     double *p, *r;      /* [nl * len]                                      */
 } ex_lines;
-parity_status ex_lines_read(const ex_ctx *x, int a, uint64_t budget, ex_lines *l,
+parity_status parity__ex_lines_read(const ex_ctx *x, int a, uint64_t budget, ex_lines *l,
                             parity_error *err);
-void ex_lines_free(ex_lines *l);
-parity_status ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
+void parity__ex_lines_free(ex_lines *l);
+parity_status parity__ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
                                   parity_error *err);
-parity_status ex_row_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
+parity_status parity__ex_row_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
                                 parity_error *err);
 
 #endif /* PARITY_EXPLAIN_INTERNAL_H */

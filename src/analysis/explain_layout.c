@@ -10,7 +10,7 @@
  * Above it they run on a bounded sample: max_sample/4 destination
  * positions, one at random in each of as many equal strata (so no axis
  * aliases), and for the shift and row searches whole lines along the axis
- * (at most max_sample values per side, ex_lines_read); a candidate
+ * (at most max_sample values per side, parity__ex_lines_read); a candidate
  * that explains half the difference on the sample is then measured over
  * every element by a streaming pass over p that reads r where src points.
  *
@@ -29,158 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t ravel_c(const int64_t *shape, int nd, const int64_t *idx) {
-    uint64_t f = 0;
-    for (int k = 0; k < nd; k++) f = f * (uint64_t)shape[k] + (uint64_t)idx[k];
-    return f;
-}
-
-static uint64_t ravel_f(const int64_t *shape, int nd, const int64_t *idx) {
-    uint64_t f = 0;
-    for (int k = nd - 1; k >= 0; k--) f = f * (uint64_t)shape[k] + (uint64_t)idx[k];
-    return f;
-}
-
-static void unravel_c(const int64_t *shape, int nd, uint64_t f, int64_t *idx) {
-    for (int k = nd - 1; k >= 0; k--) idx[k] = (int64_t)(f % (uint64_t)shape[k]), f /= (uint64_t)shape[k];
-}
-
-static void unravel_f(const int64_t *shape, int nd, uint64_t f, int64_t *idx) {
-    for (int k = 0; k < nd; k++) idx[k] = (int64_t)(f % (uint64_t)shape[k]), f /= (uint64_t)shape[k];
-}
-
-void ex_layout_init(const ex_ctx *x, ex_layout *L, ex_lkind kind) {
-    memset(L, 0, sizeof *L);
-    L->kind = kind;
-    L->ndim = x->r->ndim;
-    L->flip = -1;
-    for (int a = 0; a < L->ndim; a++) L->shape[a] = x->r->shape[a], L->perm[a] = a;
-}
-
-/* GATHER: r axis perm[a] is p axis a, then one axis flipped or shifted
- * (circular, zeros or the edge value in the vacated indices). */
-static uint64_t src_gather(const ex_layout *L, const int64_t *idx) {
-    int64_t s[PARITY_MAX_DIMS] = {0};
-    for (int a = 0; a < L->ndim; a++) s[L->perm[a]] = idx[a];
-    if (L->flip >= 0) s[L->flip] = L->shape[L->flip] - 1 - s[L->flip];
-    if (L->shift) {
-        int64_t n = L->shape[L->shift_axis], v = s[L->shift_axis] - L->shift;
-        if (L->fill == 0) v = ((v % n) + n) % n;
-        else if (v < 0 || v >= n) {
-            if (L->fill == 1) return UINT64_MAX;
-            v = v < 0 ? 0 : n - 1;
-        }
-        s[L->shift_axis] = v;
-    }
-    return ravel_c(L->shape, L->ndim, s);
-}
-
-/* For the transpose pair: s' = shape with axes ai, aj swapped, sw() swaps
- * those entries of an index.
- *   RESHAPE_T: p.flat = transpose(r).flat   src = ravel_c(s, sw(unravel_c(s', k)))
- *   T_RESHAPE: p = swapaxes(reshape(r, s')) src = ravel_c(s', sw(idx)) */
-uint64_t ex_layout_src(const ex_layout *L, const int64_t *idx, uint64_t k) {
-    int64_t t[PARITY_MAX_DIMS], sp[PARITY_MAX_DIMS];
-    const int nd = L->ndim;
-    switch (L->kind) {
-    case L_GATHER: return src_gather(L, idx);
-    case L_C_OF_F: unravel_f(L->shape, nd, k, t); return ravel_c(L->shape, nd, t);
-    case L_F_OF_C: return ravel_f(L->shape, nd, idx);
-    case L_ROWS:
-        memcpy(t, idx, (size_t)nd * sizeof *t);
-        t[L->ai] = L->rows[idx[L->ai]];
-        return ravel_c(L->shape, nd, t);
-    default: break;
-    }
-    memcpy(sp, L->shape, sizeof sp);
-    sp[L->ai] = L->shape[L->aj], sp[L->aj] = L->shape[L->ai];
-    if (L->kind == L_RESHAPE_T) {
-        unravel_c(sp, nd, k, t);
-        int64_t v = t[L->ai];
-        t[L->ai] = t[L->aj], t[L->aj] = v;
-        return ravel_c(L->shape, nd, t);
-    }
-    memcpy(t, idx, (size_t)nd * sizeof *t);
-    t[L->ai] = idx[L->aj], t[L->aj] = idx[L->ai];
-    return ravel_c(sp, nd, t);
-}
-
-double ex_r_at(const ex_ctx *x, uint64_t flat) {
-    double v;
-    if (x->rr) return x->rr[flat];
-    parity_tensor_read(x->r, flat, 1, &v);
-    return v;
-}
-
-double ex_p_at(const ex_ctx *x, uint64_t flat) {
-    double v;
-    if (x->pp) return x->pp[flat];
-    parity_tensor_read(x->p, flat, 1, &v);
-    return v;
-}
-
-/* (p − T(r))² of one pair, 0 where either is not finite; *used counts
- * the finite pairs. */
-static double err2(const ex_ctx *x, const ex_layout *L, const int64_t *idx, uint64_t k,
-                   double p, uint64_t *used) {
-    uint64_t s = ex_layout_src(L, idx, k);
-    double r = s == UINT64_MAX ? 0.0 : ex_r_at(x, s);
-    if (!isfinite(r) || !isfinite(p)) return 0.0;
-    ++*used;
-    return (p - r) * (p - r);
-}
-
-double ex_sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L, uint64_t *used) {
-    int64_t idx[PARITY_MAX_DIMS] = {0};
-    double sq = 0;
-    *used = 0;
-    for (uint64_t j = 0; j < s->ns; j++) {
-        uint64_t k = s->exact ? j : s->pos[j];
-        if (s->exact) sq += err2(x, L, idx, k, x->pp[k], used), ex_next(idx, x->r);
-        else unravel_c(L->shape, L->ndim, k, idx), sq += err2(x, L, idx, k, s->pv[j], used);
-    }
-    return sq;
-}
-
-/* Σ(p − T(r))² over the sample, scaled to the finite pairs of the whole
- * tensor (exact when s->exact). */
-static double sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L) {
-    uint64_t used;
-    double sq = ex_sample_sq(x, s, L, &used);
-    if (s->exact || used == 0) return sq;
-    return sq * (double)x->f.n / (double)used;
-}
-
-/* Σ(p − T(r))² over every element: p streamed, r read where src points. */
-static double full_sq(const ex_ctx *x, const ex_layout *L) {
-    double pb[EX_CHUNK], sq = 0;
-    int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t used = 0, count = x->r->count;
-    for (uint64_t at = 0; at < count; at += EX_CHUNK) {
-        size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
-        parity_tensor_read(x->p, at, m, pb);
-        for (size_t i = 0; i < m; i++, ex_next(idx, x->r))
-            sq += err2(x, L, idx, at + i, pb[i], &used);
-    }
-    return sq;
-}
-
-parity_status ex_layout_offer(ex_ctx *x, const ex_samp *s, const ex_layout *L, ex_cand *c,
-                              parity_error *err) {
-    double sq = sample_sq(x, s, L), need = c->h.kind == PARITY_HYP_SCRAMBLE ? 0.01 : 0.6;
-    if (!s->exact) {
-        /* a generous margin over the listing gates: the sample estimates */
-        if (sq > need * x->f.sdd || sq > 0.6 * x->base_sq) {
-            free(c->perm);
-            return PARITY_OK;
-        }
-        sq = full_sq(x, L);
-    }
-    c->sq = sq;
-    c->measured = 1;
-    return ex_add(x, c, err);
-}
-
 /* Next permutation in lexicographic order; 0 after the last. */
 static int next_perm(int *p, int n) {
     int i = n - 2;
@@ -197,7 +45,7 @@ static int next_perm(int *p, int n) {
 /* Every non-identity axis permutation that keeps the shape (ndim <= 5). */
 static parity_status search_permute(ex_ctx *x, const ex_samp *s, parity_error *err) {
     ex_layout L;
-    ex_layout_init(x, &L, L_GATHER);
+    parity__ex_layout_init(x, &L, L_GATHER);
     if (L.ndim < 2 || L.ndim > 5) return PARITY_OK;
     while (next_perm(L.perm, L.ndim)) {
         int keeps = 1, moves_big = 0;
@@ -208,7 +56,6 @@ static parity_status search_permute(ex_ctx *x, const ex_samp *s, parity_error *e
         if (!keeps || !moves_big) continue;
         ex_cand c = {0};
         c.h.kind = PARITY_HYP_PERMUTE;
-        c.h.complexity = 3;
         int at = snprintf(c.h.text, sizeof c.h.text, "permute(");
         for (int a = 0; a < L.ndim; a++) {
             c.h.params[a] = L.perm[a];
@@ -216,21 +63,20 @@ static parity_status search_permute(ex_ctx *x, const ex_samp *s, parity_error *e
         }
         snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, ")%s",
                  L.ndim == 2 ? ": the transpose of a square matrix" : "");
-        TRY(ex_layout_offer(x, s, &L, &c, err));
+        TRY(parity__ex_layout_offer(x, s, &L, &c, err));
     }
     return PARITY_OK;
 }
 
 static parity_status search_flip(ex_ctx *x, const ex_samp *s, int a, parity_error *err) {
     ex_layout L;
-    ex_layout_init(x, &L, L_GATHER);
+    parity__ex_layout_init(x, &L, L_GATHER);
     L.flip = a;
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_FLIP;
-    c.h.complexity = 3;
     c.h.params[0] = a;
     snprintf(c.h.text, sizeof c.h.text, "flip along axis %d", a);
-    return ex_layout_offer(x, s, &L, &c, err);
+    return parity__ex_layout_offer(x, s, &L, &c, err);
 }
 
 /* "(64,3,80)" into buf. */
@@ -258,7 +104,7 @@ static void describe_swap(const ex_ctx *x, int i, int j, int w, parity_hypothesi
         snprintf(buf, sizeof buf, "memory-order scramble: p = r.swapaxes(%d,%d).reshape%s: the "
                  "transposed %s memory read as %s, a reshape where a transpose was meant",
                  i, j, s0, s1, s0);
-    ex_set_text(h, buf);
+    parity__ex_set_text(h, buf);
 }
 
 /* Named rearrangements of the same values: C/Fortran order both ways, and
@@ -270,26 +116,26 @@ static parity_status search_named_scrambles(ex_ctx *x, const ex_samp *s, parity_
     char shp[128], buf[320];
     put_shape(shp, sizeof shp, x->r->shape, x->r->ndim);
     for (int w = 0; w < 2 && x->r->ndim >= 2; w++) {
-        ex_layout_init(x, &L, w ? L_F_OF_C : L_C_OF_F);
+        parity__ex_layout_init(x, &L, w ? L_F_OF_C : L_C_OF_F);
         ex_cand c = {0};
-        c.h.kind = PARITY_HYP_SCRAMBLE, c.h.complexity = 4, c.h.params[0] = 1, c.h.params[1] = w;
+        c.h.kind = PARITY_HYP_SCRAMBLE, c.h.params[0] = 1, c.h.params[1] = w;
         int at = snprintf(buf, sizeof buf, "memory-order scramble: ");
         snprintf(buf + at, sizeof buf - (size_t)at, co[w], shp);
-        ex_set_text(&c.h, buf);
-        TRY(ex_layout_offer(x, s, &L, &c, err));
+        parity__ex_set_text(&c.h, buf);
+        TRY(parity__ex_layout_offer(x, s, &L, &c, err));
     }
     for (int i = 0; i < x->r->ndim; i++)
         for (int j = i + 1; j < x->r->ndim; j++) {
             if (x->r->shape[i] == x->r->shape[j] || x->r->shape[i] < 2 || x->r->shape[j] < 2)
                 continue;
             for (int w = 0; w < 2; w++) {
-                ex_layout_init(x, &L, w ? L_T_RESHAPE : L_RESHAPE_T);
+                parity__ex_layout_init(x, &L, w ? L_T_RESHAPE : L_RESHAPE_T);
                 L.ai = i, L.aj = j;
                 ex_cand c = {0};
-                c.h.kind = PARITY_HYP_SCRAMBLE, c.h.complexity = 4;
+                c.h.kind = PARITY_HYP_SCRAMBLE;
                 c.h.params[0] = 2, c.h.params[1] = i, c.h.params[2] = j, c.h.params[3] = w;
                 describe_swap(x, i, j, w, &c.h);
-                TRY(ex_layout_offer(x, s, &L, &c, err));
+                TRY(parity__ex_layout_offer(x, s, &L, &c, err));
             }
         }
     return PARITY_OK;
@@ -317,14 +163,14 @@ static parity_status same_multiset(const ex_ctx *x, int *same, double *gap, pari
     }
     *same = 0, *gap = 0;
     if (na == nb && na > 0) {
-        qsort(a, na, sizeof *a, ex_cmp_double);
-        qsort(b, nb, sizeof *b, ex_cmp_double);
+        qsort(a, na, sizeof *a, parity__ex_cmp_double);
+        qsort(b, nb, sizeof *b, parity__ex_cmp_double);
         parity_dtype dt = narrow_dtype(x);
-        double ulp_rms = ex_ulp(dt, x->rms_r);
+        double ulp_rms = parity__ex_ulp(dt, x->rms_r);
         for (size_t k = 0; k < na; k++) {
             double e = fabs(b[k] - a[k]);
             *gap += e * e;
-            off += e > ex_precision_band(dt, a[k], ulp_rms) + 1e-5 * x->rms_r;
+            off += e > parity__ex_precision_band(dt, a[k], ulp_rms) + 1e-5 * x->rms_r;
         }
         *same = (double)off <= 1e-3 * (double)na;
     }
@@ -348,12 +194,13 @@ static parity_status search_scramble(ex_ctx *x, const ex_samp *s, parity_error *
             return PARITY_OK;
     if (!x->rr || x->f.sdd <= 0.09 * x->f.srr) return PARITY_OK;
     ex_cand c = {0};
-    c.h.kind = PARITY_HYP_SCRAMBLE, c.h.complexity = 8;
+    c.h.kind = PARITY_HYP_SCRAMBLE;
+    c.h.complexity = 4; /* unnamed: less specific than a named order */
     snprintf(c.h.text, sizeof c.h.text,
              "memory-order scramble: the same values in another order (no named rearrangement)");
     c.sq = gap;
     c.measured = 1;
-    return ex_add(x, &c, err);
+    return parity__ex_add(x, &c, err);
 }
 
 /* splitmix64: jitters the sample positions so no axis aliases. */
@@ -381,47 +228,9 @@ static parity_status sample_open(const ex_ctx *x, ex_samp *s, parity_error *err)
     for (uint64_t j = 0; j < s->ns; j++) {
         uint64_t lo = j * count / s->ns, hi = (j + 1) * count / s->ns;
         s->pos[j] = lo + mix(j) % (hi > lo ? hi - lo : 1);
-        s->pv[j] = ex_p_at(x, s->pos[j]);
+        s->pv[j] = parity__ex_p_at(x, s->pos[j]);
     }
     return PARITY_OK;
-}
-
-/* Lines along axis a, spread over the other axes: line q (of count/len)
- * starts at the C-order position of q's other indices, step = the axis's
- * C stride; a window of its first EX_WINDOW values when it is longer.
- * Non-finite values are read as 0 (the measures skip them anyway). */
-#define EX_WINDOW 65536
-parity_status ex_lines_read(const ex_ctx *x, int a, uint64_t budget, ex_lines *l,
-                            parity_error *err) {
-    memset(l, 0, sizeof *l);
-    const parity_tensor *t = x->r;
-    int64_t L = t->shape[a];
-    uint64_t m = t->count / (uint64_t)L, step = 1;
-    for (int k = a + 1; k < t->ndim; k++) step *= (uint64_t)t->shape[k];
-    l->axis = a;
-    l->len = L < EX_WINDOW ? L : EX_WINDOW;
-    l->nl = budget / (uint64_t)l->len;
-    l->nl = l->nl < 1 ? 1 : l->nl > m ? m : l->nl;
-    l->p = malloc((size_t)(l->nl * (uint64_t)l->len) * sizeof *l->p);
-    l->r = malloc((size_t)(l->nl * (uint64_t)l->len) * sizeof *l->r);
-    FAIL_IF(!l->p || !l->r, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    for (uint64_t j = 0; j < l->nl; j++) {
-        uint64_t q = j * m / l->nl; /* other indices: q = outer·step + inner */
-        uint64_t base = q / step * step * (uint64_t)L + q % step;
-        for (int64_t i = 0; i < l->len; i++) { /* NaN/Inf read as 0: they would */
-            double pv = ex_p_at(x, base + (uint64_t)i * step); /* poison every lag */
-            double rv = ex_r_at(x, base + (uint64_t)i * step);
-            l->p[j * (uint64_t)l->len + (uint64_t)i] = isfinite(pv) ? pv : 0.0;
-            l->r[j * (uint64_t)l->len + (uint64_t)i] = isfinite(rv) ? rv : 0.0;
-        }
-    }
-    return PARITY_OK;
-}
-
-void ex_lines_free(ex_lines *l) {
-    free(l->p);
-    free(l->r);
-    l->p = l->r = NULL;
 }
 
 static parity_status per_axis(ex_ctx *x, const ex_samp *s, parity_error *err) {
@@ -429,16 +238,16 @@ static parity_status per_axis(ex_ctx *x, const ex_samp *s, parity_error *err) {
         if (x->r->shape[a] < 2) continue;
         TRY(search_flip(x, s, a, err));
         ex_lines l;
-        parity_status st = ex_lines_read(x, a, x->o.max_sample, &l, err);
-        if (st == PARITY_OK) st = ex_shift_candidates(x, s, &l, err);
-        if (st == PARITY_OK) st = ex_row_candidates(x, s, &l, err);
-        ex_lines_free(&l);
+        parity_status st = parity__ex_lines_read(x, a, x->o.max_sample, &l, err);
+        if (st == PARITY_OK) st = parity__ex_shift_candidates(x, s, &l, err);
+        if (st == PARITY_OK) st = parity__ex_row_candidates(x, s, &l, err);
+        parity__ex_lines_free(&l);
         TRY(st);
     }
     return PARITY_OK;
 }
 
-parity_status ex_layout_candidates(ex_ctx *x, parity_error *err) {
+parity_status parity__ex_layout_candidates(ex_ctx *x, parity_error *err) {
     if (x->r->ndim == 0 || x->r->count < 4) return PARITY_OK;
     ex_samp s;
     parity_status st = sample_open(x, &s, err);

@@ -48,8 +48,8 @@ static void finish(const ex_ctx *x, ex_cand *c) {
         c->h.residual_rel = sqrt(f->sdd) / norm_r;
         c->h.params[1] = f->n ? (double)c->n_in / (double)f->n : 0.0;
     }
-    if (c->h.kind == PARITY_HYP_VALUE_DEPENDENT) ex_value_describe(c);
-    if (c->sq_i) ex_axis_judge(x, c);
+    if (c->h.kind == PARITY_HYP_VALUE_DEPENDENT) parity__ex_value_describe(c);
+    if (c->sq_i) parity__ex_axis_judge(x, c);
 }
 
 /* Rounding noise is not a smooth function of r: when an offset, a scale,
@@ -137,7 +137,7 @@ static int same_text(const parity_hypothesis *h, size_t n, const char *text) {
 }
 
 /* Measure, gate, rank, keep those explaining at least half. */
-parity_status ex_conclude(ex_ctx *x, parity_explain_result *out, parity_error *err) {
+parity_status parity__ex_conclude(ex_ctx *x, parity_explain_result *out, parity_error *err) {
     size_t cap = x->nc ? x->nc : 1;
     parity_hypothesis *all = calloc(cap, sizeof *all);
     ranked *v = calloc(cap, sizeof *v);

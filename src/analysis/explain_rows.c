@@ -81,7 +81,7 @@ static void describe_rows(const int64_t *perm, int64_t L, int a, char *buf, size
     }
 }
 
-parity_status ex_row_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
+parity_status parity__ex_row_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
                                 parity_error *err) {
     int64_t L = l->len;
     if (L < 2 || L != x->r->shape[l->axis] || l->nl < 2) return PARITY_OK;
@@ -98,12 +98,12 @@ parity_status ex_row_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
         return PARITY_OK;
     }
     ex_layout lay;
-    ex_layout_init(x, &lay, L_ROWS);
+    parity__ex_layout_init(x, &lay, L_ROWS);
     lay.ai = l->axis, lay.rows = perm;
     ex_cand c = {0};
-    c.h.kind = PARITY_HYP_ROW_PERMUTATION, c.h.complexity = 5;
+    c.h.kind = PARITY_HYP_ROW_PERMUTATION;
     c.h.params[0] = l->axis, c.h.params[1] = (double)moved;
     c.perm = perm, c.len = L;
     describe_rows(perm, L, l->axis, c.h.text, sizeof c.h.text);
-    return ex_layout_offer(x, s, &lay, &c, err);
+    return parity__ex_layout_offer(x, s, &lay, &c, err);
 }

@@ -113,7 +113,6 @@ static void describe(ex_cand *c, int a, int64_t s, int fill) {
     long long v = (long long)s, m = v < 0 ? -v : v;
     const char *sg = v > 0 ? "-" : "+";
     c->h.kind = PARITY_HYP_SHIFT;
-    c->h.complexity = 3;
     c->h.params[0] = a, c->h.params[1] = (double)s, c->h.params[2] = fill;
     if (fill == 0)
         snprintf(c->h.text, sizeof c->h.text,
@@ -125,14 +124,14 @@ static void describe(ex_cand *c, int a, int64_t s, int fill) {
 }
 
 /* Σ(p − T(r))² of one filling, exactly with copies, else on the sample
- * (ex_layout_offer measures the winner over every element). */
+ * (parity__ex_layout_offer measures the winner over every element). */
 static double fill_sq(const ex_ctx *x, const ex_samp *s, ex_layout *L, int64_t lag, int fill) {
     uint64_t used;
     L->shift = lag, L->fill = fill;
-    return ex_sample_sq(x, s, L, &used);
+    return parity__ex_sample_sq(x, s, L, &used);
 }
 
-parity_status ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
+parity_status parity__ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l,
                                   parity_error *err) {
     if (l->len < 4) return PARITY_OK;
     size_t n = 1;
@@ -147,7 +146,7 @@ parity_status ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l
     best_lags(l, cr, n, ep, er, l->len == x->r->shape[l->axis], &lin, &circ);
     free(buf);
     ex_layout L;
-    ex_layout_init(x, &L, L_GATHER);
+    parity__ex_layout_init(x, &L, L_GATHER);
     L.shift_axis = l->axis;
     double best = INFINITY;
     int64_t lag = 0;
@@ -161,5 +160,5 @@ parity_status ex_shift_candidates(ex_ctx *x, const ex_samp *s, const ex_lines *l
     L.shift = lag, L.fill = fill;
     ex_cand c = {0};
     describe(&c, l->axis, lag, fill);
-    return ex_layout_offer(x, s, &L, &c, err);
+    return parity__ex_layout_offer(x, s, &L, &c, err);
 }

@@ -15,11 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ex_cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Strided sample of the finite values of r, sorted; returns its size. */
 static size_t sample_r(const ex_ctx *x, double *s) {
     uint64_t count = x->r->count, step = count / EX_SAMPLE + 1;
@@ -30,11 +25,11 @@ static size_t sample_r(const ex_ctx *x, double *s) {
         else parity_tensor_read(x->r, i, 1, &v);
         if (isfinite(v)) s[n++] = v;
     }
-    qsort(s, n, sizeof *s, ex_cmp_double);
+    qsort(s, n, sizeof *s, parity__ex_cmp_double);
     return n;
 }
 
-parity_status ex_value_edges(ex_ctx *x, parity_error *err) {
+parity_status parity__ex_value_edges(ex_ctx *x, parity_error *err) {
     double *s = malloc(EX_SAMPLE * sizeof *s);
     FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     size_t n = sample_r(x, s);
@@ -56,7 +51,7 @@ parity_status ex_value_edges(ex_ctx *x, parity_error *err) {
     return PARITY_OK;
 }
 
-void ex_value_bin(ex_fit *f, double r, double d) {
+void parity__ex_value_bin(ex_fit *f, double r, double d) {
     if (f->nbins == 0) return;
     int lo = 0, hi = f->nbins - 1; /* the last bin b with edges[b] <= r */
     while (lo < hi) {
@@ -67,7 +62,7 @@ void ex_value_bin(ex_fit *f, double r, double d) {
     f->bin_n[lo] += 1, f->bin_r[lo] += r, f->bin_d[lo] += d;
 }
 
-double ex_value_eval(const ex_cand *c, double r) {
+double parity__ex_value_eval(const ex_cand *c, double r) {
     const double *kx = c->va, *ky = c->vb;
     int64_t n = c->nk;
     if (r <= kx[0]) return ky[0];
@@ -82,13 +77,13 @@ double ex_value_eval(const ex_cand *c, double r) {
     return ky[lo] + t * (ky[hi] - ky[lo]);
 }
 
-parity_status ex_value_candidates(ex_ctx *x, parity_error *err) {
+parity_status parity__ex_value_candidates(ex_ctx *x, parity_error *err) {
     const ex_fit *f = &x->f;
     if (f->nbins == 0) return PARITY_OK;
     ex_cand c = {0};
     c.va = malloc(EX_BINS * sizeof *c.va);
     c.vb = malloc(EX_BINS * sizeof *c.vb);
-    if (!c.va || !c.vb) ex_cand_free(&c);
+    if (!c.va || !c.vb) parity__ex_cand_free(&c);
     FAIL_IF(!c.va || !c.vb, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
     for (int b = 0; b < f->nbins; b++) {
         if (f->bin_n[b] == 0) continue;
@@ -97,10 +92,9 @@ parity_status ex_value_candidates(ex_ctx *x, parity_error *err) {
         c.va[c.nk] = kx, c.vb[c.nk++] = f->bin_d[b] / f->bin_n[b];
     }
     c.h.kind = PARITY_HYP_VALUE_DEPENDENT;
-    c.h.complexity = 7;
     snprintf(c.h.text, sizeof c.h.text, "value-dependent residual");
-    if (c.nk >= 4) return ex_add(x, &c, err);
-    ex_cand_free(&c);
+    if (c.nk >= 4) return parity__ex_add(x, &c, err);
+    parity__ex_cand_free(&c);
     return PARITY_OK;
 }
 
@@ -136,7 +130,7 @@ static double gelu_likeness(const ex_cand *c) {
     return sxx > 0 && syy > 0 ? fabs(sxy) / sqrt(sxx * syy) : 0.0;
 }
 
-void ex_value_describe(ex_cand *c) {
+void parity__ex_value_describe(ex_cand *c) {
     int64_t at = 0;
     for (int64_t k = 1; k < c->nk; k++)
         if (fabs(c->vb[k]) > fabs(c->vb[at])) at = k;
@@ -145,4 +139,10 @@ void ex_value_describe(ex_cand *c) {
     snprintf(c->h.text, sizeof c->h.text,
              "value-dependent residual (peak %.2g near r=%.3g%s)", c->vb[at], c->va[at],
              gelu ? ": like tanh-GELU vs erf-GELU" : "");
+}
+
+/* T(r) = r + f(r), for the evaluation pass (explain_kinds.c). */
+double parity__ex_apply_value(const ex_cand *c, const int64_t *idx, double r, double p) {
+    (void)idx, (void)p;
+    return r + parity__ex_value_eval(c, r);
 }

@@ -1,7 +1,7 @@
 /*
  * trace_impl.h — what the three renderings of a trace walk share
- * (trace_text.c, trace_json.c, trace_md.c): the context of one rendering
- * and the sentences text and Markdown both print.
+ * (trace_common.c): the context of one rendering and the sentences text
+ * and Markdown both print.
  */
 #ifndef PARITY_TRACE_IMPL_H
 #define PARITY_TRACE_IMPL_H
@@ -49,6 +49,11 @@ void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n);
 int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
                                size_t *at);
 
+/* A relative error with the digits the thresholds in force need. */
+void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel);
+
+/* The three renderings. */
+void parity__trace_text(parity__trace *t);
 void parity__trace_json(parity__trace *t);
 void parity__trace_md(parity__trace *t);
 

@@ -1,0 +1,78 @@
+/*
+ * verbs.c — the verbs of the parity command, one row each: name, the bit
+ * option rows use (options.c), entry point (cli/cmd_<verb>.c), positional
+ * arguments, and what --help says. Adding a verb: its index and bit in
+ * options.h, a row here, its cmd_<verb>.c, and its bit in the rows of the
+ * options it takes (docs/contributing.md).
+ */
+#include "options.h"
+
+#include <string.h>
+
+int cmd_info(const cli_verb *v, int argc, char **argv);
+int cmd_diff(const cli_verb *v, int argc, char **argv);
+int cmd_trace(const cli_verb *v, int argc, char **argv);
+int cmd_plot(const cli_verb *v, int argc, char **argv);
+int cmd_report(const cli_verb *v, int argc, char **argv);
+int cmd_explain(const cli_verb *v, int argc, char **argv);
+int cmd_same(const cli_verb *v, int argc, char **argv);
+
+/* name, bit, entry, positional arguments (min, max; -1: no limit),
+ * synopsis, summary, about (NULL: the summary), exits */
+static const cli_verb verbs[] = {
+    {"info", CLI_INFO, cmd_info, 1, -1, "FILE...",
+     "tensors: name, dtype, shape, min, max, mean, std, NaN/Inf", NULL,
+     "0 every file read, 2 trouble (bad input, bad usage)"},
+    {"diff", CLI_DIFF, cmd_diff, 2, 2, "REF PORT [options]",
+     "every matched tensor: statistics, metrics, verdict", NULL,
+     "0 every compared tensor MATCH and nothing unpaired,\n"
+     "1 differences (a SMALL or LARGE DIFF, a name only on one side), 2 trouble"},
+    {"trace", CLI_TRACE, cmd_trace, 2, 2, "REF PORT [options]",
+     "ordered walk: table, first divergence, culprit, series", NULL,
+     "0 every stage MATCH, every input equal and nothing\n"
+     "unpaired, 1 differences, 2 trouble"},
+    {"explain", CLI_EXPLAIN, cmd_explain, 2, 2, "REF PORT [-t NAME]",
+     "the transformation that maps ref to port, ranked", NULL,
+     "0 nothing to explain (each -t tensor, or every stage of\n"
+     "the walk, MATCH), 1 a tensor differs, 2 trouble"},
+    {"plot", CLI_PLOT, cmd_plot, 2, 2, "REF PORT -t NAME -o F.png",
+     "heatmaps of ref, port and diff, with per-axis profiles", NULL,
+     "0 picture written and the tensor MATCH, 1 picture\n"
+     "written and the tensor differs, 2 trouble"},
+    {"report", CLI_REPORT, cmd_report, 2, 2, "REF PORT -o F.html",
+     "one self-contained HTML report of all of the above", NULL,
+     "0 report written, every stage MATCH, every input equal\n"
+     "and nothing unpaired, 1 report written and differences, 2 trouble (no report)"},
+    {"same", CLI_SAME, cmd_same, 2, 2, "A B [options]",
+     "bitwise reproducibility of two runs of one side",
+     "bitwise reproducibility of two runs of one side: tensors pair by exact\n"
+     "name; each pair is identical, or its first differing element and the\n"
+     "count of differing elements and bits is shown.",
+     "0 every tensor bit-identical and every name paired,\n"
+     "1 a tensor differs (bits, dtype or shape) or a name is only on one side,\n"
+     "2 trouble (usage, unreadable file)"},
+};
+#define N_VERBS (sizeof verbs / sizeof *verbs)
+
+const cli_verb *cli_find_verb(const char *name) {
+    for (size_t i = 0; i < N_VERBS; i++)
+        if (strcmp(verbs[i].name, name) == 0) return &verbs[i];
+    return NULL;
+}
+
+void cli_usage(FILE *out) {
+    fputs("usage: parity VERB [options] FILE...\n\n"
+          "parity finds where, and why, a port of a neural network stops\n"
+          "matching its reference.\n\nverbs:\n", out);
+    for (size_t i = 0; i < N_VERBS; i++)
+        fprintf(out, "  parity %s %s\n      %s\n", verbs[i].name, verbs[i].synopsis,
+                verbs[i].summary);
+    fputs("\n'parity VERB --help' lists the options; 'parity --version' the version.\n"
+          "exit status: 0 all MATCH and nothing unmatched, 1 differences, 2 trouble\n",
+          out);
+}
+
+const cli_verb *cli_verbs(size_t *n) {
+    *n = N_VERBS;
+    return verbs;
+}

@@ -1,0 +1,114 @@
+/*
+ * explain_common.c — what every candidate family of parity explain uses:
+ * the candidate list, hypothesis text and arrays, multi-index steps, the
+ * names of known constants, ULPs and rounding bands. A leaf: it calls no
+ * family.
+ */
+#include "analysis/explain_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+parity_status parity__ex_add(ex_ctx *x, ex_cand *c, parity_error *err) {
+    if (x->nc == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 32;
+        ex_cand *n = realloc(x->c, cap * sizeof *n);
+        if (!n) parity__ex_cand_free(c);
+        FAIL_IF(!n, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
+        x->c = n;
+        x->cap = cap;
+    }
+    x->c[x->nc++] = *c;
+    return PARITY_OK;
+}
+
+void parity__ex_set_text(parity_hypothesis *h, const char *text) {
+    size_t n = strlen(text);
+    n = n < sizeof h->text ? n : sizeof h->text - 1;
+    memcpy(h->text, text, n);
+    h->text[n] = '\0';
+}
+
+void parity__ex_cand_free(ex_cand *c) {
+    free(c->va), free(c->vb), free(c->sq_i), free(c->perm);
+    c->va = c->vb = c->sq_i = NULL;
+    c->perm = NULL;
+}
+
+void parity__ex_next(int64_t *idx, const parity_tensor *t) {
+    for (int k = t->ndim - 1; k >= 0; k--) {
+        if (++idx[k] < t->shape[k]) return;
+        idx[k] = 0;
+    }
+}
+
+void parity__ex_hyp_free(parity_hypothesis *h) {
+    free(h->index_a), free(h->index_b), free(h->perm);
+    h->index_a = h->index_b = NULL;
+    h->perm = NULL;
+}
+
+int parity__ex_cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct ex_const {
+    double v;
+    const char *name;
+} ex_const;
+
+/* Scales a port picks up by accident (SPEC §6). The head sizes cover the
+ * common attention heads (1/√d missing or applied twice). */
+static const char *scale_const(double a, char *nm, size_t cap) {
+    static const int heads[] = {8,  16, 24, 32,  40,  48,  56,  64,  72,  80, 96,
+                                112, 128, 160, 192, 256, 320, 384, 512};
+    const double ln10 = log(10.0), pi = acos(-1.0);
+    const ex_const k[] = {
+        {2, "2"}, {0.5, "1/2"}, {pi, "pi"}, {1 / pi, "1/pi"}, {ln10, "ln 10"},
+        {1 / ln10, "1/ln 10"}, {20 / ln10, "20/ln 10"}, {10 / ln10, "10/ln 10"},
+        {ln10 / 20, "ln 10/20"}, {ln10 / 10, "ln 10/10"}, {1000, "1000"},
+        {1e-3, "1/1000"}, {-1, "-1"}};
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++)
+        if (fabs(a - k[i].v) <= 0.005 * fabs(k[i].v)) return k[i].name;
+    for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+        double s = sqrt((double)heads[i]);
+        if (fabs(a - s) <= 0.005 * s) return snprintf(nm, cap, "sqrt(%d)", heads[i]), nm;
+        if (fabs(a - 1 / s) <= 0.005 / s) return snprintf(nm, cap, "1/sqrt(%d)", heads[i]), nm;
+    }
+    return NULL;
+}
+
+/* "6.928 = sqrt(48)"; the number alone when it reads as the name already
+ * ("2", "1000", "-1"). */
+const char *parity__ex_scale_name(double a, char *buf, size_t cap) {
+    char num[32], nm[32];
+    snprintf(num, sizeof num, "%.4g", a);
+    const char *name = scale_const(a, nm, sizeof nm);
+    if (name && strcmp(name, num) != 0) snprintf(buf, cap, "%s = %s", num, name);
+    else snprintf(buf, cap, "%s", num);
+    return buf;
+}
+
+/* One unit in the last place of |v| in dt (the spacing of dt's values
+ * there), down to dt's smallest subnormal step. */
+double parity__ex_ulp(parity_dtype dt, double v) {
+    int m = parity_dtype_mantissa_bits(dt), e = 0;
+    double min_step = dt == PARITY_DT_F16 ? 0x1p-24 : dt == PARITY_DT_BF16 ? 0x1p-133 : 0x1p-149;
+    if (v == 0 || !isfinite(v)) return min_step;
+    frexp(fabs(v), &e); /* |v| = f·2^e, f in [0.5, 1): ulp = 2^(e−1−m) */
+    double u = ldexp(1.0, e - 1 - m);
+    return u > min_step ? u : min_step;
+}
+
+/* A port computing in dt rounds each stage (≤ half an ULP of the value)
+ * and carries the rounding of earlier stages, which scales with the
+ * tensor's magnitude rather than the element's:
+ *   band = ulp(|r|)/2 + ulp(rms(r))/2   (both in dt)
+ * ulp_rms = ulp(rms(r)) is the same for every element: callers compute it
+ * once (parity__ex_ulp), not per element. */
+double parity__ex_precision_band(parity_dtype dt, double r, double ulp_rms) {
+    return 0.5 * (parity__ex_ulp(dt, r) + ulp_rms);
+}

@@ -1,0 +1,155 @@
+/*
+ * report_common.c — what the report formats share (text.c, json.c, md.c,
+ * csv.c, and the trace and same reports): numbers as reports print them,
+ * indices, side labels and the words for how a pair was matched.
+ *
+ * Numbers in human formats: %.4g (four significant digits), so -10.38, 2.104,
+ * 4.1e-06; -0 prints as 0; a value that is not 0 never prints as 0. A
+ * number compared against a threshold in force (relative vs match-tol) gets
+ * more digits while its printed form would equal the threshold without the
+ * value doing so, so "0.01%" never hides a SMALL DIFF at 0.0100004%.
+ */
+#include "render/report_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- numbers ------------------------------------------------------------ */
+
+static int nonfinite_str(double x, char *buf, size_t cap) {
+    if (isnan(x)) snprintf(buf, cap, "nan");
+    else if (isinf(x)) snprintf(buf, cap, x > 0 ? "inf" : "-inf");
+    else return 0;
+    return 1;
+}
+
+char *parity_fmt_num(double x, char *buf, size_t cap) {
+    if (nonfinite_str(x, buf, cap)) return buf;
+    if (x == 0) {
+        snprintf(buf, cap, "0");
+        return buf;
+    }
+    snprintf(buf, cap, "%.4g", x);
+    /* %g never rounds a nonzero value to 0, but keep the promise explicit */
+    if (strtod(buf, NULL) == 0) snprintf(buf, cap, "%.3e", x);
+    return buf;
+}
+
+char *parity_fmt_pct(double x, char *buf, size_t cap) {
+    if (nonfinite_str(x, buf, cap)) return buf;
+    double pct = x * 100.0;
+    if (pct == 0) {
+        snprintf(buf, cap, "0%%");
+        return buf;
+    }
+    snprintf(buf, cap, "%.3g%%", pct);
+    return buf;
+}
+
+void parity__buf_num(parity_buf *b, double x) {
+    char s[64];
+    parity__buf_puts(b, parity_fmt_num(x, s, sizeof s));
+}
+
+/* Would |x·scale| printed with p digits read like a threshold x is not? */
+static int hits_threshold(double x, double scale, int p, const double *thr,
+                          int n_thr) {
+    char a[64], t[64];
+    snprintf(a, sizeof a, "%.*g", p, fabs(x * scale));
+    for (int i = 0; i < n_thr; i++) {
+        if (!(thr[i] > 0) || fabs(x) == thr[i]) continue;
+        snprintf(t, sizeof t, "%.*g", p, thr[i] * scale);
+        if (strcmp(a, t) == 0) return 1;
+    }
+    return 0;
+}
+
+void parity__buf_num_vs(parity_buf *b, double x, double scale, int prec,
+                        const double *thr, int n_thr, int pct) {
+    char s[64];
+    double v = x * scale;
+    if (!isfinite(v) || v == 0) {
+        parity__buf_puts(b, parity_fmt_num(v, s, sizeof s));
+    } else {
+        int p = prec;
+        while (p < 17 && hits_threshold(x, scale, p, thr, n_thr)) p++;
+        snprintf(s, sizeof s, "%.*g", p, v);
+        parity__buf_puts(b, s);
+    }
+    if (pct) parity__buf_puts(b, "%");
+}
+
+void parity__buf_full(parity_buf *b, double x) {
+    char s[64];
+    if (nonfinite_str(x, s, sizeof s)) parity__buf_puts(b, s);
+    else parity__buf_printf(b, "%.17g", x);
+}
+
+void parity__buf_int(parity_buf *b, int64_t v, int uns) {
+    if (uns) parity__buf_printf(b, "%llu", (unsigned long long)(uint64_t)v);
+    else parity__buf_printf(b, "%lld", (long long)v);
+}
+
+void parity__buf_axis_beyond(parity_buf *b, int axis, int ndim) {
+    parity__buf_printf(b, "--axis %d is beyond the %d dimension%s of this tensor: "
+                       "no per-index breakdown", axis, ndim, ndim == 1 ? "" : "s");
+}
+
+void parity__buf_index(parity_buf *b, const parity_tensor *t, uint64_t flat) {
+    int64_t idx[PARITY_MAX_DIMS];
+    parity_tensor_unravel(t, flat, idx);
+    parity__buf_puts(b, "[");
+    for (int k = 0; k < t->ndim; k++)
+        parity__buf_printf(b, "%s%lld", k ? ", " : "", (long long)idx[k]);
+    parity__buf_puts(b, "]");
+}
+
+/* ---- items and labels --------------------------------------------------- */
+
+parity__item_kind parity__item_kind_of(const parity_report_item *it) {
+    if (it->ints) return PARITY__ITEM_INT;
+    if (!it->pair->layout_ok) return PARITY__ITEM_SHAPE;
+    return PARITY__ITEM_FLOAT;
+}
+
+const char *parity__label(const parity_report *r, int side) {
+    const char *l = r->o.labels[side ? 1 : 0];
+    if (l && *l) return l;
+    return side ? "port" : "ref";
+}
+
+const char *parity__port_name(const parity_report_item *it) {
+    const char *a = it->pair->ref->name, *b = it->pair->port->name;
+    if (!a || !b || strcmp(a, b) == 0) return NULL;
+    return b;
+}
+
+const char *parity__match_how_name(parity_match_how how) {
+    switch (how) {
+    case PARITY_MATCH_EXACT: return "exact";
+    case PARITY_MATCH_NORMALIZED: return "normalized";
+    case PARITY_MATCH_MAP: return "map";
+    case PARITY_MATCH_ORDER: return "order";
+    }
+    return "?";
+}
+
+const char *parity__order_words(parity_order_source s) {
+    switch (s) {
+    case PARITY_ORDER_METADATA: return "order from __metadata__ parity.order";
+    case PARITY_ORDER_INDEX: return "order from index.json";
+    case PARITY_ORDER_NATURAL: break;
+    }
+    return "natural name order";
+}
+
+const char *parity__order_token(parity_order_source s) {
+    switch (s) {
+    case PARITY_ORDER_METADATA: return "metadata";
+    case PARITY_ORDER_INDEX: return "index";
+    case PARITY_ORDER_NATURAL: break;
+    }
+    return "natural";
+}

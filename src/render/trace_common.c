@@ -1,0 +1,299 @@
+/*
+ * trace_common.c — what the three renderings of a trace walk share
+ * (trace_text.c, trace_json.c, trace_md.c): which stages are inputs, the
+ * sentences text and Markdown both print, and small number formats.
+ */
+#include "render/emit.h"
+#include "render/trace_impl.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *dash(const parity_report *r) { return r->o.unicode ? "\u2014" : "--"; }
+static const char *times(const parity_report *r) { return r->o.unicode ? "\u00d7" : "x"; }
+
+int parity__trace_is_input(const parity__trace *t, size_t i) {
+    const parity_pair *p = parity_walk_stage(t->w, i)->pair;
+    if (p->ref->is_input || p->port->is_input) return 1;
+    return t->inputs_glob && fnmatch(t->inputs_glob, p->ref->name, 0) == 0;
+}
+
+int parity__trace_missing_side(const parity__trace *t, const char *name) {
+    return parity_set_find(t->ref, name) >= 0 ? 0 : 1;
+}
+
+void parity__trace_short(parity_buf *b, double x) {
+    if (!isfinite(x) || x == 0) parity__buf_num(b, x);
+    else parity__buf_printf(b, "%.2g", x);
+}
+
+void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n) {
+    int consecutive = n > 1;
+    for (size_t i = 1; i < n; i++) consecutive &= k[i] == k[i - 1] + 1;
+    if (consecutive) {
+        parity__buf_printf(b, "k=%lld..%lld", (long long)k[0], (long long)k[n - 1]);
+        return;
+    }
+    parity__buf_puts(b, "k=");
+    for (size_t i = 0; i < n; i++)
+        parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)k[i]);
+}
+
+/* differ = max|a_i − b_i| > 1e-4 · max(|a_i|, |b_i|): a schedule or weight
+ * that agrees to four digits is the same one computed in another order.
+ * *at is the first index whose difference exceeds that. A pair unknown
+ * (NaN) on both sides shows no difference; on one side only it does. */
+int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
+                               size_t *at) {
+    double scale = 0;
+    *at = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (fabs(a[i]) > scale) scale = fabs(a[i]);
+        if (fabs(b[i]) > scale) scale = fabs(b[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]);
+        if (isnan(a[i]) && isnan(b[i])) continue; /* unknown on both sides */
+        if (isnan(d) || d > 1e-4 * scale) {
+            *at = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void put_name(parity_buf *b, const char *name, int md) {
+    if (md) parity__buf_puts(b, "`");
+    if (md) parity__emit_md_text(b, name);
+    else parity__emit_text(b, name);
+    if (md) parity__buf_puts(b, "`");
+}
+
+/* "noise (relative 1.4e-03)", "mask (shape [1, 1, 80] vs [1, 80])" */
+static void put_input_differ(const parity__trace *t, parity_buf *b, size_t i, int md) {
+    const parity_stage *s = parity_walk_stage(t->w, i);
+    char a[256], c[256];
+    put_name(b, s->pair->ref->name, md);
+    if (!s->pair->layout_ok)
+        parity__buf_printf(b, " (shape %s vs %s)", parity_shape_str(s->pair->ref, a, sizeof a),
+                           parity_shape_str(s->pair->port, c, sizeof c));
+    else if (s->diff.nonfinite_ref_only + s->diff.nonfinite_port_only + s->diff.nonfinite_differ)
+        parity__buf_puts(b, " (non-finite values differ)");
+    else if (s->diff.ref_zero)
+        parity__buf_printf(b, " (abs_max %.1e)", s->diff.abs_max);
+    else
+        parity__buf_printf(b, " (relative %.1e)", s->diff.relative);
+}
+
+static void inputs_equal_line(const parity__trace *t, parity_buf *b, int md) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_stages && parity__trace_is_input(t, i); i++) n++;
+    if (n == 0) {
+        parity__buf_puts(b, "Inputs: none marked (tracers mark them; or --inputs GLOB)");
+        return;
+    }
+    parity__buf_printf(b, "Inputs: %zu equal (", n);
+    for (size_t i = 0; i < n && i < 8; i++) {
+        if (i) parity__buf_puts(b, ", ");
+        put_name(b, parity_walk_stage(t->w, i)->pair->ref->name, md);
+    }
+    parity__buf_puts(b, n > 8 ? ", ...)" : ")");
+}
+
+void parity__trace_inputs_line(const parity__trace *t, parity_buf *b, int md) {
+    const size_t *idx = NULL;
+    const char *const *names = NULL;
+    size_t nd = parity_walk_inputs_differ(t->w, &idx);
+    size_t nm = parity_walk_input_missing(t->w, &names);
+    if (nd + nm == 0) {
+        inputs_equal_line(t, b, md);
+        return;
+    }
+    parity__buf_puts(b, "Inputs differ: ");
+    for (size_t i = 0; i < nd; i++) {
+        if (i) parity__buf_puts(b, ", ");
+        put_input_differ(t, b, idx[i], md);
+    }
+    for (size_t i = 0; i < nm; i++) {
+        parity__buf_puts(b, nd + i ? ", " : "");
+        put_name(b, names[i], md);
+        parity__buf_printf(b, " (only in %s)",
+                           parity__label(t->r, parity__trace_missing_side(t, names[i])));
+    }
+    parity__buf_printf(b, " %s every later stage is compared on unequal footing.",
+                       dash(t->r));
+}
+
+void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel) {
+    const double thr[2] = {t->r->o.diff.match_tol, t->r->o.diff.small_tol};
+    parity__buf_num_vs(b, rel, 1.0, 4, thr, 2, 0);
+}
+
+/* "relative 0.5412", or why there is no relative error to speak of. */
+static void put_stage_error(const parity__trace *t, parity_buf *b, size_t i) {
+    const parity_stage *s = parity_walk_stage(t->w, i);
+    char x[256], y[256];
+    if (!s->pair->layout_ok) {
+        parity__buf_printf(b, "shapes %s vs %s irreconcilable",
+                           parity_shape_str(s->pair->ref, x, sizeof x),
+                           parity_shape_str(s->pair->port, y, sizeof y));
+    } else if (s->diff.nonfinite_ref_only + s->diff.nonfinite_port_only) {
+        parity__buf_printf(b, "non-finite values in %s only: %llu, in %s only: %llu",
+                           parity__label(t->r, 0),
+                           (unsigned long long)s->diff.nonfinite_ref_only,
+                           parity__label(t->r, 1),
+                           (unsigned long long)s->diff.nonfinite_port_only);
+    } else {
+        parity__buf_puts(b, "relative ");
+        parity__trace_rel(t, b, s->diff.relative);
+    }
+}
+
+void parity__trace_first_line(const parity__trace *t, parity_buf *b, int md) {
+    long f = parity_walk_first_divergence(t->w);
+    parity__buf_puts(b, "First divergence: ");
+    if (f < 0) {
+        parity__buf_puts(b, "none; every stage is MATCH");
+        return;
+    }
+    const parity_stage *s = parity_walk_stage(t->w, (size_t)f);
+    put_name(b, s->pair->ref->name, md);
+    parity__buf_printf(b, " (stage %ld of %zu): ", f + 1, t->n_stages);
+    put_stage_error(t, b, (size_t)f);
+    parity__buf_printf(b, ", %s", parity_verdict_str(s->diff.verdict));
+}
+
+/* When an earlier call of the module with the largest jump was named:
+ * "; the first call of ode.step{k}.gelu to jump within x2 of the largest
+ * jump, x190 at ode.step5.gelu". */
+static void culprit_preferred(const parity__trace *t, parity_buf *b, long c, int md) {
+    const parity_series *se = NULL;
+    long l = parity_walk_largest_jump(t->w, &se);
+    if (l < 0 || l == c) return;
+    double jump = parity_walk_stage(t->w, (size_t)l)->jump;
+    parity__buf_puts(b, "; the first call of ");
+    put_name(b, se ? se->pattern : "?", md);
+    parity__buf_printf(b, " to jump within %s2 of the largest jump, ", times(t->r));
+    if (isfinite(jump)) parity__buf_printf(b, "%s%.3g at ", times(t->r), jump);
+    else parity__buf_puts(b, "a break at ");
+    put_name(b, parity_walk_stage(t->w, (size_t)l)->pair->ref->name, md);
+}
+
+void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
+    long c = parity_walk_culprit(t->w);
+    parity__buf_puts(b, "Culprit: ");
+    if (c < 0) {
+        parity__buf_puts(b, "none");
+        return;
+    }
+    const parity_stage *s = parity_walk_stage(t->w, (size_t)c);
+    double rel = parity_stage_relative(parity_walk_stage(t->w, (size_t)c));
+    put_name(b, s->pair->ref->name, md);
+    parity__buf_puts(b, ": ");
+    put_stage_error(t, b, (size_t)c);
+    if (c == 0) {
+        parity__buf_puts(b, " (the first stage)");
+        culprit_preferred(t, b, c, md);
+        return;
+    }
+    double prev = parity_stage_relative(parity_walk_stage(t->w, (size_t)c - 1));
+    if (isfinite(s->jump)) parity__buf_printf(b, ", %s%.3g over ", times(t->r), s->jump);
+    else parity__buf_puts(b, ", the first break after ");
+    put_name(b, parity_walk_stage(t->w, (size_t)c - 1)->pair->ref->name, md);
+    parity__buf_puts(b, " (relative ");
+    parity__buf_num(b, prev);
+    /* the walk divides by max(previous, floor): say so when the floor won */
+    double denom = isfinite(rel) && s->jump > 0 ? rel / s->jump : prev;
+    if (denom > prev * (1 + 1e-9)) {
+        parity__buf_puts(b, ", counted from the floor ");
+        parity__buf_num(b, denom);
+    }
+    parity__buf_puts(b, ")");
+    culprit_preferred(t, b, c, md);
+}
+
+void parity__trace_order_note(const parity__trace *t, parity_buf *b) {
+    if (parity_set_order_source(t->ref) != PARITY_ORDER_NATURAL) return;
+    parity__buf_printf(b, "Note: the order is natural name order (step2 before step10): "
+                       "%s records none (no parity.order metadata, no index.json)",
+                       parity_set_path(t->ref));
+}
+
+/* "States: ode.step{k}.x is the state after step k (before step 1: noise)" */
+void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md) {
+    const parity_schedule *s = parity_walk_schedule(t->w);
+    parity__buf_puts(b, "States: ");
+    put_name(b, s->states, md);
+    parity__buf_printf(b, " is the state %s step k", s->after ? "after" : "before");
+    if (s->x0 >= 0) {
+        parity__buf_printf(b, " (before step %lld: ", (long long)s->k[0]);
+        put_name(b, parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name, md);
+        parity__buf_puts(b, ")");
+    }
+}
+
+/* Why row i of schedule s has no dt (text, Markdown and HTML share it),
+ * indexed by parity_step_status; PARITY_STEP_OK has nothing to say. */
+static const char *const step_notes[] = {
+    NULL,
+    "no initial state (mark the noise as an input or pass --x0)",
+    "the state before this step is not traced",
+    "the state after this step is not traced",
+    "states and velocity differ in shape",
+    "the velocity is zero",
+};
+_Static_assert(sizeof step_notes / sizeof *step_notes == PARITY_STEP_ZERO_V + 1,
+               "one note per parity_step_status");
+
+void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i) {
+    unsigned st = (unsigned)s->status[i];
+    if (st <= PARITY_STEP_ZERO_V && step_notes[st]) parity__buf_puts(b, step_notes[st]);
+}
+
+/* "t is unknown from step 2 on: step 1 has no dt." when a row before the
+ * last has none; returns whether it wrote anything. */
+int parity__trace_unknown_times(const parity__trace *t, parity_buf *b) {
+    const parity_schedule *s = parity_walk_schedule(t->w);
+    for (size_t i = 0; i + 1 < s->n; i++) {
+        if (s->status[i] == PARITY_STEP_OK) continue;
+        parity__buf_printf(b, "t is unknown from step %lld on: step %lld has no dt.",
+                           (long long)s->k[i + 1], (long long)s->k[i]);
+        return 1;
+    }
+    return 0;
+}
+
+/* "input; compared after permute(0,2,1); F32 vs F16; port: other.name".
+ * The text table shows both shapes in its shape column when they cannot be
+ * brought to one, and notes an all-zero reference; Markdown's shape column
+ * holds the reference's shape alone, so its notes carry the port's. */
+void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, int md) {
+    const parity_stage *s = parity_walk_stage(t->w, i);
+    const parity_pair *p = s->pair;
+    const char *sep = md ? "" : "  ";
+    char shape[256];
+    if (parity__trace_is_input(t, i)) { parity__buf_printf(b, "%sinput", sep); sep = "; "; }
+    if (p->layout_ok && p->layout[0]) {
+        parity__buf_printf(b, "%scompared after %s", sep, p->layout);
+        sep = "; ";
+    }
+    if (md && !p->layout_ok) {
+        parity__buf_printf(b, "%s%s shape %s", sep, parity__label(t->r, 1),
+                           parity_shape_str(p->port, shape, sizeof shape));
+        sep = "; ";
+    }
+    if (p->ref->dtype != p->port->dtype) {
+        parity__buf_printf(b, "%s%s vs %s", sep, parity_dtype_name(p->ref->dtype),
+                           parity_dtype_name(p->port->dtype));
+        sep = "; ";
+    }
+    if (strcmp(p->ref->name, p->port->name) != 0) {
+        parity__buf_printf(b, "%s%s: %s", sep, parity__label(t->r, 1), p->port->name);
+        sep = "; ";
+    }
+    if (!md && p->layout_ok && s->diff.ref_zero)
+        parity__buf_printf(b, "%s%s all zeros: relative is ||d||", sep, parity__label(t->r, 0));
+    if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
+}
