@@ -113,10 +113,15 @@ class Registration:
         self._op_stage = {}
 
     def wrap(self, model):
-        for name, module in model.named_modules():
-            fw = _Forward(self.session, self, module, name or ROOT, not name)
-            module.forward = fw
-            self._forwards.append(fw)
+        """Set every module's forward, or none (a failure undoes the rest)."""
+        try:
+            for name, module in model.named_modules():
+                fw = _Forward(self.session, self, module, name or ROOT, not name)
+                module.forward = fw
+                self._forwards.append(fw)
+        except BaseException:
+            self.remove()
+            raise
 
     def op_stage(self, fw, op):
         """The stage name of operation op inside fw's module, or None when

@@ -577,6 +577,17 @@ class TestHookLife(TorchCase):
             self.assertEqual([n for n, m in odd.named_modules()
                               if "forward" in m.__dict__], [])
 
+    def test_hook_is_all_or_nothing(self):
+        class Fixed(nn.Module):            # forward cannot be set on it
+            forward = property(lambda self: (lambda x: x))
+
+        self.model.layers[1].add_module("fixed", Fixed())
+        with pt.Tracer(self.p("a.safetensors")) as t:
+            with self.assertRaises(AttributeError):
+                t.hook(self.model)
+            self.assertEqual(self.hooked(), [])
+            t.hook(self.model.layers[0])       # the rest of the model is free
+
     def test_copies_signature_and_disabled(self):
         with pt.Tracer(self.p("a.safetensors")) as t:
             t.hook(self.model)
