@@ -158,8 +158,8 @@ class Tracer:
 
         A name added again becomes "name#1", "name#2", ... parents: the
         full names of the recorded stages x was computed from; None: for a
-        torch tensor, the stages the tracer saw it come from (a hooked
-        stage, or a view or unrecorded operation of one), else none.
+        torch tensor added inside a hooked call, the stages the tracer saw
+        it come from (all operations are followed there), else none.
         Returns x; in inject mode returns the reference value instead (x's
         type, dtype and device), and overwrites x in place when it is a
         writeable NumPy array. Raises KeyError when the reference lacks the
@@ -174,15 +174,17 @@ class Tracer:
                     raise KeyError("parity_trace: add('%s'): parent '%s' is "
                                    "no recorded stage" % (name, p))
         session = self._session
-        if session is not None:
-            session.busy += 1   # inside a hooked call: the tracer's own work
+        if session is None:
+            return self._add(str(name), x, input=input, parents=parents)[0]
+        # Outside a hooked call only views are known, so parents would be
+        # partial: none are inferred there.
+        if parents is None and session.scope and _torch.is_tensor(x):
+            parents = session.flow.sources(x)
+        session.busy += 1       # the tracer's own work, not the model's
         try:
-            if parents is None and self._flow is not None and _torch.is_tensor(x):
-                parents = self._flow.sources(x)
             return self._add(str(name), x, input=input, parents=parents)[0]
         finally:
-            if session is not None:
-                session.busy -= 1
+            session.busy -= 1
 
     def mark_input(self, name):
         """Mark an already added stage (its full, suffixed name) as a model

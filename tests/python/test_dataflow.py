@@ -466,7 +466,7 @@ class TestAliases(TorchCase):
             t.add("b", a)                      # explicit: stored again
             t.add("c", torch.ones(3) * 2, parents=["a", "b"])
         self.assertEqual(t.aliases, {})
-        self.assertEqual(t.parents, {"b": ["a"], "c": ["a", "b"]})
+        self.assertEqual(t.parents, {"c": ["a", "b"]})
         with self.assertRaises(KeyError):
             with pt.Tracer(self.p("c.safetensors")) as t2:
                 t2.add("x", a, parents=["nothing"])
@@ -606,13 +606,34 @@ class TestHookLife(TorchCase):
             t.hook(self.model, inputs=True,
                    include=["tok_embeddings", "layers.0", "@root"])
             h = self.model(self.tokens)
-            t.add("last", h[:, -1])         # a view of a stage: parent inferred
+            t.add("last", h[:, -1])         # outside a hooked call: no parents
+            t.add("first", h[:, 0], parents=["@root"])
         self.assertEqual(t.order, ["input.0", "tok_embeddings", "layers.0",
-                                   "@root", "last"])
+                                   "@root", "last", "first"])
         self.assertEqual(t.inputs, ["input.0"])
         self.assertEqual(t.parents, {"tok_embeddings": ["input.0"],
                                      "layers.0": ["tok_embeddings"],
-                                     "@root": ["input.0"], "last": ["@root"]})
+                                     "@root": ["input.0"], "first": ["@root"]})
+
+    def test_added_inside_a_hooked_call(self):
+        tracer = pt.Tracer(self.p("p.safetensors"))
+
+        class Probe(nn.Module):             # traces by hand as well
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(4, 4)
+
+            def forward(self, x):
+                h = self.lin(x)
+                tracer.add("probe", (h.relu() * 2).t())
+                return h + 1
+
+        m = Probe()
+        with torch.no_grad(), tracer as t:
+            t.hook(m, functional="add")
+            m(torch.randn(2, 4))
+        self.assertEqual(t.order, ["lin", "probe", "@root.add", "@root"])
+        self.assertEqual(t.parents, {"probe": ["lin"], "@root.add": ["lin"]})
 
 
 if __name__ == "__main__":
