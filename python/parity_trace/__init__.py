@@ -4,16 +4,19 @@ order, as a parity trace; optionally replace each one by a reference value
 and imported only when a tensor or module is handed over.
 
     from parity_trace import Tracer
-    with Tracer("ref.safetensors") as t:
+    with torch.no_grad(), Tracer("ref.safetensors") as t:
         t.add("mel", mel, input=True)
-        t.hook(model)           # every submodule output, execution order
+        t.hook(model, functional=True)  # every module output and operation
         model(mel)
 
 A path ending in ".safetensors" is one file written on close(); any other
 path is a directory written stage by stage (NNNNNN.safetensors, each
 atomically, as it completes; index.json now and then and on close, as the
-C tracer does). The format is documented in include/parity.h, section 6,
-docs/tracing.md and docs/python.md.
+C tracer does). Each stage may name the stages it was computed from
+(parity.parents / "parents"), and a stage byte-identical to an earlier
+one is stored once and listed as an alias of it (parity.aliases /
+"aliases"). The format is documented in include/parity.h, section 6,
+docs/tracing.md, docs/trace.md and docs/python.md.
 """
 
 import atexit
@@ -24,16 +27,27 @@ import time
 
 import numpy as np
 
+from . import _contents
 from . import _layout
 from . import _names
 from . import _safetensors
 from . import _torch
 from ._trace import Trace, read_trace, is_trace_dir
 
-__all__ = ["Tracer", "Trace", "read_trace", "write_safetensors", "FORMAT"]
+__all__ = ["Tracer", "Trace", "read_trace", "write_safetensors", "FORMAT",
+           "ROOT", "FastPathWarning"]
 
 FORMAT = "parity-trace/1"
-_RESERVED = ("parity.order", "parity.inputs", "parity.format")
+_RESERVED = ("parity.order", "parity.inputs", "parity.format",
+             "parity.parents", "parity.aliases")
+
+# The stage name of the hooked model's own output (see _hooks.ROOT).
+ROOT = "@root"
+
+
+class FastPathWarning(UserWarning):
+    """hook() turned PyTorch's fused fast path off for some modules (named
+    in the message) so that their insides are recorded."""
 _STAGE_FILE = re.compile(r"^[0-9]{6,}\.safetensors(\.tmp)?$")
 
 # index.json is rewritten when an input or metadata is added, at close,
@@ -80,9 +94,12 @@ class Tracer:
              False or "": no injection whatever the environment says.
     enabled  False disables the tracer whatever path says; None (default)
              enables it when a path is known; True requires a path.
+    aliases  True (default): a hooked stage byte-identical to an earlier
+             stage is stored once and listed in `aliases`; False: every
+             stage is stored.
     """
 
-    def __init__(self, path=None, inject=None, enabled=None):
+    def __init__(self, path=None, inject=None, enabled=None, aliases=True):
         if path is None and enabled is not False:
             path = os.environ.get("PARITY_TRACE") or None
         if enabled and path is None:
@@ -91,10 +108,14 @@ class Tracer:
         self.enabled = bool(path is not None and enabled is not False)
         self.path = os.fspath(path) if self.enabled else None
         self.order, self.inputs, self.metadata = [], [], {}
+        self.parents = {}       # stage -> [stages it was computed from]
+        self.aliases = {}       # stage -> the stored stage it is identical to
         self.injected = 0       # how many tensors were replaced
         self.inject_log = []    # (name, layout text) of each replacement
         self.reference = None
         self._counts, self._files, self._pending = {}, {}, []
+        self._contents = _contents.Contents(self._stored) if aliases else None
+        self._flow = self._session = None
         self._closed = False
         self._indexed, self._indexed_at = 0, 0.0
         if not self.enabled:
@@ -132,28 +153,38 @@ class Tracer:
 
     # -- recording ----------------------------------------------------------
 
-    def add(self, name, x, input=False):
+    def add(self, name, x, input=False, parents=None):
         """Record x (NumPy array or torch tensor, any dtype) as stage name.
 
-        A name added again becomes "name#1", "name#2", ... Returns x; in
-        inject mode returns the reference value instead (x's type, dtype and
-        device), and overwrites x in place when it is a writeable NumPy
-        array. Raises KeyError when the reference lacks the stage and
-        ValueError when its shape cannot be aligned with x's."""
+        A name added again becomes "name#1", "name#2", ... parents: the
+        full names of the recorded stages x was computed from; None: for a
+        torch tensor added inside a hooked call, the stages the tracer saw
+        it come from (all operations are followed there), else none.
+        Returns x; in inject mode returns the reference value instead (x's
+        type, dtype and device), and overwrites x in place when it is a
+        writeable NumPy array. Raises KeyError when the reference lacks the
+        stage or a parent is no recorded stage, and ValueError when the
+        reference's shape cannot be aligned with x's."""
         if not self.enabled:
             return x
-        if self._closed:
-            raise ValueError("parity_trace: add('%s') after close()" % name)
-        dt, raw = _to_raw(x)       # first: an unstorable x consumes no name
-        full = self._unique(str(name))
-        self._record(full, dt, raw)
-        if input:
-            self.inputs.append(full)
-        if not self.single:
-            self._stage_added(input)
-        if self.reference is None:
-            return x
-        return self._inject(full, x)
+        if parents is not None:
+            parents = [parents] if isinstance(parents, str) else list(parents)
+            for p in parents:
+                if p not in self._files and p not in self.aliases:
+                    raise KeyError("parity_trace: add('%s'): parent '%s' is "
+                                   "no recorded stage" % (name, p))
+        session = self._session
+        if session is None:
+            return self._add(str(name), x, input=input, parents=parents)[0]
+        # Outside a hooked call only views are known, so parents would be
+        # partial: none are inferred there.
+        if parents is None and session.scope and _torch.is_tensor(x):
+            parents = session.flow.sources(x)
+        session.busy += 1       # the tracer's own work, not the model's
+        try:
+            return self._add(str(name), x, input=input, parents=parents)[0]
+        finally:
+            session.busy -= 1
 
     def mark_input(self, name):
         """Mark an already added stage (its full, suffixed name) as a model
@@ -179,25 +210,45 @@ class Tracer:
         if not self.single:
             self._write_index()
 
-    def hook(self, model, include=None, exclude=None, inputs=False):
-        """Record the outputs of model and every submodule, in execution
-        order, through forward hooks; returns a handle with .remove().
+    def hook(self, model, include=None, exclude=None, inputs=False,
+             functional=False):
+        """Record, in execution order, the outputs of model and every
+        submodule, whether called as module(x) or module.forward(x), and
+        the selected functional operations between them; returns a handle
+        with .remove(). close() removes it too.
 
         Stage names are module names from named_modules() ("encoder.conv1");
-        the root module's output is "output". Tuples and lists add ".0",
+        the root module's output is "@root". Tuples and lists add ".0",
         ".1", dicts ".key", nested as deep as they go; non-tensor values are
-        skipped. include/exclude: fnmatch globs (a string or a list) over
-        those stage names. inputs=True also records the root's positional
-        tensor arguments as "input.0", "input.1", ... marked as inputs. In
-        inject mode each output (and input) is replaced by the reference."""
+        skipped. functional: False (default) no operations; True every kind
+        (activations, softmax, matmuls, linear/conv, add/sub/mul/div, cat,
+        normalizations); or a kind or operation-name glob, or a list of
+        them (["softmax", "silu", "mul"]); an operation is named
+        "<module stage>.<op>" ("layers.0.attn.softmax"). include/exclude:
+        fnmatch globs (a string or a list) over those stage names.
+        inputs=True also records the root's positional tensor arguments as
+        "input.0", "input.1", ... marked as inputs. In inject mode each
+        recorded tensor is replaced by the reference. A module already
+        hooked (by any open tracer) is refused with ValueError. PyTorch's
+        fused transformer fast path is off during hooked calls
+        (FastPathWarning names the modules)."""
         if not self.enabled:
             return _torch.HookHandle()
-        return _torch.register(self, model, include, exclude, inputs)
+        if self._closed:
+            raise ValueError("parity_trace: hook() after close()")
+        if self._session is None:
+            from . import _hooks
+            self._session = _hooks.Session(self)
+        return self._session.register(model, include, exclude, inputs,
+                                      functional)
 
     def close(self):
-        """Write the single file (or the final index.json). Idempotent."""
+        """Remove the hooks, write the single file (or the final
+        index.json). Idempotent."""
         if not self.enabled or self._closed:
             return
+        if self._session is not None:
+            self._session.remove_all()
         self._closed = True
         atexit.unregister(self.close)
         if self.single:
@@ -209,12 +260,57 @@ class Tracer:
 
     # -- internals ----------------------------------------------------------
 
+    def _add(self, name, x, input=False, parents=None, hooked=False):
+        """add() for the tracer and its hooks: (x or its reference value,
+        full name). Hooked stages may become aliases; added ones never do
+        (readers that do not know aliases still see every added stage)."""
+        if self._closed:
+            raise ValueError("parity_trace: add('%s') after close()" % name)
+        dt, raw = _to_raw(x)       # first: an unstorable x consumes no name
+        full = self._unique(name)
+        is_tensor = _torch.is_tensor(x)
+        target = None
+        if hooked and not input and self._contents is not None:
+            target = self._identical(x if is_tensor else None, dt, raw)
+        if target is not None:
+            self.aliases[full] = target
+            self.order.append(full)
+        else:
+            self._record(full, dt, raw)
+        if parents:
+            self.parents[full] = [p for p in dict.fromkeys(parents) if p != full]
+        if input:
+            self.inputs.append(full)
+        if not self.single:
+            self._stage_added(input)
+        out = x if self.reference is None else self._inject(full, x)
+        if is_tensor:
+            flow = self._dataflow()
+            flow.note_stage(x, full, exact=True)
+            if out is not x:
+                flow.note_stage(out, full, exact=False)
+        return out, full
+
+    def _dataflow(self):
+        if self._flow is None:
+            from . import _dataflow
+            self._flow = _dataflow.Flow(_torch.is_tensor)
+        return self._flow
+
+    def _identical(self, tensor, dt, raw):
+        """The stored stage x is a copy of, or None."""
+        if tensor is not None and self._flow is not None:
+            same = self._flow.identical_stage(tensor)
+            if same is not None:
+                return self.aliases.get(same, same)
+        return self._contents.find(dt, raw)
+
     def _unique(self, name):
         """name, or name#k for its k-th repeat (skipping names taken by an
         explicit "x#k" add)."""
         k = self._counts.get(name, 0)
         full = name if k == 0 else "%s#%d" % (name, k)
-        while full in self._files:
+        while full in self._files or full in self.aliases:
             k += 1
             full = "%s#%d" % (name, k)
         self._counts[name] = k + 1
@@ -225,21 +321,36 @@ class Tracer:
             raise ValueError("parity_trace: '__metadata__' cannot be a stage")
         if self.single:
             # Copy: the caller may reuse its buffer, and inject overwrites it.
-            self._pending.append((full, dt, np.array(raw, copy=True, order="C")))
-            self._files[full] = None
+            raw = np.array(raw, copy=True, order="C")
+            self._pending.append((full, dt, raw))
+            self._files[full] = len(self._pending) - 1
         else:
-            fname = "%06d.safetensors" % (len(self.order) + 1)
+            fname = "%06d.safetensors" % (len(self._files) + 1)
             _safetensors.write_atomic(
                 os.path.join(self.path, fname),
                 _safetensors.encode([(full, dt, raw)], {}))
             self._files[full] = fname
+        if self._contents is not None:
+            self._contents.add(full, dt, raw)
         self.order.append(full)
+
+    def _stored(self, full):
+        """The raw array stored for stage full (read back in a directory)."""
+        if self.single:
+            return self._pending[self._files[full]][2]
+        entries = _safetensors.read_file(
+            os.path.join(self.path, self._files[full]))[1]
+        return entries[0].raw()
 
     def _file_metadata(self):
         meta = dict(self.metadata)
         meta["parity.order"] = json.dumps(self.order, ensure_ascii=False)
         meta["parity.inputs"] = json.dumps(self.inputs, ensure_ascii=False)
         meta["parity.format"] = FORMAT
+        if self.parents:
+            meta["parity.parents"] = json.dumps(self.parents, ensure_ascii=False)
+        if self.aliases:
+            meta["parity.aliases"] = json.dumps(self.aliases, ensure_ascii=False)
         return meta
 
     def _prepare_dir(self):
@@ -268,8 +379,12 @@ class Tracer:
 
     def _write_index(self):
         doc = {"format": "parity-trace", "version": 1, "order": self.order,
-               "inputs": self.inputs, "files": self._files,
-               "metadata": self.metadata}
+               "inputs": self.inputs, "files": self._files}
+        if self.aliases:
+            doc["aliases"] = self.aliases
+        if self.parents:
+            doc["parents"] = self.parents
+        doc["metadata"] = self.metadata
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         text += "\n"
         _safetensors.write_atomic(os.path.join(self.path, "index.json"),

@@ -5,7 +5,6 @@ torch has been imported by the caller, so `sys.modules` tells whether x can
 be a tensor at all, without paying torch's import time.
 """
 
-import fnmatch
 import sys
 
 import numpy as np
@@ -64,14 +63,6 @@ def from_numpy(arr, like):
     return t.to(device=like.device, dtype=like.dtype)
 
 
-def _matches(name, patterns):
-    if patterns is None:
-        return None
-    if isinstance(patterns, str):
-        patterns = [patterns]
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
 def walk(stage, out, add):
     """Record every tensor inside out (tensor, tuple/list, dict, nested) with
     add(name, tensor) -> replacement; return out rebuilt from the
@@ -93,48 +84,14 @@ def walk(stage, out, add):
 
 
 class HookHandle:
-    """What hook() returns: remove() unregisters every hook it added."""
-
-    def __init__(self, handles=()):
-        self._handles = list(handles)
+    """What a disabled tracer's hook() returns: remove() does nothing. (An
+    enabled tracer returns _hooks.Registration, with the same methods.)"""
 
     def remove(self):
-        for h in self._handles:
-            h.remove()
-        self._handles = []
+        pass
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.remove()
-
-
-def register(tracer, model, include, exclude, inputs):
-    """Forward hooks on model and every submodule; see Tracer.hook."""
-    handles = []
-    for name, module in model.named_modules():
-        stage = name if name else "output"
-        if _matches(stage, include) is False or _matches(stage, exclude):
-            continue
-        handles.append(module.register_forward_hook(_output_hook(tracer, stage)))
-    if inputs:
-        handles.append(model.register_forward_pre_hook(_input_hook(tracer)))
-    return HookHandle(handles)
-
-
-def _output_hook(tracer, stage):
-    def hook(module, args, output):
-        new = walk(stage, output, tracer.add)
-        return new if tracer.injecting else None
-    return hook
-
-
-def _input_hook(tracer):
-    def add_input(name, t):
-        return tracer.add(name, t, input=True)
-
-    def hook(module, args):
-        new = walk("input", tuple(args), add_input)
-        return new if tracer.injecting else None
-    return hook

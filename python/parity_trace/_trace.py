@@ -10,6 +10,11 @@ file-number order, as parity reads them. Without index.json it is a plain
 folder of tensor files (.safetensors, .npy) whose tensors are named by file stem, or
 "stem/name" inside a multi-tensor file, as parity reads them. Without an
 order, names sort in natural order (step2 before step10), like parity.
+
+Data flow (docs/trace.md, "Data flow and aliases"): "parity.parents" /
+"parents" maps a stage to the stages it was computed from; "parity.aliases"
+/ "aliases" maps a stage stored once under another name to that name. An
+alias reads as its stored stage: tr[alias], tr.raw(alias), alias in tr.
 """
 
 import json
@@ -54,6 +59,26 @@ class _NpyEntry:
     value = raw
 
 
+def _json_object(path, key, text, values):
+    """A JSON object of names -> values(v) (True when v is valid)."""
+    try:
+        val = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        val = None
+    if not isinstance(val, dict) or not all(values(v) for v in val.values()):
+        raise ValueError("%s: %s: expected a JSON object of %s" % (
+            path, key, "names" if values is _is_name else "name arrays"))
+    return val
+
+
+def _is_name(v):
+    return isinstance(v, str)
+
+
+def _is_names(v):
+    return isinstance(v, list) and all(isinstance(n, str) for n in v)
+
+
 def _json_list(path, key, text):
     try:
         val = json.loads(text)
@@ -69,19 +94,23 @@ class Trace:
     """A reference trace, opened for reading; tensors are read on demand.
 
     Attributes: path, order (names in execution order), inputs (names
-    marked as model inputs), metadata (dict of str), names (set)."""
+    marked as model inputs), metadata (dict of str), names (set),
+    parents ({stage: [stages it was computed from]}), aliases ({alias:
+    stored stage})."""
 
     def __init__(self, path):
         self.path = os.fspath(path)
         self._entries = {}
         self.metadata = {}
         self.inputs = []
+        self.parents, self.aliases = {}, {}
         if os.path.isdir(self.path):
             order = self._open_dir()
             source = "index"
         else:
             order = self._open_file()
             source = "metadata"
+        self._resolve_aliases()
         listed = [n for n in order if n in self._entries] if order else []
         rest = sorted((n for n in self._entries if n not in set(listed)),
                       key=natural_key)
@@ -98,6 +127,11 @@ class Trace:
         if "parity.inputs" in meta:
             self.inputs = _json_list(self.path, "parity.inputs",
                                      meta["parity.inputs"])
+        for key, attr, check in (("parity.parents", "parents", _is_names),
+                                 ("parity.aliases", "aliases", _is_name)):
+            if key in meta:
+                setattr(self, attr, _json_object(
+                    self.path, "metadata '%s'" % key, meta[key], check))
         return order
 
     def _open_dir(self):
@@ -122,7 +156,25 @@ class Trace:
             self._entries[name] = found[name]
         self.metadata = dict(doc.get("metadata") or {})
         self.inputs = list(doc.get("inputs") or [])
+        for key, check in (("parents", _is_names), ("aliases", _is_name)):
+            if key in doc:
+                setattr(self, key, _json_object(index, "field '%s'" % key,
+                                                doc[key], check))
         return list(doc.get("order") or []) + self._recover(doc["files"])
+
+    def _resolve_aliases(self):
+        """Each alias reads as its stored stage; the stored stage must be a
+        tensor of the trace, and the alias must not be one."""
+        for alias, target in self.aliases.items():
+            if alias in self._entries:
+                raise ValueError("%s: alias '%s' is also a stored tensor"
+                                 % (self.path, alias))
+            if target not in self._entries or target in self.aliases:
+                raise ValueError("%s: alias '%s' names '%s', which is no stored "
+                                 "tensor of the trace" % (self.path, alias,
+                                                          target))
+        for alias, target in self.aliases.items():
+            self._entries[alias] = self._entries[target]
 
     def _recover(self, listed):
         """Stage files index.json does not list, in file-number order: the

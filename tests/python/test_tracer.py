@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import unittest
+import warnings
 from unittest import mock
 
 import numpy as np
@@ -57,6 +58,13 @@ def parse(path):
         end = max(end, e_)
     assert end == len(data), "data block longer than its tensors"
     return meta, out, list(header)
+
+
+def resolve(meta, got, name):
+    """The stored entry of stage name in a parsed file: its own, or, for
+    an alias (metadata parity.aliases), the stage it names."""
+    aliases = json.loads(meta.get("parity.aliases", "{}"))
+    return got[aliases.get(name, name)]
 
 
 def array_of(entry):
@@ -581,9 +589,23 @@ if torch is not None:
             return [a - b, b.sum(dim=-1)]
 
 
+class Unfused(torch.overrides.TorchFunctionMode if torch is not None else object):
+    """Runs PyTorch's step-by-step path, as a hooked call does: an active
+    torch function mode turns the fused fast path of nn.MultiheadAttention
+    and nn.TransformerEncoderLayer off (docs/python.md)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+
+
 def manual_forward(net, x):
     """The stages hook() must record, computed by calling the submodules
     here, in the order (post-order) and with the names documented."""
+    with Unfused():
+        return _manual_forward(net, x)
+
+
+def _manual_forward(net, x):
     out = []
     h = net.conv_in(x)
     out.append(("conv_in", h))
@@ -599,7 +621,7 @@ def manual_forward(net, x):
     a, w = net.attn(s, s, s)
     y = net.head(a)
     out += [("ln", s), ("attn.0", a), ("attn.1", w), ("head", y),
-            ("output.y", y), ("output.attn.0", a), ("output.attn.1", w)]
+            ("@root.y", y), ("@root.attn.0", a), ("@root.attn.1", w)]
     return out
 
 
@@ -607,6 +629,12 @@ def manual_forward(net, x):
 class TestTorch(TempDir):
     def setUp(self):
         super().setUp()
+        # Net's nn.MultiheadAttention runs its step-by-step path while
+        # hooked (docs/python.md); test_dataflow.py checks the warning.
+        quiet = warnings.catch_warnings()
+        quiet.__enter__()
+        self.addCleanup(quiet.__exit__, None, None, None)
+        warnings.simplefilter("ignore", pt.FastPathWarning)
         torch.manual_seed(0)
         self.net = Net().eval()
         self.x = torch.randn(2, 4, 10)
@@ -631,9 +659,17 @@ class TestTorch(TempDir):
         self.assertEqual(json.loads(meta["parity.order"]), names)
         tr = pt.read_trace(path)
         for name, tensor in want:
-            self.assertEqual(got[name][2], bits(tensor), name)
+            self.assertEqual(resolve(meta, got, name)[2], bits(tensor), name)
             self.assertEqual(tr.raw(name).tobytes(), bits(tensor), name)
-            self.assertEqual(got[name][1], tuple(tensor.shape), name)
+            self.assertEqual(resolve(meta, got, name)[1], tuple(tensor.shape),
+                             name)
+        # A block returns its last child's output, the model its head's:
+        # stored once, listed as aliases (order intact, above).
+        self.assertEqual(json.loads(meta["parity.aliases"]),
+                         {"block": "block.act", "block#1": "block.act#1",
+                          "block#2": "block.act#2", "@root.y": "head",
+                          "@root.attn.0": "attn.0", "@root.attn.1": "attn.1"})
+        self.assertEqual(len(got), len(names) - 6)
 
     def test_include_exclude_and_remove(self):
         t, _ = self.trace(self.p("a.safetensors"), include="block*",
@@ -645,7 +681,7 @@ class TestTorch(TempDir):
             h.remove()
             self.net(self.x)
         self.assertEqual(t2.order, [])
-        self.assertFalse(any(m._forward_hooks for m in self.net.modules()))
+        self.assertFalse(any("forward" in m.__dict__ for m in self.net.modules()))
 
     def test_inputs_recorded_and_marked(self):
         t, _ = self.trace(self.p("i.safetensors"), include="head", inputs=True)
@@ -664,9 +700,10 @@ class TestTorch(TempDir):
         self.assertNotEqual(bits(plain["y"]), bits(ref_out["y"]))
         # Everything injected: only the buggy stage differs from the reference.
         t, _ = self.trace(self.p("port.safetensors"), net=port, inject=ref_path)
-        _, ref, _ = parse(ref_path)
-        _, got, _ = parse(self.p("port.safetensors"))
-        differ = [n for n in t.order if got[n][2] != ref[n][2]]
+        rmeta, ref, _ = parse(ref_path)
+        meta, got, _ = parse(self.p("port.safetensors"))
+        differ = [n for n in t.order
+                  if resolve(meta, got, n)[2] != resolve(rmeta, ref, n)[2]]
         self.assertEqual(differ, ["block.norm", "block.norm#1", "block.norm#2"])
         self.assertEqual(t.injected, len(t.order))
         # Only the buggy stage injected: everything downstream sees the
@@ -718,7 +755,7 @@ class TestTorch(TempDir):
             h = net.lin(self.x.transpose(1, 2))
             a, b = h * 2, h + 1
             want = [("lin", h), ("split.0", a), ("split.1", b),
-                    ("output.0", a - b), ("output.1", b.sum(dim=-1))]
+                    ("@root.0", a - b), ("@root.1", b.sum(dim=-1))]
         ref = self.p("list.safetensors")
         with torch.no_grad(), pt.Tracer(ref) as t:
             hooks = t.hook(net)
@@ -759,7 +796,7 @@ class TestTorch(TempDir):
     def test_disabled_hook_registers_nothing(self):
         t = pt.Tracer()
         h = t.hook(self.net)
-        self.assertFalse(any(m._forward_hooks for m in self.net.modules()))
+        self.assertFalse(any("forward" in m.__dict__ for m in self.net.modules()))
         h.remove()
 
     def test_torch_is_imported_lazily(self):
