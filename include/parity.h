@@ -154,6 +154,8 @@ typedef struct parity_tensor {
     int byteswap;       /* elements stored in big-endian order             */
     int is_input;       /* marked as a model input by the tracer           */
     int complex_parts;  /* 1: a complex tensor read as [..., 2] (re, im)   */
+    const char *alias_of; /* the trace stored this stage once, under the   */
+                        /* name of an earlier stage it equals; or NULL     */
     int file_backed;    /* set only by parity_set_open: the data lies in a  */
                         /* read-only file map, so streaming passes drop the */
                         /* pages they consumed. Leave 0 (zero-initialize)   */
@@ -176,6 +178,14 @@ typedef struct parity_open_opts {
 parity_open_opts parity_open_opts_default(void);
 
 typedef struct parity_set parity_set;
+
+/* The stages tensor i was computed from, as the trace recorded them
+ * ("parity.parents" metadata, index.json "parents"; docs/trace.md): *names
+ * (may be NULL) receives them, borrowed, in the order recorded. Returns
+ * their count: 0 when none are recorded for i. */
+size_t parity_set_parents(const parity_set *set, size_t i, const char *const **names);
+/* 1 when the trace records data flow (parents) at all. */
+int parity_set_has_dataflow(const parity_set *set);
 
 /* Where a set's execution order came from. */
 typedef enum parity_order_source {

@@ -83,6 +83,13 @@ void parity__out_abort(parity__out_file *f);
 
 /* ---- sets: what readers fill ------------------------------------------- */
 
+/* A stage and the stages it was computed from (strings owned by the set). */
+typedef struct parity__parents {
+    const char *stage;
+    const char **names; /* [n], owned array */
+    size_t n;
+} parity__parents;
+
 typedef struct parity_meta_entry {
     char *key, *value;
 } parity_meta_entry;
@@ -100,12 +107,15 @@ struct parity_set {
     size_t n_meta, cap_meta;
     parity_order_source order_source;
     struct parity_name_index *index; /* name -> tensor, built lazily         */
+    parity__parents *parents; /* [n_parents] sorted by stage name           */
+    size_t n_parents, cap_parents;
 };
 
 /* A new empty set for path (copied) with opts (NULL: the defaults). */
 parity_status parity__set_create(const char *path, const parity_open_opts *opts,
                                  parity_set **out, parity_error *err);
-/* Build the name index (nameindex.c); fails on a duplicate name. */
+/* Build (or rebuild) the name index (nameindex.c); fails on a duplicate
+ * name. */
 parity_status parity__set_index(parity_set *set, parity_error *err);
 void parity__index_free(struct parity_name_index *ix);
 long parity__index_find(const struct parity_name_index *ix,
@@ -118,6 +128,17 @@ long parity__index_find(const struct parity_name_index *ix,
 parity_status parity__set_reorder(parity_set *set, char *const *order, size_t n,
                                   char *const *inputs, size_t n_inputs,
                                   int keep_rest, parity_error *err);
+
+/* Data flow (dataflow.c): record that stage was computed from names[0..n)
+ * (copied); parity__set_parents_done sorts them for lookups. */
+parity_status parity__set_parents_add(parity_set *set, const char *stage,
+                                      char *const *names, size_t n, parity_error *err);
+void parity__set_parents_done(parity_set *set);
+/* Add alias as a view of the stored tensor target (the index must exist
+ * and is not updated: rebuild it after the last alias). Fails when target
+ * is no stored tensor or alias names one already. */
+parity_status parity__set_alias(parity_set *set, const char *alias, const char *target,
+                                parity_error *err);
 
 /* Copy s into storage owned by the set; NULL when out of memory. */
 char *parity__set_strdup(parity_set *set, const char *s, size_t len);

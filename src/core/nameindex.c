@@ -35,6 +35,8 @@ long parity__index_find(const struct parity_name_index *ix,
 }
 
 parity_status parity__set_index(parity_set *set, parity_error *err) {
+    parity__index_free(set->index); /* a rebuild after tensors were added */
+    set->index = NULL;
     size_t cap = 16;
     while (cap < 2 * set->n_tensors + 1) cap *= 2;
     struct parity_name_index *ix = calloc(1, sizeof *ix);

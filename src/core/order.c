@@ -48,7 +48,5 @@ parity_status parity__set_reorder(parity_set *set, char *const *order, size_t n,
     qsort(r, count, sizeof *r, cmp_ranked);
     for (size_t i = 0; i < count; i++) set->tensors[i] = r[i].t;
     free(r);
-    parity__index_free(set->index);
-    set->index = NULL;
     return parity__set_index(set, err);
 }

@@ -106,6 +106,8 @@ void parity_set_free(parity_set *set) {
     free(set->strings);
     free(set->tensors);
     free(set->meta);
+    for (size_t i = 0; i < set->n_parents; i++) free(set->parents[i].names);
+    free(set->parents);
     free(set->path);
     free(set);
 }

@@ -167,6 +167,26 @@ static parity_status load_file(parity_set *set, const char *path, int in_folder,
     return PARITY_OK;
 }
 
+/* Aliases (views of the stored stages they name) and parents, from an
+ * index or a file's metadata; the name index must exist, and is rebuilt
+ * with the aliases in it. */
+static parity_status apply_dataflow(parity_set *set, const parity__trace_index *ix,
+                                    parity_error *err) {
+    for (size_t i = 0; i < ix->n_aliases; i++)
+        TRY(parity__set_alias(set, ix->alias_name[i], ix->alias_target[i], err));
+    for (size_t i = 0; i < ix->n_parents; i++) {
+        char **names = NULL;
+        size_t n = 0;
+        TRY(parity__json_names(set->path, "parents", ix->parent_list[i],
+                               strlen(ix->parent_list[i]), &names, &n, err));
+        parity_status st = parity__set_parents_add(set, ix->parent_stage[i], names, n, err);
+        parity__names_free(names, n);
+        TRY(st);
+    }
+    parity__set_parents_done(set);
+    return ix->n_aliases ? parity__set_index(set, err) : PARITY_OK;
+}
+
 /* A single file's "parity.order" and "parity.inputs" metadata. */
 static parity_status order_from_meta(parity_set *set, parity_error *err) {
     const char *order = parity_set_meta_get(set, "parity.order");
@@ -180,6 +200,13 @@ static parity_status order_from_meta(parity_set *set, parity_error *err) {
     if (st == PARITY_OK && inputs)
         st = parity__json_names(set->path, "parity.inputs", inputs, strlen(inputs),
                                 &in, &n_in, err);
+    parity__trace_index flow;
+    memset(&flow, 0, sizeof flow);
+    if (st == PARITY_OK)
+        st = parity__json_dataflow(set->path, parity_set_meta_get(set, "parity.parents"),
+                                   parity_set_meta_get(set, "parity.aliases"), &flow, err);
+    if (st == PARITY_OK) st = apply_dataflow(set, &flow, err);
+    parity__trace_index_free(&flow);
     if (st == PARITY_OK) st = parity__set_reorder(set, o, n_o, in, n_in, 0, err);
     if (st == PARITY_OK && order) set->order_source = PARITY_ORDER_METADATA;
     parity__names_free(o, n_o);
@@ -313,6 +340,7 @@ static parity_status apply_index(parity_set *set, const parity__trace_index *ix,
         TRY(parity__set_meta_add(set, ix->meta_key[i], strlen(ix->meta_key[i]),
                                  ix->meta_value[i], strlen(ix->meta_value[i]), err));
     TRY(parity__set_index(set, err));
+    TRY(apply_dataflow(set, ix, err));
     TRY(parity__set_reorder(set, ix->order, ix->n_order, ix->inputs, ix->n_inputs, 1,
                             err));
     if (ix->has_order) set->order_source = PARITY_ORDER_INDEX;

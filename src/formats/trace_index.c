@@ -282,6 +282,37 @@ parity_status parity__trace_index_load(const char *path, uint64_t max_bytes,
     return st;
 }
 
+/* One metadata value that holds a JSON object. */
+static parity_status parse_object(const char *path, const char *what, const char *text,
+                                  cJSON **o, parity_error *err) {
+    size_t len = strlen(text);
+    size_t bad = parity__utf8_check((const unsigned char *)text, len);
+    *o = bad == len ? cJSON_ParseWithLength(text, len) : NULL;
+    FAIL_IF(!cJSON_IsObject(*o), err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
+            "%s: metadata '%s': expected a JSON object", path, what);
+    return PARITY_OK;
+}
+
+parity_status parity__json_dataflow(const char *path, const char *parents,
+                                    const char *aliases, parity__trace_index *ix,
+                                    parity_error *err) {
+    memset(ix, 0, sizeof *ix);
+    cJSON *p = NULL, *a = NULL;
+    parity_status st = PARITY_OK;
+    if (parents) st = parse_object(path, "parity.parents", parents, &p, err);
+    if (st == PARITY_OK && p)
+        st = take_pairs(path, "parity.parents", "an array of stage names", p, names_value,
+                        &ix->parent_stage, &ix->parent_list, &ix->n_parents, err);
+    if (st == PARITY_OK && aliases) st = parse_object(path, "parity.aliases", aliases, &a, err);
+    if (st == PARITY_OK && a)
+        st = take_pairs(path, "parity.aliases", "a stage name", a, string_value,
+                        &ix->alias_name, &ix->alias_target, &ix->n_aliases, err);
+    cJSON_Delete(p);
+    cJSON_Delete(a);
+    if (st != PARITY_OK) parity__trace_index_free(ix);
+    return st;
+}
+
 /* ---- name lists -------------------------------------------------------- */
 
 parity_status parity__json_names(const char *path, const char *what,

@@ -65,4 +65,11 @@ parity_status parity__json_names(const char *path, const char *what,
                                  char ***names, size_t *n, parity_error *err);
 void parity__names_free(char **names, size_t n);
 
+/* The "parity.parents" / "parity.aliases" metadata of a single-file trace:
+ * a JSON object as a string, read as index.json's "parents" / "aliases"
+ * (into ix->parent_* / ix->alias_*; the other fields stay empty). */
+parity_status parity__json_dataflow(const char *path, const char *parents,
+                                    const char *aliases, parity__trace_index *ix,
+                                    parity_error *err);
+
 #endif /* PARITY_TRACE_INDEX_H */
