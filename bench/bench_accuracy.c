@@ -1,5 +1,5 @@
 /*
- * bench_accuracy.c — SPEC §9 accuracy at scale: parity_stats_tensor and a
+ * bench_accuracy.c — docs/performance.md accuracy at scale: parity_stats_tensor and a
  * threaded self-diff on the files bench_accuracy.py wrote, against
  * math.fsum. Sum, mean and std must be within 1e-12 relative; min, max and
  * positions exact; threads 1, 2 and 8 bit-identical.

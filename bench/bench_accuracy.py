@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Accuracy benchmark data (SPEC §9): N adversarial float64 values (default
+"""Accuracy benchmark data (docs/performance.md): N adversarial float64 values (default
 10^8: mixed magnitudes 1e-8..1e8, heavy cancellation, a 1e8 offset plus
 noise) and their statistics by math.fsum. Writes DIR/accuracy_<kind>.npy and
 DIR/accuracy.json; bench_accuracy.c checks libparity against them.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Speed and memory of `parity diff` on two large F32 .npy files (SPEC §9).
+# Speed and memory of `parity diff` on two large F32 .npy files (docs/performance.md).
 # Usage: bench/run_diff_bench.sh [GiB per file, default 1] [build dir]
 # Reports, all measured in this run: parity's wall time (median of 3, page
 # cache warm), the NumPy baseline's, their ratio; the memory-read bandwidth

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Latency targets of SPEC §9, measured on files this script writes:
+# Latency targets of docs/performance.md, measured on files this script writes:
 #   parity info on a safetensors file of 10,000 tensors (header ~1 MB)
 #   parity diff of two 1 MB F32 files (262,144 elements each)
 #   parity diff of two 256 MiB pairs in F32, BF16 and F16, in GB/s of input

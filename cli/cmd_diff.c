@@ -2,7 +2,7 @@
  * cmd_diff.c — parity diff REF PORT: pair the tensors of both sides, compare
  * every pair (parity_compare_pair: metrics for floating data, equality for
  * integers, statistics only for irreconcilable shapes) and print the
- * report (SPEC §4).
+ * report (docs/metrics.md).
  * Exit 0 when every pair is MATCH and nothing is unpaired, 1 on
  * differences, 2 on trouble.
  */

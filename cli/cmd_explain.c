@@ -1,10 +1,10 @@
 /*
  * cmd_explain.c — parity explain REF PORT [-t NAME] [--axis K] [--domain D]
  * [--format text|json|md]: name the transformation that maps the reference to
- * the port (SPEC §6), ranked by evidence.
+ * the port (docs/explain.md), ranked by evidence.
  *
  * With -t NAME (repeatable) the named tensors are explained. Without it the
- * traces are walked (SPEC §5): when the reference has an execution order,
+ * traces are walked (docs/trace.md): when the reference has an execution order,
  * the first divergence and the culprit are explained; otherwise every
  * tensor that is not MATCH. Every line is rendered by the library
  * (parity_explain_render_item). Exit 0 when nothing differs, 1 on

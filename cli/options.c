@@ -1,6 +1,6 @@
 /*
  * options.c — the option table of every verb, its parser and the help
- * printed from it (SPEC §2). A row is one option as some verbs take it:
+ * printed from it (docs/cli.md). A row is one option as some verbs take it:
  * which verbs, its value, its line in their help. An option in no row of
  * the verb is refused, so a verb never silently ignores what it was asked.
  * Both "--opt value" and "--opt=value"; "--" ends the options; bad usage

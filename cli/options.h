@@ -1,5 +1,5 @@
 /*
- * options.h — the command line of parity's verbs (SPEC §2): one table of
+ * options.h — the command line of parity's verbs (docs/cli.md): one table of
  * options, each row naming the verbs that take it, from which one parser
  * reads argv and each verb's --help is printed; so a verb lists exactly
  * the options it honours and refuses the others (exit 2, one line).

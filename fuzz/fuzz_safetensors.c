@@ -1,7 +1,7 @@
 /*
  * fuzz_safetensors.c — libFuzzer target for the safetensors reader.
  *
- * Invariant checked (SPEC §10): for any bytes the reader either fails with
+ * Invariant checked (docs/reliability.md): for any bytes the reader either fails with
  * a one-line message or returns tensors whose views lie inside the input;
  * reading each tensor's first and last element touches both ends of every
  * view, so ASan flags any view that escapes the buffer. Built as a libFuzzer

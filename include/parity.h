@@ -2,21 +2,23 @@
  * parity.h — the whole public API of libparity.
  *
  * parity finds where, and why, a port of a neural network stops matching its
- * reference. This header is the manual:
+ * reference. This header is the manual, in the order data flows:
  *
- *   1. Errors      parity_status, parity_error, parity_status_str()
- *   2. Dtypes      exact conversion of every element type to double
- *   3. Tensor sets a file or a directory of tensor files, memory-mapped and
- *                  strictly validated (safetensors, .npy); a tensor is a view
- *   4. Statistics  streaming, mergeable accumulators and the metrics of a pair
- *   5. Matching    pairing the tensors of two sets by name, order and layout
- *   6. Tracing     the C tracer (PARITY_TRACE / PARITY_INJECT); 6b walking
- *                  two traces: first divergence, culprit, series, solver
- *   7. Writing     safetensors files
- *   8. Rendering   reports as text, JSON, Markdown, CSV (built, never printed);
- *                  8b the trace walk
- *   9. Explain     the transformation that maps reference to port, ranked
- *  10. Pictures    PNG heatmaps and the self-contained HTML report
+ *   1. Errors    parity_status, parity_error, parity_status_str()
+ *   2. Dtypes    exact conversion of every element type to double
+ *   3. Formats   tensor sets: a file or a directory of tensor files, memory-
+ *                mapped and strictly validated; a tensor is a view. Writing
+ *                safetensors and other files atomically
+ *   4. Analysis  statistics and metrics (4), matching and comparing pairs
+ *                (4b), walking two traces: first divergence, culprit, series,
+ *                solver (4c), bitwise reproducibility (4d)
+ *   5. Explain   the transformation that maps reference to port, ranked
+ *   6. Tracing   the C tracer (PARITY_TRACE / PARITY_INJECT)
+ *   7. Render    reports as text, JSON, Markdown, CSV (built, never
+ *                printed): diff and info (7), the trace walk, same and
+ *                explain (7b), PNG heatmaps and the HTML report (7c)
+ *
+ * The documents named here (docs/metrics.md, ...) ship with the sources.
  *
  * Conventions
  * - Fallible calls return parity_status (PARITY_OK = 0) and fill an optional
@@ -25,6 +27,8 @@
  *   pointers are borrowed from the object that produced them and stay valid
  *   until that object is freed. Every *_free(NULL) is a no-op.
  * - The library never prints, never exits and holds no mutable global state.
+ * - Names with two underscores (parity__) are the library's own; they
+ *   appear here only where an inline function needs them.
  */
 #ifndef PARITY_H
 #define PARITY_H
@@ -37,7 +41,7 @@ extern "C" {
 #endif
 
 /* ======================================================================== */
-/* 1. Errors                                                                 */
+/* 1. Errors                                                               */
 /* ======================================================================== */
 
 typedef enum parity_status {
@@ -67,15 +71,8 @@ typedef struct parity_error {
 /* A static, human string for a status ("malformed file", ...). */
 const char *parity_status_str(parity_status status);
 
-/* Write data[0..len) to path as every libparity writer does: into a new
- * hidden temporary file beside it (created exclusively, never following a
- * link), fsync'ed, then renamed over path, so a reader sees the old file
- * or the whole new one. */
-parity_status parity_write_file(const char *path, const void *data, size_t len,
-                                parity_error *err);
-
 /* ======================================================================== */
-/* 2. Dtypes                                                                 */
+/* 2. Dtypes                                                               */
 /* ======================================================================== */
 
 typedef enum parity_dtype {
@@ -130,7 +127,7 @@ void parity_convert(parity_dtype dt, const void *src, size_t n, int byteswap,
 double parity_round_to(parity_dtype dt, double x);
 
 /* ======================================================================== */
-/* 3. Tensor sets                                                            */
+/* 3. Formats: reading tensor sets, writing files                          */
 /* ======================================================================== */
 
 #define PARITY_MAX_DIMS 32
@@ -156,10 +153,11 @@ typedef struct parity_tensor {
     int complex_parts;  /* 1: a complex tensor read as [..., 2] (re, im)   */
     const char *alias_of; /* the trace stored this stage once, under the   */
                         /* name of an earlier stage it equals; or NULL     */
-    int file_backed;    /* set only by parity_set_open: the data lies in a  */
-                        /* read-only file map, so streaming passes drop the */
-                        /* pages they consumed. Leave 0 (zero-initialize)   */
-                        /* in tensors you build over your own memory.       */
+    struct {            /* libparity's own: zero it (zero-initialize the  */
+        int file_backed; /* tensor) when you build one over your memory;  */
+    } priv;             /* parity_set_open marks tensors whose data lie in */
+                        /* a read-only file map, whose pages streaming     */
+                        /* passes then drop                                */
 } parity_tensor;
 
 /* Limits on untrusted input. Readers check every declared size against the
@@ -233,30 +231,36 @@ void parity_tensor_unravel(const parity_tensor *t, uint64_t flat, int64_t *idx);
 /* Format a shape as "[1, 80, 200]" into buf; returns buf. */
 char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap);
 
-/* ======================================================================== */
-/* 4. Statistics and metrics                                                 */
-/* ======================================================================== */
+typedef struct parity_writer parity_writer;
 
-/* An exactly rounded, order-independent sum of doubles (a fixed-point
- * superaccumulator from 2^-1074 up to about 2^2150, so partial sums far
- * beyond DBL_MAX, and the squares and products libparity adds internally,
- * stay exact): merging two accumulators gives the same bits in any order,
- * so threads and shards stay deterministic. A non-finite input is never
- * dropped: it makes the result NaN or that infinity, as IEEE addition. */
-#define PARITY_XSUM_DIGITS 100
-typedef struct parity_xsum {
-    int64_t chunk[PARITY_XSUM_DIGITS]; /* 32-bit digits with carry room,  */
-                                       /* least significant first         */
-    int64_t adds;      /* additions since the last carry propagation      */
-    int64_t special;   /* non-finite inputs seen: 1 NaN, 2 +Inf, 4 -Inf   */
-} parity_xsum;
+/* Start a safetensors file at path (written on close as parity_write_file
+ * writes, so a reader never sees a half-written file). */
+parity_status parity_writer_open(const char *path, parity_writer **out,
+                                 parity_error *err);
+/* Add a tensor; data holds count(shape) elements of dt in C order, native
+ * little-endian. The bytes are copied. */
+parity_status parity_writer_add(parity_writer *w, const char *name,
+                                parity_dtype dt, int ndim,
+                                const int64_t *shape, const void *data,
+                                parity_error *err);
+/* Add a __metadata__ entry. */
+parity_status parity_writer_meta(parity_writer *w, const char *key,
+                                 const char *value, parity_error *err);
+/* Write the file and free the writer (also on error). */
+parity_status parity_writer_close(parity_writer *w, parity_error *err);
+/* Free without writing anything. */
+void parity_writer_discard(parity_writer *w);
 
-void parity_xsum_init(parity_xsum *s);
-void parity_xsum_add(parity_xsum *s, double x);
-void parity_xsum_merge(parity_xsum *into, const parity_xsum *from);
-/* The sum, correctly rounded to nearest double (±Inf on overflow; NaN
- * after a NaN or infinities of both signs, ±Inf after one infinity). */
-double parity_xsum_result(const parity_xsum *s);
+/* Write data[0..len) to path as every libparity writer does: into a new
+ * hidden temporary file beside it (created exclusively, never following a
+ * link), fsync'ed, then renamed over path, so a reader sees the old file
+ * or the whole new one. */
+parity_status parity_write_file(const char *path, const void *data, size_t len,
+                                parity_error *err);
+
+/* ======================================================================== */
+/* 4. Analysis: statistics and the metrics of a pair                       */
+/* ======================================================================== */
 
 /* Statistics of one side. min/max/mean/std are over finite values (NaN when
  * there are none); positions are flat C-order indices of the first
@@ -330,7 +334,8 @@ typedef struct parity_axis_profile {
 
 /* Metrics of a pair r (reference), p (port), d = p - r, over the n elements
  * where both are finite; non-finite positions are counted, never summed.
- * Formulas are written next to their code in src/analysis/diff.c. */
+ * Formulas: docs/metrics.md, and next to their code in
+ * src/analysis/diff_metrics.c. */
 typedef struct parity_diff {
     parity_stats ref, port;
     uint64_t n;                 /* elements where both sides are finite     */
@@ -373,7 +378,7 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
 void parity_diff_clear(parity_diff *d);
 
 /* Integer and bool tensors (token ids, masks) are compared for equality
- * rather than measured (SPEC §4), exactly: values are 64-bit integers,
+ * rather than measured (docs/metrics.md), exactly: values are 64-bit integers,
  * never doubles (2^53 + 1 is not 2^53). Values of a side whose dtype is
  * unsigned (U8..U64, BOOL) are uint64 patterns stored in int64_t: print them
  * through (uint64_t) when *_unsigned is set. Read by renderers. */
@@ -404,7 +409,7 @@ parity_status parity_diff_ints(const parity_tensor *ref,
                                parity_int_cmp *out, parity_error *err);
 
 /* ======================================================================== */
-/* 5. Matching                                                               */
+/* 4b. Analysis: matching and comparing pairs                              */
 /* ======================================================================== */
 
 typedef enum parity_match_how {
@@ -443,7 +448,7 @@ int parity_match_selected(const parity_match_opts *o, const char *name);
 
 typedef struct parity_match parity_match;
 
-/* Pair the tensors of ref and port (SPEC §3). The sets must outlive the
+/* Pair the tensors of ref and port (docs/matching.md). The sets must outlive the
  * match. Pairs are in ref execution order. */
 parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
                                 const parity_match_opts *opts,
@@ -472,7 +477,7 @@ parity_status parity_map_check(const char *map_file, const parity_set *port,
  * separators . / : - _ unified to '.') into buf; returns buf. */
 char *parity_name_normalize(const char *name, char *buf, size_t cap);
 
-/* Bring port's shape to ref's (SPEC §3): drop size-1 axes, then try axis
+/* Bring port's shape to ref's (docs/matching.md): drop size-1 axes, then try axis
  * permutations, then a reshape of equal element count; when several work the
  * lowest-relative-error one wins. Fills the views and layout text. Returns
  * PARITY_E_SHAPE when no candidate makes the shapes agree. */
@@ -483,7 +488,7 @@ parity_status parity_layout_align(const parity_tensor *ref,
                                   char *layout, size_t layout_cap,
                                   parity_error *err);
 
-/* What kind of comparison a pair gets (SPEC §4), decided once for every
+/* What kind of comparison a pair gets (docs/metrics.md), decided once for every
  * verb. */
 typedef enum parity_pair_kind {
     PARITY_PAIR_FLOAT = 0, /* layouts aligned, a side floating: metrics (a    */
@@ -517,96 +522,7 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
 void parity_comparison_clear(parity_comparison *c);
 
 /* ======================================================================== */
-/* 6. Tracing                                                                */
-/* ======================================================================== */
-
-/* A trace is every intermediate tensor of a run, in execution order:
- * - a .safetensors file whose __metadata__ holds "parity.order" (a JSON
- *   array of names, as a string) and "parity.inputs" (names of the tensors
- *   that are model inputs), written when the tracer closes; or
- * - a directory (any other path): each stage is written as it completes to
- *   NNNNNN.safetensors (one tensor named by the stage), atomically
- *   (temporary file + rename), so a crash loses nothing already traced;
- *   index.json is rewritten (atomically too) at once for an input or
- *   metadata, at close, and otherwise every so often (linear in the trace
- *   size); readers append the stage files it does not list yet, in
- *   file-number order. Opening refuses a directory that is neither empty
- *   nor a parity trace (PARITY_E_USAGE). index.json:
- *     {"format":"parity-trace","version":1,"order":[names...],
- *      "inputs":[names...],"files":{"name":"000001.safetensors",...},
- *      "metadata":{"key":"value",...}}
- * A name added again gets a suffix: the first call is "name", the k-th
- * repeat "name#k" (k = 1, 2, ...).
- *
- * Inject mode (activation patching): with a reference trace set, every add
- * overwrites the caller's buffer with the reference tensor of the same
- * (suffixed) name, found as parity diff matches names (exactly, else the
- * first whose parity_name_normalize form is equal: finalProj = final_proj),
- * after the same layout handling as parity diff, so the
- * stages downstream see reference inputs and each stage's own error is
- * isolated. */
-typedef struct parity_tracer parity_tracer;
-
-/* Open a tracer writing to path; path NULL means the PARITY_TRACE
- * environment variable, and when that is unset too *out is NULL: tracing
- * is disabled and every parity_tracer_add is a single branch. The inject
- * reference comes from the PARITY_INJECT environment variable (a trace
- * file or directory) unless parity_tracer_set_inject is called. */
-parity_status parity_tracer_open(const char *path, parity_tracer **out,
-                                 parity_error *err);
-/* Use the trace at ref_path as the inject reference (NULL: turn off). */
-parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
-                                       parity_error *err);
-/* Record a tensor (the bytes are copied); is_input marks a model input.
- * In inject mode data is overwritten with the reference values, converted
- * to dt; a reference that is missing or cannot be aligned is an error. */
-parity_status parity_tracer_add_impl(parity_tracer *t, const char *name,
-                                     parity_dtype dt, int ndim,
-                                     const int64_t *shape, void *data,
-                                     int is_input, parity_error *err);
-/* Add a __metadata__ / index.json "metadata" entry. */
-parity_status parity_tracer_meta(parity_tracer *t, const char *key,
-                                 const char *value, parity_error *err);
-/* Finish the trace (writes the single file) and free the tracer; NULL is a
- * no-op. */
-parity_status parity_tracer_close(parity_tracer *t, parity_error *err);
-/* How many tensors the tracer has injected so far. */
-size_t parity_tracer_injected(const parity_tracer *t);
-
-/* The add calls: a disabled tracer (NULL) costs one predictable branch.
- * The hint lays the NULL path out as the fall-through (no taken jump): a
- * disabled tracer is the case whose cost matters (bench/bench_tracer.c).
- * A port compiled with PARITY_NO_TRACE defined (-DPARITY_NO_TRACE, e.g. a
- * release build) keeps its add calls in the source but they compile to
- * nothing: they return PARITY_OK without reading the tracer, so neither
- * tracing nor inject mode happens there. */
-#if defined(PARITY_NO_TRACE)
-#define PARITY_TRACER_ON(t) ((void)(t), 0)
-#elif defined(__GNUC__)
-#define PARITY_TRACER_ON(t) __builtin_expect((t) != NULL, 0)
-#else
-#define PARITY_TRACER_ON(t) ((t) != NULL)
-#endif
-static inline parity_status parity_tracer_add(parity_tracer *t,
-                                              const char *name,
-                                              parity_dtype dt, int ndim,
-                                              const int64_t *shape,
-                                              void *data, parity_error *err) {
-    if (!PARITY_TRACER_ON(t)) return PARITY_OK;
-    return parity_tracer_add_impl(t, name, dt, ndim, shape, data, 0, err);
-}
-static inline parity_status parity_tracer_add_input(parity_tracer *t,
-                                                    const char *name,
-                                                    parity_dtype dt, int ndim,
-                                                    const int64_t *shape,
-                                                    void *data,
-                                                    parity_error *err) {
-    if (!PARITY_TRACER_ON(t)) return PARITY_OK;
-    return parity_tracer_add_impl(t, name, dt, ndim, shape, data, 1, err);
-}
-
-/* ======================================================================== */
-/* 6b. Walking a trace                                                       */
+/* 4c. Analysis: walking two traces                                        */
 /* ======================================================================== */
 
 /* One compared stage of a trace walk, in reference execution order. */
@@ -696,7 +612,7 @@ parity_walk_opts parity_walk_opts_default(void);
 
 typedef struct parity_walk parity_walk;
 
-/* Compare two traces stage by stage (SPEC §5): inputs first, then every
+/* Compare two traces stage by stage (docs/trace.md): inputs first, then every
  * paired stage in reference execution order; find the first divergence,
  * the culprit, the series, the solver schedules and guidance weights. The
  * sets must outlive the walk. */
@@ -738,7 +654,7 @@ const parity_schedule *parity_walk_schedule(const parity_walk *w);
 const parity_guidance *parity_walk_guidance(const parity_walk *w);
 
 /* ======================================================================== */
-/* 6c. Bitwise reproducibility (parity same)                                 */
+/* 4d. Analysis: bitwise reproducibility (parity same)                     */
 /* ======================================================================== */
 
 /* Two runs of one side, one tensor name: compared on the stored bits. */
@@ -775,147 +691,11 @@ const parity_tensor *parity_same_only(const parity_same *s, int side, size_t i);
 int parity_same_differs(const parity_same *s);
 
 /* ======================================================================== */
-/* 7. Writing                                                                */
-/* ======================================================================== */
-
-typedef struct parity_writer parity_writer;
-
-/* Start a safetensors file at path (written on close as parity_write_file
- * writes, so a reader never sees a half-written file). */
-parity_status parity_writer_open(const char *path, parity_writer **out,
-                                 parity_error *err);
-/* Add a tensor; data holds count(shape) elements of dt in C order, native
- * little-endian. The bytes are copied. */
-parity_status parity_writer_add(parity_writer *w, const char *name,
-                                parity_dtype dt, int ndim,
-                                const int64_t *shape, const void *data,
-                                parity_error *err);
-/* Add a __metadata__ entry. */
-parity_status parity_writer_meta(parity_writer *w, const char *key,
-                                 const char *value, parity_error *err);
-/* Write the file and free the writer (also on error). */
-parity_status parity_writer_close(parity_writer *w, parity_error *err);
-/* Free without writing anything. */
-void parity_writer_discard(parity_writer *w);
-
-
-/* ======================================================================== */
-/* 8. Rendering                                                              */
-/* ======================================================================== */
-
-/* Reports are built as text by the library and printed by the caller: a
- * parity_report streams one chunk per call, so a diff of 10,000 tensors is
- * printed as it is computed. Every returned string is borrowed from the
- * report and stays valid until the next call on it; NULL means out of
- * memory. The formats and the JSON schema are described in docs/cli.md and
- * docs/json-schema.md. */
-
-#define PARITY_VERSION "0.1.0" /* keep equal to project(VERSION) in CMake */
-
-typedef enum parity_format {
-    PARITY_FORMAT_TEXT = 0, /* the seed plan's per-stage blocks            */
-    PARITY_FORMAT_JSON,     /* every metric at full precision (%.17g)      */
-    PARITY_FORMAT_MD,       /* one Markdown table row per tensor           */
-    PARITY_FORMAT_CSV       /* one CSV row per tensor, full precision      */
-} parity_format;
-
-/* "text", "json", "md", "csv"; parse returns -1 for an unknown name. */
-const char *parity_format_name(parity_format f);
-int parity_format_parse(const char *name, parity_format *out);
-
-typedef struct parity_report_opts {
-    parity_format format;
-    const char *labels[2];  /* side names; NULL: "ref" and "port"          */
-    int verbose;            /* text: the More: line and metadata values    */
-    int quiet;              /* text: "name: VERDICT" lines only            */
-    int unicode;            /* text: glyphs ✅ ⚠️ ❌ before verdicts          */
-    int color;              /* text: ANSI colours on verdicts              */
-    parity_diff_opts diff;  /* thresholds in force, echoed in the report   */
-} parity_report_opts;
-
-/* format text, labels ref/port, everything off, parity_diff_opts_default. */
-parity_report_opts parity_report_opts_default(void);
-
-/* One compared tensor. pair gives the names, the stored tensors (their
- * shapes and dtypes are printed) and the views (indices are printed in the
- * view's shape). diff->ref and diff->port always hold the statistics of each
- * side; the pair metrics are read only when ints is NULL and
- * pair->layout_ok. */
-typedef struct parity_report_item {
-    const parity_pair *pair;
-    const parity_diff *diff;
-    const parity_int_cmp *ints; /* non-NULL for integer/bool tensors       */
-    parity_verdict verdict;
-} parity_report_item;
-
-typedef struct parity_report parity_report;
-
-/* A report in o->format (o is copied; label strings are borrowed). NULL when
- * out of memory. */
-parity_report *parity_report_new(const parity_report_opts *o);
-void parity_report_free(parity_report *r);
-
-/* parity diff: the opening (JSON document start, table header), one chunk
- * per compared tensor, and the closing summary with the unpaired names of m
- * (m may be NULL). Items are counted per verdict as they are added. */
-const char *parity_report_diff_begin(parity_report *r, const char *ref_path,
-                                     const char *port_path);
-const char *parity_report_diff_item(parity_report *r,
-                                    const parity_report_item *it);
-const char *parity_report_diff_end(parity_report *r, const parity_match *m);
-
-/* parity info: one chunk per set (file or directory), one per tensor (with
- * its statistics), and the closing. */
-const char *parity_report_info_begin(parity_report *r, const parity_set *s);
-const char *parity_report_info_tensor(parity_report *r, const parity_tensor *t,
-                                      const parity_stats *st);
-const char *parity_report_info_end(parity_report *r);
-
-/* Numbers as reports print them: %.4g significant digits, -0 as 0, a value
- * that is not 0 never shown as 0; "nan", "inf", "-inf". Returns buf. */
-char *parity_fmt_num(double x, char *buf, size_t cap);
-/* A fraction as a percentage with 3 significant digits: 0.253 -> "25.3%". */
-char *parity_fmt_pct(double x, char *buf, size_t cap);
-
-/* Free memory the library handed over (NULL is a no-op). */
-void parity_free(void *p);
-
-/* ======================================================================== */
-/* 8b. Rendering a trace walk                                                */
-/* ======================================================================== */
-
-/* The whole report of parity trace (SPEC §5) for walk w of the sets ref and
- * port, in r's format: text, json or md (csv is rendered as text; the CLI
- * refuses it). Text and Markdown open with the inputs statement ("Inputs
- * differ: noise (relative 1.4e-03), ... every later stage is compared on
- * unequal footing." or "Inputs: 5 equal (mu, ...)"), then a note when the
- * reference's order is natural name order, one line per stage in order,
- * the first divergence, the culprit with its jump factor, one line per
- * series, the inferred schedules and guidance weights, and the unpaired
- * names. r's quiet keeps the inputs statement, first divergence and
- * culprit; verbose adds columns. inputs_glob is the walk's
- * parity_walk_opts.inputs_glob (NULL when none), so inputs are named the
- * same way the walk found them. JSON is one document at full precision,
- * described in docs/trace.md. The string is borrowed from r (valid until
- * the next call on r); NULL means out of memory. */
-const char *parity_report_trace(parity_report *r, const parity_walk *w,
-                                const parity_set *ref, const parity_set *port,
-                                const char *inputs_glob);
-
-/* parity same of runs a_path and b_path in r's format (text or json):
- * text is one line per tensor ("x: identical", or the count of differing
- * elements and bits and the first difference), the summary and the "only
- * in" lines, labelled A and B unless r's labels are set; quiet prints one
- * word per tensor. The string is borrowed from r; NULL: out of memory. */
-const char *parity_report_same(parity_report *r, const parity_same *s,
-                               const char *a_path, const char *b_path);
-
-/* ======================================================================== */
-/* 9. Explain                                                                */
+/* 5. Explain                                                              */
 /* ======================================================================== */
 
 /* Which transformation T a hypothesis says maps the reference r to the port
- * p (SPEC §6). */
+ * p (docs/explain.md). */
 typedef enum parity_hyp_kind {
     PARITY_HYP_PRECISION = 0, /* p ≈ r rounded to f16/bf16/f32               */
     PARITY_HYP_OFFSET,        /* p = r + b                                  */
@@ -1049,6 +829,206 @@ void parity_explain_clear(parity_explain_result *res);
 /* "precision", "offset", ... */
 const char *parity_hyp_kind_name(parity_hyp_kind k);
 
+/* ======================================================================== */
+/* 6. Tracing                                                              */
+/* ======================================================================== */
+
+/* A trace is every intermediate tensor of a run, in execution order:
+ * - a .safetensors file whose __metadata__ holds "parity.order" (a JSON
+ *   array of names, as a string) and "parity.inputs" (names of the tensors
+ *   that are model inputs), written when the tracer closes; or
+ * - a directory (any other path): each stage is written as it completes to
+ *   NNNNNN.safetensors (one tensor named by the stage), atomically
+ *   (temporary file + rename), so a crash loses nothing already traced;
+ *   index.json is rewritten (atomically too) at once for an input or
+ *   metadata, at close, and otherwise every so often (linear in the trace
+ *   size); readers append the stage files it does not list yet, in
+ *   file-number order. Opening refuses a directory that is neither empty
+ *   nor a parity trace (PARITY_E_USAGE). index.json:
+ *     {"format":"parity-trace","version":1,"order":[names...],
+ *      "inputs":[names...],"files":{"name":"000001.safetensors",...},
+ *      "metadata":{"key":"value",...}}
+ * A name added again gets a suffix: the first call is "name", the k-th
+ * repeat "name#k" (k = 1, 2, ...).
+ *
+ * Inject mode (activation patching): with a reference trace set, every add
+ * overwrites the caller's buffer with the reference tensor of the same
+ * (suffixed) name, found as parity diff matches names (exactly, else the
+ * first whose parity_name_normalize form is equal: finalProj = final_proj),
+ * after the same layout handling as parity diff, so the
+ * stages downstream see reference inputs and each stage's own error is
+ * isolated. */
+typedef struct parity_tracer parity_tracer;
+
+/* Open a tracer writing to path; path NULL means the PARITY_TRACE
+ * environment variable, and when that is unset too *out is NULL: tracing
+ * is disabled and every parity_tracer_add is a single branch. The inject
+ * reference comes from the PARITY_INJECT environment variable (a trace
+ * file or directory) unless parity_tracer_set_inject is called. */
+parity_status parity_tracer_open(const char *path, parity_tracer **out,
+                                 parity_error *err);
+/* Use the trace at ref_path as the inject reference (NULL: turn off). */
+parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
+                                       parity_error *err);
+/* Record a tensor (the bytes are copied); is_input marks a model input.
+ * In inject mode data is overwritten with the reference values, converted
+ * to dt; a reference that is missing or cannot be aligned is an error. */
+parity_status parity__tracer_add(parity_tracer *t, const char *name,
+                                     parity_dtype dt, int ndim,
+                                     const int64_t *shape, void *data,
+                                     int is_input, parity_error *err);
+/* Add a __metadata__ / index.json "metadata" entry. */
+parity_status parity_tracer_meta(parity_tracer *t, const char *key,
+                                 const char *value, parity_error *err);
+/* Finish the trace (writes the single file) and free the tracer; NULL is a
+ * no-op. */
+parity_status parity_tracer_close(parity_tracer *t, parity_error *err);
+/* How many tensors the tracer has injected so far. */
+size_t parity_tracer_injected(const parity_tracer *t);
+
+/* The add calls: a disabled tracer (NULL) costs one predictable branch.
+ * The hint lays the NULL path out as the fall-through (no taken jump): a
+ * disabled tracer is the case whose cost matters (bench/bench_tracer.c).
+ * A port compiled with PARITY_NO_TRACE defined (-DPARITY_NO_TRACE, e.g. a
+ * release build) keeps its add calls in the source but they compile to
+ * nothing: they return PARITY_OK without reading the tracer, so neither
+ * tracing nor inject mode happens there. */
+#if defined(PARITY_NO_TRACE)
+#define PARITY_TRACER_ON(t) ((void)(t), 0)
+#elif defined(__GNUC__)
+#define PARITY_TRACER_ON(t) __builtin_expect((t) != NULL, 0)
+#else
+#define PARITY_TRACER_ON(t) ((t) != NULL)
+#endif
+static inline parity_status parity_tracer_add(parity_tracer *t,
+                                              const char *name,
+                                              parity_dtype dt, int ndim,
+                                              const int64_t *shape,
+                                              void *data, parity_error *err) {
+    if (!PARITY_TRACER_ON(t)) return PARITY_OK;
+    return parity__tracer_add(t, name, dt, ndim, shape, data, 0, err);
+}
+static inline parity_status parity_tracer_add_input(parity_tracer *t,
+                                                    const char *name,
+                                                    parity_dtype dt, int ndim,
+                                                    const int64_t *shape,
+                                                    void *data,
+                                                    parity_error *err) {
+    if (!PARITY_TRACER_ON(t)) return PARITY_OK;
+    return parity__tracer_add(t, name, dt, ndim, shape, data, 1, err);
+}
+
+/* ======================================================================== */
+/* 7. Render: reports as text, JSON, Markdown, CSV                         */
+/* ======================================================================== */
+
+/* Reports are built as text by the library and printed by the caller: a
+ * parity_report streams one chunk per call, so a diff of 10,000 tensors is
+ * printed as it is computed. Every returned string is borrowed from the
+ * report and stays valid until the next call on it; NULL means out of
+ * memory. The formats and the JSON schema are described in docs/cli.md and
+ * docs/json-schema.md. */
+
+#define PARITY_VERSION "0.1.0" /* keep equal to project(VERSION) in CMake */
+
+typedef enum parity_format {
+    PARITY_FORMAT_TEXT = 0, /* the seed plan's per-stage blocks            */
+    PARITY_FORMAT_JSON,     /* every metric at full precision (%.17g)      */
+    PARITY_FORMAT_MD,       /* one Markdown table row per tensor           */
+    PARITY_FORMAT_CSV       /* one CSV row per tensor, full precision      */
+} parity_format;
+
+/* "text", "json", "md", "csv"; parse returns -1 for an unknown name. */
+const char *parity_format_name(parity_format f);
+int parity_format_parse(const char *name, parity_format *out);
+
+typedef struct parity_report_opts {
+    parity_format format;
+    const char *labels[2];  /* side names; NULL: "ref" and "port"          */
+    int verbose;            /* text: the More: line and metadata values    */
+    int quiet;              /* text: "name: VERDICT" lines only            */
+    int unicode;            /* text: glyphs ✅ ⚠️ ❌ before verdicts          */
+    int color;              /* text: ANSI colours on verdicts              */
+    parity_diff_opts diff;  /* thresholds in force, echoed in the report   */
+} parity_report_opts;
+
+/* format text, labels ref/port, everything off, parity_diff_opts_default. */
+parity_report_opts parity_report_opts_default(void);
+
+/* One compared tensor. pair gives the names, the stored tensors (their
+ * shapes and dtypes are printed) and the views (indices are printed in the
+ * view's shape). diff->ref and diff->port always hold the statistics of each
+ * side; the pair metrics are read only when ints is NULL and
+ * pair->layout_ok. */
+typedef struct parity_report_item {
+    const parity_pair *pair;
+    const parity_diff *diff;
+    const parity_int_cmp *ints; /* non-NULL for integer/bool tensors       */
+    parity_verdict verdict;
+} parity_report_item;
+
+typedef struct parity_report parity_report;
+
+/* A report in o->format (o is copied; label strings are borrowed). NULL when
+ * out of memory. */
+parity_report *parity_report_new(const parity_report_opts *o);
+void parity_report_free(parity_report *r);
+
+/* parity diff: the opening (JSON document start, table header), one chunk
+ * per compared tensor, and the closing summary with the unpaired names of m
+ * (m may be NULL). Items are counted per verdict as they are added. */
+const char *parity_report_diff_begin(parity_report *r, const char *ref_path,
+                                     const char *port_path);
+const char *parity_report_diff_item(parity_report *r,
+                                    const parity_report_item *it);
+const char *parity_report_diff_end(parity_report *r, const parity_match *m);
+
+/* parity info: one chunk per set (file or directory), one per tensor (with
+ * its statistics), and the closing. */
+const char *parity_report_info_begin(parity_report *r, const parity_set *s);
+const char *parity_report_info_tensor(parity_report *r, const parity_tensor *t,
+                                      const parity_stats *st);
+const char *parity_report_info_end(parity_report *r);
+
+/* Numbers as reports print them: %.4g significant digits, -0 as 0, a value
+ * that is not 0 never shown as 0; "nan", "inf", "-inf". Returns buf. */
+char *parity_fmt_num(double x, char *buf, size_t cap);
+/* A fraction as a percentage with 3 significant digits: 0.253 -> "25.3%". */
+char *parity_fmt_pct(double x, char *buf, size_t cap);
+
+/* Free memory the library handed over (NULL is a no-op). */
+void parity_free(void *p);
+
+/* ======================================================================== */
+/* 7b. Render: the trace walk, parity same, explain                        */
+/* ======================================================================== */
+
+/* The whole report of parity trace (docs/trace.md) for walk w of the sets ref and
+ * port, in r's format: text, json or md (csv is rendered as text; the CLI
+ * refuses it). Text and Markdown open with the inputs statement ("Inputs
+ * differ: noise (relative 1.4e-03), ... every later stage is compared on
+ * unequal footing." or "Inputs: 5 equal (mu, ...)"), then a note when the
+ * reference's order is natural name order, one line per stage in order,
+ * the first divergence, the culprit with its jump factor, one line per
+ * series, the inferred schedules and guidance weights, and the unpaired
+ * names. r's quiet keeps the inputs statement, first divergence and
+ * culprit; verbose adds columns. inputs_glob is the walk's
+ * parity_walk_opts.inputs_glob (NULL when none), so inputs are named the
+ * same way the walk found them. JSON is one document at full precision,
+ * described in docs/trace.md. The string is borrowed from r (valid until
+ * the next call on r); NULL means out of memory. */
+const char *parity_report_trace(parity_report *r, const parity_walk *w,
+                                const parity_set *ref, const parity_set *port,
+                                const char *inputs_glob);
+
+/* parity same of runs a_path and b_path in r's format (text or json):
+ * text is one line per tensor ("x: identical", or the count of differing
+ * elements and bits and the first difference), the summary and the "only
+ * in" lines, labelled A and B unless r's labels are set; quiet prints one
+ * word per tensor. The string is borrowed from r; NULL: out of memory. */
+const char *parity_report_same(parity_report *r, const parity_same *s,
+                               const char *a_path, const char *b_path);
+
 /* The explanation of one tensor as text ("Explain: NAME" and ranked lines),
  * JSON (one object, docs/json-schema.md) or Markdown (a heading and a
  * table); other formats give text. Returns a string the caller frees with
@@ -1084,7 +1064,7 @@ char *parity_explain_render_item(const parity_explain_item *it, parity_format fo
 char *parity_explain_render_nothing(parity_format format);
 
 /* ======================================================================== */
-/* 10. Pictures and the HTML report                                          */
+/* 7c. Render: pictures and the HTML report                                */
 /* ======================================================================== */
 
 /* An 8-bit RGB image, rows top to bottom, 3 bytes per pixel, no padding. */

@@ -1,4 +1,4 @@
-"""Which recorded stages a tensor was computed from (SPEC section 13).
+"""Which recorded stages a tensor was computed from (docs/trace.md).
 
 Two tables, both keyed by id(tensor) and holding a weak reference, so a
 freed tensor's id, reused by a new tensor, is never mistaken for it:

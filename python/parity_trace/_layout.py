@@ -1,6 +1,6 @@
 """Bringing a reference tensor to the port's shape for inject mode.
 
-The candidates, tried in this order like parity diff does (SPEC section 3):
+The candidates, tried in this order like parity diff does (docs/matching.md):
   1. same shape: used as is;
   2. equal after dropping size-1 axes: a reshape (no element moves);
   3. an axis permutation of the squeezed reference that gives the squeezed

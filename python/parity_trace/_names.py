@@ -1,4 +1,4 @@
-"""Stage names as parity matches them (SPEC section 3), for inject mode.
+"""Stage names as parity matches them (docs/matching.md), for inject mode.
 
 normalize() is parity_name_normalize of src/analysis/names.c restated:
 ASCII letters lowercased, a camelCase boundary ("aB", "1B", and the last

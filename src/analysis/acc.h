@@ -15,6 +15,7 @@
 #define PARITY_ACC_H
 
 #include "internal.h"
+#include "analysis/xsum.h"
 
 #include <string.h>
 

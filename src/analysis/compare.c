@@ -1,7 +1,7 @@
 /*
  * compare.c — the comparison of one paired tensor, decided once for every
  * verb (diff, trace, explain, report): what kind of pair it is, and its
- * statistics, metrics, integer equality and verdict (SPEC §4).
+ * statistics, metrics, integer equality and verdict (docs/metrics.md).
  *
  *   kind       when                                   compared by
  *   FLOAT      layouts aligned, a side floating       metrics (a float/integer

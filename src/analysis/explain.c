@@ -1,5 +1,5 @@
 /*
- * explain.c — parity explain (SPEC §6): which transformation T maps the
+ * explain.c — parity explain (docs/explain.md): which transformation T maps the
  * reference r to the port p? Every candidate family fits its parameters
  * from one streaming fit pass; one evaluation pass then measures each
  * elementwise candidate exactly over every finite pair (the layout

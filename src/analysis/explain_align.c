@@ -2,7 +2,7 @@
  * explain_align.c — explain a matched pair, its layout alignment first.
  *
  * The matcher compares the port under a layout alignment when the shapes
- * differ (SPEC §3: "compared after permute(0,2,1)"); the hypotheses then
+ * differ (docs/matching.md: "compared after permute(0,2,1)"); the hypotheses then
  * explain the aligned difference, and the alignment itself is a finding
  * the user must see: an activation kept as [B,T,C], or a weight stored in
  * another layout. One streaming pass compares three things over the

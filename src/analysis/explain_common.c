@@ -60,7 +60,7 @@ typedef struct ex_const {
     const char *name;
 } ex_const;
 
-/* Scales a port picks up by accident (SPEC §6). The head sizes cover the
+/* Scales a port picks up by accident (docs/explain.md). The head sizes cover the
  * common attention heads (1/√d missing or applied twice). */
 static const char *scale_const(double a, char *nm, size_t cap) {
     static const int heads[] = {8,  16, 24, 32,  40,  48,  56,  64,  72,  80, 96,

@@ -1,6 +1,6 @@
 /*
  * layout.c — bring the port tensor's shape to the reference's without
- * copying data (SPEC §3 "Layout-aware").
+ * copying data (docs/matching.md "Layout-aware").
  *
  * Every candidate is a view: the port's data pointer with a new shape and
  * new strides (in elements). Tried in order, the first step that makes the

@@ -1,5 +1,5 @@
 /*
- * match.c — pairing the tensors of a reference set and a port set (SPEC §3).
+ * match.c — pairing the tensors of a reference set and a port set (docs/matching.md).
  *
  * Phases, each on what the previous ones left unpaired:
  *   1. exact name;

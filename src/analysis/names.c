@@ -1,7 +1,7 @@
 /*
  * names.c — tensor names: normalization and --map renaming rules.
  *
- * Normalization (SPEC §3) makes "decoder.finalProj" and "decoder/final_proj"
+ * Normalization (docs/matching.md) makes "decoder.finalProj" and "decoder/final_proj"
  * equal: ASCII letters are lowercased, a camelCase boundary becomes a
  * separator, and every run of the separators . / : - _ becomes one '.'.
  *

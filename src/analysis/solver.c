@@ -1,5 +1,5 @@
 /*
- * solver.c — ODE solver forensics (SPEC §5): the time schedule and the
+ * solver.c — ODE solver forensics (docs/trace.md): the time schedule and the
  * classifier-free-guidance weight each side really used, inferred from the
  * traced tensors alone.
  *

@@ -1,5 +1,5 @@
 /*
- * walk.c — the ordered walk of two traces (SPEC §5): every paired stage in
+ * walk.c — the ordered walk of two traces (docs/trace.md): every paired stage in
  * reference execution order with its metrics, inputs compared first, the
  * first divergence, and the culprit: the stage whose error jumps most over
  * its predecessor's, i.e. the stage that introduces error rather than
@@ -53,7 +53,7 @@ static parity_status diff_stages(parity_walk *w, parity_error *err) {
     w->inputs_differ = calloc(n ? n : 1, sizeof *w->inputs_differ);
     FAIL_IF(!w->stages || !w->inputs_differ, err, PARITY_E_NOMEM,
             PARITY_NO_OFFSET, "out of memory");
-    /* Inputs first (SPEC §5), then the rest, each group in order. */
+    /* Inputs first (docs/trace.md), then the rest, each group in order. */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < n; i++) {
             const parity_pair *p = parity_match_pair(w->match, i);
@@ -118,7 +118,7 @@ static const parity_series *shared_series(const parity_walk *w, size_t a, size_t
 }
 
 /* Jumps, the first divergence, the largest jump and the culprit. The
- * culprit is the stage with the largest jump (SPEC §5), except that a
+ * culprit is the stage with the largest jump (docs/trace.md), except that a
  * defect in a module called at every step jumps by about the same factor
  * at each call, and then its first call is where the error starts: when
  * an earlier member of a series holding the largest jump, itself not

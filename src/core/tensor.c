@@ -76,7 +76,7 @@ char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap) {
 
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n) {
-    if (!t->file_backed || !t->data || !parity__tensor_c_contiguous(t)) return;
+    if (!t->priv.file_backed || !t->data || !parity__tensor_c_contiguous(t)) return;
     if (first >= t->count) return;
     if (n > t->count - first) n = t->count - first;
     if (n == 0 || n * parity_dtype_size(t->dtype) < PARITY__RELEASE_BYTES) return;

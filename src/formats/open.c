@@ -163,7 +163,7 @@ static parity_status load_file(parity_set *set, const char *path, int in_folder,
     if (in_folder || f->single_by_stem) src.prefix = src.single_name = stem;
     size_t before = set->n_tensors;
     TRY(f->read(set, &src, err));
-    for (size_t i = before; i < set->n_tensors; i++) set->tensors[i].file_backed = 1;
+    for (size_t i = before; i < set->n_tensors; i++) set->tensors[i].priv.file_backed = 1;
     return PARITY_OK;
 }
 

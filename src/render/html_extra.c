@@ -58,7 +58,7 @@ static void explain_stage(const parity__html *h, size_t i, const parity_explain_
     parity__buf_puts(b, "</p>\n");
 }
 
-/* Explain (SPEC §6) for every stage that has a card, in the same order. */
+/* Explain (docs/explain.md) for every stage that has a card, in the same order. */
 parity_status parity__html_explain(const parity__html *h, parity_error *err) {
     parity__buf_puts(h->b, "<section id=\"explain\" aria-labelledby=\"explain-h\"><h2 id=\"explain-h\">"
                            "Explain</h2>\n<p class=\"muted\">Candidate transformations T fitted to "

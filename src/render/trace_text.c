@@ -1,5 +1,5 @@
 /*
- * trace_text.c — parity trace as text (SPEC §5). The report, top to bottom:
+ * trace_text.c — parity trace as text (docs/trace.md). The report, top to bottom:
  *
  *   Inputs differ: noise (relative 1.4e-03) -- every later stage is ...
  *   Note: execution order is natural name order ...       (only then)

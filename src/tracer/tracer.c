@@ -331,7 +331,7 @@ static parity_status record_stage(parity_tracer *t, const char *stage,
 /* The stage is recorded with the port's own values first, then (inject
  * mode) overwritten: the trace shows each stage's own error given
  * reference inputs. */
-parity_status parity_tracer_add_impl(parity_tracer *t, const char *name,
+parity_status parity__tracer_add(parity_tracer *t, const char *name,
                                      parity_dtype dt, int ndim,
                                      const int64_t *shape, void *data,
                                      int is_input, parity_error *err) {

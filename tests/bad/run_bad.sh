@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run_bad.sh — the committed bad-input corpus (SPEC §10). Every
+# run_bad.sh — the committed bad-input corpus (docs/reliability.md). Every
 # tests/bad/<format>/expected.txt lists "<file>\t<expected substring>" a
 # line; for each, `$PARITY info <file>` must exit 2 and write exactly one
 # line on stderr, starting "parity: ", naming the file and containing the

@@ -3,7 +3,7 @@
 against its schema docs/diff.schema.json.
 
 Independent reference for the numbers the CLI reports: every metric of
-SPEC §4 recomputed here in float64 with exactly rounded sums, compared at
+docs/metrics.md recomputed here in float64 with exactly rounded sums, compared at
 1e-12 relative (cosine, pcc at 1e-12 absolute). Usage:
     check_json_numpy.py PARITY DATA_DIR
 """

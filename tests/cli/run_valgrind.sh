@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CLI golden cases and the whole bad-input corpus again, under valgrind
-# (SPEC §10: no leaks, no errors). Skipped when valgrind is absent.
+# (docs/reliability.md: no leaks, no errors). Skipped when valgrind is absent.
 # Every verb is covered, parity plot and parity report included: their cases
 # (plot_*, report_*, usage_plot_*, usage_report_*) write a PNG and an HTML
 # page with heatmaps, explain and --weights under valgrind.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_layers.sh — the architecture check (tools/check_layers.py) passes on
-# this build, and fails on each kind of violation planted into a copy of
+# this build, the public header compiles alone, and the check fails on each kind of violation planted into a copy of
 # its objects: a core file calling render, two analysis files calling each
 # other, an export without the parity_ prefix, a cli file calling an
 # internal parity__ function. Exit 77 (skipped) without Python 3 or nm.
@@ -15,6 +15,15 @@ fail=0
 
 echo "== this build"
 check "$lib" "$cli" || fail=1
+
+echo "== include/parity.h stands alone, as C11 (pedantic) and as C++"
+printf '#include "parity.h"\nint main(void) { return 0; }\n' > "${TMPDIR:-/tmp}/parity_header_$$.c"
+hdr="${TMPDIR:-/tmp}/parity_header_$$.c"
+cc -std=c11 -pedantic -Wall -Wextra -Werror -I"$src/include" -fsyntax-only "$hdr" || fail=1
+if command -v c++ >/dev/null; then
+    c++ -x c++ -std=c++11 -Wall -Wextra -Werror -I"$src/include" -fsyntax-only "$hdr" || fail=1
+fi
+rm -f "$hdr"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,5 +1,5 @@
 /*
- * test_match.c — pairing two tensor sets (SPEC §3): exact, normalized,
+ * test_match.c — pairing two tensor sets (docs/matching.md): exact, normalized,
  * --map rules, by order, only/skip globs, unpaired lists, collisions, and
  * parity_name_normalize itself.
  *

@@ -10,6 +10,7 @@
  * tools/gen_metric_data.py with fixed seeds.
  */
 #include "parity.h"
+#include "analysis/xsum.h"
 #include "testutil.h"
 
 #include <cjson/cJSON.h>

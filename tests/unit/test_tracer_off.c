@@ -27,7 +27,7 @@ int main(void) {
     CHECK_OK(parity_tracer_add(t, "gone", PARITY_DT_F32, 1, shape, x, &err), &err);
     CHECK_OK(parity_tracer_add_input(t, "gone_input", PARITY_DT_F32, 1, shape, x, &err), &err);
     /* the library is not compiled out */
-    CHECK_OK(parity_tracer_add_impl(t, "kept", PARITY_DT_F32, 1, shape, x, 0, &err), &err);
+    CHECK_OK(parity__tracer_add(t, "kept", PARITY_DT_F32, 1, shape, x, 0, &err), &err);
     CHECK_OK(parity_tracer_close(t, &err), &err);
     parity_set *s = NULL;
     if (CHECK_OK(parity_set_open(path, NULL, &s, &err), &err)) {

@@ -370,7 +370,7 @@ static const char *stage_name(const parity_walk *w, long i) {
 /* A module called at every step (s{k}.gelu) jumps x1000 at its first
  * call and x1500 at its second: its first call is the culprit and the
  * largest jump is reported with the series. Two unrelated stages jumping
- * x1000 and then x1500: the culprit is the largest jump (SPEC §5), not the
+ * x1000 and then x1500: the culprit is the largest jump (docs/trace.md), not the
  * earlier one. Jumps count from the floor 1e-6. */
 static void test_culprit(const char *dir) {
     char ref[512], port[512];
