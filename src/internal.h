@@ -166,6 +166,15 @@ parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n);
 
+/* A tensor described by a caller (the writer, the tracer): ndim in range,
+ * a shape when ndim > 0, every dimension >= 0, element count and byte size
+ * within 64 bits and size_t (PARITY_E_LIMIT past them, PARITY_E_USAGE for
+ * the rest), data present when there are bytes. subject starts every
+ * message ("f.safetensors: tensor 'x'"). count and nbytes may be NULL. */
+parity_status parity__check_shape(const char *subject, parity_dtype dt, int ndim,
+                                  const int64_t *shape, const void *data, uint64_t *count,
+                                  uint64_t *nbytes, parity_error *err);
+
 /* 1 when t's elements lie in C order without gaps (strides as
  * parity__strides_c would set them; axes of length 1 may have any). */
 int parity__tensor_c_contiguous(const parity_tensor *t);

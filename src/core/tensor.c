@@ -9,6 +9,28 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+parity_status parity__check_shape(const char *subject, parity_dtype dt, int ndim,
+                                  const int64_t *shape, const void *data, uint64_t *count,
+                                  uint64_t *nbytes, parity_error *err) {
+    FAIL_IF(ndim < 0 || ndim > PARITY_MAX_DIMS, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "%s: ndim %d (expected 0..%d)", subject, ndim, PARITY_MAX_DIMS);
+    FAIL_IF(ndim > 0 && !shape, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: shape is NULL",
+            subject);
+    uint64_t n = 1, b = 0;
+    for (int k = 0; k < ndim; k++) {
+        FAIL_IF(shape[k] < 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+                "%s: shape[%d] = %lld (expected >= 0)", subject, k, (long long)shape[k]);
+        FAIL_IF(!parity__mul_u64(n, (uint64_t)shape[k], &n), err, PARITY_E_LIMIT,
+                PARITY_NO_OFFSET, "%s: element count overflows 64 bits", subject);
+    }
+    FAIL_IF(!parity__mul_u64(n, parity_dtype_size(dt), &b) || b > SIZE_MAX, err,
+            PARITY_E_LIMIT, PARITY_NO_OFFSET, "%s: byte size overflows", subject);
+    FAIL_IF(b && !data, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: data is NULL", subject);
+    if (count) *count = n;
+    if (nbytes) *nbytes = b;
+    return PARITY_OK;
+}
+
 void parity_tensor_unravel(const parity_tensor *t, uint64_t flat,
                            int64_t *idx) {
     for (int k = t->ndim - 1; k >= 0; k--) {

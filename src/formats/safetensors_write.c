@@ -127,28 +127,12 @@ static parity_status check_add(const parity_writer *w, const char *name,
     FAIL_IF(!valid_dtype(dt), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "%s: tensor '%s': dtype %d cannot be stored in safetensors", p,
             name, (int)dt);
-    FAIL_IF(ndim < 0 || ndim > PARITY_MAX_DIMS, err, PARITY_E_USAGE,
-            PARITY_NO_OFFSET, "%s: tensor '%s': ndim %d (expected 0..%d)", p,
-            name, ndim, PARITY_MAX_DIMS);
-    FAIL_IF(ndim > 0 && !shape, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "%s: tensor '%s': shape is NULL", p, name);
-    uint64_t count = 1;
-    for (int k = 0; k < ndim; k++) {
-        FAIL_IF(shape[k] < 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                "%s: tensor '%s': shape[%d] = %lld (expected >= 0)", p, name,
-                k, (long long)shape[k]);
-        FAIL_IF(!parity__mul_u64(count, (uint64_t)shape[k], &count), err,
-                PARITY_E_LIMIT, PARITY_NO_OFFSET,
-                "%s: tensor '%s': element count overflows 64 bits", p, name);
-    }
+    char subject[600];
+    snprintf(subject, sizeof subject, "%s: tensor '%s'", p, name);
+    TRY(parity__check_shape(subject, dt, ndim, shape, data, NULL, nbytes, err));
     uint64_t total;
-    FAIL_IF(!parity__mul_u64(count, parity_dtype_size(dt), nbytes) ||
-                !parity__add_u64(w->total, *nbytes, &total) ||
-                *nbytes > SIZE_MAX,
-            err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
-            "%s: tensor '%s': byte size overflows", p, name);
-    FAIL_IF(*nbytes && !data, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "%s: tensor '%s': data is NULL", p, name);
+    FAIL_IF(!parity__add_u64(w->total, *nbytes, &total), err, PARITY_E_LIMIT,
+            PARITY_NO_OFFSET, "%s: byte size overflows", subject);
     return PARITY_OK;
 }
 

@@ -40,10 +40,6 @@ static void put_label_prefix(parity_report *r, int side) {
                        "");
 }
 
-static void put_verdict(parity_report *r, parity_verdict v) {
-    parity__emit_verdict(&r->out, v, r->o.unicode, r->o.color);
-}
-
 /* "[1, 80, 200], range=[-10.38, 0], mean=-5.81, std=2.104[, nan=N, inf=M]" */
 static void put_stats(parity_buf *b, const parity_tensor *t,
                       const parity_stats *s) {
@@ -272,7 +268,7 @@ static void text_diff_item(parity_report *r, const parity_report_item *it) {
     const char *other = parity__port_name(it);
     if (r->o.quiet) {
         parity__buf_printf(b, "%s: ", it->pair->ref->name);
-        put_verdict(r, it->verdict);
+        parity__emit_verdict(&r->out, it->verdict, r->o.unicode, r->o.color);
         parity__buf_puts(b, "\n");
         return;
     }
@@ -291,7 +287,7 @@ static void text_diff_item(parity_report *r, const parity_report_item *it) {
     if (kind == PARITY__ITEM_FLOAT && r->o.verbose) put_more_line(r, it);
     put_notes(r, it);
     put_prefix(r, "Status:");
-    put_verdict(r, it->verdict);
+    parity__emit_verdict(&r->out, it->verdict, r->o.unicode, r->o.color);
     parity__buf_puts(b, "\n");
     for (int k = 0; kind == PARITY__ITEM_FLOAT && k < it->diff->n_profiles; k++)
         put_axis(r, &it->diff->profiles[k]);

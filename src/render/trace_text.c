@@ -30,10 +30,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static void put_verdict(parity_report *r, parity_verdict v) {
-    parity__emit_verdict(&r->out, v, r->o.unicode, r->o.color);
-}
-
 /* The shape column: the reference's stored shape, or both when they cannot
  * be brought to one. */
 static void shape_cell(const parity_pair *p, char *cell, size_t cap) {
@@ -99,7 +95,7 @@ static void text_stage(parity__trace *t, widths wd, size_t i) {
         num_cell(b, s->jump, 1);
     }
     parity__buf_puts(b, "  ");
-    put_verdict(t->r, s->diff.verdict);
+    parity__emit_verdict(&t->r->out, s->diff.verdict, t->r->o.unicode, t->r->o.color);
     parity__trace_stage_notes(t, b, i, 0);
     parity__buf_puts(b, "\n");
 }

@@ -16,6 +16,7 @@
  */
 #include "tracer_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,29 +281,9 @@ static parity_status check_add(const parity_tracer *t, const char *name,
     FAIL_IF(dt == PARITY_DT_F80, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "tracer: stage '%s': dtype F80 cannot be stored in safetensors "
             "(trace it as F64)", name);
-    FAIL_IF(ndim < 0 || ndim > PARITY_MAX_DIMS, err, PARITY_E_USAGE,
-            PARITY_NO_OFFSET, "tracer: stage '%s': ndim %d: expected 0..%d",
-            name, ndim, PARITY_MAX_DIMS);
-    FAIL_IF(ndim > 0 && !shape, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "tracer: stage '%s': shape is NULL", name);
-    uint64_t n = 1;
-    for (int i = 0; i < ndim; i++) {
-        FAIL_IF(shape[i] < 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                "tracer: stage '%s': shape[%d] = %lld: expected >= 0", name,
-                i, (long long)shape[i]);
-        FAIL_IF(!parity__mul_u64(n, (uint64_t)shape[i], &n), err,
-                PARITY_E_USAGE, PARITY_NO_OFFSET,
-                "tracer: stage '%s': element count overflows", name);
-    }
-    uint64_t nbytes;
-    FAIL_IF(!parity__mul_u64(n, parity_dtype_size(dt), &nbytes) ||
-                nbytes > SIZE_MAX,
-            err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "tracer: stage '%s': byte size overflows", name);
-    FAIL_IF(n > 0 && !data, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "tracer: stage '%s': data is NULL", name);
-    *count = n;
-    return PARITY_OK;
+    char subject[600];
+    snprintf(subject, sizeof subject, "tracer: stage '%s'", name);
+    return parity__check_shape(subject, dt, ndim, shape, data, count, NULL, err);
 }
 
 /* Append the stage to the in-memory order, inputs and files lists. */

@@ -7,6 +7,7 @@
 #include "analysis/acc.h"
 #include "parity.h"
 #include "testutil.h"
+#include "metric_fixture.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -15,31 +16,6 @@
 #include <string.h>
 
 static char g_dir[1024];
-
-static cJSON *load_fixture(void) {
-    const char *py = getenv("PARITY_PYTHON");
-    const char *build = getenv("PARITY_BUILD");
-    const char *src = getenv("PARITY_SRC");
-    if (!py || !*py) py = "/usr/bin/python3";
-    snprintf(g_dir, sizeof g_dir, "%s/metric_data_diff", build && *build ? build : ".");
-    char cmd[4096], path[1200];
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tools/gen_metric_data.py' '%s' diff", py,
-             src && *src ? src : ".", g_dir);
-    if (system(cmd) != 0) return NULL;
-    snprintf(path, sizeof path, "%s/metrics.json", g_dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)len + 1);
-    size_t got = fread(text, 1, (size_t)len, f);
-    fclose(f);
-    text[got] = '\0';
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    return j;
-}
 
 /* Fixture numbers are strings: floats as repr, "none" for no position. */
 static double jnum(const cJSON *o, const char *key) {
@@ -437,7 +413,7 @@ int main(void) {
     test_verdict_rules();
     test_domains_opts();
     test_ulp();
-    cJSON *j = load_fixture();
+    cJSON *j = load_metric_fixture("diff", g_dir, sizeof g_dir);
     if (!CHECK(j != NULL)) return TEST_SUMMARY();
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive(j, "cases"), *c;
     int n = 0;

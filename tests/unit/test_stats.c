@@ -12,6 +12,7 @@
 #include "parity.h"
 #include "analysis/xsum.h"
 #include "testutil.h"
+#include "metric_fixture.h"
 
 #include <cjson/cJSON.h>
 #include <float.h>
@@ -93,31 +94,6 @@ static void test_xsum_merge(void) {
     CHECK_SAME_DBL(parity_xsum_result(&rev), fwd);
     parity_xsum_merge(&p2, &p1);
     CHECK_SAME_DBL(parity_xsum_result(&p2), fwd);
-}
-
-static cJSON *load_fixture(void) {
-    const char *py = getenv("PARITY_PYTHON");
-    const char *build = getenv("PARITY_BUILD");
-    const char *src = getenv("PARITY_SRC");
-    if (!py || !*py) py = "/usr/bin/python3";
-    snprintf(g_dir, sizeof g_dir, "%s/metric_data_stats", build && *build ? build : ".");
-    char cmd[4096], path[1200];
-    snprintf(cmd, sizeof cmd, "'%s' '%s/tools/gen_metric_data.py' '%s' stats", py,
-             src && *src ? src : ".", g_dir);
-    if (system(cmd) != 0) return NULL;
-    snprintf(path, sizeof path, "%s/metrics.json", g_dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)len + 1);
-    size_t got = fread(text, 1, (size_t)len, f);
-    fclose(f);
-    text[got] = '\0';
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    return j;
 }
 
 static double jnum(const cJSON *o, const char *key) {
@@ -237,7 +213,7 @@ int main(void) {
     test_xsum_merge();
     test_stats_small();
     test_stats_huge();
-    cJSON *j = load_fixture();
+    cJSON *j = load_metric_fixture("stats", g_dir, sizeof g_dir);
     if (!CHECK(j != NULL)) return TEST_SUMMARY();
     test_xsum_fsum(cJSON_GetObjectItemCaseSensitive(j, "xsum"));
     test_stats_files(cJSON_GetObjectItemCaseSensitive(j, "stats"));
