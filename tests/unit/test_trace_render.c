@@ -233,34 +233,52 @@ static void test_natural_note(void) {
     close_pair(&m);
 }
 
+/* Write dir/ref.safetensors and dir/port.safetensors (paths into path[])
+ * with stages names[0..n), each 8 F64 values value(side, stage, j), in
+ * that order (parity.order), and open both and walk them into o. */
+static void write_and_walk(const char *dir, const char *const *names, size_t n,
+                           double (*value)(int side, size_t i, int j), char path[2][600],
+                           opened *o) {
+    parity_error e;
+    const int64_t shape[1] = {8};
+    char order[512] = "[";
+    for (size_t i = 0; i < n; i++)
+        snprintf(order + strlen(order), sizeof order - strlen(order), "%s\"%s\"", i ? "," : "",
+                 names[i]);
+    strcat(order, "]");
+    for (int side = 0; side < 2; side++) {
+        parity_writer *wr = NULL;
+        snprintf(path[side], 600, "%s/%s.safetensors", dir, side ? "port" : "ref");
+        CHECK_OK(parity_writer_open(path[side], &wr, &e), &e);
+        for (size_t i = 0; wr && i < n; i++) {
+            double v[8];
+            for (int j = 0; j < 8; j++) v[j] = value(side, i, j);
+            CHECK_OK(parity_writer_add(wr, names[i], PARITY_DT_F64, 1, shape, v, &e), &e);
+        }
+        if (wr) CHECK_OK(parity_writer_meta(wr, "parity.order", order, &e), &e);
+        if (wr) CHECK_OK(parity_writer_close(wr, &e), &e);
+    }
+    *o = (opened){NULL, NULL, NULL};
+    CHECK_OK(parity_set_open(path[0], NULL, &o->ref, &e), &e);
+    CHECK_OK(parity_set_open(path[1], NULL, &o->port, &e), &e);
+    if (o->ref && o->port) CHECK_OK(parity_walk_run(o->ref, o->port, NULL, &o->walk, &e), &e);
+}
+
 /* A module called at every step jumps x1000 at its first call, x1500 at
  * its second: the culprit line names the first call and says where the
  * largest jump is; JSON carries it as culprit.largest_jump. */
+static const double culprit_rel[] = {0, 1e-3, 1e-6, 1.5e-3, 1e-6, 1.2e-3};
+static double culprit_value(int side, size_t i, int j) {
+    return (1 + j / 8.0) * (side ? 1 + culprit_rel[i] : 1);
+}
+
 static void test_culprit_preferred(void) {
     char dir[] = "/tmp/parity_test_trace_render_XXXXXX";
     if (!CHECK(mkdtemp(dir))) return;
     static const char *const names[] = {"s1.in", "s1.gelu", "s2.in", "s2.gelu", "s3.in", "s3.gelu"};
-    static const double rel[] = {0, 1e-3, 1e-6, 1.5e-3, 1e-6, 1.2e-3};
     char path[2][600];
-    parity_error e;
-    const int64_t shape[1] = {8};
-    for (int side = 0; side < 2; side++) {
-        parity_writer *wr = NULL;
-        snprintf(path[side], sizeof path[side], "%s/%s.safetensors", dir, side ? "port" : "ref");
-        CHECK_OK(parity_writer_open(path[side], &wr, &e), &e);
-        for (size_t i = 0; wr && i < 6; i++) {
-            double v[8];
-            for (int j = 0; j < 8; j++) v[j] = (1 + j / 8.0) * (side ? 1 + rel[i] : 1);
-            CHECK_OK(parity_writer_add(wr, names[i], PARITY_DT_F64, 1, shape, v, &e), &e);
-        }
-        if (wr) CHECK_OK(parity_writer_meta(wr, "parity.order", "[\"s1.in\",\"s1.gelu\","
-                                            "\"s2.in\",\"s2.gelu\",\"s3.in\",\"s3.gelu\"]", &e), &e);
-        if (wr) CHECK_OK(parity_writer_close(wr, &e), &e);
-    }
-    opened o = {NULL, NULL, NULL};
-    CHECK_OK(parity_set_open(path[0], NULL, &o.ref, &e), &e);
-    CHECK_OK(parity_set_open(path[1], NULL, &o.port, &e), &e);
-    if (o.ref && o.port) CHECK_OK(parity_walk_run(o.ref, o.port, NULL, &o.walk, &e), &e);
+    opened o;
+    write_and_walk(dir, names, 6, culprit_value, path, &o);
     if (o.walk) {
         char *s = render(&o, PARITY_FORMAT_TEXT, 1);
         CHECK_MSG(s && strstr(s, "\nCulprit: s1.gelu: relative 0.001, x1e+03 over s1.in "
@@ -289,30 +307,19 @@ static void test_culprit_preferred(void) {
  * relative +Inf in the walk, and every rendering says so alike: the text
  * culprit line, the JSON culprit, and the HTML stage table's sort value
  * (which once used the finite-pair metric, 0). */
+static double nan_value(int side, size_t i, int j) {
+    if (side && i == 1 && j == 3) return NAN;
+    return 1 + j / 8.0 + (side && i == 2 ? 0.01 : 0);
+}
+
 static void test_nan_sided_rank(void) {
     char dir[] = "/tmp/parity_test_nan_rank_XXXXXX";
     if (!CHECK(mkdtemp(dir))) return;
     static const char *const names[] = {"a", "b", "c"};
     char path[2][600];
     parity_error e;
-    const int64_t shape[1] = {8};
-    for (int side = 0; side < 2; side++) {
-        parity_writer *wr = NULL;
-        snprintf(path[side], sizeof path[side], "%s/%s.safetensors", dir, side ? "port" : "ref");
-        CHECK_OK(parity_writer_open(path[side], &wr, &e), &e);
-        for (size_t i = 0; wr && i < 3; i++) {
-            double v[8];
-            for (int j = 0; j < 8; j++) v[j] = 1 + j / 8.0 + (side && i == 2 ? 0.01 : 0);
-            if (side && i == 1) v[3] = NAN;
-            CHECK_OK(parity_writer_add(wr, names[i], PARITY_DT_F64, 1, shape, v, &e), &e);
-        }
-        if (wr) CHECK_OK(parity_writer_meta(wr, "parity.order", "[\"a\",\"b\",\"c\"]", &e), &e);
-        if (wr) CHECK_OK(parity_writer_close(wr, &e), &e);
-    }
-    opened o = {NULL, NULL, NULL};
-    CHECK_OK(parity_set_open(path[0], NULL, &o.ref, &e), &e);
-    CHECK_OK(parity_set_open(path[1], NULL, &o.port, &e), &e);
-    if (o.ref && o.port) CHECK_OK(parity_walk_run(o.ref, o.port, NULL, &o.walk, &e), &e);
+    opened o;
+    write_and_walk(dir, names, 3, nan_value, path, &o);
     if (o.walk) {
         CHECK(isinf(parity_stage_relative(parity_walk_stage(o.walk, 1))));
         CHECK_EQ_INT(parity_walk_culprit(o.walk), 1);
