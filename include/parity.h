@@ -163,6 +163,15 @@ typedef struct parity_open_opts {
     int strict;                /* 1 (default): also refuse what the reference*/
                                /* readers tolerate (duplicate keys, leading  */
                                /* whitespace, unknown fields)                */
+    /* zip containers (.npz, PyTorch checkpoints); see docs/formats.md     */
+    uint64_t max_decompressed_bytes; /* deflated members inflated into     */
+                               /* temporary files, summed per file:        */
+                               /* 16 GiB (17,179,869,184)                  */
+    uint64_t max_zip_members;  /* members of one zip: 1,000,000            */
+    uint64_t max_pickle_ops;   /* opcodes run in a checkpoint's data.pkl:  */
+                               /* 32,000,000 (about 30 per tensor)         */
+    uint64_t max_pickle_depth; /* open MARKs, and containers nested in     */
+                               /* data.pkl: 64                             */
 } parity_open_opts;
 
 /* The defaults documented above. */
