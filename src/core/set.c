@@ -170,10 +170,18 @@ parity_status parity__set_load_file(parity_set *set, const char *path,
     int is_npy = ends_with(path, ".npy") ||
                  (!ends_with(path, ".safetensors") && map.size >= 6 &&
                   memcmp(map.base, "\x93NUMPY", 6) == 0);
+    /* zip containers (.npz, PyTorch checkpoints) and legacy PyTorch
+     * pickles, by content or name: formats/zipkind.c */
+    int is_zip = parity__is_zip(map.base, map.size) ||
+                 parity__sniff_torch_legacy(map.base, map.size) ||
+                 ends_with(path, ".npz") || ends_with(path, ".pt") ||
+                 ends_with(path, ".pth");
     parity__source src = {file, map.base, map.size, NULL, NULL, !in_folder};
     if (is_npy || in_folder) src.prefix = src.single_name = stem;
-    parity_status st = is_npy ? parity__read_npy(set, &src, err)
-                              : parity__read_safetensors(set, &src, err);
+    if (is_zip) src.single_name = stem; /* a checkpoint of one tensor */
+    parity_status st = is_zip   ? parity__read_zip(set, &src, err)
+                       : is_npy ? parity__read_npy(set, &src, err)
+                                : parity__read_safetensors(set, &src, err);
     for (size_t i = before; st == PARITY_OK && i < set->n_tensors; i++)
         set->tensors[i].file_backed = 1;
     return st;

@@ -26,6 +26,11 @@ static int is_tensor_file(const char *name) {
     size_t n = strlen(name);
     if (name[0] == '.') return 0;
     if (n > 4 && strcmp(name + n - 4, ".npy") == 0) return 1;
+    /* zip containers (formats/zipkind.c); not .bin, which is as often a
+     * raw dump as a checkpoint */
+    if (n > 4 && (strcmp(name + n - 4, ".npz") == 0 ||
+                  strcmp(name + n - 4, ".pth") == 0)) return 1;
+    if (n > 3 && strcmp(name + n - 3, ".pt") == 0) return 1;
     return n > 12 && strcmp(name + n - 12, ".safetensors") == 0;
 }
 
