@@ -203,6 +203,16 @@ static parity_status read_end64(const parity__zip *z, zip_end *e,
     return PARITY_OK;
 }
 
+int parity__zip_has_end(const unsigned char *buf, size_t len) {
+    parity__zip z;
+    memset(&z, 0, sizeof z);
+    z.path = "";
+    z.buf = buf;
+    z.len = len;
+    zip_end e;
+    return find_end(&z, &e, NULL) == PARITY_OK;
+}
+
 static parity_status read_end(parity__zip *z, zip_end *e, parity_error *err) {
     const char *p = z->path;
     TRY(find_end(z, e, err));

@@ -37,6 +37,10 @@ typedef struct parity__zip {
     int strict;
 } parity__zip;
 
+/* 1 when buf ends with a zip end of central directory record: an archive,
+ * if perhaps a broken one (or one with bytes prepended). */
+int parity__zip_has_end(const unsigned char *buf, size_t len);
+
 /* Validate the archive (see zip.c for every rule) and list its members.
  * On failure nothing is left to close. */
 parity_status parity__zip_open(parity__zip *z, const char *path,

@@ -5,7 +5,8 @@
  *   anything else: refused, naming a member that is neither.
  * The archive is validated once (zip.c) and handed to the reader. A file
  * that is no zip at all is named too: a legacy PyTorch pickle gets its
- * own message, anything else "not a zip archive".
+ * own message, anything else "not a zip archive" (unless it ends like
+ * one: bytes prepended to an archive are named by zip.c).
  */
 #include "formats/zip.h"
 
@@ -18,7 +19,8 @@ static int is_torch(const parity__zip_member *m) {
 }
 
 static int is_npy(const parity__zip_member *m) {
-    return m->name_len > 4 && memcmp(m->name + m->name_len - 4, ".npy", 4) == 0;
+    return m->name_len >= 4 &&
+           memcmp(m->name + m->name_len - 4, ".npy", 4) == 0;
 }
 
 parity_status parity__read_zip(parity_set *set, const parity__source *src,
@@ -27,7 +29,9 @@ parity_status parity__read_zip(parity_set *set, const parity__source *src,
     s.path = src->path ? src->path : "(buffer)";
     if (parity__sniff_torch_legacy(src->buf, src->len))
         return parity__refuse_torch_legacy(&s, err);
-    FAIL_IF(!parity__is_zip(src->buf, src->len), err, PARITY_E_FORMAT, 0,
+    FAIL_IF(!parity__is_zip(src->buf, src->len) &&
+                !parity__zip_has_end(src->buf, src->len),
+            err, PARITY_E_FORMAT, 0,
             "%s: not a zip archive (no \"PK\\3\\4\" local header at byte 0)",
             s.path);
     parity__zip z;
