@@ -485,13 +485,18 @@ static parity_status local_agrees(const zip_entry_ctx *c, const char *field,
 }
 
 /* The local zip64 extra holds both sizes; the 32-bit ones are either
- * sentinels or the same values. */
+ * sentinels or the same values. miniz (torch.save) writes there only what
+ * overflows 32 bits, e.g. just the local header offset of a member past
+ * 4 GiB, with sizes deferred to the descriptor: such a field is used only
+ * for the descriptor's width. */
 static parity_status local_sizes(const zip_entry_ctx *c, const zip64_extra *x,
                                  uint64_t *csize, uint64_t *usize) {
     if (!x->data) return PARITY_OK;
-    ENTRY_FAIL_IF(x->len < 16, c, PARITY_E_FORMAT, x->off,
+    int sentinel = *csize == 0xFFFFFFFFu || *usize == 0xFFFFFFFFu;
+    ENTRY_FAIL_IF(x->len < 16 && sentinel, c, PARITY_E_FORMAT, x->off,
                   "local zip64 extra field of %zu bytes: both sizes (16 "
                   "bytes) expected", x->len);
+    if (x->len < 16) return PARITY_OK;
     uint64_t u = rd64(x->data), s = rd64(x->data + 8);
     ENTRY_FAIL_IF((*usize != 0xFFFFFFFFu && *usize != u && *usize != 0) ||
                       (*csize != 0xFFFFFFFFu && *csize != s && *csize != 0),

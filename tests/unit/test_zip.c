@@ -57,7 +57,9 @@ typedef struct member {
     uint64_t usize;
     int method;                /* 0 or 8                                  */
     int descriptor;            /* 0 none, 1 with signature, 2 without     */
-    int zip64;                 /* zip64 extra fields, 64-bit descriptor    */
+    int zip64;                 /* 1: zip64 extra fields with both sizes;  */
+                               /* 2: a local one of 8 bytes (miniz); both */
+                               /* give a 64-bit descriptor                */
     uint64_t claim;            /* if nonzero: declared usize instead      */
     /* filled by build: */
     bytes body;
@@ -113,13 +115,18 @@ static void local_header(bytes *b, const member *m) {
     u32(b, d ? 0 : m->zip64 ? 0xFFFFFFFF : (uint32_t)m->body.n);
     u32(b, d ? 0 : m->zip64 ? 0xFFFFFFFF : (uint32_t)us);
     u16(b, (unsigned)strlen(m->name));
-    u16(b, m->zip64 ? 20 : 0);
+    u16(b, m->zip64 == 1 ? 20 : m->zip64 == 2 ? 12 : 0);
     put(b, m->name, strlen(m->name));
-    if (m->zip64) {
+    if (m->zip64 == 1) {
         u16(b, 1);
         u16(b, 16);
         u64(b, us);
         u64(b, m->body.n);
+    }
+    if (m->zip64 == 2) { /* miniz past 4 GiB: only the header's offset */
+        u16(b, 1);
+        u16(b, 8);
+        u64(b, m->offset);
     }
 }
 
@@ -133,17 +140,17 @@ static void central_header(bytes *b, const member *m) {
     u16(b, 0);
     u16(b, 0x21);
     u32(b, m->crc);
-    u32(b, m->zip64 ? 0xFFFFFFFF : (uint32_t)m->body.n);
-    u32(b, m->zip64 ? 0xFFFFFFFF : (uint32_t)us);
+    u32(b, m->zip64 == 1 ? 0xFFFFFFFF : (uint32_t)m->body.n);
+    u32(b, m->zip64 == 1 ? 0xFFFFFFFF : (uint32_t)us);
     u16(b, (unsigned)strlen(m->name));
-    u16(b, m->zip64 ? 28 : 0);
+    u16(b, m->zip64 == 1 ? 28 : 0);
     u16(b, 0);
     u16(b, 0);
     u16(b, 0);
     u32(b, 0);
-    u32(b, m->zip64 ? 0xFFFFFFFF : (uint32_t)m->offset);
+    u32(b, m->zip64 == 1 ? 0xFFFFFFFF : (uint32_t)m->offset);
     put(b, m->name, strlen(m->name));
-    if (m->zip64) {
+    if (m->zip64 == 1) {
         u16(b, 1);
         u16(b, 24);
         u64(b, us);
@@ -310,16 +317,17 @@ static void test_members(void) {
     unsigned char text[3000];
     for (size_t i = 0; i < sizeof text; i++)
         text[i] = (unsigned char)("abcdefgh"[i % 8] + (i % 7 == 0));
-    member m[6] = {
+    member m[7] = {
         {"stored", text, 100, 0, 0, 0, 0, {0}, 0, 0},
         {"deflated", text, sizeof text, 8, 0, 0, 0, {0}, 0, 0},
         {"desc_sig", text, 500, 8, 1, 0, 0, {0}, 0, 0},
         {"desc_nosig", text, 77, 0, 2, 0, 0, {0}, 0, 0},
         {"zip64", text, 1000, 0, 0, 1, 0, {0}, 0, 0},
         {"zip64_desc", text, 2000, 8, 1, 1, 0, {0}, 0, 0},
+        {"miniz_desc", text, 900, 0, 1, 2, 0, {0}, 0, 0},
     };
     for (int end64 = 0; end64 < 2; end64++) {
-        bytes b = build(m, 6, end64);
+        bytes b = build(m, 7, end64);
         parity_set *set = new_set();
         parity__zip z;
         parity_error err = {0};
@@ -329,8 +337,8 @@ static void test_members(void) {
             free(b.p);
             continue;
         }
-        CHECK_EQ_U64(z.n, 6);
-        for (size_t i = 0; i < 6; i++) {
+        CHECK_EQ_U64(z.n, 7);
+        for (size_t i = 0; i < 7; i++) {
             long k = parity__zip_find(&z, m[i].name, strlen(m[i].name));
             if (!CHECK_MSG(k == (long)i, "%s: index %ld", m[i].name, k))
                 continue;
