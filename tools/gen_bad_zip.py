@@ -172,7 +172,9 @@ def zip_cases():
             ("name_absolute.npz", "/tmp/a.npy", "absolute path"),
             ("name_nul.npz", b"a\0b.npy", "NUL byte in the name"),
             ("name_backslash.npz", "..\\a.npy", "backslash in the name"),
-            ("name_bad_utf8.npz", b"a\xff.npy", "not valid UTF-8")):
+            ("name_bad_utf8.npz", b"a\xff.npy", "not valid UTF-8"),
+            ("name_control.npz", b"a\nb.npy",
+             "control character 0x0a in the name")):
         c.append((fname, zipfile_bytes([M(name, A)]), want))
     c.append(("duplicate_names.npz",
               zipfile_bytes([M("a.npy", A), M("a.npy", B)]),
@@ -492,6 +494,12 @@ def torch_cases():
     c.append(("dict_key_tuple.pt",
               checkpoint(pk(b"}" + tup(op_int(1)) + good + b"s")),
               "a dict key of type tuple"))
+    c.append(("dict_key_newline.pt",
+              checkpoint(state_dict(("a\nb", good))),
+              "control character 0x0a in a dict key"))
+    c.append(("storage_key_newline.pt",
+              checkpoint(state_dict(("w", tensor(key="0\n")))),
+              "is not a plain member name"))
     c.append(("bad_utf8_string.pt", checkpoint(pk(op_str(b"\xc3\x28"))),
               "BINUNICODE: invalid UTF-8"))
     return c

@@ -205,13 +205,21 @@ static parity_status check_bookkeeping(tz *t) {
 
 /* ---- storages ---------------------------------------------------------- */
 
+/* Index of the first control character (< 0x20, 0x7f) in s[0..n), or n:
+ * names and keys holding one would break one-line messages and reports. */
+static size_t control_at(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] == 0x7f) return i;
+    return n;
+}
+
 /* The persistent id's key names member P/data/KEY. */
 static parity_status storage_member(tz *t, const parity__pk_node *s,
                                     const char *tname, size_t *mi) {
     const parity__pk_node *key = &t->pk.node[s->u.st.key];
     size_t kn = key->n;
     int ok = kn > 0 && kn <= 200 && memchr(key->u.s, '/', kn) == NULL &&
-             memchr(key->u.s, '\0', kn) == NULL &&
+             control_at(key->u.s, kn) == kn &&
              !(kn == 1 && key->u.s[0] == '.') &&
              !(kn == 2 && !memcmp(key->u.s, "..", 2));
     FAIL_IF(!ok, t->err, PARITY_E_FORMAT, s->off,
@@ -443,9 +451,10 @@ static parity_status key_part(const tz *t, uint32_t key, char *num,
                               const char **part, size_t *n) {
     const parity__pk_node *k = &t->pk.node[key];
     if (k->kind == PARITY__PK_STR) {
-        FAIL_IF(memchr(k->u.s, '\0', k->n) != NULL, t->err, PARITY_E_FORMAT,
-                k->off, "%s: data.pkl byte %llu: NUL in a dict key",
-                t->file, (unsigned long long)k->off);
+        size_t c = control_at(k->u.s, k->n);
+        FAIL_IF(c < k->n, t->err, PARITY_E_FORMAT, k->off,
+                "%s: data.pkl byte %llu: control character 0x%02x in a dict "
+                "key", t->file, (unsigned long long)k->off, k->u.s[c]);
         *part = (const char *)k->u.s;
         *n = k->n;
         return PARITY_OK;

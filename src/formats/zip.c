@@ -45,8 +45,8 @@
  * central directory lies before them and is walked entry by entry, its
  * count bounded by max_zip_members and by its size before anything is
  * allocated. Each entry: method 0 or 8 (others named), no encryption, no
- * reserved flag, names valid UTF-8 without NUL, '\', a leading '/' or a
- * ".." component, unique; stored members have csize == usize, deflated
+ * reserved flag, names valid UTF-8 without control characters, '\', a
+ * leading '/' or a ".." component, unique; stored members have csize == usize, deflated
  * ones cannot claim more than deflate's 1032:1 ratio; the local header
  * agrees with it (name, flags, method, CRC and sizes unless flag bit 3
  * defers them to a data descriptor, which then must agree); data and
@@ -364,6 +364,10 @@ static parity_status check_name(const zip_entry_ctx *c) {
         }
         ENTRY_FAIL_IF(s[i] == 0, c, PARITY_E_FORMAT, at + i,
                       "NUL byte in the name at byte %zu", i);
+        /* names become tensor names: one line each in every report */
+        ENTRY_FAIL_IF(s[i] < 0x20 || s[i] == 0x7f, c, PARITY_E_FORMAT, at + i,
+                      "control character 0x%02x in the name at byte %zu",
+                      s[i], i);
         ENTRY_FAIL_IF(s[i] == '\\', c, PARITY_E_FORMAT, at + i,
                       "backslash in the name (a Windows path separator)");
         size_t k = utf8_len(s + i, n - i);
