@@ -170,6 +170,15 @@ typedef struct parity_open_opts {
     int strict;                /* 1 (default): also refuse what the reference*/
                                /* readers tolerate (duplicate keys, leading  */
                                /* whitespace, unknown fields)                */
+    /* zip containers (.npz, PyTorch checkpoints); see docs/formats.md     */
+    uint64_t max_decompressed_bytes; /* deflated members inflated into     */
+                               /* temporary files, summed per file:        */
+                               /* 16 GiB (17,179,869,184)                  */
+    uint64_t max_zip_members;  /* members of one zip: 1,000,000            */
+    uint64_t max_pickle_ops;   /* opcodes run in a checkpoint's data.pkl:  */
+                               /* 32,000,000 (about 30 per tensor)         */
+    uint64_t max_pickle_depth; /* open MARKs, and containers nested in     */
+                               /* data.pkl: 64                             */
 } parity_open_opts;
 
 /* The defaults documented above. */
@@ -192,7 +201,8 @@ typedef enum parity_order_source {
     PARITY_ORDER_INDEX        /* index.json of a trace directory             */
 } parity_order_source;
 
-/* Open a file (.safetensors, .npy) or a directory: a parity trace directory
+/* Open a file (.safetensors, .npy, .npz, a PyTorch zip checkpoint) or a
+ * directory: a parity trace directory
  * (index.json + one file per stage) or a plain folder of tensor files whose
  * tensors are named by file stem ("stem/name" inside a multi-tensor file).
  * opts may be NULL for the defaults. On success *out owns the mappings. */

@@ -17,8 +17,11 @@ for src in "$top"/fuzz/fuzz_*.c; do
   corpus=$top/fuzz/corpus/${name#fuzz_}
   work=$(mktemp -d)
   cp -r "$corpus"/. "$work"/ 2>/dev/null || true
+  dict=$top/fuzz/${name#fuzz_}.dict
+  dictarg=()
+  [ -f "$dict" ] && dictarg=(-dict="$dict")
   echo "fuzzing $name for ${secs}s"
-  "$b/$name" -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=512 \
+  "$b/$name" "${dictarg[@]}" -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=512 \
       -timeout=5 -max_len=1048576 -print_final_stats=1 -artifact_prefix="$b/" "$work" 2>&1 \
       | grep -E 'stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY' || true
   ls "$b"/crash-* "$b"/leak-* "$b"/timeout-* "$b"/oom-* 2>/dev/null && { echo "$name: finding"; exit 1; }

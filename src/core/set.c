@@ -118,6 +118,10 @@ parity_open_opts parity_open_opts_default(void) {
     o.max_tensors = 1000000;
     o.max_json_depth = 64;
     o.max_files = 100000;
+    o.max_decompressed_bytes = (uint64_t)16 << 30;
+    o.max_zip_members = 1000000;
+    o.max_pickle_ops = 32000000;
+    o.max_pickle_depth = 64;
     o.strict = 1;
     return o;
 }

@@ -38,14 +38,20 @@ static int is_npy(const unsigned char *b, size_t n) {
     return n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0;
 }
 
+/* A zip archive (.npz, a PyTorch checkpoint) or a legacy PyTorch pickle,
+ * which the zip reader names and refuses. */
+static int is_zip(const unsigned char *b, size_t n) {
+    return parity__is_zip(b, n) || parity__sniff_torch_legacy(b, n);
+}
+
 typedef struct format {
     const char *name;         /* in messages                                 */
-    const char *extension;    /* what folders list; a file with it whose     */
-                              /* bytes match no format goes to this reader,  */
-                              /* which then says what is wrong               */
+    const char *extensions;   /* what folders list (space-separated); a file */
+                              /* with one whose bytes match no format goes   */
+                              /* to this reader, which says what is wrong    */
     int (*sniff)(const unsigned char *b, size_t n);
     parity__read_fn read;
-    int single_by_stem;       /* a file opened alone names its one tensor by */
+    int single_by_stem;       /* a file opened alone names a lone tensor by  */
                               /* its stem (an .npy has no names of its own)  */
     int has_metadata;         /* the file carries parity.order/inputs        */
 } format;
@@ -53,6 +59,7 @@ typedef struct format {
 static const format formats[] = {
     {"safetensors", ".safetensors", is_safetensors, parity__read_safetensors, 0, 1},
     {".npy", ".npy", is_npy, parity__read_npy, 1, 0},
+    {".npz/.pt (zip)", ".npz .pt .pth", is_zip, parity__read_zip, 1, 0},
 };
 #define N_FORMATS (sizeof formats / sizeof *formats)
 
@@ -93,9 +100,16 @@ static const not_tensors others[] = {
     {"a text file", is_text},
 };
 
-static int has_extension(const char *path, const char *ext) {
-    size_t n = strlen(path), m = strlen(ext);
-    return n > m && strcmp(path + n - m, ext) == 0;
+/* Does path end in one of the space-separated extensions exts? */
+static int has_extension(const char *path, const char *exts) {
+    size_t n = strlen(path);
+    for (const char *e = exts; *e;) {
+        size_t m = strcspn(e, " ");
+        if (n > m && strncmp(path + n - m, e, m) == 0) return 1;
+        e += m;
+        e += *e == ' ';
+    }
+    return 0;
 }
 
 /* The format of a file: by content, else by extension; NULL when neither. */
@@ -103,7 +117,7 @@ static const format *identify(const char *path, const unsigned char *b, size_t n
     for (size_t i = 0; i < N_FORMATS; i++)
         if (formats[i].sniff(b, n)) return &formats[i];
     for (size_t i = 0; i < N_FORMATS; i++)
-        if (has_extension(path, formats[i].extension)) return &formats[i];
+        if (has_extension(path, formats[i].extensions)) return &formats[i];
     return NULL;
 }
 
@@ -160,7 +174,8 @@ static parity_status load_file(parity_set *set, const char *path, int in_folder,
     const char *file = parity__set_strdup(set, path, strlen(path));
     FAIL_IF(!file, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", path);
     parity__source src = {file, map.base, map.size, NULL, NULL, !in_folder};
-    if (in_folder || f->single_by_stem) src.prefix = src.single_name = stem;
+    if (in_folder) src.prefix = src.single_name = stem;
+    else if (f->single_by_stem) src.single_name = stem;
     size_t before = set->n_tensors;
     TRY(f->read(set, &src, err));
     for (size_t i = before; i < set->n_tensors; i++) set->tensors[i].priv.file_backed = 1;
@@ -219,7 +234,7 @@ static parity_status order_from_meta(parity_set *set, parity_error *err) {
 static int is_listed_file(const char *name) {
     if (name[0] == '.') return 0;
     for (size_t i = 0; i < N_FORMATS; i++)
-        if (has_extension(name, formats[i].extension)) return 1;
+        if (has_extension(name, formats[i].extensions)) return 1;
     return 0;
 }
 

@@ -42,4 +42,34 @@ parity_status parity__read_safetensors(parity_set *set,
 parity_status parity__read_npy(parity_set *set, const parity__source *src,
                                parity_error *err);
 
+/* ---- zip containers: zip.c, npz.c, torchzip.c, zipkind.c ------------- */
+
+/* 1 when buf starts like a zip archive: a local header ("PK\3\4"), or the
+ * end record ("PK\5\6") of an archive without members. */
+int parity__is_zip(const unsigned char *buf, size_t len);
+/* 1 when buf is a legacy (pre-1.6, non-zip) PyTorch pickle: PROTO, then
+ * the magic number 0x1950a86a20f9469cfc6c as a LONG1. */
+int parity__sniff_torch_legacy(const unsigned char *buf, size_t len);
+/* Always fails: "FILE: a PyTorch legacy (non-zip) checkpoint: not
+ * supported; re-save it with torch.save(..., _use_new_zipfile_serialization
+ * =True)" (PARITY_E_UNSUPPORTED). */
+parity_status parity__refuse_torch_legacy(const parity__source *src,
+                                          parity_error *err);
+/* A zip archive, by its members: *.npy members -> .npz; a PREFIX/data.pkl
+ * member -> PyTorch checkpoint; no member -> an empty .npz; anything else
+ * is refused naming what the archive holds. Also names a non-zip file
+ * (legacy PyTorch pickle included) rather than misreading it. */
+parity_status parity__read_zip(parity_set *set, const parity__source *src,
+                               parity_error *err);
+/* npz.c: np.savez / np.savez_compressed output; member NAME.npy becomes
+ * tensor NAME (src->prefix/NAME), read by parity__read_npy. */
+parity_status parity__read_npz(parity_set *set, const parity__source *src,
+                               parity_error *err);
+/* torchzip.c: a torch.save zip checkpoint through the safe pickle subset;
+ * tensors named by their path in data.pkl ("layers.0.weight"), a lone
+ * tensor by src->single_name (else src->prefix, else src->path). */
+parity_status parity__read_torchzip(parity_set *set,
+                                    const parity__source *src,
+                                    parity_error *err);
+
 #endif /* PARITY_FORMATS_READER_H */
