@@ -6,6 +6,9 @@
  * and differing bits; values are converted only to display the first
  * difference. Exit 0 when every tensor is identical and none is unpaired.
  *
+ * Block-quantized tensors (GGUF Q4_0 ... Q6_K) compare their stored blocks
+ * and count differing blocks instead of elements.
+ *
  * same compares bits, not values: tolerances, domains, axes, name mapping
  * and the other formats do not apply, so the option table (options.c)
  * gives same only --labels, --only, --skip, --format text and -q.
@@ -57,6 +60,21 @@ static void compare_bytes(const parity_tensor *a, const parity_tensor *b, same_r
     }
 }
 
+/* Block-quantized tensors (GGUF, always whole blocks in C order) compare
+ * block by block: a block differs when any of its stored bits do. first is
+ * the flat index of the first differing block's first element. */
+static void compare_blocks(const parity_tensor *a, const parity_tensor *b, int be, int bb,
+                           same_result *s) {
+    memset(s, 0, sizeof *s);
+    for (uint64_t k = 0; k < a->count / (uint64_t)be; k++) {
+        const unsigned char *x = a->data + k * (uint64_t)bb, *y = b->data + k * (uint64_t)bb;
+        int bits = 0;
+        for (int i = 0; i < bb; i++) bits += __builtin_popcount((unsigned)(x[i] ^ y[i]));
+        if (bits && s->n_differ++ == 0) s->first = k * (uint64_t)be;
+        s->bits += (uint64_t)bits;
+    }
+}
+
 static int same_shape(const parity_tensor *a, const parity_tensor *b) {
     if (a->ndim != b->ndim) return 0;
     for (int k = 0; k < a->ndim; k++)
@@ -76,6 +94,7 @@ static void print_index(const parity_tensor *t, uint64_t flat) {
 static int same_pair(const cli_opts *o, const parity_tensor *a, const parity_tensor *b) {
     char sa[512], sb[512];
     same_result s;
+    int be = 1, bb = 0, blocks = parity_dtype_block(a->dtype, &be, &bb) == 1;
     if (a->dtype != b->dtype || !same_shape(a, b) || parity_dtype_size(a->dtype) > 16) {
         if (o->report.quiet) printf("%s: DIFFERENT\n", a->name);
         else printf("%s: %s %s vs %s %s\n", a->name, parity_dtype_name(a->dtype),
@@ -83,7 +102,8 @@ static int same_pair(const cli_opts *o, const parity_tensor *a, const parity_ten
                     parity_shape_str(b, sb, sizeof sb));
         return 1;
     }
-    compare_bytes(a, b, &s);
+    if (blocks) compare_blocks(a, b, be, bb, &s);
+    else compare_bytes(a, b, &s);
     if (o->report.quiet || s.n_differ == 0) {
         printf("%s: %s\n", a->name, s.n_differ ? "DIFFERENT" : "identical");
         return s.n_differ != 0;
@@ -91,9 +111,9 @@ static int same_pair(const cli_opts *o, const parity_tensor *a, const parity_ten
     double va = 0, vb = 0;
     parity_tensor_read(a, s.first, 1, &va);
     parity_tensor_read(b, s.first, 1, &vb);
-    printf("%s: %llu of %llu elements differ (%llu bit%s); first at ", a->name,
-           (unsigned long long)s.n_differ, (unsigned long long)a->count,
-           (unsigned long long)s.bits, s.bits == 1 ? "" : "s");
+    printf("%s: %llu of %llu %s differ (%llu bit%s); first at ", a->name,
+           (unsigned long long)s.n_differ, (unsigned long long)(a->count / (uint64_t)be),
+           blocks ? "blocks" : "elements", (unsigned long long)s.bits, s.bits == 1 ? "" : "s");
     print_index(a, s.first);
     printf(": %.17g vs %.17g\n", va, vb);
     return 1;

@@ -17,6 +17,7 @@
  * Subnormals (e = 0) are m · 2^(1 - bias - mbits) in every format.
  */
 #include "internal.h"
+#include "core/quant.h"
 
 #include <math.h>
 #include <string.h>
@@ -49,6 +50,17 @@ static const dtype_info INFO[PARITY_DT_COUNT] = {
     [PARITY_DT_U8] = {"U8", 1, 0, 0},
     [PARITY_DT_BOOL] = {"BOOL", 1, 0, 0},
     [PARITY_DT_F80] = {"F80", 16, 1, 63},
+    /* block-quantized (core/quant.c): no element size; values are f32 */
+    [PARITY_DT_Q4_0] = {"Q4_0", 0, 1, 23},
+    [PARITY_DT_Q4_1] = {"Q4_1", 0, 1, 23},
+    [PARITY_DT_Q5_0] = {"Q5_0", 0, 1, 23},
+    [PARITY_DT_Q5_1] = {"Q5_1", 0, 1, 23},
+    [PARITY_DT_Q8_0] = {"Q8_0", 0, 1, 23},
+    [PARITY_DT_Q2_K] = {"Q2_K", 0, 1, 23},
+    [PARITY_DT_Q3_K] = {"Q3_K", 0, 1, 23},
+    [PARITY_DT_Q4_K] = {"Q4_K", 0, 1, 23},
+    [PARITY_DT_Q5_K] = {"Q5_K", 0, 1, 23},
+    [PARITY_DT_Q6_K] = {"Q6_K", 0, 1, 23},
 };
 
 static int valid(parity_dtype dt) {
@@ -202,8 +214,12 @@ double parity_dtype_to_double(parity_dtype dt, const void *ptr) {
     case PARITY_DT_U8: return p[0];
     case PARITY_DT_BOOL: return p[0] != 0;
     case PARITY_DT_F80: return f80_decode(p);
-    default: return NAN;
+    default: break;
     }
+    if (parity_dtype_block(dt, NULL, NULL) != 1) return NAN;
+    float y[PARITY__QK_MAX]; /* block-quantized: the block's first value */
+    parity__dequant_block(dt, p, y);
+    return y[0];
 }
 
 /* ---- bulk conversion ------------------------------------------------------ */
@@ -266,6 +282,10 @@ void parity_convert(parity_dtype dt, const void *src, size_t n, int byteswap,
                     double *dst) {
     const unsigned char *s = src;
     size_t esz = parity_dtype_size(dt);
+    if (esz == 0 && parity_dtype_block(dt, NULL, NULL) == 1) {
+        parity__dequant_run(dt, s, UINT64_MAX, 0, n, dst); /* from a block */
+        return;
+    }
     if (esz == 0) {
         for (size_t i = 0; i < n; i++) dst[i] = NAN;
         return;

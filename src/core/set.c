@@ -124,6 +124,11 @@ parity_open_opts parity_open_opts_default(void) {
     o.max_tensors = 1000000;
     o.max_json_depth = 64;
     o.max_files = 100000;
+    /* GGUF metadata (formats/gguf_kv.c) */
+    o.max_meta_entries = 1000000;
+    o.max_string_bytes = (uint64_t)64 << 20;
+    o.max_array_elems = (uint64_t)64 << 20;
+    o.max_array_depth = 8;
     o.strict = 1;
     return o;
 }

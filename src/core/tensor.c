@@ -3,6 +3,7 @@
  * dtype conversion. Contiguous runs along the last axis go through the bulk
  * converter; only truly strided axes pay per-element cost. */
 #include "internal.h"
+#include "core/quant.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,10 @@ void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
                         double *out) {
     size_t esz = parity_dtype_size(t->dtype);
     if (n == 0) return;
+    if (esz == 0) { /* block-quantized (core/quant.c) */
+        parity__tensor_read_blocks(t, first, n, out);
+        return;
+    }
     if (parity__tensor_c_contiguous(t)) {
         parity_convert(t->dtype, t->data + first * esz, n, t->byteswap, out);
         return;
@@ -79,11 +84,12 @@ void parity__tensor_release(const parity_tensor *t, uint64_t first,
     if (!t->file_backed || !t->data || !parity__tensor_c_contiguous(t)) return;
     if (first >= t->count) return;
     if (n > t->count - first) n = t->count - first;
-    if (n == 0 || n * parity_dtype_size(t->dtype) < PARITY__RELEASE_BYTES) return;
+    uint64_t lo_off, hi_off; /* bytes, whole blocks for quantized types */
+    parity__dtype_span(t->dtype, first, n, &lo_off, &hi_off);
+    if (n == 0 || hi_off - lo_off < PARITY__RELEASE_BYTES) return;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    size_t esz = parity_dtype_size(t->dtype);
-    uintptr_t lo = (uintptr_t)(t->data + first * esz);
-    uintptr_t hi = (uintptr_t)(t->data + (first + n) * esz);
+    uintptr_t lo = (uintptr_t)(t->data + lo_off);
+    uintptr_t hi = (uintptr_t)(t->data + hi_off);
     /* Outward to whole pages: a neighbouring batch that still needs a
      * boundary page simply faults it back in (private, never written). */
     lo &= ~(page - 1);

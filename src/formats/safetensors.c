@@ -269,6 +269,8 @@ static parity_status entry_dtype(const st_reader *r, st_entry *e,
     TFAIL_IF(is_sub_byte(s), r, e, PARITY_E_UNSUPPORTED,
              "dtype '%s': sub-byte types are not supported", nm);
     e->dt = parity_dtype_from_name(s);
+    if (parity_dtype_block(e->dt, NULL, NULL) == 1) /* parity's GGUF names */
+        e->dt = PARITY_DT_INVALID;
     TFAIL_IF(e->dt == PARITY_DT_INVALID || e->dt == PARITY_DT_F80, r, e,
              PARITY_E_FORMAT,
              "dtype '%s': unknown (expected F64, F32, F16, BF16, F8_E4M3, "
