@@ -172,8 +172,16 @@ parity_status parity__set_load_file(parity_set *set, const char *path,
                   memcmp(map.base, "\x93NUMPY", 6) == 0);
     parity__source src = {file, map.base, map.size, NULL, NULL, !in_folder};
     if (is_npy || in_folder) src.prefix = src.single_name = stem;
-    parity_status st = is_npy ? parity__read_npy(set, &src, err)
-                              : parity__read_safetensors(set, &src, err);
+    /* GGUF (by magic or name) and sharded-safetensors indexes (by name:
+     * the reader then insists on a weight_map), until the opener's format
+     * table takes over: formats/gguf.c, formats/st_index.c */
+    int is_gguf = !is_npy && (ends_with(path, ".gguf") ||
+                              parity__is_gguf(map.base, map.size));
+    int is_index = !is_npy && !is_gguf && ends_with(path, ".safetensors.index.json");
+    parity_status st = is_gguf    ? parity__read_gguf(set, &src, err)
+                       : is_index ? parity__read_st_index(set, &src, err)
+                       : is_npy   ? parity__read_npy(set, &src, err)
+                                  : parity__read_safetensors(set, &src, err);
     for (size_t i = before; st == PARITY_OK && i < set->n_tensors; i++)
         set->tensors[i].file_backed = 1;
     return st;
