@@ -285,6 +285,10 @@ static parity_status read_shape(gguf_reader *r, gguf_tensor *t) {
     TFAIL_IF(t->n_dims > 4, r, t, PARITY_E_FORMAT, at,
              "n_dims %u at byte %llu (expected 0..4, ggml's GGML_MAX_DIMS)",
              t->n_dims, (unsigned long long)at);
+    /* span: the product of the dimensions with 0 taken as 1. It bounds the
+     * element count, and strides are computed from it, so it must fit
+     * int64 even for an empty tensor ([0, 2^62, 2^62] would overflow) */
+    uint64_t span = 1;
     t->count = 1;
     for (uint32_t d = 0; d < t->n_dims; d++) {
         at = r->pos;
@@ -293,10 +297,10 @@ static parity_status read_shape(gguf_reader *r, gguf_tensor *t) {
         TFAIL_IF(v > (uint64_t)INT64_MAX, r, t, PARITY_E_FORMAT, at,
                  "ne[%u] = %lld at byte %llu is negative (expected 0 .. 2^63 "
                  "- 1)", d, (long long)(int64_t)v, la);
-        TFAIL_IF(!parity__mul_u64(t->count, v, &t->count) ||
-                     t->count > (uint64_t)INT64_MAX,
+        TFAIL_IF(!parity__mul_u64(span, v ? v : 1, &span) || span > (uint64_t)INT64_MAX,
                  r, t, PARITY_E_FORMAT, at, "ne[%u] = %llu at byte %llu: the "
                  "element count overflows int64", d, v, la);
+        t->count *= v; /* <= span */
     }
     return PARITY_OK;
 }

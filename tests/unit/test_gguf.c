@@ -18,6 +18,7 @@
 #include "testutil.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -498,12 +499,18 @@ static void test_header_and_infos(void) {
         expect(&f, NULL, PARITY_E_FORMAT, shapes[i].msg, shapes[i].msg);
         free(ti.p), free(f.p);
     }
-    /* a zero dimension is an empty tensor; [0, huge] does not overflow */
+    /* a zero dimension is an empty tensor; the other dimensions must still
+     * multiply within int64 (strides are computed from them) */
     gb ti = {0};
-    uint64_t ne[2] = {0, (uint64_t)1 << 62};
+    uint64_t ne[3] = {0, (uint64_t)1 << 62, 2};
     info(&ti, "t", 2, ne, 0, 0);
     f = file(3, 1, 0, NULL, &ti, 32, NULL);
     expect(&f, NULL, PARITY_OK, NULL, "zero dim");
+    free(ti.p), free(f.p);
+    ti = (gb){0};
+    info(&ti, "t", 3, ne, 0, 0);
+    f = file(3, 1, 0, NULL, &ti, 32, NULL);
+    expect(&f, NULL, PARITY_E_FORMAT, "ne[2] = 2 at byte", "zero dim, others overflow");
     free(ti.p), free(f.p);
     /* names: too long, duplicated, empty */
     ti = (gb){0};
@@ -557,6 +564,32 @@ static void test_naming_and_dispatch(void) {
 
 /* ---- 4. the committed bad corpus ----------------------------------------- */
 
+/* The committed corpus is exactly what gen_bad_gguf.py writes. */
+static void test_corpus_generated(int listed) {
+    const char *src = getenv("PARITY_SRC"), *py = getenv("PARITY_PYTHON");
+    const char *build = getenv("PARITY_BUILD");
+    if (!CHECK_MSG(src && py && build, "PARITY_SRC/PYTHON/BUILD unset")) return;
+    char dir[700], gen[700], cmd[2200], a[1000], b[1000];
+    snprintf(dir, sizeof dir, "%s/tests/bad/gguf", src);
+    snprintf(gen, sizeof gen, "%s/bad_gguf_generated", build);
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tools/gen_bad_gguf.py' '%s'", py, src, gen);
+    if (!CHECK_MSG(system(cmd) == 0, "%s failed", cmd)) return;
+    DIR *d = opendir(dir);
+    int files = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(a, sizeof a, "%s/%s", dir, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", gen, e->d_name);
+        size_t la, lb;
+        unsigned char *x = slurp(a, &la), *y = slurp(b, &lb);
+        CHECK_MSG(x && y && la == lb && memcmp(x, y, la) == 0, "%s differs from the generator's", a);
+        free(x), free(y);
+        files++;
+    }
+    if (d) closedir(d);
+    CHECK_EQ_INT(files, listed + 1); /* + expected.txt */
+}
+
 static void test_bad_corpus(void) {
     const char *src = getenv("PARITY_SRC");
     char path[1024], line[512];
@@ -581,6 +614,7 @@ static void test_bad_corpus(void) {
     }
     fclose(f);
     CHECK_MSG(n >= 10, "only %d bad files", n);
+    test_corpus_generated(n);
 }
 
 int main(void) {
