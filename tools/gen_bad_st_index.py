@@ -80,6 +80,8 @@ CASES = [
     ("shard_empty", index(remap(a_w="")), "shard '' is empty"),
     ("shard_nul", '{"weight_map": {"a.w": "good_a.safetensors\\u0000x"}}',
      "\\u0000 escape"),
+    ("shard_control_char", '{"weight_map": {"a.w": "good_a.safe\\ntensors"}}',
+     "is not a plain name (a control character)"),
     ("shard_name_long", index(remap(a_w="x" * 300 + ".safetensors")),
      "longer than 255 bytes"),
     # --- shards and tensors --------------------------------------------------

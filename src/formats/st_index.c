@@ -23,9 +23,9 @@
  *     (*) nothing else at the top level; no key twice anywhere;
  *   - a shard name is a plain file name, resolved in the index's own
  *     directory: not empty, at most 255 bytes, no '/' or '\', not "." or
- *     "..", no NUL (the class of path traversal in transformers #47176,
- *     diffusers #14175). A symlink in that directory is followed, as
- *     Hugging Face's cache is made of them;
+ *     "..", no NUL or other control character (path traversal as in
+ *     transformers #47176 and diffusers #14175). A symlink in that
+ *     directory is followed, as Hugging Face's cache is made of them;
  *   - each shard exists and is a regular file (mapped; the set keeps the
  *     map); every tensor weight_map lists is in the shard it names; every
  *     tensor of a shard is listed, for that shard; no name twice;
@@ -155,6 +155,8 @@ static const char *shard_name_fault(const char *s) {
     if (n > MAX_SHARD_NAME) return "longer than 255 bytes";
     if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0) return "a directory";
     if (strchr(s, '/') || strchr(s, '\\')) return "a path, not a file name";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7F) return "not a plain name (a control character)";
     return NULL;
 }
 
