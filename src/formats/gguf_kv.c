@@ -207,6 +207,7 @@ static parity_status read_string(kv_ctx *k, int64_t elem) {
                  "string: NUL byte at byte %llu (strict mode expects none)",
                  (unsigned long long)(s.at + 8 + (uint64_t)(nul - s.p)));
     }
+    if (elem >= 0 && s.n > SHOWN_BYTES) k->summarize = 1; /* never copied */
     if (!k->summarize) put_text(&k->text, s.p, s.n, elem >= 0);
     check_shown(k);
     return PARITY_OK;
