@@ -15,11 +15,27 @@
 #include "formats/reader.h"
 #include "testutil.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 static char DIR_[600];
+
+static unsigned char *slurp(const char *path, size_t *len) {
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0, got;
+    unsigned char *b = malloc(cap);
+    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) b = realloc(b, cap *= 2);
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
 
 static int generate(void) {
     const char *py = getenv("PARITY_PYTHON"), *src = getenv("PARITY_SRC");
@@ -199,6 +215,32 @@ static void test_reader_direct(void) {
 
 /* ---- 3. the committed bad corpus --------------------------------------------- */
 
+/* The committed corpus is exactly what gen_bad_st_index.py writes. */
+static void test_corpus_generated(int listed) {
+    const char *src = getenv("PARITY_SRC"), *py = getenv("PARITY_PYTHON");
+    const char *build = getenv("PARITY_BUILD");
+    if (!CHECK_MSG(src && py && build, "PARITY_SRC/PYTHON/BUILD unset")) return;
+    char dir[700], gen[700], cmd[2200], a[1000], b[1000];
+    snprintf(dir, sizeof dir, "%s/tests/bad/st_index", src);
+    snprintf(gen, sizeof gen, "%s/bad_st_index_generated", build);
+    snprintf(cmd, sizeof cmd, "'%s' '%s/tools/gen_bad_st_index.py' '%s'", py, src, gen);
+    if (!CHECK_MSG(system(cmd) == 0, "%s failed", cmd)) return;
+    DIR *d = opendir(dir);
+    int files = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(a, sizeof a, "%s/%s", dir, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", gen, e->d_name);
+        size_t la, lb;
+        unsigned char *x = slurp(a, &la), *y = slurp(b, &lb);
+        CHECK_MSG(x && y && la == lb && memcmp(x, y, la) == 0, "%s differs from the generator's", a);
+        free(x), free(y);
+        files++;
+    }
+    if (d) closedir(d);
+    CHECK_EQ_INT(files, listed + 5); /* + expected.txt and the 4 shards */
+}
+
 static void test_bad_corpus(void) {
     const char *src = getenv("PARITY_SRC");
     char path[1024], line[512];
@@ -223,6 +265,7 @@ static void test_bad_corpus(void) {
     }
     fclose(f);
     CHECK_MSG(n >= 10, "only %d bad files", n);
+    test_corpus_generated(n);
 }
 
 int main(void) {
