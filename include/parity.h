@@ -213,7 +213,8 @@ typedef enum parity_order_source {
     PARITY_ORDER_INDEX        /* index.json of a trace directory             */
 } parity_order_source;
 
-/* Open a file (.safetensors, .npy) or a directory: a parity trace directory
+/* Open a file (.safetensors, .npy, .gguf, or a sharded checkpoint's
+ * *.safetensors.index.json with its shards) or a directory: a parity trace directory
  * (index.json + one file per stage) or a plain folder of tensor files whose
  * tensors are named by file stem ("stem/name" inside a multi-tensor file).
  * opts may be NULL for the defaults. On success *out owns the mappings. */
