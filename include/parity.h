@@ -96,29 +96,59 @@ typedef enum parity_dtype {
     PARITY_DT_U8,
     PARITY_DT_BOOL,
     PARITY_DT_F80,         /* x87 extended in 16 bytes (NumPy float128 on x86) */
+    /* Block-quantized types of ggml (GGUF), decoded exactly as ggml's
+     * dequantize_row_* does: each block of block_elems values is stored in
+     * block_bytes bytes (parity_dtype_block). parity_dtype_size is 0 for
+     * them; a tensor of count elements holds count / block_elems blocks. */
+    PARITY_DT_Q4_0,        /* 32 values in 18 bytes: f16 d, 4-bit q: (q-8)*d   */
+    PARITY_DT_Q4_1,        /* 32 in 20: f16 d, m, 4-bit q: q*d + m            */
+    PARITY_DT_Q5_0,        /* 32 in 22: f16 d, 5-bit q: (q-16)*d              */
+    PARITY_DT_Q5_1,        /* 32 in 24: f16 d, m, 5-bit q: q*d + m            */
+    PARITY_DT_Q8_0,        /* 32 in 34: f16 d, int8 q: q*d                    */
+    PARITY_DT_Q2_K,        /* 256 in 84: 16 x 16 values, 4-bit scales/mins   */
+    PARITY_DT_Q3_K,        /* 256 in 110: 16 x 16, 6-bit signed scales        */
+    PARITY_DT_Q4_K,        /* 256 in 144: 8 x 32, 6-bit scales and mins       */
+    PARITY_DT_Q5_K,        /* 256 in 176: 8 x 32, 6-bit scales and mins       */
+    PARITY_DT_Q6_K,        /* 256 in 210: 16 x 16, int8 scales                */
     PARITY_DT_COUNT
 } parity_dtype;
 
-/* Bytes per element; 0 for PARITY_DT_INVALID. */
+/* Bytes per element; 0 for PARITY_DT_INVALID and the block-quantized
+ * types (Q4_0 ... Q6_K), whose elements have no size of their own. */
 size_t parity_dtype_size(parity_dtype dt);
-/* The safetensors spelling ("F32", "BF16", "BOOL", ...); "?" if invalid. */
+/* Block geometry: values per block and bytes per block into *block_elems
+ * and *block_bytes (either may be NULL). An element type is a block of one
+ * element of parity_dtype_size bytes. Returns 1 for a block-quantized type
+ * (Q4_0: 32 values in 18 bytes ... Q6_K: 256 in 210), 0 for an element
+ * type, -1 (and 0, 0) for PARITY_DT_INVALID or an out-of-range value. */
+int parity_dtype_block(parity_dtype dt, int *block_elems, int *block_bytes);
+/* The safetensors spelling ("F32", "BF16", "BOOL", ...), ggml's for the
+ * block-quantized types ("Q4_0", "Q6_K"); "?" if invalid. */
 const char *parity_dtype_name(parity_dtype dt);
 /* PARITY_DT_INVALID when the name is unknown. Case-sensitive. */
 parity_dtype parity_dtype_from_name(const char *name);
-/* 1 for floating types (f8 ... f80), 0 for integers and bool. */
+/* 1 for floating types (f8 ... f80, and the block-quantized types, whose
+ * values are f32), 0 for integers and bool. */
 int parity_dtype_is_float(parity_dtype dt);
 /* Mantissa bits (excluding the implicit one) of a float type, 0 otherwise:
- * used for ULP distances and "precision only" hypotheses. */
+ * used for ULP distances and "precision only" hypotheses. The
+ * block-quantized types give 23: their decoded values are f32, and ULP
+ * distances count f32 steps for them. */
 int parity_dtype_mantissa_bits(parity_dtype dt);
 
 /* Exact value of one element stored at p (native little-endian layout for
- * the dtype; use parity_convert for byte-swapped data). Every finite value
+ * the dtype; use parity_convert for byte-swapped data). For a
+ * block-quantized type p is the start of a block and the value is that
+ * block's first element. Every finite value
  * of every dtype up to 53 bits of precision is exact; NaN, ±Inf, -0.0 and
  * subnormals are preserved. I64/U64 beyond 2^53 and F80 round to nearest. */
 double parity_dtype_to_double(parity_dtype dt, const void *p);
 
 /* Convert n contiguous elements at src to doubles. byteswap != 0 means the
- * elements are stored in the other byte order (big-endian .npy). */
+ * elements are stored in the other byte order (big-endian .npy). For a
+ * block-quantized type src is the start of a block and the n values are
+ * decoded from its first element on, through as many blocks as they span
+ * (byteswap does not apply: GGUF blocks are little-endian). */
 void parity_convert(parity_dtype dt, const void *src, size_t n, int byteswap,
                     double *dst);
 
@@ -167,6 +197,12 @@ typedef struct parity_open_opts {
     uint64_t max_tensors;      /* tensors per set: 1,000,000                 */
     uint64_t max_json_depth;   /* JSON nesting: 64                           */
     uint64_t max_files;        /* files in a directory set: 100,000          */
+    /* binary metadata (GGUF key-value pairs); arrays are bounded by the    */
+    /* bytes present too, whatever these say                                */
+    uint64_t max_meta_entries; /* key-value pairs in one file: 1,000,000     */
+    uint64_t max_string_bytes; /* one string: 67,108,864 (64 MiB, ggml's)    */
+    uint64_t max_array_elems;  /* elements of one array: 67,108,864 (ggml's) */
+    uint64_t max_array_depth;  /* arrays nested in arrays: 8                 */
     int strict;                /* 1 (default): also refuse what the reference*/
                                /* readers tolerate (duplicate keys, leading  */
                                /* whitespace, unknown fields)                */
@@ -201,8 +237,9 @@ typedef enum parity_order_source {
     PARITY_ORDER_INDEX        /* index.json of a trace directory             */
 } parity_order_source;
 
-/* Open a file (.safetensors, .npy, .npz, a PyTorch zip checkpoint) or a
- * directory: a parity trace directory
+/* Open a file (.safetensors, .npy, .npz, a PyTorch zip checkpoint, .gguf,
+ * or a sharded checkpoint's *.safetensors.index.json with its shards;
+ * identified by their bytes) or a directory: a parity trace directory
  * (index.json + one file per stage) or a plain folder of tensor files whose
  * tensors are named by file stem ("stem/name" inside a multi-tensor file).
  * opts may be NULL for the defaults. On success *out owns the mappings. */
@@ -671,7 +708,9 @@ const parity_guidance *parity_walk_guidance(const parity_walk *w);
 typedef struct parity_same_item {
     const parity_tensor *a, *b; /* borrowed from the sets                  */
     int comparable;      /* same dtype and shape: the bits were compared    */
-    uint64_t n_differ;   /* elements whose bits differ                      */
+    int block;           /* elements per compared unit: 1, or a quantized   */
+                         /* dtype's block (GGUF), compared block by block   */
+    uint64_t n_differ;   /* units (elements or blocks) whose bits differ    */
     uint64_t bits;       /* differing bits in all                           */
     uint64_t first;      /* flat index of the first differing element       */
     double a_value, b_value; /* the values there (when n_differ > 0)        */

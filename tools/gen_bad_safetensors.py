@@ -148,6 +148,10 @@ CASES = [
      "tensor 'a': shape: more than 31 dims (expected at most 31)"),
     ("shape_count_overflow", one(ent(shape="[4294967296,4294967296,16]")),
      "tensor 'a': shape: element count overflows 64 bits"),
+    # empty, but its other dimensions multiply past int64 (strides would)
+    ("shape_empty_dims_overflow", one(ent(shape="[0,9007199254740992,9007199254740992]",
+                                          offs="[0,0]")),
+     "tensor 'a': shape: the dimensions multiply past 2^63"),
     ("shape_bytes_overflow", one(ent(dtype='"F64"',
                                      shape="[9007199254740992,1024]")),
      "tensor 'a': shape [9007199254740992,1024]: byte size overflows"),

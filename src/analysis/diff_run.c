@@ -13,6 +13,7 @@
  * grows with the tensor.
  */
 #include "acc.h"
+#include "core/quant.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -239,7 +240,8 @@ static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
                                 parity_error *err) {
     char a[256], b[256];
     const char *file = r->file ? r->file : "?", *name = r->name ? r->name : "?";
-    FAIL_IF(parity_dtype_size(r->dtype) == 0 || parity_dtype_size(p->dtype) == 0,
+    FAIL_IF(parity_dtype_block(r->dtype, NULL, NULL) < 0 ||
+                parity_dtype_block(p->dtype, NULL, NULL) < 0,
             err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
             file, name);
     int same = r->ndim == p->ndim && r->count == p->count;
@@ -262,8 +264,11 @@ static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
     sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
     uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
     sh->n_batches = ref->count / per + (ref->count % per != 0);
-    uint64_t er = parity_dtype_size(ref->dtype), ep = parity_dtype_size(port->dtype);
-    sh->release_run = PARITY__RELEASE_BYTES / (er < ep ? er : ep);
+    /* elements per release: the narrower side's (whole blocks for
+     * quantized types, core/quant.h) */
+    uint64_t er = parity__dtype_elems_for_bytes(ref->dtype, PARITY__RELEASE_BYTES);
+    uint64_t ep = parity__dtype_elems_for_bytes(port->dtype, PARITY__RELEASE_BYTES);
+    sh->release_run = er > ep ? er : ep;
     for (int i = 0; i < MAX_THREADS; i++) /* until it takes one, a worker */
         sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
     TRY(parity__prof_setup(sh->prof, o, ref, err));

@@ -49,15 +49,38 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
 /* Elements of up to 16 bytes (F80 included) are compared as bytes. */
 #define SAME_MAX_ELEM 16
 
+/* Block-quantized tensors (GGUF, always whole blocks in C order) compare
+ * block by block: a block differs when any of its stored bits do; first
+ * is the flat index of the first differing block's first element. */
+static void compare_blocks(const parity_tensor *a, const parity_tensor *b, int be, int bb,
+                           parity_same_item *out) {
+    for (uint64_t k = 0; k < a->count / (uint64_t)be; k++) {
+        const unsigned char *x = a->data + k * (uint64_t)bb, *y = b->data + k * (uint64_t)bb;
+        int bits = 0;
+        for (int i = 0; i < bb; i++) bits += __builtin_popcount((unsigned)(x[i] ^ y[i]));
+        if (bits && out->n_differ++ == 0) out->first = k * (uint64_t)be;
+        out->bits += (uint64_t)bits;
+    }
+}
+
 void parity_same_tensors(const parity_tensor *a, const parity_tensor *b,
                          parity_same_item *out) {
     memset(out, 0, sizeof *out);
     out->a = a;
     out->b = b;
     size_t esz = parity_dtype_size(a->dtype);
-    out->comparable = a->dtype == b->dtype && same_shape(a, b) && esz > 0 &&
-                      esz <= SAME_MAX_ELEM;
+    int be = 1, bb = 0;
+    out->block = parity_dtype_block(a->dtype, &be, &bb) == 1 ? be : 1;
+    out->comparable = a->dtype == b->dtype && same_shape(a, b) &&
+                      (out->block > 1 || (esz > 0 && esz <= SAME_MAX_ELEM));
     if (!out->comparable) return;
+    if (out->block > 1) {
+        compare_blocks(a, b, be, bb, out);
+        if (out->n_differ == 0) return;
+        parity_tensor_read(a, out->first, 1, &out->a_value);
+        parity_tensor_read(b, out->first, 1, &out->b_value);
+        return;
+    }
     walker wa = {a, {0}, 0}, wb = {b, {0}, 0};
     unsigned char x[SAME_MAX_ELEM], y[SAME_MAX_ELEM];
     for (uint64_t i = 0; i < a->count; i++) {

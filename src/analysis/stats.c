@@ -13,6 +13,7 @@
  * true value is beyond the double range.
  */
 #include "acc.h"
+#include "core/quant.h"
 
 #include <float.h>
 #include <math.h>
@@ -286,7 +287,7 @@ parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
                                    parity_error *err) {
     FAIL_IF(!t || !out, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "parity_stats_tensor: tensor and output are required");
-    FAIL_IF(parity_dtype_size(t->dtype) == 0, err, PARITY_E_USAGE,
+    FAIL_IF(parity_dtype_block(t->dtype, NULL, NULL) < 0, err, PARITY_E_USAGE,
             PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
             t->file ? t->file : "?", t->name ? t->name : "?");
     double buf[PARITY__CHUNK];
@@ -295,12 +296,13 @@ parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
     parity__side_chunk ch;
     parity__side_init(&acc, t->count ? parity__shift_of(t, buf) : 0.0);
     uint64_t released = 0; /* pages before this are dropped (file maps) */
-    uint64_t esz = parity_dtype_size(t->dtype);
+    /* elements per release (whole blocks for quantized types) */
+    uint64_t run = parity__dtype_elems_for_bytes(t->dtype, PARITY__RELEASE_BYTES);
     for (uint64_t first = 0; first < t->count; first += PARITY__CHUNK) {
         uint64_t left = t->count - first;
         size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
         parity_tensor_read(t, first, n, buf);
-        if ((first + n - released) * esz >= PARITY__RELEASE_BYTES || n == left) {
+        if (first + n - released >= run || n == left) {
             parity__tensor_release(t, released, first + n - released);
             released = first + n;
         }

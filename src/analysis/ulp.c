@@ -107,6 +107,9 @@ parity_dtype parity__ulp_dtype(parity_dtype a, parity_dtype b) {
     if (!fa && !fb) return PARITY_DT_INVALID;
     if (a == PARITY_DT_F80) a = PARITY_DT_F64; /* values arrive as doubles */
     if (b == PARITY_DT_F80) b = PARITY_DT_F64;
+    /* block-quantized values are f32 (ggml decodes them in f32) */
+    if (parity_dtype_block(a, NULL, NULL) == 1) a = PARITY_DT_F32;
+    if (parity_dtype_block(b, NULL, NULL) == 1) b = PARITY_DT_F32;
     if (!fa) return b;
     if (!fb) return a;
     return parity_dtype_mantissa_bits(a) <= parity_dtype_mantissa_bits(b) ? a : b;

@@ -17,6 +17,8 @@
  * Subnormals (e = 0) are m · 2^(1 - bias - mbits) in every format.
  */
 #include "internal.h"
+#include "core/half.h"
+#include "core/quant.h"
 
 #include <math.h>
 #include <string.h>
@@ -49,6 +51,17 @@ static const dtype_info INFO[PARITY_DT_COUNT] = {
     [PARITY_DT_U8] = {"U8", 1, 0, 0},
     [PARITY_DT_BOOL] = {"BOOL", 1, 0, 0},
     [PARITY_DT_F80] = {"F80", 16, 1, 63},
+    /* block-quantized (core/quant.c): no element size; values are f32 */
+    [PARITY_DT_Q4_0] = {"Q4_0", 0, 1, 23},
+    [PARITY_DT_Q4_1] = {"Q4_1", 0, 1, 23},
+    [PARITY_DT_Q5_0] = {"Q5_0", 0, 1, 23},
+    [PARITY_DT_Q5_1] = {"Q5_1", 0, 1, 23},
+    [PARITY_DT_Q8_0] = {"Q8_0", 0, 1, 23},
+    [PARITY_DT_Q2_K] = {"Q2_K", 0, 1, 23},
+    [PARITY_DT_Q3_K] = {"Q3_K", 0, 1, 23},
+    [PARITY_DT_Q4_K] = {"Q4_K", 0, 1, 23},
+    [PARITY_DT_Q5_K] = {"Q5_K", 0, 1, 23},
+    [PARITY_DT_Q6_K] = {"Q6_K", 0, 1, 23},
 };
 
 static int valid(parity_dtype dt) {
@@ -76,38 +89,6 @@ int parity_dtype_is_float(parity_dtype dt) {
 
 int parity_dtype_mantissa_bits(parity_dtype dt) {
     return valid(dt) ? INFO[dt].mbits : 0;
-}
-
-/* ---- decoding ------------------------------------------------------------ */
-
-/* f16 -> f32 by moving fields (exact): normal numbers rebias the exponent,
- * Inf/NaN get the all-ones f32 exponent (payload shifted, kept), and
- * subnormals are renormalized by one exact float subtraction. All three
- * cases are computed and one is selected by masks, without branches, so
- * the bulk loop over it vectorizes (branches kept F16 input at half the
- * speed of BF16). */
-static inline float f16_to_f32(uint16_t h) {
-    const uint32_t exp_mask = 0x7c00u << 13;
-    uint32_t u = (uint32_t)(h & 0x7fffu) << 13, e = u & exp_mask;
-    uint32_t normal = u + ((uint32_t)(127 - 15) << 23);
-    uint32_t special = normal + ((uint32_t)(128 - 16) << 23); /* Inf, NaN */
-    uint32_t den_in = normal + (1u << 23), den;
-    float f;
-    memcpy(&f, &den_in, 4);
-    f -= 0x1p-14f; /* subnormal and zero: exact */
-    memcpy(&den, &f, 4);
-    uint32_t is_special = 0u - (uint32_t)(e == exp_mask), is_den = 0u - (uint32_t)(e == 0);
-    uint32_t bits = (special & is_special) | (den & is_den) | (normal & ~(is_special | is_den));
-    bits |= (uint32_t)(h & 0x8000u) << 16;
-    memcpy(&f, &bits, 4);
-    return f;
-}
-
-static float bf16_to_f32(uint16_t h) {
-    uint32_t u = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
 }
 
 /* The five 8-bit float formats: field widths and special encodings. */
@@ -185,8 +166,8 @@ double parity_dtype_to_double(parity_dtype dt, const void *ptr) {
     switch (dt) {
     case PARITY_DT_F64: { double v; memcpy(&v, p, 8); return v; }
     case PARITY_DT_F32: { float v; memcpy(&v, p, 4); return v; }
-    case PARITY_DT_F16: { uint16_t v; memcpy(&v, p, 2); return f16_to_f32(v); }
-    case PARITY_DT_BF16: { uint16_t v; memcpy(&v, p, 2); return bf16_to_f32(v); }
+    case PARITY_DT_F16: { uint16_t v; memcpy(&v, p, 2); return parity__f16_to_f32(v); }
+    case PARITY_DT_BF16: { uint16_t v; memcpy(&v, p, 2); return parity__bf16_to_f32(v); }
     case PARITY_DT_F8_E4M3: return f8_decode(&F8_E4M3, p[0]);
     case PARITY_DT_F8_E5M2: return f8_decode(&F8_E5M2, p[0]);
     case PARITY_DT_F8_E4M3FNUZ: return f8_decode(&F8_E4M3FNUZ, p[0]);
@@ -202,8 +183,12 @@ double parity_dtype_to_double(parity_dtype dt, const void *ptr) {
     case PARITY_DT_U8: return p[0];
     case PARITY_DT_BOOL: return p[0] != 0;
     case PARITY_DT_F80: return f80_decode(p);
-    default: return NAN;
+    default: break;
     }
+    if (parity_dtype_block(dt, NULL, NULL) != 1) return NAN;
+    float y[PARITY__QK_MAX]; /* block-quantized: the block's first value */
+    parity__dequant_block(dt, p, y);
+    return y[0];
 }
 
 /* ---- bulk conversion ------------------------------------------------------ */
@@ -215,7 +200,7 @@ static void convert_f16_block(const unsigned char *s, size_t n, double *dst) {
     for (size_t i = 0; i < n; i++) {
         uint16_t h;
         memcpy(&h, s + 2 * i, 2);
-        dst[i] = f16_to_f32(h);
+        dst[i] = parity__f16_to_f32(h);
     }
 }
 
@@ -236,7 +221,7 @@ static int convert_fast(parity_dtype dt, const unsigned char *s, size_t n,
         for (size_t i = 0; i < n; i++) {
             uint16_t v;
             memcpy(&v, s + 2 * i, 2);
-            dst[i] = bf16_to_f32(v);
+            dst[i] = parity__bf16_to_f32(v);
         }
         return 1;
     case PARITY_DT_F16:
@@ -266,6 +251,10 @@ void parity_convert(parity_dtype dt, const void *src, size_t n, int byteswap,
                     double *dst) {
     const unsigned char *s = src;
     size_t esz = parity_dtype_size(dt);
+    if (esz == 0 && parity_dtype_block(dt, NULL, NULL) == 1) {
+        parity__dequant_run(dt, s, UINT64_MAX, 0, n, dst); /* from a block */
+        return;
+    }
     if (esz == 0) {
         for (size_t i = 0; i < n; i++) dst[i] = NAN;
         return;
@@ -336,3 +325,37 @@ double parity_round_to(parity_dtype dt, double x) {
     default: return x; /* F64, F80 (wider than double) and integer types */
     }
 }
+
+/* ---- blocks: element types are blocks of one ---------------------------- */
+
+int parity_dtype_block(parity_dtype dt, int *block_elems, int *block_bytes) {
+    int qe = 0, qb = 0, quant = parity__quant_geometry(dt, &qe, &qb);
+    size_t esz = parity_dtype_size(dt);
+    if (block_elems) *block_elems = quant ? qe : esz ? 1 : 0;
+    if (block_bytes) *block_bytes = quant ? qb : (int)esz;
+    return quant ? 1 : esz ? 0 : -1;
+}
+
+/* ---- byte arithmetic ----------------------------------------------------- */
+
+void parity__dtype_span(parity_dtype dt, uint64_t first, uint64_t n,
+                        uint64_t *lo, uint64_t *hi) {
+    int elems, bytes;
+    parity_dtype_block(dt, &elems, &bytes);
+    if (elems <= 0) {
+        *lo = *hi = 0;
+        return;
+    }
+    uint64_t e = (uint64_t)elems, end = first + n;
+    *lo = first / e * (uint64_t)bytes;
+    *hi = (end / e + (end % e != 0)) * (uint64_t)bytes;
+}
+
+uint64_t parity__dtype_elems_for_bytes(parity_dtype dt, uint64_t bytes) {
+    int elems, size;
+    parity_dtype_block(dt, &elems, &size);
+    if (elems <= 0) return 0;
+    uint64_t blocks = bytes / (uint64_t)size;
+    return (blocks ? blocks : 1) * (uint64_t)elems;
+}
+

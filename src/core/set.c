@@ -122,6 +122,10 @@ parity_open_opts parity_open_opts_default(void) {
     o.max_zip_members = 1000000;
     o.max_pickle_ops = 32000000;
     o.max_pickle_depth = 64;
+    o.max_meta_entries = 1000000; /* GGUF metadata (formats/gguf_kv.c) */
+    o.max_string_bytes = (uint64_t)64 << 20;
+    o.max_array_elems = (uint64_t)64 << 20;
+    o.max_array_depth = 8;
     o.strict = 1;
     return o;
 }

@@ -3,7 +3,9 @@
  * dtype conversion. Contiguous runs along the last axis go through the bulk
  * converter; only truly strided axes pay per-element cost. */
 #include "internal.h"
+#include "core/quant.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -53,6 +55,10 @@ void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
                         double *out) {
     size_t esz = parity_dtype_size(t->dtype);
     if (n == 0) return;
+    if (esz == 0) { /* block-quantized (core/quant.c) */
+        parity__tensor_read_blocks(t, first, n, out);
+        return;
+    }
     if (parity__tensor_c_contiguous(t)) {
         parity_convert(t->dtype, t->data + first * esz, n, t->byteswap, out);
         return;
@@ -101,14 +107,43 @@ void parity__tensor_release(const parity_tensor *t, uint64_t first,
     if (!t->priv.file_backed || !t->data || !parity__tensor_c_contiguous(t)) return;
     if (first >= t->count) return;
     if (n > t->count - first) n = t->count - first;
-    if (n == 0 || n * parity_dtype_size(t->dtype) < PARITY__RELEASE_BYTES) return;
+    uint64_t lo_off, hi_off; /* bytes, whole blocks for quantized types */
+    parity__dtype_span(t->dtype, first, n, &lo_off, &hi_off);
+    if (n == 0 || hi_off - lo_off < PARITY__RELEASE_BYTES) return;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    size_t esz = parity_dtype_size(t->dtype);
-    uintptr_t lo = (uintptr_t)(t->data + first * esz);
-    uintptr_t hi = (uintptr_t)(t->data + (first + n) * esz);
+    uintptr_t lo = (uintptr_t)(t->data + lo_off);
+    uintptr_t hi = (uintptr_t)(t->data + hi_off);
     /* Outward to whole pages: a neighbouring batch that still needs a
      * boundary page simply faults it back in (private, never written). */
     lo &= ~(page - 1);
     hi = (hi + page - 1) & ~(page - 1);
     madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
+
+void parity__tensor_read_blocks(const parity_tensor *t, uint64_t first,
+                                size_t n, double *out) {
+    int be = 0, bb = 0;
+    int quant = parity__quant_geometry(t->dtype, &be, &bb);
+    uint64_t n_blocks = quant ? t->nbytes / (uint64_t)bb : 0;
+    if (!quant || parity__tensor_c_contiguous(t)) {
+        parity__dequant_run(t->dtype, t->data, n_blocks, first, n, out);
+        return;
+    }
+    float y[PARITY__QK_MAX];
+    uint64_t cached = UINT64_MAX;
+    int64_t idx[PARITY_MAX_DIMS];
+    parity_tensor_unravel(t, first, idx);
+    for (size_t i = 0; i < n; i++) {
+        int64_t off = 0;
+        for (int k = 0; k < t->ndim; k++) off += idx[k] * t->stride[k];
+        uint64_t blk = off < 0 ? UINT64_MAX : (uint64_t)off / (uint64_t)be;
+        if (blk < n_blocks && blk != cached) {
+            parity__dequant_block(t->dtype, t->data + blk * (uint64_t)bb, y);
+            cached = blk;
+        }
+        out[i] = blk < n_blocks ? y[(uint64_t)off % (uint64_t)be] : NAN;
+        for (int k = t->ndim - 1; k >= 0 && ++idx[k] >= t->shape[k]; k--)
+            if (k > 0) idx[k] = 0; /* carry into the axis before */
+    }
+}
+

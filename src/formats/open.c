@@ -28,19 +28,22 @@
 
 /* ---- the formats ------------------------------------------------------- */
 
-static int is_safetensors(const unsigned char *b, size_t n) {
+static int is_safetensors(const char *path, const unsigned char *b, size_t n) {
+    (void)path;
     /* an 8-byte little-endian header length, then the JSON object; the
      * reader checks the length against the bytes present */
     return n >= 10 && b[8] == '{' && (b[6] | b[7]) == 0;
 }
 
-static int is_npy(const unsigned char *b, size_t n) {
+static int is_npy(const char *path, const unsigned char *b, size_t n) {
+    (void)path;
     return n >= 6 && memcmp(b, "\x93NUMPY", 6) == 0;
 }
 
 /* A zip archive (.npz, a PyTorch checkpoint) or a legacy PyTorch pickle,
  * which the zip reader names and refuses. */
-static int is_zip(const unsigned char *b, size_t n) {
+static int is_zip(const char *path, const unsigned char *b, size_t n) {
+    (void)path;
     return parity__is_zip(b, n) || parity__sniff_torch_legacy(b, n);
 }
 
@@ -49,17 +52,29 @@ typedef struct format {
     const char *extensions;   /* what folders list (space-separated); a file */
                               /* with one whose bytes match no format goes   */
                               /* to this reader, which says what is wrong    */
-    int (*sniff)(const unsigned char *b, size_t n);
+    int (*sniff)(const char *path, const unsigned char *b, size_t n);
     parity__read_fn read;
     int single_by_stem;       /* a file opened alone names a lone tensor by  */
                               /* its stem (an .npy has no names of its own)  */
     int has_metadata;         /* the file carries parity.order/inputs        */
+    int in_folders;           /* a folder's listing includes such files      */
 } format;
 
+static int is_gguf(const char *path, const unsigned char *b, size_t n) {
+    (void)path;
+    return parity__is_gguf(b, n);
+}
+
 static const format formats[] = {
-    {"safetensors", ".safetensors", is_safetensors, parity__read_safetensors, 0, 1},
-    {".npy", ".npy", is_npy, parity__read_npy, 1, 0},
-    {".npz/.pt (zip)", ".npz .pt .pth", is_zip, parity__read_zip, 1, 0},
+    {"safetensors", ".safetensors", is_safetensors, parity__read_safetensors, 0, 1, 1},
+    {".npy", ".npy", is_npy, parity__read_npy, 1, 0, 1},
+    {".npz/.pt (zip)", ".npz .pt .pth", is_zip, parity__read_zip, 1, 0, 1},
+    {".gguf", ".gguf", is_gguf, parity__read_gguf, 0, 0, 1},
+    /* a JSON text: its name and a weight_map key tell, not magic bytes. A
+     * folder lists its shards, not the index (a folder holding one is
+     * opened through it: load_dir) */
+    {"*.safetensors.index.json", ".safetensors.index.json", parity__is_st_index,
+     parity__read_st_index, 0, 0, 0},
 };
 #define N_FORMATS (sizeof formats / sizeof *formats)
 
@@ -115,7 +130,7 @@ static int has_extension(const char *path, const char *exts) {
 /* The format of a file: by content, else by extension; NULL when neither. */
 static const format *identify(const char *path, const unsigned char *b, size_t n) {
     for (size_t i = 0; i < N_FORMATS; i++)
-        if (formats[i].sniff(b, n)) return &formats[i];
+        if (formats[i].sniff(path, b, n)) return &formats[i];
     for (size_t i = 0; i < N_FORMATS; i++)
         if (has_extension(path, formats[i].extensions)) return &formats[i];
     return NULL;
@@ -234,8 +249,12 @@ static parity_status order_from_meta(parity_set *set, parity_error *err) {
 static int is_listed_file(const char *name) {
     if (name[0] == '.') return 0;
     for (size_t i = 0; i < N_FORMATS; i++)
-        if (has_extension(name, formats[i].extensions)) return 1;
+        if (has_extension(name, formats[i].extensions)) return formats[i].in_folders;
     return 0;
+}
+
+static int is_shard_index(const char *name) {
+    return name[0] != '.' && has_extension(name, ".safetensors.index.json");
 }
 
 static int cmp_natural_ptr(const void *a, const void *b) {
@@ -362,9 +381,43 @@ static parity_status apply_index(parity_set *set, const parity__trace_index *ix,
     return PARITY_OK;
 }
 
+/* A folder holding a sharded checkpoint's *.safetensors.index.json is that
+ * checkpoint (its shards are read through the index, their names kept);
+ * two such indexes are ambiguous. *done: the folder was one. */
+static parity_status sharded_folder(parity_set *set, const char *dir, int *done,
+                                    parity_error *err) {
+    char **idx = NULL;
+    size_t n = 0;
+    *done = 0;
+    TRY(list_dir(set, dir, is_shard_index, &idx, &n, err));
+    char *path = n == 1 ? join(dir, idx[0]) : NULL;
+    parity_status st = PARITY_OK;
+    if (n > 1)
+        st = parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+                          "%s: holds %zu sharded checkpoints (%s, %s%s): open one "
+                          "*.safetensors.index.json", dir, n, idx[0], idx[1],
+                          n > 2 ? ", ..." : "");
+    else if (n == 1 && !path)
+        st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", dir);
+    else if (n == 1)
+        st = load_file(set, path, 0, NULL, err);
+    if (st == PARITY_OK && n == 1) st = parity__set_index(set, err);
+    if (st == PARITY_OK && n == 1) st = parity__set_reorder(set, NULL, 0, NULL, 0, 0, err);
+    *done = n == 1;
+    free(path);
+    free(idx);
+    return st;
+}
+
 static parity_status load_dir(parity_set *set, const char *dir, parity_error *err) {
     char **names = NULL;
     size_t n = 0;
+    char *probe = join(dir, "index.json");
+    struct stat pst;
+    int has_index = probe && lstat(probe, &pst) == 0, sharded = 0;
+    free(probe);
+    if (!has_index) TRY(sharded_folder(set, dir, &sharded, err));
+    if (sharded) return PARITY_OK;
     TRY(list_dir(set, dir, is_listed_file, &names, &n, err));
     char *ipath = join(dir, "index.json");
     struct stat ist;

@@ -71,5 +71,22 @@ parity_status parity__read_npz(parity_set *set, const parity__source *src,
 parity_status parity__read_torchzip(parity_set *set,
                                     const parity__source *src,
                                     parity_error *err);
+/* gguf.c (+ gguf_kv.c): one GGUF v2/v3 file, little-endian. Tensors in C
+ * order (shape = ne reversed); quantized types as block dtypes, decoded on
+ * read. Metadata pairs become "gguf.<key>" when src->take_metadata. */
+parity_status parity__read_gguf(parity_set *set, const parity__source *src,
+                                parity_error *err);
+/* 1 when buf starts with the GGUF magic "GGUF". */
+int parity__is_gguf(const unsigned char *buf, size_t len);
+
+/* st_index.c: a sharded safetensors checkpoint through its
+ * "*.safetensors.index.json": every shard the weight_map names, from the
+ * index's directory, mapped and kept by the set. */
+parity_status parity__read_st_index(parity_set *set, const parity__source *src,
+                                    parity_error *err);
+/* 1 when path ends in ".safetensors.index.json" and buf holds a
+ * "weight_map" key (both: a content test alone would take any JSON). */
+int parity__is_st_index(const char *path, const unsigned char *buf,
+                        size_t len);
 
 #endif /* PARITY_FORMATS_READER_H */

@@ -269,6 +269,8 @@ static parity_status entry_dtype(const st_reader *r, st_entry *e,
     TFAIL_IF(is_sub_byte(s), r, e, PARITY_E_UNSUPPORTED,
              "dtype '%s': sub-byte types are not supported", nm);
     e->dt = parity_dtype_from_name(s);
+    if (parity_dtype_block(e->dt, NULL, NULL) == 1) /* parity's GGUF names */
+        e->dt = PARITY_DT_INVALID;
     TFAIL_IF(e->dt == PARITY_DT_INVALID || e->dt == PARITY_DT_F80, r, e,
              PARITY_E_FORMAT,
              "dtype '%s': unknown (expected F64, F32, F16, BF16, F8_E4M3, "
@@ -285,8 +287,8 @@ static parity_status entry_shape(const st_reader *r, st_entry *e,
     TFAIL_IF(!cJSON_IsArray(j), r, e, PARITY_E_FORMAT,
              "shape: %s (expected an array of non-negative integers)",
              json_kind(j));
-    uint64_t count = 1, dim;
-    int k = 0;
+    uint64_t count = 1, dim, span = 1; /* span: 0 taken as 1, as strides do */
+    int k = 0, span_ok = 1;
     for (const cJSON *c = j->child; c; c = c->next, k++) {
         TFAIL_IF(k >= max_dims, r, e, PARITY_E_LIMIT,
                  "shape: more than %d dims (expected at most %d)", max_dims,
@@ -296,8 +298,14 @@ static parity_status entry_shape(const st_reader *r, st_entry *e,
                  json_kind(c));
         TFAIL_IF(!parity__mul_u64(count, dim, &count), r, e, PARITY_E_FORMAT,
                  "shape: element count overflows 64 bits");
+        span_ok &= parity__mul_u64(span, dim ? dim : 1, &span) &&
+                   span <= (uint64_t)INT64_MAX >> e->complex_parts;
         t->shape[k] = (int64_t)dim;
     }
+    /* an empty tensor's other dimensions still give its strides */
+    TFAIL_IF(count == 0 && !span_ok, r, e, PARITY_E_FORMAT, "shape: the "
+             "dimensions multiply past 2^63 (even an empty tensor's: its "
+             "strides must fit int64)");
     if (e->complex_parts) t->shape[k++] = 2;
     t->ndim = k;
     e->count = count;

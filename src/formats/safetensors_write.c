@@ -101,7 +101,7 @@ parity_status parity_writer_open(const char *path, parity_writer **out,
 
 static int valid_dtype(parity_dtype dt) {
     return dt > PARITY_DT_INVALID && dt < PARITY_DT_COUNT &&
-           dt != PARITY_DT_F80;
+           dt != PARITY_DT_F80 && parity_dtype_size(dt) > 0; /* no blocks */
 }
 
 static int valid_text(const char *s) {

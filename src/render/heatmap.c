@@ -320,7 +320,8 @@ parity_status parity_plot(const parity_tensor *ref, const parity_tensor *port,
     TRY(profile_axes(ref, o, &L.s, &dopts, err));
     /* the diff is for the profiles alone: without them (the report's cards
      * draw their own), no pass over the whole tensor, only its dtype check */
-    FAIL_IF(!parity_dtype_size(ref->dtype) || !parity_dtype_size(port->dtype), err,
+    FAIL_IF(parity_dtype_block(ref->dtype, NULL, NULL) < 0 ||
+                parity_dtype_block(port->dtype, NULL, NULL) < 0, err,
             PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
             ref->file ? ref->file : "?", ref->name ? ref->name : "?");
     parity_diff d;

@@ -44,9 +44,11 @@ static void text_item(parity_report *r, const parity_same_item *it) {
                            parity_shape_str(it->b, sb, sizeof sb));
         return;
     }
-    parity__buf_printf(b, ": %llu of %llu elements differ (%llu bit%s); first at ",
-                       (unsigned long long)it->n_differ, (unsigned long long)it->a->count,
-                       (unsigned long long)it->bits, it->bits == 1 ? "" : "s");
+    parity__buf_printf(b, ": %llu of %llu %s differ (%llu bit%s); first at ",
+                       (unsigned long long)it->n_differ,
+                       (unsigned long long)(it->a->count / (uint64_t)it->block),
+                       it->block > 1 ? "blocks" : "elements", (unsigned long long)it->bits,
+                       it->bits == 1 ? "" : "s");
     parity__buf_index(b, it->a, it->first);
     parity__buf_printf(b, ": %.17g vs %.17g\n", it->a_value, it->b_value);
 }
@@ -94,6 +96,7 @@ static void json_item(parity_buf *b, const parity_same_item *it) {
     parity__json_bool(b, "identical", !item_differs(it));
     parity__json_u64(b, "count", it->a->count);
     if (it->comparable) {
+        parity__json_u64(b, "block", (uint64_t)it->block);
         parity__json_u64(b, "n_differ", it->n_differ);
         parity__json_u64(b, "bits", it->bits);
     }
