@@ -62,7 +62,7 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
         return 2;
     }
     parity_report *r = parity_report_new(&o->report);
-    int rc = r ? cli_emit(parity_report_diff_begin(r, o->pos[0], o->pos[1]))
+    int rc = r ? cli_emit(parity_report_diff_begin(r, o->pos[0], o->pos[1], m))
                : cli_fail("out of memory");
     int differ = parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
     for (size_t i = 0; rc == 0 && i < parity_match_count(m); i++) {

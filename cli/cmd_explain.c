@@ -134,6 +134,15 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);
     int ordered = parity_set_order_source(ref) != PARITY_ORDER_NATURAL;
+    const parity_match *m = parity_walk_match(w);
+    if (parity_match_count(m) == 0) { /* nothing compared: never a success */
+        parity_report *r = parity_report_new(&o->report);
+        int rc = r ? cli_emit(parity_report_nothing_compared(r, m, "stage"))
+                   : cli_fail("out of memory");
+        parity_report_free(r);
+        parity_walk_free(w);
+        return rc ? rc : 1;
+    }
     int rc = first < 0 ? emit_owned(parity_explain_render_nothing(o->report.format)) : 0;
     for (size_t i = 0; rc == 0 && first >= 0 && i < parity_walk_stage_count(w); i++) {
         const parity_stage *s = parity_walk_stage(w, i);
@@ -141,7 +150,7 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
                            : s->diff.verdict != PARITY_MATCH;
         if (pick) rc = explain_stage(o, w, i, ordered);
     }
-    int differs = first >= 0;
+    int differs = parity_walk_differs(w);
     parity_walk_free(w);
     return rc ? rc : differs;
 }

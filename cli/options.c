@@ -63,11 +63,11 @@ static int parse_int(const char *verb, const char *opt, const char *v, long lo,
     return 0;
 }
 
-enum opt_id {
+enum opt_id { /* cli_opts.given is indexed by these: keep CLI_MAX_OPT_IDS >= O_COUNT */
     O_TENSOR, O_OUTPUT, O_SLICE, O_WEIGHTS, O_LABELS, O_ONLY, O_SKIP, O_MAP, O_BY_ORDER,
     O_INPUTS, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
     O_SMALL_TOL, O_DOMAIN, O_MAX_DB, O_AXIS, O_FORMAT, O_VERBOSE, O_QUIET, O_COLOR,
-    O_THREADS, O_HELP
+    O_THREADS, O_HELP, O_COUNT
 };
 
 /* One option as some verbs take it; an option whose help or limit differs
@@ -168,6 +168,7 @@ static const opt_spec specs[] = {
     {"help", 'h', NULL, O_HELP, EVERY, 0, NULL, "this help"},
 };
 #define N_SPECS (sizeof specs / sizeof *specs)
+_Static_assert(O_COUNT <= CLI_MAX_OPT_IDS, "cli_opts.given holds every option id");
 
 /* Values an option takes: one per word of its arg. */
 static int n_values(const opt_spec *s) {
@@ -373,6 +374,11 @@ static int parse_option(int argc, char **argv, int *i, const cli_verb *verb, cli
         return cli_fail("%s: unknown option '%s' (see parity %s --help)", verb->name, a,
                         verb->name);
     if (take_values(argc, argv, i, verb->name, s, val, v)) return 2;
+    /* an option that repeats accumulates (up to its max); any other given
+     * twice is refused rather than one of the two silently winning */
+    if (s->max == 0 && o->given[s->id]++)
+        return cli_fail("%s: --%s given twice (it takes one value; only --only, --skip, "
+                        "--axis and -t repeat)", verb->name, s->name);
     return apply(o, verb->name, s, v);
 }
 

@@ -13,6 +13,7 @@
 
 #define CLI_MAX_POS 64
 #define CLI_MAX_TENSORS 16 /* -t NAME of explain */
+#define CLI_MAX_OPT_IDS 48 /* options.c's option ids                         */
 
 /* The verbs as bits: a row of the option table ORs the verbs that take it. */
 enum {
@@ -37,6 +38,7 @@ typedef struct cli_opts {
     cli_color color;
     const char *inputs_glob;      /* --inputs GLOB                           */
     int help;                     /* -h / --help was given                   */
+    unsigned char given[CLI_MAX_OPT_IDS]; /* times each option id was seen  */
     /* the options of one or two verbs */
     const char *tensors[CLI_MAX_TENSORS]; /* -t NAME: explain, plot          */
     int n_tensors;

@@ -503,10 +503,42 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
 void parity_match_free(parity_match *m);
 size_t parity_match_count(const parity_match *m);
 const parity_pair *parity_match_pair(const parity_match *m, size_t i);
-/* Tensors of one side that found no partner (side 0 = ref, 1 = port). */
+/* Tensors of one side that found no partner (side 0 = ref, 1 = port) and
+ * are no copy of the stage before them (see parity_match_copy). */
 size_t parity_match_unpaired_count(const parity_match *m, int side);
 const parity_tensor *parity_match_unpaired(const parity_match *m, int side,
                                            size_t i);
+
+/* An unpaired tensor that copies an earlier one of its own set: an alias
+ * the tracer stored once, or the stage before it in execution order with
+ * the same bits (dropout in eval mode, a container returning its last
+ * child's output). Not evidence of a missing stage: not counted as one. */
+typedef struct parity_copy {
+    const parity_tensor *t, *of;
+} parity_copy;
+size_t parity_match_copies_count(const parity_match *m, int side);
+const parity_copy *parity_match_copy(const parity_match *m, int side, size_t i);
+
+/* What a pairing covered (docs/matching.md): every comparing verb reports
+ * it, and a pairing that compared nothing is never a success. */
+typedef struct parity_coverage {
+    size_t compared;       /* pairs, each compared (irreconcilable ones too)  */
+    size_t total;          /* compared + only[0] + only[1]: the stages of     */
+                           /* both sides, a pair counted once                */
+    size_t only[2];        /* selected tensors of one side without partner   */
+    size_t copies[2];      /* unpaired copies of the stage before (not counted) */
+    size_t filtered[2];    /* --only / --skip left out: [0] ref tensors (a   */
+                           /* pair with its partner), [1] unpaired port ones */
+    size_t irreconcilable; /* pairs no layout reconciles (PARITY_PAIR_SHAPES) */
+} parity_coverage;
+void parity_match_coverage(const parity_match *m, parity_coverage *out);
+
+/* Every --only and --skip glob of o must match some name of sets[0..n):
+ * a filter that selects nothing is bad usage (PARITY_E_USAGE naming the
+ * glob). parity_match_sets checks this itself. */
+parity_status parity_match_check_globs(const parity_match_opts *o,
+                                       const parity_set *const *sets, size_t n_sets,
+                                       parity_error *err);
 
 /* --map rules are POSIX extended regular expressions: a rule written in
  * another dialect (\d, \w, lookarounds) compiles but matches nothing and
@@ -578,7 +610,11 @@ typedef struct parity_stage {
     parity_pair_kind kind;     /* how it was compared (parity_compare_pair) */
     parity_diff diff;          /* statistics always; metrics when           */
                                /* pair->layout_ok; diff.verdict the stage's */
-    double jump;               /* relative / max(previous relative, floor)  */
+    double jump;               /* relative / max(base's relative, floor);   */
+                               /* NaN for a stage no layout reconciles      */
+                               /* (PARITY_PAIR_SHAPES: nothing measured)    */
+    long base;                 /* the stage the jump counts from: the last  */
+                               /* measured one before it, or -1 (none)      */
     int ints_differ;           /* both sides integer and not exactly equal  */
                                /* (diff.verdict is then LARGE DIFF even if  */
                                /* the values differ only beyond 2^53)       */
@@ -721,6 +757,13 @@ typedef struct parity_same_item {
  * C-order twin). */
 void parity_same_tensors(const parity_tensor *a, const parity_tensor *b,
                          parity_same_item *out);
+
+/* 1 when every element of t has the same value (NaN equal to NaN; an
+ * empty tensor is constant); stops at the first that differs. */
+int parity_tensor_constant(const parity_tensor *t);
+/* 1 when a and b have the same dtype and shape and hold the same bits
+ * (stops at the first difference). */
+int parity_same_bits(const parity_tensor *a, const parity_tensor *b);
 
 typedef struct parity_same parity_same;
 
@@ -1023,14 +1066,26 @@ typedef struct parity_report parity_report;
 parity_report *parity_report_new(const parity_report_opts *o);
 void parity_report_free(parity_report *r);
 
-/* parity diff: the opening (JSON document start, table header), one chunk
- * per compared tensor, and the closing summary with the unpaired names of m
- * (m may be NULL). Items are counted per verdict as they are added. */
+/* parity diff of the pairing m (may be NULL): the opening (JSON document
+ * start, table header; when m compared nothing, text and Markdown open with
+ * the statement that says so, the first names of each side and the next
+ * step), one chunk per compared tensor, and the closing summary with the
+ * coverage ("5 of 7 tensors compared (1 only in ref, ...)"), the unpaired
+ * names and the copies not compared. Items are counted per verdict as they
+ * are added. */
 const char *parity_report_diff_begin(parity_report *r, const char *ref_path,
-                                     const char *port_path);
+                                     const char *port_path, const parity_match *m);
 const char *parity_report_diff_item(parity_report *r,
                                     const parity_report_item *it);
 const char *parity_report_diff_end(parity_report *r, const parity_match *m);
+
+/* The statement of a pairing m that compared nothing (every verb's first
+ * output then): text or Markdown, one line with the coverage, the first
+ * names of each side and the next step (--map, --by-order, --pair auto);
+ * JSON, one object {"nothing_compared": true, "coverage": {...},
+ * "only_in_ref": [...], "only_in_port": [...]}. noun: "tensor", "stage". */
+const char *parity_report_nothing_compared(parity_report *r, const parity_match *m,
+                                           const char *noun);
 
 /* parity info: one chunk per set (file or directory), one per tensor (with
  * its statistics), and the closing. */

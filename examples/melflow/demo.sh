@@ -93,7 +93,7 @@ echo
 echo "The weights the port uses against the reference's:"
 show "$parity" diff "$fixtures/weights.safetensors" "$out/weights-$defect.safetensors" -q
 differences "$parity" diff "$fixtures/weights.safetensors" "$out/weights-$defect.safetensors" \
-    -q "${labels[@]}" > "$out/weights-$defect.txt"
+    -q "${labels[@]}" | grep -E ': (MATCH|SMALL DIFF|LARGE DIFF)$' > "$out/weights-$defect.txt"
 bad_weights=$(grep -v ': MATCH$' "$out/weights-$defect.txt" | sed 's/: [A-Z ]*$//' || true)
 if [ -z "$bad_weights" ]; then
   echo "all $(wc -l < "$out/weights-$defect.txt") weights MATCH (after the port's layout," \
@@ -114,8 +114,8 @@ show "$port" --fixtures "$fixtures" --defect none --trace "$out/port-none.safete
 "$port" --fixtures "$fixtures" --defect none --trace "$out/port-none.safetensors"
 show "$parity" trace "$ref" "$out/port-none.safetensors" "${opts[@]}" ">" "$out/trace-none.txt"
 "$parity" trace "$ref" "$out/port-none.safetensors" "${opts[@]}" > "$out/trace-none.txt"
-show grep -E "'^(Inputs|[0-9]+ stages:|First divergence|Culprit)'" "$out/trace-none.txt"
-grep -E '^(Inputs|[0-9]+ stages:|First divergence|Culprit)' "$out/trace-none.txt"
+show grep -E "'^(Inputs|[0-9]+ of [0-9]+ stages compared|First divergence|Culprit)'" "$out/trace-none.txt"
+grep -E '^(Inputs|[0-9]+ of [0-9]+ stages compared|First divergence|Culprit)' "$out/trace-none.txt"
 echo "(the whole walk: $out/trace-none.txt)"
 echo
 show "$parity" diff "$ref" "$out/port-none.safetensors" --only mel "${opts[@]}" -v
@@ -128,8 +128,8 @@ show "$parity" same "$out/port-none.safetensors" "$out/port-none-run2.safetensor
 differences "$parity" same "$out/port-none.safetensors" "$out/port-none-run2.safetensors" \
     > "$out/same.txt"
 # The summary, then whatever is not identical (differing or unpaired names).
-grep -E '^[0-9]+ tensors?: ' "$out/same.txt"
-grep -vE '^[0-9]+ tensors?: |: identical$' "$out/same.txt" || true
+grep -E '^[0-9]+ of [0-9]+ tensors? compared' "$out/same.txt"
+grep -vE '^[0-9]+ of [0-9]+ tensors? compared|: identical$' "$out/same.txt" || true
 
 banner "6. The HTML report"
 rm -f "$out/melflow-$defect.html"

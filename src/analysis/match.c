@@ -15,8 +15,10 @@
  * tensor in its set's order goes to the earliest reference tensor.
  * only_globs / skip_globs (fnmatch, no flags) select by REFERENCE name which
  * pairs are kept and which reference tensors are listed as unpaired, and by
- * PORT name which port tensors are listed as unpaired. Pairing itself runs
- * over all tensors, so a filter never shifts --by-order or steals a partner.
+ * PORT name which port tensors are listed as unpaired. Pairing by name runs
+ * over all tensors, so a filter never steals a partner; --by-order pairs
+ * the n-th *selected* stage of each side, so a stage one side has and the
+ * filter removes does not shift every pair after it.
  * Pairs are in reference execution order; unpaired lists in their set's
  * order. Every pair goes through parity_layout_align; PARITY_E_SHAPE keeps
  * the pair with layout_ok = 0 and the unaligned tensors as views.
@@ -32,6 +34,9 @@ struct parity_match {
     size_t n_pairs;
     const parity_tensor **unpaired[2]; /* [n_unpaired[side]]                */
     size_t n_unpaired[2];
+    parity_copy *copies[2];            /* [n_copies[side]] unpaired copies  */
+    size_t n_copies[2];
+    size_t filtered[2];                /* tensors the selection left out    */
 };
 
 /* Working state of one call. partner[0][i] is the port index paired with
@@ -183,18 +188,6 @@ static parity_status pair_by_map(matcher *m, const parity_map_rules *rules,
     return st;
 }
 
-/* ---- results ----------------------------------------------------------- */
-
-int parity_match_selected(const parity_match_opts *o, const char *name) {
-    if (!o) return 1;
-    int keep = o->n_only == 0;
-    for (int i = 0; i < o->n_only && !keep; i++)
-        keep = fnmatch(o->only_globs[i], name, 0) == 0;
-    for (int i = 0; i < o->n_skip && keep; i++)
-        keep = fnmatch(o->skip_globs[i], name, 0) != 0;
-    return keep;
-}
-
 /* Fill one pair and align its layouts. */
 static parity_status make_pair(parity_pair *pr, const parity_tensor *r,
                                const parity_tensor *p, parity_match_how how,
@@ -209,31 +202,57 @@ static parity_status make_pair(parity_pair *pr, const parity_tensor *r,
     return st == PARITY_E_SHAPE ? PARITY_OK : st;
 }
 
+/* The tensor of set before index i in execution order that t copies:
+ * its alias target, or its predecessor when the two hold the same bits
+ * (dropout in eval mode, a container returning its last child's output)
+ * and those are not all one value (two zero-filled buffers are two
+ * stages); NULL when t is no copy. */
+static const parity_tensor *copy_of(const parity_set *set, size_t i) {
+    const parity_tensor *t = parity_set_tensor(set, i);
+    if (t->alias_of) return parity_set_tensor(set, (size_t)parity_set_find(set, t->alias_of));
+    if (i == 0) return NULL;
+    const parity_tensor *prev = parity_set_tensor(set, i - 1);
+    return parity_same_bits(prev, t) && !parity_tensor_constant(t) ? prev : NULL;
+}
+
+/* An unpaired tensor of side: a copy (not evidence of anything missing)
+ * or a name only on that side. */
+static void add_unpaired(parity_match *res, const parity_set *set, int side, size_t i) {
+    const parity_tensor *t = parity_set_tensor(set, i), *of = copy_of(set, i);
+    if (of) res->copies[side][res->n_copies[side]++] = (parity_copy){t, of};
+    else res->unpaired[side][res->n_unpaired[side]++] = t;
+}
+
 /* The selected pairs and unpaired tensors of the finished matcher. */
 static parity_status collect(const matcher *m, const parity_match_opts *o,
                              parity_match *res, parity_error *err) {
     size_t n[2] = {parity_set_count(m->set[0]), parity_set_count(m->set[1])};
     res->pairs = malloc((n[0] ? n[0] : 1) * sizeof *res->pairs);
-    res->unpaired[0] = malloc((n[0] ? n[0] : 1) * sizeof(parity_tensor *));
-    res->unpaired[1] = malloc((n[1] ? n[1] : 1) * sizeof(parity_tensor *));
-    FAIL_IF(!res->pairs || !res->unpaired[0] || !res->unpaired[1], err,
-            PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+    for (int side = 0; side < 2; side++) {
+        res->unpaired[side] = malloc((n[side] ? n[side] : 1) * sizeof(parity_tensor *));
+        res->copies[side] = malloc((n[side] ? n[side] : 1) * sizeof(parity_copy));
+        FAIL_IF(!res->unpaired[side] || !res->copies[side], err, PARITY_E_NOMEM,
+                PARITY_NO_OFFSET, "%s: out of memory", parity_set_path(m->set[side]));
+    }
+    FAIL_IF(!res->pairs, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
             parity_set_path(m->set[0]));
     for (size_t i = 0; i < n[0]; i++) {
         const parity_tensor *t = parity_set_tensor(m->set[0], i);
         long p = m->partner[0][i];
-        if (!parity_match_selected(o, t->name)) continue;
-        if (p < 0)
-            res->unpaired[0][res->n_unpaired[0]++] = t;
-        else
+        if (!parity_match_selected(o, t->name)) {
+            res->filtered[0]++; /* its partner, if any, goes with it */
+        } else if (p < 0) {
+            add_unpaired(res, m->set[0], 0, i);
+        } else {
             TRY(make_pair(&res->pairs[res->n_pairs++], t,
-                          parity_set_tensor(m->set[1], (size_t)p), m->how[i],
-                          err));
+                          parity_set_tensor(m->set[1], (size_t)p), m->how[i], err));
+        }
     }
     for (size_t j = 0; j < n[1]; j++) {
         const parity_tensor *t = parity_set_tensor(m->set[1], j);
-        if (m->partner[1][j] < 0 && parity_match_selected(o, t->name))
-            res->unpaired[1][res->n_unpaired[1]++] = t;
+        if (m->partner[1][j] >= 0) continue;
+        if (parity_match_selected(o, t->name)) add_unpaired(res, m->set[1], 1, j);
+        else res->filtered[1]++;
     }
     return PARITY_OK;
 }
@@ -272,9 +291,14 @@ static parity_status matcher_init(matcher *m, const parity_set *ref,
 static parity_status pair_all(matcher *m, const parity_match_opts *o,
                               parity_error *err) {
     size_t n0 = parity_set_count(m->set[0]), n1 = parity_set_count(m->set[1]);
-    if (o->by_order) {
-        for (size_t i = 0; i < n0 && i < n1; i++)
-            pair_up(m, (long)i, (long)i, PARITY_MATCH_ORDER);
+    if (o->by_order) { /* the n-th selected stage of each side */
+        size_t j = 0;
+        for (size_t i = 0; i < n0; i++) {
+            if (!parity_match_selected(o, parity_set_tensor(m->set[0], i)->name)) continue;
+            while (j < n1 && !parity_match_selected(o, parity_set_tensor(m->set[1], j)->name)) j++;
+            if (j == n1) break;
+            pair_up(m, (long)i, (long)j++, PARITY_MATCH_ORDER);
+        }
         return PARITY_OK;
     }
     pair_exact(m);
@@ -299,6 +323,8 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
             "parity_match_sets: a set is NULL");
     const parity_match_opts none = {0};
     const parity_match_opts *o = opts ? opts : &none;
+    const parity_set *both[2] = {ref, port};
+    TRY(parity_match_check_globs(o, both, 2, err));
     parity_match *res = calloc(1, sizeof *res);
     FAIL_IF(!res, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
             parity_set_path(ref));
@@ -318,8 +344,10 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
 void parity_match_free(parity_match *m) {
     if (!m) return;
     free(m->pairs);
-    free(m->unpaired[0]);
-    free(m->unpaired[1]);
+    for (int side = 0; side < 2; side++) {
+        free(m->unpaired[side]);
+        free(m->copies[side]);
+    }
     free(m);
 }
 
@@ -337,4 +365,26 @@ const parity_tensor *parity_match_unpaired(const parity_match *m, int side,
                                            size_t i) {
     if ((side != 0 && side != 1) || i >= m->n_unpaired[side]) return NULL;
     return m->unpaired[side][i];
+}
+
+size_t parity_match_copies_count(const parity_match *m, int side) {
+    return side == 0 || side == 1 ? m->n_copies[side] : 0;
+}
+
+const parity_copy *parity_match_copy(const parity_match *m, int side, size_t i) {
+    if ((side != 0 && side != 1) || i >= m->n_copies[side]) return NULL;
+    return &m->copies[side][i];
+}
+
+void parity_match_coverage(const parity_match *m, parity_coverage *c) {
+    memset(c, 0, sizeof *c);
+    c->compared = m->n_pairs;
+    for (size_t i = 0; i < m->n_pairs; i++)
+        c->irreconcilable += parity_pair_kind_of(&m->pairs[i]) == PARITY_PAIR_SHAPES;
+    for (int side = 0; side < 2; side++) {
+        c->only[side] = m->n_unpaired[side];
+        c->copies[side] = m->n_copies[side];
+        c->filtered[side] = m->filtered[side];
+    }
+    c->total = c->compared + c->only[0] + c->only[1];
 }

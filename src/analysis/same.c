@@ -63,6 +63,38 @@ static void compare_blocks(const parity_tensor *a, const parity_tensor *b, int b
     }
 }
 
+int parity_tensor_constant(const parity_tensor *t) {
+    double first = 0, v[1024];
+    for (uint64_t at = 0; at < t->count; at += 1024) {
+        size_t n = t->count - at < 1024 ? (size_t)(t->count - at) : 1024;
+        parity_tensor_read(t, at, n, v);
+        if (at == 0) first = v[0];
+        for (size_t i = 0; i < n; i++)
+            if (!(v[i] == first) && !(v[i] != v[i] && first != first)) return 0;
+    }
+    return 1;
+}
+
+int parity_same_bits(const parity_tensor *a, const parity_tensor *b) {
+    size_t esz = parity_dtype_size(a->dtype);
+    if (a->dtype != b->dtype || !same_shape(a, b)) return 0;
+    if (esz == 0 || esz > SAME_MAX_ELEM) { /* whole blocks, or exotic: compare all */
+        parity_same_item it;
+        parity_same_tensors(a, b, &it);
+        return it.comparable && it.n_differ == 0;
+    }
+    walker wa = {a, {0}, 0}, wb = {b, {0}, 0};
+    unsigned char x[SAME_MAX_ELEM], y[SAME_MAX_ELEM];
+    for (uint64_t i = 0; i < a->count; i++) {
+        walk_get(&wa, esz, x);
+        walk_get(&wb, esz, y);
+        if (memcmp(x, y, esz) != 0) return 0;
+        walk_next(&wa);
+        walk_next(&wb);
+    }
+    return 1;
+}
+
 void parity_same_tensors(const parity_tensor *a, const parity_tensor *b,
                          parity_same_item *out) {
     memset(out, 0, sizeof *out);
@@ -117,6 +149,8 @@ parity_status parity_same_run(const parity_set *a, const parity_set *b,
                               const parity_match_opts *sel, parity_same **out,
                               parity_error *err) {
     *out = NULL;
+    const parity_set *both[2] = {a, b};
+    TRY(parity_match_check_globs(sel, both, 2, err));
     parity_same *s = calloc(1, sizeof *s);
     size_t n = parity_set_count(a);
     if (s) s->items = calloc(n ? n : 1, sizeof *s->items);

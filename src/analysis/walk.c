@@ -126,22 +126,30 @@ static const parity_series *shared_series(const parity_walk *w, size_t a, size_t
  * culprit (w->culprit_series names the series). */
 static void locate(parity_walk *w) {
     double floor = w->opts.jump_floor > 0 ? w->opts.jump_floor : 1e-6;
-    double best = -1;
+    double best = -1, prev = 0;
+    long unmeasured = -1, base_stage = -1; /* the first unmeasured divergence; */
+                                           /* the last measured stage         */
     w->first = w->culprit = w->largest = -1;
     w->culprit_series = NULL;
     for (size_t i = 0; i < w->n_stages; i++) {
         parity_stage *s = &w->stages[i];
-        double prev = i ? parity_stage_relative(&w->stages[i - 1]) : 0;
-        double rel = parity_stage_relative(s);
-        if (isnan(prev) || prev < floor) prev = floor;
-        s->jump = isinf(rel) && isinf(prev) ? 1 : rel / prev;
+        double rel = parity_stage_relative(s), base = isnan(prev) || prev < floor ? floor : prev;
+        int measured = s->kind != PARITY_PAIR_SHAPES; /* integer sequences count */
+        /* A stage no layout reconciles has no error to measure: it neither
+         * jumps nor hides the jump of the stage after it, whose jump counts
+         * from the last measured stage (a scramble after it is found). */
+        s->jump = !measured ? NAN : isinf(rel) && isinf(base) ? 1 : rel / base;
+        s->base = base_stage;
+        if (measured) prev = rel, base_stage = (long)i;
         if (s->diff.verdict == PARITY_MATCH) continue;
         if (w->first < 0) w->first = (long)i;
-        if (s->jump > best) {
+        if (!measured && unmeasured < 0) unmeasured = (long)i;
+        if (measured && s->jump > best) {
             best = s->jump;
             w->largest = (long)i;
         }
     }
+    if (w->largest < 0) w->largest = unmeasured; /* only unmeasured stages diverge */
     w->culprit = w->largest;
     for (long i = 0; i < w->largest; i++) {
         const parity_stage *s = &w->stages[i];
@@ -154,10 +162,27 @@ static void locate(parity_walk *w) {
     }
 }
 
+/* --inputs GLOB must name some tensor: a filter that selects nothing. */
+static parity_status check_inputs_glob(const parity_set *ref, const parity_set *port,
+                                       const char *glob, parity_error *err) {
+    if (!glob) return PARITY_OK;
+    parity_match_opts sel;
+    memset(&sel, 0, sizeof sel);
+    sel.only_globs[0] = glob;
+    sel.n_only = 1;
+    const parity_set *both[2] = {ref, port};
+    parity_status st = parity_match_check_globs(&sel, both, 2, err);
+    FAIL_IF(st != PARITY_OK, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "--inputs '%s' matches no tensor name of either side (a filter that selects "
+            "nothing)", glob);
+    return PARITY_OK;
+}
+
 parity_status parity_walk_run(const parity_set *ref, const parity_set *port,
                               const parity_walk_opts *opts, parity_walk **out,
                               parity_error *err) {
     *out = NULL;
+    TRY(check_inputs_glob(ref, port, opts ? opts->inputs_glob : NULL, err));
     parity_walk *w = calloc(1, sizeof *w);
     FAIL_IF(!w, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
     w->opts = opts ? *opts : parity_walk_opts_default();

@@ -27,8 +27,9 @@ static const char *diff_header =
     "abs_mean,abs_max,mean_diff,mean_diff_db,rmse,relative,cosine,pcc,snr_db,"
     "needed_atol,needed_rtol,max_ulp,mismatched,verdict\n";
 
-static void csv_diff_begin(parity_report *r, const char *ref, const char *port) {
-    (void)ref, (void)port;
+static void csv_diff_begin(parity_report *r, const char *ref, const char *port,
+                           const parity_match *m) {
+    (void)ref, (void)port, (void)m;
     parity__buf_puts(&r->out, diff_header);
 }
 
@@ -77,9 +78,26 @@ static void csv_unpaired(parity_report *r, const parity_match *m, int side) {
     }
 }
 
+/* Copies not compared: rows of kind copy_ref / copy_port, the layout
+ * column naming the stage they copy. */
+static void csv_copies(parity_report *r, const parity_match *m, int side) {
+    size_t n = m ? parity_match_copies_count(m, side) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const parity_copy *c = parity_match_copy(m, side, i);
+        parity__emit_csv_field(&r->out, side ? "" : c->t->name, 1);
+        parity__emit_csv_field(&r->out, side ? c->t->name : "", 0);
+        parity__emit_csv_field(&r->out, side ? "copy_port" : "copy_ref", 0);
+        parity__buf_puts(&r->out, ",,,,");
+        parity__emit_csv_field(&r->out, c->of->name, 0);
+        parity__buf_puts(&r->out, ",,,,,,,,,,,,,,\n");
+    }
+}
+
 static void csv_diff_end(parity_report *r, const parity_match *m) {
     csv_unpaired(r, m, 0);
     csv_unpaired(r, m, 1);
+    csv_copies(r, m, 0);
+    csv_copies(r, m, 1);
 }
 
 static void csv_info_begin(parity_report *r, const parity_set *s) {

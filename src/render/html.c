@@ -85,12 +85,14 @@ static void summary(const parity__html *h) {
     size_t n = parity_walk_stage_count(h->w), cnt[3] = {0, 0, 0};
     for (size_t i = 0; i < n; i++) cnt[parity_walk_stage(h->w, i)->diff.verdict % 3]++;
     const parity_match *m = parity_walk_match(h->w);
+    parity_coverage cov;
+    parity_match_coverage(m, &cov);
     parity__buf_printf(b, "<section id=\"summary\" aria-labelledby=\"summary-h\"><h2 id=\"summary-h\">"
-                          "Summary</h2>\n<ul class=\"counts\"><li><b>%zu</b>stages compared</li>"
+                          "Summary</h2>\n<ul class=\"counts\"><li><b>%zu of %zu</b>stages compared</li>"
                           "<li class=\"v0\"><b id=\"n-match\">%zu</b>MATCH</li><li class=\"v1\"><b "
                           "id=\"n-small\">%zu</b>SMALL DIFF</li><li class=\"v2\"><b id=\"n-large\">"
                           "%zu</b>LARGE DIFF</li><li><b>%zu / %zu</b>only in ",
-                       n, cnt[0], cnt[1], cnt[2], parity_match_unpaired_count(m, 0),
+                       n, cov.total, cnt[0], cnt[1], cnt[2], parity_match_unpaired_count(m, 0),
                        parity_match_unpaired_count(m, 1));
     parity__buf_html(b, h->labels[0]);
     parity__buf_puts(b, " / ");
@@ -98,6 +100,20 @@ static void summary(const parity__html *h) {
     parity__buf_puts(b, "</li></ul>\n");
     inputs_alert(h);
     long f = parity_walk_first_divergence(h->w), c = parity_walk_culprit(h->w);
+    if (cov.compared == 0) {
+        parity__buf_puts(b, "<p id=\"verdict\" class=\"v2\">Nothing was compared: no stage of ");
+        parity__buf_html(b, h->labels[1]);
+        parity__buf_puts(b, " pairs with one of ");
+        parity__buf_html(b, h->labels[0]);
+        parity__buf_puts(b, ". Pair them with --map FILE, --by-order, or --pair auto (by "
+                            "content).</p></section>\n");
+        return;
+    }
+    if (f < 0 && parity_walk_differs(h->w)) {
+        parity__buf_puts(b, "<p id=\"verdict\">Every compared stage matches; some stages "
+                            "are only on one side or an input differs.</p></section>\n");
+        return;
+    }
     if (f < 0) {
         parity__buf_puts(b, "<p id=\"verdict\">Every stage matches.</p></section>\n");
         return;

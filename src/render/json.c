@@ -172,7 +172,9 @@ static void json_diff_item(parity_report *r, const parity_report_item *it) {
     parity__buf_puts(b, "}");
 }
 
-static void json_diff_begin(parity_report *r, const char *ref, const char *port) {
+static void json_diff_begin(parity_report *r, const char *ref, const char *port,
+                            const parity_match *m) {
+    (void)m;
     parity_buf *b = &r->out;
     const parity_diff_opts *o = &r->o.diff;
     parity__buf_puts(b, "{\"parity\":\"diff\",\"version\":\"" PARITY_VERSION "\"");
@@ -213,7 +215,9 @@ static void json_diff_end(parity_report *r, const parity_match *m) {
     parity__json_u64(b, "large_diff", r->counts[PARITY_LARGE_DIFF]);
     parity__json_u64(b, "only_in_ref", m ? parity_match_unpaired_count(m, 0) : 0);
     parity__json_u64(b, "only_in_port", m ? parity_match_unpaired_count(m, 1) : 0);
-    parity__buf_puts(b, "}}\n");
+    parity__buf_puts(b, "}");
+    parity__json_coverage(b, m);
+    parity__buf_puts(b, "}\n");
 }
 
 /* info: {"parity":"info","version":..,"sets":[{..,"tensors":[..]},..]} */

@@ -20,7 +20,12 @@ static void md_verdict(parity_report *r, parity_verdict v) {
     parity__buf_puts(&r->out, " |");
 }
 
-static void md_diff_begin(parity_report *r, const char *ref, const char *port) {
+static void md_diff_begin(parity_report *r, const char *ref, const char *port,
+                          const parity_match *m) {
+    if (m && parity_match_count(m) == 0) {
+        parity__buf_nothing_compared(&r->out, r, m, "tensor", 1);
+        parity__buf_puts(&r->out, "\n\n");
+    }
     parity_buf *b = &r->out;
     (void)ref, (void)port;
     parity__buf_puts(b, "| tensor |");
@@ -73,20 +78,29 @@ static void md_unpaired(parity_report *r, const parity_match *m, int side) {
     size_t n = m ? parity_match_unpaired_count(m, side) : 0;
     if (n == 0) return;
     parity__buf_printf(&r->out, "\nonly in %s:", parity__label(r, side));
-    for (size_t i = 0; i < n; i++)
-        parity__buf_printf(&r->out, "%s `%s`", i ? "," : "",
-                           parity_match_unpaired(m, side, i)->name);
+    for (size_t i = 0; i < n; i++) {
+        parity__buf_puts(&r->out, i ? ", `" : " `");
+        parity__emit_md_text(&r->out, parity_match_unpaired(m, side, i)->name);
+        parity__buf_puts(&r->out, "`");
+    }
     parity__buf_puts(&r->out, "\n");
 }
 
 static void md_diff_end(parity_report *r, const parity_match *m) {
-    parity__buf_printf(&r->out, "\n**%llu tensor%s**: %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
-                       (unsigned long long)r->n_items, r->n_items == 1 ? "" : "s",
+    parity_coverage c;
+    memset(&c, 0, sizeof c);
+    c.compared = c.total = (size_t)r->n_items;
+    if (m) parity_match_coverage(m, &c);
+    parity__buf_puts(&r->out, "\n");
+    parity__buf_coverage(&r->out, r, &c, "tensor", 1);
+    parity__buf_printf(&r->out, ": %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
                        (unsigned long long)r->counts[PARITY_MATCH],
                        (unsigned long long)r->counts[PARITY_SMALL_DIFF],
                        (unsigned long long)r->counts[PARITY_LARGE_DIFF]);
     md_unpaired(r, m, 0);
     md_unpaired(r, m, 1);
+    if (m) parity__buf_copies(&r->out, r, m, 0, 1);
+    if (m) parity__buf_copies(&r->out, r, m, 1, 1);
 }
 
 static void md_info_begin(parity_report *r, const parity_set *s) {

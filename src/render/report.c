@@ -3,6 +3,7 @@
  * each finished chunk to the caller and counts verdicts. What the formats
  * share is in report_common.c.
  */
+#include "render/emit.h"
 #include "render/report_impl.h"
 
 #include <math.h>
@@ -61,9 +62,9 @@ void parity_report_free(parity_report *r) {
 void parity_free(void *p) { free(p); }
 
 const char *parity_report_diff_begin(parity_report *r, const char *ref_path,
-                                     const char *port_path) {
+                                     const char *port_path, const parity_match *m) {
     parity__chunk_reset(r);
-    renderer_of(r->o.format)->diff_begin(r, ref_path, port_path);
+    renderer_of(r->o.format)->diff_begin(r, ref_path, port_path, m);
     return parity__chunk_done(r);
 }
 
@@ -73,6 +74,29 @@ const char *parity_report_diff_item(parity_report *r,
     if ((unsigned)it->verdict < 3) r->counts[it->verdict]++;
     renderer_of(r->o.format)->diff_item(r, it);
     r->n_items++;
+    return parity__chunk_done(r);
+}
+
+const char *parity_report_nothing_compared(parity_report *r, const parity_match *m,
+                                           const char *noun) {
+    parity__chunk_reset(r);
+    parity_buf *b = &r->out;
+    if (r->o.format == PARITY_FORMAT_JSON) {
+        parity__buf_puts(b, "{\"nothing_compared\":true");
+        parity__json_coverage(b, m);
+        for (int side = 0; side < 2; side++) {
+            parity__buf_printf(b, ",\"only_in_%s\":[", side ? "port" : "ref");
+            for (size_t i = 0; i < parity_match_unpaired_count(m, side); i++) {
+                parity__buf_puts(b, i ? "," : "");
+                parity__buf_json_str(b, parity_match_unpaired(m, side, i)->name);
+            }
+            parity__buf_puts(b, "]");
+        }
+        parity__buf_puts(b, "}\n");
+    } else {
+        parity__buf_nothing_compared(b, r, m, noun, r->o.format == PARITY_FORMAT_MD);
+        parity__buf_puts(b, "\n");
+    }
     return parity__chunk_done(r);
 }
 

@@ -9,6 +9,7 @@
  * more digits while its printed form would equal the threshold without the
  * value doing so, so "0.01%" never hides a SMALL DIFF at 0.0100004%.
  */
+#include "render/emit.h"
 #include "render/report_impl.h"
 
 #include <math.h>
@@ -152,4 +153,120 @@ const char *parity__order_token(parity_order_source s) {
     case PARITY_ORDER_NATURAL: break;
     }
     return "natural";
+}
+
+/* ---- coverage ------------------------------------------------------------ */
+
+void parity__buf_coverage(parity_buf *b, const parity_report *r, const parity_coverage *c,
+                          const char *noun, int md) {
+    const char *bold = md ? "**" : "";
+    parity__buf_printf(b, "%s%zu of %zu %s%s compared%s", bold, c->compared, c->total, noun,
+                       c->total == 1 ? "" : "s", bold);
+    const char *sep = " (";
+    for (int side = 0; side < 2; side++) {
+        if (!c->only[side]) continue;
+        parity__buf_printf(b, "%s%zu only in ", sep, c->only[side]);
+        parity__emit_text(b, parity__label(r, side));
+        sep = ", ";
+    }
+    size_t copies = c->copies[0] + c->copies[1];
+    if (copies)
+        parity__buf_printf(b, "%s%zu cop%s of the %s before, not compared", sep, copies,
+                           copies == 1 ? "y" : "ies", noun), sep = ", ";
+    if (c->filtered[0] && c->filtered[1]) {
+        parity__buf_printf(b, "%s%zu of %s and %zu of %s left out by --only/--skip", sep,
+                           c->filtered[0], parity__label(r, 0), c->filtered[1],
+                           parity__label(r, 1));
+        sep = ", ";
+    } else if (c->filtered[0] + c->filtered[1]) {
+        parity__buf_printf(b, "%s%zu left out by --only/--skip", sep,
+                           c->filtered[0] + c->filtered[1]);
+        sep = ", ";
+    }
+    if (c->irreconcilable)
+        parity__buf_printf(b, "%s%zu irreconcilable", sep, c->irreconcilable), sep = ", ";
+    if (sep[0] == ',') parity__buf_puts(b, ")");
+}
+
+/* Up to four names of one side's unpaired tensors (copies included). */
+static void some_names(parity_buf *b, const parity_match *m, int side, int md) {
+    size_t n = parity_match_unpaired_count(m, side), k = 0;
+    for (size_t i = 0; i < n + parity_match_copies_count(m, side) && k < 4; i++, k++) {
+        const parity_tensor *t = i < n ? parity_match_unpaired(m, side, i)
+                                       : parity_match_copy(m, side, i - n)->t;
+        parity__buf_puts(b, k ? ", " : "");
+        if (md) parity__buf_puts(b, "`");
+        if (md) parity__emit_md_text(b, t->name);
+        else parity__emit_text(b, t->name);
+        if (md) parity__buf_puts(b, "`");
+    }
+    if (n + parity_match_copies_count(m, side) > 4) parity__buf_puts(b, ", ...");
+    if (k == 0) parity__buf_puts(b, "none");
+}
+
+void parity__buf_nothing_compared(parity_buf *b, const parity_report *r,
+                                  const parity_match *m, const char *noun, int md) {
+    parity_coverage c;
+    parity_match_coverage(m, &c);
+    parity__buf_coverage(b, r, &c, noun, md);
+    parity__buf_printf(b, ": no %s of ", noun);
+    parity__emit_text(b, parity__label(r, 1));
+    parity__buf_puts(b, " pairs with one of ");
+    parity__emit_text(b, parity__label(r, 0));
+    for (int side = 0; side < 2; side++) {
+        parity__buf_puts(b, side ? "; " : " (");
+        parity__emit_text(b, parity__label(r, side));
+        parity__buf_puts(b, ": ");
+        some_names(b, m, side, md);
+    }
+    parity__buf_puts(b, "); pair them with --map FILE (one 'regex => replacement' a line), "
+                        "--by-order, or --pair auto (by content)");
+}
+
+void parity__buf_copies(parity_buf *b, const parity_report *r, const parity_match *m,
+                        int side, int md) {
+    size_t n = parity_match_copies_count(m, side);
+    if (n == 0) return;
+    parity__buf_printf(b, "%scopies not compared in ", md ? "\n" : "");
+    parity__emit_text(b, parity__label(r, side));
+    parity__buf_puts(b, ":");
+    for (size_t i = 0; i < n; i++) {
+        const parity_copy *c = parity_match_copy(m, side, i);
+        parity__buf_puts(b, i ? ", " : " ");
+        if (md) parity__buf_puts(b, "`");
+        if (md) parity__emit_md_text(b, c->t->name);
+        else parity__emit_text(b, c->t->name);
+        parity__buf_puts(b, md ? "` (= `" : " (= ");
+        if (md) parity__emit_md_text(b, c->of->name);
+        else parity__emit_text(b, c->of->name);
+        parity__buf_puts(b, md ? "`)" : ")");
+    }
+    parity__buf_puts(b, "\n");
+}
+
+void parity__json_coverage(parity_buf *b, const parity_match *m) {
+    parity_coverage c;
+    memset(&c, 0, sizeof c);
+    if (m) parity_match_coverage(m, &c);
+    parity__buf_printf(b, ",\"coverage\":{\"compared\":%zu,\"total\":%zu", c.compared, c.total);
+    parity__json_u64(b, "only_in_ref", c.only[0]);
+    parity__json_u64(b, "only_in_port", c.only[1]);
+    parity__json_u64(b, "copies_in_ref", c.copies[0]);
+    parity__json_u64(b, "copies_in_port", c.copies[1]);
+    parity__json_u64(b, "filtered_ref", c.filtered[0]);
+    parity__json_u64(b, "filtered_port", c.filtered[1]);
+    parity__json_u64(b, "irreconcilable", c.irreconcilable);
+    parity__json_bool(b, "nothing_compared", c.compared == 0);
+    for (int side = 0; m && side < 2; side++) {
+        parity__buf_printf(b, ",\"copies_%s\":[", side ? "port" : "ref");
+        for (size_t i = 0; i < parity_match_copies_count(m, side); i++) {
+            const parity_copy *cp = parity_match_copy(m, side, i);
+            parity__buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+            parity__buf_json_str(b, cp->t->name);
+            parity__json_str(b, "of", cp->of->name);
+            parity__buf_puts(b, "}");
+        }
+        parity__buf_puts(b, "]");
+    }
+    parity__buf_puts(b, "}");
 }

@@ -31,7 +31,8 @@ static inline const char *parity__chunk_done(const parity_report *r) {
 
 /* One format: each hook appends its text to r->out. */
 typedef struct parity__renderer {
-    void (*diff_begin)(parity_report *r, const char *ref, const char *port);
+    void (*diff_begin)(parity_report *r, const char *ref, const char *port,
+                       const parity_match *m);
     void (*diff_item)(parity_report *r, const parity_report_item *it);
     void (*diff_end)(parity_report *r, const parity_match *m);
     void (*info_begin)(parity_report *r, const parity_set *s);
@@ -88,6 +89,25 @@ static inline int parity__axes_beyond(const parity_report *r, int ndim, int *out
     }
     return n;
 }
+/* Coverage (docs/matching.md): "5 of 7 tensors compared (1 only in
+ * Python, 1 only in Swift, 2 copies not compared, 1 left out by
+ * --only/--skip, 1 irreconcilable)", each part only when not zero; noun is
+ * "tensor" or "stage". md wraps the counts in bold. */
+void parity__buf_coverage(parity_buf *b, const parity_report *r, const parity_coverage *c,
+                          const char *noun, int md);
+/* The statement when nothing was compared, on one line: "0 of 6 stages
+ * compared: no stage of swift pairs with one of python (python: a, b, c,
+ * ...; swift: x, y, ...); pair them with --map FILE, --by-order, or
+ * --pair auto". md puts names in backticks. */
+void parity__buf_nothing_compared(parity_buf *b, const parity_report *r,
+                                  const parity_match *m, const char *noun, int md);
+/* The unpaired copies of one side: "copies not compared in ref: dropout
+ * (= attn), ..." (text) or "dropout (= attn)" items; nothing when none. */
+void parity__buf_copies(parity_buf *b, const parity_report *r, const parity_match *m,
+                        int side, int md);
+/* JSON: ,"coverage":{...} and the copies of both sides. */
+void parity__json_coverage(parity_buf *b, const parity_match *m);
+
 /* Append the note on such an axis: "--axis 3 is beyond the 2 dimensions of
  * this tensor: no per-index breakdown" (text and JSON say the same). */
 void parity__buf_axis_beyond(parity_buf *b, int axis, int ndim);

@@ -20,6 +20,8 @@
 #include "render/emit.h"
 #include "render/report_impl.h"
 
+#include <string.h>
+
 static const char *same_label(const parity_report *r, int side) {
     const char *l = r->o.labels[side ? 1 : 0];
     return l && *l ? l : side ? "B" : "A";
@@ -70,17 +72,49 @@ static void text_only(parity_report *r, const parity_same *s, int side) {
     if (n && !r->o.quiet) parity__buf_puts(b, "\n");
 }
 
+/* What same compared: pairs by exact name, the others only in one run. */
+static parity_coverage coverage_of(const parity_same *s) {
+    parity_coverage c;
+    memset(&c, 0, sizeof c);
+    c.compared = parity_same_count(s);
+    c.only[0] = parity_same_only_count(s, 0);
+    c.only[1] = parity_same_only_count(s, 1);
+    c.total = c.compared + c.only[0] + c.only[1];
+    return c;
+}
+
+/* Up to four names of one run's tensors without a namesake. */
+static void some_only(parity_buf *b, const parity_same *s, int side) {
+    size_t n = parity_same_only_count(s, side);
+    for (size_t i = 0; i < n && i < 4; i++) {
+        parity__buf_puts(b, i ? ", " : "");
+        parity__emit_text(b, parity_same_only(s, side, i)->name);
+    }
+    parity__buf_puts(b, n > 4 ? ", ..." : n ? "" : "none");
+}
+
 static void render_text(parity_report *r, const parity_same *s) {
     uint64_t n = parity_same_count(s), differ = 0;
+    parity_coverage c = coverage_of(s);
+    if (n == 0) { /* nothing compared: the first line says so */
+        parity__buf_coverage(&r->out, r, &c, "tensor", 0);
+        parity__buf_printf(&r->out, ": no tensor name of %s is one of %s (%s: ", same_label(r, 1),
+                           same_label(r, 0), same_label(r, 0));
+        some_only(&r->out, s, 0);
+        parity__buf_printf(&r->out, "; %s: ", same_label(r, 1));
+        some_only(&r->out, s, 1);
+        parity__buf_puts(&r->out, "); same pairs two runs of one side by exact name\n");
+    }
     for (size_t i = 0; i < n; i++) {
         const parity_same_item *it = parity_same_at(s, i);
         differ += (uint64_t)item_differs(it);
         text_item(r, it);
     }
-    if (!r->o.quiet)
-        parity__buf_printf(&r->out, "%llu tensor%s: %llu identical, %llu different\n",
-                           (unsigned long long)n, n == 1 ? "" : "s",
+    if (n) {
+        parity__buf_coverage(&r->out, r, &c, "tensor", 0);
+        parity__buf_printf(&r->out, ": %llu identical, %llu different\n",
                            (unsigned long long)(n - differ), (unsigned long long)differ);
+    }
     text_only(r, s, 0);
     text_only(r, s, 1);
 }
@@ -143,16 +177,25 @@ static void render_json(parity_report *r, const parity_same *s, const char *a, c
     json_only(o, s, 0);
     json_only(o, s, 1);
     parity__buf_printf(o, ",\n\"summary\":{\"tensors\":%llu,\"identical\":%llu,"
-                          "\"different\":%llu,\"unpaired\":%llu}}\n",
+                          "\"different\":%llu,\"unpaired\":%llu}",
                        (unsigned long long)n, (unsigned long long)(n - differ),
                        (unsigned long long)differ,
                        (unsigned long long)(parity_same_only_count(s, 0) +
                                             parity_same_only_count(s, 1)));
+    parity_coverage c = coverage_of(s);
+    parity__buf_printf(o, ",\n\"coverage\":{\"compared\":%zu,\"total\":%zu", c.compared,
+                       c.total);
+    parity__json_u64(o, "only_in_a", c.only[0]);
+    parity__json_u64(o, "only_in_b", c.only[1]);
+    parity__json_bool(o, "nothing_compared", c.compared == 0);
+    parity__buf_puts(o, "}}\n");
 }
 
 const char *parity_report_same(parity_report *r, const parity_same *s,
                                const char *a_path, const char *b_path) {
     parity__chunk_reset(r);
+    if (!r->o.labels[0] || !r->o.labels[0][0]) r->o.labels[0] = "A"; /* runs, not ref/port */
+    if (!r->o.labels[1] || !r->o.labels[1][0]) r->o.labels[1] = "B";
     if (r->o.format == PARITY_FORMAT_JSON) render_json(r, s, a_path, b_path);
     else render_text(r, s);
     return parity__chunk_done(r);

@@ -293,8 +293,12 @@ static void text_diff_item(parity_report *r, const parity_report_item *it) {
         put_axis(r, &it->diff->profiles[k]);
 }
 
-static void text_diff_begin(parity_report *r, const char *ref, const char *port) {
-    (void)r, (void)ref, (void)port;
+static void text_diff_begin(parity_report *r, const char *ref, const char *port,
+                            const parity_match *m) {
+    (void)ref, (void)port;
+    if (!m || parity_match_count(m) > 0) return;
+    parity__buf_nothing_compared(&r->out, r, m, "tensor", 0);
+    parity__buf_puts(&r->out, "\n");
 }
 
 /* Unpaired names of one side, comma separated. */
@@ -303,30 +307,36 @@ static void put_unpaired(parity_report *r, const parity_match *m, int side) {
     if (n == 0) return;
     if (r->o.quiet) {
         for (size_t i = 0; i < n; i++)
-            parity__buf_printf(&r->out, "%s: only in %s\n",
-                               parity_match_unpaired(m, side, i)->name,
-                               parity__label(r, side));
+        {
+            parity__emit_text(&r->out, parity_match_unpaired(m, side, i)->name);
+            parity__buf_printf(&r->out, ": only in %s\n", parity__label(r, side));
+        }
         return;
     }
     parity__buf_printf(&r->out, "only in %s:", parity__label(r, side));
-    for (size_t i = 0; i < n; i++)
-        parity__buf_printf(&r->out, "%s %s", i ? "," : "",
-                           parity_match_unpaired(m, side, i)->name);
+    for (size_t i = 0; i < n; i++) {
+        parity__buf_puts(&r->out, i ? ", " : " ");
+        parity__emit_text(&r->out, parity_match_unpaired(m, side, i)->name);
+    }
     parity__buf_puts(&r->out, "\n");
 }
 
 static void text_diff_end(parity_report *r, const parity_match *m) {
-    if (!r->o.quiet) {
-        if (r->n_items) parity__buf_puts(&r->out, "\n");
-        parity__buf_printf(&r->out, "%llu tensor%s: %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
-                           (unsigned long long)r->n_items, r->n_items == 1 ? "" : "s",
-                           (unsigned long long)r->counts[PARITY_MATCH],
-                           (unsigned long long)r->counts[PARITY_SMALL_DIFF],
-                           (unsigned long long)r->counts[PARITY_LARGE_DIFF]);
-    }
+    parity_coverage c;
+    memset(&c, 0, sizeof c);
+    c.compared = c.total = (size_t)r->n_items;
+    if (m) parity_match_coverage(m, &c);
+    if (r->n_items && !r->o.quiet) parity__buf_puts(&r->out, "\n");
+    parity__buf_coverage(&r->out, r, &c, "tensor", 0);
+    parity__buf_printf(&r->out, ": %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
+                       (unsigned long long)r->counts[PARITY_MATCH],
+                       (unsigned long long)r->counts[PARITY_SMALL_DIFF],
+                       (unsigned long long)r->counts[PARITY_LARGE_DIFF]);
     if (!m) return;
     put_unpaired(r, m, 0);
     put_unpaired(r, m, 1);
+    parity__buf_copies(&r->out, r, m, 0, 0);
+    parity__buf_copies(&r->out, r, m, 1, 0);
 }
 
 /* "path: 3 tensors, natural name order" then the metadata keys (-v: values). */

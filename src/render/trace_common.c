@@ -193,15 +193,15 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
     put_name(b, s->pair->ref->name, md);
     parity__buf_puts(b, ": ");
     put_stage_error(t, b, (size_t)c);
-    if (c == 0) {
-        parity__buf_puts(b, " (the first stage)");
+    if (s->base < 0) {
+        parity__buf_puts(b, c == 0 ? " (the first stage)" : " (no stage before it was measured)");
         culprit_preferred(t, b, c, md);
         return;
     }
-    double prev = parity_stage_relative(parity_walk_stage(t->w, (size_t)c - 1));
+    double prev = parity_stage_relative(parity_walk_stage(t->w, (size_t)s->base));
     if (isfinite(s->jump)) parity__buf_printf(b, ", %s%.3g over ", times(t->r), s->jump);
     else parity__buf_puts(b, ", the first break after ");
-    put_name(b, parity_walk_stage(t->w, (size_t)c - 1)->pair->ref->name, md);
+    put_name(b, parity_walk_stage(t->w, (size_t)s->base)->pair->ref->name, md);
     parity__buf_puts(b, " (relative ");
     parity__buf_num(b, prev);
     /* the walk divides by max(previous, floor): say so when the floor won */

@@ -146,8 +146,11 @@ static void json_verdicts(parity__trace *t) {
     jname_of(t, b, "name", c);
     parity__json_num(b, "relative", parity_stage_relative(parity_walk_stage(t->w, (size_t)c)));
     parity__json_num(b, "jump", parity_walk_stage(t->w, (size_t)c)->jump);
-    jname_of(t, b, "predecessor", c - 1);
-    if (c > 0) parity__json_num(b, "predecessor_relative", parity_stage_relative(parity_walk_stage(t->w, (size_t)c - 1)));
+    long base = parity_walk_stage(t->w, (size_t)c)->base;
+    jname_of(t, b, "predecessor", base);
+    if (base >= 0)
+        parity__json_num(b, "predecessor_relative",
+                         parity_stage_relative(parity_walk_stage(t->w, (size_t)base)));
     /* the largest jump, when an earlier call of its module was preferred */
     const parity_series *se = NULL;
     long l = parity_walk_largest_jump(t->w, &se);
@@ -255,8 +258,10 @@ static void json_tail(parity__trace *t) {
     parity__buf_printf(b, ",\"match\":%llu,\"small_diff\":%llu,\"large_diff\":%llu",
                        (unsigned long long)t->counts[0], (unsigned long long)t->counts[1],
                        (unsigned long long)t->counts[2]);
-    parity__buf_printf(b, ",\"only_in_ref\":%zu,\"only_in_port\":%zu}}\n",
+    parity__buf_printf(b, ",\"only_in_ref\":%zu,\"only_in_port\":%zu}",
                        parity_match_unpaired_count(m, 0), parity_match_unpaired_count(m, 1));
+    parity__json_coverage(b, m);
+    parity__buf_puts(b, "}\n");
 }
 
 void parity__trace_json(parity__trace *t) {

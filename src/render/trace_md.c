@@ -138,11 +138,15 @@ static void md_unpaired(parity__trace *t) {
         size_t n = parity_match_unpaired_count(m, side);
         if (n == 0) continue;
         parity__buf_printf(&t->r->out, "\nOnly in %s:", parity__label(t->r, side));
-        for (size_t i = 0; i < n; i++)
-            parity__buf_printf(&t->r->out, "%s `%s`", i ? "," : "",
-                               parity_match_unpaired(m, side, i)->name);
+        for (size_t i = 0; i < n; i++) {
+            parity__buf_puts(&t->r->out, i ? ", `" : " `");
+            parity__emit_md_text(&t->r->out, parity_match_unpaired(m, side, i)->name);
+            parity__buf_puts(&t->r->out, "`");
+        }
         parity__buf_puts(&t->r->out, "\n");
     }
+    parity__buf_copies(&t->r->out, t->r, m, 0, 1);
+    parity__buf_copies(&t->r->out, t->r, m, 1, 1);
 }
 
 /* "- **First divergence:** rest": the sentence with its label in bold. */
@@ -171,6 +175,15 @@ static void md_verdicts(parity__trace *t) {
 
 void parity__trace_md(parity__trace *t) {
     parity_buf *b = &t->r->out;
+    const parity_match *m = parity_walk_match(t->w);
+    parity_coverage c;
+    parity_match_coverage(m, &c);
+    if (c.compared == 0) { /* nothing compared: say only that */
+        parity__buf_nothing_compared(b, t->r, m, "stage", 1);
+        parity__buf_puts(b, "\n");
+        md_unpaired(t);
+        return;
+    }
     int differ = parity_walk_inputs_differ(t->w, NULL) + parity_walk_input_missing(t->w, NULL);
     parity__buf_puts(b, differ ? "**" : "");
     parity__trace_inputs_line(t, b, 1);
@@ -183,12 +196,17 @@ void parity__trace_md(parity__trace *t) {
         parity__buf_puts(b, "\n| # | stage | shape | relative | abs_max | mean_diff | status | note |\n"
                             "|---:|---|---|---:|---:|---:|---|---|\n");
         for (size_t i = 0; i < t->n_stages; i++) md_stage(t, i);
-        parity__buf_printf(b, "\n%zu stages: %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
-                           t->n_stages, (unsigned long long)t->counts[0],
-                           (unsigned long long)t->counts[1], (unsigned long long)t->counts[2]);
     }
+    parity__buf_puts(b, "\n");
+    parity__buf_coverage(b, t->r, &c, "stage", 1);
+    parity__buf_printf(b, ": %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
+                       (unsigned long long)t->counts[0], (unsigned long long)t->counts[1],
+                       (unsigned long long)t->counts[2]);
     md_verdicts(t);
-    if (t->r->o.quiet) return;
+    if (t->r->o.quiet) {
+        md_unpaired(t);
+        return;
+    }
     md_series(t);
     md_schedule(t);
     md_guidance(t);

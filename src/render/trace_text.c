@@ -218,11 +218,24 @@ static void text_unpaired(parity__trace *t) {
         size_t n = parity_match_unpaired_count(m, side);
         if (n == 0) continue;
         parity__buf_printf(&t->r->out, "only in %s:", parity__label(t->r, side));
-        for (size_t i = 0; i < n; i++)
-            parity__buf_printf(&t->r->out, "%s %s", i ? "," : "",
-                               parity_match_unpaired(m, side, i)->name);
+        for (size_t i = 0; i < n; i++) {
+            parity__buf_puts(&t->r->out, i ? ", " : " ");
+            parity__emit_text(&t->r->out, parity_match_unpaired(m, side, i)->name);
+        }
         parity__buf_puts(&t->r->out, "\n");
     }
+    parity__buf_copies(&t->r->out, t->r, m, 0, 0);
+    parity__buf_copies(&t->r->out, t->r, m, 1, 0);
+}
+
+/* "5 of 7 stages compared (...): 3 MATCH, 1 SMALL DIFF, 1 LARGE DIFF" */
+static void text_counts(parity__trace *t) {
+    parity_coverage c;
+    parity_match_coverage(parity_walk_match(t->w), &c);
+    parity__buf_coverage(&t->r->out, t->r, &c, "stage", 0);
+    parity__buf_printf(&t->r->out, ": %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
+                       (unsigned long long)t->counts[0], (unsigned long long)t->counts[1],
+                       (unsigned long long)t->counts[2]);
 }
 
 static void text_verdict_lines(parity__trace *t) {
@@ -235,10 +248,19 @@ static void text_verdict_lines(parity__trace *t) {
 
 void parity__trace_text(parity__trace *t) {
     parity_buf *b = &t->r->out;
+    const parity_match *m = parity_walk_match(t->w);
+    if (parity_match_count(m) == 0) { /* nothing compared: say only that */
+        parity__buf_nothing_compared(b, t->r, m, "stage", 0);
+        parity__buf_puts(b, "\n\n");
+        text_unpaired(t);
+        return;
+    }
     parity__trace_inputs_line(t, b, 0);
     parity__buf_puts(b, "\n");
     if (t->r->o.quiet) {
         text_verdict_lines(t);
+        text_counts(t);
+        text_unpaired(t);
         return;
     }
     size_t before = b->len;
@@ -248,16 +270,14 @@ void parity__trace_text(parity__trace *t) {
     parity__buf_puts(b, "\n");
     text_header(t, wd);
     for (size_t i = 0; i < t->n_stages; i++) text_stage(t, wd, i);
-    parity__buf_printf(b, "\n%zu stage%s: %llu MATCH, %llu SMALL DIFF, %llu LARGE DIFF\n",
-                       t->n_stages, t->n_stages == 1 ? "" : "s",
-                       (unsigned long long)t->counts[0], (unsigned long long)t->counts[1],
-                       (unsigned long long)t->counts[2]);
+    parity__buf_puts(b, "\n");
+    text_counts(t);
     text_verdict_lines(t);
     text_series(t);
     text_schedule(t);
     text_guidance(t);
-    if (parity_match_unpaired_count(parity_walk_match(t->w), 0) +
-        parity_match_unpaired_count(parity_walk_match(t->w), 1))
+    if (parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) +
+        parity_match_copies_count(m, 0) + parity_match_copies_count(m, 1))
         parity__buf_puts(b, "\n");
     text_unpaired(t);
 }

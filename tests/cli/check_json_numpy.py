@@ -81,11 +81,22 @@ def type_ok(x, t):
 
 def validate(x, sch, path="$"):
     """The JSON Schema subset docs/diff.schema.json uses (no network, no
-    third-party package): $ref to $defs, type, const, enum, minimum,
+    third-party package): $ref to $defs, anyOf, type, const, enum, minimum,
     required, properties, patternProperties, additionalProperties, items."""
     import re
     if "$ref" in sch:
         sch = SCHEMA["$defs"][sch["$ref"].split("/")[-1]]
+    if "anyOf" in sch:
+        before = len(FAILS)
+        for alt in sch["anyOf"]:
+            mark = len(FAILS)
+            validate(x, alt, path)
+            if len(FAILS) == mark:
+                del FAILS[before:]
+                return
+        del FAILS[before:]
+        FAILS.append(f"schema: {path}: {x!r} matches none of anyOf")
+        return
     t = sch.get("type")
     if t and not any(type_ok(x, k) for k in (t if isinstance(t, list) else [t])):
         FAILS.append(f"schema: {path}: {x!r} is not {t}")

@@ -70,7 +70,7 @@ if [ "$(head -c 8 "$tmp/q8.png" | od -An -tx1 | tr -d ' \n')" != "89504e470d0a1a
     echo "FAIL: plot wrote no PNG"; failed=$((failed + 1))
 fi
 # same: stored blocks; one flipped bit in the Q4_K tensor's third block
-run 0 "20 tensors: 20 identical" same "$g/types.gguf" "$g/types.gguf"
+run 0 "20 of 20 tensors compared: 20 identical" same "$g/types.gguf" "$g/types.gguf"
 off=$(awk -F'\t' '$1 == "blk.1.q4_k" { print $4 + 2 * 144 + 20 }' "$g/manifest.txt")
 cp "$g/types.gguf" "$tmp/flipped.gguf"
 byte=$(od -An -tu1 -j "$off" -N1 "$g/types.gguf" | tr -d ' ')
@@ -78,7 +78,7 @@ printf "$(printf '\\%03o' $((byte ^ 1)))" | dd of="$tmp/flipped.gguf" bs=1 seek=
 run 1 "blk.1.q4_k: 1 of 4 blocks differ (1 bit); first at [1, 0, 0]" same "$g/types.gguf" "$tmp/flipped.gguf"
 # sharded safetensors
 run 0 "13 tensors" info "$tmp/ix/model.safetensors.index.json"
-run 0 "13 tensors: 13 MATCH" diff "$tmp/ix/single.safetensors" "$tmp/ix/model.safetensors.index.json" --color never
+run 0 "13 of 13 tensors compared: 13 MATCH" diff "$tmp/ix/single.safetensors" "$tmp/ix/model.safetensors.index.json" --color never
 
 echo "run_gguf_cli: $((n - failed)) passed, $failed failed"
 [ $failed = 0 ]

@@ -6,9 +6,9 @@
 #   - that stage in the seed plan's format (Stage/Python/C/Diff/Status);
 #   - explain's answer: a scale of sqrt(48);
 #   - that every weight the port uses matches (the bug is in the formula);
-#   - without the defect: "196 stages: 196 MATCH", first divergence none,
+#   - without the defect: "196 of 196 stages compared: 196 MATCH", first divergence none,
 #     and the mel's |mean difference| under 0.01 dB;
-#   - parity same: "196 tensors: 196 identical, 0 different";
+#   - parity same: "196 of 196 tensors compared: 196 identical, 0 different";
 #   - the path of an HTML report that exists.
 set -u
 : "${PARITY_SRC:?}" "${PARITY_BUILD:?}"
@@ -41,9 +41,9 @@ grep -A5 -F "Stage: $first" "$tmp/out" | awk '
     fail "seed format: the Python/C/Diff/More/Status lines do not follow 'Stage: $first'"
 has "explain" "1. scale 6.928 = sqrt(48)"
 has "weights" "all 35 weights MATCH"
-has "none: every stage" "196 stages: 196 MATCH, 0 SMALL DIFF, 0 LARGE DIFF"
+has "none: every stage" "196 of 196 stages compared: 196 MATCH, 0 SMALL DIFF, 0 LARGE DIFF"
 has "none: no divergence" "First divergence: none; every stage is MATCH"
-has "same" "196 tensors: 196 identical, 0 different"
+has "same" "196 of 196 tensors compared: 196 identical, 0 different"
 db=$(sed -n 's/^More: *mean_diff=[^ ]* (\([^ ]*\) dB).*/\1/p' "$tmp/out" | tail -1)
 if [ -n "$db" ] && "$py" -c "import sys; sys.exit(0 if abs(float('$db')) < 0.01 else 1)"; then
     echo "ok: mel mean difference $db dB"

@@ -303,7 +303,7 @@ static char *render_doc(const parity_report_opts *o, const parity_report_item *i
     parity_report *r = parity_report_new(o);
     char *doc = NULL;
     size_t len = 0;
-    doc_add(&doc, &len, parity_report_diff_begin(r, "ref.safetensors", "port dir"));
+    doc_add(&doc, &len, parity_report_diff_begin(r, "ref.safetensors", "port dir", NULL));
     for (int i = 0; i < n; i++) doc_add(&doc, &len, parity_report_diff_item(r, &its[i]));
     doc_add(&doc, &len, parity_report_diff_end(r, NULL));
     parity_report_free(r);
@@ -382,7 +382,7 @@ static void test_csv_md(void) {
     o.format = PARITY_FORMAT_MD;
     doc = render_doc(&o, &f.item, 1);
     CHECK_MSG(strstr(doc, "| decoder.final_proj | [1, 80, 200] | [1, 80, 200] | 1.46 | 2.31 | -1.46 | 25.3% | LARGE DIFF |  |\n") != NULL, "%s", doc);
-    CHECK(strstr(doc, "**1 tensor**: 0 MATCH, 0 SMALL DIFF, 1 LARGE DIFF") != NULL);
+    CHECK(strstr(doc, "**1 of 1 tensor compared**: 0 MATCH, 0 SMALL DIFF, 1 LARGE DIFF") != NULL);
     free(doc);
 }
 

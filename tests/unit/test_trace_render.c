@@ -6,7 +6,8 @@
  *   relative error as computed here in long double from the raw tensors;
  *   one line per stage in the walk's order; the schedule rows equal the
  *   cosine and linear schedules computed here, to 5 decimals; the guidance
- *   line names 0.70000 and -0.70000; -q prints exactly three lines;
+ *   line names 0.70000 and -0.70000; -q prints exactly five lines (inputs, first
+ *   divergence, culprit, coverage, the name only in ref);
  * - JSON parses (cJSON) and carries the walk's numbers bit for bit: every
  *   stage's relative, the first divergence and culprit, each series'
  *   relative curve, dt and t of both schedules (t has n + 1 entries);
@@ -99,7 +100,10 @@ static void test_text_inputs(void) {
     }
     free(s);
     s = render(&o, PARITY_FORMAT_TEXT, 1);
-    CHECK(s && count_lines(s) == 3);
+    /* inputs, first, culprit, coverage, and the name only in ref */
+    CHECK_MSG(s && count_lines(s) == 5, "%s", s ? s : "");
+    CHECK(s && strstr(s, "\n20 of 21 stages compared (1 only in ref): "));
+    CHECK(s && strstr(s, "\nonly in ref: spks\n"));
     CHECK(s && strstr(s, "\nFirst divergence: noise (stage 2 of 20)"));
     free(s);
     close_pair(&o);
