@@ -12,7 +12,7 @@
 
 /* Compared with metrics (profiles exist for these only). */
 static int has_metrics(const parity_pair *p) {
-    return parity_pair_kind_of(p) == PARITY_PAIR_FLOAT;
+    return p->kind == PARITY_PAIR_FLOAT;
 }
 
 /* Each --axis must fit at least one tensor compared with metrics; a tensor
@@ -43,7 +43,7 @@ static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
     parity_comparison c;
     parity_status st = parity_compare_pair(p, &o->diff, &c, &err);
     int ints = c.kind == PARITY_PAIR_INT || c.kind == PARITY_PAIR_SEQUENCE;
-    parity_report_item it = {p, &c.diff, ints ? &c.ints : NULL, c.verdict};
+    parity_report_item it = {p, &c.diff, ints ? &c.ints : NULL, c.verdict, &c};
     int rc = st == PARITY_OK ? cli_emit(parity_report_diff_item(r, &it))
                              : cli_fail_err(&err, p->ref->name, st);
     *verdict = c.verdict;

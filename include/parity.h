@@ -430,6 +430,16 @@ void parity_diff_clear(parity_diff *d);
  * unsigned (U8..U64, BOOL) are uint64 patterns stored in int64_t: print them
  * through (uint64_t) when *_unsigned is set. Read by renderers. */
 #define PARITY_INT_WINDOW 8
+/* One hunk of the edit script of two id sequences: ref[ref_at..+ref_n)
+ * became port[port_at..+port_n): a drop (port_n 0), an insertion (ref_n
+ * 0) or a replacement; the first values of each side. */
+#define PARITY_INT_HUNK_VALUES 4
+typedef struct parity_int_hunk {
+    uint64_t ref_at, ref_n, port_at, port_n;
+    int64_t ref_vals[PARITY_INT_HUNK_VALUES], port_vals[PARITY_INT_HUNK_VALUES];
+} parity_int_hunk;
+#define PARITY_INT_HUNKS 8
+
 typedef struct parity_int_cmp {
     int equal;            /* same shape and every element equal            */
     int sequence;         /* 1-D (size-1 axes aside) of different lengths  */
@@ -444,13 +454,21 @@ typedef struct parity_int_cmp {
     int win_ref_len, win_port_len;
     int64_t win_ref[PARITY_INT_WINDOW], win_port[PARITY_INT_WINDOW];
     int ref_unsigned, port_unsigned; /* the side's values are uint64       */
+    int ref_float, port_float; /* the side is a float tensor holding only   */
+                          /* integers (MLX saves token ids as F32)          */
+    /* sequences of different lengths (up to 4 Mi ids each): the edit     */
+    /* script, as diff(1) shows lines; its first PARITY_INT_HUNKS hunks   */
+    size_t n_hunks, total_hunks;
+    parity_int_hunk hunks[PARITY_INT_HUNKS];
 } parity_int_cmp;
 
 /* Compare two integer or bool tensors (any integer dtypes, byte orders and
- * strides) element by element in flat C order. sequence = 0: equal element
- * counts required (PARITY_E_SHAPE otherwise); 1: 1-D sequences that may
- * differ in length, compared over the shorter one (first is then also the
- * longest common prefix). Fills every field of *out. */
+ * strides; or float tensors that hold only integers, as
+ * parity_tensor_integral says) element by element in flat C order.
+ * sequence = 0: equal element counts required (PARITY_E_SHAPE otherwise);
+ * 1: 1-D sequences that may differ in length, compared over the shorter
+ * one (first is then also the longest common prefix), with the edit
+ * script. Fills every field of *out. */
 parity_status parity_diff_ints(const parity_tensor *ref,
                                const parity_tensor *port, int sequence,
                                parity_int_cmp *out, parity_error *err);
@@ -468,13 +486,16 @@ typedef enum parity_match_how {
 
 /* One paired tensor. ref_view and port_view have equal shapes whenever
  * layout_ok; layout describes what was applied to the port to get there
- * ("", "squeeze", "permute(0,2,1)", "reshape [1,16000] -> [1,80,200]"). */
+ * ("", "squeeze", "permute(0,2,1)", "reshape [1,16000] -> [1,80,200]").
+ * kind is how the pair is compared (parity_pair_kind_of, cached by the
+ * matcher). */
 typedef struct parity_pair {
     const parity_tensor *ref, *port;
     parity_tensor ref_view, port_view;
     parity_match_how how;
     int layout_ok;           /* 0: shapes irreconcilable                     */
     char layout[96];
+    int kind;                /* a parity_pair_kind                           */
 } parity_pair;
 
 #define PARITY_MAX_GLOBS 16
@@ -575,11 +596,39 @@ typedef enum parity_pair_kind {
     PARITY_PAIR_INT,       /* layouts aligned, both integer or bool: exact    */
                            /* equality                                       */
     PARITY_PAIR_SEQUENCE,  /* both integer, 1-D (size-1 axes aside), lengths  */
-                           /* differ: equality over the common prefix         */
+                           /* differ: equality over the common prefix, and   */
+                           /* the edit script                                */
+    PARITY_PAIR_OVERLAP,   /* size-1 axes aside, the shapes differ in the    */
+                           /* length of one axis only: compared where they   */
+                           /* overlap (a prefix, or at the best lag)         */
     PARITY_PAIR_SHAPES     /* shapes irreconcilable: statistics of each side  */
 } parity_pair_kind;
+/* "Integer" above means an integer or bool dtype, or a float tensor that
+ * holds only integers (token ids MLX saves as F32) when it is paired with
+ * an integer tensor, or is a sequence (of at most 2^20 values) paired with
+ * another such float sequence: those compare as ids. */
 
+/* How p is compared (reads the data of a float side when it may hold ids:
+ * parity_match_sets caches the answer in p->kind). */
 parity_pair_kind parity_pair_kind_of(const parity_pair *p);
+
+/* Where two tensors of different lengths along one axis overlap
+ * (PARITY_PAIR_OVERLAP); the parts compared are views of the tensors with
+ * size-1 axes dropped. */
+typedef enum parity_overlap_how {
+    PARITY_OVERLAP_NONE = 0, /* neither a prefix nor a shifted copy: the   */
+                             /* metrics are over the common prefix         */
+    PARITY_OVERLAP_PREFIX,   /* the shorter equals the longer's start      */
+    PARITY_OVERLAP_SHIFTED   /* port[i] = ref[i + lag] along the axis      */
+} parity_overlap_how;
+
+typedef struct parity_overlap {
+    parity_overlap_how how;
+    int axis;                /* the reference's axis that differs          */
+    int64_t ref_len, port_len;
+    int64_t lag;             /* SHIFTED: port index i holds ref's i + lag  */
+    int64_t len;             /* elements of the axis compared              */
+} parity_overlap;
 
 /* One pair compared. diff.ref and diff.port always hold each side's
  * statistics; the metrics are valid for FLOAT and INT (INT's go through
@@ -590,11 +639,17 @@ typedef struct parity_comparison {
     parity_pair_kind kind;
     parity_diff diff;
     parity_int_cmp ints;
+    parity_overlap overlap;     /* kind OVERLAP                             */
+    parity_tensor ref_part, port_part; /* OVERLAP: the views compared (the  */
+                                /* metrics' indices are in their shape)     */
+    int same_values;            /* FLOAT, not MATCH: both sides hold the    */
+                                /* same multiset of values in another order */
     parity_verdict verdict;
 } parity_comparison;
 
 /* Compare pair p as parity diff does, with opts (NULL: the defaults; an
- * --axis the views do not have is skipped). Free with
+ * --axis the views do not have is skipped). For OVERLAP the metrics are
+ * over the overlapping part (overlap says which). Free with
  * parity_comparison_clear. */
 parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *opts,
                                   parity_comparison *out, parity_error *err);
@@ -618,6 +673,9 @@ typedef struct parity_stage {
     int ints_differ;           /* both sides integer and not exactly equal  */
                                /* (diff.verdict is then LARGE DIFF even if  */
                                /* the values differ only beyond 2^53)       */
+    parity_int_cmp ints;       /* kind INT or SEQUENCE: the id comparison   */
+    parity_overlap overlap;    /* kind OVERLAP                              */
+    int same_values;           /* the same values in another order          */
 } parity_stage;
 
 /* The relative error a stage is ranked by, everywhere (walk, trace, the
@@ -758,6 +816,10 @@ typedef struct parity_same_item {
 void parity_same_tensors(const parity_tensor *a, const parity_tensor *b,
                          parity_same_item *out);
 
+/* 1 when t holds only integers: an integer or bool dtype, or a float
+ * tensor whose every value is finite, integral and within int64 (stops at
+ * the first that is not). */
+int parity_tensor_integral(const parity_tensor *t);
 /* 1 when every element of t has the same value (NaN equal to NaN; an
  * empty tensor is constant); stops at the first that differs. */
 int parity_tensor_constant(const parity_tensor *t);
@@ -1057,6 +1119,8 @@ typedef struct parity_report_item {
     const parity_diff *diff;
     const parity_int_cmp *ints; /* non-NULL for integer/bool tensors       */
     parity_verdict verdict;
+    const parity_comparison *cmp; /* the whole comparison, or NULL: its     */
+                                /* overlap and same-values findings        */
 } parity_report_item;
 
 typedef struct parity_report parity_report;

@@ -198,6 +198,12 @@ parity_status parity__map_rules_apply(const parity_map_rules *r,
                                       const char *name, char **out,
                                       parity_error *err);
 
+/* The edit script of id sequences a[0..n) and b[0..m) (ua, ub: the side's
+ * ids are uint64): its first cap hunks into out, in order; *total (may be
+ * NULL) receives how many there are. int_edit.c. */
+size_t parity__int_edit(const int64_t *a, size_t n, int ua, const int64_t *b, size_t m, int ub,
+                        parity_int_hunk *out, size_t cap, size_t *total);
+
 /* Natural order: digit runs compare by value, so "step2" < "step10". */
 int parity__natural_cmp(const char *a, const char *b);
 

@@ -31,6 +31,9 @@ edge/                    edge cases of parity diff: I64 values beyond 2^53
                          (token ids as I32 and, one higher, as F32),
                          odd_*.safetensors (a name with '|', a newline and an
                          ANSI escape)
+                         ids_*.safetensors (sequences: a dropped first token,
+                         insertions, replacements, ids stored as F32, a mel
+                         with 398 more frames, audio starting 10 samples late)
 dumps/                   a folder whose .npy files sit in python/ and swift/
 """
 import json
@@ -42,7 +45,7 @@ import numpy as np
 
 SEED = 20240611
 DT = {np.dtype("float32"): "F32", np.dtype("float16"): "F16",
-      np.dtype("int64"): "I64", np.dtype("float64"): "F64"}
+      np.dtype("int64"): "I64", np.dtype("float64"): "F64", np.dtype("int32"): "I32"}
 
 
 def write_safetensors(path, tensors, metadata=None):
@@ -174,6 +177,29 @@ def folder_files(out):
             "<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", 0))
 
 
+def ids_files(out, rng):
+    """edge/ids_{ref,port}.safetensors: what ports do to sequences. Token ids
+    with the first dropped (I32 [46] vs the F32 MLX saves, [45]), two ids
+    inserted, two replaced by three, equal ids in another dtype; a mel whose
+    port has 398 more frames, audio the port starts 10 samples late."""
+    tok = rng.integers(0, 6000, 46).astype(np.int32)
+    tok[0] = 708
+    ins = rng.integers(0, 6000, 10).astype(np.int64)
+    rep = rng.integers(0, 6000, 10).astype(np.int32)
+    same = np.array([3, 1, 4, 1, 5, 9], dtype=np.int64)
+    mel = rng.standard_normal((1, 898, 80)).astype(np.float32) * 2 - 6
+    audio = rng.standard_normal(16000).astype(np.float32) * 0.1
+    ref = [("tokens", tok), ("inserted", ins), ("replaced", rep), ("same_ids", same),
+           ("mel", mel[:, :500]), ("audio", audio)]
+    port = [("tokens", tok[1:].astype(np.float32)),
+            ("inserted", np.concatenate([ins[:5], [77, 78], ins[5:]]).astype(np.int64)),
+            ("replaced", np.concatenate([rep[:7], [1, 2, 3], rep[9:]]).astype(np.int32)),
+            ("same_ids", same.astype(np.float32)), ("mel", mel), ("audio", audio[10:])]
+    d = os.path.join(out, "edge")
+    write_safetensors(os.path.join(d, "ids_ref.safetensors"), ref)
+    write_safetensors(os.path.join(d, "ids_port.safetensors"), port)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli", "data")
@@ -185,6 +211,7 @@ def main():
     bad_files(out)
     edge_files(out)
     folder_files(out)
+    ids_files(out, rng)
 
 
 if __name__ == "__main__":

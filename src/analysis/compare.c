@@ -6,17 +6,29 @@
  *   kind       when                                   compared by
  *   FLOAT      layouts aligned, a side floating       metrics (a float/integer
  *                                                     pair in float64)
- *   INT        layouts aligned, both integer/bool     exact equality (and the
+ *   INT        layouts aligned, both integer          exact equality (and the
  *                                                     metrics, for the walk)
  *   SEQUENCE   both integer, 1-D (size-1 axes aside)  equality over the common
- *              and of different lengths               prefix
+ *              and of different lengths               prefix, the edit script
+ *   OVERLAP    size-1 axes aside, one axis differs    metrics where they
+ *              in length, nothing else                overlap: a prefix, or a
+ *                                                     copy shifted by a lag
  *   SHAPES     shapes irreconcilable                  statistics of each side
+ *
+ * "Integer" is an integer or bool dtype, or a float tensor that holds only
+ * integers (MLX saves token ids as F32) when it is paired with an integer
+ * tensor, or is a short sequence paired with another such float sequence.
  */
 #include "internal.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-static int is_int(const parity_tensor *t) { return !parity_dtype_is_float(t->dtype); }
+/* Float sequences up to this length are checked for integer ids. */
+#define ID_SEQUENCE_MAX ((uint64_t)1 << 20)
+
+static int is_int_dtype(const parity_tensor *t) { return !parity_dtype_is_float(t->dtype); }
 
 /* 1-D once size-1 axes are dropped (a token sequence [1, T] counts). */
 static int is_sequence(const parity_tensor *t) {
@@ -25,10 +37,48 @@ static int is_sequence(const parity_tensor *t) {
     return big <= 1;
 }
 
+/* Both sides hold ids: integer dtypes, or integer-valued floats paired
+ * with integers or, as short sequences, with each other. */
+static int both_ids(const parity_tensor *r, const parity_tensor *p) {
+    int ir = is_int_dtype(r), ip = is_int_dtype(p);
+    if (ir && ip) return 1;
+    if (ir || ip) return parity_tensor_integral(ir ? p : r);
+    if (!is_sequence(r) || !is_sequence(p)) return 0;
+    if (r->count > ID_SEQUENCE_MAX || p->count > ID_SEQUENCE_MAX) return 0;
+    return parity_tensor_integral(r) && parity_tensor_integral(p);
+}
+
+/* t with its size-1 axes dropped (a view of the same elements). */
+static parity_tensor squeezed(const parity_tensor *t) {
+    parity_tensor v = *t;
+    v.ndim = 0;
+    for (int k = 0; k < t->ndim; k++) {
+        if (t->shape[k] == 1) continue;
+        v.shape[v.ndim] = t->shape[k];
+        v.stride[v.ndim++] = t->stride[k];
+    }
+    return v;
+}
+
+/* The one axis in which squeezed r and p differ, or -1 when they differ
+ * in rank, in more than one axis, or not at all. */
+static int overlap_axis(const parity_tensor *r, const parity_tensor *p) {
+    parity_tensor a = squeezed(r), b = squeezed(p);
+    int axis = -1;
+    if (a.ndim != b.ndim || a.count == 0 || b.count == 0) return -1;
+    for (int k = 0; k < a.ndim; k++) {
+        if (a.shape[k] == b.shape[k]) continue;
+        if (axis >= 0) return -1;
+        axis = k;
+    }
+    return axis;
+}
+
 parity_pair_kind parity_pair_kind_of(const parity_pair *p) {
-    int ints = is_int(p->ref) && is_int(p->port);
-    if (p->layout_ok) return ints ? PARITY_PAIR_INT : PARITY_PAIR_FLOAT;
-    if (ints && is_sequence(p->ref) && is_sequence(p->port)) return PARITY_PAIR_SEQUENCE;
+    int seqs = is_sequence(p->ref) && is_sequence(p->port);
+    if (p->layout_ok) return both_ids(p->ref, p->port) ? PARITY_PAIR_INT : PARITY_PAIR_FLOAT;
+    if (seqs && both_ids(p->ref, p->port)) return PARITY_PAIR_SEQUENCE;
+    if (overlap_axis(p->ref, p->port) >= 0) return PARITY_PAIR_OVERLAP;
     return PARITY_PAIR_SHAPES;
 }
 
@@ -48,6 +98,155 @@ static parity_status side_stats(const parity_pair *p, parity_diff *d, parity_err
     return parity_stats_tensor(p->port, &d->port, err);
 }
 
+/* ---- overlaps ------------------------------------------------------------ */
+
+/* v restricted to [start, start + len) along axis (a view). */
+static parity_tensor sliced(const parity_tensor *v, int axis, int64_t start, int64_t len) {
+    parity_tensor s = *v;
+    size_t esz = parity_dtype_size(v->dtype);
+    s.data = v->data ? v->data + start * v->stride[axis] * (int64_t)esz : NULL;
+    s.shape[axis] = len;
+    s.count = 1;
+    for (int k = 0; k < s.ndim; k++) s.count *= (uint64_t)s.shape[k];
+    s.nbytes = s.count * esz;
+    return s;
+}
+
+/* The mean of each index along axis, over the others, into prof[shape]. */
+static void profile(const parity_tensor *v, int axis, double *prof) {
+    double buf[1024];
+    int64_t idx[PARITY_MAX_DIMS];
+    int64_t len = v->shape[axis];
+    memset(prof, 0, (size_t)len * sizeof *prof);
+    for (uint64_t at = 0; at < v->count; at += 1024) {
+        size_t n = v->count - at < 1024 ? (size_t)(v->count - at) : 1024;
+        parity_tensor_read(v, at, n, buf);
+        parity_tensor_unravel(v, at, idx);
+        for (size_t i = 0; i < n; i++) {
+            if (isfinite(buf[i])) prof[idx[axis]] += buf[i];
+            for (int k = v->ndim - 1; k >= 0 && ++idx[k] >= v->shape[k]; k--) idx[k] = 0;
+        }
+    }
+    double per = (double)(v->count / (uint64_t)len);
+    for (int64_t i = 0; i < len; i++) prof[i] /= per;
+}
+
+/* Where the first w values of b sit best in a: the offset with the least
+ * squared difference (a sliding window, O(len(a)·w)). */
+static int64_t best_offset(const double *a, int64_t na, const double *b, int64_t w,
+                           double *score) {
+    int64_t best = 0;
+    *score = INFINITY;
+    for (int64_t s = 0; s + w <= na; s++) {
+        double e = 0;
+        for (int64_t i = 0; i < w && e < *score; i++) e += (a[s + i] - b[i]) * (a[s + i] - b[i]);
+        if (e < *score) *score = e, best = s;
+    }
+    return best;
+}
+
+/* The lag with port[i] = ref[i + lag] along axis: the first window of each
+ * side's profile searched in the other's. */
+static int64_t find_lag(const parity_tensor *r, const parity_tensor *p, int axis, int *ok) {
+    int64_t nr = r->shape[axis], np = p->shape[axis];
+    double *pr = malloc((size_t)nr * sizeof *pr), *pp = malloc((size_t)np * sizeof *pp);
+    int64_t lag = 0;
+    *ok = pr && pp;
+    if (*ok) {
+        profile(r, axis, pr);
+        profile(p, axis, pp);
+        int64_t w = (nr < np ? nr : np) < 64 ? (nr < np ? nr : np) : 64;
+        double sa, sb;
+        int64_t a = best_offset(pr, nr, pp, w, &sa), b = best_offset(pp, np, pr, w, &sb);
+        lag = sa <= sb ? a : -b;
+    }
+    free(pr);
+    free(pp);
+    return lag;
+}
+
+/* Compare the overlap of p's views: the common prefix first; when that
+ * does not MATCH, the best lag. Metrics and verdict of the part compared;
+ * the pair's verdict is a difference all the same (the lengths differ). */
+/* The axis of t whose squeezed index is k (t's own numbering). */
+static int ref_axis(const parity_tensor *t, int k) {
+    for (int a = 0; a < t->ndim; a++)
+        if (t->shape[a] != 1 && k-- == 0) return a;
+    return -1;
+}
+
+static parity_status compare_overlap(const parity_pair *p, const parity_diff_opts *o,
+                                     parity_comparison *out, parity_error *err) {
+    parity_tensor r = squeezed(p->ref), q = squeezed(p->port);
+    parity_overlap *ov = &out->overlap;
+    parity_diff_opts dopts = *o;
+    dopts.n_axes = 0;
+    int axis = overlap_axis(p->ref, p->port); /* of the squeezed shapes */
+    ov->ref_len = r.shape[axis], ov->port_len = q.shape[axis];
+    ov->len = ov->ref_len < ov->port_len ? ov->ref_len : ov->port_len;
+    parity_tensor rs = sliced(&r, axis, 0, ov->len), ps = sliced(&q, axis, 0, ov->len);
+    TRY(parity_diff_tensors(&rs, &ps, &dopts, &out->diff, err));
+    out->ref_part = rs, out->port_part = ps;
+    ov->how = out->diff.verdict == PARITY_MATCH ? PARITY_OVERLAP_PREFIX : PARITY_OVERLAP_NONE;
+    int ok = 0;
+    int64_t lag = ov->how == PARITY_OVERLAP_NONE ? find_lag(&r, &q, axis, &ok) : 0;
+    int64_t len = lag >= 0 ? (ov->ref_len - lag < ov->port_len ? ov->ref_len - lag : ov->port_len)
+                           : (ov->port_len + lag < ov->ref_len ? ov->port_len + lag : ov->ref_len);
+    if (ok && lag != 0 && len > 0) {
+        parity_diff d;
+        memset(&d, 0, sizeof d);
+        rs = sliced(&r, axis, lag > 0 ? lag : 0, len);
+        ps = sliced(&q, axis, lag < 0 ? -lag : 0, len);
+        TRY(parity_diff_tensors(&rs, &ps, &dopts, &d, err));
+        if (d.verdict == PARITY_MATCH) {
+            parity_diff_clear(&out->diff);
+            out->diff = d;
+            out->ref_part = rs, out->port_part = ps;
+            ov->how = PARITY_OVERLAP_SHIFTED, ov->lag = lag, ov->len = len;
+        } else {
+            parity_diff_clear(&d);
+        }
+    }
+    parity_stats ref_st, port_st; /* the statistics shown are each whole side's */
+    TRY(parity_stats_tensor(p->ref, &ref_st, err));
+    TRY(parity_stats_tensor(p->port, &port_st, err));
+    out->diff.ref = ref_st, out->diff.port = port_st;
+    out->diff.verdict = out->verdict = PARITY_LARGE_DIFF;
+    ov->axis = ref_axis(p->ref, axis);
+    return PARITY_OK;
+}
+
+/* ---- the same values in another order ------------------------------------ */
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Up to 2^20 values per side: do the sorted values of the two sides agree
+ * within 1e-7 of their scale? (A Fortran-order dump, a reshape where a
+ * transpose was meant: parity explain names the order.) */
+static int same_multiset(const parity_tensor *r, const parity_tensor *p) {
+    if (r->count != p->count || r->count < 2 || r->count > ((uint64_t)1 << 20)) return 0;
+    size_t n = (size_t)r->count;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    int same = a && b;
+    if (same) {
+        parity_tensor_read(r, 0, n, a);
+        parity_tensor_read(p, 0, n, b);
+        qsort(a, n, sizeof *a, cmp_double);
+        qsort(b, n, sizeof *b, cmp_double);
+        double scale = fmax(fabs(a[0]), fabs(a[n - 1]));
+        for (size_t i = 0; same && i < n; i++)
+            same = a[i] == b[i] || fabs(a[i] - b[i]) <= 1e-7 * scale;
+    }
+    free(a);
+    free(b);
+    return same;
+}
+
+/* ---- the comparison ------------------------------------------------------ */
+
 parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *o,
                                   parity_comparison *out, parity_error *err) {
     memset(out, 0, sizeof *out);
@@ -59,6 +258,8 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
         dopts = axes_for(&dopts, p->ref_view.ndim);
         TRY(parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &out->diff, err));
         out->verdict = out->diff.verdict;
+        out->same_values = out->verdict == PARITY_LARGE_DIFF &&
+                           same_multiset(&p->ref_view, &p->port_view);
         return PARITY_OK;
     case PARITY_PAIR_INT:
         dopts.n_axes = 0; /* integers are equal or not: no breakdown */
@@ -69,6 +270,8 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
         TRY(side_stats(p, &out->diff, err));
         TRY(parity_diff_ints(p->ref, p->port, 1, &out->ints, err));
         break;
+    case PARITY_PAIR_OVERLAP:
+        return compare_overlap(p, &dopts, out, err);
     case PARITY_PAIR_SHAPES:
         out->diff.verdict = PARITY_LARGE_DIFF;
         return side_stats(p, &out->diff, err);

@@ -7,10 +7,12 @@
  * A value is its 64-bit pattern plus the signedness of its dtype: I8..I64
  * sign-extend, U8..U64 and BOOL zero-extend. Two values are equal when the
  * patterns are equal and, if the signedness differs, the pattern is below
- * 2^63 (I64 -1 is not U64 2^64 - 1).
+ * 2^63 (I64 -1 is not U64 2^64 - 1). A float tensor holding only integers
+ * (token ids MLX saved as F32) is read through double, exact for them.
  */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define INT_CHUNK 1024 /* values read per step */
@@ -43,6 +45,15 @@ static void read_ints(const parity_tensor *t, uint64_t first, size_t n,
     size_t esz = parity_dtype_size(t->dtype);
     int64_t idx[PARITY_MAX_DIMS];
     if (n == 0) return;
+    if (parity_dtype_is_float(t->dtype)) { /* integral: checked by the caller */
+        double v[INT_CHUNK];
+        for (size_t at = 0; at < n; at += INT_CHUNK) {
+            size_t k = n - at < INT_CHUNK ? n - at : INT_CHUNK;
+            parity_tensor_read(t, first + at, k, v);
+            for (size_t i = 0; i < k; i++) out[at + i] = (int64_t)v[i];
+        }
+        return;
+    }
     if (parity__tensor_c_contiguous(t)) {
         for (size_t i = 0; i < n; i++)
             out[i] = load_int(t->dtype, t->data + (first + i) * esz, esz, t->byteswap);
@@ -62,6 +73,37 @@ static int same_int(int64_t a, int ua, int64_t b, int ub) {
     return a == b && (ua == ub || a >= 0);
 }
 
+int parity_tensor_integral(const parity_tensor *t) {
+    if (!parity_dtype_is_float(t->dtype)) return parity_dtype_size(t->dtype) > 0;
+    double v[INT_CHUNK];
+    for (uint64_t at = 0; at < t->count; at += INT_CHUNK) {
+        size_t n = t->count - at < INT_CHUNK ? (size_t)(t->count - at) : INT_CHUNK;
+        parity_tensor_read(t, at, n, v);
+        for (size_t i = 0; i < n; i++)
+            if (!(v[i] == (double)(int64_t)v[i] && v[i] < 0x1p63 && v[i] >= -0x1p63)) return 0;
+    }
+    return 1;
+}
+
+/* Sequences up to this many ids each get an edit script (8 bytes an id). */
+#define EDIT_MAX_IDS ((uint64_t)4 << 20)
+
+/* The edit script of two sequences, read whole (bounded above). */
+static void edit_script(const parity_tensor *ref, const parity_tensor *port, parity_int_cmp *c) {
+    if (ref->count > EDIT_MAX_IDS || port->count > EDIT_MAX_IDS) return;
+    int64_t *a = malloc((size_t)(ref->count ? ref->count : 1) * sizeof *a);
+    int64_t *b = malloc((size_t)(port->count ? port->count : 1) * sizeof *b);
+    if (a && b) {
+        read_ints(ref, 0, (size_t)ref->count, a);
+        read_ints(port, 0, (size_t)port->count, b);
+        c->n_hunks = parity__int_edit(a, (size_t)ref->count, c->ref_unsigned, b,
+                                      (size_t)port->count, c->port_unsigned, c->hunks,
+                                      PARITY_INT_HUNKS, &c->total_hunks);
+    }
+    free(a);
+    free(b);
+}
+
 /* Up to PARITY_INT_WINDOW values of t from flat index first. */
 static int read_window(const parity_tensor *t, uint64_t first, int64_t *w) {
     if (first >= t->count) return 0;
@@ -76,10 +118,9 @@ parity_status parity_diff_ints(const parity_tensor *ref,
                                parity_int_cmp *c, parity_error *err) {
     FAIL_IF(!ref || !port || !c, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "parity_diff_ints: both tensors and the output are required");
-    FAIL_IF(parity_dtype_is_float(ref->dtype) || parity_dtype_is_float(port->dtype) ||
-                !parity_dtype_size(ref->dtype) || !parity_dtype_size(port->dtype),
+    FAIL_IF(!parity_dtype_size(ref->dtype) || !parity_dtype_size(port->dtype),
             err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: tensor '%s': not an "
-            "integer or bool tensor", ref->file ? ref->file : "?",
+            "integer, bool or integer-valued float tensor", ref->file ? ref->file : "?",
             ref->name ? ref->name : "?");
     FAIL_IF(!sequence && ref->count != port->count, err, PARITY_E_SHAPE,
             PARITY_NO_OFFSET, "%s: tensor '%s': %llu vs %llu elements",
@@ -92,6 +133,8 @@ parity_status parity_diff_ints(const parity_tensor *ref,
     c->port_len = port->count;
     c->ref_unsigned = is_unsigned(ref->dtype);
     c->port_unsigned = is_unsigned(port->dtype);
+    c->ref_float = parity_dtype_is_float(ref->dtype);
+    c->port_float = parity_dtype_is_float(port->dtype);
     c->n_compared = ref->count < port->count ? ref->count : port->count;
     c->first = c->n_compared;
     for (uint64_t at = 0; at < c->n_compared; at += INT_CHUNK) {
@@ -111,5 +154,6 @@ parity_status parity_diff_ints(const parity_tensor *ref,
     c->win_first = c->first >= 3 ? c->first - 3 : 0;
     c->win_ref_len = read_window(ref, c->win_first, c->win_ref);
     c->win_port_len = read_window(port, c->win_first, c->win_port);
+    if (sequence) edit_script(ref, port, c);
     return PARITY_OK;
 }

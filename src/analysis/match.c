@@ -199,6 +199,7 @@ static parity_status make_pair(parity_pair *pr, const parity_tensor *r,
     parity_status st = parity_layout_align(r, p, &pr->ref_view, &pr->port_view,
                                            pr->layout, sizeof pr->layout, err);
     pr->layout_ok = st == PARITY_OK;
+    if (st == PARITY_OK || st == PARITY_E_SHAPE) pr->kind = (int)parity_pair_kind_of(pr);
     return st == PARITY_E_SHAPE ? PARITY_OK : st;
 }
 
@@ -380,7 +381,7 @@ void parity_match_coverage(const parity_match *m, parity_coverage *c) {
     memset(c, 0, sizeof *c);
     c->compared = m->n_pairs;
     for (size_t i = 0; i < m->n_pairs; i++)
-        c->irreconcilable += parity_pair_kind_of(&m->pairs[i]) == PARITY_PAIR_SHAPES;
+        c->irreconcilable += m->pairs[i].kind == PARITY_PAIR_SHAPES;
     for (int side = 0; side < 2; side++) {
         c->only[side] = m->n_unpaired[side];
         c->copies[side] = m->n_copies[side];

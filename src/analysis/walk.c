@@ -65,6 +65,9 @@ static parity_status diff_stages(parity_walk *w, parity_error *err) {
             s->kind = c.kind;
             s->diff = c.diff; /* the stage owns the profiles now */
             s->ints_differ = c.kind == PARITY_PAIR_INT && !c.ints.equal;
+            s->ints = c.ints;
+            s->overlap = c.overlap;
+            s->same_values = c.same_values;
             if (pass == 0 && input_differs(s))
                 w->inputs_differ[w->n_inputs_differ++] = w->n_stages - 1;
         }

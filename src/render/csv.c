@@ -52,7 +52,7 @@ static void csv_metrics(parity_buf *b, const parity_diff *d) {
 static void csv_diff_item(parity_report *r, const parity_report_item *it) {
     parity_buf *b = &r->out;
     parity__item_kind kind = parity__item_kind_of(it);
-    static const char *kinds[3] = {"float", "int", "shape"};
+    static const char *kinds[4] = {"float", "int", "shape", "overlap"};
     parity__emit_csv_field(b, it->pair->ref->name, 1);
     parity__emit_csv_field(b, it->pair->port->name, 0);
     parity__emit_csv_field(b, kinds[kind], 0);
@@ -61,7 +61,7 @@ static void csv_diff_item(parity_report *r, const parity_report_item *it) {
     csv_shape(b, it->pair->ref);
     csv_shape(b, it->pair->port);
     parity__emit_csv_field(b, it->pair->layout, 0);
-    if (kind == PARITY__ITEM_FLOAT) csv_metrics(b, it->diff);
+    if (kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP) csv_metrics(b, it->diff);
     else parity__buf_puts(b, ",,,,,,,,,,,,,");
     parity__emit_csv_field(b, parity_verdict_str(it->verdict), 0);
     parity__buf_puts(b, "\n");

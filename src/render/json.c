@@ -34,7 +34,7 @@ static void jstats(parity_buf *b, const parity_tensor *t, const parity_stats *s)
 /* "metrics": the pair metrics of parity_diff (formulas in diff.c). */
 static void jmetrics(parity_buf *b, const parity_report_item *it) {
     const parity_diff *d = it->diff;
-    const parity_tensor *v = &it->pair->ref_view;
+    const parity_tensor *v = parity__item_view(it);
     parity__buf_printf(b, ",\"metrics\":{\"n\":%llu", (unsigned long long)d->n);
     parity__json_num(b, "abs_mean", d->abs_mean);
     parity__json_num(b, "abs_max", d->abs_max);
@@ -140,11 +140,44 @@ static void put_ints(parity_buf *b, const parity_report_item *it) {
         jint_array(b, "window_ref", c->win_ref, c->win_ref_len, c->ref_unsigned);
         jint_array(b, "window_port", c->win_port, c->win_port_len, c->port_unsigned);
     }
+    parity__json_bool(b, "ref_float", c->ref_float);
+    parity__json_bool(b, "port_float", c->port_float);
+    if (c->sequence) {
+        parity__json_u64(b, "total_hunks", c->total_hunks);
+        parity__buf_puts(b, ",\"hunks\":[");
+        for (size_t i = 0; i < c->n_hunks; i++) {
+            const parity_int_hunk *h = &c->hunks[i];
+            parity__buf_printf(b, "%s{\"op\":\"%s\"", i ? "," : "",
+                               h->port_n == 0 ? "drop" : h->ref_n == 0 ? "insert" : "replace");
+            parity__json_u64(b, "ref_at", h->ref_at);
+            parity__json_u64(b, "ref_n", h->ref_n);
+            parity__json_u64(b, "port_at", h->port_at);
+            parity__json_u64(b, "port_n", h->port_n);
+            jint_array(b, "ref_values", h->ref_vals,
+                       (int)(h->ref_n < PARITY_INT_HUNK_VALUES ? h->ref_n : PARITY_INT_HUNK_VALUES),
+                       c->ref_unsigned);
+            jint_array(b, "port_values", h->port_vals,
+                       (int)(h->port_n < PARITY_INT_HUNK_VALUES ? h->port_n : PARITY_INT_HUNK_VALUES),
+                       c->port_unsigned);
+            parity__buf_puts(b, "}");
+        }
+        parity__buf_puts(b, "]");
+    }
     parity__buf_puts(b, "}");
 }
 
+/* ,"overlap":{...}: how two lengths along one axis relate. */
+static void put_overlap(parity_buf *b, const parity_overlap *o) {
+    static const char *how[3] = {"none", "prefix", "shifted"};
+    parity__buf_printf(b, ",\"overlap\":{\"how\":\"%s\",\"axis\":%d", how[o->how % 3], o->axis);
+    parity__buf_printf(b, ",\"ref_len\":%lld,\"port_len\":%lld,\"lag\":%lld,\"len\":%lld}",
+                       (long long)o->ref_len, (long long)o->port_len, (long long)o->lag,
+                       (long long)o->len);
+}
+
 static const char *kind_name(parity__item_kind k) {
-    return k == PARITY__ITEM_INT ? "int" : k == PARITY__ITEM_SHAPE ? "shape" : "float";
+    static const char *names[] = {"float", "int", "shape", "overlap"};
+    return (unsigned)k < 4 ? names[k] : "?";
 }
 
 static void json_diff_item(parity_report *r, const parity_report_item *it) {
@@ -163,11 +196,16 @@ static void json_diff_item(parity_report *r, const parity_report_item *it) {
     jstats(b, it->pair->ref, &it->diff->ref);
     parity__buf_puts(b, ",\"port\":");
     jstats(b, it->pair->port, &it->diff->port);
-    if (kind == PARITY__ITEM_FLOAT) {
+    /* integers aligned have metrics too (through doubles: equality decides) */
+    if (kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP ||
+        (kind == PARITY__ITEM_INT && it->pair->layout_ok))
         jmetrics(b, it);
+    if (kind == PARITY__ITEM_FLOAT) {
         jaxes(r, it->diff);
         jnotes(r, it->pair);
     }
+    if (kind == PARITY__ITEM_OVERLAP) put_overlap(b, &it->cmp->overlap);
+    if (it->cmp && it->cmp->same_values) parity__json_bool(b, "same_values", 1);
     if (kind == PARITY__ITEM_INT) put_ints(b, it);
     parity__buf_puts(b, "}");
 }

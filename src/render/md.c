@@ -44,9 +44,20 @@ static void md_note(parity_report *r, const parity_report_item *it) {
     if (p->ref->dtype != p->port->dtype)
         parity__buf_printf(&note, "; %s vs %s", parity_dtype_name(p->ref->dtype),
                            parity_dtype_name(p->port->dtype));
-    if (!p->layout_ok && !it->ints) parity__buf_puts(&note, "; shapes irreconcilable");
+    parity__item_kind kind = parity__item_kind_of(it);
+    if (kind == PARITY__ITEM_SHAPE) parity__buf_puts(&note, "; shapes irreconcilable");
+    if (kind == PARITY__ITEM_OVERLAP) {
+        parity__buf_puts(&note, "; ");
+        parity__buf_overlap(&note, r, &it->cmp->overlap);
+    }
+    if (it->cmp && it->cmp->same_values)
+        parity__buf_puts(&note, "; same values in another order (see parity explain)");
     if (it->ints)
         parity__buf_puts(&note, it->ints->equal ? "; integers equal" : "; integers differ");
+    if (it->ints && it->ints->n_hunks) {
+        parity__buf_puts(&note, ": ");
+        parity__buf_hunks(&note, it->ints);
+    }
     if (note.oom) r->out.oom = 1;
     parity__emit_md_cell(&r->out, note.len > 2 ? note.data + 2 : "");
     parity__buf_free(&note);
@@ -60,7 +71,8 @@ static void md_diff_item(parity_report *r, const parity_report_item *it) {
     parity__emit_md_cell(b, it->pair->ref->name);
     parity__emit_md_cell(b, parity_shape_str(it->pair->ref, s, sizeof s));
     parity__emit_md_cell(b, parity_shape_str(it->pair->port, s, sizeof s));
-    if (parity__item_kind_of(it) == PARITY__ITEM_FLOAT) {
+    parity__item_kind kind = parity__item_kind_of(it);
+    if (kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP) {
         md_num(b, d->abs_mean);
         md_num(b, d->abs_max);
         md_num(b, d->mean_diff);

@@ -111,8 +111,14 @@ void parity__buf_index(parity_buf *b, const parity_tensor *t, uint64_t flat) {
 
 parity__item_kind parity__item_kind_of(const parity_report_item *it) {
     if (it->ints) return PARITY__ITEM_INT;
+    if (it->cmp && it->cmp->kind == PARITY_PAIR_OVERLAP) return PARITY__ITEM_OVERLAP;
     if (!it->pair->layout_ok) return PARITY__ITEM_SHAPE;
     return PARITY__ITEM_FLOAT;
+}
+
+const parity_tensor *parity__item_view(const parity_report_item *it) {
+    if (it->cmp && it->cmp->kind == PARITY_PAIR_OVERLAP) return &it->cmp->ref_part;
+    return &it->pair->ref_view;
 }
 
 const char *parity__label(const parity_report *r, int side) {
@@ -269,4 +275,77 @@ void parity__json_coverage(parity_buf *b, const parity_match *m) {
         parity__buf_puts(b, "]");
     }
     parity__buf_puts(b, "}");
+}
+
+/* ---- ids and overlaps ---------------------------------------------------- */
+
+/* "[7..8] = 5, 6" (the first values, then ", ..."). */
+static void put_run(parity_buf *b, const char *side, uint64_t at, uint64_t n,
+                    const int64_t *v, int uns) {
+    if (n == 1) parity__buf_printf(b, "%s[%llu] = ", side, (unsigned long long)at);
+    else parity__buf_printf(b, "%s[%llu..%llu] = ", side, (unsigned long long)at,
+                            (unsigned long long)(at + n - 1));
+    for (uint64_t k = 0; k < n && k < PARITY_INT_HUNK_VALUES; k++) {
+        if (k) parity__buf_puts(b, ", ");
+        parity__buf_int(b, v[k], uns);
+    }
+    if (n > PARITY_INT_HUNK_VALUES) parity__buf_puts(b, ", ...");
+}
+
+void parity__buf_hunk(parity_buf *b, const parity_int_hunk *h, int ref_uns, int port_uns) {
+    if (h->port_n == 0) {
+        parity__buf_puts(b, "dropped ");
+        put_run(b, "ref", h->ref_at, h->ref_n, h->ref_vals, ref_uns);
+    } else if (h->ref_n == 0) {
+        parity__buf_puts(b, "inserted ");
+        put_run(b, "port", h->port_at, h->port_n, h->port_vals, port_uns);
+    } else {
+        parity__buf_printf(b, "replaced %llu id%s at ", (unsigned long long)h->ref_n,
+                           h->ref_n == 1 ? "" : "s");
+        put_run(b, "ref", h->ref_at, h->ref_n, h->ref_vals, ref_uns);
+        parity__buf_puts(b, " by ");
+        put_run(b, "port", h->port_at, h->port_n, h->port_vals, port_uns);
+    }
+}
+
+void parity__buf_hunks(parity_buf *b, const parity_int_cmp *c) {
+    for (size_t i = 0; i < c->n_hunks; i++) {
+        if (i) parity__buf_puts(b, "; ");
+        parity__buf_hunk(b, &c->hunks[i], c->ref_unsigned, c->port_unsigned);
+    }
+    if (c->total_hunks > c->n_hunks)
+        parity__buf_printf(b, " (and %zu more)", c->total_hunks - c->n_hunks);
+}
+
+void parity__buf_overlap(parity_buf *b, const parity_report *r, const parity_overlap *o) {
+    const char *ref = parity__label(r, 0), *port = parity__label(r, 1);
+    int longer_port = o->port_len > o->ref_len;
+    int64_t more = longer_port ? o->port_len - o->ref_len : o->ref_len - o->port_len;
+    if (o->how == PARITY_OVERLAP_PREFIX) {
+        parity__buf_printf(b, "%s = %s + %lld more along axis %d (the first %lld MATCH)",
+                           longer_port ? port : ref, longer_port ? ref : port, (long long)more,
+                           o->axis, (long long)o->len);
+    } else if (o->how == PARITY_OVERLAP_SHIFTED && o->lag > 0 && o->len == o->port_len &&
+               o->lag + o->len == o->ref_len) {
+        parity__buf_printf(b, "%s = %s[%lld:] along axis %d (the %lld they share MATCH)", port,
+                           ref, (long long)o->lag, o->axis, (long long)o->len);
+    } else if (o->how == PARITY_OVERLAP_SHIFTED && o->lag < 0 && o->len == o->ref_len &&
+               o->len - o->lag == o->port_len) {
+        parity__buf_printf(b, "%s[%lld:] = %s along axis %d (the %lld they share MATCH)", port,
+                           (long long)-o->lag, ref, o->axis, (long long)o->len);
+    } else if (o->how == PARITY_OVERLAP_SHIFTED && o->lag > 0) {
+        parity__buf_printf(b, "%s[:%lld] = %s[%lld:%lld] along axis %d (shifted by %lld; the "
+                           "%lld they share MATCH)", port, (long long)o->len, ref,
+                           (long long)o->lag, (long long)(o->lag + o->len), o->axis,
+                           (long long)o->lag, (long long)o->len);
+    } else if (o->how == PARITY_OVERLAP_SHIFTED) {
+        parity__buf_printf(b, "%s[%lld:%lld] = %s[:%lld] along axis %d (shifted by %lld; the "
+                           "%lld they share MATCH)", port, (long long)-o->lag,
+                           (long long)(-o->lag + o->len), ref, (long long)o->len, o->axis,
+                           (long long)o->lag, (long long)o->len);
+    } else {
+        parity__buf_printf(b, "lengths %lld vs %lld along axis %d, neither a prefix nor a "
+                           "shifted copy: compared on the first %lld", (long long)o->ref_len,
+                           (long long)o->port_len, o->axis, (long long)o->len);
+    }
 }

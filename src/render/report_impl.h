@@ -50,9 +50,15 @@ extern const parity__renderer parity__render_csv;
 typedef enum parity__item_kind {
     PARITY__ITEM_FLOAT = 0, /* metrics of parity_diff                       */
     PARITY__ITEM_INT,       /* equality of integer tensors (it->ints)        */
-    PARITY__ITEM_SHAPE      /* shapes irreconcilable: statistics only        */
+    PARITY__ITEM_SHAPE,     /* shapes irreconcilable: statistics only        */
+    PARITY__ITEM_OVERLAP    /* lengths differ along one axis: metrics of the */
+                            /* overlap (it->cmp->overlap)                    */
 } parity__item_kind;
 parity__item_kind parity__item_kind_of(const parity_report_item *it);
+
+/* The reference view the item's metric indices refer to: the aligned view,
+ * or for an overlap the part compared. */
+const parity_tensor *parity__item_view(const parity_report_item *it);
 
 /* Side label: opts label or "ref"/"port". */
 const char *parity__label(const parity_report *r, int side);
@@ -89,6 +95,18 @@ static inline int parity__axes_beyond(const parity_report *r, int ndim, int *out
     }
     return n;
 }
+/* One hunk of an id edit script: "dropped ref[0] = 708", "inserted
+ * port[5..6] = 3, 4", "replaced 2 ids at ref[7..8] = 5, 6 by port[7..8] =
+ * 9, 9" (ranges inclusive, the first values of each). */
+void parity__buf_hunk(parity_buf *b, const parity_int_hunk *h, int ref_uns, int port_uns);
+/* Every hunk of c, "; " between them, "(and N more)" past the kept ones. */
+void parity__buf_hunks(parity_buf *b, const parity_int_cmp *c);
+/* How two tensors of different lengths relate: "port = ref + 398 more
+ * along axis 1 (the first 500 MATCH)", "port = ref[1:] along axis 0 (the
+ * 45 they share MATCH)", "port[2:] = ref[:498] ...", or "no prefix and no
+ * shift: compared on the first 500 along axis 1". */
+void parity__buf_overlap(parity_buf *b, const parity_report *r, const parity_overlap *o);
+
 /* Coverage (docs/matching.md): "5 of 7 tensors compared (1 only in
  * Python, 1 only in Swift, 2 copies not compared, 1 left out by
  * --only/--skip, 1 irreconcilable)", each part only when not zero; noun is

@@ -31,7 +31,8 @@ static int prefix_width(const parity_report *r) {
 
 /* "Diff:" padded with spaces to the prefix width. */
 static void put_prefix(parity_report *r, const char *word) {
-    parity__buf_printf(&r->out, "%-*s", prefix_width(r), word);
+    int w = prefix_width(r);
+    parity__buf_printf(&r->out, "%-*s", (int)strlen(word) < w ? w : (int)strlen(word) + 1, word);
 }
 
 static void put_label_prefix(parity_report *r, int side) {
@@ -107,12 +108,12 @@ static void put_more_line(parity_report *r, const parity_report_item *it) {
         parity__buf_printf(b, ", max_ulp=%llu (%s)", (unsigned long long)d->max_ulp,
                            parity_dtype_name((parity_dtype)d->ulp_dtype));
     parity__buf_printf(b, ", mismatched=%llu/%llu", (unsigned long long)d->mismatched,
-                       (unsigned long long)it->pair->ref_view.count);
+                       (unsigned long long)parity__item_view(it)->count);
     put_kv(b, "needed_atol", d->needed_atol);
     put_kv(b, "needed_rtol", d->needed_rtol);
     if (d->n > 0) {
         parity__buf_puts(b, ", worst=");
-        parity__buf_index(b, &it->pair->ref_view, d->abs_max_at);
+        parity__buf_index(b, parity__item_view(it), d->abs_max_at);
         parity__buf_puts(b, " ref=");
         parity__buf_num(b, d->abs_max_ref);
         parity__buf_puts(b, " port=");
@@ -127,11 +128,22 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
     const parity_diff *d = it->diff;
     parity_buf *b = &r->out;
     if (p->ref->dtype != p->port->dtype) {
+        const parity_int_cmp *c = it->ints;
         put_prefix(r, "Dtype:");
-        parity__buf_printf(b, "%s vs %s, compared %s\n",
+        parity__buf_printf(b, "%s vs %s, compared %s%s%s%s\n",
                            parity_dtype_name(p->ref->dtype),
                            parity_dtype_name(p->port->dtype),
-                           it->ints ? "as exact integers" : "in float64");
+                           c ? "as exact integers" : "in float64",
+                           c && (c->ref_float || c->port_float) ? " (" : "",
+                           !c ? "" : c->ref_float && c->port_float ? "both sides hold only integers"
+                                   : c->ref_float ? parity__label(r, 0)
+                                   : c->port_float ? parity__label(r, 1) : "",
+                           c && (c->ref_float != c->port_float) ? "'s floats hold only integers)"
+                           : c && c->ref_float ? ")" : "");
+    }
+    if (it->cmp && it->cmp->same_values) {
+        put_prefix(r, "Note:");
+        parity__buf_puts(b, "same values in another order (see parity explain)\n");
     }
     if (p->layout_ok && p->layout[0]) {
         put_prefix(r, "Layout:");
@@ -212,6 +224,11 @@ static void put_ints(parity_report *r, const parity_report_item *it) {
                            (unsigned long long)c->n_differ, (unsigned long long)c->n_compared);
     }
     if (c->win_ref_len + c->win_port_len) put_window(r, c);
+    if (c->n_hunks) {
+        put_prefix(r, "Edits:");
+        parity__buf_hunks(b, c);
+        parity__buf_puts(b, "\n");
+    }
 }
 
 static void put_shape_reason(parity_report *r, const parity_pair *p) {
@@ -284,7 +301,12 @@ static void text_diff_item(parity_report *r, const parity_report_item *it) {
     if (kind == PARITY__ITEM_INT) put_ints(r, it);
     else if (kind == PARITY__ITEM_SHAPE) put_shape_reason(r, it->pair);
     else put_diff_line(r, it->diff);
-    if (kind == PARITY__ITEM_FLOAT && r->o.verbose) put_more_line(r, it);
+    if (kind == PARITY__ITEM_OVERLAP) {
+        put_prefix(r, "Overlap:");
+        parity__buf_overlap(b, r, &it->cmp->overlap);
+        parity__buf_puts(b, "\n");
+    }
+    if ((kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP) && r->o.verbose) put_more_line(r, it);
     put_notes(r, it);
     put_prefix(r, "Status:");
     parity__emit_verdict(&r->out, it->verdict, r->o.unicode, r->o.color);

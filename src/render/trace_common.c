@@ -135,7 +135,21 @@ void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel) {
 static void put_stage_error(const parity__trace *t, parity_buf *b, size_t i) {
     const parity_stage *s = parity_walk_stage(t->w, i);
     char x[256], y[256];
-    if (!s->pair->layout_ok) {
+    if (s->kind == PARITY_PAIR_OVERLAP) {
+        parity__buf_printf(b, "shapes %s vs %s: ", parity_shape_str(s->pair->ref, x, sizeof x),
+                           parity_shape_str(s->pair->port, y, sizeof y));
+        parity__buf_overlap(b, t->r, &s->overlap);
+    } else if (s->kind == PARITY_PAIR_SEQUENCE) {
+        parity__buf_printf(b, "ids differ, lengths %llu vs %llu",
+                           (unsigned long long)s->ints.ref_len,
+                           (unsigned long long)s->ints.port_len);
+        if (s->ints.n_hunks) parity__buf_puts(b, ": ");
+        parity__buf_hunks(b, &s->ints);
+    } else if (s->ints_differ) {
+        parity__buf_printf(b, "ids differ at %llu of %llu positions",
+                           (unsigned long long)s->ints.n_differ,
+                           (unsigned long long)s->ints.n_compared);
+    } else if (!s->pair->layout_ok) {
         parity__buf_printf(b, "shapes %s vs %s irreconcilable",
                            parity_shape_str(s->pair->ref, x, sizeof x),
                            parity_shape_str(s->pair->port, y, sizeof y));
@@ -290,10 +304,27 @@ void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, 
         sep = "; ";
     }
     if (strcmp(p->ref->name, p->port->name) != 0) {
-        parity__buf_printf(b, "%s%s: %s", sep, parity__label(t->r, 1), p->port->name);
+        parity__buf_printf(b, "%s%s: ", sep, parity__label(t->r, 1));
+        put_name(b, p->port->name, 0);
         sep = "; ";
     }
-    if (!md && p->layout_ok && s->diff.ref_zero)
+    if (!md && p->layout_ok && s->diff.ref_zero) {
         parity__buf_printf(b, "%s%s all zeros: relative is ||d||", sep, parity__label(t->r, 0));
+        sep = "; ";
+    }
+    if (s->kind == PARITY_PAIR_OVERLAP) {
+        parity__buf_puts(b, sep);
+        parity__buf_overlap(b, t->r, &s->overlap);
+        sep = "; ";
+    }
+    if (s->kind == PARITY_PAIR_SEQUENCE && s->ints.n_hunks) {
+        parity__buf_puts(b, sep);
+        parity__buf_hunks(b, &s->ints);
+        sep = "; ";
+    }
+    if (s->same_values) {
+        parity__buf_printf(b, "%ssame values in another order (see parity explain)", sep);
+        sep = "; ";
+    }
     if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
 }

@@ -251,6 +251,36 @@ def check_dirs(parity, data):
         FAILS.append(f"unpaired: {js['only_in_ref']} {js['only_in_port']}")
 
 
+def check_ids(parity, data):
+    """Sequences and overlaps (edge/ids_*.safetensors): the edit script and
+    the overlap against what NumPy says of the same arrays."""
+    js = run(parity, ["diff", "edge/ids_ref.safetensors", "edge/ids_port.safetensors",
+                      "--format", "json"], data)
+    if js is None:
+        return
+    ref = read_safetensors(os.path.join(data, "edge", "ids_ref.safetensors"))
+    port = read_safetensors(os.path.join(data, "edge", "ids_port.safetensors"))
+    by = {t["name"]: t for t in js["tensors"]}
+    tok = by["tokens"]["ints"]
+    if not np.array_equal(ref["tokens"][1:], port["tokens"].astype(np.int64)):
+        FAILS.append("ids fixture: tokens are not ref[1:]")
+    want = [{"op": "drop", "ref_at": 0, "ref_n": 1, "port_at": 0, "port_n": 0,
+             "ref_values": [int(ref["tokens"][0])], "port_values": []}]
+    if tok["hunks"] != want or not tok["port_float"] or tok["ref_float"]:
+        FAILS.append(f"tokens: {tok}")
+    mel = by["mel"]
+    n = ref["mel"].shape[1]
+    if mel["overlap"] != {"how": "prefix", "axis": 1, "ref_len": n,
+                          "port_len": port["mel"].shape[1], "lag": 0, "len": n}:
+        FAILS.append(f"mel overlap: {mel['overlap']}")
+    if not np.array_equal(ref["mel"], port["mel"][:, :n]) or mel["metrics"]["abs_max"] != 0:
+        FAILS.append(f"mel: {mel['metrics']}")
+    au = by["audio"]["overlap"]
+    lag = au["lag"]
+    if au["how"] != "shifted" or not np.array_equal(ref["audio"][lag:], port["audio"]):
+        FAILS.append(f"audio overlap: {au}")
+
+
 def main():
     global SCHEMA
     parity, data = sys.argv[1], sys.argv[2]
@@ -260,6 +290,7 @@ def main():
     check_mel(parity, data)
     check_dirs(parity, data)
     check_edge(parity, data)
+    check_ids(parity, data)
     for f in FAILS:
         print("FAIL", f)
     print(f"check_json_numpy: {len(FAILS)} failures")

@@ -291,8 +291,54 @@ static void test_ints_exact(void) {
     CHECK_OK(parity_diff_ints(&ta, &tp, 1, &c, &err), &err);
     CHECK(!c.equal && c.n_differ == 0 && c.first == 2 && c.ref_len == 3 && c.port_len == 2);
     CHECK_EQ_INT(parity_diff_ints(&ta, &tp, 0, &c, &err), PARITY_E_SHAPE);
-    parity_tensor tf = make_raw(PARITY_DT_F64, a, 3);
-    CHECK_EQ_INT(parity_diff_ints(&tf, &ta, 0, &c, &err), PARITY_E_USAGE);
+    /* a float tensor holding only integers compares as ids: 2^53 and 5
+     * equal as I64, 2^62 (the double) against 2^62 + 1 not */
+    double af[3] = {(double)a[0], (double)a[1], (double)a[2]};
+    parity_tensor tf = make_raw(PARITY_DT_F64, af, 3);
+    CHECK(parity_tensor_integral(&tf));
+    CHECK_OK(parity_diff_ints(&tf, &ta, 0, &c, &err), &err);
+    CHECK(!c.equal && c.n_differ == 1 && c.first == 2 && c.ref_float && !c.port_float);
+    af[1] = 0.5;
+    CHECK(!parity_tensor_integral(&tf));
+    /* an edit script: tp is ta without its last id */
+    CHECK_OK(parity_diff_ints(&ta, &tp, 1, &c, &err), &err);
+    CHECK(c.n_hunks == 1 && c.total_hunks == 1 && c.hunks[0].ref_at == 2 &&
+          c.hunks[0].ref_n == 1 && c.hunks[0].port_n == 0 && c.hunks[0].ref_vals[0] == a[2]);
+}
+
+/* The edit script of id sequences (int_edit.c), on hand-made cases: each
+ * hunk's ranges and values. */
+static void test_int_edit(void) {
+    parity_int_hunk h[PARITY_INT_HUNKS];
+    size_t total = 0, n;
+    const int64_t ref[8] = {708, 1, 2, 3, 4, 5, 6, 7};
+    /* the first id dropped (MLX without the BOS token) */
+    n = parity__int_edit(ref, 8, 0, ref + 1, 7, 0, h, PARITY_INT_HUNKS, &total);
+    CHECK(n == 1 && total == 1 && h[0].ref_at == 0 && h[0].ref_n == 1 && h[0].port_n == 0 &&
+          h[0].ref_vals[0] == 708);
+    /* two inserted, and two replaced by three further on */
+    const int64_t port[10] = {708, 1, 77, 78, 2, 3, 4, 9, 9, 9};
+    n = parity__int_edit(ref, 8, 0, port, 10, 0, h, PARITY_INT_HUNKS, &total);
+    CHECK_MSG(n == 2 && total == 2, "n %zu total %zu", n, total);
+    if (n == 2) {
+        CHECK(h[0].ref_at == 2 && h[0].ref_n == 0 && h[0].port_at == 2 && h[0].port_n == 2 &&
+              h[0].port_vals[0] == 77 && h[0].port_vals[1] == 78);
+        CHECK(h[1].ref_at == 5 && h[1].ref_n == 3 && h[1].port_at == 7 && h[1].port_n == 3 &&
+              h[1].ref_vals[0] == 5 && h[1].port_vals[2] == 9);
+    }
+    /* nothing in common: one replacement of the whole */
+    const int64_t other[3] = {-1, -2, -3};
+    n = parity__int_edit(ref, 8, 0, other, 3, 0, h, PARITY_INT_HUNKS, &total);
+    CHECK(n == 1 && h[0].ref_n == 8 && h[0].port_n == 3);
+    /* U64 2^64 - 1 is not I64 -1: a replacement */
+    const int64_t m1[1] = {-1};
+    n = parity__int_edit(m1, 1, 1, m1, 1, 0, h, PARITY_INT_HUNKS, &total);
+    CHECK(n == 1 && h[0].ref_n == 1 && h[0].port_n == 1);
+    /* more hunks than kept: counted */
+    int64_t a[40], b[40];
+    for (int i = 0; i < 40; i++) a[i] = i, b[i] = i % 4 == 0 ? -i - 1 : i;
+    n = parity__int_edit(a, 40, 0, b, 40, 0, h, PARITY_INT_HUNKS, &total);
+    CHECK(n == PARITY_INT_HUNKS && total == 10);
 }
 
 /* Values near DBL_MAX (hand-derived): the exact slow path, merged across
@@ -407,6 +453,7 @@ static void test_ulp(void) {
 }
 
 int main(void) {
+    test_int_edit();
     test_hand_cases();
     test_ints_exact();
     test_huge_hand();

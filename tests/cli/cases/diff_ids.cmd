@@ -1,0 +1,1 @@
+parity diff edge/ids_ref.safetensors edge/ids_port.safetensors
