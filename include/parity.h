@@ -273,6 +273,9 @@ const char *parity_set_meta_get(const parity_set *set, const char *key);
  * conversion. */
 void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
                         double *out);
+/* 1 when t's elements are stored in Fortran (column-major) order, with at
+ * least two axes longer than 1 (a .npy with fortran_order True). */
+int parity_tensor_fortran_order(const parity_tensor *t);
 /* Write the multi-index of flat C-order index flat into idx[t->ndim]. */
 void parity_tensor_unravel(const parity_tensor *t, uint64_t flat, int64_t *idx);
 /* Format a shape as "[1, 80, 200]" into buf; returns buf. */

@@ -33,7 +33,8 @@ edge/                    edge cases of parity diff: I64 values beyond 2^53
                          ANSI escape)
                          ids_*.safetensors (sequences: a dropped first token,
                          insertions, replacements, ids stored as F32, a mel
-                         with 398 more frames, audio starting 10 samples late)
+                         with 398 more frames, audio starting 10 samples late),
+                         scr_*.npy (the values in Fortran order), fortran.npy
 dumps/                   a folder whose .npy files sit in python/ and swift/
 """
 import json
@@ -196,6 +197,12 @@ def ids_files(out, rng):
             ("replaced", np.concatenate([rep[:7], [1, 2, 3], rep[9:]]).astype(np.int32)),
             ("same_ids", same.astype(np.float32)), ("mel", mel), ("audio", audio[10:])]
     d = os.path.join(out, "edge")
+    # a port that wrote the reference's values in Fortran order; a .npy
+    # stored fortran_order (parity reads it through its strides)
+    x = rng.standard_normal((6, 5)).astype(np.float32)
+    np.save(os.path.join(d, "scr_ref.npy"), x)
+    np.save(os.path.join(d, "scr_port.npy"), x.ravel(order="F").reshape(6, 5))
+    np.save(os.path.join(d, "fortran.npy"), np.asfortranarray(x))
     write_safetensors(os.path.join(d, "ids_ref.safetensors"), ref)
     write_safetensors(os.path.join(d, "ids_port.safetensors"), port)
 

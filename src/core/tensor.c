@@ -42,6 +42,18 @@ void parity_tensor_unravel(const parity_tensor *t, uint64_t flat,
     }
 }
 
+int parity_tensor_fortran_order(const parity_tensor *t) {
+    int64_t s = 1;
+    int big = 0;
+    for (int k = 0; k < t->ndim; k++) {
+        if (t->shape[k] == 1) continue;
+        if (t->stride[k] != s) return 0;
+        s *= t->shape[k];
+        big++;
+    }
+    return big >= 2; /* with one axis of more than one, C and F agree */
+}
+
 int parity__tensor_c_contiguous(const parity_tensor *t) {
     int64_t s = 1;
     for (int k = t->ndim - 1; k >= 0; k--) {

@@ -287,6 +287,8 @@ static void json_info_tensor(parity_report *r, const parity_tensor *t,
     parity__buf_puts(b, r->n_in_set ? ",\n{\"name\":" : "\n{\"name\":");
     parity__buf_json_str(b, t->name);
     parity__json_bool(b, "is_input", t->is_input);
+    parity__json_bool(b, "fortran_order", parity_tensor_fortran_order(t));
+    if (t->alias_of) parity__json_str(b, "alias_of", t->alias_of);
     parity__buf_puts(b, ",\"stats\":");
     jstats(b, t, st);
     parity__buf_puts(b, "}");

@@ -131,7 +131,9 @@ static void md_info_tensor(parity_report *r, const parity_tensor *t,
     parity__buf_puts(b, "|");
     parity__emit_md_cell(b, t->name);
     parity__emit_md_cell(b, parity_dtype_name(t->dtype));
-    parity__emit_md_cell(b, parity_shape_str(t, s, sizeof s));
+    parity_shape_str(t, s, sizeof s);
+    if (parity_tensor_fortran_order(t)) strncat(s, " fortran_order", sizeof s - strlen(s) - 1);
+    parity__emit_md_cell(b, s);
     md_num(b, st->min);
     md_num(b, st->max);
     md_num(b, st->mean);

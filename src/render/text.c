@@ -387,12 +387,23 @@ static void text_info_tensor(parity_report *r, const parity_tensor *t,
     parity_buf *b = &r->out;
     char shape[512];
     if (r->o.quiet) {
-        parity__buf_printf(b, "%s: %s %s\n", t->name, parity_dtype_name(t->dtype),
-                           parity_shape_str(t, shape, sizeof shape));
+        parity__emit_text(b, t->name);
+        parity__buf_printf(b, ": %s %s%s\n", parity_dtype_name(t->dtype),
+                           parity_shape_str(t, shape, sizeof shape),
+                           parity_tensor_fortran_order(t) ? " fortran_order" : "");
         return;
     }
-    parity__buf_printf(b, "  %s: %s %s, range=[", t->name, parity_dtype_name(t->dtype),
-                       parity_shape_str(t, shape, sizeof shape));
+    parity__buf_puts(b, "  ");
+    parity__emit_text(b, t->name);
+    parity__buf_printf(b, ": %s %s%s", parity_dtype_name(t->dtype),
+                       parity_shape_str(t, shape, sizeof shape),
+                       parity_tensor_fortran_order(t) ? " fortran_order" : "");
+    if (t->alias_of) {
+        parity__buf_puts(b, " (alias of ");
+        parity__emit_text(b, t->alias_of);
+        parity__buf_puts(b, ")");
+    }
+    parity__buf_puts(b, ", range=[");
     parity__buf_num(b, st->min);
     parity__buf_puts(b, ", ");
     parity__buf_num(b, st->max);

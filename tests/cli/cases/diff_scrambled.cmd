@@ -1,0 +1,1 @@
+parity diff edge/scr_ref.npy edge/scr_port.npy

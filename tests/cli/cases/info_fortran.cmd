@@ -1,0 +1,1 @@
+parity info edge/fortran.npy edge/scr_ref.npy
