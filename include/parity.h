@@ -989,8 +989,12 @@ static inline void *parity__writable(void *data) { return data; }
  * sizeof, never evaluated), so neither tracing nor inject mode happens
  * there. */
 #if defined(PARITY_NO_TRACE)
+/* What a compiled-out call gives: a call, so that a macro used as a
+ * statement leaves no unused value to warn about. */
+static inline parity_status parity__untraced(void) { return PARITY_OK; }
 #define PARITY_TRACER_ON(t) ((void)(t), 0)
 #define PARITY__TRACED(t, call, off) ((void)sizeof(call), (off))
+#define PARITY__TRACED_CALL(t, call) ((void)sizeof(call), parity__untraced())
 #else
 #if defined(__GNUC__)
 #define PARITY_TRACER_ON(t) __builtin_expect((t) != NULL, 0)
@@ -998,6 +1002,7 @@ static inline void *parity__writable(void *data) { return data; }
 #define PARITY_TRACER_ON(t) ((t) != NULL)
 #endif
 #define PARITY__TRACED(t, call, off) (PARITY_TRACER_ON(t) ? (call) : (off))
+#define PARITY__TRACED_CALL(t, call) PARITY__TRACED(t, call, PARITY_OK)
 #endif
 
 /* Deprecated: a port written when parity_tracer_add injected (it took
@@ -1026,9 +1031,8 @@ static inline parity_status parity_tracer_add(parity_tracer *t, const char *name
                                               const int64_t *shape,
                                               PARITY__ADD_DATA data,
                                               parity_error *err) {
-    return PARITY__TRACED(t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
-                                                PARITY__ADD_FLAGS, err),
-                          PARITY_OK);
+    return PARITY__TRACED_CALL(
+        t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data, PARITY__ADD_FLAGS, err));
 }
 /* parity_tracer_add that also marks the stage as a model input
  * ("parity.inputs"): parity trace compares inputs first. */
@@ -1037,10 +1041,8 @@ static inline parity_status parity_tracer_add_input(parity_tracer *t, const char
                                                     const int64_t *shape,
                                                     PARITY__ADD_DATA data,
                                                     parity_error *err) {
-    return PARITY__TRACED(t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
-                                                PARITY__TRACE_INPUT | PARITY__ADD_FLAGS,
-                                                err),
-                          PARITY_OK);
+    return PARITY__TRACED_CALL(t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
+                                                     PARITY__TRACE_INPUT | PARITY__ADD_FLAGS, err));
 }
 /* Record a strided view: element i (a multi-index) lies at
  * data + sum_d i[d] * stride[d] elements (strides in elements, may be 0 or
@@ -1053,8 +1055,8 @@ static inline parity_status parity_tracer_add_strided(parity_tracer *t, const ch
                                                       const int64_t *shape,
                                                       const int64_t *stride,
                                                       const void *data, parity_error *err) {
-    return PARITY__TRACED(t, parity__tracer_add(t, name, dt, ndim, shape, stride, data, 0, err),
-                          PARITY_OK);
+    return PARITY__TRACED_CALL(t,
+                               parity__tracer_add(t, name, dt, ndim, shape, stride, data, 0, err));
 }
 
 /* Inject: record data as parity_tracer_add does, then, in inject mode,
@@ -1067,9 +1069,8 @@ static inline parity_status parity_tracer_inject(parity_tracer *t, const char *n
                                                  parity_dtype dt, int ndim,
                                                  const int64_t *shape, void *data,
                                                  parity_error *err) {
-    return PARITY__TRACED(t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
-                                                PARITY__TRACE_INJECT, err),
-                          PARITY_OK);
+    return PARITY__TRACED_CALL(
+        t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data, PARITY__TRACE_INJECT, err));
 }
 /* parity_tracer_inject of a model input: a port fed the reference's
  * inputs (noise, token ids) runs on equal footing. */
@@ -1077,10 +1078,9 @@ static inline parity_status parity_tracer_inject_input(parity_tracer *t, const c
                                                        parity_dtype dt, int ndim,
                                                        const int64_t *shape, void *data,
                                                        parity_error *err) {
-    return PARITY__TRACED(t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
-                                                PARITY__TRACE_INPUT | PARITY__TRACE_INJECT,
-                                                err),
-                          PARITY_OK);
+    return PARITY__TRACED_CALL(t,
+                               parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
+                                                  PARITY__TRACE_INPUT | PARITY__TRACE_INJECT, err));
 }
 /* parity_tracer_inject through strides: the reference values are written
  * back through the same strides (the other elements of the buffer are left
@@ -1092,9 +1092,8 @@ static inline parity_status parity_tracer_inject_strided(parity_tracer *t, const
                                                          const int64_t *shape,
                                                          const int64_t *stride, void *data,
                                                          parity_error *err) {
-    return PARITY__TRACED(t, parity__tracer_add(t, name, dt, ndim, shape, stride, data,
-                                                PARITY__TRACE_INJECT, err),
-                          PARITY_OK);
+    return PARITY__TRACED_CALL(
+        t, parity__tracer_add(t, name, dt, ndim, shape, stride, data, PARITY__TRACE_INJECT, err));
 }
 
 /* The same calls with a printf-style name, format last:
@@ -1105,26 +1104,19 @@ static inline parity_status parity_tracer_inject_strided(parity_tracer *t, const
  * twice (pass a variable). A format that vsnprintf cannot format is
  * PARITY_E_USAGE. */
 #define parity_tracer_addf(t, dt, ndim, shape, data, err, ...)                                     \
-    PARITY__TRACED(t,                                                                              \
-                   parity__tracer_addf((t), (dt), (ndim), (shape), NULL, (data), 0, (err),         \
-                                       __VA_ARGS__),                                               \
-                   PARITY_OK)
+    PARITY__TRACED_CALL(                                                                           \
+        t, parity__tracer_addf((t), (dt), (ndim), (shape), NULL, (data), 0, (err), __VA_ARGS__))
 #define parity_tracer_add_stridedf(t, dt, ndim, shape, stride, data, err, ...)                     \
-    PARITY__TRACED(t,                                                                              \
-                   parity__tracer_addf((t), (dt), (ndim), (shape), (stride), (data), 0, (err),     \
-                                       __VA_ARGS__),                                               \
-                   PARITY_OK)
+    PARITY__TRACED_CALL(t, parity__tracer_addf((t), (dt), (ndim), (shape), (stride), (data), 0,    \
+                                               (err), __VA_ARGS__))
 #define parity_tracer_injectf(t, dt, ndim, shape, data, err, ...)                                  \
-    PARITY__TRACED(t,                                                                              \
-                   parity__tracer_addf((t), (dt), (ndim), (shape), NULL, parity__writable(data),   \
-                                       PARITY__TRACE_INJECT, (err), __VA_ARGS__),                  \
-                   PARITY_OK)
+    PARITY__TRACED_CALL(t, parity__tracer_addf((t), (dt), (ndim), (shape), NULL,                   \
+                                               parity__writable(data), PARITY__TRACE_INJECT,       \
+                                               (err), __VA_ARGS__))
 #define parity_tracer_inject_stridedf(t, dt, ndim, shape, stride, data, err, ...)                  \
-    PARITY__TRACED(t,                                                                              \
-                   parity__tracer_addf((t), (dt), (ndim), (shape), (stride),                       \
-                                       parity__writable(data), PARITY__TRACE_INJECT, (err),        \
-                                       __VA_ARGS__),                                               \
-                   PARITY_OK)
+    PARITY__TRACED_CALL(t, parity__tracer_addf((t), (dt), (ndim), (shape), (stride),               \
+                                               parity__writable(data), PARITY__TRACE_INJECT,       \
+                                               (err), __VA_ARGS__))
 
 /* Data flow (docs/trace.md, "Data flow and aliases"): record that stage
  * (a stage name as given, suffix included; NULL: the stage added last) was
@@ -1138,7 +1130,7 @@ static inline parity_status parity_tracer_inject_strided(parity_tracer *t, const
 static inline parity_status parity_tracer_parents(parity_tracer *t, const char *stage,
                                                   const char *const *parents, size_t n,
                                                   parity_error *err) {
-    return PARITY__TRACED(t, parity__tracer_parents(t, stage, parents, n, err), PARITY_OK);
+    return PARITY__TRACED_CALL(t, parity__tracer_parents(t, stage, parents, n, err));
 }
 /* The name of the latest stage added as base (the name passed to an add:
  * "x" gives "x", then "x#1", ...), or with base NULL the latest stage of

@@ -28,6 +28,14 @@ int port_step(parity_tracer *t, float *x, const float *w, float *att, int layer,
     bad |= parity_tracer_inject_stridedf(t, PARITY_DT_F32, 2, s_att, st_att, att, &err,
                                          "layers.%d.att", layer);
     bad |= parity_tracer_parents(t, NULL, &prev, 1, &err);
+    /* as statements, their status ignored: no unused-value warning */
+    parity_tracer_add(t, "w", PARITY_DT_F32, 1, shape, w, NULL);
+    parity_tracer_inject(t, "x", PARITY_DT_F32, 1, shape, x, NULL);
+    parity_tracer_addf(t, PARITY_DT_F32, 1, shape, w, NULL, "layers.%d.w", layer);
+    parity_tracer_add_stridedf(t, PARITY_DT_F32, 2, s_att, st_att, att, NULL, "l%d.att", layer);
+    parity_tracer_injectf(t, PARITY_DT_F32, 1, shape, x, NULL, "layers.%d.x", layer);
+    parity_tracer_inject_stridedf(t, PARITY_DT_F32, 2, s_att, st_att, att, NULL, "l%d", layer);
+    parity_tracer_parents(t, NULL, &prev, 1, NULL);
 #if defined(BAD_FORMAT)
     bad |= parity_tracer_addf(t, PARITY_DT_F32, 1, shape, w, &err, "layers.%s", layer);
 #endif
