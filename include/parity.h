@@ -13,7 +13,7 @@
  *                (4b), walking two traces: first divergence, culprit, series,
  *                solver (4c), bitwise reproducibility (4d)
  *   5. Explain   the transformation that maps reference to port, ranked
- *   6. Tracing   the C tracer (PARITY_TRACE / PARITY_INJECT)
+ *   6. Tracing   the C tracer (PARITY_TRACE / PARITY_INJECT / PARITY_MAP)
  *   7. Render    reports as text, JSON, Markdown, CSV (built, never
  *                printed): diff and info (7), the trace walk, same and
  *                explain (7b), PNG heatmaps and the HTML report (7c)
