@@ -16,6 +16,15 @@
  *   volatile   the same with t re-read from a volatile every iteration, so
  *              the test can be neither proven nor hoisted: the worst case,
  *              one load and one branch per add
+ *   addf       parity_tracer_addf(t, ..., "layers.%ld.attn", i): the
+ *              printf form, whose name is never formatted when disabled
+ *   inject     parity_tracer_inject on the same buffer
+ *   strided    parity_tracer_add_strided of a [8, 16] view of [8, 32]
+ *   flow       parity_tracer_parents(t, NULL, {parity_tracer_last(t,
+ *              NULL)}, 1, ...): naming a parent and recording it
+ *   all, off   the four calls above in one iteration, and the same loop
+ *              built with PARITY_NO_TRACE
+ *   (all with the local pointer)
  *   stage      a tiny stage: y = 0.5x + 1 over 32 floats, plus sink
  *   stage+v    the same stage followed by the volatile-pointer add
  * Each loop runs `reps` times, interleaved, and the median is reported:
@@ -68,6 +77,32 @@ static double loop_local(long n, parity_tracer *t) {
 /* bench_tracer_off.c */
 double bench_loop_compiled_out(long n, parity_tracer *t, volatile uint64_t *sink,
                                const int64_t *shape, float *y);
+double bench_loop_all_compiled_out(long n, parity_tracer *t, volatile uint64_t *sink,
+                                   const int64_t *shape, float *y);
+
+static const int64_t view_shape[2] = {4, 4}, view_stride[2] = {8, 1}; /* of y */
+
+/* One loop per call, so each loop body is the call and the store only. */
+#define CALL_LOOP(fn, call)                                                                        \
+    static double fn(long n, parity_tracer *t) {                                                   \
+        double t0 = now();                                                                         \
+        for (long i = 0; i < n; i++) {                                                             \
+            call;                                                                                  \
+            sink = (uint64_t)i;                                                                    \
+        }                                                                                          \
+        return now() - t0;                                                                         \
+    }
+CALL_LOOP(loop_addf, parity_tracer_addf(t, PARITY_DT_F32, 3, shape, y, NULL, "layers.%ld.attn", i))
+CALL_LOOP(loop_inject, parity_tracer_inject(t, "stage", PARITY_DT_F32, 3, shape, y, NULL))
+CALL_LOOP(loop_strided,
+          parity_tracer_add_strided(t, "view", PARITY_DT_F32, 2, view_shape, view_stride, y, NULL))
+CALL_LOOP(loop_flow, const char *parent = parity_tracer_last(t, NULL);
+          parity_tracer_parents(t, NULL, &parent, 1, NULL))
+CALL_LOOP(loop_all, parity_tracer_addf(t, PARITY_DT_F32, 3, shape, y, NULL, "layers.%ld.attn", i);
+          parity_tracer_inject(t, "stage", PARITY_DT_F32, 3, shape, y, NULL);
+          parity_tracer_add_strided(t, "view", PARITY_DT_F32, 2, view_shape, view_stride, y, NULL);
+          const char *parent = parity_tracer_last(t, NULL);
+          parity_tracer_parents(t, NULL, &parent, 1, NULL))
 
 static double loop_volatile(long n) {
     double t0 = now();
@@ -109,7 +144,7 @@ static double median(double *v, int n) {
 }
 
 static void row(const char *what, double with, double without, long n) {
-    printf("  %-26s %8.3f ms  %6.3f ns/iter", what, with * 1e3, with * 1e9 / n);
+    printf("  %-30s %8.3f ms  %6.3f ns/iter", what, with * 1e3, with * 1e9 / n);
     if (without > 0)
         printf("  overhead %+6.2f%%  %+.3f ns per add", (with - without) / without * 100,
                (with - without) * 1e9 / n);
@@ -125,7 +160,7 @@ static int bench_disabled(long n, int reps) {
         return 2;
     }
     for (int j = 0; j < 32; j++) x[j] = (float)j;
-    double *m = calloc(6 * (size_t)reps, sizeof *m);
+    double *m = calloc(12 * (size_t)reps, sizeof *m);
     if (!m) return 2;
     for (int r = 0; r < reps; r++) {
         m[r] = loop_plain(n);
@@ -134,17 +169,29 @@ static int bench_disabled(long n, int reps) {
         m[3 * reps + r] = loop_stage(n, 0);
         m[4 * reps + r] = loop_stage(n, 1);
         m[5 * reps + r] = bench_loop_compiled_out(n, t, &sink, shape, y);
+        m[6 * reps + r] = loop_addf(n, t);
+        m[7 * reps + r] = loop_inject(n, t);
+        m[8 * reps + r] = loop_strided(n, t);
+        m[9 * reps + r] = loop_flow(n, t);
+        m[10 * reps + r] = loop_all(n, t);
+        m[11 * reps + r] = bench_loop_all_compiled_out(n, t, &sink, shape, y);
     }
-    double plain = median(m, reps), local = median(m + reps, reps);
-    double vol = median(m + 2 * reps, reps), st = median(m + 3 * reps, reps);
-    double stv = median(m + 4 * reps, reps), off = median(m + 5 * reps, reps);
+    double med[12];
+    for (int k = 0; k < 12; k++) med[k] = median(m + k * reps, reps);
+    double plain = med[0];
     printf("disabled tracer: iterations %ld, repetitions %d, medians:\n", n, reps);
     row("plain loop", plain, 0, n);
-    row("+ add, local pointer", local, plain, n);
-    row("+ add, -DPARITY_NO_TRACE", off, plain, n);
-    row("+ add, volatile pointer", vol, plain, n);
-    row("32-float stage", st, 0, n);
-    row("+ add, volatile pointer", stv, st, n);
+    row("+ add, local pointer", med[1], plain, n);
+    row("+ add, -DPARITY_NO_TRACE", med[5], plain, n);
+    row("+ add, volatile pointer", med[2], plain, n);
+    row("+ addf, local pointer", med[6], plain, n);
+    row("+ inject, local pointer", med[7], plain, n);
+    row("+ add_strided, local pointer", med[8], plain, n);
+    row("+ last + parents, local", med[9], plain, n);
+    row("+ all four, local pointer", med[10], plain, n);
+    row("+ all four, -DPARITY_NO_TRACE", med[11], plain, n);
+    row("32-float stage", med[3], 0, n);
+    row("+ add, volatile pointer", med[4], med[3], n);
     free(m);
     return 0;
 }

@@ -25,3 +25,20 @@ double bench_loop_compiled_out(long n, parity_tracer *t, volatile uint64_t *sink
     }
     return now() - t0;
 }
+
+/* The "all four" loop of bench_tracer.c: printf form, inject, strided,
+ * last + parents. */
+double bench_loop_all_compiled_out(long n, parity_tracer *t, volatile uint64_t *sink,
+                                   const int64_t *shape, float *y) {
+    static const int64_t view_shape[2] = {4, 4}, view_stride[2] = {8, 1};
+    double t0 = now();
+    for (long i = 0; i < n; i++) {
+        parity_tracer_addf(t, PARITY_DT_F32, 3, shape, y, NULL, "layers.%ld.attn", i);
+        parity_tracer_inject(t, "stage", PARITY_DT_F32, 3, shape, y, NULL);
+        parity_tracer_add_strided(t, "view", PARITY_DT_F32, 2, view_shape, view_stride, y, NULL);
+        const char *parent = parity_tracer_last(t, NULL);
+        parity_tracer_parents(t, NULL, &parent, 1, NULL);
+        *sink = (uint64_t)i;
+    }
+    return now() - t0;
+}

@@ -13,7 +13,7 @@
  *                (4b), walking two traces: first divergence, culprit, series,
  *                solver (4c), bitwise reproducibility (4d)
  *   5. Explain   the transformation that maps reference to port, ranked
- *   6. Tracing   the C tracer (PARITY_TRACE / PARITY_INJECT)
+ *   6. Tracing   the C tracer (PARITY_TRACE / PARITY_INJECT / PARITY_MAP)
  *   7. Render    reports as text, JSON, Markdown, CSV (built, never
  *                printed): diff and info (7), the trace walk, same and
  *                explain (7b), PNG heatmaps and the HTML report (7c)
@@ -992,8 +992,10 @@ const char *parity_hyp_kind_name(parity_hyp_kind k);
 
 /* A trace is every intermediate tensor of a run, in execution order:
  * - a .safetensors file whose __metadata__ holds "parity.order" (a JSON
- *   array of names, as a string) and "parity.inputs" (names of the tensors
- *   that are model inputs), written when the tracer closes; or
+ *   array of names, as a string), "parity.inputs" (names of the tensors
+ *   that are model inputs) and, when a stage was given parents,
+ *   "parity.parents" (a JSON object, stage -> [stages it was computed
+ *   from], as a string), written when the tracer closes; or
  * - a directory (any other path): each stage is written as it completes to
  *   NNNNNN.safetensors (one tensor named by the stage), atomically
  *   (temporary file + rename), so a crash loses nothing already traced;
@@ -1004,75 +1006,246 @@ const char *parity_hyp_kind_name(parity_hyp_kind k);
  *   nor a parity trace (PARITY_E_USAGE). index.json:
  *     {"format":"parity-trace","version":1,"order":[names...],
  *      "inputs":[names...],"files":{"name":"000001.safetensors",...},
- *      "metadata":{"key":"value",...}}
- * A name added again gets a suffix: the first call is "name", the k-th
- * repeat "name#k" (k = 1, 2, ...).
+ *      "parents":{"name":["parent",...],...},"metadata":{"key":"value",...}}
+ *   ("parents" only when a stage has some).
  *
- * Inject mode (activation patching): with a reference trace set, every add
- * overwrites the caller's buffer with the reference tensor of the same
- * (suffixed) name, found as parity diff matches names (exactly, else the
- * first whose parity_name_normalize form is equal: finalProj = final_proj),
- * after the same layout handling as parity diff, so the
- * stages downstream see reference inputs and each stage's own error is
- * isolated. */
+ * Stage names. A name added again gets a suffix: the first call is "name",
+ * the k-th repeat "name#k" (k = 1, 2, ...), so a stage computed once per
+ * decoded token (or solver step) is "name" at step 0 and "name#k" at step
+ * k. A name that is already a stage name gets a suffix of its own (adding
+ * "x#1" after two "x" gives "x#1#1"); parity_tracer_last tells the name a
+ * stage was given.
+ *
+ * Recording and injecting. parity_tracer_add and its variants only READ
+ * the caller's data (const): read-only memory (weights mapped PROT_READ, a
+ * const activation) may be traced, in inject mode too.
+ * parity_tracer_inject and its variants record the port's value the same
+ * way and then, with an inject reference set, OVERWRITE the caller's
+ * writable buffer with the reference's value (activation patching): the
+ * stages downstream compute from reference inputs and each stage's own
+ * error is isolated. Call inject on the buffer a stage writes and the
+ * next stage reads; add for everything else. Without a reference (or with
+ * a disabled tracer) inject is add and the buffer is left untouched.
+ *
+ * Inject mode finds the reference tensor of a stage as parity diff pairs
+ * names: its (suffixed) name exactly, else the first reference tensor
+ * whose parity_name_normalize form is equal (finalProj = final_proj), else
+ * the name the map rules give (parity_tracer_set_map, PARITY_MAP; the
+ * --map format of docs/matching.md), exactly, else normalized. It aligns
+ * layouts as parity diff does and converts to the caller's dtype. */
 typedef struct parity_tracer parity_tracer;
 
 /* Open a tracer writing to path; path NULL means the PARITY_TRACE
  * environment variable, and when that is unset too *out is NULL: tracing
- * is disabled and every parity_tracer_add is a single branch. The inject
- * reference comes from the PARITY_INJECT environment variable (a trace
- * file or directory) unless parity_tracer_set_inject is called. */
+ * is disabled and every add, inject, parents and last call below is a
+ * single branch. The inject reference comes from the PARITY_INJECT
+ * environment variable (a trace file or directory) unless
+ * parity_tracer_set_inject is called, the map rules from PARITY_MAP unless
+ * parity_tracer_set_map is called. */
 parity_status parity_tracer_open(const char *path, parity_tracer **out,
                                  parity_error *err);
-/* Use the trace at ref_path as the inject reference (NULL: turn off). */
+/* Use the trace at ref_path as the inject reference (NULL: turn off). A
+ * NULL tracer: PARITY_OK, nothing done. */
 parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
                                        parity_error *err);
-/* Record a tensor (the bytes are copied); is_input marks a model input.
- * In inject mode data is overwritten with the reference values, converted
- * to dt; a reference that is missing or cannot be aligned is an error. */
-parity_status parity__tracer_add(parity_tracer *t, const char *name,
-                                     parity_dtype dt, int ndim,
-                                     const int64_t *shape, void *data,
-                                     int is_input, parity_error *err);
-/* Add a __metadata__ / index.json "metadata" entry. */
+/* Load the rename rules of map_path (one "regex => replacement" a line,
+ * as parity diff --map reads them) for finding a stage's reference tensor
+ * in inject mode (NULL: no rules). A malformed file is PARITY_E_USAGE
+ * naming the file and line; the rules loaded before stay in force. */
+parity_status parity_tracer_set_map(parity_tracer *t, const char *map_path, parity_error *err);
+/* Add a __metadata__ / index.json "metadata" entry. The keys parity.format,
+ * parity.order, parity.inputs, parity.parents and parity.aliases are the
+ * tracer's (PARITY_E_USAGE). */
 parity_status parity_tracer_meta(parity_tracer *t, const char *key,
                                  const char *value, parity_error *err);
-/* Finish the trace (writes the single file) and free the tracer; NULL is a
- * no-op. */
+/* Finish the trace (writes the single file, or the final index.json) and
+ * free the tracer; NULL is a no-op. */
 parity_status parity_tracer_close(parity_tracer *t, parity_error *err);
-/* How many tensors the tracer has injected so far. */
+/* How many tensors the tracer has injected so far (0 for NULL). */
 size_t parity_tracer_injected(const parity_tracer *t);
 
-/* The add calls: a disabled tracer (NULL) costs one predictable branch.
+/* The entry points of the inline calls below (call those instead).
+ * flags: PARITY__TRACE_INPUT marks a model input; PARITY__TRACE_INJECT
+ * overwrites data (then writable) with the reference in inject mode.
+ * stride NULL means C order. */
+#define PARITY__TRACE_INPUT  1
+#define PARITY__TRACE_INJECT 2
+#if defined(__GNUC__)
+#define PARITY__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PARITY__PRINTF(f, a)
+#endif
+parity_status parity__tracer_add(parity_tracer *t, const char *name, parity_dtype dt, int ndim,
+                                 const int64_t *shape, const int64_t *stride, const void *data,
+                                 int flags, parity_error *err);
+parity_status parity__tracer_addf(parity_tracer *t, parity_dtype dt, int ndim, const int64_t *shape,
+                                  const int64_t *stride, const void *data, int flags,
+                                  parity_error *err, const char *fmt, ...) PARITY__PRINTF(9, 10);
+parity_status parity__tracer_parents(parity_tracer *t, const char *stage,
+                                     const char *const *parents, size_t n, parity_error *err);
+const char *parity__tracer_last(const parity_tracer *t, const char *base);
+static inline void *parity__writable(void *data) { return data; }
+
+/* A disabled tracer (NULL) costs each call below one predictable branch.
  * The hint lays the NULL path out as the fall-through (no taken jump): a
  * disabled tracer is the case whose cost matters (bench/bench_tracer.c).
  * A port compiled with PARITY_NO_TRACE defined (-DPARITY_NO_TRACE, e.g. a
- * release build) keeps its add calls in the source but they compile to
- * nothing: they return PARITY_OK without reading the tracer, so neither
- * tracing nor inject mode happens there. */
+ * release build) keeps these calls in the source but they compile to
+ * nothing, at any optimization level: they return PARITY_OK
+ * (parity_tracer_last NULL) without reading the tracer or referring to the
+ * library (their arguments and formats are still type-checked, inside
+ * sizeof, never evaluated), so neither tracing nor inject mode happens
+ * there. */
 #if defined(PARITY_NO_TRACE)
+/* What a compiled-out call gives: a call, so that a macro used as a
+ * statement leaves no unused value to warn about. */
+static inline parity_status parity__untraced(void) { return PARITY_OK; }
 #define PARITY_TRACER_ON(t) ((void)(t), 0)
-#elif defined(__GNUC__)
+#define PARITY__TRACED(t, call, off) ((void)sizeof(call), (off))
+#define PARITY__TRACED_CALL(t, call) ((void)sizeof(call), parity__untraced())
+#else
+#if defined(__GNUC__)
 #define PARITY_TRACER_ON(t) __builtin_expect((t) != NULL, 0)
 #else
 #define PARITY_TRACER_ON(t) ((t) != NULL)
 #endif
-static inline parity_status parity_tracer_add(parity_tracer *t,
-                                              const char *name,
+#define PARITY__TRACED(t, call, off) (PARITY_TRACER_ON(t) ? (call) : (off))
+#define PARITY__TRACED_CALL(t, call) PARITY__TRACED(t, call, PARITY_OK)
+#endif
+
+/* Deprecated: a port written when parity_tracer_add injected (it took
+ * void *data) may define PARITY_TRACER_ADD_INJECTS before including this
+ * header to keep that behaviour: parity_tracer_add and
+ * parity_tracer_add_input then inject (and need writable data). New code
+ * calls parity_tracer_inject where the port wants patching. */
+#if defined(PARITY_TRACER_ADD_INJECTS)
+#define PARITY__ADD_DATA void *
+#define PARITY__ADD_FLAGS PARITY__TRACE_INJECT
+#else
+#define PARITY__ADD_DATA const void *
+#define PARITY__ADD_FLAGS 0
+#endif
+
+/* Record count(shape) elements of dt at data, C order, native
+ * little-endian, as the next stage, named name (or name#k, above). The
+ * bytes are read, never written, and copied (a single-file trace keeps them
+ * until close). ndim 0 is a scalar; a dimension may be 0. A NULL or empty
+ * name, an invalid dtype, a negative dimension, ndim outside 0..32, or NULL
+ * data with a non-empty shape is PARITY_E_USAGE; F80 is refused (trace it
+ * as F64); a name that is not UTF-8 is refused by the writer. A failed add
+ * records nothing and takes no name. */
+static inline parity_status parity_tracer_add(parity_tracer *t, const char *name,
                                               parity_dtype dt, int ndim,
                                               const int64_t *shape,
-                                              void *data, parity_error *err) {
-    if (!PARITY_TRACER_ON(t)) return PARITY_OK;
-    return parity__tracer_add(t, name, dt, ndim, shape, data, 0, err);
+                                              PARITY__ADD_DATA data,
+                                              parity_error *err) {
+    return PARITY__TRACED_CALL(
+        t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data, PARITY__ADD_FLAGS, err));
 }
-static inline parity_status parity_tracer_add_input(parity_tracer *t,
-                                                    const char *name,
+/* parity_tracer_add that also marks the stage as a model input
+ * ("parity.inputs"): parity trace compares inputs first. */
+static inline parity_status parity_tracer_add_input(parity_tracer *t, const char *name,
                                                     parity_dtype dt, int ndim,
                                                     const int64_t *shape,
-                                                    void *data,
+                                                    PARITY__ADD_DATA data,
                                                     parity_error *err) {
-    if (!PARITY_TRACER_ON(t)) return PARITY_OK;
-    return parity__tracer_add(t, name, dt, ndim, shape, data, 1, err);
+    return PARITY__TRACED_CALL(t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
+                                                     PARITY__TRACE_INPUT | PARITY__ADD_FLAGS, err));
+}
+/* Record a strided view: element i (a multi-index) lies at
+ * data + sum_d i[d] * stride[d] elements (strides in elements, may be 0 or
+ * negative; data is element [0,...,0]). The trace holds the view's values
+ * in C order under shape: [H, pos+1] of an attention buffer [H, max_len]
+ * is shape {H, pos+1}, stride {max_len, 1}. stride NULL is C order. A view
+ * spanning more bytes than a pointer can offset is PARITY_E_LIMIT. */
+static inline parity_status parity_tracer_add_strided(parity_tracer *t, const char *name,
+                                                      parity_dtype dt, int ndim,
+                                                      const int64_t *shape,
+                                                      const int64_t *stride,
+                                                      const void *data, parity_error *err) {
+    return PARITY__TRACED_CALL(t,
+                               parity__tracer_add(t, name, dt, ndim, shape, stride, data, 0, err));
+}
+
+/* Inject: record data as parity_tracer_add does, then, in inject mode,
+ * overwrite it with the stage's reference tensor (found, aligned and
+ * converted to dt as above): data must be writable. Errors after the stage
+ * is recorded, with data left as the port computed it: PARITY_E_NOTFOUND
+ * (no reference tensor for the stage; the message gives the name the map
+ * produced, if any), PARITY_E_SHAPE (its shape cannot be aligned). */
+static inline parity_status parity_tracer_inject(parity_tracer *t, const char *name,
+                                                 parity_dtype dt, int ndim,
+                                                 const int64_t *shape, void *data,
+                                                 parity_error *err) {
+    return PARITY__TRACED_CALL(
+        t, parity__tracer_add(t, name, dt, ndim, shape, NULL, data, PARITY__TRACE_INJECT, err));
+}
+/* parity_tracer_inject of a model input: a port fed the reference's
+ * inputs (noise, token ids) runs on equal footing. */
+static inline parity_status parity_tracer_inject_input(parity_tracer *t, const char *name,
+                                                       parity_dtype dt, int ndim,
+                                                       const int64_t *shape, void *data,
+                                                       parity_error *err) {
+    return PARITY__TRACED_CALL(t,
+                               parity__tracer_add(t, name, dt, ndim, shape, NULL, data,
+                                                  PARITY__TRACE_INPUT | PARITY__TRACE_INJECT, err));
+}
+/* parity_tracer_inject through strides: the reference values are written
+ * back through the same strides (the other elements of the buffer are left
+ * alone). In inject mode a view whose elements may share an address (a 0
+ * stride over a dimension longer than 1, interleaved strides) cannot be
+ * written back: PARITY_E_USAGE, before anything is recorded. */
+static inline parity_status parity_tracer_inject_strided(parity_tracer *t, const char *name,
+                                                         parity_dtype dt, int ndim,
+                                                         const int64_t *shape,
+                                                         const int64_t *stride, void *data,
+                                                         parity_error *err) {
+    return PARITY__TRACED_CALL(
+        t, parity__tracer_add(t, name, dt, ndim, shape, stride, data, PARITY__TRACE_INJECT, err));
+}
+
+/* The same calls with a printf-style name, format last:
+ *   parity_tracer_addf(t, PARITY_DT_F32, 1, &dim, x, &err,
+ *                      "layers.%d.attention_norm", l);
+ * The name is formatted only when tracing is on: a disabled tracer costs
+ * one branch and evaluates none of the format's arguments. t is evaluated
+ * twice (pass a variable). A format that vsnprintf cannot format is
+ * PARITY_E_USAGE. */
+#define parity_tracer_addf(t, dt, ndim, shape, data, err, ...)                                     \
+    PARITY__TRACED_CALL(                                                                           \
+        t, parity__tracer_addf((t), (dt), (ndim), (shape), NULL, (data), 0, (err), __VA_ARGS__))
+#define parity_tracer_add_stridedf(t, dt, ndim, shape, stride, data, err, ...)                     \
+    PARITY__TRACED_CALL(t, parity__tracer_addf((t), (dt), (ndim), (shape), (stride), (data), 0,    \
+                                               (err), __VA_ARGS__))
+#define parity_tracer_injectf(t, dt, ndim, shape, data, err, ...)                                  \
+    PARITY__TRACED_CALL(t, parity__tracer_addf((t), (dt), (ndim), (shape), NULL,                   \
+                                               parity__writable(data), PARITY__TRACE_INJECT,       \
+                                               (err), __VA_ARGS__))
+#define parity_tracer_inject_stridedf(t, dt, ndim, shape, stride, data, err, ...)                  \
+    PARITY__TRACED_CALL(t, parity__tracer_addf((t), (dt), (ndim), (shape), (stride),               \
+                                               parity__writable(data), PARITY__TRACE_INJECT,       \
+                                               (err), __VA_ARGS__))
+
+/* Data flow (docs/trace.md, "Data flow and aliases"): record that stage
+ * (a stage name as given, suffix included; NULL: the stage added last) was
+ * computed from the n stages named in parents, each a stage name recorded
+ * before it (parity_tracer_last gives them). The list replaces any given
+ * for the stage before; a parent named twice counts once; n 0 clears it.
+ * Written as "parity.parents" / index.json "parents", in the order given;
+ * parity_set_parents reads it back. A NULL or unknown name, or a parent
+ * that is the stage itself or comes after it, is PARITY_E_USAGE (nothing
+ * changed); so is stage NULL before any add. */
+static inline parity_status parity_tracer_parents(parity_tracer *t, const char *stage,
+                                                  const char *const *parents, size_t n,
+                                                  parity_error *err) {
+    return PARITY__TRACED_CALL(t, parity__tracer_parents(t, stage, parents, n, err));
+}
+/* The name of the latest stage added as base (the name passed to an add:
+ * "x" gives "x", then "x#1", ...), or with base NULL the latest stage of
+ * any name; NULL when there is none, or tracing is off. Owned by the
+ * tracer, valid until parity_tracer_close: keep it to name a parent. */
+static inline const char *parity_tracer_last(const parity_tracer *t, const char *base) {
+    return PARITY__TRACED(t, parity__tracer_last(t, base), (const char *)NULL);
 }
 
 /* ======================================================================== */

@@ -121,9 +121,8 @@ static void trace_inputs(mf_run *r, mf_inputs *in) {
                   {"noise", in->noise, 3, s_mel}};
     for (size_t i = 0; i < sizeof list / sizeof *list; i++) {
         if (!r->tr || r->st != PARITY_OK) return;
-        r->st = parity_tracer_add_input(r->tr, list[i].name, PARITY_DT_F32,
-                                        list[i].ndim, list[i].s, list[i].x,
-                                        &r->err);
+        r->st = parity_tracer_inject_input(r->tr, list[i].name, PARITY_DT_F32, list[i].ndim,
+                                           list[i].s, list[i].x, &r->err);
     }
 }
 

@@ -24,11 +24,9 @@ void mf_stage(mf_run *r, const char *name, float *x, int ndim,
         for (size_t i = 0; i < n; i++)
             x[i] = (float)parity_round_to(PARITY_DT_F16, x[i]);
     }
-    if (!r->traced || !r->tr || r->st != PARITY_OK) return;
-    char full[128];
-    snprintf(full, sizeof full, "%s%s", r->prefix, name);
-    r->st = parity_tracer_add(r->tr, full, PARITY_DT_F32, ndim, shape, x,
-                              &r->err);
+    if (!r->traced || r->st != PARITY_OK) return;
+    r->st = parity_tracer_injectf(r->tr, PARITY_DT_F32, ndim, shape, x, &r->err, "%s%s", r->prefix,
+                                  name);
 }
 
 /* Stage of shape [1, a, b]. */

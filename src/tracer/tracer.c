@@ -1,117 +1,29 @@
 /*
- * tracer.c — the C tracer: open, add, metadata, close, and the naming of
- * repeated stages ("name", "name#1", "name#2", ...).
+ * tracer.c — the C tracer: open, add (record, and inject), metadata, close.
  *
  * Trace layouts (see parity.h section 6 and docs/tracing.md):
  * - single file (path ends in ".safetensors"): every stage is copied into a
  *   parity_writer and the file is written at close with __metadata__
- *     "parity.format" = "parity-trace/1"
- *     "parity.order"  = JSON array of stage names in add order (a string)
- *     "parity.inputs" = JSON array of the names marked as model inputs
+ *     "parity.format"  = "parity-trace/1"
+ *     "parity.order"   = JSON array of stage names in add order (a string)
+ *     "parity.inputs"  = JSON array of the names marked as model inputs
+ *     "parity.parents" = JSON object, stage -> [parents] (when any)
  *   plus the user's metadata entries;
  * - directory (any other path): tracer_dir.c writes one file per stage as
  *   it completes and rewrites index.json now and then (always at close).
- * Inject mode lives in tracer_inject.c. The environment is read in
+ * An add reads the caller's data and never writes it; an inject call
+ * (PARITY__TRACE_INJECT) then hands the buffer to tracer_inject.c. A
+ * strided view is gathered into the tracer's scratch buffer in C order,
+ * recorded from there, injected there, and scattered back. Stage names and
+ * parents live in tracer_names.c. The environment is read in
  * parity_tracer_open only; the tracer holds no global state.
  */
 #include "tracer_impl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- name table: base name -> repeat count, final names in use -------- */
-
-/* FNV-1a: names are short strings, any length, any bytes. */
-static size_t name_hash(const char *s) {
-    uint64_t h = 1469598103934665603ull;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ull;
-    }
-    return (size_t)h;
-}
-
-/* The slot holding key, or the empty slot where it would go. */
-static parity_tracer_name *name_slot(parity_tracer_name *tab, size_t cap,
-                                     const char *key) {
-    size_t i = name_hash(key) & (cap - 1);
-    while (tab[i].key && strcmp(tab[i].key, key) != 0) i = (i + 1) & (cap - 1);
-    return &tab[i];
-}
-
-/* Keep the load factor under 1/2 so probes stay short. */
-static int name_grow(parity_tracer *t) {
-    if (2 * (t->n_names + 1) <= t->cap_names) return 1;
-    size_t cap = t->cap_names ? 2 * t->cap_names : 64;
-    if (cap < t->cap_names) return 0;
-    parity_tracer_name *tab = calloc(cap, sizeof *tab);
-    if (!tab) return 0;
-    for (size_t i = 0; i < t->cap_names; i++) {
-        if (t->names[i].key) *name_slot(tab, cap, t->names[i].key) = t->names[i];
-    }
-    free(t->names);
-    t->names = tab;
-    t->cap_names = cap;
-    return 1;
-}
-
-/* Find or insert key; NULL when out of memory. The pointer is valid until
- * the next insertion. */
-static parity_tracer_name *name_get(parity_tracer *t, const char *key) {
-    if (!name_grow(t)) return NULL;
-    parity_tracer_name *e = name_slot(t->names, t->cap_names, key);
-    if (e->key) return e;
-    e->key = strdup(key);
-    if (!e->key) return NULL;
-    t->n_names++;
-    return e;
-}
-
-/* The stage name for the next add of base: base itself the first time,
- * then base#k for the k-th repeat, skipping any string already used as a
- * stage name (a caller may add "a#1" itself). *out is owned by the table. */
-static parity_status stage_name(parity_tracer *t, const char *base,
-                                const char **out, parity_error *err) {
-    parity_tracer_name *e = name_get(t, base);
-    FAIL_IF(!e, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-            "tracer: stage '%s': out of memory", base);
-    size_t k = e->repeats;
-    parity_buf cand = {0};
-    for (;;) {
-        cand.len = 0;
-        if (k == 0) parity__buf_puts(&cand, base);
-        else parity__buf_printf(&cand, "%s#%zu", base, k);
-        e = cand.oom ? NULL : name_get(t, cand.data);
-        if (!e || !e->used) break;
-        k++;
-    }
-    if (e) e->used = 1;
-    *out = e ? e->key : NULL;
-    parity__buf_free(&cand);
-    e = *out ? name_get(t, base) : NULL;
-    FAIL_IF(!e, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-            "tracer: stage '%s': out of memory", base);
-    e->repeats = k + 1;
-    return PARITY_OK;
-}
-
-/* How many times base has been added so far (its next suffix). */
-static size_t name_repeats(const parity_tracer *t, const char *base) {
-    if (!t->cap_names) return 0;
-    const parity_tracer_name *e = name_slot(t->names, t->cap_names, base);
-    return e->key ? e->repeats : 0;
-}
-
-/* Undo stage_name when the stage could not be written, so an add that
- * failed does not shift the suffixes of the adds after it. */
-static void stage_name_release(parity_tracer *t, const char *base,
-                               const char *stage, size_t repeats) {
-    parity_tracer_name *e = name_slot(t->names, t->cap_names, stage);
-    if (e->key) e->used = 0;
-    e = name_slot(t->names, t->cap_names, base);
-    if (e->key) e->repeats = repeats;
-}
 
 /* ---- open / close ------------------------------------------------------ */
 
@@ -121,8 +33,8 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 static void tracer_free(parity_tracer *t) {
-    for (size_t i = 0; i < t->cap_names; i++) free(t->names[i].key);
-    free(t->names);
+    parity__tracer_names_free(t);
+    free(t->scratch);
     for (size_t i = 0; i < t->n_meta; i++) {
         free(t->meta_keys[i]);
         free(t->meta_values[i]);
@@ -157,9 +69,10 @@ parity_status parity_tracer_open(const char *path, parity_tracer **out,
     if (st == PARITY_OK && t->dir_mode) st = parity__tracer_dir_init(t, err);
     if (st == PARITY_OK && !t->dir_mode)
         st = parity_writer_open(path, &t->single, err);
-    const char *inject = getenv("PARITY_INJECT");
+    const char *inject = getenv("PARITY_INJECT"), *map = getenv("PARITY_MAP");
     if (st == PARITY_OK && inject && *inject)
         st = parity_tracer_set_inject(t, inject, err);
+    if (st == PARITY_OK && map && *map) st = parity_tracer_set_map(t, map, err);
     if (st != PARITY_OK) {
         tracer_free(t);
         return st;
@@ -177,11 +90,14 @@ static void json_array(parity_buf *b, const parity_buf *body) {
 
 /* Single-file mode: the order metadata, then the user's, then the file. */
 static parity_status close_single(parity_tracer *t, parity_error *err) {
-    parity_buf order = {0}, inputs = {0};
+    parity_buf order = {0}, inputs = {0}, parents = {0};
     json_array(&order, &t->order);
     json_array(&inputs, &t->inputs);
+    parity__buf_puts(&parents, "{");
+    parity__tracer_parents_json(t, &parents);
+    parity__buf_puts(&parents, "}");
     parity_status st = PARITY_OK;
-    if (order.oom || inputs.oom)
+    if (order.oom || inputs.oom || parents.oom)
         st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                           "tracer: %s: out of memory", t->path);
     if (st == PARITY_OK)
@@ -190,10 +106,13 @@ static parity_status close_single(parity_tracer *t, parity_error *err) {
         st = parity_writer_meta(t->single, "parity.order", order.data, err);
     if (st == PARITY_OK)
         st = parity_writer_meta(t->single, "parity.inputs", inputs.data, err);
+    if (st == PARITY_OK && t->n_with_parents)
+        st = parity_writer_meta(t->single, "parity.parents", parents.data, err);
     for (size_t i = 0; st == PARITY_OK && i < t->n_meta; i++)
         st = parity_writer_meta(t->single, t->meta_keys[i], t->meta_values[i], err);
     parity__buf_free(&order);
     parity__buf_free(&inputs);
+    parity__buf_free(&parents);
     if (st != PARITY_OK) return st; /* tracer_free discards the writer */
     parity_writer *w = t->single;
     t->single = NULL;
@@ -215,8 +134,11 @@ size_t parity_tracer_injected(const parity_tracer *t) {
 /* ---- metadata ---------------------------------------------------------- */
 
 static int reserved_key(const char *key) {
-    return !strcmp(key, "parity.format") || !strcmp(key, "parity.order") ||
-           !strcmp(key, "parity.inputs");
+    static const char *const keys[] = {"parity.format", "parity.order", "parity.inputs",
+                                       "parity.parents", "parity.aliases"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (!strcmp(key, keys[i])) return 1;
+    return 0;
 }
 
 static parity_status meta_append(parity_tracer *t, const char *key,
@@ -270,10 +192,9 @@ parity_status parity_tracer_meta(parity_tracer *t, const char *key,
 /* ---- add --------------------------------------------------------------- */
 
 /* Validate the arguments of an add; *count receives the element count. */
-static parity_status check_add(const parity_tracer *t, const char *name,
-                               parity_dtype dt, int ndim, const int64_t *shape,
-                               const void *data, uint64_t *count,
-                               parity_error *err) {
+static parity_status check_add(const parity_tracer *t, const char *name, parity_dtype dt, int ndim,
+                               const int64_t *shape, const int64_t *stride, const void *data,
+                               int flags, uint64_t *count, parity_error *err) {
     FAIL_IF(!name || !*name, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "tracer: %s: stage name is NULL or empty", t->path);
     FAIL_IF(parity_dtype_size(dt) == 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
@@ -283,7 +204,22 @@ static parity_status check_add(const parity_tracer *t, const char *name,
             "(trace it as F64)", name);
     char subject[600];
     snprintf(subject, sizeof subject, "tracer: stage '%s'", name);
-    return parity__check_shape(subject, dt, ndim, shape, data, count, NULL, err);
+    TRY(parity__check_shape(subject, dt, ndim, shape, data, count, NULL, err));
+    if (!stride) return PARITY_OK;
+    int writable = (flags & PARITY__TRACE_INJECT) && t->inject;
+    return parity__view_check(subject, parity_dtype_size(dt), ndim, shape, stride, writable, err);
+}
+
+/* Room for nbytes in the scratch buffer. */
+static parity_status scratch_reserve(parity_tracer *t, uint64_t nbytes, const char *name,
+                                     parity_error *err) {
+    if (nbytes <= t->scratch_cap) return PARITY_OK;
+    unsigned char *p = nbytes <= SIZE_MAX ? realloc(t->scratch, (size_t)nbytes) : NULL;
+    FAIL_IF(!p, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "tracer: stage '%s': out of memory for %llu bytes", name, (unsigned long long)nbytes);
+    t->scratch = p;
+    t->scratch_cap = (size_t)nbytes;
+    return PARITY_OK;
 }
 
 /* Append the stage to the in-memory order, inputs and files lists. */
@@ -303,38 +239,83 @@ static parity_status record_stage(parity_tracer *t, const char *stage,
         parity__buf_puts(&t->files, ":");
         parity__buf_json_str(&t->files, file);
     }
-    t->n_stages++;
     FAIL_IF(t->order.oom || t->inputs.oom || t->files.oom, err, PARITY_E_NOMEM,
             PARITY_NO_OFFSET, "tracer: stage '%s': out of memory", stage);
     return PARITY_OK;
 }
 
+/* Write the C-order bytes at data as the next stage, named from name;
+ * *stage receives its final name (owned by the tracer). Nothing is
+ * recorded, and no name taken, when the write fails. */
+static parity_status write_stage(parity_tracer *t, const char *name, parity_dtype dt, int ndim,
+                                 const int64_t *shape, const void *data, int is_input,
+                                 const char **stage, parity_error *err) {
+    parity_buf cand = {0};
+    size_t k = 0;
+    char file[64];
+    parity_status st = parity__tracer_name_next(t, name, &cand, &k, err);
+    if (st == PARITY_OK)
+        st = t->dir_mode ? parity__tracer_dir_stage(t, cand.data, dt, ndim, shape, data, file,
+                                                    sizeof file, err)
+                         : parity_writer_add(t->single, cand.data, dt, ndim, shape, data, err);
+    if (st == PARITY_OK) st = record_stage(t, cand.data, t->dir_mode ? file : NULL, is_input, err);
+    if (st == PARITY_OK) st = parity__tracer_name_commit(t, name, cand.data, k, stage, err);
+    parity__buf_free(&cand);
+    return st;
+}
+
 /* The stage is recorded with the port's own values first, then (inject
- * mode) overwritten: the trace shows each stage's own error given
- * reference inputs. */
-parity_status parity__tracer_add(parity_tracer *t, const char *name,
-                                     parity_dtype dt, int ndim,
-                                     const int64_t *shape, void *data,
-                                     int is_input, parity_error *err) {
+ * calls in inject mode) overwritten: the trace shows each stage's own
+ * error given reference inputs. */
+parity_status parity__tracer_add(parity_tracer *t, const char *name, parity_dtype dt, int ndim,
+                                 const int64_t *shape, const int64_t *stride, const void *data,
+                                 int flags, parity_error *err) {
     if (!t) return PARITY_OK;
     uint64_t count = 0;
-    TRY(check_add(t, name, dt, ndim, shape, data, &count, err));
-    size_t repeats = name_repeats(t, name);
-    const char *stage = NULL;
-    TRY(stage_name(t, name, &stage, err));
-    char file[64];
-    parity_status st =
-        t->dir_mode ? parity__tracer_dir_stage(t, stage, dt, ndim, shape, data,
-                                               file, sizeof file, err)
-                    : parity_writer_add(t->single, stage, dt, ndim, shape, data,
-                                        err);
-    if (st != PARITY_OK) {
-        stage_name_release(t, name, stage, repeats);
-        return st;
+    TRY(check_add(t, name, dt, ndim, shape, stride, data, flags, &count, err));
+    size_t esize = parity_dtype_size(dt);
+    /* the checks bound the view's span and count * esize */
+    unsigned char *base = (unsigned char *)(uintptr_t)data;
+    int strided = !parity__view_c_order(ndim, shape, stride);
+    const void *dense = data;
+    if (strided) {
+        TRY(scratch_reserve(t, count * esize, name, err));
+        parity__view_copy(t->scratch, base, esize, ndim, shape, stride, 0);
+        dense = t->scratch;
     }
-    TRY(record_stage(t, stage, t->dir_mode ? file : NULL, is_input, err));
+    int is_input = (flags & PARITY__TRACE_INPUT) != 0;
+    const char *stage = NULL;
+    TRY(write_stage(t, name, dt, ndim, shape, dense, is_input, &stage, err));
     if (t->dir_mode) TRY(parity__tracer_dir_added(t, is_input, err));
-    if (t->inject)
-        TRY(parity__tracer_inject(t, stage, dt, ndim, shape, data, count, err));
+    if (!(flags & PARITY__TRACE_INJECT) || !t->inject) return PARITY_OK;
+    /* inject calls take void *data: the buffer is the caller's to write */
+    TRY(parity__tracer_inject(t, stage, dt, ndim, shape, strided ? t->scratch : base, count, err));
+    if (strided) parity__view_copy(t->scratch, base, esize, ndim, shape, stride, 1);
     return PARITY_OK;
+}
+
+parity_status parity__tracer_addf(parity_tracer *t, parity_dtype dt, int ndim, const int64_t *shape,
+                                  const int64_t *stride, const void *data, int flags,
+                                  parity_error *err, const char *fmt, ...) {
+    if (!t) return PARITY_OK;
+    FAIL_IF(!fmt, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "tracer: %s: stage name format is NULL",
+            t->path);
+    char small[256], *name = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    FAIL_IF(n < 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "tracer: stage name format '%s' cannot be formatted", fmt);
+    if ((size_t)n >= sizeof small) {
+        name = malloc((size_t)n + 1);
+        FAIL_IF(!name, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                "tracer: stage name format '%s': out of memory", fmt);
+        va_start(ap, fmt);
+        vsnprintf(name, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    parity_status st = parity__tracer_add(t, name, dt, ndim, shape, stride, data, flags, err);
+    if (name != small) free(name);
+    return st;
 }

@@ -9,14 +9,19 @@
  *   index.json           {"format":"parity-trace","version":1,
  *                         "order":["a","a#1",...],"inputs":["x",...],
  *                         "files":{"a":"000001.safetensors",...},
+ *                         "parents":{"a#1":["x"],...},
  *                         "metadata":{"key":"value",...}}
+ *                        ("parents" only when a stage has parents: the
+ *                        key order is the Python tracer's)
  * index.json is written through core/fileio.c (a temporary file renamed
  * over the old one): a reader sees the previous index or the new one.
  *
  * Rewriting the whole index after every stage is quadratic (4,000 stages
  * took 5 s), so it is rewritten when it matters and otherwise seldom:
  * - at once when the stage is a model input or metadata is added (what
- *   the stage files alone cannot tell a reader), and at close;
+ *   the stage files alone cannot tell a reader), and at close; parents
+ *   are written with the next rewrite (a crash loses those of the stages
+ *   after the last one, as in the Python tracer);
  * - otherwise when INDEX_MIN_STAGES stages and half the indexed count
  *   have been added since the last rewrite (geometric: O(total) bytes),
  *   or INDEX_MAX_MS have passed.
@@ -192,6 +197,10 @@ static void index_text(const parity_tracer *t, parity_buf *b) {
     if (t->inputs.len) parity__buf_put(b, t->inputs.data, t->inputs.len);
     parity__buf_puts(b, "],\"files\":{");
     if (t->files.len) parity__buf_put(b, t->files.data, t->files.len);
+    if (t->n_with_parents) { /* written only when some stage has parents */
+        parity__buf_puts(b, "},\"parents\":{");
+        parity__tracer_parents_json(t, b);
+    }
     parity__buf_puts(b, "},\"metadata\":{");
     for (size_t i = 0; i < t->n_meta; i++) {
         if (i) parity__buf_puts(b, ",");

@@ -1,21 +1,38 @@
 /*
- * tracer_impl.h — the C tracer's private state, shared by tracer.c (names,
- * add, close), tracer_dir.c (directory traces) and tracer_inject.c
- * (activation patching). Never included outside src/tracer/.
+ * tracer_impl.h — the C tracer's private state, shared by tracer.c (open,
+ * add, metadata, close), tracer_names.c (stage names and data flow),
+ * tracer_view.c (strided views), tracer_dir.c (directory traces) and
+ * tracer_inject.c (activation patching). Never included outside
+ * src/tracer/.
  */
 #ifndef PARITY_TRACER_IMPL_H
 #define PARITY_TRACER_IMPL_H
 
 #include "internal.h"
 
-/* One slot of the open-addressing name table: key is either a base name
- * passed to add (repeats = how many times it was added) or a final stage
- * name already in the trace (used = 1); often both. */
+/* One slot of the open-addressing name table: key is a base name passed to
+ * an add, a final stage name, or both. */
 typedef struct parity_tracer_name {
-    char *key;       /* owned; NULL for an empty slot                     */
-    size_t repeats;  /* next #k suffix to try for this base name          */
-    int used;        /* this exact string is already a stage name         */
+    char *key;      /* owned; NULL for an empty slot; never moves while    */
+                    /* the tracer is open (stage names point at it)        */
+    size_t repeats; /* as a base: the next #k suffix to try                */
+    size_t latest;  /* as a base: 1 + index of the latest stage added      */
+                    /* under it; 0 when none                               */
+    size_t stage;   /* 1 + index of the stage of this exact name; 0: none  */
 } parity_tracer_name;
+
+/* One recorded stage, in execution order. */
+typedef struct parity_tracer_stage {
+    const char *name; /* the name table's key                              */
+    size_t *parents;  /* [n_parents] indices of earlier stages, owned      */
+    size_t n_parents;
+} parity_tracer_stage;
+
+/* A reference tensor under its normalized name, for inject lookups. */
+typedef struct parity_tracer_key {
+    char *norm;   /* owned */
+    size_t index; /* in the reference set */
+} parity_tracer_key;
 
 struct parity_tracer {
     char *path;              /* the .safetensors file or the directory      */
@@ -23,7 +40,8 @@ struct parity_tracer {
     parity_writer *single;   /* single-file mode: every stage, copied       */
     parity_tracer_name *names; /* [cap_names], a power of two               */
     size_t n_names, cap_names;
-    size_t n_stages, n_inputs;
+    parity_tracer_stage *stages; /* [n_stages] in add order                 */
+    size_t n_stages, cap_stages, n_inputs, n_with_parents;
     /* JSON bodies without their brackets, comma-joined, kept in memory so
      * index.json can be rewritten at any time:
      * order  "a","a#1",...     inputs "x",...
@@ -32,11 +50,44 @@ struct parity_tracer {
     char **meta_keys, **meta_values; /* [n_meta] user metadata, owned      */
     size_t n_meta, cap_meta;
     parity_set *inject;      /* the reference trace, or NULL                */
-    char **inject_norm;      /* [count of inject] normalized names, owned   */
+    parity_tracer_key *inject_keys; /* [count of inject], sorted by (norm, */
+                                    /* index)                              */
+    parity_map_rules *map;          /* inject name rules (PARITY_MAP), or NULL     */
+    char *map_path;                 /* their file, for messages                    */
     size_t injected;
+    unsigned char *scratch; /* a strided view gathered in C order         */
+    size_t scratch_cap;
     size_t indexed;          /* n_stages when index.json was last written   */
     double indexed_ms;       /* and when (CLOCK_MONOTONIC, milliseconds)    */
 };
+
+/* Stage names and data flow (tracer_names.c). */
+/* Free the name table and the stage list. */
+void parity__tracer_names_free(parity_tracer *t);
+/* The name the next add of base gets, into *cand (base, else base#k for
+ * the first free k from its repeat count on); *k receives k. */
+parity_status parity__tracer_name_next(const parity_tracer *t, const char *base, parity_buf *cand,
+                                       size_t *k, parity_error *err);
+/* Count stage (the name parity__tracer_name_next gave for base, with its
+ * k) as the next stage, t->n_stages++; *key receives the tracer's copy of
+ * the name. */
+parity_status parity__tracer_name_commit(parity_tracer *t, const char *base, const char *stage,
+                                         size_t k, const char **key, parity_error *err);
+/* "stage":["parent",...] for every stage with parents, comma-joined, in
+ * stage order, appended to b (the body of the parents object). */
+void parity__tracer_parents_json(const parity_tracer *t, parity_buf *b);
+
+/* Strided views (tracer_view.c). */
+/* 1 when stride (may be NULL) describes C order for shape. */
+int parity__view_c_order(int ndim, const int64_t *shape, const int64_t *stride);
+/* Check that the view's element offsets fit a pointer; with writable also
+ * that no two elements may share memory. subject starts the messages. */
+parity_status parity__view_check(const char *subject, size_t esize, int ndim, const int64_t *shape,
+                                 const int64_t *stride, int writable, parity_error *err);
+/* Copy the view's count elements of esize bytes at base into dense (C
+ * order), or, with scatter, dense back through the view. */
+void parity__view_copy(unsigned char *dense, unsigned char *base, size_t esize, int ndim,
+                       const int64_t *shape, const int64_t *stride, int scatter);
 
 /* Directory mode (tracer_dir.c). */
 /* mkdir -p the directory; refuse one that is neither empty nor a parity
@@ -57,10 +108,11 @@ parity_status parity__tracer_dir_index(parity_tracer *t, parity_error *err);
 parity_status parity__tracer_dir_added(parity_tracer *t, int is_input,
                                        parity_error *err);
 
-/* Free the inject reference and its normalized names (tracer_inject.c). */
+/* Inject mode (tracer_inject.c). */
+/* Free the inject reference, its name index and the map rules. */
 void parity__tracer_inject_free(parity_tracer *t);
-/* Inject mode (tracer_inject.c): overwrite data (the caller's buffer of
- * count elements of dt, C order) with the reference tensor named stage. */
+/* Overwrite data (the caller's buffer of count elements of dt, C order)
+ * with the reference tensor of stage. */
 parity_status parity__tracer_inject(parity_tracer *t, const char *stage,
                                     parity_dtype dt, int ndim,
                                     const int64_t *shape, void *data,

@@ -1,10 +1,13 @@
 /*
- * tracer_inject.c — inject mode (activation patching): after a stage is
- * traced, the caller's buffer is overwritten with the reference trace's
- * tensor of the same (suffixed) name, so downstream stages see reference
- * inputs and each stage's own error is measured in isolation. Names are
- * looked up as parity diff matches them: exactly, then normalized
- * ("decoder.finalProj" = "decoder/final_proj").
+ * tracer_inject.c — inject mode (activation patching): after an inject
+ * call traced a stage, the caller's buffer is overwritten with the
+ * reference trace's tensor of the same (suffixed) name, so downstream
+ * stages see reference inputs and each stage's own error is measured in
+ * isolation. Names are
+ * looked up as parity diff pairs them: exactly, then normalized
+ * ("decoder.finalProj" = "decoder/final_proj", by binary search in the
+ * reference's normalized names, sorted once), then renamed by the map
+ * rules (analysis/names.c, the --map file format), exactly, normalized.
  *
  * The caller's buffer is described by a "port" view (C-order strides over
  * its shape). parity_layout_align brings it to the reference shape exactly
@@ -24,12 +27,41 @@
 #include <string.h>
 
 void parity__tracer_inject_free(parity_tracer *t) {
-    for (size_t i = 0; t->inject_norm && i < parity_set_count(t->inject); i++)
-        free(t->inject_norm[i]);
-    free(t->inject_norm);
+    for (size_t i = 0; t->inject_keys && i < parity_set_count(t->inject); i++)
+        free(t->inject_keys[i].norm);
+    free(t->inject_keys);
     parity_set_free(t->inject);
-    t->inject_norm = NULL;
+    t->inject_keys = NULL;
     t->inject = NULL;
+    parity__map_rules_free(t->map);
+    free(t->map_path);
+    t->map = NULL;
+    t->map_path = NULL;
+}
+
+static int cmp_key(const void *pa, const void *pb) {
+    const parity_tracer_key *a = pa, *b = pb;
+    int c = strcmp(a->norm, b->norm);
+    return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* The reference's normalized names, sorted by (name, index); NULL when out
+ * of memory (and for an empty set, with *oom 0). */
+static parity_tracer_key *norm_keys(const parity_set *ref, int *oom) {
+    size_t n = parity_set_count(ref);
+    parity_tracer_key *k = n ? calloc(n, sizeof *k) : NULL;
+    *oom = n && !k;
+    for (size_t i = 0; k && i < n; i++) {
+        k[i].index = i;
+        *oom |= (k[i].norm = parity__name_normalize_dup(parity_set_tensor(ref, i)->name)) == NULL;
+    }
+    if (*oom) {
+        for (size_t i = 0; k && i < n; i++) free(k[i].norm);
+        free(k);
+        return NULL;
+    }
+    if (n > 1) qsort(k, n, sizeof *k, cmp_key);
+    return k;
 }
 
 parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
@@ -37,38 +69,93 @@ parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
     if (!t) return PARITY_OK; /* tracing disabled: nothing to patch */
     parity_set *ref = NULL;
     if (ref_path) TRY(parity_set_open(ref_path, NULL, &ref, err));
-    size_t n = ref ? parity_set_count(ref) : 0;
-    char **norm = n ? calloc(n, sizeof *norm) : NULL;
-    int oom = n && !norm;
-    for (size_t i = 0; norm && i < n; i++)
-        oom |= (norm[i] = parity__name_normalize_dup(parity_set_tensor(ref, i)->name)) == NULL;
+    int oom = 0;
+    parity_tracer_key *keys = ref ? norm_keys(ref, &oom) : NULL;
     if (oom) {
-        for (size_t i = 0; norm && i < n; i++) free(norm[i]);
-        free(norm);
         parity_set_free(ref);
         return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                             "tracer: inject reference %s: out of memory", ref_path);
     }
-    parity__tracer_inject_free(t);
+    for (size_t i = 0; t->inject_keys && i < parity_set_count(t->inject); i++)
+        free(t->inject_keys[i].norm);
+    free(t->inject_keys);
+    parity_set_free(t->inject);
     t->inject = ref;
-    t->inject_norm = norm;
+    t->inject_keys = keys;
     return PARITY_OK;
 }
 
-/* The reference tensor for stage: the same name, else the first (in the
- * reference's order) whose normalized name equals stage's, as parity diff
- * pairs "finalProj" with "final_proj"; -1 when none (or out of memory). */
-static long find_reference(const parity_tracer *t, const char *stage) {
-    long i = parity_set_find(t->inject, stage);
-    if (i >= 0) return i;
-    char *key = parity__name_normalize_dup(stage);
-    for (size_t j = 0; key && j < parity_set_count(t->inject); j++) {
-        if (strcmp(t->inject_norm[j], key) != 0) continue;
-        i = (long)j;
-        break;
+parity_status parity_tracer_set_map(parity_tracer *t, const char *map_path, parity_error *err) {
+    if (!t) return PARITY_OK;
+    parity_map_rules *rules = NULL;
+    char *path = NULL;
+    if (map_path) {
+        TRY(parity__map_rules_load(map_path, &rules, err));
+        path = strdup(map_path);
+        if (!path) {
+            parity__map_rules_free(rules);
+            return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                "tracer: map %s: out of memory", map_path);
+        }
     }
-    free(key);
+    parity__map_rules_free(t->map);
+    free(t->map_path);
+    t->map = rules;
+    t->map_path = path;
+    return PARITY_OK;
+}
+
+/* The reference tensor named name exactly, else the first (in the
+ * reference's order) whose normalized name equals name's; -1 when none,
+ * -2 when out of memory. */
+static long find_name(const parity_tracer *t, const char *name) {
+    long i = parity_set_find(t->inject, name);
+    if (i >= 0) return i;
+    size_t n = parity_set_count(t->inject), lo = 0, hi = n;
+    parity_tracer_key key = {parity__name_normalize_dup(name), 0};
+    if (!key.norm) return -2;
+    while (lo < hi) { /* lower bound of (norm, 0): the first in order */
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_key(&t->inject_keys[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < n && strcmp(t->inject_keys[lo].norm, key.norm) == 0)
+        i = (long)t->inject_keys[lo].index;
+    free(key.norm);
     return i;
+}
+
+/* The reference tensor for stage, as parity diff pairs names: exactly,
+ * normalized, then through the map rules (exactly, normalized). */
+static parity_status find_reference(const parity_tracer *t, const char *stage, long *out,
+                                    parity_error *err) {
+    const char *ref = parity_set_path(t->inject);
+    long i = find_name(t, stage);
+    char *mapped = NULL;
+    if (i == -1 && t->map) TRY(parity__map_rules_apply(t->map, stage, &mapped, err));
+    if (mapped) i = find_name(t, mapped);
+    parity_status st = PARITY_OK;
+    if (i == -2)
+        st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                          "tracer: stage '%s': out of memory", stage);
+    else if (i < 0 && mapped)
+        st = parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+                          "tracer: stage '%s': not in the inject reference %s "
+                          "(the map %s renames it '%s')",
+                          stage, ref, t->map_path, mapped);
+    else if (i < 0 && t->map)
+        st = parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+                          "tracer: stage '%s': not in the inject reference %s "
+                          "(no rule of the map %s matches it)",
+                          stage, ref, t->map_path);
+    else if (i < 0)
+        st = parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+                          "tracer: stage '%s': not in the inject reference %s", stage, ref);
+    free(mapped);
+    *out = i;
+    return st;
 }
 
 /* ---- walking two views of one shape in logical C order --------------- */
@@ -279,10 +366,8 @@ parity_status parity__tracer_inject(parity_tracer *t, const char *stage,
                                     parity_dtype dt, int ndim,
                                     const int64_t *shape, void *data,
                                     uint64_t count, parity_error *err) {
-    long i = find_reference(t, stage);
-    FAIL_IF(i < 0, err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
-            "tracer: stage '%s': not in the inject reference %s", stage,
-            parity_set_path(t->inject));
+    long i = -1;
+    TRY(find_reference(t, stage, &i, err));
     const parity_tensor *ref = parity_set_tensor(t->inject, (size_t)i);
     parity_tensor port, rv, pv;
     port_view(&port, stage, dt, ndim, shape, data, count);

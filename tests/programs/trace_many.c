@@ -6,9 +6,11 @@
  *
  * Traces to PARITY_TRACE: "input" (F32 [16], i, marked as an input), then
  * stages "s1".."sN" (F32 [64], element i of stage k = k + i/64, exact in
- * float32). After each add returns it prints the stage number on a line of
- * its own, unbuffered, so whoever kills it knows which stages the tracer
- * had finished. Exit 0, or 2 with a one-line error.
+ * float32), each named with a printf-style name and recorded with its
+ * parent (the stage before it: "input" for s1). After each stage is
+ * recorded it prints the stage number on a line of its own, unbuffered, so
+ * whoever kills it knows which stages the tracer had finished. Exit 0, or
+ * 2 with a one-line error.
  */
 #include "parity.h"
 
@@ -45,10 +47,10 @@ int main(int argc, char **argv) {
     }
     report(0);
     for (long k = 1; k <= n; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "s%ld", k);
+        const char *prev = parity_tracer_last(t, NULL);
         for (int i = 0; i < 64; i++) x[i] = (float)k + (float)i / 64;
-        if (parity_tracer_add(t, name, PARITY_DT_F32, 1, s64, x, &err) != PARITY_OK) {
+        if (parity_tracer_addf(t, PARITY_DT_F32, 1, s64, x, &err, "s%ld", k) != PARITY_OK ||
+            parity_tracer_parents(t, NULL, &prev, 1, &err) != PARITY_OK) {
             fprintf(stderr, "trace_many: %s\n", err.msg);
             return 2;
         }

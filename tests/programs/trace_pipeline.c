@@ -14,6 +14,8 @@
  *   stage4  3x/4 + x[previous column]/10  (column 0: 3x/4)
  *   stage5  x / (1 + |x|)
  *   stage6  x - max of its row
+ * Each stage is recorded with its parent (the stage before it), and
+ * injected: in inject mode the next stage starts from the reference.
  * --defect K multiplies stage K's output by 1.01 (a planted bug);
  * --sleep-after K sleeps forever once stage K is traced (crash tests kill
  * it there). Exit status 0, or 2 with a one-line error on stderr.
@@ -76,14 +78,16 @@ int main(int argc, char **argv) {
     for (int i = 0; i < N; i++) buf[0][i] = (float)((i % 17) - 8) / 8.0f;
     if (parity_tracer_add_input(t, "input", PARITY_DT_F32, 3, shape, buf[0], &err))
         return fail("input", &err);
+    const char *prev = parity_tracer_last(t, NULL); /* "input" */
     for (int k = 1; k <= 6; k++) {
-        char name[16];
-        snprintf(name, sizeof name, "stage%d", k);
         stage(k, buf[k - 1], buf[k]);
         if (k == defect)
             for (int i = 0; i < N; i++) buf[k][i] *= 1.01f;
-        if (parity_tracer_add(t, name, PARITY_DT_F32, 3, shape, buf[k], &err))
-            return fail(name, &err);
+        /* stage k: computed from stage k-1; patched in inject mode */
+        if (parity_tracer_injectf(t, PARITY_DT_F32, 3, shape, buf[k], &err, "stage%d", k) ||
+            parity_tracer_parents(t, NULL, &prev, 1, &err))
+            return fail("stage", &err);
+        prev = parity_tracer_last(t, NULL);
         while (k == sleep_after) pause();
     }
     size_t injected = parity_tracer_injected(t);

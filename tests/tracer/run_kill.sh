@@ -8,7 +8,9 @@
 # index.json lists followed by the stage files it does not list yet, in
 # file-number order, must be exactly input, s1, ..., sM with M >= that
 # number (nothing lost, nothing out of order, no gap), each holding its
-# values (parsed here with NumPy, independently of either tracer); and
+# values (parsed here with NumPy, independently of either tracer); the
+# parents index.json records are each stage's predecessor, for all indexed
+# stages but the last (whose parents come with the next rewrite); and
 # parity's reader (`parity trace DIR DIR --format json`) and the Python
 # reader (parity_trace.read_trace) must list the same stages in that order,
 # with "input" marked as an input.
@@ -45,7 +47,8 @@ t = pt.Tracer(sys.argv[1])
 t.add("input", np.arange(16, dtype=np.float32), input=True)
 os.write(1, b"0\n")
 for k in range(1, int(sys.argv[2]) + 1):
-    t.add("s%d" % k, (k + np.arange(64) / 64).astype(np.float32))
+    t.add("s%d" % k, (k + np.arange(64) / 64).astype(np.float32),
+          parents=t.order[-1])
     os.write(1, b"%d\n" % k)
 t.close()
 EOF
@@ -66,9 +69,16 @@ for f in files.values():
     for name, a in stnp.read(os.path.join(d, f))[1].items():
         assert a.dtype == np.float32, (f, a.dtype)
         values[name] = a.ravel()
-n_indexed = len(json.load(open(os.path.join(d, "index.json")))["order"])
+index = json.load(open(os.path.join(d, "index.json")))
+n_indexed = len(index["order"])
 m = len(order) - 1
 want = ["input"] + ["s%d" % k for k in range(1, m + 1)]
+parents = index.get("parents", {})
+for k in range(1, n_indexed - 1):
+    assert ("s%d" % k) in parents, "no parents for s%d (%d indexed)" % (k, n_indexed)
+for name, ps in parents.items():
+    k = want.index(name)
+    assert k >= 1 and ps == [want[k - 1]], "parents of %s: %s" % (name, ps)
 assert order == want, "order: %s ... (%d stages)" % (order[:8], len(order))
 assert m >= done, "stage %d was traced, but only %d stages are there" % (done, m)
 assert inputs == ["input"], inputs
@@ -84,6 +94,7 @@ assert [s["name"] for s in doc["stages"]] == want, "parity reads another order"
 assert doc["inputs"]["names"] == ["input"], doc["inputs"]
 tr = pt.read_trace(d)
 assert (tr.order, tr.inputs) == (want, ["input"]), "parity_trace reads another order"
+assert tr.parents == parents, "parity_trace reads other parents"
 print("%s: killed after stage %d reported; %d stages readable, %d of them after "
       "the last index.json" % (os.path.basename(d), done, m, len(order) - n_indexed))
 EOF

@@ -319,8 +319,8 @@ static void inject_values(parity_tracer *t) {
     parity_error err = {0};
     const int64_t s234[3] = {2, 3, 4}, s243[3] = {2, 4, 3}, s4[1] = {4};
     float a[24] = {0}, a1[24] = {0}, p[24];
-    CHECK_OK_ERR(parity_tracer_add(t, "a", PARITY_DT_F32, 3, s234, a, &err));
-    CHECK_OK_ERR(parity_tracer_add(t, "a", PARITY_DT_F32, 3, s234, a1, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "a", PARITY_DT_F32, 3, s234, a, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "a", PARITY_DT_F32, 3, s234, a1, &err));
     for (int i = 0; i < 24; i++) {
         CHECK_EQ_DBL(a[i], i / 2.0);
         CHECK_EQ_DBL(a1[i], -i);
@@ -331,19 +331,19 @@ static void inject_values(parity_tracer *t) {
         for (int j = 0; j < 3; j++)
             for (int k = 0; k < 4; k++)
                 p[(i * 4 + k) * 3 + j] = (float)((i * 12 + j * 4 + k) * 3 - 7) * 1.001f;
-    CHECK_OK_ERR(parity_tracer_add(t, "p", PARITY_DT_F32, 3, s243, p, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "p", PARITY_DT_F32, 3, s243, p, &err));
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 3; j++)
             for (int k = 0; k < 4; k++)
                 CHECK_EQ_DBL(p[(i * 4 + k) * 3 + j], (i * 12 + j * 4 + k) * 3 - 7);
     uint16_t h[4] = {0};
-    CHECK_OK_ERR(parity_tracer_add(t, "h", PARITY_DT_F16, 1, s4, h, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "h", PARITY_DT_F16, 1, s4, h, &err));
     CHECK_EQ_INT(h[0], 0x3c00); /* 1 */
     CHECK_EQ_INT(h[1], 0x3800); /* 0.5 */
     CHECK_EQ_INT(h[2], 0xc000); /* -2 */
     CHECK_EQ_INT(h[3], 0x7bff); /* 65504, the largest f16 */
     int64_t c[4] = {0};
-    CHECK_OK_ERR(parity_tracer_add(t, "c", PARITY_DT_I64, 1, s4, c, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "c", PARITY_DT_I64, 1, s4, c, &err));
     CHECK_EQ_INT(c[0], 9007199254740993LL);
     CHECK_EQ_INT(c[1], -1);
     CHECK_EQ_INT(c[2], INT64_MIN);
@@ -355,18 +355,17 @@ static void inject_errors(parity_tracer *t) {
     parity_error err = {0};
     const int64_t s5[1] = {5}, s3[1] = {3};
     float v[5] = {0};
-    CHECK_EQ_INT(parity_tracer_add(t, "missing", PARITY_DT_F32, 1, s5, v, &err),
+    CHECK_EQ_INT(parity_tracer_inject(t, "missing", PARITY_DT_F32, 1, s5, v, &err),
                  PARITY_E_NOTFOUND);
     CHECK_MSG(strstr(err.msg, "'missing'") != NULL, "%s", err.msg);
-    CHECK_EQ_INT(parity_tracer_add(t, "b", PARITY_DT_F32, 1, s5, v, &err),
-                 PARITY_E_SHAPE);
+    CHECK_EQ_INT(parity_tracer_inject(t, "b", PARITY_DT_F32, 1, s5, v, &err), PARITY_E_SHAPE);
     CHECK_MSG(strstr(err.msg, "'b'") && strstr(err.msg, "[5]") &&
                   strstr(err.msg, "[3]"), "%s", err.msg);
     CHECK(strchr(err.msg, '\n') == NULL);
     CHECK_EQ_U64(parity_tracer_injected(t), 5);
     /* inject off: the buffer is left alone */
     CHECK_OK_ERR(parity_tracer_set_inject(t, NULL, &err));
-    CHECK_OK_ERR(parity_tracer_add(t, "b", PARITY_DT_F32, 1, s3, v, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "b", PARITY_DT_F32, 1, s3, v, &err));
     CHECK(v[0] == 0 && v[1] == 0 && v[2] == 0);
 }
 
@@ -398,7 +397,7 @@ static void test_inject(void) {
     unsetenv("PARITY_INJECT");
     const int64_t s3[1] = {3};
     float b[3] = {0};
-    CHECK_OK_ERR(parity_tracer_add(t, "b", PARITY_DT_F32, 1, s3, b, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "b", PARITY_DT_F32, 1, s3, b, &err));
     CHECK(b[0] == 1 && b[1] == 2 && b[2] == 3);
     CHECK_EQ_U64(parity_tracer_injected(t), 1);
     CHECK_OK_ERR(parity_tracer_close(t, &err));
@@ -414,7 +413,7 @@ static void inject_dtype(parity_tracer *t, const char *name, parity_dtype dt,
                          void *buf) {
     parity_error err = {0};
     const int64_t s6[1] = {6};
-    CHECK_OK_ERR(parity_tracer_add(t, name, dt, 1, s6, buf, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, name, dt, 1, s6, buf, &err));
 }
 
 static void test_inject_convert(void) {
@@ -427,7 +426,7 @@ static void test_inject_convert(void) {
     memcpy(v, conv_ref, sizeof v);
     CHECK_OK_ERR(parity_tracer_open(tmp_path(ref, sizeof ref, "conv.safetensors"), &t, &err));
     for (int i = 0; t && i < 6; i++)
-        CHECK_OK_ERR(parity_tracer_add(t, names[i], PARITY_DT_F64, 1, s6, v, &err));
+        CHECK_OK_ERR(parity_tracer_inject(t, names[i], PARITY_DT_F64, 1, s6, v, &err));
     CHECK_OK_ERR(parity_tracer_close(t, &err));
     CHECK_OK_ERR(parity_tracer_open(tmp_path(port, sizeof port, "conv_port"), &t, &err));
     if (!t) return;
@@ -502,17 +501,16 @@ static void test_inject_npy(void) {
     const int64_t s23[2] = {2, 3};
     int32_t w[6] = {0};
     double wd[6] = {0};
-    CHECK_OK_ERR(parity_tracer_add(t, "w", PARITY_DT_I32, 2, s23, w, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "w", PARITY_DT_I32, 2, s23, w, &err));
     for (int i = 0; i < 6; i++) CHECK_EQ_INT(w[i], i + 1); /* raw, swapped */
     /* the second add is "w#1", which the folder does not have */
-    CHECK_EQ_INT(parity_tracer_add(t, "w", PARITY_DT_I32, 2, s23, w, &err),
-                 PARITY_E_NOTFOUND);
+    CHECK_EQ_INT(parity_tracer_inject(t, "w", PARITY_DT_I32, 2, s23, w, &err), PARITY_E_NOTFOUND);
     CHECK_OK_ERR(parity_tracer_close(t, &err));
     /* converted through doubles: F64 */
     CHECK_OK_ERR(parity_tracer_open(tmp_path(port, sizeof port, "npyport2"), &t, &err));
     if (!t) return;
     CHECK_OK_ERR(parity_tracer_set_inject(t, dir, &err));
-    CHECK_OK_ERR(parity_tracer_add(t, "w", PARITY_DT_F64, 2, s23, wd, &err));
+    CHECK_OK_ERR(parity_tracer_inject(t, "w", PARITY_DT_F64, 2, s23, wd, &err));
     for (int i = 0; i < 6; i++) CHECK_EQ_DBL(wd[i], i + 1);
     CHECK_OK_ERR(parity_tracer_close(t, &err));
 }
@@ -702,7 +700,7 @@ static void test_inject_table(void) {
     for (const cJSON *e = exp->child; t && e; e = e->next) {
         parity_dtype dt = parity_dtype_from_name(e->string);
         unsigned char buf[32 * 8] = {0};
-        CHECK_OK_ERR(parity_tracer_add(t, e->string, dt, 1, shape, buf, &err));
+        CHECK_OK_ERR(parity_tracer_inject(t, e->string, dt, 1, shape, buf, &err));
         for (int i = 0; i < n; i++) {
             const char *want = cJSON_GetArrayItem(e, i)->valuestring;
             const unsigned char *p = buf + (size_t)i * parity_dtype_size(dt);
@@ -753,7 +751,7 @@ static void test_inject_names(void) {
         int k = 1;
         for (const cJSON *e = names->child; e && cJSON_IsString(want); e = e->next, k++)
             if (strcmp(e->valuestring, want->valuestring) == 0) expect = k;
-        parity_status st = parity_tracer_add(t, name, PARITY_DT_F64, 1, s1, &x, &err);
+        parity_status st = parity_tracer_inject(t, name, PARITY_DT_F64, 1, s1, &x, &err);
         if (cJSON_IsNull(want)) {
             CHECK_MSG(st == PARITY_E_NOTFOUND, "'%s': status %d, expected not found", name, st);
         } else {
