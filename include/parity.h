@@ -499,6 +499,15 @@ typedef struct parity_pair {
     int layout_ok;           /* 0: shapes irreconcilable                     */
     char layout[96];
     int kind;                /* a parity_pair_kind                           */
+    /* A step pair (docs/matching.md): one side ran once per position or   */
+    /* step (name, name#1, ...), the other holds every position along one  */
+    /* axis. step is the position (-1: not a step pair), step_side the     */
+    /* side holding them all (0 ref, 1 port), step_axis its axis; the      */
+    /* stacked side's view is its slice at step, and ref_view.name reads   */
+    /* "name@step".                                                        */
+    int64_t step;
+    int step_side, step_axis;
+    int64_t steps;           /* positions in the series                      */
 } parity_pair;
 
 #define PARITY_MAX_GLOBS 16

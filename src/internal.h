@@ -198,6 +198,20 @@ parity_status parity__map_rules_apply(const parity_map_rules *r,
                                       const char *name, char **out,
                                       parity_error *err);
 
+/* Step pairs (steps.c): for each series name, name#1, ... of series_set
+ * whose positions stack along an axis of one tensor of other, found(ctx,
+ * stacked index in other, member index in series_set, position k, series
+ * length n, axis of the squeezed stacked tensor) once per member, in
+ * order. */
+typedef parity_status (*parity__step_fn)(void *ctx, size_t stacked, size_t member, int64_t k,
+                                         int64_t n, int axis);
+parity_status parity__find_steps(const parity_set *series_set, const parity_set *other,
+                                 parity__step_fn found, void *ctx, parity_error *err);
+/* The slice of stacked at position k of axis (squeezed numbering),
+ * trimmed to member's length where member grows with the position. */
+parity_tensor parity__step_slice(const parity_tensor *stacked, int axis, int64_t k,
+                                 const parity_tensor *member);
+
 /* The edit script of id sequences a[0..n) and b[0..m) (ua, ub: the side's
  * ids are uint64): its first cap hunks into out, in order; *total (may be
  * NULL) receives how many there are. int_edit.c. */

@@ -26,12 +26,15 @@
 #include "internal.h"
 
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct parity_match {
     parity_pair *pairs;                /* [n_pairs] ref execution order     */
     size_t n_pairs;
+    char **names;                      /* [n_names] owned ("name@3")        */
+    size_t n_names;
     const parity_tensor **unpaired[2]; /* [n_unpaired[side]]                */
     size_t n_unpaired[2];
     parity_copy *copies[2];            /* [n_copies[side]] unpaired copies  */
@@ -39,13 +42,25 @@ struct parity_match {
     size_t filtered[2];                /* tensors the selection left out    */
 };
 
+/* One step pair found by steps.c: the ref and port indices, position k
+ * of n along axis of the stacked side (side 0: ref, 1: port). */
+typedef struct step_rec {
+    long ref, port;
+    int64_t k, n;
+    int axis, side;
+} step_rec;
+
 /* Working state of one call. partner[0][i] is the port index paired with
- * ref i (or -1); partner[1][j] the ref index paired with port j. */
+ * ref i, -1 when unpaired, STEPPED when i is paired by steps; likewise
+ * partner[1][j]. */
+#define STEPPED (-2)
 typedef struct matcher {
     const parity_set *set[2];
     long *partner[2];
     parity_match_how *how; /* [n ref] how ref i was paired                 */
     char **norm[2];        /* normalized names, NULL until computed        */
+    step_rec *steps;       /* [n_steps] sorted by ref index, then k        */
+    size_t n_steps, cap_steps;
 } matcher;
 
 /* ---- normalized-name lookup -------------------------------------------- */
@@ -93,7 +108,7 @@ static long take_first(matcher *m, const keyed *arr, size_t n,
         else hi = mid;
     }
     for (size_t k = lo; k < n && strcmp(arr[k].key, key) == 0; k++)
-        if (m->partner[1][arr[k].index] < 0) return arr[k].index;
+        if (m->partner[1][arr[k].index] == -1) return arr[k].index;
     return -1;
 }
 
@@ -106,7 +121,7 @@ static parity_status pair_by_keys(matcher *m, keyed *arr, size_t n,
     qsort(arr, n, sizeof *arr, cmp_keyed);
     size_t n_ref = parity_set_count(m->set[0]);
     for (size_t i = 0; i < n_ref; i++) {
-        if (m->partner[0][i] >= 0) continue;
+        if (m->partner[0][i] != -1) continue;
         const char *key;
         TRY(norm_name(m, 0, i, &key, err));
         long p = take_first(m, arr, n, key);
@@ -119,8 +134,53 @@ static void pair_exact(matcher *m) {
     size_t n_ref = parity_set_count(m->set[0]);
     for (size_t i = 0; i < n_ref; i++) {
         long p = parity_set_find(m->set[1], parity_set_tensor(m->set[0], i)->name);
-        if (p >= 0) pair_up(m, (long)i, p, PARITY_MATCH_EXACT);
+        if (p >= 0 && m->partner[0][i] == -1 && m->partner[1][p] == -1)
+            pair_up(m, (long)i, p, PARITY_MATCH_EXACT);
     }
+}
+
+/* ---- step pairs (steps.c) ------------------------------------------------ */
+
+typedef struct step_ctx {
+    matcher *m;
+    int side; /* the side holding the series                              */
+    parity_status oom;
+} step_ctx;
+
+static parity_status take_step(void *ctx, size_t stacked, size_t member, int64_t k, int64_t n,
+                               int axis) {
+    step_ctx *c = ctx;
+    matcher *m = c->m;
+    if (m->n_steps == m->cap_steps) {
+        size_t cap = m->cap_steps ? 2 * m->cap_steps : 64;
+        step_rec *p = realloc(m->steps, cap * sizeof *p);
+        if (!p) return PARITY_E_NOMEM;
+        m->steps = p, m->cap_steps = cap;
+    }
+    long r = c->side ? (long)stacked : (long)member, p = c->side ? (long)member : (long)stacked;
+    m->steps[m->n_steps++] = (step_rec){r, p, k, n, axis, c->side ? 0 : 1};
+    m->partner[c->side][member] = STEPPED;
+    m->partner[!c->side][stacked] = STEPPED;
+    return PARITY_OK;
+}
+
+static int cmp_step(const void *a, const void *b) {
+    const step_rec *x = a, *y = b;
+    if (x->ref != y->ref) return x->ref < y->ref ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+/* Series of the port stacked in the reference, then the other way. */
+static parity_status pair_steps(matcher *m, parity_error *err) {
+    for (int side = 1; side >= 0; side--) {
+        step_ctx c = {m, side, PARITY_OK};
+        parity_status st = parity__find_steps(m->set[side], m->set[!side], take_step, &c, err);
+        FAIL_IF(st == PARITY_E_NOMEM, err, st, PARITY_NO_OFFSET, "%s: out of memory",
+                parity_set_path(m->set[side]));
+        TRY(st);
+    }
+    if (m->n_steps > 1) qsort(m->steps, m->n_steps, sizeof *m->steps, cmp_step);
+    return PARITY_OK;
 }
 
 static parity_status pair_normalized(matcher *m, parity_error *err) {
@@ -130,7 +190,7 @@ static parity_status pair_normalized(matcher *m, parity_error *err) {
             parity_set_path(m->set[1]));
     parity_status st = PARITY_OK;
     for (size_t j = 0; st == PARITY_OK && j < n_port; j++) {
-        if (m->partner[1][j] >= 0) continue;
+        if (m->partner[1][j] != -1) continue;
         arr[n].index = (long)j;
         st = norm_name(m, 1, j, &arr[n++].key, err);
     }
@@ -147,7 +207,7 @@ static parity_status pair_mapped(matcher *m, keyed *arr, size_t n,
     size_t k = 0;
     for (size_t e = 0; e < n; e++) {
         long r = parity_set_find(m->set[0], arr[e].key);
-        if (r >= 0 && m->partner[0][r] < 0) {
+        if (r >= 0 && m->partner[0][r] == -1) {
             pair_up(m, r, arr[e].index, PARITY_MATCH_MAP);
             continue;
         }
@@ -172,7 +232,7 @@ static parity_status pair_by_map(matcher *m, const parity_map_rules *rules,
                                                    "%s: out of memory",
                                                    parity_set_path(m->set[1]));
     for (size_t j = 0; st == PARITY_OK && j < n_port; j++) {
-        if (m->partner[1][j] >= 0) continue;
+        if (m->partner[1][j] != -1) continue;
         char *mapped = NULL;
         st = parity__map_rules_apply(rules, parity_set_tensor(m->set[1], j)->name,
                                      &mapped, err);
@@ -196,6 +256,7 @@ static parity_status make_pair(parity_pair *pr, const parity_tensor *r,
     pr->ref = r;
     pr->port = p;
     pr->how = how;
+    pr->step = -1;
     parity_status st = parity_layout_align(r, p, &pr->ref_view, &pr->port_view,
                                            pr->layout, sizeof pr->layout, err);
     pr->layout_ok = st == PARITY_OK;
@@ -224,11 +285,64 @@ static void add_unpaired(parity_match *res, const parity_set *set, int side, siz
     else res->unpaired[side][res->n_unpaired[side]++] = t;
 }
 
+/* "name@k" into storage the match owns; NULL when out of memory. */
+static const char *step_name(parity_match *res, const char *name, int64_t k) {
+    char **p = realloc(res->names, (res->n_names + 1) * sizeof *p);
+    size_t n = strlen(name) + 24;
+    char *s = malloc(n);
+    if (p) res->names = p;
+    if (!p || !s) {
+        free(s);
+        return NULL;
+    }
+    snprintf(s, n, "%s@%lld", name, (long long)k);
+    res->names[res->n_names++] = s;
+    return s;
+}
+
+/* A step pair: the stacked side's slice at the position against the
+ * member, aligned (parity_layout_align), named "name@k" after the stacked
+ * name (the port's when the port is stacked: "name#k" already names it on
+ * the reference side). */
+static parity_status make_step_pair(parity_match *res, parity_pair *pr, const matcher *m,
+                                    const step_rec *sr, parity_error *err) {
+    const parity_tensor *r = parity_set_tensor(m->set[0], (size_t)sr->ref);
+    const parity_tensor *p = parity_set_tensor(m->set[1], (size_t)sr->port);
+    parity_tensor rs = sr->side == 0 ? parity__step_slice(r, sr->axis, sr->k, p) : *r;
+    parity_tensor ps = sr->side == 1 ? parity__step_slice(p, sr->axis, sr->k, r) : *p;
+    memset(pr, 0, sizeof *pr);
+    pr->ref = r, pr->port = p, pr->how = PARITY_MATCH_EXACT;
+    pr->step = sr->k, pr->step_side = sr->side, pr->step_axis = sr->axis, pr->steps = sr->n;
+    parity_status st = parity_layout_align(&rs, &ps, &pr->ref_view, &pr->port_view, pr->layout,
+                                           sizeof pr->layout, err);
+    pr->layout_ok = st == PARITY_OK;
+    if (st != PARITY_OK && st != PARITY_E_SHAPE) return st;
+    pr->kind = (int)parity_pair_kind_of(pr);
+    if (sr->side == 0) pr->ref_view.name = step_name(res, r->name, sr->k);
+    FAIL_IF(!pr->ref_view.name, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+            r->name);
+    return PARITY_OK;
+}
+
+/* The step pairs whose reference is ref index i, in order of position. */
+static parity_status collect_steps(parity_match *res, const matcher *m, size_t i,
+                                   parity_error *err) {
+    size_t lo = 0, hi = m->n_steps;
+    while (lo < hi) { /* first record of ref i */
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->steps[mid].ref < (long)i) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t k = lo; k < m->n_steps && m->steps[k].ref == (long)i; k++)
+        TRY(make_step_pair(res, &res->pairs[res->n_pairs++], m, &m->steps[k], err));
+    return PARITY_OK;
+}
+
 /* The selected pairs and unpaired tensors of the finished matcher. */
 static parity_status collect(const matcher *m, const parity_match_opts *o,
                              parity_match *res, parity_error *err) {
     size_t n[2] = {parity_set_count(m->set[0]), parity_set_count(m->set[1])};
-    res->pairs = malloc((n[0] ? n[0] : 1) * sizeof *res->pairs);
+    res->pairs = malloc((n[0] + m->n_steps + 1) * sizeof *res->pairs);
     for (int side = 0; side < 2; side++) {
         res->unpaired[side] = malloc((n[side] ? n[side] : 1) * sizeof(parity_tensor *));
         res->copies[side] = malloc((n[side] ? n[side] : 1) * sizeof(parity_copy));
@@ -242,6 +356,8 @@ static parity_status collect(const matcher *m, const parity_match_opts *o,
         long p = m->partner[0][i];
         if (!parity_match_selected(o, t->name)) {
             res->filtered[0]++; /* its partner, if any, goes with it */
+        } else if (p == STEPPED) {
+            TRY(collect_steps(res, m, i, err));
         } else if (p < 0) {
             add_unpaired(res, m->set[0], 0, i);
         } else {
@@ -251,7 +367,7 @@ static parity_status collect(const matcher *m, const parity_match_opts *o,
     }
     for (size_t j = 0; j < n[1]; j++) {
         const parity_tensor *t = parity_set_tensor(m->set[1], j);
-        if (m->partner[1][j] >= 0) continue;
+        if (m->partner[1][j] != -1) continue;
         if (parity_match_selected(o, t->name)) add_unpaired(res, m->set[1], 1, j);
         else res->filtered[1]++;
     }
@@ -266,6 +382,7 @@ static void matcher_free(matcher *m) {
         free(m->partner[side]);
     }
     free(m->how);
+    free(m->steps);
 }
 
 static parity_status matcher_init(matcher *m, const parity_set *ref,
@@ -302,11 +419,12 @@ static parity_status pair_all(matcher *m, const parity_match_opts *o,
         }
         return PARITY_OK;
     }
+    TRY(pair_steps(m, err));
     pair_exact(m);
     TRY(pair_normalized(m, err));
     /* Two single-tensor files (ref.npy vs port.npy) are the pair the user
      * means, whatever their names, as diff(1) compares two files. */
-    if (n0 == 1 && n1 == 1 && m->partner[0][0] < 0)
+    if (n0 == 1 && n1 == 1 && m->partner[0][0] == -1 && m->partner[1][0] == -1)
         pair_up(m, 0, 0, PARITY_MATCH_ORDER);
     if (!o->map_file) return PARITY_OK;
     parity_map_rules *rules = NULL;
@@ -349,6 +467,8 @@ void parity_match_free(parity_match *m) {
         free(m->unpaired[side]);
         free(m->copies[side]);
     }
+    for (size_t i = 0; i < m->n_names; i++) free(m->names[i]);
+    free(m->names);
     free(m);
 }
 
