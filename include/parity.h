@@ -284,6 +284,20 @@ double parity_domain_db_per_unit(parity_domain d);
 const char *parity_domain_name(parity_domain d);
 int parity_domain_parse(const char *name, parity_domain *out);
 
+/* Which kernels parity_diff_tensors may use. Every choice gives the same
+ * bits; the reference path is the portable one the others are tested
+ * against (docs/performance.md). */
+typedef enum parity_simd {
+    PARITY_SIMD_AUTO = 0,    /* the best this CPU runs                      */
+    PARITY_SIMD_SCALAR,      /* the portable reference path only            */
+    PARITY_SIMD_SSE2,        /* fused kernels at most SSE2 (the baseline)   */
+    PARITY_SIMD_AVX2,        /* at most AVX2 + F16C                         */
+    PARITY_SIMD_AVX512       /* at most AVX-512                             */
+} parity_simd;
+
+/* "auto", "scalar", "sse2", "avx2", "avx512" -> *out; -1 when unknown. */
+int parity_simd_parse(const char *name, parity_simd *out);
+
 typedef struct parity_diff_opts {
     double atol, rtol;       /* elementwise closeness (NumPy allclose); both */
                              /* 0 = not used for the verdict                 */
@@ -295,6 +309,7 @@ typedef struct parity_diff_opts {
     int axes[4];             /* axis numbers (negative counts from the end)  */
     int threads;             /* worker threads (0 or 1: the calling thread); */
                              /* results are bit-identical for any count      */
+    parity_simd simd;        /* kernel choice (0: auto); same bits for any   */
 } parity_diff_opts;
 
 parity_diff_opts parity_diff_opts_default(void);
