@@ -117,6 +117,10 @@ void parity__side_kernel(const double *x, size_t m, double shift,
 void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
                          const double *x, uint64_t first,
                          const uint64_t *pos);
+/* Would commit look at x[] (to find a new extremum's position)? start is
+ * the chunk's first position. */
+int parity__side_wants_pos(const parity__side_acc *a,
+                           const parity__side_chunk *c, uint64_t start);
 void parity__side_merge(parity__side_acc *into, const parity__side_acc *from);
 void parity__side_finish(const parity__side_acc *a, parity_stats *out);
 /* Mean of the finite values among the first chunk of t (0 if none): the
@@ -179,10 +183,21 @@ void parity__pair_kernel(const double *r, const double *p, size_t m,
 void parity__pair_commit(parity__pair_acc *a, const parity__pair_chunk *c,
                          const double *r, const double *p, size_t m,
                          uint64_t first, const uint64_t *pos);
+/* Would pair_commit look at r[], p[] (exact sums, abs_max's position)? */
+int parity__pair_wants_pos(const parity__pair_acc *a,
+                           const parity__pair_chunk *c, size_t m,
+                           uint64_t start);
 /* Largest ULP distance among m finite pairs (ulp dtype dt). */
 void parity__pair_ulp(parity__pair_acc *a, parity_dtype dt, const double *r,
                       const double *p, size_t m, uint64_t first,
                       const uint64_t *pos);
+/* The same with the chunk's largest distance best already known; r[], p[]
+ * are read only when parity__ulp_wants_pos says so (to find its place). */
+void parity__pair_ulp_best(parity__pair_acc *a, parity_dtype dt,
+                           uint64_t best, const double *r, const double *p,
+                           size_t m, uint64_t first, const uint64_t *pos);
+int parity__ulp_wants_pos(const parity__pair_acc *a, uint64_t best,
+                          uint64_t start);
 /* Count the non-finite positions of r[0..n), p[0..n) into a. */
 void parity__pair_nonfinite(parity__pair_acc *a, const double *r,
                             const double *p, size_t n, uint64_t first);

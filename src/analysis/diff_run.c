@@ -12,7 +12,7 @@
  * Memory: per worker a few chunk buffers plus the profile cells; nothing
  * grows with the tensor.
  */
-#include "acc.h"
+#include "fused.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -26,6 +26,8 @@ typedef struct run_shared {
     const parity_tensor *ref, *port;
     const parity_diff_opts *opts;
     parity_dtype ulp_dt;
+    parity__fused_fn fused; /* NULL: every chunk by the reference path     */
+    size_t esz;             /* bytes per element (both sides, when fused)  */
     double kr, kp;
     uint64_t n_batches;
     parity__prof prof[4];
@@ -45,6 +47,8 @@ typedef struct worker {
     int id;                 /* index into sh->current                      */
     parity__side_acc r, p;  /* all positions of each side                  */
     parity__pair_acc pair;  /* positions where both are finite             */
+    parity__side_acc fr, fp;/* chunks of the fused path (all finite): they */
+                            /* belong to r and pair.r alike, merged at end */
     parity__prof_part part[4];
     double rb[PARITY__CHUNK], pb[PARITY__CHUNK];   /* the chunk as read    */
     double xr[PARITY__CHUNK], xp[PARITY__CHUNK];   /* compacted values     */
@@ -133,6 +137,37 @@ static void run_chunk(worker *w, uint64_t first, size_t n) {
     chunk_slow(w, n, first);
 }
 
+/* A chunk through the fused kernel: one pass over the stored bytes. The
+ * values are decoded into rb/pb only when a new extremum's position must
+ * be found (rare), and the whole chunk goes the reference way when it
+ * holds a non-finite value or a lane sum overflowed. */
+static void chunk_fused(worker *w, uint64_t first, size_t n) {
+    run_shared *sh = w->sh;
+    parity__fused_out o;
+    parity__fused_in in = {sh->kr, sh->kp, sh->opts->atol, sh->opts->rtol,
+                           w->pair.rtol_max};
+    sh->fused(sh->ref->data + first * sh->esz, sh->port->data + first * sh->esz,
+              n, &in, &o);
+    if (!o.clean) {
+        run_chunk(w, first, n);
+        return;
+    }
+    if (parity__side_wants_pos(&w->fr, &o.r, first) ||
+        parity__side_wants_pos(&w->fp, &o.p, first) ||
+        parity__pair_wants_pos(&w->pair, &o.pair, n, first) ||
+        parity__ulp_wants_pos(&w->pair, o.max_ulp, first)) {
+        parity_tensor_read(sh->ref, first, n, w->rb);
+        parity_tensor_read(sh->port, first, n, w->pb);
+    }
+    w->r.count += n;
+    w->p.count += n;
+    parity__side_commit(&w->fr, &o.r, w->rb, first, NULL);
+    parity__side_commit(&w->fp, &o.p, w->pb, first, NULL);
+    parity__pair_commit(&w->pair, &o.pair, w->rb, w->pb, n, first, NULL);
+    parity__pair_ulp_best(&w->pair, sh->ulp_dt, o.max_ulp, w->rb, w->pb, n,
+                          first, NULL);
+}
+
 /* Add this batch's profile cells once every earlier batch's are in. */
 static void merge_in_order(worker *w, uint64_t batch) {
     run_shared *sh = w->sh;
@@ -186,7 +221,9 @@ static void *worker_main(void *arg) {
         uint64_t lo = b * PARITY__BATCH * PARITY__CHUNK;
         for (int c = 0; c < PARITY__BATCH && lo < count; c++, lo += PARITY__CHUNK) {
             uint64_t left = count - lo;
-            run_chunk(w, lo, left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK);
+            size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
+            if (sh->fused) chunk_fused(w, lo, n);
+            else run_chunk(w, lo, n);
         }
         if (sh->n_prof) merge_in_order(w, b);
     }
@@ -207,6 +244,8 @@ static worker *worker_new(run_shared *sh, int id) {
     parity__side_init(&w->r, sh->kr);
     parity__side_init(&w->p, sh->kp);
     parity__pair_init(&w->pair, sh->kr, sh->kp);
+    parity__side_init(&w->fr, sh->kr);
+    parity__side_init(&w->fp, sh->kp);
     for (int k = 0; k < sh->n_prof; k++) {
         if (parity__prof_part_alloc(&w->part[k], &sh->prof[k]) != PARITY_OK) {
             worker_free(w, k);
@@ -227,6 +266,12 @@ static void run_workers(worker **ws, int n) {
     worker_main(ws[0]);
     for (int i = 1; i < n; i++) {
         if (started[i]) pthread_join(tid[i], NULL);
+    }
+    for (int i = 0; i < n; i++) { /* the fused chunks: every side */
+        parity__side_merge(&ws[i]->r, &ws[i]->fr);
+        parity__side_merge(&ws[i]->pair.r, &ws[i]->fr);
+        parity__side_merge(&ws[i]->p, &ws[i]->fp);
+        parity__side_merge(&ws[i]->pair.p, &ws[i]->fp);
     }
     for (int i = 1; i < n; i++) {
         parity__side_merge(&ws[0]->r, &ws[i]->r);
@@ -250,6 +295,20 @@ static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
     return PARITY_OK;
 }
 
+/* The fused kernel when both tensors store the same float dtype it
+ * handles, contiguously in native order, and no profile needs the decoded
+ * values; NULL otherwise (and for PARITY_SIMD_SCALAR). */
+static parity__fused_fn fused_kernel_for(const parity_tensor *r,
+                                         const parity_tensor *p,
+                                         const parity_diff_opts *o) {
+    if (r->dtype != p->dtype || r->byteswap || p->byteswap || o->n_axes > 0)
+        return NULL;
+    if (!r->data || !p->data || !parity__tensor_c_contiguous(r) ||
+        !parity__tensor_c_contiguous(p))
+        return NULL;
+    return parity__fused_kernel(r->dtype, parity__isa_best((int)o->simd));
+}
+
 /* Shared state ready to run: shifts, ULP dtype, profiles, lock. */
 static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
                                   const parity_tensor *port,
@@ -266,6 +325,8 @@ static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
     sh->release_run = PARITY__RELEASE_BYTES / (er < ep ? er : ep);
     for (int i = 0; i < MAX_THREADS; i++) /* until it takes one, a worker */
         sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
+    sh->fused = fused_kernel_for(ref, port, o);
+    sh->esz = parity_dtype_size(ref->dtype);
     TRY(parity__prof_setup(sh->prof, o, ref, err));
     sh->n_prof = o->n_axes;
     pthread_mutex_init(&sh->mu, NULL);

@@ -150,6 +150,15 @@ static void keep_max(double *v, uint64_t *at, double cand, uint64_t cand_at) {
     }
 }
 
+int parity__side_wants_pos(const parity__side_acc *a,
+                           const parity__side_chunk *c, uint64_t start) {
+    if (c->m == 0) return 0;
+    if (c->exact) return 1;
+    return a->argmin == PARITY__NO_POS || c->vmin < a->min ||
+           (c->vmin == a->min && start < a->argmin) || c->vmax > a->max ||
+           (c->vmax == a->max && start < a->argmax);
+}
+
 void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
                          const double *x, uint64_t first,
                          const uint64_t *pos) {
