@@ -44,6 +44,7 @@ typedef struct parity__fused_out {
                              /* caller's running max)                      */
     uint64_t max_ulp;        /* largest ULP distance in the dtype          */
     int rtol_cand;           /* some |d|/|r| may beat the running maximum */
+    double rtol_div;         /* max |d|/|r| of the pairs divided inline   */
     int clean;               /* 0: a non-finite value or an overflowing    */
                              /* lane: redo the chunk by the reference path */
 } parity__fused_out;

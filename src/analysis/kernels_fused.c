@@ -68,12 +68,13 @@ static void fused_finish(parity_dtype dt, const unsigned char *r,
     out->clean = !parity__lanes_overflowed(&out->r.s[0][0], &out->r.c[0][0], 3 * PARITY__LANES) &&
                  !parity__lanes_overflowed(&out->p.s[0][0], &out->p.c[0][0], 3 * PARITY__LANES) &&
                  !parity__lanes_overflowed(&pc->s[0][0], &pc->c[0][0], 4 * PARITY__LANES);
-    pc->rtol_max = in->rtol_max;
-    if (!out->clean || !out->rtol_cand) return;
+    /* inline divisions: every pair of a first chunk, and the tail */
+    pc->rtol_max = out->rtol_div > in->rtol_max ? out->rtol_div : in->rtol_max;
+    if (!out->clean || !out->rtol_cand || in->rtol_max == 0) return;
     enum { BLOCK = 256 };
     double rb[BLOCK], pb[BLOCK];
     size_t esz = parity_dtype_size(dt);
-    double best = in->rtol_max;
+    double best = pc->rtol_max;
     for (size_t i = 0; i < m; i += BLOCK) {
         size_t n = m - i < BLOCK ? m - i : BLOCK;
         parity_convert(dt, r + i * esz, n, 0, rb);

@@ -258,11 +258,11 @@ void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
                    : 0.0;
 }
 
-double parity__shift_of(const parity_tensor *t, double *buf) {
-    size_t n = t->count < PARITY__CHUNK ? (size_t)t->count : PARITY__CHUNK;
+/* The definition of K: the finite values of buf[0..n) summed in order
+ * by TwoSum, (s + c) / k. */
+static double shift_sequential(const double *buf, size_t n) {
     double s = 0, c = 0;
     size_t k = 0;
-    parity_tensor_read(t, 0, n, buf);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(buf[i])) continue;
         parity__two_sum(&s, &c, buf[i]);
@@ -277,6 +277,83 @@ double parity__shift_of(const parity_tensor *t, double *buf) {
         if (isfinite(buf[i])) parity__two_sum(&s, &c, buf[i] * 0x1p-12);
     double kk = (s + c) / (double)k * 0x1p12;
     return isfinite(kk) ? kk : 0.0;
+}
+
+/* The same K without the sequential dependency, when it provably has the
+ * same bits. Sequential TwoSum leaves s + c = Σx exactly whenever no
+ * addition to c rounds: all values (P significant bits, exponents E_min
+ * to E_max among the nonzero ones) are multiples of q = 2^(E_min - P + 1),
+ * so are every partial sum and error term; the errors are each at most
+ * 2^(E_max + 13 - 53) (partial sums stay below 4096·2^(E_max + 1)), so
+ * every partial sum of c is a multiple of q below 2^(E_max - 28), exactly
+ * representable when E_max - E_min <= 82 - P. Then fl(s + c) is Σx
+ * rounded once, which eight TwoSum lanes (the same bound holds per lane)
+ * and a superaccumulator give too. Returns 0 (use the sequential loop)
+ * otherwise: a non-finite value, a wider spread, an overflow. */
+PARITY__KERNEL
+static int shift_lanes(const double *buf, size_t n, int prec, double *out) {
+    enum { L = PARITY__LANES, V = PARITY__VECS, VW = PARITY__VW };
+    const parity__vd inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const parity__vd zero = {0, 0, 0, 0};
+    parity__vd sv[V], cv[V], hv[V], lv[V];
+    double s[L], c[L], hi[L], lo[L];
+    for (int k = 0; k < V; k++) sv[k] = cv[k] = hv[k] = zero, lv[k] = inf;
+    size_t i = 0;
+    for (; i + L <= n; i += L) {
+        for (int k = 0; k < V; k++) {
+            parity__vd x, a;
+            PARITY__VLOAD(x, buf + i + VW * k);
+            a = PARITY__VABS(x);
+            parity__vtwo_sum(&sv[k], &cv[k], &x);
+            hv[k] = PARITY__VSEL((parity__vi)(a > hv[k]), a, hv[k]);
+            lv[k] = PARITY__VSEL((parity__vi)(a < lv[k]) & (parity__vi)(a != zero), a, lv[k]);
+        }
+    }
+    memcpy(s, sv, sizeof s);
+    memcpy(c, cv, sizeof c);
+    memcpy(hi, hv, sizeof hi);
+    memcpy(lo, lv, sizeof lo);
+    for (; i < n; i++) {
+        double a = fabs(buf[i]);
+        parity__two_sum(&s[0], &c[0], buf[i]);
+        hi[0] = a > hi[0] ? a : hi[0];
+        lo[0] = (a < lo[0]) & (a != 0) ? a : lo[0];
+    }
+    double top = 0, bottom = INFINITY;
+    for (int j = 0; j < L; j++) {
+        top = hi[j] > top ? hi[j] : top;
+        bottom = lo[j] < bottom ? lo[j] : bottom;
+    }
+    if (!(top <= DBL_MAX)) return 0; /* non-finite values (or NaN) */
+    if (top == 0) { /* all zeros: K = 0 either way */
+        *out = 0.0;
+        return 1;
+    }
+    int e_max, e_min;
+    frexp(top, &e_max);
+    frexp(bottom, &e_min);
+    if (e_max - e_min > 82 - prec) return 0;
+    parity_xsum x;
+    parity_xsum_init(&x);
+    for (int j = 0; j < L; j++) {
+        if (!isfinite(s[j]) || !isfinite(c[j])) return 0;
+        parity_xsum_add(&x, s[j]);
+        parity_xsum_add(&x, c[j]);
+    }
+    double sum = parity_xsum_result(&x);
+    if (!isfinite(sum)) return 0;
+    *out = sum / (double)n;
+    return 1;
+}
+
+double parity__shift_of(const parity_tensor *t, double *buf) {
+    size_t n = t->count < PARITY__CHUNK ? (size_t)t->count : PARITY__CHUNK;
+    int mbits = parity_dtype_mantissa_bits(t->dtype);
+    int prec = parity_dtype_is_float(t->dtype) && mbits < 52 ? mbits + 1 : 53;
+    double k;
+    parity_tensor_read(t, 0, n, buf);
+    if (n > 0 && shift_lanes(buf, n, prec, &k)) return k;
+    return shift_sequential(buf, n);
 }
 
 /* Compact the finite values of x[0..n) to the front, recording positions. */
