@@ -9,6 +9,7 @@
  */
 #include "options.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int is_int_dtype(parity_dtype dt) { return !parity_dtype_is_float(dt); }
@@ -64,9 +65,10 @@ static parity_diff_opts axes_for(const parity_diff_opts *o, int ndim) {
     return x;
 }
 
-/* Compare one pair and emit its report chunk; *verdict receives the verdict. */
-static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
-                     parity_verdict *verdict) {
+/* Emit one pair's report chunk (its metrics, if any, already computed in
+ * item by parity_diff_many); *verdict receives the verdict. */
+static int diff_pair(parity_report *r, const parity_pair *p,
+                     parity_diff_item *item, parity_verdict *verdict) {
     parity_error err = {0};
     parity_diff d;
     parity_int_cmp ic;
@@ -75,9 +77,9 @@ static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
     int ints = is_int_dtype(p->ref->dtype) && is_int_dtype(p->port->dtype);
     int seq = !p->layout_ok && is_sequence(p->ref) && is_sequence(p->port);
     if (has_metrics(p)) {
-        parity_diff_opts dopts = axes_for(&o->diff, p->ref_view.ndim);
-        memset(&d, 0, sizeof d);
-        st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
+        d = item->diff;
+        st = item->status;
+        err = item->err;
         it.verdict = d.verdict;
     } else {
         st = side_stats(p, &d, &err);
@@ -91,7 +93,7 @@ static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
     int rc = st == PARITY_OK ? cli_emit(parity_report_diff_item(r, &it))
                              : cli_fail_err(&err, p->ref->name, st);
     *verdict = it.verdict;
-    parity_diff_clear(&d);
+    if (!has_metrics(p)) parity_diff_clear(&d); /* else the item's, freed by the caller */
     return rc;
 }
 
@@ -109,11 +111,27 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     int rc = r ? cli_emit(parity_report_diff_begin(r, o->pos[0], o->pos[1]))
                : cli_fail("out of memory");
     int differ = parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
-    for (size_t i = 0; rc == 0 && i < parity_match_count(m); i++) {
+    size_t n = parity_match_count(m);
+    parity_diff_item *items = calloc(n ? n : 1, sizeof *items);
+    parity_diff_opts *dopts = calloc(n ? n : 1, sizeof *dopts);
+    if (rc == 0 && (!items || !dopts)) rc = cli_fail("out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) { /* the pairs with metrics */
+        const parity_pair *p = parity_match_pair(m, i);
+        if (!has_metrics(p)) continue;
+        dopts[i] = axes_for(&o->diff, p->ref_view.ndim);
+        items[i] = (parity_diff_item){.ref = &p->ref_view, .port = &p->port_view,
+                                      .opts = &dopts[i]};
+    }
+    if (rc == 0 && parity_diff_many(items, n, &o->diff, &err) != PARITY_OK)
+        rc = cli_fail_err(&err, o->pos[1], err.code);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         parity_verdict v = PARITY_MATCH;
-        rc = diff_pair(r, o, parity_match_pair(m, i), &v);
+        rc = diff_pair(r, parity_match_pair(m, i), &items[i], &v);
         differ |= v != PARITY_MATCH;
     }
+    for (size_t i = 0; items && i < n; i++) parity_diff_clear(&items[i].diff);
+    free(items);
+    free(dopts);
     if (rc == 0) rc = cli_emit(parity_report_diff_end(r, m));
     parity_report_free(r);
     parity_match_free(m);

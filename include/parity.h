@@ -370,6 +370,28 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
  * caller's). Safe on a zeroed struct. */
 void parity_diff_clear(parity_diff *d);
 
+/* One pair of parity_diff_many: the tensors in, the result out. An item
+ * whose two tensors are NULL is skipped (diff zeroed, status PARITY_OK). */
+typedef struct parity_diff_item {
+    const parity_tensor *ref, *port; /* equal logical shapes               */
+    const parity_diff_opts *opts;    /* this pair's options (its axes); NULL:*/
+                                     /* the call's                          */
+    parity_diff diff;                /* out; parity_diff_clear it           */
+    parity_status status;            /* out: this pair's parity_diff_tensors*/
+    parity_error err;                /* out: its error when status != OK    */
+} parity_diff_item;
+
+/* Compare every pair of items[0..n), each exactly as parity_diff_tensors
+ * would (the same bits), on one pool of opts->threads workers for the
+ * whole call: pairs of at most 65,536 elements go to the workers in
+ * groups (no thread or allocation per pair), larger ones are cut into
+ * batches as by parity_diff_tensors; file pages are released per group.
+ * Returns PARITY_OK when every pair was attempted (see each status), or
+ * an error of the call itself (bad arguments, out of memory). */
+parity_status parity_diff_many(parity_diff_item *items, size_t n,
+                               const parity_diff_opts *opts,
+                               parity_error *err);
+
 /* ======================================================================== */
 /* 5. Matching                                                               */
 /* ======================================================================== */

@@ -108,6 +108,9 @@ parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
 #define PARITY__RELEASE_BYTES ((uint64_t)1 << 20)
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n);
+/* The same for the bytes [lo, hi) of one file map, widened to whole pages
+ * (callers pass spans of file-backed tensors they are done with). */
+void parity__release_span(const unsigned char *lo, const unsigned char *hi);
 
 /* 1 when t's elements lie in C order without gaps (strides as
  * parity__strides_c would set them; axes of length 1 may have any). */

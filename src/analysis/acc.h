@@ -262,4 +262,18 @@ void parity__prof_merge(parity__prof *pr, parity__prof_part *part);
 parity_status parity__prof_finish(const parity__prof *pr, int n,
                                   parity_diff *out, parity_error *err);
 
+/* ---- one pair on one thread, its buffers reused (diff_run.c) ---------- */
+
+/* A worker's buffers and accumulators (about 200 KiB), kept across pairs
+ * by parity_diff_many so a small pair costs no allocation. */
+typedef struct parity__solo parity__solo;
+parity__solo *parity__solo_new(void);   /* NULL when out of memory */
+void parity__solo_free(parity__solo *s);
+/* parity_diff_tensors of one pair on the calling thread (o->n_axes must
+ * be 0): the same bits. Releases no page (the caller batches that). */
+parity_status parity__diff_solo(parity__solo *s, const parity_tensor *ref,
+                                const parity_tensor *port,
+                                const parity_diff_opts *o, parity_diff *out,
+                                parity_error *err);
+
 #endif /* PARITY_ACC_H */

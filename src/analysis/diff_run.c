@@ -236,9 +236,8 @@ static void worker_free(worker *w, int n_prof) {
     free(w);
 }
 
-static worker *worker_new(run_shared *sh, int id) {
-    worker *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+/* Fresh accumulators for the pair of sh (the buffers are kept). */
+static void worker_reset(worker *w, run_shared *sh, int id) {
     w->sh = sh;
     w->id = id;
     parity__side_init(&w->r, sh->kr);
@@ -246,6 +245,13 @@ static worker *worker_new(run_shared *sh, int id) {
     parity__pair_init(&w->pair, sh->kr, sh->kp);
     parity__side_init(&w->fr, sh->kr);
     parity__side_init(&w->fp, sh->kp);
+}
+
+static worker *worker_new(run_shared *sh, int id) {
+    worker *w = malloc(sizeof *w);
+    if (!w) return NULL;
+    memset(w->part, 0, sizeof w->part);
+    worker_reset(w, sh, id);
     for (int k = 0; k < sh->n_prof; k++) {
         if (parity__prof_part_alloc(&w->part[k], &sh->prof[k]) != PARITY_OK) {
             worker_free(w, k);
@@ -253,6 +259,14 @@ static worker *worker_new(run_shared *sh, int id) {
         }
     }
     return w;
+}
+
+/* The fused chunks belong to every side accumulator of the worker. */
+static void worker_fold(worker *w) {
+    parity__side_merge(&w->r, &w->fr);
+    parity__side_merge(&w->pair.r, &w->fr);
+    parity__side_merge(&w->p, &w->fp);
+    parity__side_merge(&w->pair.p, &w->fp);
 }
 
 /* Run n workers (the calling thread is worker 0) and merge them into
@@ -267,12 +281,7 @@ static void run_workers(worker **ws, int n) {
     for (int i = 1; i < n; i++) {
         if (started[i]) pthread_join(tid[i], NULL);
     }
-    for (int i = 0; i < n; i++) { /* the fused chunks: every side */
-        parity__side_merge(&ws[i]->r, &ws[i]->fr);
-        parity__side_merge(&ws[i]->pair.r, &ws[i]->fr);
-        parity__side_merge(&ws[i]->p, &ws[i]->fp);
-        parity__side_merge(&ws[i]->pair.p, &ws[i]->fp);
-    }
+    for (int i = 0; i < n; i++) worker_fold(ws[i]);
     for (int i = 1; i < n; i++) {
         parity__side_merge(&ws[0]->r, &ws[i]->r);
         parity__side_merge(&ws[0]->p, &ws[i]->p);
@@ -309,11 +318,10 @@ static parity__fused_fn fused_kernel_for(const parity_tensor *r,
     return parity__fused_kernel(r->dtype, parity__isa_best((int)o->simd));
 }
 
-/* Shared state ready to run: shifts, ULP dtype, profiles, lock. */
-static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
-                                  const parity_tensor *port,
-                                  const parity_diff_opts *o, parity_error *err) {
-    double buf[PARITY__CHUNK];
+/* What every run needs: shifts, ULP dtype, kernel, batches. */
+static void shared_core(run_shared *sh, const parity_tensor *ref,
+                        const parity_tensor *port, const parity_diff_opts *o,
+                        double *buf) {
     memset(sh, 0, sizeof *sh);
     sh->ref = ref, sh->port = port, sh->opts = o;
     sh->ulp_dt = parity__ulp_dtype(ref->dtype, port->dtype);
@@ -327,6 +335,14 @@ static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
         sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
     sh->fused = fused_kernel_for(ref, port, o);
     sh->esz = parity_dtype_size(ref->dtype);
+}
+
+/* Shared state ready to run: the core, profiles, lock. */
+static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
+                                  const parity_tensor *port,
+                                  const parity_diff_opts *o, parity_error *err) {
+    double buf[PARITY__CHUNK];
+    shared_core(sh, ref, port, o, buf);
     TRY(parity__prof_setup(sh->prof, o, ref, err));
     sh->n_prof = o->n_axes;
     pthread_mutex_init(&sh->mu, NULL);
@@ -367,4 +383,44 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
     pthread_mutex_destroy(&sh.mu);
     pthread_cond_destroy(&sh.turn);
     return st;
+}
+
+/* ---- one pair on one reused worker (parity_diff_many) ----------------- */
+
+struct parity__solo {
+    worker w;
+};
+
+parity__solo *parity__solo_new(void) {
+    parity__solo *s = malloc(sizeof *s);
+    if (s) memset(s->w.part, 0, sizeof s->w.part);
+    return s;
+}
+
+void parity__solo_free(parity__solo *s) {
+    free(s);
+}
+
+parity_status parity__diff_solo(parity__solo *s, const parity_tensor *ref,
+                                const parity_tensor *port,
+                                const parity_diff_opts *o, parity_diff *out,
+                                parity_error *err) {
+    memset(out, 0, sizeof *out);
+    TRY(check_pair(ref, port, err));
+    FAIL_IF(o->n_axes != 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity__diff_solo: profiles need parity_diff_tensors");
+    run_shared sh;
+    worker *w = &s->w;
+    shared_core(&sh, ref, port, o, w->xr); /* xr is scratch until chunks */
+    sh.n_workers = 1;
+    worker_reset(w, &sh, 0);
+    for (uint64_t lo = 0; lo < ref->count; lo += PARITY__CHUNK) {
+        uint64_t left = ref->count - lo;
+        size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
+        if (sh.fused) chunk_fused(w, lo, n);
+        else run_chunk(w, lo, n);
+    }
+    worker_fold(w);
+    parity__pair_finish(&w->pair, &w->r, &w->p, o, sh.ulp_dt, out);
+    return PARITY_OK;
 }
