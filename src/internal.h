@@ -111,6 +111,9 @@ void parity__tensor_release(const parity_tensor *t, uint64_t first,
 /* The same for the bytes [lo, hi) of one file map, widened to whole pages
  * (callers pass spans of file-backed tensors they are done with). */
 void parity__release_span(const unsigned char *lo, const unsigned char *hi);
+/* Map the pages of [lo, hi) in one system call (MADV_POPULATE_READ) rather
+ * than a fault per 64 KiB; a no-op where the kernel lacks it. */
+void parity__populate_span(const unsigned char *lo, const unsigned char *hi);
 
 /* 1 when t's elements lie in C order without gaps (strides as
  * parity__strides_c would set them; axes of length 1 may have any). */

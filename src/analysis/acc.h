@@ -102,6 +102,9 @@ typedef struct parity__side_chunk {
                               /* meaningless and the caller compacts)     */
     int exact;                /* all finite, but a lane sum overflowed:   */
                               /* commit redoes the sums exactly (exact.c) */
+    int has_pos;              /* vmin, vmax are the values of the first   */
+    size_t pos_min, pos_max;  /* elements at these offsets (fused path):  */
+                              /* commit needs no search                   */
 } parity__side_chunk;
 
 void parity__side_init(parity__side_acc *a, double shift);
@@ -173,6 +176,9 @@ typedef struct parity__pair_chunk {
     int exact;                /* a lane sum overflowed: commit redoes the */
                               /* sums exactly (mismatched and rtol_max    */
                               /* are already redone)                      */
+    int has_pos;              /* abs_max's first offset and the values    */
+    size_t pos_amax;          /* there are known (fused path)             */
+    double abs_max_r, abs_max_p;
 } parity__pair_chunk;
 
 void parity__pair_init(parity__pair_acc *a, double kr, double kp);
@@ -198,6 +204,8 @@ void parity__pair_ulp_best(parity__pair_acc *a, parity_dtype dt,
                            size_t m, uint64_t first, const uint64_t *pos);
 int parity__ulp_wants_pos(const parity__pair_acc *a, uint64_t best,
                           uint64_t start);
+/* Offer a distance best first found at flat position at. */
+void parity__pair_ulp_at(parity__pair_acc *a, uint64_t best, uint64_t at);
 /* Count the non-finite positions of r[0..n), p[0..n) into a. */
 void parity__pair_nonfinite(parity__pair_acc *a, const double *r,
                             const double *p, size_t n, uint64_t first);

@@ -59,6 +59,24 @@ static int span_of(const parity_tensor *t, const unsigned char **lo,
 /* Drop the pages of one side of items[a..b): one span when the tensors
  * lie together in one map, else each on its own (parity__tensor_release
  * keeps its 1 MiB floor there). */
+/* The bounding span of one side's file-backed tensors in items[a..b) and
+ * their bytes; 0 when there is none. */
+static int group_span(const parity_diff_item *items, size_t a, size_t b,
+                      int side, const unsigned char **lo,
+                      const unsigned char **hi, uint64_t *bytes) {
+    const unsigned char *l, *h;
+    *lo = *hi = NULL;
+    *bytes = 0;
+    for (size_t i = a; i < b; i++) {
+        const parity_tensor *t = side ? items[i].port : items[i].ref;
+        if (!t || !span_of(t, &l, &h)) continue;
+        if (!*lo || l < *lo) *lo = l;
+        if (!*hi || h > *hi) *hi = h;
+        *bytes += (uint64_t)(h - l);
+    }
+    return *lo != NULL;
+}
+
 static void release_group(const parity_diff_item *items, size_t a, size_t b,
                           int side) {
     const unsigned char *lo = NULL, *hi = NULL, *l, *h;
@@ -82,6 +100,13 @@ static void release_group(const parity_diff_item *items, size_t a, size_t b,
 }
 
 static void run_group(pool *pl, parity__solo *s, size_t g) {
+    for (int side = 0; side < 2; side++) { /* map the group's pages at once */
+        const unsigned char *lo, *hi;
+        uint64_t bytes;
+        if (group_span(pl->items, pl->group[g], pl->group[g + 1], side, &lo, &hi, &bytes) &&
+            (uint64_t)(hi - lo) <= 2 * bytes)
+            parity__populate_span(lo, hi);
+    }
     for (size_t i = pl->group[g]; i < pl->group[g + 1]; i++) {
         parity_diff_item *it = &pl->items[i];
         if (!is_small(it, item_opts(pl, it))) continue;

@@ -49,6 +49,7 @@ typedef struct worker {
     parity__pair_acc pair;  /* positions where both are finite             */
     parity__side_acc fr, fp;/* chunks of the fused path (all finite): they */
                             /* belong to r and pair.r alike, merged at end */
+    int slow;               /* some chunk went the reference way           */
     parity__prof_part part[4];
     double rb[PARITY__CHUNK], pb[PARITY__CHUNK];   /* the chunk as read    */
     double xr[PARITY__CHUNK], xp[PARITY__CHUNK];   /* compacted values     */
@@ -121,6 +122,7 @@ static void chunk_fast(worker *w, size_t n, uint64_t first,
 
 static void run_chunk(worker *w, uint64_t first, size_t n) {
     run_shared *sh = w->sh;
+    w->slow = 1;
     parity__side_chunk cr, cp;
     parity_tensor_read(sh->ref, first, n, w->rb);
     parity_tensor_read(sh->port, first, n, w->pb);
@@ -145,7 +147,7 @@ static void chunk_fused(worker *w, uint64_t first, size_t n) {
     run_shared *sh = w->sh;
     parity__fused_out o;
     parity__fused_in in = {sh->kr, sh->kp, sh->opts->atol, sh->opts->rtol,
-                           w->pair.rtol_max};
+                           w->pair.rtol_max, w->pair.abs_max_at == PARITY__NO_POS};
     sh->fused(sh->ref->data + first * sh->esz, sh->port->data + first * sh->esz,
               n, &in, &o);
     if (!o.clean) {
@@ -155,7 +157,7 @@ static void chunk_fused(worker *w, uint64_t first, size_t n) {
     if (parity__side_wants_pos(&w->fr, &o.r, first) ||
         parity__side_wants_pos(&w->fp, &o.p, first) ||
         parity__pair_wants_pos(&w->pair, &o.pair, n, first) ||
-        parity__ulp_wants_pos(&w->pair, o.max_ulp, first)) {
+        (!in.first && parity__ulp_wants_pos(&w->pair, o.max_ulp, first))) {
         parity_tensor_read(sh->ref, first, n, w->rb);
         parity_tensor_read(sh->port, first, n, w->pb);
     }
@@ -164,8 +166,11 @@ static void chunk_fused(worker *w, uint64_t first, size_t n) {
     parity__side_commit(&w->fr, &o.r, w->rb, first, NULL);
     parity__side_commit(&w->fp, &o.p, w->pb, first, NULL);
     parity__pair_commit(&w->pair, &o.pair, w->rb, w->pb, n, first, NULL);
-    parity__pair_ulp_best(&w->pair, sh->ulp_dt, o.max_ulp, w->rb, w->pb, n,
-                          first, NULL);
+    if (in.first)
+        parity__pair_ulp_at(&w->pair, o.max_ulp, first + o.pos_ulp);
+    else
+        parity__pair_ulp_best(&w->pair, sh->ulp_dt, o.max_ulp, w->rb, w->pb, n,
+                              first, NULL);
 }
 
 /* Add this batch's profile cells once every earlier batch's are in. */
@@ -245,6 +250,7 @@ static void worker_reset(worker *w, run_shared *sh, int id) {
     parity__pair_init(&w->pair, sh->kr, sh->kp);
     parity__side_init(&w->fr, sh->kr);
     parity__side_init(&w->fp, sh->kp);
+    w->slow = 0;
 }
 
 static worker *worker_new(run_shared *sh, int id) {
@@ -261,8 +267,18 @@ static worker *worker_new(run_shared *sh, int id) {
     return w;
 }
 
-/* The fused chunks belong to every side accumulator of the worker. */
+/* The fused chunks belong to every side accumulator of the worker. When
+ * no chunk went the reference way, r and pair.r hold nothing but counts:
+ * a copy is the same merge (every later use carries the digits first). */
 static void worker_fold(worker *w) {
+    if (!w->slow) {
+        uint64_t nr = w->r.count, np = w->p.count;
+        w->r = w->pair.r = w->fr;
+        w->p = w->pair.p = w->fp;
+        w->r.count = nr, w->p.count = np;
+        w->pair.r.count = w->pair.p.count = 0;
+        return;
+    }
     parity__side_merge(&w->r, &w->fr);
     parity__side_merge(&w->pair.r, &w->fr);
     parity__side_merge(&w->p, &w->fp);
@@ -325,15 +341,19 @@ static void shared_core(run_shared *sh, const parity_tensor *ref,
     memset(sh, 0, sizeof *sh);
     sh->ref = ref, sh->port = port, sh->opts = o;
     sh->ulp_dt = parity__ulp_dtype(ref->dtype, port->dtype);
-    sh->kr = ref->count ? parity__shift_of(ref, buf) : 0.0;
-    sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
+    sh->fused = fused_kernel_for(ref, port, o);
+    parity__isa isa = parity__isa_best((int)o->simd);
+    size_t first = ref->count < PARITY__CHUNK ? (size_t)ref->count : PARITY__CHUNK;
+    if (!sh->fused || !parity__fused_shift(ref->dtype, isa, ref->data, first, &sh->kr))
+        sh->kr = ref->count ? parity__shift_of(ref, buf) : 0.0;
+    if (!sh->fused || !parity__fused_shift(port->dtype, isa, port->data, first, &sh->kp))
+        sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
     uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
     sh->n_batches = ref->count / per + (ref->count % per != 0);
     uint64_t er = parity_dtype_size(ref->dtype), ep = parity_dtype_size(port->dtype);
     sh->release_run = PARITY__RELEASE_BYTES / (er < ep ? er : ep);
     for (int i = 0; i < MAX_THREADS; i++) /* until it takes one, a worker */
         sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
-    sh->fused = fused_kernel_for(ref, port, o);
     sh->esz = parity_dtype_size(ref->dtype);
 }
 

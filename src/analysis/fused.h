@@ -35,6 +35,9 @@ typedef struct parity__fused_in {
     double atol, rtol;
     double rtol_max;        /* the running max |d|/|r| of the caller: only */
                             /* larger quotients need a division           */
+    int first;              /* fresh accumulators (a worker's first chunk):*/
+                            /* every pair divides, and the first positions */
+                            /* of the extrema are tracked                 */
 } parity__fused_in;
 
 /* What one fused pass over m element pairs found. */
@@ -45,6 +48,7 @@ typedef struct parity__fused_out {
     uint64_t max_ulp;        /* largest ULP distance in the dtype          */
     int rtol_cand;           /* some |d|/|r| may beat the running maximum */
     double rtol_div;         /* max |d|/|r| of the pairs divided inline   */
+    size_t pos_ulp;          /* with first: offset of max_ulp's first pair */
     int clean;               /* 0: a non-finite value or an overflowing    */
                              /* lane: redo the chunk by the reference path */
 } parity__fused_out;
@@ -60,5 +64,11 @@ parity__isa parity__isa_best(int simd);
 /* The fused kernel for dtype dt at isa, or NULL when there is none (other
  * dtypes, PARITY__ISA_NONE). */
 parity__fused_fn parity__fused_kernel(parity_dtype dt, parity__isa isa);
+
+/* The shift K (parity__shift_of) of the n stored elements at x, from the
+ * bytes in one vector pass; returns 0 when the proof that lanes give the
+ * definition's bits does not apply (then use parity__shift_of). */
+int parity__fused_shift(parity_dtype dt, parity__isa isa,
+                        const unsigned char *x, size_t n, double *k);
 
 #endif /* PARITY_FUSED_H */

@@ -70,7 +70,12 @@ static void fused_finish(parity_dtype dt, const unsigned char *r,
                  !parity__lanes_overflowed(&pc->s[0][0], &pc->c[0][0], 4 * PARITY__LANES);
     /* inline divisions: every pair of a first chunk, and the tail */
     pc->rtol_max = out->rtol_div > in->rtol_max ? out->rtol_div : in->rtol_max;
-    if (!out->clean || !out->rtol_cand || in->rtol_max == 0) return;
+    if (in->first && out->clean) { /* the values at abs_max's position */
+        size_t esz = parity_dtype_size(dt);
+        pc->abs_max_r = parity_dtype_to_double(dt, r + pc->pos_amax * esz);
+        pc->abs_max_p = parity_dtype_to_double(dt, p + pc->pos_amax * esz);
+    }
+    if (!out->clean || !out->rtol_cand || in->first) return;
     enum { BLOCK = 256 };
     double rb[BLOCK], pb[BLOCK];
     size_t esz = parity_dtype_size(dt);
@@ -85,6 +90,46 @@ static void fused_finish(parity_dtype dt, const unsigned char *r,
         }
     }
     pc->rtol_max = best;
+}
+
+/* The end of a shift pass: the tail x[i..n) into lane 0, then the bound
+ * on the spread of exponents and the exact sum (stats.c explains both). */
+static int fused_shift_finish(parity_dtype dt, const unsigned char *x,
+                              size_t i, size_t n, double *s, double *c,
+                              double *hi, double *lo, double *k) {
+    size_t esz = parity_dtype_size(dt);
+    for (; i < n; i++) {
+        double v = parity_dtype_to_double(dt, x + i * esz), a = fabs(v);
+        parity__two_sum(&s[0], &c[0], v);
+        hi[0] = a > hi[0] ? a : hi[0];
+        lo[0] = (a < lo[0]) & (a != 0) ? a : lo[0];
+    }
+    double top = 0, bottom = INFINITY;
+    for (int j = 0; j < PARITY__LANES; j++) {
+        top = hi[j] > top ? hi[j] : top;
+        bottom = lo[j] < bottom ? lo[j] : bottom;
+    }
+    int prec = parity_dtype_mantissa_bits(dt) + 1, e_max, e_min;
+    if (prec > 53) prec = 53;
+    if (!(top <= DBL_MAX)) return 0;
+    if (top == 0) {
+        *k = 0.0;
+        return 1;
+    }
+    frexp(top, &e_max);
+    frexp(bottom, &e_min);
+    if (e_max - e_min > 82 - prec) return 0;
+    parity_xsum acc;
+    parity_xsum_init(&acc);
+    for (int j = 0; j < PARITY__LANES; j++) {
+        if (!isfinite(s[j]) || !isfinite(c[j])) return 0;
+        parity_xsum_add(&acc, s[j]);
+        parity_xsum_add(&acc, c[j]);
+    }
+    double sum = parity_xsum_result(&acc);
+    if (!isfinite(sum)) return 0;
+    *k = sum / (double)n;
+    return 1;
 }
 
 #define FW 2
@@ -131,6 +176,16 @@ parity__isa parity__isa_best(int simd) {
         best = PARITY__ISA_AVX512;
 #endif
     return best < cap ? best : cap;
+}
+
+int parity__fused_shift(parity_dtype dt, parity__isa isa,
+                        const unsigned char *x, size_t n, double *k) {
+    if (n == 0 || isa == PARITY__ISA_NONE) return 0;
+#ifdef PARITY__X86
+    if (isa == PARITY__ISA_AVX512) return shift_avx512(dt, x, n, k);
+    if (isa == PARITY__ISA_AVX2) return shift_avx2(dt, x, n, k);
+#endif
+    return shift_sse2(dt, x, n, k);
 }
 
 parity__fused_fn parity__fused_kernel(parity_dtype dt, parity__isa isa) {

@@ -129,6 +129,7 @@ static void side_kernel(const double *x, size_t m, double shift,
 void parity__side_kernel(const double *x, size_t m, double shift,
                          parity__side_chunk *out) {
     side_kernel(x, m, shift, out);
+    out->has_pos = 0; /* commit searches x for the extrema's positions */
     out->exact = out->n_bad == 0 &&
                  parity__lanes_overflowed(&out->s[0][0], &out->c[0][0],
                                           3 * PARITY__LANES);
@@ -154,9 +155,9 @@ int parity__side_wants_pos(const parity__side_acc *a,
                            const parity__side_chunk *c, uint64_t start) {
     if (c->m == 0) return 0;
     if (c->exact) return 1;
-    return a->argmin == PARITY__NO_POS || c->vmin < a->min ||
+    return !c->has_pos && (a->argmin == PARITY__NO_POS || c->vmin < a->min ||
            (c->vmin == a->min && start < a->argmin) || c->vmax > a->max ||
-           (c->vmax == a->max && start < a->argmax);
+           (c->vmax == a->max && start < a->argmax));
 }
 
 void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
@@ -178,13 +179,21 @@ void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
     uint64_t start = pos ? pos[0] : first;
     if (a->argmin == PARITY__NO_POS || c->vmin < a->min ||
         (c->vmin == a->min && start < a->argmin)) {
-        size_t i = first_equal(x, c->m, c->vmin);
-        keep_min(&a->min, &a->argmin, x[i], pos ? pos[i] : first + i);
+        if (c->has_pos) {
+            keep_min(&a->min, &a->argmin, c->vmin, start + c->pos_min);
+        } else {
+            size_t i = first_equal(x, c->m, c->vmin);
+            keep_min(&a->min, &a->argmin, x[i], pos ? pos[i] : first + i);
+        }
     }
     if (a->argmax == PARITY__NO_POS || c->vmax > a->max ||
         (c->vmax == a->max && start < a->argmax)) {
-        size_t i = first_equal(x, c->m, c->vmax);
-        keep_max(&a->max, &a->argmax, x[i], pos ? pos[i] : first + i);
+        if (c->has_pos) {
+            keep_max(&a->max, &a->argmax, c->vmax, start + c->pos_max);
+        } else {
+            size_t i = first_equal(x, c->m, c->vmax);
+            keep_max(&a->max, &a->argmax, x[i], pos ? pos[i] : first + i);
+        }
     }
 }
 
