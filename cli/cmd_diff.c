@@ -79,7 +79,8 @@ static int diff_pair(parity_report *r, const parity_pair *p,
     if (has_metrics(p)) {
         d = item->diff;
         st = item->status;
-        err = item->err;
+        if (st != PARITY_OK) /* the same call again, for its message */
+            st = parity_diff_tensors(item->ref, item->port, item->opts, &d, &err);
         it.verdict = d.verdict;
     } else {
         st = side_stats(p, &d, &err);

@@ -378,7 +378,8 @@ typedef struct parity_diff_item {
                                      /* the call's                          */
     parity_diff diff;                /* out; parity_diff_clear it           */
     parity_status status;            /* out: this pair's parity_diff_tensors*/
-    parity_error err;                /* out: its error when status != OK    */
+    parity_error *err;               /* NULL, or receives its error when    */
+                                     /* status != OK (the caller's storage) */
 } parity_diff_item;
 
 /* Compare every pair of items[0..n), each exactly as parity_diff_tensors

@@ -56,20 +56,18 @@ static int span_of(const parity_tensor *t, const unsigned char **lo,
     return 1;
 }
 
-/* Drop the pages of one side of items[a..b): one span when the tensors
- * lie together in one map, else each on its own (parity__tensor_release
- * keeps its 1 MiB floor there). */
-/* The bounding span of one side's file-backed tensors in items[a..b) and
- * their bytes; 0 when there is none. */
-static int group_span(const parity_diff_item *items, size_t a, size_t b,
-                      int side, const unsigned char **lo,
-                      const unsigned char **hi, uint64_t *bytes) {
+/* The bounding span of one side's small file-backed tensors in items[a..b)
+ * and their bytes; 0 when there is none. */
+static int group_span(const pool *pl, size_t a, size_t b, int side,
+                      const unsigned char **lo, const unsigned char **hi,
+                      uint64_t *bytes) {
     const unsigned char *l, *h;
     *lo = *hi = NULL;
     *bytes = 0;
-    for (size_t i = a; i < b; i++) {
-        const parity_tensor *t = side ? items[i].port : items[i].ref;
-        if (!t || !span_of(t, &l, &h)) continue;
+    for (size_t i = a; i < b; i++) { /* the large pairs were streamed apart */
+        const parity_diff_item *it = &pl->items[i];
+        const parity_tensor *t = side ? it->port : it->ref;
+        if (!is_small(it, item_opts(pl, it)) || !span_of(t, &l, &h)) continue;
         if (!*lo || l < *lo) *lo = l;
         if (!*hi || h > *hi) *hi = h;
         *bytes += (uint64_t)(h - l);
@@ -77,25 +75,21 @@ static int group_span(const parity_diff_item *items, size_t a, size_t b,
     return *lo != NULL;
 }
 
-static void release_group(const parity_diff_item *items, size_t a, size_t b,
-                          int side) {
-    const unsigned char *lo = NULL, *hi = NULL, *l, *h;
-    uint64_t bytes = 0;
-    for (size_t i = a; i < b; i++) {
-        const parity_tensor *t = side ? items[i].port : items[i].ref;
-        if (!t || !span_of(t, &l, &h)) continue;
-        if (!lo || l < lo) lo = l;
-        if (!hi || h > hi) hi = h;
-        bytes += (uint64_t)(h - l);
-    }
-    if (!lo) return;
+/* Drop the pages of one side of the group's small tensors: one span when
+ * they lie together in one map (the span at most twice their bytes),
+ * else each on its own (parity__tensor_release keeps its 1 MiB floor). */
+static void release_group(const pool *pl, size_t a, size_t b, int side) {
+    const unsigned char *lo, *hi;
+    uint64_t bytes;
+    if (!group_span(pl, a, b, side, &lo, &hi, &bytes)) return;
     if ((uint64_t)(hi - lo) <= 2 * bytes) {
         parity__release_span(lo, hi);
         return;
     }
     for (size_t i = a; i < b; i++) {
-        const parity_tensor *t = side ? items[i].port : items[i].ref;
-        if (t) parity__tensor_release(t, 0, t->count);
+        const parity_diff_item *it = &pl->items[i];
+        const parity_tensor *t = side ? it->port : it->ref;
+        if (is_small(it, item_opts(pl, it))) parity__tensor_release(t, 0, t->count);
     }
 }
 
@@ -103,18 +97,19 @@ static void run_group(pool *pl, parity__solo *s, size_t g) {
     for (int side = 0; side < 2; side++) { /* map the group's pages at once */
         const unsigned char *lo, *hi;
         uint64_t bytes;
-        if (group_span(pl->items, pl->group[g], pl->group[g + 1], side, &lo, &hi, &bytes) &&
+        if (group_span(pl, pl->group[g], pl->group[g + 1], side, &lo, &hi, &bytes) &&
             (uint64_t)(hi - lo) <= 2 * bytes)
             parity__populate_span(lo, hi);
     }
     for (size_t i = pl->group[g]; i < pl->group[g + 1]; i++) {
         parity_diff_item *it = &pl->items[i];
         if (!is_small(it, item_opts(pl, it))) continue;
+        parity_error e;
         it->status = parity__diff_solo(s, it->ref, it->port, item_opts(pl, it),
-                                       &it->diff, &it->err);
+                                       &it->diff, it->err ? it->err : &e);
     }
-    release_group(pl->items, pl->group[g], pl->group[g + 1], 0);
-    release_group(pl->items, pl->group[g], pl->group[g + 1], 1);
+    release_group(pl, pl->group[g], pl->group[g + 1], 0);
+    release_group(pl, pl->group[g], pl->group[g + 1], 1);
 }
 
 static void *pool_main(void *arg) {
@@ -130,7 +125,7 @@ static void *pool_main(void *arg) {
             continue;
         }
         for (size_t i = pl->group[g]; i < pl->group[g + 1]; i++) /* no memory */
-            pl->items[i].status = parity__fail(&pl->items[i].err, PARITY_E_NOMEM,
+            pl->items[i].status = parity__fail(pl->items[i].err, PARITY_E_NOMEM,
                                                PARITY_NO_OFFSET, "out of memory");
     }
     parity__solo_free(s);
@@ -177,10 +172,10 @@ parity_status parity_diff_many(parity_diff_item *items, size_t n,
         parity_diff_item *it = &items[i];
         memset(&it->diff, 0, sizeof it->diff);
         it->status = PARITY_OK;
-        it->err.code = PARITY_OK;
+        if (it->err) it->err->code = PARITY_OK;
         if ((!it->ref && !it->port) || is_small(it, item_opts(&pl, it))) continue;
         it->status = parity_diff_tensors(it->ref, it->port, item_opts(&pl, it),
-                                         &it->diff, &it->err);
+                                         &it->diff, it->err);
     }
     pl.group = malloc((n + 1) * sizeof *pl.group);
     FAIL_IF(!pl.group, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,

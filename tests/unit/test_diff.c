@@ -462,9 +462,12 @@ static void test_many(void) {
         off += k < NP ? (size_t)n : 0;
     }
     tp[NP + 2].count -= 1, tp[NP + 2].shape[0] -= 1; /* shapes differ */
+    static parity_error errs[NP + 3];
     for (int k = 0; k < NP + 3; k++)
         items[k] = (parity_diff_item){.ref = &tr[k], .port = &tp[k],
-                                      .opts = k == NP + 1 ? &axis : NULL};
+                                      .opts = k == NP + 1 ? &axis : NULL,
+                                      .err = k % 2 ? &errs[k] : NULL};
+    items[NP + 2].err = &errs[NP + 2];
     items[NP + 3] = (parity_diff_item){0};
     for (int th = 1; th <= 8; th *= 2) {
         parity_diff_opts o = parity_diff_opts_default();
@@ -480,7 +483,7 @@ static void test_many(void) {
             if (st == PARITY_OK)
                 CHECK_MSG(same_diff(&want, &items[k].diff), "many: pair %d threads %d", k, th);
             else
-                CHECK_EQ_STR(items[k].err.msg, e2.msg);
+                CHECK_EQ_STR(items[k].err->msg, e2.msg);
             parity_diff_clear(&want);
             parity_diff_clear(&items[k].diff);
         }
