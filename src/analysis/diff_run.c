@@ -19,7 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PARITY__BATCH 16 /* chunks per batch: 65,536 elements */
+#define PARITY__BATCH 16 /* chunks per batch with profiles: 65,536 elements */
+/* Without profiles nothing depends on where batches end (every merge is
+ * exact), so they are larger: 2 MiB of F32 per side, one page table's
+ * reach, so two workers rarely fault pages under the same page-table
+ * lock. (Mapping each batch ahead with MADV_POPULATE_READ was measured:
+ * more system time than the faults it saves.) */
+#define PARITY__BATCH_PLAIN 128
+/* Pages behind the workers are dropped in runs of at least this much per
+ * side: each madvise of a threaded process interrupts the other cores to
+ * flush their TLBs (costly in a virtual machine). */
+#define RELEASE_RUN_BYTES ((uint64_t)4 << 20)
 #define MAX_THREADS 64
 
 typedef struct run_shared {
@@ -30,6 +40,7 @@ typedef struct run_shared {
     size_t esz;             /* bytes per element (both sides, when fused)  */
     double kr, kp;
     uint64_t n_batches;
+    int batch;              /* chunks per batch                            */
     parity__prof prof[4];
     int n_prof;
     pthread_mutex_t mu;
@@ -194,7 +205,7 @@ static void merge_in_order(worker *w, uint64_t batch) {
  * Pages go in runs of at least PARITY__RELEASE_BYTES on both sides. */
 static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
     run_shared *sh = w->sh;
-    uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
+    uint64_t per = (uint64_t)sh->batch * PARITY__CHUNK;
     pthread_mutex_lock(&sh->mu);
     uint64_t b = sh->next_batch++;
     sh->current[w->id] = b < sh->n_batches ? b : NO_BATCH;
@@ -223,8 +234,8 @@ static void *worker_main(void *arg) {
             parity__tensor_release(sh->port, rel_lo, rel_hi - rel_lo);
         }
         if (b >= sh->n_batches) break;
-        uint64_t lo = b * PARITY__BATCH * PARITY__CHUNK;
-        for (int c = 0; c < PARITY__BATCH && lo < count; c++, lo += PARITY__CHUNK) {
+        uint64_t lo = b * (uint64_t)sh->batch * PARITY__CHUNK;
+        for (int c = 0; c < sh->batch && lo < count; c++, lo += PARITY__CHUNK) {
             uint64_t left = count - lo;
             size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
             if (sh->fused) chunk_fused(w, lo, n);
@@ -348,10 +359,11 @@ static void shared_core(run_shared *sh, const parity_tensor *ref,
         sh->kr = ref->count ? parity__shift_of(ref, buf) : 0.0;
     if (!sh->fused || !parity__fused_shift(port->dtype, isa, port->data, first, &sh->kp))
         sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
-    uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
+    sh->batch = o->n_axes > 0 ? PARITY__BATCH : PARITY__BATCH_PLAIN;
+    uint64_t per = (uint64_t)sh->batch * PARITY__CHUNK;
     sh->n_batches = ref->count / per + (ref->count % per != 0);
     uint64_t er = parity_dtype_size(ref->dtype), ep = parity_dtype_size(port->dtype);
-    sh->release_run = PARITY__RELEASE_BYTES / (er < ep ? er : ep);
+    sh->release_run = RELEASE_RUN_BYTES / (er < ep ? er : ep);
     for (int i = 0; i < MAX_THREADS; i++) /* until it takes one, a worker */
         sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
     sh->esz = parity_dtype_size(ref->dtype);
