@@ -2,11 +2,14 @@
  * diff_run.c — parity_diff_tensors: streams two tensors through the pair
  * accumulators in fixed chunks, on one or more POSIX threads.
  *
- * Work is cut into batches of PARITY__BATCH chunks whose boundaries depend
- * only on the element count. Workers take the next batch number under a
- * mutex; every scalar accumulator merges exactly (xsum, counts, min/max
- * with the earliest position on ties), so the thread count cannot change a
- * bit. Profiles are floating sums: a worker adds its batch's cells into the
+ * Work is cut into batches of chunks whose boundaries depend only on the
+ * element count (and on whether profiles are asked for). Each chunk goes
+ * through the fused kernel (kernels_fused.c: one pass over the stored
+ * bytes) when the pair allows it, else through the reference kernels on
+ * decoded doubles; both give the same bits. Workers take the next batch
+ * number under a mutex; every scalar accumulator merges exactly (xsum,
+ * counts, min/max with the earliest position on ties), so the thread count
+ * cannot change a bit. Profiles are floating sums: a worker adds its batch's cells into the
  * totals only when every earlier batch has been added (a ticket in batch
  * order), which fixes the order of those additions too.
  * Memory: per worker a few chunk buffers plus the profile cells; nothing
@@ -202,7 +205,7 @@ static void merge_in_order(worker *w, uint64_t batch) {
  * (batches go out in order, one per worker at a time). One batch more is
  * kept, because a page fault maps neighbouring cached pages too (the
  * kernel's fault-around, up to 64 KiB), possibly just behind a worker.
- * Pages go in runs of at least PARITY__RELEASE_BYTES on both sides. */
+ * Pages go in runs of at least RELEASE_RUN_BYTES on both sides. */
 static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
     run_shared *sh = w->sh;
     uint64_t per = (uint64_t)sh->batch * PARITY__CHUNK;
