@@ -167,7 +167,10 @@ parity__isa parity__isa_best(int simd) {
                                                  : PARITY__ISA_AVX512;
     parity__isa best = PARITY__ISA_SSE2;
 #ifdef PARITY__X86
-    __builtin_cpu_init(); /* idempotent; needed before constructors ran */
+    /* libgcc fills its CPU model once, in a constructor, before main: these
+     * are reads of it, so any thread may ask at any time and nothing is
+     * cached here. Called from a constructor that runs earlier, they say
+     * "no extension": the SSE2 kernel, the same results. */
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
         best = PARITY__ISA_AVX2;
     if (best == PARITY__ISA_AVX2 && __builtin_cpu_supports("avx512f") &&
