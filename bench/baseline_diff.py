@@ -15,7 +15,8 @@ Three ways, each the obvious one for its tool:
   torch    PyTorch on the CPU: torch.from_numpy over the memory map, the
            same metrics in float64 tensors, 64 MiB at a time
 
-Prints one line per pair (so no work can be skipped) and exits 0.
+Prints one line per pair (so no work can be skipped) and exits 0; 3 on
+any error (PyTorch missing, memory exhausted...).
 Usage: baseline_diff.py whole|chunked|torch REF PORT
 """
 import json
@@ -149,4 +150,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception as e:  # noqa: BLE001  (run_bench.sh reads exit 3 as "failed")
+        print("baseline_diff: %s" % e, file=sys.stderr)
+        sys.exit(3)

@@ -43,7 +43,9 @@ warm() { # read the inputs once: the page cache holds them
   done; }
 
 # measure RUNS LABEL IN1 IN2 CMD...: median wall, median CPU (user+sys),
-# largest peak RssAnon (KiB) of RUNS runs; one line "wall cpu anon"
+# largest peak RssAnon (KiB) of RUNS runs; one line "wall cpu anon", or
+# "- - -" when a run failed (exit above 1: parity exits 1 on differences,
+# baseline_diff.py 3 on an error; $BENCH_DIR/raw.txt has every run)
 measure() {
   local n=$1 label=$2 a=$3 b=$4; shift 4
   local out=""
@@ -56,11 +58,12 @@ measure() {
   done
   printf '%s' "$out" | awk '
     { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-      w[NR] = v["wall"]; c[NR] = v["user"] + v["sys"]; if (v["rssanon_kib"] > a) a = v["rssanon_kib"] }
+      w[NR] = v["wall"]; c[NR] = v["user"] + v["sys"]; if (v["rssanon_kib"] > a) a = v["rssanon_kib"]
+      if (v["exit"] > 1) bad = 1 }
     function med(x, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
         if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
       return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
-    END { printf "%.4f %.4f %d\n", med(w, NR), med(c, NR), a }'
+    END { if (bad) print "- - -"; else printf "%.4f %.4f %d\n", med(w, NR), med(c, NR), a }'
 }
 
 bytes_of() { du -cb "$@" | tail -1 | cut -f1; }
