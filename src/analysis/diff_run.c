@@ -9,9 +9,10 @@
  * decoded doubles; both give the same bits. Workers take the next batch
  * number under a mutex; every scalar accumulator merges exactly (xsum,
  * counts, min/max with the earliest position on ties), so the thread count
- * cannot change a bit. Profiles are floating sums: a worker adds its batch's cells into the
- * totals only when every earlier batch has been added (a ticket in batch
- * order), which fixes the order of those additions too.
+ * cannot change a bit. Profiles are floating sums: a worker adds its
+ * batch's cells into the totals only when every earlier batch has been
+ * added (a ticket in batch order), which fixes the order of those
+ * additions too.
  * Memory: per worker a few chunk buffers plus the profile cells; nothing
  * grows with the tensor.
  */

@@ -64,10 +64,11 @@ static double fused_load1(parity_dtype dt, const unsigned char *s, int64_t *img)
 static void fused_finish(parity_dtype dt, const unsigned char *r,
                          const unsigned char *p, size_t m,
                          const parity__fused_in *in, parity__fused_out *out) {
+    enum { L = PARITY__LANES };
     parity__pair_chunk *pc = &out->pair;
-    out->clean = !parity__lanes_overflowed(&out->r.s[0][0], &out->r.c[0][0], 3 * PARITY__LANES) &&
-                 !parity__lanes_overflowed(&out->p.s[0][0], &out->p.c[0][0], 3 * PARITY__LANES) &&
-                 !parity__lanes_overflowed(&pc->s[0][0], &pc->c[0][0], 4 * PARITY__LANES);
+    out->clean = !parity__lanes_overflowed(&out->r.s[0][0], &out->r.c[0][0], 3 * L) &&
+                 !parity__lanes_overflowed(&out->p.s[0][0], &out->p.c[0][0], 3 * L) &&
+                 !parity__lanes_overflowed(&pc->s[0][0], &pc->c[0][0], 4 * L);
     /* inline divisions: every pair of a first chunk, and the tail */
     pc->rtol_max = out->rtol_div > in->rtol_max ? out->rtol_div : in->rtol_max;
     if (in->first && out->clean) { /* the values at abs_max's position */

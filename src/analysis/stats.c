@@ -315,7 +315,8 @@ static int shift_lanes(const double *buf, size_t n, int prec, double *out) {
             a = PARITY__VABS(x);
             parity__vtwo_sum(&sv[k], &cv[k], &x);
             hv[k] = PARITY__VSEL((parity__vi)(a > hv[k]), a, hv[k]);
-            lv[k] = PARITY__VSEL((parity__vi)(a < lv[k]) & (parity__vi)(a != zero), a, lv[k]);
+            parity__vi below = (parity__vi)(a < lv[k]) & (parity__vi)(a != zero);
+            lv[k] = PARITY__VSEL(below, a, lv[k]);
         }
     }
     memcpy(s, sv, sizeof s);
