@@ -98,6 +98,35 @@ static int diff_pair(parity_report *r, const parity_pair *p,
     return rc;
 }
 
+/* Pairs compared per parity_diff_many call: the results are printed before
+ * the next window, so memory and the delay before output stay bounded. */
+#define DIFF_WINDOW 4096
+
+/* Compare pairs [lo, hi) of m in one call and print them; 0 or the exit. */
+static int diff_window(parity_report *r, const cli_opts *o, const parity_match *m,
+                       size_t lo, size_t hi, parity_diff_item *items,
+                       parity_diff_opts *dopts, int *differ) {
+    parity_error err = {0};
+    int rc = 0;
+    memset(items, 0, (hi - lo) * sizeof *items);
+    for (size_t i = lo; i < hi; i++) { /* the pairs with metrics */
+        const parity_pair *p = parity_match_pair(m, i);
+        if (!has_metrics(p)) continue;
+        dopts[i - lo] = axes_for(&o->diff, p->ref_view.ndim);
+        items[i - lo] = (parity_diff_item){.ref = &p->ref_view, .port = &p->port_view,
+                                           .opts = &dopts[i - lo]};
+    }
+    if (parity_diff_many(items, hi - lo, &o->diff, &err) != PARITY_OK)
+        rc = cli_fail_err(&err, o->pos[1], err.code);
+    for (size_t i = lo; rc == 0 && i < hi; i++) {
+        parity_verdict v = PARITY_MATCH;
+        rc = diff_pair(r, parity_match_pair(m, i), &items[i - lo], &v);
+        *differ |= v != PARITY_MATCH;
+    }
+    for (size_t i = 0; i < hi - lo; i++) parity_diff_clear(&items[i].diff);
+    return rc;
+}
+
 /* Pair, compare, summarize. Returns the exit status. */
 static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set *port) {
     parity_error err = {0};
@@ -113,24 +142,12 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
                : cli_fail("out of memory");
     int differ = parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
     size_t n = parity_match_count(m);
-    parity_diff_item *items = calloc(n ? n : 1, sizeof *items);
-    parity_diff_opts *dopts = calloc(n ? n : 1, sizeof *dopts);
+    parity_diff_item *items = calloc(DIFF_WINDOW, sizeof *items);
+    parity_diff_opts *dopts = calloc(DIFF_WINDOW, sizeof *dopts);
     if (rc == 0 && (!items || !dopts)) rc = cli_fail("out of memory");
-    for (size_t i = 0; rc == 0 && i < n; i++) { /* the pairs with metrics */
-        const parity_pair *p = parity_match_pair(m, i);
-        if (!has_metrics(p)) continue;
-        dopts[i] = axes_for(&o->diff, p->ref_view.ndim);
-        items[i] = (parity_diff_item){.ref = &p->ref_view, .port = &p->port_view,
-                                      .opts = &dopts[i]};
-    }
-    if (rc == 0 && parity_diff_many(items, n, &o->diff, &err) != PARITY_OK)
-        rc = cli_fail_err(&err, o->pos[1], err.code);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        parity_verdict v = PARITY_MATCH;
-        rc = diff_pair(r, parity_match_pair(m, i), &items[i], &v);
-        differ |= v != PARITY_MATCH;
-    }
-    for (size_t i = 0; items && i < n; i++) parity_diff_clear(&items[i].diff);
+    for (size_t lo = 0; rc == 0 && lo < n; lo += DIFF_WINDOW)
+        rc = diff_window(r, o, m, lo, n - lo < DIFF_WINDOW ? n : lo + DIFF_WINDOW,
+                         items, dopts, &differ);
     free(items);
     free(dopts);
     if (rc == 0) rc = cli_emit(parity_report_diff_end(r, m));
