@@ -8,6 +8,7 @@
  */
 #include "options.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Compared with metrics (profiles exist for these only). */
@@ -36,18 +37,44 @@ static int check_axes(const cli_opts *o, const parity_match *m) {
     return 0;
 }
 
-/* Compare one pair and emit its report chunk; *verdict receives the verdict. */
-static int diff_pair(parity_report *r, const cli_opts *o, const parity_pair *p,
-                     parity_verdict *verdict) {
+/* Emit one compared pair's report chunk; *verdict receives the verdict. */
+static int diff_pair(parity_report *r, const parity_pair *p, parity_comparison *c,
+                     parity_status st, parity_error *err, parity_verdict *verdict) {
+    int ints = c->kind == PARITY_PAIR_INT || c->kind == PARITY_PAIR_SEQUENCE;
+    parity_report_item it = {p, &c->diff, ints ? &c->ints : NULL, c->verdict, c};
+    *verdict = c->verdict;
+    return st == PARITY_OK ? cli_emit(parity_report_diff_item(r, &it))
+                           : cli_fail_err(err, p->ref->name, st);
+}
+
+/* Pairs compared per parity_compare_pairs call: the results are printed
+ * before the next window, so memory and the delay before output stay
+ * bounded. */
+#define DIFF_WINDOW 4096
+
+typedef struct diff_window_buf {
+    const parity_pair *pairs[DIFF_WINDOW];
+    parity_comparison cmp[DIFF_WINDOW];
+    parity_status st[DIFF_WINDOW];
+    parity_error errs[DIFF_WINDOW];
+} diff_window_buf;
+
+/* Compare pairs [lo, hi) of m in one call and print them; 0 or the exit. */
+static int diff_window(parity_report *r, const cli_opts *o, const parity_match *m,
+                       size_t lo, size_t hi, diff_window_buf *b, int *differ) {
     parity_error err = {0};
-    parity_comparison c;
-    parity_status st = parity_compare_pair(p, &o->diff, &c, &err);
-    int ints = c.kind == PARITY_PAIR_INT || c.kind == PARITY_PAIR_SEQUENCE;
-    parity_report_item it = {p, &c.diff, ints ? &c.ints : NULL, c.verdict, &c};
-    int rc = st == PARITY_OK ? cli_emit(parity_report_diff_item(r, &it))
-                             : cli_fail_err(&err, p->ref->name, st);
-    *verdict = c.verdict;
-    parity_comparison_clear(&c);
+    size_t n = hi - lo;
+    for (size_t i = 0; i < n; i++) b->pairs[i] = parity_match_pair(m, lo + i);
+    if (parity_compare_pairs(b->pairs, n, &o->diff, b->cmp, b->st, b->errs, &err) !=
+        PARITY_OK)
+        return cli_fail_err(&err, o->pos[1], err.code);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        parity_verdict v = PARITY_MATCH;
+        if (rc == 0) rc = diff_pair(r, b->pairs[i], &b->cmp[i], b->st[i], &b->errs[i], &v);
+        *differ |= v != PARITY_MATCH;
+        parity_comparison_clear(&b->cmp[i]);
+    }
     return rc;
 }
 
@@ -65,11 +92,13 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     int rc = r ? cli_emit(parity_report_diff_begin(r, o->pos[0], o->pos[1], m))
                : cli_fail("out of memory");
     int differ = parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
-    for (size_t i = 0; rc == 0 && i < parity_match_count(m); i++) {
-        parity_verdict v = PARITY_MATCH;
-        rc = diff_pair(r, o, parity_match_pair(m, i), &v);
-        differ |= v != PARITY_MATCH;
-    }
+    size_t n = parity_match_count(m);
+    diff_window_buf *buf = malloc(sizeof *buf);
+    if (rc == 0 && !buf) rc = cli_fail("out of memory");
+    for (size_t lo = 0; rc == 0 && lo < n; lo += DIFF_WINDOW)
+        rc = diff_window(r, o, m, lo, n - lo < DIFF_WINDOW ? n : lo + DIFF_WINDOW, buf,
+                         &differ);
+    free(buf);
     if (rc == 0) rc = cli_emit(parity_report_diff_end(r, m));
     parity_report_free(r);
     parity_match_free(m);

@@ -423,6 +423,9 @@ static void cli_opts_init(cli_opts *o) {
     memset(o, 0, sizeof *o);
     o->diff = parity_diff_opts_default();
     o->diff.threads = default_threads();
+    /* PARITY_SIMD=scalar|sse2|avx2|avx512 caps the kernels (same results);
+     * the test suite compares them. An unknown value is ignored. */
+    parity_simd_parse(getenv("PARITY_SIMD"), &o->diff.simd);
     o->report = parity_report_opts_default();
 }
 

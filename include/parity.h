@@ -355,6 +355,20 @@ double parity_domain_db_per_unit(parity_domain d);
 const char *parity_domain_name(parity_domain d);
 int parity_domain_parse(const char *name, parity_domain *out);
 
+/* Which kernels parity_diff_tensors may use. Every choice gives the same
+ * bits; the reference path is the portable one the others are tested
+ * against (docs/performance.md). */
+typedef enum parity_simd {
+    PARITY_SIMD_AUTO = 0,    /* the best this CPU runs                      */
+    PARITY_SIMD_SCALAR,      /* the portable reference path only            */
+    PARITY_SIMD_SSE2,        /* fused kernels at most SSE2 (the baseline)   */
+    PARITY_SIMD_AVX2,        /* at most AVX2 + F16C                         */
+    PARITY_SIMD_AVX512       /* at most AVX-512                             */
+} parity_simd;
+
+/* "auto", "scalar", "sse2", "avx2", "avx512" -> *out; -1 when unknown. */
+int parity_simd_parse(const char *name, parity_simd *out);
+
 typedef struct parity_diff_opts {
     double atol, rtol;       /* elementwise closeness (NumPy allclose); both */
                              /* 0 = not used for the verdict                 */
@@ -366,6 +380,7 @@ typedef struct parity_diff_opts {
     int axes[4];             /* axis numbers (negative counts from the end)  */
     int threads;             /* worker threads (0 or 1: the calling thread); */
                              /* results are bit-identical for any count      */
+    parity_simd simd;        /* kernel choice (0: auto); same bits for any   */
 } parity_diff_opts;
 
 parity_diff_opts parity_diff_opts_default(void);
@@ -475,6 +490,29 @@ typedef struct parity_int_cmp {
 parity_status parity_diff_ints(const parity_tensor *ref,
                                const parity_tensor *port, int sequence,
                                parity_int_cmp *out, parity_error *err);
+
+/* One pair of parity_diff_many: the tensors in, the result out. An item
+ * whose two tensors are NULL is skipped (diff zeroed, status PARITY_OK). */
+typedef struct parity_diff_item {
+    const parity_tensor *ref, *port; /* equal logical shapes               */
+    const parity_diff_opts *opts;    /* this pair's options (its axes); NULL:*/
+                                     /* the call's                          */
+    parity_diff diff;                /* out; parity_diff_clear it           */
+    parity_status status;            /* out: this pair's parity_diff_tensors*/
+    parity_error *err;               /* NULL, or receives its error when    */
+                                     /* status != OK (the caller's storage) */
+} parity_diff_item;
+
+/* Compare every pair of items[0..n), each exactly as parity_diff_tensors
+ * would (the same bits), on one pool of opts->threads workers for the
+ * whole call: pairs of at most 65,536 elements go to the workers in
+ * groups (no thread or allocation per pair), larger ones are cut into
+ * batches as by parity_diff_tensors; file pages are released per group.
+ * Returns PARITY_OK when every pair was attempted (see each status), or
+ * an error of the call itself (bad arguments, out of memory). */
+parity_status parity_diff_many(parity_diff_item *items, size_t n,
+                               const parity_diff_opts *opts,
+                               parity_error *err);
 
 /* ======================================================================== */
 /* 4b. Analysis: matching and comparing pairs                              */
@@ -665,6 +703,16 @@ typedef struct parity_comparison {
  * parity_comparison_clear. */
 parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *opts,
                                   parity_comparison *out, parity_error *err);
+/* Compare pairs[0..n) each exactly as parity_compare_pair would (the same
+ * bits), the float pairs on one pool of opts->threads workers
+ * (parity_diff_many): out[i] and st[i] per pair, errs[i] (errs may be NULL)
+ * the error of a pair whose st[i] is not PARITY_OK. Returns PARITY_OK when
+ * every pair was attempted, or an error of the call itself. Clear each
+ * out[i] with parity_comparison_clear. */
+parity_status parity_compare_pairs(const parity_pair *const *pairs, size_t n,
+                                   const parity_diff_opts *opts, parity_comparison *out,
+                                   parity_status *st, parity_error *errs,
+                                   parity_error *err);
 void parity_comparison_clear(parity_comparison *c);
 
 /* ======================================================================== */

@@ -165,6 +165,12 @@ parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
 #define PARITY__RELEASE_BYTES ((uint64_t)1 << 20)
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n);
+/* The same for the bytes [lo, hi) of one file map, widened to whole pages
+ * (callers pass spans of file-backed tensors they are done with). */
+void parity__release_span(const unsigned char *lo, const unsigned char *hi);
+/* Map the pages of [lo, hi) in one system call (MADV_POPULATE_READ) rather
+ * than a fault per 64 KiB; a no-op where the kernel lacks it. */
+void parity__populate_span(const unsigned char *lo, const unsigned char *hi);
 
 /* A tensor described by a caller (the writer, the tracer): ndim in range,
  * a shape when ndim > 0, every dimension >= 0, element count and byte size

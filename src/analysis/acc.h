@@ -103,6 +103,9 @@ typedef struct parity__side_chunk {
                               /* meaningless and the caller compacts)     */
     int exact;                /* all finite, but a lane sum overflowed:   */
                               /* commit redoes the sums exactly (exact.c) */
+    int has_pos;              /* vmin, vmax are the values of the first   */
+    size_t pos_min, pos_max;  /* elements at these offsets (fused path):  */
+                              /* commit needs no search                   */
 } parity__side_chunk;
 
 void parity__side_init(parity__side_acc *a, double shift);
@@ -118,6 +121,10 @@ void parity__side_kernel(const double *x, size_t m, double shift,
 void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
                          const double *x, uint64_t first,
                          const uint64_t *pos);
+/* Would commit look at x[] (to find a new extremum's position)? start is
+ * the chunk's first position. */
+int parity__side_wants_pos(const parity__side_acc *a,
+                           const parity__side_chunk *c, uint64_t start);
 void parity__side_merge(parity__side_acc *into, const parity__side_acc *from);
 void parity__side_finish(const parity__side_acc *a, parity_stats *out);
 /* Mean of the finite values among the first chunk of t (0 if none): the
@@ -170,6 +177,9 @@ typedef struct parity__pair_chunk {
     int exact;                /* a lane sum overflowed: commit redoes the */
                               /* sums exactly (mismatched and rtol_max    */
                               /* are already redone)                      */
+    int has_pos;              /* abs_max's first offset and the values    */
+    size_t pos_amax;          /* there are known (fused path)             */
+    double abs_max_r, abs_max_p;
 } parity__pair_chunk;
 
 void parity__pair_init(parity__pair_acc *a, double kr, double kp);
@@ -180,10 +190,23 @@ void parity__pair_kernel(const double *r, const double *p, size_t m,
 void parity__pair_commit(parity__pair_acc *a, const parity__pair_chunk *c,
                          const double *r, const double *p, size_t m,
                          uint64_t first, const uint64_t *pos);
+/* Would pair_commit look at r[], p[] (exact sums, abs_max's position)? */
+int parity__pair_wants_pos(const parity__pair_acc *a,
+                           const parity__pair_chunk *c, size_t m,
+                           uint64_t start);
 /* Largest ULP distance among m finite pairs (ulp dtype dt). */
 void parity__pair_ulp(parity__pair_acc *a, parity_dtype dt, const double *r,
                       const double *p, size_t m, uint64_t first,
                       const uint64_t *pos);
+/* The same with the chunk's largest distance best already known; r[], p[]
+ * are read only when parity__ulp_wants_pos says so (to find its place). */
+void parity__pair_ulp_best(parity__pair_acc *a, parity_dtype dt,
+                           uint64_t best, const double *r, const double *p,
+                           size_t m, uint64_t first, const uint64_t *pos);
+int parity__ulp_wants_pos(const parity__pair_acc *a, uint64_t best,
+                          uint64_t start);
+/* Offer a distance best first found at flat position at. */
+void parity__pair_ulp_at(parity__pair_acc *a, uint64_t best, uint64_t at);
 /* Count the non-finite positions of r[0..n), p[0..n) into a. */
 void parity__pair_nonfinite(parity__pair_acc *a, const double *r,
                             const double *p, size_t n, uint64_t first);
@@ -247,5 +270,19 @@ void parity__prof_merge(parity__prof *pr, parity__prof_part *part);
 /* Move the totals into out->profiles[k] (arrays owned by out). */
 parity_status parity__prof_finish(const parity__prof *pr, int n,
                                   parity_diff *out, parity_error *err);
+
+/* ---- one pair on one thread, its buffers reused (diff_run.c) ---------- */
+
+/* A worker's buffers and accumulators (about 200 KiB), kept across pairs
+ * by parity_diff_many so a small pair costs no allocation. */
+typedef struct parity__solo parity__solo;
+parity__solo *parity__solo_new(void);   /* NULL when out of memory */
+void parity__solo_free(parity__solo *s);
+/* parity_diff_tensors of one pair on the calling thread (o->n_axes must
+ * be 0): the same bits. Releases no page (the caller batches that). */
+parity_status parity__diff_solo(parity__solo *s, const parity_tensor *ref,
+                                const parity_tensor *port,
+                                const parity_diff_opts *o, parity_diff *out,
+                                parity_error *err);
 
 #endif /* PARITY_ACC_H */

@@ -283,6 +283,51 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
     return PARITY_OK;
 }
 
+/* The float pairs first, all in one parity_diff_many call (one worker pool,
+ * no thread per small pair), then the rest one by one. */
+parity_status parity_compare_pairs(const parity_pair *const *pairs, size_t n,
+                                   const parity_diff_opts *o, parity_comparison *out,
+                                   parity_status *st, parity_error *errs,
+                                   parity_error *err) {
+    FAIL_IF(n > 0 && (!pairs || !out || !st), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity_compare_pairs: pairs, out and st are required");
+    parity_diff_opts base = o ? *o : parity_diff_opts_default();
+    parity_diff_item *items = calloc(n ? n : 1, sizeof *items);
+    parity_diff_opts *dopts = calloc(n ? n : 1, sizeof *dopts);
+    if (!items || !dopts) {
+        free(items), free(dopts);
+        FAIL_IF(1, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "parity_compare_pairs: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        const parity_pair *p = pairs[i];
+        memset(&out[i], 0, sizeof out[i]);
+        if (parity_pair_kind_of(p) != PARITY_PAIR_FLOAT) continue;
+        dopts[i] = axes_for(&base, p->ref_view.ndim);
+        items[i] = (parity_diff_item){.ref = &p->ref_view, .port = &p->port_view,
+                                      .opts = &dopts[i], .err = errs ? &errs[i] : NULL};
+    }
+    parity_status s = parity_diff_many(items, n, &base, err);
+    for (size_t i = 0; s == PARITY_OK && i < n; i++) {
+        const parity_pair *p = pairs[i];
+        parity_error scratch = {0};
+        if (!items[i].ref) {
+            st[i] = parity_compare_pair(p, &base, &out[i], errs ? &errs[i] : &scratch);
+            continue;
+        }
+        out[i].kind = PARITY_PAIR_FLOAT;
+        out[i].diff = items[i].diff;
+        st[i] = items[i].status;
+        out[i].verdict = st[i] == PARITY_OK ? out[i].diff.verdict : PARITY_LARGE_DIFF;
+        out[i].same_values = st[i] == PARITY_OK && out[i].verdict == PARITY_LARGE_DIFF &&
+                             same_multiset(&p->ref_view, &p->port_view);
+    }
+    if (s != PARITY_OK)
+        for (size_t i = 0; i < n; i++) parity_diff_clear(&items[i].diff);
+    free(items);
+    free(dopts);
+    return s;
+}
+
 void parity_comparison_clear(parity_comparison *c) {
     if (c) parity_diff_clear(&c->diff);
 }

@@ -117,9 +117,19 @@ void parity__pair_kernel(const double *r, const double *p, size_t m,
                          double kr, double kp, double atol, double rtol,
                          parity__pair_chunk *out) {
     pair_kernel(r, p, m, kr, kp, atol, rtol, out);
+    out->has_pos = 0; /* commit searches r, p for abs_max's position */
     out->exact = parity__lanes_overflowed(&out->s[0][0], &out->c[0][0],
                                           4 * PARITY__LANES);
     if (out->exact) parity__pair_exact_tol(r, p, m, atol, rtol, out);
+}
+
+int parity__pair_wants_pos(const parity__pair_acc *a,
+                           const parity__pair_chunk *c, size_t m,
+                           uint64_t start) {
+    if (c->exact) return 1;
+    if (m == 0 || c->has_pos) return 0;
+    return !(a->abs_max_at != PARITY__NO_POS && (c->abs_max < a->abs_max ||
+             (c->abs_max == a->abs_max && start > a->abs_max_at)));
 }
 
 void parity__pair_commit(parity__pair_acc *a, const parity__pair_chunk *c,
@@ -140,13 +150,13 @@ void parity__pair_commit(parity__pair_acc *a, const parity__pair_chunk *c,
     if (a->abs_max_at != PARITY__NO_POS && (c->abs_max < a->abs_max ||
         (c->abs_max == a->abs_max && start > a->abs_max_at)))
         return;
-    size_t i = first_abs_equal(r, p, m, c->abs_max);
+    size_t i = c->has_pos ? c->pos_amax : first_abs_equal(r, p, m, c->abs_max);
     uint64_t at = pos ? pos[i] : first + i;
     if (a->abs_max_at == PARITY__NO_POS || c->abs_max > a->abs_max || at < a->abs_max_at) {
         a->abs_max = c->abs_max;
         a->abs_max_at = at;
-        a->abs_max_ref = r[i];
-        a->abs_max_port = p[i];
+        a->abs_max_ref = c->has_pos ? c->abs_max_r : r[i];
+        a->abs_max_port = c->has_pos ? c->abs_max_p : p[i];
     }
 }
 
@@ -305,13 +315,31 @@ static uint64_t ulp_max(parity_dtype dt, const double *r, const double *p,
     return best;
 }
 
+int parity__ulp_wants_pos(const parity__pair_acc *a, uint64_t best,
+                          uint64_t start) {
+    if (best == 0 || best < a->max_ulp) return 0;
+    return !(best == a->max_ulp && start > a->max_ulp_at);
+}
+
+void parity__pair_ulp_at(parity__pair_acc *a, uint64_t best, uint64_t at) {
+    if (!parity__ulp_wants_pos(a, best, at)) return;
+    if (best > a->max_ulp || at < a->max_ulp_at) {
+        a->max_ulp = best;
+        a->max_ulp_at = at;
+    }
+}
+
 void parity__pair_ulp(parity__pair_acc *a, parity_dtype dt, const double *r,
                       const double *p, size_t m, uint64_t first,
                       const uint64_t *pos) {
-    uint64_t best = ulp_max(dt, r, p, m);
-    if (best == 0 || best < a->max_ulp) return;
+    parity__pair_ulp_best(a, dt, ulp_max(dt, r, p, m), r, p, m, first, pos);
+}
+
+void parity__pair_ulp_best(parity__pair_acc *a, parity_dtype dt,
+                           uint64_t best, const double *r, const double *p,
+                           size_t m, uint64_t first, const uint64_t *pos) {
     uint64_t start = pos ? pos[0] : first; /* no position here is earlier */
-    if (best == a->max_ulp && start > a->max_ulp_at) return;
+    if (!parity__ulp_wants_pos(a, best, start)) return;
     size_t i = 0;
     while (i + 1 < m && ulp_at(dt, r, p, i) != best) i++;
     uint64_t where = pos ? pos[i] : first + i;

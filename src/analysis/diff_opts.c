@@ -63,3 +63,14 @@ parity_diff_opts parity_diff_opts_default(void) {
     o.threads = 1;
     return o;
 }
+
+int parity_simd_parse(const char *name, parity_simd *out) {
+    static const char *const names[] = {"auto", "scalar", "sse2", "avx2", "avx512"};
+    if (!name) return -1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(name, names[i]) != 0) continue;
+        if (out) *out = (parity_simd)i;
+        return 0;
+    }
+    return -1;
+}

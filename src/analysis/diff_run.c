@@ -2,33 +2,50 @@
  * diff_run.c — parity_diff_tensors: streams two tensors through the pair
  * accumulators in fixed chunks, on one or more POSIX threads.
  *
- * Work is cut into batches of PARITY__BATCH chunks whose boundaries depend
- * only on the element count. Workers take the next batch number under a
- * mutex; every scalar accumulator merges exactly (xsum, counts, min/max
- * with the earliest position on ties), so the thread count cannot change a
- * bit. Profiles are floating sums: a worker adds its batch's cells into the
- * totals only when every earlier batch has been added (a ticket in batch
- * order), which fixes the order of those additions too.
+ * Work is cut into batches of chunks whose boundaries depend only on the
+ * element count (and on whether profiles are asked for). Each chunk goes
+ * through the fused kernel (kernels_fused.c: one pass over the stored
+ * bytes) when the pair allows it, else through the reference kernels on
+ * decoded doubles; both give the same bits. Workers take the next batch
+ * number under a mutex; every scalar accumulator merges exactly (xsum,
+ * counts, min/max with the earliest position on ties), so the thread count
+ * cannot change a bit. Profiles are floating sums: a worker adds its
+ * batch's cells into the totals only when every earlier batch has been
+ * added (a ticket in batch order), which fixes the order of those
+ * additions too.
  * Memory: per worker a few chunk buffers plus the profile cells; nothing
  * grows with the tensor.
  */
-#include "acc.h"
 #include "core/quant.h"
+#include "fused.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PARITY__BATCH 16 /* chunks per batch: 65,536 elements */
+#define PARITY__BATCH 16 /* chunks per batch with profiles: 65,536 elements */
+/* Without profiles nothing depends on where batches end (every merge is
+ * exact), so they are larger: 2 MiB of F32 per side, one page table's
+ * reach, so two workers rarely fault pages under the same page-table
+ * lock. (Mapping each batch ahead with MADV_POPULATE_READ was measured:
+ * more system time than the faults it saves.) */
+#define PARITY__BATCH_PLAIN 128
+/* Pages behind the workers are dropped in runs of at least this much per
+ * side: each madvise of a threaded process interrupts the other cores to
+ * flush their TLBs (costly in a virtual machine). */
+#define RELEASE_RUN_BYTES ((uint64_t)4 << 20)
 #define MAX_THREADS 64
 
 typedef struct run_shared {
     const parity_tensor *ref, *port;
     const parity_diff_opts *opts;
     parity_dtype ulp_dt;
+    parity__fused_fn fused; /* NULL: every chunk by the reference path     */
+    size_t esz;             /* bytes per element (both sides, when fused)  */
     double kr, kp;
     uint64_t n_batches;
+    int batch;              /* chunks per batch                            */
     parity__prof prof[4];
     int n_prof;
     pthread_mutex_t mu;
@@ -36,7 +53,7 @@ typedef struct run_shared {
     uint64_t next_batch;   /* next batch to hand out                       */
     uint64_t next_merge;   /* next batch whose profile cells may be added  */
     uint64_t released;     /* elements before this are dropped (file maps) */
-    uint64_t release_run;  /* elements of PARITY__RELEASE_BYTES, both sides */
+    uint64_t release_run;  /* elements of RELEASE_RUN_BYTES, both sides */
     uint64_t current[MAX_THREADS]; /* batch each worker is on, or NO_BATCH */
     int n_workers;
 } run_shared;
@@ -46,6 +63,9 @@ typedef struct worker {
     int id;                 /* index into sh->current                      */
     parity__side_acc r, p;  /* all positions of each side                  */
     parity__pair_acc pair;  /* positions where both are finite             */
+    parity__side_acc fr, fp;/* chunks of the fused path (all finite): they */
+                            /* belong to r and pair.r alike, merged at end */
+    int slow;               /* some chunk went the reference way           */
     parity__prof_part part[4];
     double rb[PARITY__CHUNK], pb[PARITY__CHUNK];   /* the chunk as read    */
     double xr[PARITY__CHUNK], xp[PARITY__CHUNK];   /* compacted values     */
@@ -118,6 +138,7 @@ static void chunk_fast(worker *w, size_t n, uint64_t first,
 
 static void run_chunk(worker *w, uint64_t first, size_t n) {
     run_shared *sh = w->sh;
+    w->slow = 1;
     parity__side_chunk cr, cp;
     parity_tensor_read(sh->ref, first, n, w->rb);
     parity_tensor_read(sh->port, first, n, w->pb);
@@ -132,6 +153,40 @@ static void run_chunk(worker *w, uint64_t first, size_t n) {
     parity__side_count(&w->r, w->rb, n);
     parity__side_count(&w->p, w->pb, n);
     chunk_slow(w, n, first);
+}
+
+/* A chunk through the fused kernel: one pass over the stored bytes. The
+ * values are decoded into rb/pb only when a new extremum's position must
+ * be found (rare), and the whole chunk goes the reference way when it
+ * holds a non-finite value or a lane sum overflowed. */
+static void chunk_fused(worker *w, uint64_t first, size_t n) {
+    run_shared *sh = w->sh;
+    parity__fused_out o;
+    parity__fused_in in = {sh->kr, sh->kp, sh->opts->atol, sh->opts->rtol,
+                           w->pair.rtol_max, w->pair.abs_max_at == PARITY__NO_POS};
+    sh->fused(sh->ref->data + first * sh->esz, sh->port->data + first * sh->esz,
+              n, &in, &o);
+    if (!o.clean) {
+        run_chunk(w, first, n);
+        return;
+    }
+    if (parity__side_wants_pos(&w->fr, &o.r, first) ||
+        parity__side_wants_pos(&w->fp, &o.p, first) ||
+        parity__pair_wants_pos(&w->pair, &o.pair, n, first) ||
+        (!in.first && parity__ulp_wants_pos(&w->pair, o.max_ulp, first))) {
+        parity_tensor_read(sh->ref, first, n, w->rb);
+        parity_tensor_read(sh->port, first, n, w->pb);
+    }
+    w->r.count += n;
+    w->p.count += n;
+    parity__side_commit(&w->fr, &o.r, w->rb, first, NULL);
+    parity__side_commit(&w->fp, &o.p, w->pb, first, NULL);
+    parity__pair_commit(&w->pair, &o.pair, w->rb, w->pb, n, first, NULL);
+    if (in.first)
+        parity__pair_ulp_at(&w->pair, o.max_ulp, first + o.pos_ulp);
+    else
+        parity__pair_ulp_best(&w->pair, sh->ulp_dt, o.max_ulp, w->rb, w->pb, n,
+                              first, NULL);
 }
 
 /* Add this batch's profile cells once every earlier batch's are in. */
@@ -152,10 +207,10 @@ static void merge_in_order(worker *w, uint64_t batch) {
  * (batches go out in order, one per worker at a time). One batch more is
  * kept, because a page fault maps neighbouring cached pages too (the
  * kernel's fault-around, up to 64 KiB), possibly just behind a worker.
- * Pages go in runs of at least PARITY__RELEASE_BYTES on both sides. */
+ * Pages go in runs of at least RELEASE_RUN_BYTES on both sides. */
 static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
     run_shared *sh = w->sh;
-    uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
+    uint64_t per = (uint64_t)sh->batch * PARITY__CHUNK;
     pthread_mutex_lock(&sh->mu);
     uint64_t b = sh->next_batch++;
     sh->current[w->id] = b < sh->n_batches ? b : NO_BATCH;
@@ -184,10 +239,12 @@ static void *worker_main(void *arg) {
             parity__tensor_release(sh->port, rel_lo, rel_hi - rel_lo);
         }
         if (b >= sh->n_batches) break;
-        uint64_t lo = b * PARITY__BATCH * PARITY__CHUNK;
-        for (int c = 0; c < PARITY__BATCH && lo < count; c++, lo += PARITY__CHUNK) {
+        uint64_t lo = b * (uint64_t)sh->batch * PARITY__CHUNK;
+        for (int c = 0; c < sh->batch && lo < count; c++, lo += PARITY__CHUNK) {
             uint64_t left = count - lo;
-            run_chunk(w, lo, left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK);
+            size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
+            if (sh->fused) chunk_fused(w, lo, n);
+            else run_chunk(w, lo, n);
         }
         if (sh->n_prof) merge_in_order(w, b);
     }
@@ -200,14 +257,23 @@ static void worker_free(worker *w, int n_prof) {
     free(w);
 }
 
-static worker *worker_new(run_shared *sh, int id) {
-    worker *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+/* Fresh accumulators for the pair of sh (the buffers are kept). */
+static void worker_reset(worker *w, run_shared *sh, int id) {
     w->sh = sh;
     w->id = id;
     parity__side_init(&w->r, sh->kr);
     parity__side_init(&w->p, sh->kp);
     parity__pair_init(&w->pair, sh->kr, sh->kp);
+    parity__side_init(&w->fr, sh->kr);
+    parity__side_init(&w->fp, sh->kp);
+    w->slow = 0;
+}
+
+static worker *worker_new(run_shared *sh, int id) {
+    worker *w = malloc(sizeof *w);
+    if (!w) return NULL;
+    memset(w->part, 0, sizeof w->part);
+    worker_reset(w, sh, id);
     for (int k = 0; k < sh->n_prof; k++) {
         if (parity__prof_part_alloc(&w->part[k], &sh->prof[k]) != PARITY_OK) {
             worker_free(w, k);
@@ -215,6 +281,24 @@ static worker *worker_new(run_shared *sh, int id) {
         }
     }
     return w;
+}
+
+/* The fused chunks belong to every side accumulator of the worker. When
+ * no chunk went the reference way, r and pair.r hold nothing but counts:
+ * a copy is the same merge (every later use carries the digits first). */
+static void worker_fold(worker *w) {
+    if (!w->slow) {
+        uint64_t nr = w->r.count, np = w->p.count;
+        w->r = w->pair.r = w->fr;
+        w->p = w->pair.p = w->fp;
+        w->r.count = nr, w->p.count = np;
+        w->pair.r.count = w->pair.p.count = 0;
+        return;
+    }
+    parity__side_merge(&w->r, &w->fr);
+    parity__side_merge(&w->pair.r, &w->fr);
+    parity__side_merge(&w->p, &w->fp);
+    parity__side_merge(&w->pair.p, &w->fp);
 }
 
 /* Run n workers (the calling thread is worker 0) and merge them into
@@ -229,6 +313,7 @@ static void run_workers(worker **ws, int n) {
     for (int i = 1; i < n; i++) {
         if (started[i]) pthread_join(tid[i], NULL);
     }
+    for (int i = 0; i < n; i++) worker_fold(ws[i]);
     for (int i = 1; i < n; i++) {
         parity__side_merge(&ws[0]->r, &ws[i]->r);
         parity__side_merge(&ws[0]->p, &ws[i]->p);
@@ -252,25 +337,53 @@ static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
     return PARITY_OK;
 }
 
-/* Shared state ready to run: shifts, ULP dtype, profiles, lock. */
+/* The fused kernel when both tensors store the same float dtype it
+ * handles, contiguously in native order, and no profile needs the decoded
+ * values; NULL otherwise (and for PARITY_SIMD_SCALAR). */
+static parity__fused_fn fused_kernel_for(const parity_tensor *r,
+                                         const parity_tensor *p,
+                                         const parity_diff_opts *o) {
+    if (r->dtype != p->dtype || r->byteswap || p->byteswap || o->n_axes > 0)
+        return NULL;
+    if (!r->data || !p->data || !parity__tensor_c_contiguous(r) ||
+        !parity__tensor_c_contiguous(p))
+        return NULL;
+    return parity__fused_kernel(r->dtype, parity__isa_best((int)o->simd));
+}
+
+/* What every run needs: shifts, ULP dtype, kernel, batches. */
+static void shared_core(run_shared *sh, const parity_tensor *ref,
+                        const parity_tensor *port, const parity_diff_opts *o,
+                        double *buf) {
+    memset(sh, 0, sizeof *sh);
+    sh->ref = ref, sh->port = port, sh->opts = o;
+    sh->ulp_dt = parity__ulp_dtype(ref->dtype, port->dtype);
+    sh->fused = fused_kernel_for(ref, port, o);
+    parity__isa isa = parity__isa_best((int)o->simd);
+    size_t first = ref->count < PARITY__CHUNK ? (size_t)ref->count : PARITY__CHUNK;
+    if (!sh->fused || !parity__fused_shift(ref->dtype, isa, ref->data, first, &sh->kr))
+        sh->kr = ref->count ? parity__shift_of(ref, buf) : 0.0;
+    if (!sh->fused || !parity__fused_shift(port->dtype, isa, port->data, first, &sh->kp))
+        sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
+    sh->batch = o->n_axes > 0 ? PARITY__BATCH : PARITY__BATCH_PLAIN;
+    uint64_t per = (uint64_t)sh->batch * PARITY__CHUNK;
+    sh->n_batches = ref->count / per + (ref->count % per != 0);
+    /* elements per release: the narrower side's (whole blocks for
+     * quantized types, core/quant.h) */
+    uint64_t er = parity__dtype_elems_for_bytes(ref->dtype, RELEASE_RUN_BYTES);
+    uint64_t ep = parity__dtype_elems_for_bytes(port->dtype, RELEASE_RUN_BYTES);
+    sh->release_run = er > ep ? er : ep;
+    for (int i = 0; i < MAX_THREADS; i++) /* until it takes one, a worker */
+        sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
+    sh->esz = parity_dtype_size(ref->dtype);
+}
+
+/* Shared state ready to run: the core, profiles, lock. */
 static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
                                   const parity_tensor *port,
                                   const parity_diff_opts *o, parity_error *err) {
     double buf[PARITY__CHUNK];
-    memset(sh, 0, sizeof *sh);
-    sh->ref = ref, sh->port = port, sh->opts = o;
-    sh->ulp_dt = parity__ulp_dtype(ref->dtype, port->dtype);
-    sh->kr = ref->count ? parity__shift_of(ref, buf) : 0.0;
-    sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
-    uint64_t per = (uint64_t)PARITY__BATCH * PARITY__CHUNK;
-    sh->n_batches = ref->count / per + (ref->count % per != 0);
-    /* elements per release: the narrower side's (whole blocks for
-     * quantized types, core/quant.h) */
-    uint64_t er = parity__dtype_elems_for_bytes(ref->dtype, PARITY__RELEASE_BYTES);
-    uint64_t ep = parity__dtype_elems_for_bytes(port->dtype, PARITY__RELEASE_BYTES);
-    sh->release_run = er > ep ? er : ep;
-    for (int i = 0; i < MAX_THREADS; i++) /* until it takes one, a worker */
-        sh->current[i] = NO_BATCH;        /* holds nothing (started or not) */
+    shared_core(sh, ref, port, o, buf);
     TRY(parity__prof_setup(sh->prof, o, ref, err));
     sh->n_prof = o->n_axes;
     pthread_mutex_init(&sh->mu, NULL);
@@ -311,4 +424,44 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
     pthread_mutex_destroy(&sh.mu);
     pthread_cond_destroy(&sh.turn);
     return st;
+}
+
+/* ---- one pair on one reused worker (parity_diff_many) ----------------- */
+
+struct parity__solo {
+    worker w;
+};
+
+parity__solo *parity__solo_new(void) {
+    parity__solo *s = malloc(sizeof *s);
+    if (s) memset(s->w.part, 0, sizeof s->w.part);
+    return s;
+}
+
+void parity__solo_free(parity__solo *s) {
+    free(s);
+}
+
+parity_status parity__diff_solo(parity__solo *s, const parity_tensor *ref,
+                                const parity_tensor *port,
+                                const parity_diff_opts *o, parity_diff *out,
+                                parity_error *err) {
+    memset(out, 0, sizeof *out);
+    TRY(check_pair(ref, port, err));
+    FAIL_IF(o->n_axes != 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity__diff_solo: profiles need parity_diff_tensors");
+    run_shared sh;
+    worker *w = &s->w;
+    shared_core(&sh, ref, port, o, w->xr); /* xr is scratch until chunks */
+    sh.n_workers = 1;
+    worker_reset(w, &sh, 0);
+    for (uint64_t lo = 0; lo < ref->count; lo += PARITY__CHUNK) {
+        uint64_t left = ref->count - lo;
+        size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
+        if (sh.fused) chunk_fused(w, lo, n);
+        else run_chunk(w, lo, n);
+    }
+    worker_fold(w);
+    parity__pair_finish(&w->pair, &w->r, &w->p, o, sh.ulp_dt, out);
+    return PARITY_OK;
 }

@@ -130,6 +130,7 @@ static void side_kernel(const double *x, size_t m, double shift,
 void parity__side_kernel(const double *x, size_t m, double shift,
                          parity__side_chunk *out) {
     side_kernel(x, m, shift, out);
+    out->has_pos = 0; /* commit searches x for the extrema's positions */
     out->exact = out->n_bad == 0 &&
                  parity__lanes_overflowed(&out->s[0][0], &out->c[0][0],
                                           3 * PARITY__LANES);
@@ -151,6 +152,15 @@ static void keep_max(double *v, uint64_t *at, double cand, uint64_t cand_at) {
     }
 }
 
+int parity__side_wants_pos(const parity__side_acc *a,
+                           const parity__side_chunk *c, uint64_t start) {
+    if (c->m == 0) return 0;
+    if (c->exact) return 1;
+    return !c->has_pos && (a->argmin == PARITY__NO_POS || c->vmin < a->min ||
+           (c->vmin == a->min && start < a->argmin) || c->vmax > a->max ||
+           (c->vmax == a->max && start < a->argmax));
+}
+
 void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
                          const double *x, uint64_t first,
                          const uint64_t *pos) {
@@ -170,13 +180,21 @@ void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
     uint64_t start = pos ? pos[0] : first;
     if (a->argmin == PARITY__NO_POS || c->vmin < a->min ||
         (c->vmin == a->min && start < a->argmin)) {
-        size_t i = first_equal(x, c->m, c->vmin);
-        keep_min(&a->min, &a->argmin, x[i], pos ? pos[i] : first + i);
+        if (c->has_pos) {
+            keep_min(&a->min, &a->argmin, c->vmin, start + c->pos_min);
+        } else {
+            size_t i = first_equal(x, c->m, c->vmin);
+            keep_min(&a->min, &a->argmin, x[i], pos ? pos[i] : first + i);
+        }
     }
     if (a->argmax == PARITY__NO_POS || c->vmax > a->max ||
         (c->vmax == a->max && start < a->argmax)) {
-        size_t i = first_equal(x, c->m, c->vmax);
-        keep_max(&a->max, &a->argmax, x[i], pos ? pos[i] : first + i);
+        if (c->has_pos) {
+            keep_max(&a->max, &a->argmax, c->vmax, start + c->pos_max);
+        } else {
+            size_t i = first_equal(x, c->m, c->vmax);
+            keep_max(&a->max, &a->argmax, x[i], pos ? pos[i] : first + i);
+        }
     }
 }
 
@@ -250,11 +268,11 @@ void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
                    : 0.0;
 }
 
-double parity__shift_of(const parity_tensor *t, double *buf) {
-    size_t n = t->count < PARITY__CHUNK ? (size_t)t->count : PARITY__CHUNK;
+/* The definition of K: the finite values of buf[0..n) summed in order
+ * by TwoSum, (s + c) / k. */
+static double shift_sequential(const double *buf, size_t n) {
     double s = 0, c = 0;
     size_t k = 0;
-    parity_tensor_read(t, 0, n, buf);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(buf[i])) continue;
         parity__two_sum(&s, &c, buf[i]);
@@ -269,6 +287,84 @@ double parity__shift_of(const parity_tensor *t, double *buf) {
         if (isfinite(buf[i])) parity__two_sum(&s, &c, buf[i] * 0x1p-12);
     double kk = (s + c) / (double)k * 0x1p12;
     return isfinite(kk) ? kk : 0.0;
+}
+
+/* The same K without the sequential dependency, when it provably has the
+ * same bits. Sequential TwoSum leaves s + c = Σx exactly whenever no
+ * addition to c rounds: all values (P significant bits, exponents E_min
+ * to E_max among the nonzero ones) are multiples of q = 2^(E_min - P + 1),
+ * so are every partial sum and error term; the errors are each at most
+ * 2^(E_max + 13 - 53) (partial sums stay below 4096·2^(E_max + 1)), so
+ * every partial sum of c is a multiple of q below 2^(E_max - 28), exactly
+ * representable when E_max - E_min <= 82 - P. Then fl(s + c) is Σx
+ * rounded once, which eight TwoSum lanes (the same bound holds per lane)
+ * and a superaccumulator give too. Returns 0 (use the sequential loop)
+ * otherwise: a non-finite value, a wider spread, an overflow. */
+PARITY__KERNEL
+static int shift_lanes(const double *buf, size_t n, int prec, double *out) {
+    enum { L = PARITY__LANES, V = PARITY__VECS, VW = PARITY__VW };
+    const parity__vd inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const parity__vd zero = {0, 0, 0, 0};
+    parity__vd sv[V], cv[V], hv[V], lv[V];
+    double s[L], c[L], hi[L], lo[L];
+    for (int k = 0; k < V; k++) sv[k] = cv[k] = hv[k] = zero, lv[k] = inf;
+    size_t i = 0;
+    for (; i + L <= n; i += L) {
+        for (int k = 0; k < V; k++) {
+            parity__vd x, a;
+            PARITY__VLOAD(x, buf + i + VW * k);
+            a = PARITY__VABS(x);
+            parity__vtwo_sum(&sv[k], &cv[k], &x);
+            hv[k] = PARITY__VSEL((parity__vi)(a > hv[k]), a, hv[k]);
+            parity__vi below = (parity__vi)(a < lv[k]) & (parity__vi)(a != zero);
+            lv[k] = PARITY__VSEL(below, a, lv[k]);
+        }
+    }
+    memcpy(s, sv, sizeof s);
+    memcpy(c, cv, sizeof c);
+    memcpy(hi, hv, sizeof hi);
+    memcpy(lo, lv, sizeof lo);
+    for (; i < n; i++) {
+        double a = fabs(buf[i]);
+        parity__two_sum(&s[0], &c[0], buf[i]);
+        hi[0] = a > hi[0] ? a : hi[0];
+        lo[0] = (a < lo[0]) & (a != 0) ? a : lo[0];
+    }
+    double top = 0, bottom = INFINITY;
+    for (int j = 0; j < L; j++) {
+        top = hi[j] > top ? hi[j] : top;
+        bottom = lo[j] < bottom ? lo[j] : bottom;
+    }
+    if (!(top <= DBL_MAX)) return 0; /* non-finite values (or NaN) */
+    if (top == 0) { /* all zeros: K = 0 either way */
+        *out = 0.0;
+        return 1;
+    }
+    int e_max, e_min;
+    frexp(top, &e_max);
+    frexp(bottom, &e_min);
+    if (e_max - e_min > 82 - prec) return 0;
+    parity_xsum x;
+    parity_xsum_init(&x);
+    for (int j = 0; j < L; j++) {
+        if (!isfinite(s[j]) || !isfinite(c[j])) return 0;
+        parity_xsum_add(&x, s[j]);
+        parity_xsum_add(&x, c[j]);
+    }
+    double sum = parity_xsum_result(&x);
+    if (!isfinite(sum)) return 0;
+    *out = sum / (double)n;
+    return 1;
+}
+
+double parity__shift_of(const parity_tensor *t, double *buf) {
+    size_t n = t->count < PARITY__CHUNK ? (size_t)t->count : PARITY__CHUNK;
+    int mbits = parity_dtype_mantissa_bits(t->dtype);
+    int prec = parity_dtype_is_float(t->dtype) && mbits < 52 ? mbits + 1 : 53;
+    double k;
+    parity_tensor_read(t, 0, n, buf);
+    if (n > 0 && shift_lanes(buf, n, prec, &k)) return k;
+    return shift_sequential(buf, n);
 }
 
 /* Compact the finite values of x[0..n) to the front, recording positions. */

@@ -45,10 +45,18 @@ void parity_xsum_init(parity_xsum *s) {
  * right shift of a negative digit is arithmetic on every supported
  * compiler. */
 static void xsum_carry(parity_xsum *s) {
-    for (int i = 0; i < XSUM_TOP; i++) {
+    /* Only the digits from the lowest nonzero one up to the highest, and
+     * as far as a carry still travels, can change: real sums touch a few
+     * of the 100 digits, and a carry pass over all of them was most of
+     * the cost of turning a small tensor's sums into metrics. */
+    int lo = 0, hi = XSUM_TOP - 1;
+    while (lo < XSUM_TOP && s->chunk[lo] == 0) lo++;
+    while (hi > lo && s->chunk[hi] == 0) hi--;
+    for (int i = lo; i < XSUM_TOP; i++) {
         int64_t c = s->chunk[i] >> 32;
         s->chunk[i] &= XSUM_LOW;
         s->chunk[i + 1] += c;
+        if (i >= hi && c == 0) break; /* above: zeros, nothing arrives */
     }
     s->adds = 0;
 }
@@ -110,41 +118,58 @@ void parity__xsum_negate(parity_xsum *s) {
                  (sp & XS_NEG_INF ? XS_POS_INF : 0);
 }
 
-/* The exact sum as sign and magnitude digits: d[0..XSUM_N] all in
- * [0, 2^32) (the top digit, up to 63 bits, split in two). Returns -1 or 1. */
-static int xsum_magnitude(const parity_xsum *s, uint64_t *d) {
-    parity_xsum t = *s;
-    int sign = 1;
-    xsum_carry(&t);
-    if (t.chunk[XSUM_TOP] < 0) {
-        /* negative total: negate every digit and normalize again */
-        for (int i = 0; i < XSUM_N; i++) t.chunk[i] = -t.chunk[i];
-        xsum_carry(&t);
-        sign = -1;
+/* The exact sum as sign and magnitude: digits d[*lo..*top], each in
+ * [0, 2^32), d[*top] != 0, nothing above *top and nothing below *lo
+ * (*top = -1 for zero). Returns -1 or 1. Only the digits from the lowest
+ * nonzero one to one past the highest are touched: a real sum uses a few
+ * of the 100, and turning a small tensor's sums into metrics did this
+ * some 25 times per pair over all of them. */
+static int xsum_magnitude(const parity_xsum *s, uint64_t *d, int *lo,
+                          int *top) {
+    int a = 0, b = XSUM_TOP, sign = 1;
+    while (a <= XSUM_TOP && s->chunk[a] == 0) a++;
+    *lo = a, *top = -1;
+    if (a > XSUM_TOP) return 1;
+    while (s->chunk[b] == 0) b--;
+    int64_t t[XSUM_N + 1], c = 0;
+    for (int i = a; i <= b; i++) { /* value = c·2^(32(b+1)) + Σ t[i]·2^(32i) */
+        int64_t v = s->chunk[i] + c;
+        t[i] = v & XSUM_LOW;
+        c = v >> 32; /* arithmetic on every supported compiler */
     }
-    for (int i = 0; i < XSUM_TOP; i++) d[i] = (uint64_t)t.chunk[i];
-    d[XSUM_TOP] = (uint64_t)t.chunk[XSUM_TOP] & 0xffffffffu;
-    d[XSUM_N] = (uint64_t)t.chunk[XSUM_TOP] >> 32;
+    t[b + 1] = c;
+    if (c < 0) { /* negative: the magnitude is minus every digit, carried */
+        sign = -1;
+        c = 0;
+        for (int i = a; i <= b + 1; i++) {
+            int64_t v = -t[i] + c;
+            t[i] = v & XSUM_LOW;
+            c = v >> 32;
+        }
+    }
+    for (int i = a; i <= b + 1; i++) {
+        d[i] = (uint64_t)t[i];
+        if (d[i]) *top = i;
+    }
     return sign;
 }
 
-/* The magnitude's digits d[0..XSUM_N] rounded to q · 2^(*e - 1074), q an
+/* The magnitude's digits d[lo..top] rounded to q · 2^(*e - 1074), q an
  * integer below 2^53 (or exactly 2^53 after rounding up), nearest even.
  * Values below 2^53 units are exact (q is the value, *e = 0): that is the
  * subnormal range, so ldexp of the pair is the correctly rounded double. */
-static uint64_t xsum_round(const uint64_t *d, int *e) {
-    int k = XSUM_N;
+static uint64_t xsum_round(const uint64_t *d, int lo, int top, int *e) {
+    int k = top;
     *e = 0;
-    while (k >= 0 && d[k] == 0) k--;
     if (k < 0) return 0;
     int lz = __builtin_clzll(d[k]) - 32;   /* 0..31 within the digit */
     int p = 32 * k + 31 - lz;              /* bit index of the leading one */
     /* w: the 64 bits from p down to p - 63; sticky: anything below them */
-    uint64_t d1 = k >= 1 ? d[k - 1] : 0;
-    uint64_t d2 = k >= 2 ? d[k - 2] : 0;
+    uint64_t d1 = k - 1 >= lo ? d[k - 1] : 0;
+    uint64_t d2 = k - 2 >= lo ? d[k - 2] : 0;
     uint64_t w = (d[k] << (32 + lz)) | (d1 << lz) | (lz ? d2 >> (32 - lz) : 0);
     int sticky = lz ? (d2 & ((1ull << (32 - lz)) - 1)) != 0 : d2 != 0;
-    for (int i = k - 3; i >= 0 && !sticky; i--) sticky = d[i] != 0;
+    for (int i = k - 3; i >= lo && !sticky; i--) sticky = d[i] != 0;
     if (p < 53) return w >> (63 - p); /* all bits sit in w: exact */
     uint64_t q = w >> 11, rem = w & 0x7ff;
     if (rem > 0x400 || (rem == 0x400 && (sticky || (q & 1)))) q++;
@@ -160,19 +185,19 @@ static double xsum_special(int64_t sp) {
 
 double parity_xsum_result(const parity_xsum *s) {
     uint64_t d[XSUM_N + 1];
-    int e;
+    int e, lo, top;
     if (s->special) return xsum_special(s->special);
-    int sign = xsum_magnitude(s, d);
-    uint64_t q = xsum_round(d, &e);
+    int sign = xsum_magnitude(s, d, &lo, &top);
+    uint64_t q = xsum_round(d, lo, top, &e);
     /* ldexp overflows to ±Inf exactly when the rounded value does */
     return sign * ldexp((double)q, e - 1074);
 }
 
 parity__wide parity__xsum_wide(const parity_xsum *s) {
     uint64_t d[XSUM_N + 1];
-    int e;
+    int e, lo, top;
     if (s->special) return parity__wide_of(xsum_special(s->special));
-    int sign = xsum_magnitude(s, d);
-    uint64_t q = xsum_round(d, &e);
+    int sign = xsum_magnitude(s, d, &lo, &top);
+    uint64_t q = xsum_round(d, lo, top, &e);
     return parity__wide_make(sign * (double)q, e - 1074);
 }

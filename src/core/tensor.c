@@ -114,6 +114,24 @@ char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap) {
     return buf;
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; older kernels say EINVAL */
+#endif
+
+void parity__populate_span(const unsigned char *lo, const unsigned char *hi) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)lo & ~(page - 1);
+    uintptr_t b = ((uintptr_t)hi + page - 1) & ~(page - 1);
+    if (b > a) madvise((void *)a, b - a, MADV_POPULATE_READ);
+}
+
+void parity__release_span(const unsigned char *lo, const unsigned char *hi) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)lo & ~(page - 1);
+    uintptr_t b = ((uintptr_t)hi + page - 1) & ~(page - 1);
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 void parity__tensor_release(const parity_tensor *t, uint64_t first,
                             uint64_t n) {
     if (!t->priv.file_backed || !t->data || !parity__tensor_c_contiguous(t)) return;

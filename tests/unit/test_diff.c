@@ -5,6 +5,7 @@
  * threads; hand-derived cases; ULP images; usage errors.
  */
 #include "analysis/acc.h"
+#include "analysis/fused.h"
 #include "parity.h"
 #include "testutil.h"
 #include "metric_fixture.h"
@@ -160,6 +161,14 @@ static void run_case(const char *c, const cJSON *e) {
         check_profile(c, &d[0].profiles[k], cJSON_GetArrayItem(profs, k));
     CHECK_MSG(same_diff(&d[0], &d[1]), "%s: threads 1 vs 2 differ", c);
     CHECK_MSG(same_diff(&d[0], &d[2]), "%s: threads 1 vs 8 differ", c);
+    for (int simd = PARITY_SIMD_SCALAR; simd <= PARITY_SIMD_AVX512; simd++) {
+        parity_diff_opts so = o;
+        parity_diff ds;
+        so.simd = (parity_simd)simd, so.threads = 2;
+        CHECK_OK(parity_diff_tensors(tr, tp, &so, &ds, &err), &err);
+        CHECK_MSG(same_diff(&d[0], &ds), "%s: simd %d differs", c, simd);
+        parity_diff_clear(&ds);
+    }
     if (strcmp(c, "offset") == 0) { /* hand-derived: port = ref - 1.46 */
         CHECK_ABS_DBL(d[0].mean_diff, -1.46, 1e-6);
         CHECK_ABS_DBL(d[0].mean_diff_db, -12.68, 0.005); /* × 20/ln 10 */
@@ -452,8 +461,63 @@ static void test_ulp(void) {
     CHECK_EQ_INT(parity__ulp_dtype(PARITY_DT_F80, PARITY_DT_F80), PARITY_DT_F64);
 }
 
+/* parity_diff_many: every pair exactly as parity_diff_tensors, for any
+ * thread count; small pairs (grouped), large ones (batched), one with a
+ * profile, a shape mismatch (its own error) and a skipped item. */
+static void test_many(void) {
+    enum { NP = 300, BIG = 70000 };
+    static double data[2][BIG + NP * 64];
+    parity_tensor tr[NP + 3], tp[NP + 3];
+    parity_diff_item items[NP + 4];
+    parity_diff_opts axis = parity_diff_opts_default();
+    axis.n_axes = 1, axis.axes[0] = 0;
+    for (size_t i = 0; i < sizeof data[0] / sizeof data[0][0]; i++) {
+        data[0][i] = sin((double)i * 0.37) * 5;
+        data[1][i] = data[0][i] + (i % 7 == 0 ? 1e-3 * cos((double)i) : 0.0);
+    }
+    data[1][123] = NAN, data[0][456] = INFINITY;
+    size_t off = 0;
+    for (int k = 0; k < NP + 3; k++) {
+        int64_t n = k < NP ? 1 + (k * 13) % 64 : BIG;
+        tr[k] = make_f64(data[0] + off, 1, &n);
+        tp[k] = make_f64(data[1] + off, 1, &n);
+        off += k < NP ? (size_t)n : 0;
+    }
+    tp[NP + 2].count -= 1, tp[NP + 2].shape[0] -= 1; /* shapes differ */
+    static parity_error errs[NP + 3];
+    for (int k = 0; k < NP + 3; k++)
+        items[k] = (parity_diff_item){.ref = &tr[k], .port = &tp[k],
+                                      .opts = k == NP + 1 ? &axis : NULL,
+                                      .err = k % 2 ? &errs[k] : NULL};
+    items[NP + 2].err = &errs[NP + 2];
+    items[NP + 3] = (parity_diff_item){0};
+    for (int th = 1; th <= 8; th *= 2) {
+        parity_diff_opts o = parity_diff_opts_default();
+        parity_error err = {0};
+        o.threads = th;
+        if (!CHECK_OK(parity_diff_many(items, NP + 4, &o, &err), &err)) return;
+        for (int k = 0; k < NP + 3; k++) {
+            parity_diff want;
+            parity_error e2 = {0};
+            parity_status st = parity_diff_tensors(&tr[k], &tp[k], items[k].opts ? items[k].opts : &o,
+                                                   &want, &e2);
+            CHECK_EQ_INT(items[k].status, st);
+            if (st == PARITY_OK)
+                CHECK_MSG(same_diff(&want, &items[k].diff), "many: pair %d threads %d", k, th);
+            else
+                CHECK_EQ_STR(items[k].err->msg, e2.msg);
+            parity_diff_clear(&want);
+            parity_diff_clear(&items[k].diff);
+        }
+        CHECK_EQ_INT(items[NP + 3].status, PARITY_OK);
+    }
+    CHECK_EQ_INT(parity_diff_many(NULL, 1, NULL, NULL), PARITY_E_USAGE);
+    CHECK_EQ_INT(parity_diff_many(NULL, 0, NULL, NULL), PARITY_OK);
+}
+
 int main(void) {
     test_int_edit();
+    test_many();
     test_hand_cases();
     test_ints_exact();
     test_huge_hand();

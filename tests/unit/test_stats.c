@@ -9,6 +9,7 @@
  * denormals) against NumPy + math.fsum, all written by
  * tools/gen_metric_data.py with fixed seeds.
  */
+#include "analysis/fused.h"
 #include "parity.h"
 #include "analysis/xsum.h"
 #include "testutil.h"
@@ -208,7 +209,107 @@ static void test_stats_small(void) {
     CHECK_EQ_INT(parity_stats_tensor(NULL, &s, NULL), PARITY_E_USAGE);
 }
 
+/* ---- the shift K: every fast way gives the sequential definition's bits */
+
+/* The definition (stats.c): the finite values summed in order by TwoSum,
+ * (s + c) / k; written again here, independently of the library. */
+static double shift_definition(const double *x, size_t n) {
+    double s = 0, c = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) continue;
+        double t = s + x[i], z = t - s;
+        c += (s - (t - z)) + (x[i] - z);
+        s = t;
+        k++;
+    }
+    return k ? (s + c) / (double)k : 0.0;
+}
+
+static uint64_t shift_rng = 0x9e3779b97f4a7c15ull;
+static uint64_t shift_next(void) {
+    shift_rng ^= shift_rng << 13, shift_rng ^= shift_rng >> 7, shift_rng ^= shift_rng << 17;
+    return shift_rng;
+}
+
+/* n values of dtype dt (stored in raw[]) whose exponents span about
+ * `spread` binades, random signs and mantissas; their doubles in x[]. */
+static void shift_data(parity_dtype dt, int spread, size_t n, void *raw, double *x) {
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = shift_next();
+        double m = 1.0 + (double)(u >> 12) * 0x1p-52;
+        int e = (int)(u % (uint64_t)(spread + 1)) - spread / 2;
+        double v = ldexp((u >> 11) & 1 ? -m : m, e);
+        if (u % 97 == 0) v = 0.0;
+        if (dt == PARITY_DT_F32) {
+            float f = (float)v;
+            memcpy((char *)raw + 4 * i, &f, 4);
+            x[i] = f;
+        } else {
+            memcpy((char *)raw + 8 * i, &v, 8);
+            x[i] = v;
+        }
+    }
+}
+
+static void test_shift(void) {
+    enum { N = 4096 };
+    static double x[N], raw[N];
+    const parity_dtype dts[2] = {PARITY_DT_F32, PARITY_DT_F64};
+    const size_t sizes[4] = {N, N - 3, 77, 8};
+    int checked = 0;
+    for (int d = 0; d < 2; d++) {
+        for (int spread = 0; spread <= 70; spread += 1) {
+            for (int k = 0; k < 4; k++) {
+                size_t n = sizes[k];
+                parity_tensor t;
+                memset(&t, 0, sizeof t);
+                t.name = "s", t.file = "mem", t.dtype = dts[d], t.ndim = 1;
+                t.shape[0] = (int64_t)n, t.stride[0] = 1, t.count = n;
+                t.data = (const unsigned char *)raw;
+                shift_data(dts[d], spread, n, raw, x);
+                double want = shift_definition(x, n), buf[N], got = parity__shift_of(&t, buf);
+                checked += CHECK_MSG(memcmp(&want, &got, 8) == 0,
+                                     "shift %s spread %d n %zu: %.17g vs %.17g",
+                                     parity_dtype_name(dts[d]), spread, n, want, got);
+                for (int isa = PARITY__ISA_SSE2; isa <= (int)parity__isa_best(0); isa++) {
+                    double f;
+                    if (!parity__fused_shift(dts[d], (parity__isa)isa, t.data, n, &f)) continue;
+                    CHECK_MSG(memcmp(&want, &f, 8) == 0, "fused shift isa %d %s spread %d",
+                              isa, parity_dtype_name(dts[d]), spread);
+                }
+            }
+        }
+    }
+    CHECK(checked == 2 * 71 * 4);
+    /* Sequential TwoSum loses what c cannot hold: 2^53 + 1 ties to 2^53
+     * (c = 1), then each 2^-80 is lost in c, while the exact sum rounds up
+     * to 2^53 + 2. K must follow the definition (a spread beyond the
+     * bound: the lanes' exact sum is not used). The same in F32 values. */
+    double adv[64];
+    float advf[64];
+    adv[0] = 0x1p53, adv[1] = 1.0;
+    advf[0] = 0x1p100f, advf[1] = 0x1p47f;
+    for (int i = 2; i < 64; i++) adv[i] = 0x1p-80, advf[i] = 0x1p-20f;
+    for (int d = 0; d < 2; d++) {
+        parity_tensor t;
+        double xs[64], buf[N];
+        memset(&t, 0, sizeof t);
+        t.name = "adv", t.file = "mem", t.ndim = 1, t.shape[0] = 64, t.stride[0] = 1, t.count = 64;
+        t.dtype = d ? PARITY_DT_F32 : PARITY_DT_F64;
+        t.data = d ? (const unsigned char *)advf : (const unsigned char *)adv;
+        for (int i = 0; i < 64; i++) xs[i] = d ? advf[i] : adv[i];
+        double want = shift_definition(xs, 64), got = parity__shift_of(&t, buf), f;
+        CHECK_MSG(memcmp(&want, &got, 8) == 0, "adversarial shift %d: %a vs %a", d, want, got);
+        CHECK(want != ((d ? 0x1p100 + 0x1p48 : 0x1p53 + 2) / 64)); /* the case bites */
+        for (int isa = PARITY__ISA_SSE2; isa <= (int)parity__isa_best(0); isa++)
+            if (parity__fused_shift(t.dtype, (parity__isa)isa, t.data, 64, &f))
+                CHECK_MSG(memcmp(&want, &f, 8) == 0, "adversarial fused shift %d", isa);
+    }
+}
+
 int main(void) {
+    test_shift();
     test_xsum_edges();
     test_xsum_merge();
     test_stats_small();
