@@ -111,6 +111,27 @@ void parity__text_more_line(parity_report *r, const parity_diff *d, const parity
     parity__buf_puts(b, "\n");
 }
 
+/* Note: lines on the values: a reference of zeros (relative is absolute)
+ * and non-finite values on one side. */
+void parity__text_value_notes(parity_report *r, const parity_diff *d, const parity_tensor *view) {
+    parity_buf *b = &r->out;
+    if (d->ref_zero) {
+        parity__text_prefix(r, "Note:");
+        parity__buf_printf(b, "%s is all zeros: relative is ||d||, not ||d||/||%s||\n",
+                           parity__label(r, 0), parity__label(r, 0));
+    }
+    if (d->nonfinite_ref_only + d->nonfinite_port_only + d->nonfinite_differ) {
+        parity__text_prefix(r, "Note:");
+        parity__buf_printf(b, "non-finite in %s only: %llu, in %s only: %llu, "
+                           "different non-finite: %llu; first one-sided at ",
+                           parity__label(r, 0), (unsigned long long)d->nonfinite_ref_only,
+                           parity__label(r, 1), (unsigned long long)d->nonfinite_port_only,
+                           (unsigned long long)d->nonfinite_differ);
+        parity__buf_index(b, view, d->first_nonfinite_only);
+        parity__buf_puts(b, "\n");
+    }
+}
+
 /* ---- JSON --------------------------------------------------------------- */
 
 /* Statistics of one side; opens with "dtype" so no leading comma. */

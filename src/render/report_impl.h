@@ -89,6 +89,9 @@ void parity__text_diff_line(parity_report *r, const parity_diff *d);
 /* "More:   mean_diff=..., rmse=..., ..., worst=[..] ref=.. port=..", indices
  * in view's shape. */
 void parity__text_more_line(parity_report *r, const parity_diff *d, const parity_tensor *view);
+/* "Note:" lines: a reference of zeros (relative is ||d||), non-finite
+ * values on one side only (with the first such index in view's shape). */
+void parity__text_value_notes(parity_report *r, const parity_diff *d, const parity_tensor *view);
 /* JSON: {"dtype":..,"shape":..,"count":..,...} of one side, and
  * ,"metrics":{...} of a pair (indices in view's shape). */
 void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_stats *s);

@@ -42,21 +42,7 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
         parity__buf_axis_beyond(b, skipped[i], p->ref_view.ndim);
         parity__buf_puts(b, "\n");
     }
-    if (d->ref_zero) {
-        parity__text_prefix(r, "Note:");
-        parity__buf_printf(b, "%s is all zeros: relative is ||d||, not ||d||/||%s||\n",
-                           parity__label(r, 0), parity__label(r, 0));
-    }
-    if (d->nonfinite_ref_only + d->nonfinite_port_only + d->nonfinite_differ) {
-        parity__text_prefix(r, "Note:");
-        parity__buf_printf(b, "non-finite in %s only: %llu, in %s only: %llu, "
-                           "different non-finite: %llu; first one-sided at ",
-                           parity__label(r, 0), (unsigned long long)d->nonfinite_ref_only,
-                           parity__label(r, 1), (unsigned long long)d->nonfinite_port_only,
-                           (unsigned long long)d->nonfinite_differ);
-        parity__buf_index(b, &p->ref_view, d->first_nonfinite_only);
-        parity__buf_puts(b, "\n");
-    }
+    parity__text_value_notes(r, d, &p->ref_view);
 }
 
 /* "[0..7] ref=[1, 2, 3] port=[1, 2, 4]" */
