@@ -12,8 +12,8 @@
  *   Found:  exact
  *   Status: MATCH
  *
- * (More: with -v, Layout: when anything was applied; each side's dtype
- * starts its line), then the tied names, the names only on one side, one line per
+ * (More: with -v, Note: on non-finite values of one side, Layout: when
+ * anything was applied; each side's dtype starts its line), then the tied names, the names only on one side, one line per
  * group and the summary. -q: "name: VERDICT" lines, the names only on one
  * side, the summary.
  */
@@ -81,6 +81,7 @@ static void put_weight(parity_report *r, const parity_weight *w, int first) {
     if (w->cmp.kind == PARITY_PAIR_INT || w->cmp.kind == PARITY_PAIR_SEQUENCE) put_ints(r, &w->cmp.ints);
     if (w->cmp.kind == PARITY_PAIR_FLOAT && r->o.verbose)
         parity__text_more_line(r, &w->cmp.diff, &p->ref_view);
+    if (w->cmp.kind == PARITY_PAIR_FLOAT) parity__text_value_notes(r, &w->cmp.diff, &p->ref_view);
     if (w->layout[0]) put_line(r, "Layout:", w->layout);
     put_line(r, "Found:", w->text);
     parity__text_prefix(r, "Status:");
