@@ -1331,8 +1331,9 @@ typedef struct parity_html_opts {
     parity_domain domain;      /* echoed next to mean_diff (dB)             */
     int max_cards;             /* stage cards with heatmaps; 0: 12 (first   */
                                /* divergence, culprit, then the worst)      */
-    const parity_set *weights[2]; /* optional checkpoints (ref, port)       */
-    parity_match_opts weights_match;
+    const parity_set *weights[2]; /* optional checkpoints (ref, port),      */
+    parity_match_opts weights_match; /* compared as parity_weights_run does */
+    parity_diff_opts weights_diff;   /* with these (default: the defaults)  */
 } parity_html_opts;
 
 parity_html_opts parity_html_opts_default(void);

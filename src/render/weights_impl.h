@@ -22,17 +22,17 @@ const char *parity__weights_how(const parity_weight *w);
 
 /* "13 of 15 weights compared: 11 MATCH, 1 SMALL DIFF, 1 LARGE DIFF; 1 tied
  * name not missing; 2 fused tensors split; 1 only in ref, 1 only in port"
- * (labels for ref and port), without a newline. */
-void parity__weights_summary_line(parity_buf *b, const parity_report *r,
+ * (labels[0], labels[1]: the side names), without a newline. */
+void parity__weights_summary_line(parity_buf *b, const char *const *labels,
                                   const parity_weights *w);
 /* "lm_head.weight and embed.weight are one array in ref (one storage);
  * lm_head.weight is not in port: not counted as missing"; md wraps names in backticks and
  * escapes them for Markdown (else for a terminal). No newline. */
-void parity__weights_tie_line(parity_buf *b, const parity_report *r,
+void parity__weights_tie_line(parity_buf *b, const char *const *labels,
                               const parity_weight_tie *t, int md);
 /* A group's counts: "8 weights: 6 MATCH, 1 SMALL DIFF, 1 LARGE DIFF; 1
  * only in ref" (only the counts that are not 0). No newline. */
-void parity__weights_group_counts(parity_buf *b, const parity_report *r,
+void parity__weights_group_counts(parity_buf *b, const char *const *labels,
                                   const parity_weight_group *g);
 /* The group's prefix as printed: "(top level)" for "". */
 const char *parity__weights_group_name(const parity_weight_group *g);

@@ -28,7 +28,7 @@ static void put_count(parity_buf *b, int *first, size_t n, const char *what) {
     *first = 0;
 }
 
-void parity__weights_summary_line(parity_buf *b, const parity_report *r,
+void parity__weights_summary_line(parity_buf *b, const char *const *labels,
                                   const parity_weights *w) {
     const parity_weights_summary *s = parity_weights_summary_of(w);
     parity__buf_printf(b, "%zu of %zu weight%s compared: %zu MATCH, %zu SMALL DIFF, %zu LARGE DIFF",
@@ -45,7 +45,7 @@ void parity__weights_summary_line(parity_buf *b, const parity_report *r,
         parity__buf_puts(b, first ? "; " : ", ");
         first = 0;
         parity__buf_printf(b, "%zu only in ", s->only[side]);
-        parity__emit_text(b, parity__label(r, side));
+        parity__emit_text(b, labels[side]);
     }
 }
 
@@ -59,9 +59,9 @@ static void put_name(parity_buf *b, const char *name, int md) {
     parity__buf_puts(b, "`");
 }
 
-void parity__weights_tie_line(parity_buf *b, const parity_report *r,
+void parity__weights_tie_line(parity_buf *b, const char *const *labels,
                               const parity_weight_tie *t, int md) {
-    const char *side = parity__label(r, t->side), *other = parity__label(r, 1 - t->side);
+    const char *side = labels[t->side], *other = labels[1 - t->side];
     put_name(b, t->a->name, md);
     parity__buf_puts(b, " and ");
     put_name(b, t->b->name, md);
@@ -76,7 +76,7 @@ void parity__weights_tie_line(parity_buf *b, const parity_report *r,
     parity__buf_puts(b, ": not counted as missing");
 }
 
-void parity__weights_group_counts(parity_buf *b, const parity_report *r,
+void parity__weights_group_counts(parity_buf *b, const char *const *labels,
                                   const parity_weight_group *g) {
     static const char *words[3] = {"MATCH", "SMALL DIFF", "LARGE DIFF"};
     int first = 1;
@@ -90,7 +90,7 @@ void parity__weights_group_counts(parity_buf *b, const parity_report *r,
         if (!g->only[side]) continue;
         parity__buf_printf(b, "%s%zu only in ", side == 0 || !g->only[0] ? "; " : ", ",
                            g->only[side]);
-        parity__emit_text(b, parity__label(r, side));
+        parity__emit_text(b, labels[side]);
     }
 }
 

@@ -81,6 +81,7 @@ static void md_groups(parity_report *r, const parity_weights *w) {
 
 void parity__weights_md(parity_report *r, const parity_weights *w, const char *ref,
                         const char *port) {
+    const char *labels[2] = {parity__label(r, 0), parity__label(r, 1)};
     parity_buf *b = &r->out;
     parity__buf_puts(b, "## Weights: `");
     parity__emit_md_text(b, ref ? ref : "");
@@ -95,13 +96,13 @@ void parity__weights_md(parity_report *r, const parity_weights *w, const char *r
     if (parity_weights_tie_count(w)) parity__buf_puts(b, "\n");
     for (size_t i = 0; i < parity_weights_tie_count(w); i++) {
         parity__buf_puts(b, "- tied: ");
-        parity__weights_tie_line(b, r, parity_weights_tie(w, i), 1);
+        parity__weights_tie_line(b, labels, parity_weights_tie(w, i), 1);
         parity__buf_puts(b, "\n");
     }
     md_only(r, w, 0);
     md_only(r, w, 1);
     md_groups(r, w);
     parity__buf_puts(b, "\n**");
-    parity__weights_summary_line(b, r, w);
+    parity__weights_summary_line(b, labels, w);
     parity__buf_puts(b, "**\n");
 }

@@ -115,6 +115,7 @@ static void put_only(parity_report *r, const parity_weights *w, int side) {
 
 /* One line per group, names padded to the longest (at most 40). */
 static void put_groups(parity_report *r, const parity_weights *w) {
+    const char *labels[2] = {parity__label(r, 0), parity__label(r, 1)};
     size_t n = parity_weights_group_count(w), width = 0;
     for (size_t g = 0; g < n; g++) {
         size_t l = strlen(parity__weights_group_name(parity_weights_group(w, g)));
@@ -129,16 +130,17 @@ static void put_groups(parity_report *r, const parity_weights *w) {
         parity__emit_text(&r->out, parity__weights_group_name(gr));
         size_t shown = r->out.len - before - 2;
         parity__buf_printf(&r->out, "%*s  ", (int)(shown < width ? width - shown : 0), "");
-        parity__weights_group_counts(&r->out, r, gr);
+        parity__weights_group_counts(&r->out, labels, gr);
         parity__buf_puts(&r->out, "\n");
     }
 }
 
 /* The tied names and the names only on one side, one line each. */
 static void put_names(parity_report *r, const parity_weights *w) {
+    const char *labels[2] = {parity__label(r, 0), parity__label(r, 1)};
     for (size_t i = 0; !r->o.quiet && i < parity_weights_tie_count(w); i++) {
         parity__buf_puts(&r->out, "tied: ");
-        parity__weights_tie_line(&r->out, r, parity_weights_tie(w, i), 0);
+        parity__weights_tie_line(&r->out, labels, parity_weights_tie(w, i), 0);
         parity__buf_puts(&r->out, "\n");
     }
     put_only(r, w, 0);
@@ -152,6 +154,7 @@ static void gap(parity_report *r, size_t *mark) {
 }
 
 void parity__weights_text(parity_report *r, const parity_weights *w) {
+    const char *labels[2] = {parity__label(r, 0), parity__label(r, 1)};
     parity_buf *b = &r->out;
     size_t mark = 0;
     for (size_t i = 0; i < parity_weights_count(w); i++) {
@@ -170,6 +173,6 @@ void parity__weights_text(parity_report *r, const parity_weights *w) {
     gap(r, &mark);
     if (!r->o.quiet && parity_weights_group_count(w)) put_groups(r, w);
     gap(r, &mark);
-    parity__weights_summary_line(b, r, w);
+    parity__weights_summary_line(b, labels, w);
     parity__buf_puts(b, "\n");
 }
