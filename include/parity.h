@@ -768,6 +768,9 @@ typedef enum parity_weight_finding {
     PARITY_WF_QUANT_ERROR, /* quantized, but quant_bad blocks err by more   */
     PARITY_WF_ROWS,        /* the port's rows (axis 0) are the reference's  */
                            /* rows reordered: rows_moved of them moved      */
+    PARITY_WF_CONSTANT,    /* the port holds one value everywhere where the */
+                           /* reference varies: a weight never loaded, left */
+                           /* at its initialization (1 or 0)                */
     PARITY_WF_EXPLAINED,   /* parity_explain_tensors names the difference   */
     PARITY_WF_UNEXPLAINED, /* differs, and nothing simple explains it       */
     PARITY_WF_SHAPES       /* the shapes cannot be reconciled               */

@@ -13,6 +13,9 @@
  *     port value is parity_round_to(port dtype, r), values beyond the
  *     type's range becoming ±Inf (or NaN for types without Inf) included;
  *   close: MATCH under the tolerances, though not exact;
+ *   constant: every port value one finite value where the reference varies
+ *     (a weight never loaded keeps its initialization: 1 for a norm's
+ *     scale, 0 for a bias);
  * then, for a weight that differs with nothing named, the caller tries the
  * rows (weights_rows.c) and last explain's best hypothesis.
  */
@@ -68,6 +71,12 @@ static void ints_text(parity_weight *w) {
     else
         set_text(w, PARITY_WF_UNEXPLAINED, "integers differ at %llu of %llu elements",
                  (unsigned long long)c->n_differ, (unsigned long long)c->n_compared);
+}
+
+/* Every port value finite and equal, the reference's not all equal. */
+static int constant_port(const parity_diff *d) {
+    const parity_stats *p = &d->port, *r = &d->ref;
+    return p->count > 1 && p->n_finite == p->count && p->min == p->max && !(r->min == r->max);
 }
 
 static int exact(const parity_diff *d) {
@@ -233,6 +242,9 @@ parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
         rounded_text(w, rt, overflow);
     } else if (w->cmp.verdict == PARITY_MATCH) {
         set_text(w, PARITY_WF_CLOSE, "close: MATCH within the tolerances, not exact");
+    } else if (constant_port(&w->cmp.diff)) {
+        set_text(w, PARITY_WF_CONSTANT, "the port holds %.17g everywhere where the reference "
+                 "varies: never loaded, left at its initialization?", w->cmp.diff.port.min);
     } else {
         *settled = 0;
     }

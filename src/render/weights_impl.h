@@ -15,7 +15,7 @@
 const char *parity__weights_port_name(const parity_weight *w);
 
 /* The finding as a JSON token: "exact", "close", "rounded", "quantized",
- * "quant_error", "rows", "explained", "unexplained", "shapes". */
+ * "quant_error", "rows", "constant", "explained", "unexplained", "shapes". */
 const char *parity__weights_finding_token(parity_weight_finding f);
 /* "exact", "normalized", "map", "order" (parity_pair.how), or "fused". */
 const char *parity__weights_how(const parity_weight *w);

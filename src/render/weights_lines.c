@@ -14,8 +14,8 @@ const char *parity__weights_port_name(const parity_weight *w) {
 }
 
 const char *parity__weights_finding_token(parity_weight_finding f) {
-    static const char *tok[] = {"exact",    "close", "rounded",   "quantized", "quant_error",
-                                "rows",     "explained", "unexplained", "shapes"};
+    static const char *tok[] = {"exact", "close",     "rounded",     "quantized", "quant_error",
+                                "rows",  "constant", "explained", "unexplained", "shapes"};
     return (unsigned)f < sizeof tok / sizeof *tok ? tok[f] : "?";
 }
 

@@ -363,6 +363,25 @@ static void test_groups(void) {
     parity_set_free(p);
 }
 
+/* A port left at its initialization: every value 1 where the reference
+ * varies. */
+static void test_constant(void) {
+    static double r[4] = {0.9, 1.2, 1.05, 0.7}, p[4] = {1, 1, 1, 1};
+    parity_set *rs = new_set("ref"), *ps = new_set("port");
+    int64_t s[] = {4};
+    add(rs, "norm.weight", PARITY_DT_F64, 1, s, r);
+    add(ps, "norm.weight", PARITY_DT_F64, 1, s, p);
+    parity_weights *w = run(rs, ps);
+    const parity_weight *it = w ? find(w, "norm.weight") : NULL;
+    if (it) {
+        CHECK_EQ_INT(it->finding, PARITY_WF_CONSTANT);
+        CHECK_MSG(strncmp(it->text, "the port holds 1 everywhere", 27) == 0, "%s", it->text);
+    }
+    parity_weights_free(w);
+    parity_set_free(rs);
+    parity_set_free(ps);
+}
+
 /* No name in common: nothing compared, which is no success. */
 static void test_apart(void) {
     static double v[3] = {1, 2, 3};
@@ -393,6 +412,7 @@ int main(void) {
     test_ties();
     test_quantized();
     test_groups();
+    test_constant();
     test_apart();
     return TEST_SUMMARY();
 }
