@@ -258,17 +258,25 @@ static void compose_layout(parity_weight *it) {
                  it->rope_port_interleaved ? "interleaved" : "half-split");
 }
 
+/* The cheap findings first (exact, quantized within its step, rounded,
+ * close, constant); a weight still unexplained then tries the RoPE rows
+ * (and the findings again on them), its rows, and last explain. A
+ * quantized weight beyond its step that no RoPE order fixes keeps that
+ * finding. */
 static parity_status examine(parity_weight *it, const parity_diff_opts *d, parity_error *err) {
     parity_tensor q_ref = it->pair.ref_view, q_port = it->pair.port_view;
-    int settled = 0;
+    int settled = 0, lined;
     TRY(parity_compare_pair(&it->pair, d, &it->cmp, err));
-    if (it->cmp.kind == PARITY_PAIR_FLOAT && it->cmp.verdict != PARITY_MATCH)
-        TRY(try_rope(it, d, &q_ref, err));
-    int lined = it->pair.layout_ok && parity__tensor_c_contiguous(&q_port);
-    parity__wt_values(it);
+    lined = it->pair.layout_ok && parity__tensor_c_contiguous(&q_port);
     TRY(parity__wt_find(it, lined ? &q_ref : NULL, lined ? &q_port : NULL, &settled, err));
+    if (!settled && it->cmp.kind == PARITY_PAIR_FLOAT && it->cmp.verdict != PARITY_MATCH)
+        TRY(try_rope(it, d, &q_ref, err));
+    if (it->rope_head)
+        TRY(parity__wt_find(it, lined ? &q_ref : NULL, lined ? &q_port : NULL, &settled, err));
+    settled |= it->finding == PARITY_WF_QUANT_ERROR;
     if (!settled && !it->rope_head) TRY(try_rows(it, &settled, err));
     if (!settled) TRY(parity__wt_explain(it, err));
+    parity__wt_values(it);
     compose_layout(it);
     return PARITY_OK;
 }

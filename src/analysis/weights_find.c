@@ -28,6 +28,10 @@
 #include <string.h>
 
 #define CHUNK 4096 /* values read at a time (whole blocks: 16 x 256)     */
+/* explain's layout searches on at most this many elements per side: a
+ * checkpoint may hold hundreds of differing weights, and the winners are
+ * measured over every element anyway */
+#define EXPLAIN_SAMPLE 65536
 
 void parity__wt_values(parity_weight *w) {
     const parity_tensor *v[2] = {&w->pair.ref_view, &w->pair.port_view};
@@ -221,6 +225,8 @@ parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
     (void)err;
     *settled = 1;
     w->rounded_to = PARITY_DT_INVALID;
+    w->finding = PARITY_WF_UNEXPLAINED;
+    w->text[0] = '\0';
     if (w->cmp.kind == PARITY_PAIR_SHAPES) {
         shapes_text(w);
         return PARITY_OK;
@@ -237,6 +243,7 @@ parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
                       parity_dtype_name(pd), parity_dtype_name(rd));
     } else if (qstep_of(pd) && q_ref && q_port) {
         quant_check(w, q_ref, q_port);
+        *settled = w->finding == PARITY_WF_QUANTIZED; /* beyond: other orders next */
     } else if ((rt = parity__wt_round_dtype(w)) != PARITY_DT_INVALID &&
                rounded_check(&w->pair.ref_view, &w->pair.port_view, rt, &overflow)) {
         rounded_text(w, rt, overflow);
@@ -266,8 +273,10 @@ void parity__wt_rows_text(parity_weight *w, uint64_t rows, const int64_t *perm, 
 
 parity_status parity__wt_explain(parity_weight *w, parity_error *err) {
     parity_explain_result res;
+    parity_explain_opts eo = parity_explain_opts_default();
+    eo.max_sample = EXPLAIN_SAMPLE;
     memset(&res, 0, sizeof res);
-    TRY(parity_explain_tensors(&w->pair.ref_view, &w->pair.port_view, NULL, &res, err));
+    TRY(parity_explain_tensors(&w->pair.ref_view, &w->pair.port_view, &eo, &res, err));
     if (res.n > 0 && !res.none_explains)
         set_text(w, PARITY_WF_EXPLAINED, "%s (explains %.4g%% of the difference)",
                  res.h[0].text, 100 * res.h[0].explained);

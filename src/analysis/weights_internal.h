@@ -105,8 +105,10 @@ void parity__wt_values(parity_weight *w);
  * needed: shapes, integers, exact, rounded to a narrower dtype (with
  * overflow), quantized within its step (q_ref / q_port: the reference in
  * the port's stored order and the port as stored, C-contiguous; NULL
- * when the blocks cannot be lined up), close. *settled is 0 when the
- * weight differs and nothing was named: rows and explain come next. */
+ * when the blocks cannot be lined up), close, constant. *settled is 0
+ * when the weight differs and nothing was named (rows and explain come
+ * next), and for a quantized port beyond its step (another row order may
+ * explain it; the finding says QUANT_ERROR meanwhile). */
 parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
                               const parity_tensor *q_port, int *settled, parity_error *err);
 
