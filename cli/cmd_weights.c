@@ -25,8 +25,9 @@ static int weights_sets(const cli_opts *o, parity_set *const *sets) {
         rc = cli_fail("weights: --only/--skip selected no tensor of %s nor %s", o->pos[0],
                       o->pos[1]);
     parity_report *r = rc ? NULL : parity_report_new(&o->report);
-    if (!rc) rc = r ? cli_emit(parity_report_weights(r, w, o->pos[0], o->pos[1]))
-                    : cli_fail("out of memory");
+    if (!rc)
+        rc = r ? cli_emit(parity_report_weights(r, w, o->pos[0], o->pos[1]))
+               : cli_fail("out of memory");
     if (!rc) rc = parity_weights_differs(w);
     parity_report_free(r);
     parity_weights_free(w);

@@ -24,11 +24,11 @@
 #include <string.h>
 
 struct parity_weights {
-    parity_weight *items;          /* [n_items] reference order             */
+    parity_weight *items; /* [n_items] reference order             */
     size_t n_items;
-    parity_tensor *slices;         /* [n_slices] parts cut from fused ones  */
+    parity_tensor *slices; /* [n_slices] parts cut from fused ones  */
     size_t n_slices;
-    char **strings;                /* [n_strings] owned names               */
+    char **strings; /* [n_strings] owned names               */
     size_t n_strings;
     const parity_tensor **only[2]; /* [n_only[s]] unpaired, in set order    */
     size_t n_only[2];
@@ -44,9 +44,9 @@ typedef struct run {
     const parity_set *set[2];
     parity_weights_opts o;
     parity__wt_pool pool;
-    parity__wt_fused *fused;       /* [n_fused] */
+    parity__wt_fused *fused; /* [n_fused] */
     size_t n_fused;
-    char *present[2];              /* [count] ST_*: has a partner, ...      */
+    char *present[2]; /* [count] ST_*: has a partner, ...      */
 } run;
 
 parity_weights_opts parity_weights_opts_default(void) {
@@ -79,8 +79,8 @@ static parity_status pool_key(const parity_map_rules *rules, const char *name, c
     return PARITY_OK;
 }
 
-static parity_status pool_side(run *r, const parity_match *m, int s,
-                               const parity_map_rules *rules, parity_error *err) {
+static parity_status pool_side(run *r, const parity_match *m, int s, const parity_map_rules *rules,
+                               parity_error *err) {
     size_t n = parity_match_unpaired_count(m, s);
     r->pool.t[s] = calloc(n + 1, sizeof *r->pool.t[s]);
     r->pool.key[s] = calloc(n + 1, sizeof *r->pool.key[s]);
@@ -132,8 +132,8 @@ static parity_status part_item(parity_weights *w, const parity__wt_fused *g, int
     p->port = g->side ? s : g->parts[j];
     p->how = PARITY_MATCH_NORMALIZED;
     parity_error e2 = {0};
-    parity_status st = parity_layout_align(p->ref, p->port, &p->ref_view, &p->port_view,
-                                           p->layout, sizeof p->layout, &e2);
+    parity_status st = parity_layout_align(p->ref, p->port, &p->ref_view, &p->port_view, p->layout,
+                                           sizeof p->layout, &e2);
     if (st != PARITY_OK && st != PARITY_E_SHAPE && err) *err = e2;
     if (st != PARITY_OK && st != PARITY_E_SHAPE) return st;
     p->layout_ok = st == PARITY_OK;
@@ -199,14 +199,14 @@ static parity_status make_items(parity_weights *w, const run *r, const parity_ma
 /* A weight that differs: compare it with each head's rows permuted as RoPE
  * converters do; kept when that cuts the relative error tenfold or
  * improves the verdict. *q_ref becomes the reference in the port's order. */
-static parity_status try_rope(parity_weight *it, const parity_diff_opts *d,
-                              parity_tensor *q_ref, parity_error *err) {
+static parity_status try_rope(parity_weight *it, const parity_diff_opts *d, parity_tensor *q_ref,
+                              parity_error *err) {
     parity_pair p2 = it->pair;
     parity_comparison c2;
     int64_t head = 0;
     int inter = 0, found = 0;
-    TRY(parity__wt_rope(&it->pair.ref_view, &it->pair.port_view, &p2.ref_view, &p2.port_view,
-                        &head, &inter, &found, err));
+    TRY(parity__wt_rope(&it->pair.ref_view, &it->pair.port_view, &p2.ref_view, &p2.port_view, &head,
+                        &inter, &found, err));
     if (!found) return PARITY_OK;
     TRY(parity_compare_pair(&p2, d, &c2, err));
     if (!(c2.verdict < it->cmp.verdict || c2.diff.relative <= 0.1 * it->cmp.diff.relative)) {
@@ -227,11 +227,12 @@ static parity_status try_rows(parity_weight *it, int *settled, parity_error *err
     uint64_t moved = 0;
     int64_t perm[PARITY__WT_PERM_SHOWN];
     int n = 0;
-    if (it->cmp.kind != PARITY_PAIR_FLOAT || parity_dtype_block(it->pair.ref->dtype, NULL, NULL) == 1 ||
+    if (it->cmp.kind != PARITY_PAIR_FLOAT ||
+        parity_dtype_block(it->pair.ref->dtype, NULL, NULL) == 1 ||
         parity_dtype_block(it->pair.port->dtype, NULL, NULL) == 1)
         return PARITY_OK;
-    TRY(parity__wt_rows(&it->pair.ref_view, &it->pair.port_view, parity__wt_round_dtype(it),
-                        &moved, perm, &n, err));
+    TRY(parity__wt_rows(&it->pair.ref_view, &it->pair.port_view, parity__wt_round_dtype(it), &moved,
+                        perm, &n, err));
     if (moved) parity__wt_rows_text(it, moved, perm, n);
     *settled = moved != 0;
     return PARITY_OK;
@@ -243,18 +244,16 @@ static void compose_layout(parity_weight *it) {
     size_t cap = sizeof it->layout, at = 0;
     b[0] = '\0';
     if (it->fused)
-        at += (size_t)snprintf(b, cap, "part %d of %d of %s %s %s: [%lld:%lld] along axis %d",
-                               it->fused_part + 1, it->fused_parts,
-                               it->fused_side ? "port" : "ref", it->fused->name,
-                               parity_shape_str(it->fused, shape, sizeof shape),
-                               (long long)it->fused_start, (long long)it->fused_stop,
-                               it->fused_axis);
+        at +=
+            (size_t)snprintf(b, cap, "part %d of %d of %s %s %s: [%lld:%lld] along axis %d",
+                             it->fused_part + 1, it->fused_parts, it->fused_side ? "port" : "ref",
+                             it->fused->name, parity_shape_str(it->fused, shape, sizeof shape),
+                             (long long)it->fused_start, (long long)it->fused_stop, it->fused_axis);
     if (at < cap && it->pair.layout_ok && it->pair.layout[0])
         at += (size_t)snprintf(b + at, cap - at, "%s%s", at ? "; " : "", it->pair.layout);
     if (at < cap && it->rope_head)
-        snprintf(b + at, cap - at, "%sRoPE rows per head of %lld: ref %s, port %s",
-                 at ? "; " : "", (long long)it->rope_head,
-                 it->rope_port_interleaved ? "half-split" : "interleaved",
+        snprintf(b + at, cap - at, "%sRoPE rows per head of %lld: ref %s, port %s", at ? "; " : "",
+                 (long long)it->rope_head, it->rope_port_interleaved ? "half-split" : "interleaved",
                  it->rope_port_interleaved ? "interleaved" : "half-split");
 }
 
@@ -296,7 +295,8 @@ static void mark_states(const parity_weights *w, run *r) {
     }
     for (int s = 0; s < 2; s++)
         for (size_t i = 0; i < r->pool.n[s]; i++)
-            if (!r->pool.used[s][i]) r->present[s][index_of(r->set[s], r->pool.t[s][i])] = ST_UNPAIRED;
+            if (!r->pool.used[s][i])
+                r->present[s][index_of(r->set[s], r->pool.t[s][i])] = ST_UNPAIRED;
 }
 
 static void account_ties(parity_weights *w, run *r) {
@@ -304,8 +304,10 @@ static void account_ties(parity_weights *w, run *r) {
         parity_weight_tie *t = &w->ties[i];
         char *st = r->present[t->side];
         size_t a = index_of(r->set[t->side], t->a), b = index_of(r->set[t->side], t->b);
-        if (st[a] == ST_PRESENT && st[b] == ST_UNPAIRED) st[b] = ST_ACCOUNTED, t->accounted = t->b;
-        else if (st[b] == ST_PRESENT && st[a] == ST_UNPAIRED) st[a] = ST_ACCOUNTED, t->accounted = t->a;
+        if (st[a] == ST_PRESENT && st[b] == ST_UNPAIRED)
+            st[b] = ST_ACCOUNTED, t->accounted = t->b;
+        else if (st[b] == ST_PRESENT && st[a] == ST_UNPAIRED)
+            st[a] = ST_ACCOUNTED, t->accounted = t->a;
     }
 }
 
@@ -359,8 +361,7 @@ static char *group_of(const char *name) {
 
 /* Count one name in its group: what 0..2 a verdict, 3 only in ref, 4
  * only in port. */
-static parity_status group_add(parity_weights *w, const char *name, int what,
-                               parity_error *err) {
+static parity_status group_add(parity_weights *w, const char *name, int what, parity_error *err) {
     char *key = group_of(name);
     FAIL_IF(!key, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "tensor '%s': out of memory", name);
     size_t g = 0;
@@ -379,8 +380,10 @@ static parity_status group_add(parity_weights *w, const char *name, int what,
         w->groups[w->n_groups++].prefix = key;
     }
     parity_weight_group *gr = &w->groups[g];
-    if (what < 3) gr->compared++, gr->counts[what]++;
-    else gr->only[what - 3]++;
+    if (what < 3)
+        gr->compared++, gr->counts[what]++;
+    else
+        gr->only[what - 3]++;
     return PARITY_OK;
 }
 
@@ -394,9 +397,11 @@ static parity_status summarize(parity_weights *w, const run *r, parity_error *er
         TRY(group_add(w, name, v, err));
     }
     for (int side = 0; side < 2; side++) {
-        for (size_t i = 0; i < w->n_only[side]; i++) TRY(group_add(w, w->only[side][i]->name, 3 + side, err));
+        for (size_t i = 0; i < w->n_only[side]; i++)
+            TRY(group_add(w, w->only[side][i]->name, 3 + side, err));
         for (size_t i = 0; i < parity_set_count(r->set[side]); i++)
-            s->total[side] += parity_match_selected(&r->o.match, parity_set_tensor(r->set[side], i)->name);
+            s->total[side] +=
+                parity_match_selected(&r->o.match, parity_set_tensor(r->set[side], i)->name);
         s->only[side] = w->n_only[side];
     }
     for (size_t g = 0; g < r->n_fused; g++) s->fused[r->fused[g].side]++;
@@ -414,7 +419,8 @@ static parity_status run_all(parity_weights *w, run *r, parity_error *err) {
     if (st == PARITY_OK) st = parity__wt_fused_find(&r->pool, &r->fused, &r->n_fused, err);
     if (st == PARITY_OK) st = make_items(w, r, m, err);
     parity_match_free(m);
-    for (size_t i = 0; st == PARITY_OK && i < w->n_items; i++) st = examine(&w->items[i], &r->o.diff, err);
+    for (size_t i = 0; st == PARITY_OK && i < w->n_items; i++)
+        st = examine(&w->items[i], &r->o.diff, err);
     if (st == PARITY_OK) st = names(w, r, err);
     if (st == PARITY_OK) st = summarize(w, r, err);
     return st;
@@ -496,9 +502,7 @@ const parity_weight_group *parity_weights_group(const parity_weights *w, size_t 
     return i < w->n_groups ? &w->groups[i] : NULL;
 }
 
-const parity_weights_summary *parity_weights_summary_of(const parity_weights *w) {
-    return &w->sum;
-}
+const parity_weights_summary *parity_weights_summary_of(const parity_weights *w) { return &w->sum; }
 
 int parity_weights_differs(const parity_weights *w) {
     const parity_weights_summary *s = &w->sum;

@@ -59,8 +59,7 @@ static int slice_blocks(const parity_tensor *f, int axis, int64_t start, parity_
 
 int parity__wt_slice(const parity_tensor *f, int axis, int64_t start, int64_t stop,
                      parity_tensor *v) {
-    if (axis < 0 || axis >= f->ndim || start < 0 || stop < start || stop > f->shape[axis])
-        return 0;
+    if (axis < 0 || axis >= f->ndim || start < 0 || stop < start || stop > f->shape[axis]) return 0;
     *v = *f;
     v->shape[axis] = stop - start;
     v->count = 1;
@@ -74,8 +73,8 @@ int parity__wt_slice(const parity_tensor *f, int axis, int64_t start, int64_t st
 
 uint64_t parity__wt_hash(uint64_t h, double x) {
     uint64_t bits;
-    if (x == 0) x = 0;           /* -0 as +0 */
-    if (isnan(x)) x = NAN;       /* one NaN */
+    if (x == 0) x = 0;     /* -0 as +0 */
+    if (isnan(x)) x = NAN; /* one NaN */
     memcpy(&bits, &x, sizeof bits);
     h ^= bits + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
     /* splitmix64's finalizer: every input bit reaches every output bit */

@@ -41,8 +41,7 @@ void parity__wt_values(parity_weight *w) {
     w->n_last = rest < PARITY_WEIGHT_VALUES ? (int)rest : PARITY_WEIGHT_VALUES;
     for (int s = 0; s < 2; s++) {
         parity_tensor_read(v[s], 0, (size_t)w->n_first, w->first[s]);
-        parity_tensor_read(v[s], v[s]->count - (uint64_t)w->n_last, (size_t)w->n_last,
-                           w->last[s]);
+        parity_tensor_read(v[s], v[s]->count - (uint64_t)w->n_last, (size_t)w->n_last, w->last[s]);
     }
 }
 
@@ -60,18 +59,23 @@ static void set_text(parity_weight *w, parity_weight_finding f, const char *fmt,
 
 static void shapes_text(parity_weight *w) {
     char a[256], b[256];
-    set_text(w, PARITY_WF_SHAPES, "shapes %s and %s cannot be reconciled (no squeeze, "
-             "permutation or reshape)", parity_shape_str(w->pair.ref, a, sizeof a),
+    set_text(w, PARITY_WF_SHAPES,
+             "shapes %s and %s cannot be reconciled (no squeeze, "
+             "permutation or reshape)",
+             parity_shape_str(w->pair.ref, a, sizeof a),
              parity_shape_str(w->pair.port, b, sizeof b));
 }
 
 static void ints_text(parity_weight *w) {
     const parity_int_cmp *c = &w->cmp.ints;
-    if (c->equal) set_text(w, PARITY_WF_EXACT, "exact (integers)");
+    if (c->equal)
+        set_text(w, PARITY_WF_EXACT, "exact (integers)");
     else if (c->sequence)
-        set_text(w, PARITY_WF_UNEXPLAINED, "integer sequences of lengths %llu and %llu, "
-                 "equal over the first %llu", (unsigned long long)c->ref_len,
-                 (unsigned long long)c->port_len, (unsigned long long)c->first);
+        set_text(w, PARITY_WF_UNEXPLAINED,
+                 "integer sequences of lengths %llu and %llu, "
+                 "equal over the first %llu",
+                 (unsigned long long)c->ref_len, (unsigned long long)c->port_len,
+                 (unsigned long long)c->first);
     else
         set_text(w, PARITY_WF_UNEXPLAINED, "integers differ at %llu of %llu elements",
                  (unsigned long long)c->n_differ, (unsigned long long)c->n_compared);
@@ -96,7 +100,7 @@ static int exact(const parity_diff *d) {
  * ...); the K-quants' margin covers their own quantized sub-block scales. */
 typedef struct qstep {
     parity_dtype dt;
-    int range;          /* 1: the step is (max − min)/levels; 0: amax/levels */
+    int range; /* 1: the step is (max − min)/levels; 0: amax/levels */
     double levels, margin;
 } qstep;
 
@@ -149,12 +153,15 @@ static void quant_check(parity_weight *w, const parity_tensor *qr, const parity_
     w->quant_blocks = blocks, w->quant_bad = bad;
     const char *name = parity_dtype_name(qp->dtype);
     if (bad == 0)
-        set_text(w, PARITY_WF_QUANTIZED, "quantized %s, error as expected: within one "
-                 "quantization step in all %llu blocks", name, (unsigned long long)blocks);
+        set_text(w, PARITY_WF_QUANTIZED,
+                 "quantized %s, error as expected: within one "
+                 "quantization step in all %llu blocks",
+                 name, (unsigned long long)blocks);
     else
-        set_text(w, PARITY_WF_QUANT_ERROR, "quantized %s, but the error exceeds one "
-                 "quantization step in %llu of %llu blocks", name, (unsigned long long)bad,
-                 (unsigned long long)blocks);
+        set_text(w, PARITY_WF_QUANT_ERROR,
+                 "quantized %s, but the error exceeds one "
+                 "quantization step in %llu of %llu blocks",
+                 name, (unsigned long long)bad, (unsigned long long)blocks);
 }
 
 /* ---- rounded to a narrower dtype ---------------------------------------- */
@@ -162,8 +169,8 @@ static void quant_check(parity_weight *w, const parity_tensor *qr, const parity_
 /* Largest finite value of the types parity_round_to rounds to, and
  * whether past it lies Inf (else NaN). */
 static double dtype_max(parity_dtype dt, int *has_inf) {
-    *has_inf = dt != PARITY_DT_F8_E4M3 && dt != PARITY_DT_F8_E4M3FNUZ &&
-               dt != PARITY_DT_F8_E5M2FNUZ;
+    *has_inf =
+        dt != PARITY_DT_F8_E4M3 && dt != PARITY_DT_F8_E4M3FNUZ && dt != PARITY_DT_F8_E5M2FNUZ;
     switch (dt) {
     case PARITY_DT_F16: return 65504.0;
     case PARITY_DT_BF16: return 0x1.fep127;
@@ -211,12 +218,15 @@ static void rounded_text(parity_weight *w, parity_dtype dt, uint64_t overflow) {
     double max = dtype_max(dt, &has_inf);
     w->rounded_to = dt, w->n_overflow = overflow;
     if (overflow == 0)
-        set_text(w, PARITY_WF_ROUNDED, "rounded to %s: every value is the reference's, "
-                 "rounded to nearest", name);
+        set_text(w, PARITY_WF_ROUNDED,
+                 "rounded to %s: every value is the reference's, "
+                 "rounded to nearest",
+                 name);
     else
-        set_text(w, PARITY_WF_ROUNDED, "%s overflow: %llu value%s beyond %s's range (±%g) "
-                 "became %s; every other value is the reference's, rounded to %s", name,
-                 (unsigned long long)overflow, overflow == 1 ? "" : "s", name, max,
+        set_text(w, PARITY_WF_ROUNDED,
+                 "%s overflow: %llu value%s beyond %s's range (±%g) "
+                 "became %s; every other value is the reference's, rounded to %s",
+                 name, (unsigned long long)overflow, overflow == 1 ? "" : "s", name, max,
                  has_inf ? "±inf" : "NaN", name);
 }
 
@@ -238,9 +248,11 @@ parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
     parity_dtype rd = w->pair.ref->dtype, pd = w->pair.port->dtype, rt;
     uint64_t overflow = 0;
     if (exact(&w->cmp.diff)) {
-        if (rd == pd) set_text(w, PARITY_WF_EXACT, "exact");
-        else set_text(w, PARITY_WF_EXACT, "exact (the %s values are the %s ones)",
-                      parity_dtype_name(pd), parity_dtype_name(rd));
+        if (rd == pd)
+            set_text(w, PARITY_WF_EXACT, "exact");
+        else
+            set_text(w, PARITY_WF_EXACT, "exact (the %s values are the %s ones)",
+                     parity_dtype_name(pd), parity_dtype_name(rd));
     } else if (qstep_of(pd) && q_ref && q_port) {
         quant_check(w, q_ref, q_port);
         *settled = w->finding == PARITY_WF_QUANTIZED; /* beyond: other orders next */
@@ -250,8 +262,10 @@ parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
     } else if (w->cmp.verdict == PARITY_MATCH) {
         set_text(w, PARITY_WF_CLOSE, "close: MATCH within the tolerances, not exact");
     } else if (constant_port(&w->cmp.diff)) {
-        set_text(w, PARITY_WF_CONSTANT, "the port holds %.17g everywhere where the reference "
-                 "varies: never loaded, left at its initialization?", w->cmp.diff.port.min);
+        set_text(w, PARITY_WF_CONSTANT,
+                 "the port holds %.17g everywhere where the reference "
+                 "varies: never loaded, left at its initialization?",
+                 w->cmp.diff.port.min);
     } else {
         *settled = 0;
     }
@@ -265,9 +279,10 @@ void parity__wt_rows_text(parity_weight *w, uint64_t rows, const int64_t *perm, 
     for (int i = 0; i < n_perm && at + 24 < sizeof list; i++)
         at += (size_t)snprintf(list + at, sizeof list - at, " %lld", (long long)perm[i]);
     w->rows_moved = rows;
-    set_text(w, PARITY_WF_ROWS, "rows permuted: every port row (axis 0) is a reference row, "
-             "%llu of %lld moved (port row i = reference row%s%s)", (unsigned long long)rows,
-             (long long)w->pair.ref_view.shape[0], list,
+    set_text(w, PARITY_WF_ROWS,
+             "rows permuted: every port row (axis 0) is a reference row, "
+             "%llu of %lld moved (port row i = reference row%s%s)",
+             (unsigned long long)rows, (long long)w->pair.ref_view.shape[0], list,
              w->pair.ref_view.shape[0] > n_perm ? " ..." : "");
 }
 
@@ -278,11 +293,13 @@ parity_status parity__wt_explain(parity_weight *w, parity_error *err) {
     memset(&res, 0, sizeof res);
     TRY(parity_explain_tensors(&w->pair.ref_view, &w->pair.port_view, &eo, &res, err));
     if (res.n > 0 && !res.none_explains)
-        set_text(w, PARITY_WF_EXPLAINED, "%s (explains %.4g%% of the difference)",
-                 res.h[0].text, 100 * res.h[0].explained);
+        set_text(w, PARITY_WF_EXPLAINED, "%s (explains %.4g%% of the difference)", res.h[0].text,
+                 100 * res.h[0].explained);
     else if (res.uncorrelated && isfinite(res.pcc))
-        set_text(w, PARITY_WF_UNEXPLAINED, "no simple transformation explains the difference; "
-                 "the port looks unrelated to the reference (pcc = %.2g)", res.pcc);
+        set_text(w, PARITY_WF_UNEXPLAINED,
+                 "no simple transformation explains the difference; "
+                 "the port looks unrelated to the reference (pcc = %.2g)",
+                 res.pcc);
     else
         set_text(w, PARITY_WF_UNEXPLAINED, "no simple transformation explains the difference");
     parity_explain_clear(&res);

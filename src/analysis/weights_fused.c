@@ -32,8 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_MAX 1024       /* a part's key; longer names are not split     */
-#define FIT_SAMPLE 1024    /* sampled elements per part to rank the axes   */
+#define KEY_MAX    1024 /* a part's key; longer names are not split     */
+#define FIT_SAMPLE 1024 /* sampled elements per part to rank the axes   */
 
 typedef struct token {
     const char *fused;
@@ -100,8 +100,10 @@ static long lookup(const parity__wt_pool *p, int side, const keyed *k, const cha
     size_t lo = 0, hi = p->n[side];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(k[mid].key, key) < 0) lo = mid + 1;
-        else hi = mid;
+        if (strcmp(k[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (size_t i = lo; i < p->n[side] && !strcmp(k[i].key, key); i++)
         if (!p->used[side][k[i].index]) return (long)k[i].index;
@@ -167,8 +169,8 @@ static parity_status fit_group(parity__wt_fused *g, int *ok, parity_error *err) 
     for (int a = 0; a < g->fused->ndim; a++) {
         TRY(try_axis(g, a, &f, err));
         if (!f.ok) continue;
-        int better = !*ok || f.bad < best.bad ||
-                     (f.bad == best.bad && f.ss < best.ss - 1e-9 * best.ss);
+        int better =
+            !*ok || f.bad < best.bad || (f.bad == best.bad && f.ss < best.ss - 1e-9 * best.ss);
         if (!better) continue;
         best = f;
         g->axis = a;
@@ -243,8 +245,8 @@ static parity_status search(parity__wt_pool *p, keyed *const *k, parity__wt_fuse
     return PARITY_OK;
 }
 
-parity_status parity__wt_fused_find(parity__wt_pool *pool, parity__wt_fused **out,
-                                    size_t *n_out, parity_error *err) {
+parity_status parity__wt_fused_find(parity__wt_pool *pool, parity__wt_fused **out, size_t *n_out,
+                                    parity_error *err) {
     *out = NULL;
     *n_out = 0;
     keyed *k[2] = {sort_keys(pool, 0), sort_keys(pool, 1)};

@@ -50,7 +50,7 @@ typedef struct parity__wt_pool {
 /* A tensor of one side that is the concatenation of several tensors of
  * the other side along an axis: fused = cat(parts, axis). */
 typedef struct parity__wt_fused {
-    int side;                  /* side of the fused tensor (0 ref, 1 port) */
+    int side; /* side of the fused tensor (0 ref, 1 port) */
     const parity_tensor *fused;
     int axis;
     size_t n_parts;
@@ -64,8 +64,8 @@ typedef struct parity__wt_fused {
  * slice aligns with its part, with no reshape), then values (among several
  * such axes, the lowest sampled error). Marks the tensors used. *out is an
  * array of *n_out groups (free() it). */
-parity_status parity__wt_fused_find(parity__wt_pool *pool, parity__wt_fused **out,
-                                    size_t *n_out, parity_error *err);
+parity_status parity__wt_fused_find(parity__wt_pool *pool, parity__wt_fused **out, size_t *n_out,
+                                    parity_error *err);
 
 /* ---- weights_rows.c ----------------------------------------------------- */
 
@@ -75,15 +75,15 @@ parity_status parity__wt_fused_find(parity__wt_pool *pool, parity__wt_fused **ou
  * is 1 and rv2 / pv2 are views of shape [R/h, 2, h/2, ...] pairing each
  * rotation pair's rows, *head = h and *port_interleaved says which side
  * holds the rows of a pair adjacent. */
-parity_status parity__wt_rope(const parity_tensor *rv, const parity_tensor *pv,
-                              parity_tensor *rv2, parity_tensor *pv2, int64_t *head,
-                              int *port_interleaved, int *found, parity_error *err);
+parity_status parity__wt_rope(const parity_tensor *rv, const parity_tensor *pv, parity_tensor *rv2,
+                              parity_tensor *pv2, int64_t *head, int *port_interleaved, int *found,
+                              parity_error *err);
 
 /* The reference rv ([R, ...]) in the row order of the port of a RoPE pair
  * found by parity__wt_rope: a view of rv's shape whose flat C order is the
  * port's, so block by block it lines up with the port's stored blocks. */
-void parity__wt_rope_in_port_order(const parity_tensor *rv, int64_t head,
-                                   int port_interleaved, parity_tensor *out);
+void parity__wt_rope_in_port_order(const parity_tensor *rv, int64_t head, int port_interleaved,
+                                   parity_tensor *out);
 
 /* Is every row (axis 0) of pv equal to a distinct row of rv? Rows are
  * hashed, matched and then compared element by element; values are first
@@ -93,8 +93,7 @@ void parity__wt_rope_in_port_order(const parity_tensor *rv, int64_t head,
 #define PARITY__WT_PERM_SHOWN 8
 parity_status parity__wt_rows(const parity_tensor *rv, const parity_tensor *pv,
                               parity_dtype round_dt, uint64_t *moved,
-                              int64_t perm[PARITY__WT_PERM_SHOWN], int *n_perm,
-                              parity_error *err);
+                              int64_t perm[PARITY__WT_PERM_SHOWN], int *n_perm, parity_error *err);
 
 /* ---- weights_find.c ----------------------------------------------------- */
 
@@ -128,7 +127,6 @@ parity_status parity__wt_explain(parity_weight *w, parity_error *err);
 /* Ties among the selected tensors of side (sel: --only / --skip, may be
  * NULL) appended to the growing array *ties (*n used, *cap allocated). */
 parity_status parity__wt_ties(const parity_set *set, int side, const parity_match_opts *sel,
-                              parity_weight_tie **ties, size_t *n, size_t *cap,
-                              parity_error *err);
+                              parity_weight_tie **ties, size_t *n, size_t *cap, parity_error *err);
 
 #endif /* PARITY_WEIGHTS_INTERNAL_H */

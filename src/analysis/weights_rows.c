@@ -28,7 +28,7 @@
 #include <string.h>
 
 #define ROPE_SAMPLE 4096
-#define ROW_CHUNK 4096 /* values read at a time */
+#define ROW_CHUNK   4096 /* values read at a time */
 
 /* ---- RoPE --------------------------------------------------------------- */
 
@@ -68,9 +68,9 @@ static void rope_try(const parity_tensor *rv, const parity_tensor *pv, int64_t h
     }
 }
 
-parity_status parity__wt_rope(const parity_tensor *rv, const parity_tensor *pv,
-                              parity_tensor *rv2, parity_tensor *pv2, int64_t *head,
-                              int *port_interleaved, int *found, parity_error *err) {
+parity_status parity__wt_rope(const parity_tensor *rv, const parity_tensor *pv, parity_tensor *rv2,
+                              parity_tensor *pv2, int64_t *head, int *port_interleaved, int *found,
+                              parity_error *err) {
     (void)err;
     *found = 0;
     if (rv->ndim < 1 || rv->ndim + 2 > PARITY_MAX_DIMS || rv->ndim != pv->ndim) return PARITY_OK;
@@ -92,8 +92,8 @@ parity_status parity__wt_rope(const parity_tensor *rv, const parity_tensor *pv,
     return PARITY_OK;
 }
 
-void parity__wt_rope_in_port_order(const parity_tensor *rv, int64_t head,
-                                   int port_interleaved, parity_tensor *out) {
+void parity__wt_rope_in_port_order(const parity_tensor *rv, int64_t head, int port_interleaved,
+                                   parity_tensor *out) {
     /* port half-split: its row head·h + k·h/2 + i, index (head, k, i), is
      * reference row head·h + 2i + k: the interleaved strides */
     split_view(rv, head, 1, out);
@@ -161,9 +161,9 @@ static int match_hashes(const row_hash *hr, const row_hash *hp, int64_t R, int64
     return 1;
 }
 
-static parity_status rows_with(const parity_tensor *rv, const parity_tensor *pv,
-                               parity_dtype dt, row_hash *hr, row_hash *hp, int64_t *perm,
-                               double *buf, uint64_t *moved) {
+static parity_status rows_with(const parity_tensor *rv, const parity_tensor *pv, parity_dtype dt,
+                               row_hash *hr, row_hash *hp, int64_t *perm, double *buf,
+                               uint64_t *moved) {
     int64_t R = rv->shape[0];
     uint64_t len = rv->count / (uint64_t)R, n = 0;
     hash_rows(rv, len, dt, buf, hr);
@@ -181,11 +181,11 @@ static parity_status rows_with(const parity_tensor *rv, const parity_tensor *pv,
 
 parity_status parity__wt_rows(const parity_tensor *rv, const parity_tensor *pv,
                               parity_dtype round_dt, uint64_t *moved,
-                              int64_t perm[PARITY__WT_PERM_SHOWN], int *n_perm,
-                              parity_error *err) {
+                              int64_t perm[PARITY__WT_PERM_SHOWN], int *n_perm, parity_error *err) {
     *moved = 0;
     *n_perm = 0;
-    if (rv->ndim < 2 || rv->shape[0] < 2 || rv->count / (uint64_t)rv->shape[0] < 2) return PARITY_OK;
+    if (rv->ndim < 2 || rv->shape[0] < 2 || rv->count / (uint64_t)rv->shape[0] < 2)
+        return PARITY_OK;
     size_t R = (size_t)rv->shape[0];
     row_hash *hr = malloc(R * sizeof *hr), *hp = malloc(R * sizeof *hp);
     int64_t *all = malloc(R * sizeof *all);
@@ -194,7 +194,8 @@ parity_status parity__wt_rows(const parity_tensor *rv, const parity_tensor *pv,
                            ? rows_with(rv, pv, round_dt, hr, hp, all, buf, moved)
                            : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                                           "tensor '%s': out of memory", rv->name);
-    for (size_t i = 0; *moved && i < R && i < PARITY__WT_PERM_SHOWN; i++) perm[(*n_perm)++] = all[i];
+    for (size_t i = 0; *moved && i < R && i < PARITY__WT_PERM_SHOWN; i++)
+        perm[(*n_perm)++] = all[i];
     free(hr);
     free(hp);
     free(all);

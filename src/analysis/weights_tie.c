@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define KEY_SAMPLES 8
-#define CHUNK 4096
+#define CHUNK       4096
 
 typedef struct tkey {
     uint64_t key;
@@ -116,16 +116,18 @@ static parity_status class_ties(const parity_set *set, int side, const size_t *m
         const parity_tensor *b = parity_set_tensor(set, m[j]), *a = NULL;
         for (size_t i = 0; i < j && !a; i++)
             if (same_storage(parity_set_tensor(set, m[i]), b)) a = parity_set_tensor(set, m[i]);
-        if (a) TRY(add_tie(ties, nt, cap, side, a, b, 1, err));
-        else if (!flat) TRY(add_tie(ties, nt, cap, side, first, b, 0, err));
+        if (a)
+            TRY(add_tie(ties, nt, cap, side, a, b, 1, err));
+        else if (!flat)
+            TRY(add_tie(ties, nt, cap, side, first, b, 0, err));
     }
     return PARITY_OK;
 }
 
 /* A run k[0..n) of equal keys, split into classes of identical tensors. */
-static parity_status run_ties(const parity_set *set, int side, const tkey *k, size_t n,
-                              size_t *cls, size_t *members, parity_weight_tie **ties,
-                              size_t *nt, size_t *cap, parity_error *err) {
+static parity_status run_ties(const parity_set *set, int side, const tkey *k, size_t n, size_t *cls,
+                              size_t *members, parity_weight_tie **ties, size_t *nt, size_t *cap,
+                              parity_error *err) {
     for (size_t i = 0; i < n; i++) cls[i] = i;
     for (size_t i = 1; i < n; i++)
         for (size_t j = 0; j < i; j++) {
@@ -169,8 +171,7 @@ static parity_status ties_with(const parity_set *set, int side, const parity_mat
 }
 
 parity_status parity__wt_ties(const parity_set *set, int side, const parity_match_opts *sel,
-                              parity_weight_tie **ties, size_t *n, size_t *cap,
-                              parity_error *err) {
+                              parity_weight_tie **ties, size_t *n, size_t *cap, parity_error *err) {
     size_t count = parity_set_count(set) + 1;
     tkey *k = malloc(count * sizeof *k);
     size_t *cls = malloc(count * sizeof *cls), *members = malloc(count * sizeof *members);

@@ -24,9 +24,9 @@ static void weights_row(parity_buf *b, const parity_weight *w) {
         parity__buf_html(b, other);
         parity__buf_puts(b, "</code>");
     }
-    parity__buf_printf(b, "</td><td>%s %s</td><td>%s %s</td><td>",
-                       parity_dtype_name(p->ref->dtype), parity_shape_str(p->ref, s0, sizeof s0),
-                       parity_dtype_name(p->port->dtype), parity_shape_str(p->port, s1, sizeof s1));
+    parity__buf_printf(b, "</td><td>%s %s</td><td>%s %s</td><td>", parity_dtype_name(p->ref->dtype),
+                       parity_shape_str(p->ref, s0, sizeof s0), parity_dtype_name(p->port->dtype),
+                       parity_shape_str(p->port, s1, sizeof s1));
     parity__buf_html(b, p->layout_ok ? w->layout : "irreconcilable");
     parity__buf_puts(b, "</td>");
     int metrics = w->cmp.kind == PARITY_PAIR_FLOAT || w->cmp.kind == PARITY_PAIR_INT;
@@ -86,10 +86,11 @@ static void weights_table(const parity__html *h, const parity_weights *w) {
     parity__buf_html(b, h->labels[0]);
     parity__buf_puts(b, "</th><th scope=\"col\">");
     parity__buf_html(b, h->labels[1]);
-    parity__buf_puts(b, "</th><th scope=\"col\">layout</th><th scope=\"col\"><button type=\"button\">relative"
-                        "</button></th><th scope=\"col\"><button type=\"button\">abs_max</button></th>"
-                        "<th scope=\"col\"><button type=\"button\">verdict</button></th>"
-                        "<th scope=\"col\">finding</th></tr></thead><tbody>\n");
+    parity__buf_puts(
+        b, "</th><th scope=\"col\">layout</th><th scope=\"col\"><button type=\"button\">relative"
+           "</button></th><th scope=\"col\"><button type=\"button\">abs_max</button></th>"
+           "<th scope=\"col\"><button type=\"button\">verdict</button></th>"
+           "<th scope=\"col\">finding</th></tr></thead><tbody>\n");
     for (size_t i = 0; i < parity_weights_count(w); i++) weights_row(b, parity_weights_at(w, i));
     parity__buf_puts(b, "</tbody></table></div>\n");
 }
@@ -101,8 +102,9 @@ parity_status parity__html_weights(const parity__html *h, parity_error *err) {
     wo.diff = h->o->weights_diff;
     parity_weights *w = NULL;
     TRY(parity_weights_run(h->o->weights[0], h->o->weights[1], &wo, &w, err));
-    parity__buf_puts(h->b, "<section id=\"weights\" aria-labelledby=\"weights-h\"><h2 id=\"weights-h\">"
-                           "Weights</h2>\n<p class=\"muted\"><code>");
+    parity__buf_puts(h->b,
+                     "<section id=\"weights\" aria-labelledby=\"weights-h\"><h2 id=\"weights-h\">"
+                     "Weights</h2>\n<p class=\"muted\"><code>");
     parity__buf_html(h->b, parity_set_path(h->o->weights[0]));
     parity__buf_puts(h->b, "</code> against <code>");
     parity__buf_html(h->b, parity_set_path(h->o->weights[1]));

@@ -28,8 +28,7 @@ void parity__text_prefix(parity_report *r, const char *word) {
 
 void parity__text_label_prefix(parity_report *r, int side) {
     parity__buf_printf(&r->out, "%s:%*s", parity__label(r, side),
-                       prefix_width(r) - (int)strlen(parity__label(r, side)) - 1,
-                       "");
+                       prefix_width(r) - (int)strlen(parity__label(r, side)) - 1, "");
 }
 
 /* "[1, 80, 200], range=[-10.38, 0], mean=-5.81, std=2.104[, nan=N, inf=M]" */
@@ -45,8 +44,7 @@ void parity__text_stats(parity_buf *b, const parity_tensor *t, const parity_stat
     parity__buf_num(b, s->std);
     if (s->n_nan) parity__buf_printf(b, ", nan=%llu", (unsigned long long)s->n_nan);
     if (s->n_posinf + s->n_neginf)
-        parity__buf_printf(b, ", inf=%llu",
-                           (unsigned long long)(s->n_posinf + s->n_neginf));
+        parity__buf_printf(b, ", inf=%llu", (unsigned long long)(s->n_posinf + s->n_neginf));
 }
 
 static void put_relative(parity_report *r, double rel) {
@@ -122,7 +120,8 @@ void parity__text_value_notes(parity_report *r, const parity_diff *d, const pari
     }
     if (d->nonfinite_ref_only + d->nonfinite_port_only + d->nonfinite_differ) {
         parity__text_prefix(r, "Note:");
-        parity__buf_printf(b, "non-finite in %s only: %llu, in %s only: %llu, "
+        parity__buf_printf(b,
+                           "non-finite in %s only: %llu, in %s only: %llu, "
                            "different non-finite: %llu; first one-sided at ",
                            parity__label(r, 0), (unsigned long long)d->nonfinite_ref_only,
                            parity__label(r, 1), (unsigned long long)d->nonfinite_port_only,

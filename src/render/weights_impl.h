@@ -28,8 +28,8 @@ void parity__weights_summary_line(parity_buf *b, const char *const *labels,
 /* "lm_head.weight and embed.weight are one array in ref (one storage);
  * lm_head.weight is not in port: not counted as missing"; md wraps names in backticks and
  * escapes them for Markdown (else for a terminal). No newline. */
-void parity__weights_tie_line(parity_buf *b, const char *const *labels,
-                              const parity_weight_tie *t, int md);
+void parity__weights_tie_line(parity_buf *b, const char *const *labels, const parity_weight_tie *t,
+                              int md);
 /* A group's counts: "8 weights: 6 MATCH, 1 SMALL DIFF, 1 LARGE DIFF; 1
  * only in ref" (only the counts that are not 0). No newline. */
 void parity__weights_group_counts(parity_buf *b, const char *const *labels,

@@ -16,7 +16,8 @@ static const char *kind_token(parity_pair_kind k) {
     return "shapes";
 }
 
-static void jvalues(parity_buf *b, const char *key, const double (*v)[PARITY_WEIGHT_VALUES], int n) {
+static void jvalues(parity_buf *b, const char *key, const double (*v)[PARITY_WEIGHT_VALUES],
+                    int n) {
     parity__buf_printf(b, ",\"%s\":{\"ref\":[", key);
     for (int i = 0; i < n; i++) parity__json_elem(b, i != 0, v[0][i]);
     parity__buf_puts(b, "],\"port\":[");
@@ -41,8 +42,8 @@ static void jfused(parity_buf *b, const parity_weight *w) {
 static void jfinding(parity_buf *b, const parity_weight *w) {
     parity__json_str(b, "finding", parity__weights_finding_token(w->finding));
     parity__json_str(b, "text", w->text);
-    parity__json_str(b, "rounded_to", w->finding == PARITY_WF_ROUNDED
-                                           ? parity_dtype_name(w->rounded_to) : NULL);
+    parity__json_str(b, "rounded_to",
+                     w->finding == PARITY_WF_ROUNDED ? parity_dtype_name(w->rounded_to) : NULL);
     parity__json_u64(b, "n_overflow", w->n_overflow);
     parity__json_u64(b, "quant_blocks", w->quant_blocks);
     parity__json_u64(b, "quant_bad", w->quant_bad);
@@ -164,7 +165,8 @@ void parity__weights_json(parity_report *r, const parity_weights *w, const char 
     parity__json_num(b, "match_tol", o->match_tol);
     parity__json_num(b, "small_tol", o->small_tol);
     parity__buf_puts(b, "},\"weights\":[");
-    for (size_t i = 0; i < parity_weights_count(w); i++) jweight(r, parity_weights_at(w, i), i == 0);
+    for (size_t i = 0; i < parity_weights_count(w); i++)
+        jweight(r, parity_weights_at(w, i), i == 0);
     parity__buf_puts(b, parity_weights_count(w) ? "\n]" : "]");
     jonly(b, "only_in_ref", w, 0);
     jonly(b, "only_in_port", w, 1);

@@ -14,7 +14,7 @@ const char *parity__weights_port_name(const parity_weight *w) {
 }
 
 const char *parity__weights_finding_token(parity_weight_finding f) {
-    static const char *tok[] = {"exact", "close",     "rounded",     "quantized", "quant_error",
+    static const char *tok[] = {"exact", "close",    "rounded",   "quantized",   "quant_error",
                                 "rows",  "constant", "explained", "unexplained", "shapes"};
     return (unsigned)f < sizeof tok / sizeof *tok ? tok[f] : "?";
 }
@@ -37,8 +37,7 @@ void parity__weights_summary_line(parity_buf *b, const char *const *labels,
                        s->counts[PARITY_LARGE_DIFF]);
     size_t tied = s->tied[0] + s->tied[1], fused = s->fused[0] + s->fused[1];
     if (tied) parity__buf_printf(b, "; %zu tied name%s not missing", tied, tied == 1 ? "" : "s");
-    if (fused)
-        parity__buf_printf(b, "; %zu fused tensor%s split", fused, fused == 1 ? "" : "s");
+    if (fused) parity__buf_printf(b, "; %zu fused tensor%s split", fused, fused == 1 ? "" : "s");
     int first = 1;
     for (int side = 0; side < 2; side++) {
         if (!s->only[side]) continue;
@@ -59,8 +58,8 @@ static void put_name(parity_buf *b, const char *name, int md) {
     parity__buf_puts(b, "`");
 }
 
-void parity__weights_tie_line(parity_buf *b, const char *const *labels,
-                              const parity_weight_tie *t, int md) {
+void parity__weights_tie_line(parity_buf *b, const char *const *labels, const parity_weight_tie *t,
+                              int md) {
     const char *side = labels[t->side], *other = labels[1 - t->side];
     put_name(b, t->a->name, md);
     parity__buf_puts(b, " and ");

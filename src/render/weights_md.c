@@ -12,7 +12,8 @@
 
 static void md_side(parity_buf *b, const parity_tensor *t) {
     char s[512];
-    parity__buf_printf(b, " %s %s |", parity_dtype_name(t->dtype), parity_shape_str(t, s, sizeof s));
+    parity__buf_printf(b, " %s %s |", parity_dtype_name(t->dtype),
+                       parity_shape_str(t, s, sizeof s));
 }
 
 static void md_row(parity_report *r, const parity_weight *w) {

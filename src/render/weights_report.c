@@ -5,8 +5,8 @@
  */
 #include "render/weights_impl.h"
 
-const char *parity_report_weights(parity_report *r, const parity_weights *w,
-                                  const char *ref_path, const char *port_path) {
+const char *parity_report_weights(parity_report *r, const parity_weights *w, const char *ref_path,
+                                  const char *port_path) {
     parity__chunk_reset(r);
     switch (r->o.format) {
     case PARITY_FORMAT_JSON: parity__weights_json(r, w, ref_path, port_path); break;

@@ -78,7 +78,8 @@ static void put_weight(parity_report *r, const parity_weight *w, int first) {
     if (w->n_first) put_values(r, "First:", w->first, w->n_first);
     if (w->n_last) put_values(r, "Last:", w->last, w->n_last);
     if (w->cmp.kind == PARITY_PAIR_FLOAT) parity__text_diff_line(r, &w->cmp.diff);
-    if (w->cmp.kind == PARITY_PAIR_INT || w->cmp.kind == PARITY_PAIR_SEQUENCE) put_ints(r, &w->cmp.ints);
+    if (w->cmp.kind == PARITY_PAIR_INT || w->cmp.kind == PARITY_PAIR_SEQUENCE)
+        put_ints(r, &w->cmp.ints);
     if (w->cmp.kind == PARITY_PAIR_FLOAT && r->o.verbose)
         parity__text_more_line(r, &w->cmp.diff, &p->ref_view);
     if (w->cmp.kind == PARITY_PAIR_FLOAT) parity__text_value_notes(r, &w->cmp.diff, &p->ref_view);

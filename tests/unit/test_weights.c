@@ -33,8 +33,8 @@ static parity_set *new_set(const char *path) {
 }
 
 /* Add tensor name of dtype dt and shape[ndim] over data (C order). */
-static void add(parity_set *s, const char *name, parity_dtype dt, int ndim,
-                const int64_t *shape, const void *data) {
+static void add(parity_set *s, const char *name, parity_dtype dt, int ndim, const int64_t *shape,
+                const void *data) {
     parity_tensor t;
     memset(&t, 0, sizeof t);
     t.name = parity__set_strdup(s, name, strlen(name));
@@ -70,8 +70,8 @@ static const parity_weight *find(const parity_weights *w, const char *name) {
     return NULL;
 }
 
-static void expect_part(const parity_weights *w, const char *name, const char *port_name,
-                        int side, int axis, int part, int64_t start, int64_t stop) {
+static void expect_part(const parity_weights *w, const char *name, const char *port_name, int side,
+                        int axis, int part, int64_t start, int64_t stop) {
     const parity_weight *it = find(w, name);
     if (!it) return;
     CHECK(it->fused != NULL);
@@ -93,7 +93,7 @@ static void test_fused_port(void) {
     memcpy(qkv, q, sizeof q);
     memcpy(qkv + 12, k, sizeof k);
     memcpy(qkv + 18, v, sizeof v);
-    for (int i = 0; i < 3; i++)       /* gu[i][j] = cat(g, u)[j][i] */
+    for (int i = 0; i < 3; i++) /* gu[i][j] = cat(g, u)[j][i] */
         for (int j = 0; j < 8; j++) gu[i * 8 + j] = j < 4 ? g[j * 3 + i] : u[(j - 4) * 3 + i];
     parity_set *r = new_set("ref"), *p = new_set("port");
     int64_t s43[] = {4, 3}, s23[] = {2, 3}, s83[] = {8, 3}, s38[] = {3, 8};
@@ -108,11 +108,16 @@ static void test_fused_port(void) {
     if (w) {
         CHECK_EQ_U64(parity_weights_count(w), 5);
         const char *qn = "layers.0.attn.qkv_proj.weight", *gn = "layers.0.mlp.gate_up_proj.weight";
-        expect_part(w, "layers.0.attn.q_proj.weight", "layers.0.attn.qkv_proj.weight[0:4]", 1, 0, 0, 0, 4);
-        expect_part(w, "layers.0.attn.k_proj.weight", "layers.0.attn.qkv_proj.weight[4:6]", 1, 0, 1, 4, 6);
-        expect_part(w, "layers.0.attn.v_proj.weight", "layers.0.attn.qkv_proj.weight[6:8]", 1, 0, 2, 6, 8);
-        expect_part(w, "layers.0.mlp.gate_proj.weight", "layers.0.mlp.gate_up_proj.weight[:, 0:4]", 1, 1, 0, 0, 4);
-        expect_part(w, "layers.0.mlp.up_proj.weight", "layers.0.mlp.gate_up_proj.weight[:, 4:8]", 1, 1, 1, 4, 8);
+        expect_part(w, "layers.0.attn.q_proj.weight", "layers.0.attn.qkv_proj.weight[0:4]", 1, 0, 0,
+                    0, 4);
+        expect_part(w, "layers.0.attn.k_proj.weight", "layers.0.attn.qkv_proj.weight[4:6]", 1, 0, 1,
+                    4, 6);
+        expect_part(w, "layers.0.attn.v_proj.weight", "layers.0.attn.qkv_proj.weight[6:8]", 1, 0, 2,
+                    6, 8);
+        expect_part(w, "layers.0.mlp.gate_proj.weight", "layers.0.mlp.gate_up_proj.weight[:, 0:4]",
+                    1, 1, 0, 0, 4);
+        expect_part(w, "layers.0.mlp.up_proj.weight", "layers.0.mlp.gate_up_proj.weight[:, 4:8]", 1,
+                    1, 1, 4, 8);
         const parity_weight *it = find(w, "layers.0.mlp.up_proj.weight");
         if (it) CHECK_EQ_STR(it->pair.layout, "permute(1,0)");
         if (it) CHECK_EQ_STR(it->fused->name, gn);
