@@ -54,8 +54,11 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
     return 1;
 }
 
+/* One array: the same elements at the same place (an empty tensor holds
+ * none, so it shares nothing). */
 static int same_storage(const parity_tensor *a, const parity_tensor *b) {
-    if (!same_shape(a, b) || a->data != b->data || a->byteswap != b->byteswap) return 0;
+    if (!same_shape(a, b) || a->count == 0 || a->data != b->data || a->byteswap != b->byteswap)
+        return 0;
     for (int k = 0; k < a->ndim; k++)
         if (a->shape[k] != 1 && a->stride[k] != b->stride[k]) return 0;
     return 1;

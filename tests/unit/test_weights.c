@@ -245,7 +245,7 @@ static void test_rows(void) {
 }
 
 /* Tied names: one storage in ref (lm_head = embed), bit-identical copies in
- * port; constant tensors under two names are not ties. */
+ * port; constant tensors under two names are not ties, nor are empty ones. */
 static void test_ties(void) {
     static double e[4 * 3], e2[4 * 3], e3[4 * 3], ones_a[3] = {1, 1, 1}, ones_b[3] = {1, 1, 1};
     static double ones_c[3] = {1, 1, 1}, ones_d[3] = {1, 1, 1};
@@ -257,6 +257,11 @@ static void test_ties(void) {
     add(r, "lm_head.weight", PARITY_DT_F64, 2, s43, e); /* the same storage */
     add(r, "norm1.weight", PARITY_DT_F64, 1, s3, ones_a);
     add(r, "norm2.weight", PARITY_DT_F64, 1, s3, ones_b);
+    int64_t s03[] = {0, 3}; /* empty: no data, nothing shared */
+    add(r, "empty1", PARITY_DT_F64, 2, s03, NULL);
+    add(r, "empty2", PARITY_DT_F64, 2, s03, NULL);
+    add(p, "empty1", PARITY_DT_F64, 2, s03, NULL);
+    add(p, "empty2", PARITY_DT_F64, 2, s03, NULL);
     add(p, "model.embed.weight", PARITY_DT_F64, 2, s43, e2);
     add(p, "extra.weight", PARITY_DT_F64, 2, s43, e3); /* a copy */
     add(p, "norm1.weight", PARITY_DT_F64, 1, s3, ones_c);
@@ -281,8 +286,8 @@ static void test_ties(void) {
         CHECK_EQ_U64(s->tied[0], 1);
         CHECK_EQ_U64(s->tied[1], 1);
         CHECK_EQ_U64(s->only[0] + s->only[1], 0);
-        CHECK_EQ_U64(s->compared, 3);
-        CHECK_EQ_U64(s->ref_weights, 4);
+        CHECK_EQ_U64(s->compared, 5);
+        CHECK_EQ_U64(s->ref_weights, 6);
         CHECK_EQ_INT(parity_weights_differs(w), 0);
     }
     parity_weights_free(w);
