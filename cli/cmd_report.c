@@ -21,6 +21,7 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
     ho.weights[0] = wsets[0], ho.weights[1] = wsets[1];
     ho.weights_match = o->match;
     ho.weights_match.n_only = ho.weights_match.n_skip = 0;
+    ho.weights_diff = o->diff;
     char *html = NULL;
     size_t n = 0;
     parity_status st = parity_html_report(w, &ho, &html, &n, &err);

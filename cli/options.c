@@ -87,7 +87,7 @@ typedef struct opt_spec {
 #define PAIRING (CLI_DIFF | CLI_TRACE | CLI_EXPLAIN | CLI_PLOT | CLI_REPORT)
 #define WALKING (CLI_TRACE | CLI_EXPLAIN | CLI_REPORT)
 #define VERDICTS (CLI_DIFF | CLI_TRACE | CLI_REPORT) /* show SMALL DIFF apart  */
-#define EVERY (CLI_INFO | PAIRING | CLI_SAME)
+#define EVERY (CLI_INFO | PAIRING | CLI_SAME | CLI_WEIGHTS)
 
 /* In the order of the help: what the verb is about first, then selection
  * and pairing, the verdict, the output. What each verb does with its
@@ -106,13 +106,14 @@ static const opt_spec specs[] = {
      "last two axes, every other axis at index 0"},
     {"weights", 0, "REFW PORTW", O_WEIGHTS, CLI_REPORT, 0, NULL,
      "also compare two weight checkpoints"},
-    {"labels", 0, "A,B", O_LABELS, VERDICTS, 0, NULL, "side names in reports (default ref,port)"},
+    {"labels", 0, "A,B", O_LABELS, VERDICTS | CLI_WEIGHTS, 0, NULL,
+     "side names in reports (default ref,port)"},
     {"labels", 0, "A,B", O_LABELS, CLI_PLOT, 0, NULL, "side names in the picture (default ref,port)"},
     {"labels", 0, "A,B", O_LABELS, CLI_SAME, 0, NULL,
      "side names in the \"only in\" lines (default A,B)"},
     {"only", 0, "GLOB", O_ONLY, EVERY, PARITY_MAX_GLOBS, NULL, "keep only names matching GLOB"},
     {"skip", 0, "GLOB", O_SKIP, EVERY, PARITY_MAX_GLOBS, NULL, "leave out names matching GLOB"},
-    {"map", 0, "FILE", O_MAP, PAIRING, 0, NULL,
+    {"map", 0, "FILE", O_MAP, PAIRING | CLI_WEIGHTS, 0, NULL,
      "renaming rules 'regex => replacement' for PORT names"},
     {"by-order", 0, NULL, O_BY_ORDER, PAIRING, 0, NULL, "pair the n-th stage of each side"},
     {"inputs", 0, "GLOB", O_INPUTS, WALKING, 0, NULL,
@@ -126,12 +127,13 @@ static const opt_spec specs[] = {
      "unconditional velocities (default *.v_uncond)"},
     {"x0", 0, "NAME", O_X0, CLI_TRACE, 0, NULL,
      "initial state (default: the first input named *noise*)"},
-    {"atol", 0, "A", O_ATOL, PAIRING, 0, NULL,
+    {"atol", 0, "A", O_ATOL, PAIRING | CLI_WEIGHTS, 0, NULL,
      "MATCH also when every |port - ref| <= A + R*|ref|\n"
      "(NumPy allclose; default 0)"},
-    {"rtol", 0, "R", O_RTOL, PAIRING, 0, NULL, "the R of --atol (default 0)"},
-    {"match-tol", 0, "T", O_MATCH_TOL, PAIRING, 0, NULL, "MATCH if relative <= T (default 1e-4)"},
-    {"small-tol", 0, "T", O_SMALL_TOL, VERDICTS, 0, NULL,
+    {"rtol", 0, "R", O_RTOL, PAIRING | CLI_WEIGHTS, 0, NULL, "the R of --atol (default 0)"},
+    {"match-tol", 0, "T", O_MATCH_TOL, PAIRING | CLI_WEIGHTS, 0, NULL,
+     "MATCH if relative <= T (default 1e-4)"},
+    {"small-tol", 0, "T", O_SMALL_TOL, VERDICTS | CLI_WEIGHTS, 0, NULL,
      "SMALL DIFF if relative <= T (default 1e-2)"},
     {"domain", 0, "D", O_DOMAIN, VERDICTS | CLI_EXPLAIN, 0, NULL,
      "what the values are, to give differences in dB too:\n"
@@ -152,18 +154,19 @@ static const opt_spec specs[] = {
      "fit the per-axis candidates on axis K only (default:\n"
      "every axis)"},
     {"format", 0, "F", O_FORMAT, CLI_INFO | CLI_DIFF, 0, "text|json|md|csv", NULL},
-    {"format", 0, "F", O_FORMAT, CLI_TRACE | CLI_EXPLAIN, 0, "text|json|md", NULL},
+    {"format", 0, "F", O_FORMAT, CLI_TRACE | CLI_EXPLAIN | CLI_WEIGHTS, 0, "text|json|md", NULL},
     {"format", 0, "F", O_FORMAT, CLI_SAME, 0, "text|json", NULL},
     {"verbose", 'v', NULL, O_VERBOSE, CLI_INFO, 0, NULL, "metadata values too (text)"},
-    {"verbose", 'v', NULL, O_VERBOSE, CLI_DIFF | CLI_TRACE, 0, NULL, "more metrics (text)"},
+    {"verbose", 'v', NULL, O_VERBOSE, CLI_DIFF | CLI_TRACE | CLI_WEIGHTS, 0, NULL,
+     "more metrics (text)"},
     {"quiet", 'q', NULL, O_QUIET, CLI_INFO, 0, NULL, "name, dtype and shape only (text)"},
-    {"quiet", 'q', NULL, O_QUIET, CLI_DIFF, 0, NULL, "verdicts only (text)"},
+    {"quiet", 'q', NULL, O_QUIET, CLI_DIFF | CLI_WEIGHTS, 0, NULL, "verdicts only (text)"},
     {"quiet", 'q', NULL, O_QUIET, CLI_TRACE, 0, NULL,
      "inputs, first divergence and culprit only (text, md)"},
     {"quiet", 'q', NULL, O_QUIET, CLI_SAME, 0, NULL, "one word per tensor: identical or DIFFERENT"},
-    {"color", 0, "WHEN", O_COLOR, CLI_DIFF | CLI_TRACE, 0, NULL,
+    {"color", 0, "WHEN", O_COLOR, CLI_DIFF | CLI_TRACE | CLI_WEIGHTS, 0, NULL,
      "auto|always|never (NO_COLOR honoured)"},
-    {"threads", 0, "N", O_THREADS, PAIRING, 0, NULL,
+    {"threads", 0, "N", O_THREADS, PAIRING | CLI_WEIGHTS, 0, NULL,
      "worker threads (default: CPUs, at most 8; same results)"},
     {"help", 'h', NULL, O_HELP, EVERY, 0, NULL, "this help"},
 };

@@ -24,6 +24,7 @@ enum {
     CLI_PLOT = 1u << 4,
     CLI_REPORT = 1u << 5,
     CLI_SAME = 1u << 6,
+    CLI_WEIGHTS = 1u << 7,
 };
 
 typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;

@@ -16,6 +16,7 @@ int cmd_plot(const cli_verb *v, int argc, char **argv);
 int cmd_report(const cli_verb *v, int argc, char **argv);
 int cmd_explain(const cli_verb *v, int argc, char **argv);
 int cmd_same(const cli_verb *v, int argc, char **argv);
+int cmd_weights(const cli_verb *v, int argc, char **argv);
 
 /* name, bit, entry, positional arguments (min, max; -1: no limit),
  * synopsis, summary, about (NULL: the summary), exits */
@@ -35,6 +36,15 @@ static const cli_verb verbs[] = {
      "the transformation that maps ref to port, ranked", NULL,
      "0 nothing to explain (each -t tensor, or every stage of\n"
      "the walk, MATCH), 1 a tensor differs, 2 trouble"},
+    {"weights", CLI_WEIGHTS, cmd_weights, 2, 2, "REF PORT [options]",
+     "checkpoints: only-in-one, shape/layout, value differences",
+     "checkpoints weight by weight: names only on one side (tied names\n"
+     "accounted), layouts (permuted, fused qkv / gate_up parts, RoPE rows per\n"
+     "head), dtype conversions (rounded, overflow, quantized) and value\n"
+     "differences, with a finding per weight and a line per layer.",
+     "0 every weight MATCH and no name only on one side,\n"
+     "1 differences (a SMALL or LARGE DIFF, a name only on one side, nothing\n"
+     "compared), 2 trouble"},
     {"plot", CLI_PLOT, cmd_plot, 2, 2, "REF PORT -t NAME -o F.png",
      "heatmaps of ref, port and diff, with per-axis profiles", NULL,
      "0 picture written and the tensor MATCH, 1 picture\n"

@@ -11,12 +11,14 @@
  *                safetensors and other files atomically
  *   4. Analysis  statistics and metrics (4), matching and comparing pairs
  *                (4b), walking two traces: first divergence, culprit, series,
- *                solver (4c), bitwise reproducibility (4d)
+ *                solver (4c), bitwise reproducibility (4d), comparing two
+ *                checkpoints (4e)
  *   5. Explain   the transformation that maps reference to port, ranked
  *   6. Tracing   the C tracer (PARITY_TRACE / PARITY_INJECT / PARITY_MAP)
  *   7. Render    reports as text, JSON, Markdown, CSV (built, never
- *                printed): diff and info (7), the trace walk, same and
- *                explain (7b), PNG heatmaps and the HTML report (7c)
+ *                printed): diff and info (7), the trace walk, same,
+ *                weights and explain (7b), PNG heatmaps and the HTML
+ *                report (7c)
  *
  * The documents named here (docs/metrics.md, ...) ship with the sources.
  *
@@ -905,6 +907,153 @@ const parity_tensor *parity_same_only(const parity_same *s, int side, size_t i);
 int parity_same_differs(const parity_same *s);
 
 /* ======================================================================== */
+/* 4e. Analysis: comparing two checkpoints (parity weights)                */
+/* ======================================================================== */
+
+/* Did a conversion keep every weight, in the right layout (docs/weights.md)?
+ * Weights pair by name as parity_match_sets pairs them; then a tensor on
+ * one side whose name says it is fused (qkv, query_key_value, gate_up,
+ * w13, ...) is split into the tensors of the other side it concatenates;
+ * a pair that differs is tried with the rows of each head permuted as
+ * RoPE converters do; names that are one array twice on one side (tied
+ * embeddings) are found; each compared weight gets a finding that names
+ * what the values show. */
+
+#define PARITY_WEIGHT_VALUES 4 /* first and last values kept per side      */
+
+/* What the values of one compared weight show, beyond the verdict. */
+typedef enum parity_weight_finding {
+    PARITY_WF_EXACT = 0,   /* every value equal (integers: equal)           */
+    PARITY_WF_CLOSE,       /* not equal, but MATCH under the tolerances     */
+    PARITY_WF_ROUNDED,     /* every port value is the reference's rounded   */
+                           /* to nearest in rounded_to; values beyond its   */
+                           /* range became ±Inf (n_overflow of them)        */
+    PARITY_WF_QUANTIZED,   /* a block-quantized port whose error stays      */
+                           /* within one quantization step in every block   */
+    PARITY_WF_QUANT_ERROR, /* quantized, but quant_bad blocks err by more   */
+    PARITY_WF_ROWS,        /* the port's rows (axis 0) are the reference's  */
+                           /* rows reordered: rows_moved of them moved      */
+    PARITY_WF_CONSTANT,    /* the port holds one value everywhere where the */
+                           /* reference varies: a weight never loaded, left */
+                           /* at its initialization (1 or 0)                */
+    PARITY_WF_EXPLAINED,   /* parity_explain_tensors names the difference   */
+    PARITY_WF_UNEXPLAINED, /* differs, and nothing simple explains it       */
+    PARITY_WF_SHAPES       /* the shapes cannot be reconciled               */
+} parity_weight_finding;
+
+/* One compared weight. pair.ref / pair.port are the tensors of the sets,
+ * except for a part of a fused tensor: the fused side's tensor is then the
+ * slice compared, named "qkv_proj.weight[0:512]" (axis 0) or
+ * "w[:, 0:512]", owned by the result. pair.ref_view / pair.port_view are
+ * what was compared (for a RoPE permutation, views of shape
+ * [heads, 2, head/2, ...]). All pointers are borrowed from the result. */
+typedef struct parity_weight {
+    parity_pair pair;
+    parity_comparison cmp;       /* statistics of each side (of the views), */
+                                 /* metrics, verdict (cmp.verdict)          */
+    char layout[192];            /* everything applied to bring the port to */
+                                 /* the reference, "; " between: "rows      */
+                                 /* 0:512 of qkv_proj.weight [1536, 512]    */
+                                 /* (part 1 of 3 along axis 0)",            */
+                                 /* "permute(0,2,1)", "RoPE rows per head   */
+                                 /* of 64: ref half-split, port interleaved"*/
+                                 /* ("" when compared as stored)            */
+    const parity_tensor *fused;  /* the whole fused tensor, or NULL         */
+    int fused_side;              /* side holding it: 1 port, 0 ref          */
+    int fused_axis, fused_part, fused_parts; /* part fused_part (0-based)  */
+    int64_t fused_start, fused_stop; /* of fused_parts, [start, stop) on   */
+                                     /* fused_axis                          */
+    int64_t rope_head;           /* > 0: compared with each head's rows     */
+                                 /* permuted, heads of rope_head rows       */
+    int rope_port_interleaved;   /* 1: ref half-split (rows i, i + h/2 of a */
+                                 /* head a rotation pair), port interleaved */
+                                 /* (rows 2i, 2i + 1); 0: the reverse       */
+    parity_weight_finding finding;
+    char text[256];              /* the finding in words, as printed        */
+    parity_dtype rounded_to;     /* ROUNDED: the narrower dtype             */
+    uint64_t n_overflow;         /* ROUNDED: finite values that became ±Inf */
+    uint64_t quant_blocks, quant_bad; /* QUANTIZED / QUANT_ERROR           */
+    uint64_t rows_moved;         /* ROWS                                    */
+    int n_first, n_last;         /* values below: the first n_first and     */
+    double first[2][PARITY_WEIGHT_VALUES]; /* the last n_last of each side  */
+    double last[2][PARITY_WEIGHT_VALUES];  /* ([0] ref, [1] port) in flat C */
+                                 /* order of the views; last holds only     */
+                                 /* values past the first ones              */
+} parity_weight;
+
+/* Two names of one side that are one array: b (later in the set's order)
+ * is a second name of a. */
+typedef struct parity_weight_tie {
+    int side;                    /* 0 ref, 1 port                           */
+    const parity_tensor *a, *b;
+    int same_storage;            /* 1: one storage (a .pt's tied tensors);  */
+                                 /* 0: bit-identical, separate copies (a    */
+                                 /* constant tensor never counts)           */
+    const parity_tensor *accounted; /* a or b when that one has no partner  */
+                                 /* on the other side while the other has:  */
+                                 /* it is not counted as missing; or NULL   */
+} parity_weight_tie;
+
+/* A summary line: the weights of one layer or module (docs/weights.md: a
+ * name up to its first all-digit component, "model.layers.0", else the
+ * name without its last component, "model.embed_tokens"; "" for a name of
+ * one component). */
+typedef struct parity_weight_group {
+    const char *prefix;          /* owned by the result                     */
+    size_t compared;             /* weights compared                        */
+    size_t counts[3];            /* of them, per parity_verdict             */
+    size_t only[2];              /* names only in ref [0] / port [1]        */
+} parity_weight_group;
+
+typedef struct parity_weights_summary {
+    size_t total[2];             /* selected tensors of ref and port        */
+    size_t ref_weights;          /* the reference's weights: compared +     */
+                                 /* only[0] + tied[0] (a fused reference    */
+                                 /* tensor counts once per part)            */
+    size_t compared;             /* weights compared (a part of a fused     */
+                                 /* tensor counts as one)                   */
+    size_t counts[3];            /* per parity_verdict                      */
+    size_t only[2];              /* names only in ref / port, ties aside    */
+    size_t tied[2];              /* names of each side accounted by a tie   */
+    size_t fused[2];             /* fused tensors of each side split        */
+} parity_weights_summary;
+
+typedef struct parity_weights_opts {
+    parity_match_opts match;     /* names, --map, --only / --skip           */
+    parity_diff_opts diff;       /* tolerances and threads (axes ignored)   */
+} parity_weights_opts;
+
+/* parity_match_opts zeroed, parity_diff_opts_default. */
+parity_weights_opts parity_weights_opts_default(void);
+
+typedef struct parity_weights parity_weights;
+
+/* Compare checkpoints ref and port weight by weight (docs/weights.md).
+ * o may be NULL. The sets must outlive the result. */
+parity_status parity_weights_run(const parity_set *ref, const parity_set *port,
+                                 const parity_weights_opts *o, parity_weights **out,
+                                 parity_error *err);
+void parity_weights_free(parity_weights *w);
+/* The compared weights in reference order (a fused tensor's parts where
+ * the tensor, or its first part, stands). */
+size_t parity_weights_count(const parity_weights *w);
+const parity_weight *parity_weights_at(const parity_weights *w, size_t i);
+/* Selected names of one side (0 ref, 1 port) with no partner, neither
+ * fused nor accounted by a tie, in the set's order. */
+size_t parity_weights_only_count(const parity_weights *w, int side);
+const parity_tensor *parity_weights_only(const parity_weights *w, int side, size_t i);
+size_t parity_weights_tie_count(const parity_weights *w);
+const parity_weight_tie *parity_weights_tie(const parity_weights *w, size_t i);
+/* Groups in order of first appearance (weights, then names only in ref,
+ * then only in port). */
+size_t parity_weights_group_count(const parity_weights *w);
+const parity_weight_group *parity_weights_group(const parity_weights *w, size_t i);
+const parity_weights_summary *parity_weights_summary_of(const parity_weights *w);
+/* 1 when a weight is not MATCH, a name is only on one side, or nothing
+ * was compared at all. */
+int parity_weights_differs(const parity_weights *w);
+
+/* ======================================================================== */
 /* 5. Explain                                                              */
 /* ======================================================================== */
 
@@ -1401,7 +1550,7 @@ char *parity_fmt_pct(double x, char *buf, size_t cap);
 void parity_free(void *p);
 
 /* ======================================================================== */
-/* 7b. Render: the trace walk, parity same, explain                        */
+/* 7b. Render: the trace walk, parity same, parity weights, explain        */
 /* ======================================================================== */
 
 /* The whole report of parity trace (docs/trace.md) for walk w of the sets ref and
@@ -1429,6 +1578,19 @@ const char *parity_report_trace(parity_report *r, const parity_walk *w,
  * word per tensor. The string is borrowed from r; NULL: out of memory. */
 const char *parity_report_same(parity_report *r, const parity_same *s,
                                const char *a_path, const char *b_path);
+
+/* The report of parity weights (docs/weights.md) for result w of the
+ * checkpoints ref_path and port_path, in r's format: text (one block per
+ * weight, "Weight: NAME" then each side's dtype, shape and statistics, the
+ * first and last values, Diff, Dtype, Layout, Found and Status lines; then
+ * the tied names, the names only on one side, one line per group and the
+ * summary "N of M weights compared: ..."; quiet: "name: VERDICT" lines,
+ * the names only on one side and the summary; verbose adds the More: line),
+ * JSON (one document, docs/json-schema.md) or Markdown (tables); csv is
+ * rendered as text. The string is borrowed from r (valid until the next
+ * call on r); NULL means out of memory. */
+const char *parity_report_weights(parity_report *r, const parity_weights *w,
+                                  const char *ref_path, const char *port_path);
 
 /* The explanation of one tensor as text ("Explain: NAME" and ranked lines),
  * JSON (one object, docs/json-schema.md) or Markdown (a heading and a
@@ -1524,8 +1686,9 @@ typedef struct parity_html_opts {
     parity_domain domain;      /* echoed next to mean_diff (dB)             */
     int max_cards;             /* stage cards with heatmaps; 0: 12 (first   */
                                /* divergence, culprit, then the worst)      */
-    const parity_set *weights[2]; /* optional checkpoints (ref, port)       */
-    parity_match_opts weights_match;
+    const parity_set *weights[2]; /* optional checkpoints (ref, port),      */
+    parity_match_opts weights_match; /* compared as parity_weights_run does */
+    parity_diff_opts weights_diff;   /* with these (default: the defaults)  */
 } parity_html_opts;
 
 parity_html_opts parity_html_opts_default(void);

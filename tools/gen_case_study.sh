@@ -119,19 +119,21 @@ affine parameters.
 
 The seed plan's step 3 compares the weights on both sides. The port can write the weights
 as it holds and uses them (`--dump-weights`: its own layout, Conv1d `[out, k, in]`), and
-`parity diff` aligns that layout to PyTorch's `[out, in, k]` before comparing:
+`parity weights` (weights.md) aligns that layout to PyTorch's `[out, in, k]` before
+comparing each weight:
 
 MD
 echo '```console'
 cmd "build/melflow_port --fixtures $fx --defect norm-identity --dump-weights port-weights.safetensors" 0
-cmd "build/parity diff $fx/weights.safetensors port-weights.safetensors $lab -q | grep -v ': MATCH'"
-cmd "build/parity info $fx/weights.safetensors port-weights.safetensors --only 'estimator.resnet.block1.norm.*'"
+cmd "build/parity weights $fx/weights.safetensors port-weights.safetensors $lab -q | grep -v ': MATCH'"
+cmd "build/parity weights $fx/weights.safetensors port-weights.safetensors $lab --only 'estimator.resnet.block1.norm.*'"
 echo '```'
 cat <<'MD'
 
-Of 35 weights only `block1.norm`'s two differ, and the shape, range and mean of both
-sides (the seed plan's list) show how: the port's are constants, γ = 1 and β = 0, where
-the reference's vary. The loader never read them, and they kept their initialization.
+Of 35 weights only `block1.norm`'s two differ, and the shape, range, mean and first
+values of both sides (the seed plan's list) show how: the port's are constants, γ = 1
+and β = 0, where the reference's vary. The loader never read them, and they kept their
+initialization.
 
 ## 5. Confirming it in isolation
 

@@ -76,7 +76,12 @@ static int overlap_axis(const parity_tensor *r, const parity_tensor *p) {
 
 parity_pair_kind parity_pair_kind_of(const parity_pair *p) {
     int seqs = is_sequence(p->ref) && is_sequence(p->port);
-    if (p->layout_ok) return both_ids(p->ref, p->port) ? PARITY_PAIR_INT : PARITY_PAIR_FLOAT;
+    /* Aligned float pairs keep their metrics even when every value is an
+     * integer (a norm weight of ones); ids in floats matter against an
+     * integer side, or when the lengths differ (an edit script). */
+    int a_float = !is_int_dtype(p->ref) && !is_int_dtype(p->port);
+    if (p->layout_ok)
+        return !a_float && both_ids(p->ref, p->port) ? PARITY_PAIR_INT : PARITY_PAIR_FLOAT;
     if (seqs && both_ids(p->ref, p->port)) return PARITY_PAIR_SEQUENCE;
     if (overlap_axis(p->ref, p->port) >= 0) return PARITY_PAIR_OVERLAP;
     return PARITY_PAIR_SHAPES;

@@ -15,6 +15,7 @@ parity_html_opts parity_html_opts_default(void) {
     parity_html_opts o;
     memset(&o, 0, sizeof o);
     o.max_cards = 12;
+    o.weights_diff = parity_diff_opts_default();
     return o;
 }
 

@@ -31,8 +31,9 @@ void parity__html_solver(const parity__html *h);
 /* html_cards.c: pick the stages that get a card, then render the cards. */
 parity_status parity__html_pick_cards(parity__html *h, parity_error *err);
 parity_status parity__html_cards(const parity__html *h, parity_error *err);
-/* html_extra.c: explain results of the carded stages; weight comparison. */
+/* html_extra.c: explain results of the carded stages. */
 parity_status parity__html_explain(const parity__html *h, parity_error *err);
+/* html_weights.c: the comparison of two checkpoints (parity weights). */
 parity_status parity__html_weights(const parity__html *h, parity_error *err);
 
 /* Shared cell helpers (html.c). */

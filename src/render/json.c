@@ -9,61 +9,6 @@
 #include "render/report_impl.h"
 
 
-/* Statistics of one side; opens with "dtype" so no leading comma. */
-static void jstats(parity_buf *b, const parity_tensor *t, const parity_stats *s) {
-    parity__buf_printf(b, "{\"dtype\":\"%s\"", parity_dtype_name(t->dtype));
-    parity__json_shape(b, "shape", t);
-    parity__json_str(b, "file", t->file);
-    parity__json_u64(b, "count", s->count);
-    parity__json_u64(b, "n_finite", s->n_finite);
-    parity__json_u64(b, "n_nan", s->n_nan);
-    parity__json_u64(b, "n_posinf", s->n_posinf);
-    parity__json_u64(b, "n_neginf", s->n_neginf);
-    parity__json_u64(b, "n_zero", s->n_zero);
-    parity__json_num(b, "min", s->min);
-    parity__json_num(b, "max", s->max);
-    parity__json_u64(b, "argmin", s->argmin);
-    parity__json_u64(b, "argmax", s->argmax);
-    parity__json_num(b, "mean", s->mean);
-    parity__json_num(b, "std", s->std);
-    parity__json_num(b, "sum", s->sum);
-    parity__json_num(b, "sumsq", s->sumsq);
-    parity__buf_puts(b, "}");
-}
-
-/* "metrics": the pair metrics of parity_diff (formulas in diff.c). */
-static void jmetrics(parity_buf *b, const parity_report_item *it) {
-    const parity_diff *d = it->diff;
-    const parity_tensor *v = parity__item_view(it);
-    parity__buf_printf(b, ",\"metrics\":{\"n\":%llu", (unsigned long long)d->n);
-    parity__json_num(b, "abs_mean", d->abs_mean);
-    parity__json_num(b, "abs_max", d->abs_max);
-    parity__json_index(b, "abs_max_at", v, d->abs_max_at);
-    parity__json_num(b, "abs_max_ref", d->abs_max_ref);
-    parity__json_num(b, "abs_max_port", d->abs_max_port);
-    parity__json_num(b, "mean_diff", d->mean_diff);
-    parity__json_num(b, "mean_diff_db", d->mean_diff_db);
-    parity__json_num(b, "rmse", d->rmse);
-    parity__json_num(b, "relative", d->relative);
-    parity__json_bool(b, "ref_zero", d->ref_zero);
-    parity__json_num(b, "cosine", d->cosine);
-    parity__json_num(b, "pcc", d->pcc);
-    parity__json_num(b, "snr_db", d->snr_db);
-    parity__json_num(b, "needed_atol", d->needed_atol);
-    parity__json_num(b, "needed_rtol", d->needed_rtol);
-    int ulp = parity_dtype_is_float((parity_dtype)d->ulp_dtype);
-    parity__json_u64(b, "max_ulp", d->max_ulp);
-    parity__json_str(b, "ulp_dtype", ulp ? parity_dtype_name((parity_dtype)d->ulp_dtype) : NULL);
-    if (ulp) parity__json_index(b, "max_ulp_at", v, d->max_ulp_at);
-    parity__json_u64(b, "mismatched", d->mismatched);
-    parity__json_u64(b, "nonfinite_ref_only", d->nonfinite_ref_only);
-    parity__json_u64(b, "nonfinite_port_only", d->nonfinite_port_only);
-    parity__json_u64(b, "nonfinite_differ", d->nonfinite_differ);
-    if (d->nonfinite_ref_only + d->nonfinite_port_only)
-        parity__json_index(b, "first_nonfinite_only", v, d->first_nonfinite_only);
-    parity__buf_puts(b, "}");
-}
-
 /* Per-axis profiles, with what the text table shows: mean_db (mean_diff
  * in dB, with a domain) and the worst indices. */
 static void jaxes(parity_report *r, const parity_diff *d) {
@@ -193,13 +138,13 @@ static void json_diff_item(parity_report *r, const parity_report_item *it) {
     parity__json_bool(b, "dtype_differs", it->pair->ref->dtype != it->pair->port->dtype);
     parity__json_str(b, "verdict", parity_verdict_str(it->verdict));
     parity__buf_puts(b, ",\"ref\":");
-    jstats(b, it->pair->ref, &it->diff->ref);
+    parity__json_stats(b, it->pair->ref, &it->diff->ref);
     parity__buf_puts(b, ",\"port\":");
-    jstats(b, it->pair->port, &it->diff->port);
+    parity__json_stats(b, it->pair->port, &it->diff->port);
     /* integers aligned have metrics too (through doubles: equality decides) */
     if (kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP ||
         (kind == PARITY__ITEM_INT && it->pair->layout_ok))
-        jmetrics(b, it);
+        parity__json_metrics(b, it->diff, parity__item_view(it));
     if (kind == PARITY__ITEM_FLOAT) {
         jaxes(r, it->diff);
         jnotes(r, it->pair);
@@ -290,7 +235,7 @@ static void json_info_tensor(parity_report *r, const parity_tensor *t,
     parity__json_bool(b, "fortran_order", parity_tensor_fortran_order(t));
     if (t->alias_of) parity__json_str(b, "alias_of", t->alias_of);
     parity__buf_puts(b, ",\"stats\":");
-    jstats(b, t, st);
+    parity__json_stats(b, t, st);
     parity__buf_puts(b, "}");
 }
 

@@ -84,6 +84,26 @@ void parity__buf_full(parity_buf *b, double x);
 /* Append an integer element exactly: as int64, or as uint64 when uns. */
 void parity__buf_int(parity_buf *b, int64_t v, int uns);
 
+/* ---- the lines of one compared tensor (report_blocks.c) ----------------
+ * Text: every line prefix ("Diff:", "ref:") is padded to one width, the
+ * longest of the labels plus ":" and "Status:", plus one space. */
+void parity__text_prefix(parity_report *r, const char *word);
+void parity__text_label_prefix(parity_report *r, int side);
+/* "[1, 80, 200], range=[-10.38, 0], mean=-5.81, std=2.104[, nan=N, inf=M]" */
+void parity__text_stats(parity_buf *b, const parity_tensor *t, const parity_stats *s);
+/* "Diff:   abs_mean=1.46, abs_max=2.31, relative=25.3%" and its newline. */
+void parity__text_diff_line(parity_report *r, const parity_diff *d);
+/* "More:   mean_diff=..., rmse=..., ..., worst=[..] ref=.. port=..", indices
+ * in view's shape. */
+void parity__text_more_line(parity_report *r, const parity_diff *d, const parity_tensor *view);
+/* "Note:" lines: a reference of zeros (relative is ||d||), non-finite
+ * values on one side only (with the first such index in view's shape). */
+void parity__text_value_notes(parity_report *r, const parity_diff *d, const parity_tensor *view);
+/* JSON: {"dtype":..,"shape":..,"count":..,...} of one side, and
+ * ,"metrics":{...} of a pair (indices in view's shape). */
+void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_stats *s);
+void parity__json_metrics(parity_buf *b, const parity_diff *d, const parity_tensor *v);
+
 /* The requested --axis values (r->o.diff.axes) that a tensor of ndim
  * dimensions does not have, into out[4]; returns how many. Such a tensor
  * gets a note instead of a per-index breakdown. */

@@ -19,109 +19,6 @@
 #include <math.h>
 #include <string.h>
 
-/* Width of every line prefix ("Status: " = 8 with short labels). */
-static int prefix_width(const parity_report *r) {
-    size_t w = strlen("Status:");
-    for (int s = 0; s < 2; s++) {
-        size_t l = strlen(parity__label(r, s)) + 1;
-        if (l > w) w = l;
-    }
-    return (int)w + 1;
-}
-
-/* "Diff:" padded with spaces to the prefix width. */
-static void put_prefix(parity_report *r, const char *word) {
-    int w = prefix_width(r);
-    parity__buf_printf(&r->out, "%-*s", (int)strlen(word) < w ? w : (int)strlen(word) + 1, word);
-}
-
-static void put_label_prefix(parity_report *r, int side) {
-    parity__buf_printf(&r->out, "%s:%*s", parity__label(r, side),
-                       prefix_width(r) - (int)strlen(parity__label(r, side)) - 1,
-                       "");
-}
-
-/* "[1, 80, 200], range=[-10.38, 0], mean=-5.81, std=2.104[, nan=N, inf=M]" */
-static void put_stats(parity_buf *b, const parity_tensor *t,
-                      const parity_stats *s) {
-    char shape[512];
-    parity__buf_printf(b, "%s, range=[", parity_shape_str(t, shape, sizeof shape));
-    parity__buf_num(b, s->min);
-    parity__buf_puts(b, ", ");
-    parity__buf_num(b, s->max);
-    parity__buf_puts(b, "], mean=");
-    parity__buf_num(b, s->mean);
-    parity__buf_puts(b, ", std=");
-    parity__buf_num(b, s->std);
-    if (s->n_nan) parity__buf_printf(b, ", nan=%llu", (unsigned long long)s->n_nan);
-    if (s->n_posinf + s->n_neginf)
-        parity__buf_printf(b, ", inf=%llu",
-                           (unsigned long long)(s->n_posinf + s->n_neginf));
-}
-
-static void put_relative(parity_report *r, double rel) {
-    const double thr[2] = {r->o.diff.match_tol, r->o.diff.small_tol};
-    parity__buf_num_vs(&r->out, rel, 100.0, 3, thr, 2, 1);
-}
-
-/* Diff: abs_mean=1.46, abs_max=2.31, relative=25.3% */
-static void put_diff_line(parity_report *r, const parity_diff *d) {
-    parity_buf *b = &r->out;
-    put_prefix(r, "Diff:");
-    parity__buf_puts(b, "abs_mean=");
-    parity__buf_num(b, d->abs_mean);
-    parity__buf_puts(b, ", abs_max=");
-    parity__buf_num(b, d->abs_max);
-    if (d->ref_zero) {
-        parity__buf_puts(b, ", relative=");
-        parity__buf_num(b, d->relative);
-        parity__buf_puts(b, " (absolute)");
-    } else {
-        parity__buf_puts(b, ", relative=");
-        put_relative(r, d->relative);
-    }
-    parity__buf_puts(b, "\n");
-}
-
-static void put_kv(parity_buf *b, const char *key, double x) {
-    parity__buf_printf(b, ", %s=", key);
-    parity__buf_num(b, x);
-}
-
-/* More: mean_diff=-1.46 (-12.68 dB), rmse=..., ..., worst=[..] ref=.. port=.. */
-static void put_more_line(parity_report *r, const parity_report_item *it) {
-    const parity_diff *d = it->diff;
-    parity_buf *b = &r->out;
-    put_prefix(r, "More:");
-    parity__buf_puts(b, "mean_diff=");
-    parity__buf_num(b, d->mean_diff);
-    if (r->o.diff.domain != PARITY_DOMAIN_LINEAR) {
-        parity__buf_puts(b, " (");
-        parity__buf_num_vs(b, d->mean_diff_db, 1.0, 4, &r->o.diff.max_db, 1, 0);
-        parity__buf_puts(b, " dB)");
-    }
-    put_kv(b, "rmse", d->rmse);
-    put_kv(b, "cosine", d->cosine);
-    put_kv(b, "pcc", d->pcc);
-    put_kv(b, "snr_db", d->snr_db);
-    if (parity_dtype_is_float((parity_dtype)d->ulp_dtype))
-        parity__buf_printf(b, ", max_ulp=%llu (%s)", (unsigned long long)d->max_ulp,
-                           parity_dtype_name((parity_dtype)d->ulp_dtype));
-    parity__buf_printf(b, ", mismatched=%llu/%llu", (unsigned long long)d->mismatched,
-                       (unsigned long long)parity__item_view(it)->count);
-    put_kv(b, "needed_atol", d->needed_atol);
-    put_kv(b, "needed_rtol", d->needed_rtol);
-    if (d->n > 0) {
-        parity__buf_puts(b, ", worst=");
-        parity__buf_index(b, parity__item_view(it), d->abs_max_at);
-        parity__buf_puts(b, " ref=");
-        parity__buf_num(b, d->abs_max_ref);
-        parity__buf_puts(b, " port=");
-        parity__buf_num(b, d->abs_max_port);
-    }
-    parity__buf_puts(b, "\n");
-}
-
 /* Dtype: / Layout: / Note: lines, each only when it has something to say. */
 static void put_notes(parity_report *r, const parity_report_item *it) {
     const parity_pair *p = it->pair;
@@ -129,7 +26,7 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
     parity_buf *b = &r->out;
     if (p->ref->dtype != p->port->dtype) {
         const parity_int_cmp *c = it->ints;
-        put_prefix(r, "Dtype:");
+        parity__text_prefix(r, "Dtype:");
         parity__buf_printf(b, "%s vs %s, compared %s%s%s%s\n",
                            parity_dtype_name(p->ref->dtype),
                            parity_dtype_name(p->port->dtype),
@@ -142,42 +39,28 @@ static void put_notes(parity_report *r, const parity_report_item *it) {
                            : c && c->ref_float ? ")" : "");
     }
     if (it->cmp && it->cmp->same_values) {
-        put_prefix(r, "Note:");
+        parity__text_prefix(r, "Note:");
         parity__buf_puts(b, "same values in another order (see parity explain)\n");
     }
     if (p->layout_ok && p->layout[0]) {
-        put_prefix(r, "Layout:");
+        parity__text_prefix(r, "Layout:");
         parity__buf_printf(b, "compared after %s\n", p->layout);
     }
     if (parity__item_kind_of(it) != PARITY__ITEM_FLOAT) return;
     int skipped[4], ns = parity__axes_beyond(r, p->ref_view.ndim, skipped);
     for (int i = 0; i < ns; i++) {
-        put_prefix(r, "Note:");
+        parity__text_prefix(r, "Note:");
         parity__buf_axis_beyond(b, skipped[i], p->ref_view.ndim);
         parity__buf_puts(b, "\n");
     }
-    if (d->ref_zero) {
-        put_prefix(r, "Note:");
-        parity__buf_printf(b, "%s is all zeros: relative is ||d||, not ||d||/||%s||\n",
-                           parity__label(r, 0), parity__label(r, 0));
-    }
-    if (d->nonfinite_ref_only + d->nonfinite_port_only + d->nonfinite_differ) {
-        put_prefix(r, "Note:");
-        parity__buf_printf(b, "non-finite in %s only: %llu, in %s only: %llu, "
-                           "different non-finite: %llu; first one-sided at ",
-                           parity__label(r, 0), (unsigned long long)d->nonfinite_ref_only,
-                           parity__label(r, 1), (unsigned long long)d->nonfinite_port_only,
-                           (unsigned long long)d->nonfinite_differ);
-        parity__buf_index(b, &p->ref_view, d->first_nonfinite_only);
-        parity__buf_puts(b, "\n");
-    }
+    parity__text_value_notes(r, d, &p->ref_view);
 }
 
 /* "[0..7] ref=[1, 2, 3] port=[1, 2, 4]" */
 static void put_window(parity_report *r, const parity_int_cmp *c) {
     parity_buf *b = &r->out;
     int n = c->win_ref_len > c->win_port_len ? c->win_ref_len : c->win_port_len;
-    put_prefix(r, "Window:");
+    parity__text_prefix(r, "Window:");
     parity__buf_printf(b, "[%llu..%llu]", (unsigned long long)c->win_first,
                        (unsigned long long)(c->win_first + (uint64_t)(n ? n - 1 : 0)));
     for (int s = 0; s < 2; s++) {
@@ -197,7 +80,7 @@ static void put_window(parity_report *r, const parity_int_cmp *c) {
 static void put_ints(parity_report *r, const parity_report_item *it) {
     const parity_int_cmp *c = it->ints;
     parity_buf *b = &r->out;
-    put_prefix(r, "Diff:");
+    parity__text_prefix(r, "Diff:");
     if (c->equal) {
         parity__buf_printf(b, "equal (%llu elements)\n", (unsigned long long)c->n_compared);
         return;
@@ -225,7 +108,7 @@ static void put_ints(parity_report *r, const parity_report_item *it) {
     }
     if (c->win_ref_len + c->win_port_len) put_window(r, c);
     if (c->n_hunks) {
-        put_prefix(r, "Edits:");
+        parity__text_prefix(r, "Edits:");
         parity__buf_hunks(b, c);
         parity__buf_puts(b, "\n");
     }
@@ -233,7 +116,7 @@ static void put_ints(parity_report *r, const parity_report_item *it) {
 
 static void put_shape_reason(parity_report *r, const parity_pair *p) {
     char a[512], c[512];
-    put_prefix(r, "Shape:");
+    parity__text_prefix(r, "Shape:");
     parity__buf_printf(&r->out, "%s vs %s: no squeeze, permutation or reshape "
                        "makes them agree\n", parity_shape_str(p->ref, a, sizeof a),
                        parity_shape_str(p->port, c, sizeof c));
@@ -294,21 +177,22 @@ static void text_diff_item(parity_report *r, const parity_report_item *it) {
     if (other) parity__buf_printf(b, " (%s: %s)", parity__label(r, 1), other);
     parity__buf_puts(b, "\n");
     for (int s = 0; s < 2; s++) {
-        put_label_prefix(r, s);
-        put_stats(b, s ? it->pair->port : it->pair->ref, s ? &it->diff->port : &it->diff->ref);
+        parity__text_label_prefix(r, s);
+        parity__text_stats(b, s ? it->pair->port : it->pair->ref, s ? &it->diff->port : &it->diff->ref);
         parity__buf_puts(b, "\n");
     }
     if (kind == PARITY__ITEM_INT) put_ints(r, it);
     else if (kind == PARITY__ITEM_SHAPE) put_shape_reason(r, it->pair);
-    else put_diff_line(r, it->diff);
+    else parity__text_diff_line(r, it->diff);
     if (kind == PARITY__ITEM_OVERLAP) {
-        put_prefix(r, "Overlap:");
+        parity__text_prefix(r, "Overlap:");
         parity__buf_overlap(b, r, &it->cmp->overlap);
         parity__buf_puts(b, "\n");
     }
-    if ((kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP) && r->o.verbose) put_more_line(r, it);
+    if ((kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP) && r->o.verbose)
+        parity__text_more_line(r, it->diff, parity__item_view(it));
     put_notes(r, it);
-    put_prefix(r, "Status:");
+    parity__text_prefix(r, "Status:");
     parity__emit_verdict(&r->out, it->verdict, r->o.unicode, r->o.color);
     parity__buf_puts(b, "\n");
     for (int k = 0; kind == PARITY__ITEM_FLOAT && k < it->diff->n_profiles; k++)

@@ -1,0 +1,2 @@
+# weights compares two checkpoints
+parity weights weights/ref.pt

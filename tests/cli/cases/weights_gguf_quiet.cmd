@@ -1,0 +1,2 @@
+# the whole GGUF comparison, verdicts only
+parity weights weights/ref.pt weights/q8.gguf --map weights/gguf.map -q
