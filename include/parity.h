@@ -613,9 +613,11 @@ parity_status parity_match_check_globs(const parity_match_opts *o,
                                        const parity_set *const *sets, size_t n_sets,
                                        parity_error *err);
 
-/* --map rules are POSIX extended regular expressions: a rule written in
- * another dialect (\d, \w, lookarounds) compiles but matches nothing and
- * renames nothing, silently. parity_map_check calls unmatched(ctx,
+/* --map rules are regular expressions in POSIX extended syntax, matched in
+ * time linear in the name (docs/matching.md: the syntax, \d \w \s and
+ * (?:...) included, and the limits; back references are refused). A rule
+ * with a typo, or one for another model, renames nothing, silently.
+ * parity_map_check calls unmatched(ctx,
  * map_file, line, regex) for every rule of map_file, in file order, whose
  * regex matches no tensor name of port (line is 1-based; the strings are
  * borrowed for the call). Errors: those of loading the rules. */

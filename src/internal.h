@@ -19,6 +19,15 @@ parity_status parity__fail(parity_error *err, parity_status code,
                            uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* s[0..n) (up to a NUL) into out[0..cap) with every control character
+ * escaped as renderers show it: \n \t \r, \x1b for the other C0 bytes
+ * and DEL, \u0085 for the C1 range; cut at a whole escape when out is
+ * full. Returns the length written; *used (may be NULL) gets how many
+ * bytes of s it covers. Messages and names stay on one line, and a name
+ * that differs by a newline stays distinguishable. */
+size_t parity__escape_controls(const char *s, size_t n, char *out, size_t cap,
+                               size_t *used);
+
 /* Flat validation, one check per line (zstd's RETURN_ERROR_IF shape):
  *   FAIL_IF(end < begin, err, PARITY_E_FORMAT, off, "%s: ...", path); */
 #define FAIL_IF(cond, err, code, offset, ...)                                \
@@ -199,6 +208,13 @@ char *parity__name_normalize_dup(const char *name);
 typedef struct parity_map_rules parity_map_rules;
 parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
                                      parity_error *err);
+/* The same over the bytes text[0..len) of a map file (path names it in
+ * messages; text need not be NUL-terminated, len may be 0): a pure
+ * function, the entry point of the map parser's fuzz target. */
+parity_status parity__map_rules_parse(const char *path, const char *text, size_t len,
+                                      parity_map_rules **out, parity_error *err);
+/* How many rules r holds (0 for NULL). */
+size_t parity__map_rules_count(const parity_map_rules *r);
 void parity__map_rules_free(parity_map_rules *r);
 parity_status parity__map_rules_apply(const parity_map_rules *r,
                                       const char *name, char **out,

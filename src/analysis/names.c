@@ -8,21 +8,23 @@
  * A map file holds one rule a line:
  *     # comment
  *     ^model\.decoder\.(.*)$  =>  dec.\1
- * The text before the first "=>" (whitespace trimmed) is a POSIX extended
- * regular expression, the text after it the replacement; "\0".."\9" insert
- * the whole match / group 1..9 and "\\" a backslash. A rule replaces the
- * leftmost match of its regex in the PORT name (like sed's s/// without g);
- * anchor the regex (^...$) to rewrite whole names. Rules are tried in file
- * order and the first that matches wins. Blank lines and lines whose first
- * non-blank character is '#' are ignored. A line that breaks these rules is
- * a PARITY_E_USAGE error naming the file and the line number.
- * parity_map_check names the rules that match no PORT name at all (most
- * often a regex in another dialect: \d is a plain 'd' in POSIX ERE).
+ * The text before the first "=>" (whitespace trimmed) is a regular
+ * expression in the subset of POSIX extended ones that regex.c matches in
+ * linear time (docs/matching.md), the text after it the replacement;
+ * "\0".."\9" insert the whole match / group 1..9 and "\\" a backslash. A
+ * rule replaces the leftmost-longest match of its regex in the PORT name
+ * (like sed's s/// without g); anchor the regex (^...$) to rewrite whole
+ * names. Rules are tried in file order and the first that matches wins.
+ * Blank lines and lines whose first non-blank character is '#' are
+ * ignored. A line that breaks these rules is a PARITY_E_USAGE error naming
+ * the file, the line number and what was expected.
+ * parity_map_check names the rules that match no PORT name at all (a typo,
+ * a rule for another model).
  */
-#include "internal.h"
+#include "analysis/regex.h"
+#include "formats/json_strict.h"
 
 #include <ctype.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +74,7 @@ char *parity__name_normalize_dup(const char *name) {
 /* ---- map rules --------------------------------------------------------- */
 
 typedef struct map_rule {
-    regex_t re;
+    parity__re *re;
     char *repl;
     char *pattern;   /* the regex as written, for messages */
     size_t line;     /* its line in the map file           */
@@ -84,17 +86,18 @@ struct parity_map_rules {
     size_t n, cap;
 };
 
-
 void parity__map_rules_free(parity_map_rules *r) {
     if (!r) return;
     for (size_t i = 0; i < r->n; i++) {
-        regfree(&r->rule[i].re);
+        parity__re_free(r->rule[i].re);
         free(r->rule[i].repl);
         free(r->rule[i].pattern);
     }
     free(r->rule);
     free(r);
 }
+
+size_t parity__map_rules_count(const parity_map_rules *r) { return r ? r->n : 0; }
 
 /* Trim blanks (and the '\r' of CRLF files) from both ends of [*s, *e). */
 static void trim(const char **s, const char **e) {
@@ -139,26 +142,27 @@ static int rules_grow(parity_map_rules *r) {
 static parity_status compile_rule(map_rule *rule, const char *path,
                                   size_t line, const char *pattern,
                                   const char *repl, parity_error *err) {
-    int rc = regcomp(&rule->re, pattern, REG_EXTENDED);
-    if (rc != 0) {
-        char why[160];
-        regerror(rc, &rule->re, why, sizeof why);
-        return parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                            "%s:%zu: bad regex '%s': %s", path, line, pattern,
-                            why);
-    }
+    char why[200], shown[80];
+    parity_status st = parity__re_compile(pattern, strlen(pattern), &rule->re, why,
+                                          sizeof why);
+    parity__msg_name(pattern, strlen(pattern), shown, sizeof shown);
+    FAIL_IF(st == PARITY_E_NOMEM, err, st, PARITY_NO_OFFSET, "%s: out of memory", path);
+    FAIL_IF(st != PARITY_OK, err, st, PARITY_NO_OFFSET, "%s:%zu: bad regex '%s': %s",
+            path, line, shown, why);
     int groups = max_group(repl);
-    size_t nsub = rule->re.re_nsub;
-    parity_status st = PARITY_OK;
+    int nsub = parity__re_groups(rule->re);
     if (groups < 0)
         st = parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                          "%s:%zu: replacement ends with a lone backslash",
-                          path, line);
-    else if ((size_t)groups > nsub)
+                          "%s:%zu: replacement ends with a lone backslash "
+                          "(expected \\\\ for a backslash)", path, line);
+    else if (groups > nsub)
         st = parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
                           "%s:%zu: replacement uses \\%d but the regex has "
-                          "%zu group(s)", path, line, groups, nsub);
-    if (st != PARITY_OK) regfree(&rule->re);
+                          "%d group(s)", path, line, groups, nsub);
+    if (st != PARITY_OK) {
+        parity__re_free(rule->re);
+        rule->re = NULL;
+    }
     return st;
 }
 
@@ -175,7 +179,8 @@ static parity_status add_rule(parity_map_rules *r, const char *path,
     trim(&re_s, &re_e);
     trim(&rp_s, &rp_e);
     FAIL_IF(re_s == re_e, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "%s:%zu: empty regex before '=>'", path, line);
+            "%s:%zu: empty regex before '=>' (expected 'regex => replacement')", path,
+            line);
     FAIL_IF(!rules_grow(r), err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
             "%s: out of memory", path);
     char *pattern = dup_range(re_s, re_e);
@@ -196,37 +201,33 @@ static parity_status add_rule(parity_map_rules *r, const char *path,
     return PARITY_OK;
 }
 
-/* Parse every line of the file's bytes into rules. */
+/* Parse every line of text[0..len) into rules. */
 static parity_status parse_rules(parity_map_rules *r, const char *path,
                                  const char *text, size_t len,
                                  parity_error *err) {
-    const char *end = text + len;
     size_t line = 0;
-    for (const char *s = text; s < end; ) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
-        const char *e = nl ? nl : end;
+    for (size_t at = 0; at < len;) {
+        const char *s = text + at;
+        const char *nl = memchr(s, '\n', len - at);
+        const char *e = nl ? nl : text + len;
         const char *ts = s, *te = e;
         line++;
         FAIL_IF(memchr(s, '\0', (size_t)(e - s)) != NULL, err, PARITY_E_USAGE,
-                PARITY_NO_OFFSET, "%s:%zu: NUL byte in a rule", path, line);
+                PARITY_NO_OFFSET, "%s:%zu: NUL byte in a rule (expected a text file)",
+                path, line);
         trim(&ts, &te);
         if (ts < te && *ts != '#') TRY(add_rule(r, path, line, ts, te, err));
-        s = nl ? nl + 1 : end;
+        at = (size_t)(e - text) + (nl != NULL);
     }
     return PARITY_OK;
 }
 
-parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
-                                     parity_error *err) {
+parity_status parity__map_rules_parse(const char *path, const char *text, size_t len,
+                                      parity_map_rules **out, parity_error *err) {
     *out = NULL;
-    parity_map map;
-    TRY(parity__map_open(path, &map, err));
     parity_map_rules *r = calloc(1, sizeof *r);
-    parity_status st = r ? parse_rules(r, path, (const char *)map.base,
-                                       map.size, err)
-                         : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-                                        "%s: out of memory", path);
-    parity__map_close(&map);
+    FAIL_IF(!r, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", path);
+    parity_status st = len ? parse_rules(r, path, text, len, err) : PARITY_OK;
     if (st != PARITY_OK) {
         parity__map_rules_free(r);
         return st;
@@ -235,9 +236,20 @@ parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
     return PARITY_OK;
 }
 
-/* Append repl to b with \0..\9 replaced by the groups of m in name. */
+parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
+                                     parity_error *err) {
+    *out = NULL;
+    parity_map map;
+    TRY(parity__map_open(path, &map, err));
+    parity_status st = parity__map_rules_parse(path, (const char *)map.base, map.size,
+                                               out, err);
+    parity__map_close(&map);
+    return st;
+}
+
+/* Append repl to b with \0..\9 replaced by the groups of caps in name. */
 static void expand(parity_buf *b, const char *repl, const char *name,
-                   const regmatch_t *m) {
+                   const int64_t *caps) {
     for (const char *p = repl; *p; p++) {
         if (*p != '\\') {
             parity__buf_put(b, p, 1);
@@ -248,9 +260,9 @@ static void expand(parity_buf *b, const char *repl, const char *name,
             parity__buf_put(b, p, 1); /* "\\" and "\x" give the character */
             continue;
         }
-        const regmatch_t *g = &m[*p - '0'];
-        if (g->rm_so >= 0)
-            parity__buf_put(b, name + g->rm_so, (size_t)(g->rm_eo - g->rm_so));
+        const int64_t *g = &caps[2 * (*p - '0')];
+        if (g[0] >= 0 && g[1] >= g[0])
+            parity__buf_put(b, name + g[0], (size_t)(g[1] - g[0]));
     }
 }
 
@@ -258,14 +270,18 @@ parity_status parity__map_rules_apply(const parity_map_rules *r,
                                       const char *name, char **out,
                                       parity_error *err) {
     *out = NULL;
-    regmatch_t m[10];
+    int64_t caps[2 * PARITY__RE_SLOTS];
+    size_t len = strlen(name);
     for (size_t i = 0; r && i < r->n; i++) {
-        if (regexec(&r->rule[i].re, name, 10, m, 0) != 0) continue;
+        int hit = parity__re_search(r->rule[i].re, name, len, caps);
+        FAIL_IF(hit < 0, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                "tensor '%s': out of memory matching --map rules", name);
+        if (hit == 0) continue;
         parity_buf b = {0};
-        parity__buf_put(&b, name, (size_t)m[0].rm_so);
-        expand(&b, r->rule[i].repl, name, m);
-        parity__buf_puts(&b, name + m[0].rm_eo);
-        if (b.oom) {
+        parity__buf_put(&b, name, (size_t)caps[0]);
+        expand(&b, r->rule[i].repl, name, caps);
+        parity__buf_puts(&b, name + caps[1]);
+        if (b.oom || !b.data) {
             parity__buf_free(&b);
             return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                                 "tensor '%s': out of memory", name);
@@ -284,13 +300,19 @@ parity_status parity_map_check(const char *map_file, const parity_set *port,
             PARITY_NO_OFFSET, "parity_map_check: file, set and callback are required");
     TRY(parity__map_rules_load(map_file, &r, err));
     size_t n = parity_set_count(port);
-    for (size_t i = 0; i < r->n; i++) {
-        size_t j = 0;
-        while (j < n && regexec(&r->rule[i].re, parity_set_tensor(port, j)->name,
-                                0, NULL, 0) != 0)
-            j++;
-        if (j == n) unmatched(ctx, map_file, r->rule[i].line, r->rule[i].pattern);
+    parity_status st = PARITY_OK;
+    for (size_t i = 0; st == PARITY_OK && i < r->n; i++) {
+        int hit = 0;
+        for (size_t j = 0; j < n && hit == 0; j++) {
+            const char *name = parity_set_tensor(port, j)->name;
+            hit = parity__re_search(r->rule[i].re, name, strlen(name), NULL);
+        }
+        if (hit < 0)
+            st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                              "%s: out of memory matching rules", map_file);
+        else if (hit == 0)
+            unmatched(ctx, map_file, r->rule[i].line, r->rule[i].pattern);
     }
     parity__map_rules_free(r);
-    return PARITY_OK;
+    return st;
 }

@@ -258,15 +258,63 @@ static void test_bad_map(void) {
     expect_bad_map("test_match_bad1.txt", "# ok\nx => y\nno arrow here\n",
                    PARITY_E_USAGE, ":3: expected 'regex => replacement'");
     expect_bad_map("test_match_bad2.txt", "\n(unclosed => x\n", PARITY_E_USAGE,
-                   ":2: bad regex '(unclosed': Unmatched ( or \\(");
+                   ":2: bad regex '(unclosed': unmatched '(' at byte 0");
     expect_bad_map("test_match_bad3.txt", "^(a)$ => \\2\n", PARITY_E_USAGE,
                    ":1: replacement uses \\2 but the regex has 1 group(s)");
     expect_bad_map("test_match_bad4.txt", "  => x\n", PARITY_E_USAGE,
-                   ":1: empty regex before '=>'");
+                   ":1: empty regex before '=>' (expected 'regex => replacement')");
     expect_bad_map("test_match_bad5.txt", "a => b\\\n", PARITY_E_USAGE,
-                   ":1: replacement ends with a lone backslash");
+                   ":1: replacement ends with a lone backslash (expected \\\\ for a "
+                   "backslash)");
+    /* the engine's limits: no back reference, bounded nesting and size */
+    expect_bad_map("test_match_bad6.txt", "^(a)\\1$ => x\n", PARITY_E_USAGE,
+                   ":1: bad regex '^(a)\\1$': back reference '\\1' at byte 4 is not "
+                   "supported (a linear-time matcher has none)");
+    expect_bad_map("test_match_bad7.txt", "x => y\n(a{255}){255} => x\n", PARITY_E_USAGE,
+                   ":2: bad regex '(a{255}){255}': too large once repeats are expanded "
+                   "(more than 10000 instructions)");
+    expect_bad_map("test_match_bad8.txt", "a*? => x\n", PARITY_E_USAGE,
+                   ":1: bad regex 'a*?': '?' at byte 2 follows another repetition (lazy "
+                   "and doubled quantifiers are not supported)");
+    /* 5,000 nested parentheses (a stack overflow for a recursive parser)
+     * pass neither the length limit nor, shorter, the nesting limit */
+    static char deep[5000 * 2 + 16];
+    memset(deep, '(', 5000);
+    memset(deep + 5000, ')', 5000);
+    memcpy(deep + 10000, " => x\n", 7);
+    expect_bad_map("test_match_bad9.txt", deep, PARITY_E_USAGE,
+                   ":1: bad regex '((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((...': "
+                   "10000 bytes long (limit 4096)");
+    memcpy(deep + 40, deep + 5000, 40);
+    memcpy(deep + 80, " => x\n", 7);
+    expect_bad_map("test_match_bad10.txt", deep, PARITY_E_USAGE,
+                   ":1: bad regex '"
+                   "(((((((((((((((((((((((((((((((((((((((("
+                   "))))))))))))))))))))))))))))))))))))...': "
+                   "groups nested deeper than 32 at byte 32");
     expect_bad_map("/nonexistent/test_match_map.txt", NULL, PARITY_E_IO,
                    ": cannot open: No such file or directory");
+}
+
+/* An empty map file (or one of comments only) holds no rule: pairing goes
+ * on by name, with nothing renamed. */
+static void test_empty_map(void) {
+    const char *rn[] = {"a", "b"}, *pn[] = {"a", "c"};
+    parity_set *r = mkset("ref", rn, N(rn)), *p = mkset("port", pn, N(pn));
+    const char *texts[] = {"", "# nothing\n\n"};
+    for (size_t i = 0; i < N(texts); i++) {
+        parity_match_opts o = {.map_file = write_map("test_match_empty.txt", texts[i])};
+        parity_match *m = run(r, p, &o);
+        if (m) CHECK_EQ_U64(parity_match_count(m), 1);
+        parity_match_free(m);
+    }
+    parity_map_rules *rules = NULL;
+    parity_error err = {0};
+    CHECK_EQ_INT(parity__map_rules_parse("empty.map", NULL, 0, &rules, &err), PARITY_OK);
+    CHECK_EQ_U64(parity__map_rules_count(rules), 0);
+    parity__map_rules_free(rules);
+    parity_set_free(r);
+    parity_set_free(p);
 }
 
 /* --by-order: the n-th of each side, names ignored; the surplus is
@@ -397,6 +445,7 @@ int main(void) {
     test_collisions();
     test_map();
     test_bad_map();
+    test_empty_map();
     test_by_order();
     test_selected();
     test_globs();
