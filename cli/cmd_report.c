@@ -29,7 +29,7 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
     st = parity_write_file(o->output, html, n, &err);
     parity_free(html);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
-    printf("%s\n", o->output);
+    cli_put_line(stdout, o->output);
     return parity_walk_differs(w);
 }
 

@@ -15,14 +15,50 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Bytes of s on f, control characters as \n, \t, \r or \xHH and C1
+ * characters (U+0080..U+009F) as \u00HH, the library's escapes. */
+static void put_escaped(FILE *f, const char *s) {
+    static const char hex[] = "0123456789abcdef";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n') fputs("\\n", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p == '\r') fputs("\\r", f);
+        else if (*p < 0x20 || *p == 0x7F) fprintf(f, "\\x%c%c", hex[*p >> 4], hex[*p & 15]);
+        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) fprintf(f, "\\u00%02x", *++p);
+        else fputc(*p, f);
+    }
+}
+
+void cli_put_line(FILE *f, const char *s) {
+    put_escaped(f, s);
+    fputc('\n', f);
+}
+
+static void vwarn(const char *fmt, va_list ap) {
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg) vsnprintf(msg, (size_t)n + 1, fmt, again);
+    va_end(again);
+    fputs("parity: ", stderr);
+    cli_put_line(stderr, msg ? msg : "out of memory writing a message");
+    free(msg);
+}
+
 int cli_fail(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fputs("parity: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vwarn(fmt, ap);
     va_end(ap);
     return 2;
+}
+
+void cli_warn(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(fmt, ap);
+    va_end(ap);
 }
 
 int cli_fail_err(const parity_error *err, const char *path, parity_status st) {

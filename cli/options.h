@@ -76,8 +76,14 @@ void cli_usage(FILE *out);
  * so is a count of positional arguments outside v's bounds. */
 int cli_parse(const cli_verb *v, int argc, char **argv, cli_opts *o);
 
-/* Print "parity: <message>" on stderr and return 2. */
+/* Print "parity: <message>" on stderr and return 2. The message is one
+ * line: control characters (of a name, a path, an argument) are written
+ * as escapes (\n, \x1b), as the library writes them. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same line as a warning (no exit status). */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* s and a newline on f, control characters escaped. */
+void cli_put_line(FILE *f, const char *s);
 
 /* Print the help of verb v on stdout: its options, from the option
  * table; returns 0. */
@@ -93,8 +99,8 @@ int cli_fail_err(const parity_error *err, const char *path, parity_status st);
 
 /* Open the sets of paths[0..n), n <= 4: REF, PORT, then report's REFW,
  * PORTW; a NULL path leaves its set NULL. Then --map: one warning line on
- * stderr per rule that matches no name of PORT nor of PORTW (POSIX ERE:
- * "\d" is a plain 'd'), which never changes the exit status. Returns 0, or
+ * stderr per rule that matches no name of PORT nor of PORTW (a typo, a
+ * rule for another model), which never changes the exit status. Returns 0, or
  * 2 after the error line of the first set that does not open; every set
  * opened stays in sets[] for the caller to free (the others are NULL). */
 int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_set **sets);

@@ -34,8 +34,7 @@ static void warn_miss(void *ctx, const char *file, size_t line, const char *rege
     size_t i = 0;
     while (other && i < other->n && other->lines[i] != line) i++;
     if (other && i == other->n) return;
-    fprintf(stderr, "parity: --map %s:%zu: rule '%s' matched no PORT name\n", file, line,
-            regex);
+    cli_warn("--map %s:%zu: rule '%s' matched no PORT name", file, line, regex);
 }
 
 /* Warn about each rule that matches no name of port nor of port2 (NULL:

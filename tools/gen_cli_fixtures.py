@@ -26,11 +26,14 @@ edge/                    edge cases of parity diff: I64 values beyond 2^53
                          side big-endian), U64 2^64-1 vs I64 -1, ones vs one
                          1e200 (huge_*.npy), a 1-D and a 3-D tensor for
                          --axis beyond a rank (rank_*.safetensors), a --map
-                         file whose second rule uses \d (matches nothing),
+                         --map files (map_digits.txt: \d is a digit;
+                         map_unused.txt: a rule that renames nothing),
                          notes.wav (a WAV file: not tensors), i32/ and f32/
                          (token ids as I32 and, one higher, as F32),
                          odd_*.safetensors (a name with '|', a newline and an
-                         ANSI escape)
+                         ANSI escape), ctl_*.safetensors (names that differ
+                         only by a newline, a screen-clearing escape, a C1
+                         control, a control character in metadata)
                          ids_*.safetensors (sequences: a dropped first token,
                          insertions, replacements, ids stored as F32, a mel
                          with 398 more frames, audio starting 10 samples late),
@@ -146,9 +149,22 @@ def edge_files(out):
     write_safetensors(os.path.join(d, "rank_port.safetensors"),
                       [("vec", vec + np.float32(0.5)), ("cube", cube * np.float32(1.5))])
     with open(os.path.join(d, "map_digits.txt"), "w") as f:
-        f.write("# POSIX ERE: [0-9] matches a digit, \\d is just 'd'\n"
+        f.write("# \\d is a digit, as [0-9] (and as in Python's re)\n"
                 "^step10_(mel)$ => step10_\\1\n"
                 "^step(\\d+)_extra$ => step4_x0\n")
+    with open(os.path.join(d, "map_unused.txt"), "w") as f:
+        f.write("# rule 3 renames nothing: no PORT stage is called step..._extras (a typo)\n"
+                "^step10_(mel)$ => step10_\\1\n"
+                "^step([0-9]+)_extras$ => step4_x0\n")
+    # names a terminal must not receive raw: two that differ only by a
+    # newline, an escape that clears the screen, a C1 control (U+009B, CSI)
+    base = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    names = ["stage", "stage\n", "\x1b[2J", "x\u009b31m"]
+    meta = {"note\n": "a\x1bb", "parity.order": json.dumps(names)}
+    for side, delta in (("ref", 0), ("port", 0.5)):
+        write_safetensors(os.path.join(d, "ctl_%s.safetensors" % side),
+                          [(n, base + np.float32(delta * k)) for k, n in enumerate(names)],
+                          meta)
 
 
 def folder_files(out):

@@ -45,16 +45,10 @@ size_t parity__utf8_check(const unsigned char *p, size_t n) {
 /* ---- messages ---------------------------------------------------------- */
 
 char *parity__msg_name(const char *s, size_t n, char *out, size_t cap) {
-    size_t keep = cap > 4 ? cap - 4 : 0, i = 0;
-    for (; i < n && s[i] && i < keep; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c < 0x20 || c == 0x7F) ? '?' : (char)c;
-    }
-    if (i < n && s[i] && cap >= 4) {
-        memcpy(out + i, "...", 3);
-        i += 3;
-    }
-    if (cap) out[i < cap ? i : cap - 1] = '\0';
+    if (cap == 0) return out;
+    size_t used = 0;
+    parity__escape_controls(s, n, out, cap > 4 ? cap - 3 : cap, &used);
+    if (used < n && s[used] && cap >= 4) strcat(out, "...");
     return out;
 }
 

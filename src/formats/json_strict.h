@@ -52,8 +52,9 @@ void parity__json_scan_free(parity_json_scan *s);
 size_t parity__utf8_check(const unsigned char *p, size_t n);
 
 /* Copy at most n bytes of s (fewer at a NUL) into out[cap] for an error
- * message: control characters become '?', long names end with "...", so a
- * message stays one line whatever the file holds. Returns out. */
+ * message: control characters escaped (\n, \x1b: parity__escape_controls),
+ * long names end with "...", so a message stays one line whatever the file
+ * holds and names that differ by a newline stay apart. Returns out. */
 char *parity__msg_name(const char *s, size_t n, char *out, size_t cap);
 
 /* A key and its position, for duplicate detection by sorting: O(n log n)

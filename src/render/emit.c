@@ -100,6 +100,20 @@ static void put_escaped(parity_buf *b, const char *s, int bar) {
 
 void parity__emit_text(parity_buf *b, const char *s) { put_escaped(b, s, 0); }
 
+int parity__text_cols(const char *s) {
+    parity_buf b = {0};
+    put_escaped(&b, s, 0);
+    int n = b.oom ? (int)strlen(s) : (int)b.len;
+    parity__buf_free(&b);
+    return n;
+}
+
+void parity__emit_text_pad(parity_buf *b, const char *s, int width) {
+    size_t before = b->len;
+    put_escaped(b, s, 0);
+    for (size_t n = b->len - before; !b->oom && (int)n < width; n++) parity__buf_puts(b, " ");
+}
+
 void parity__emit_md_cell(parity_buf *b, const char *s) {
     parity__buf_puts(b, " ");
     put_escaped(b, s, 1);

@@ -38,6 +38,10 @@ void parity__json_index(parity_buf *b, const char *key, const parity_tensor *t,
  * \u0085 for the C1 range), so a tensor name or a label can neither break
  * a line nor drive the terminal. */
 void parity__emit_text(parity_buf *b, const char *s);
+/* How many bytes parity__emit_text writes for s (a column's width). */
+int parity__text_cols(const char *s);
+/* parity__emit_text, then spaces up to width bytes (a left-aligned cell). */
+void parity__emit_text_pad(parity_buf *b, const char *s, int width);
 
 /* A Markdown table cell: " text |", '|' as "\|", control characters as in
  * parity__emit_text. */

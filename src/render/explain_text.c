@@ -39,7 +39,9 @@ static void text_uncorrelated(parity_buf *b, const parity_explain_result *res) {
 }
 
 static void render_text(parity_buf *b, const char *name, const parity_explain_result *res) {
-    parity__buf_printf(b, "Explain: %s\n", name);
+    parity__buf_puts(b, "Explain: ");
+    parity__emit_text(b, name);
+    parity__buf_puts(b, "\n");
     for (size_t i = 0; i < res->n; i++) text_hyp(b, (int)i + 1, &res->h[i]);
     if (res->identical) {
         parity__buf_puts(b, res->n ? "  no difference after the alignment\n" : "  no difference\n");
@@ -142,7 +144,11 @@ static char *note_line(const char *note) {
 static void item_text(parity_buf *b, const parity_explain_item *it) {
     if (it->walk && it->role) parity__buf_printf(b, "%s:\n", it->role);
     if (it->what == PARITY_EXPLAIN_FITTED) render_text(b, it->name, it->res);
-    else parity__buf_printf(b, "Explain: %s\n  %s\n", it->name, why_not_fitted(it->what));
+    else {
+        parity__buf_puts(b, "Explain: ");
+        parity__emit_text(b, it->name);
+        parity__buf_printf(b, "\n  %s\n", why_not_fitted(it->what));
+    }
     text_note(b, it->note);
     if (it->walk) parity__buf_puts(b, "\n");
 }

@@ -118,8 +118,10 @@ static void md_diff_end(parity_report *r, const parity_match *m) {
 static void md_info_begin(parity_report *r, const parity_set *s) {
     parity_buf *b = &r->out;
     if (r->n_sets) parity__buf_puts(b, "\n");
-    parity__buf_printf(b, "### %s\n\n%zu tensors, %s\n\n", parity_set_path(s),
-                       parity_set_count(s), parity__order_words(parity_set_order_source(s)));
+    parity__buf_puts(b, "### ");
+    parity__emit_md_text(b, parity_set_path(s));
+    parity__buf_printf(b, "\n\n%zu tensors, %s\n\n", parity_set_count(s),
+                       parity__order_words(parity_set_order_source(s)));
     parity__buf_puts(b, "| tensor | dtype | shape | min | max | mean | std | nan | inf |\n"
                         "|---|---|---|---:|---:|---:|---:|---:|---:|\n");
 }

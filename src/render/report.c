@@ -46,16 +46,40 @@ parity_report_opts parity_report_opts_default(void) {
     return o;
 }
 
+/* Text, Markdown and CSV print a label as it is written, so one holding a
+ * newline or an escape sequence would break a line or drive the terminal:
+ * the report keeps an escaped copy (\n, \x1b) and uses it everywhere.
+ * JSON escapes strings its own way and keeps the label as given. */
+static int shown_labels(parity_report *r) {
+    if (r->o.format == PARITY_FORMAT_JSON) return 1;
+    for (int s = 0; s < 2; s++) {
+        const char *l = r->o.labels[s];
+        if (!l) continue;
+        parity_buf b = {0};
+        parity__emit_text(&b, l);
+        if (b.oom) return 0;
+        r->label_shown[s] = b.data ? b.data : NULL;
+        r->o.labels[s] = b.data ? b.data : "";
+    }
+    return 1;
+}
+
 parity_report *parity_report_new(const parity_report_opts *o) {
     parity_report *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->o = o ? *o : parity_report_opts_default();
+    if (!shown_labels(r)) {
+        parity_report_free(r);
+        return NULL;
+    }
     return r;
 }
 
 void parity_report_free(parity_report *r) {
     if (!r) return;
     parity__buf_free(&r->out);
+    free(r->label_shown[0]);
+    free(r->label_shown[1]);
     free(r);
 }
 

@@ -15,6 +15,8 @@ struct parity_report {
     uint64_t counts[3];    /* diff items per parity_verdict                 */
     int n_sets;            /* info: sets begun                              */
     uint64_t n_in_set;     /* info: tensors of the current set so far       */
+    char *label_shown[2];  /* o.labels escaped for text, Markdown and CSV   */
+                           /* (owned; o.labels points at them), or NULL     */
 };
 
 /* Start a chunk: empty r->out, keep its memory. */

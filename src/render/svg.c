@@ -35,13 +35,24 @@ static const char *DASH[4] = {"", "6 3", "2 2", "8 3 2 3"};
 
 void parity__buf_html(parity_buf *b, const char *s) {
     for (; s && *s; s++) {
-        switch (*s) {
+        unsigned char c = (unsigned char)*s;
+        char e[8];
+        switch (c) {
         case '&': parity__buf_puts(b, "&amp;"); break;
         case '<': parity__buf_puts(b, "&lt;"); break;
         case '>': parity__buf_puts(b, "&gt;"); break;
         case '"': parity__buf_puts(b, "&quot;"); break;
         case '\'': parity__buf_puts(b, "&#39;"); break;
-        default: parity__buf_put(b, s, 1);
+        default:
+            /* a control character is shown as its escape (\n, \x1b), as the
+             * text report shows it: HTML would fold a newline into a space,
+             * and "a" and "a\n" must stay two names */
+            if (c < 0x20 || c == 0x7F) {
+                parity__escape_controls(s, 1, e, sizeof e, NULL);
+                parity__buf_puts(b, e);
+            } else {
+                parity__buf_put(b, s, 1);
+            }
         }
     }
 }

@@ -167,14 +167,20 @@ static void text_diff_item(parity_report *r, const parity_report_item *it) {
     parity__item_kind kind = parity__item_kind_of(it);
     const char *other = parity__port_name(it);
     if (r->o.quiet) {
-        parity__buf_printf(b, "%s: ", it->pair->ref->name);
+        parity__emit_text(b, it->pair->ref->name);
+        parity__buf_puts(b, ": ");
         parity__emit_verdict(&r->out, it->verdict, r->o.unicode, r->o.color);
         parity__buf_puts(b, "\n");
         return;
     }
     if (r->n_items) parity__buf_puts(b, "\n");
-    parity__buf_printf(b, "Stage: %s", it->pair->ref->name);
-    if (other) parity__buf_printf(b, " (%s: %s)", parity__label(r, 1), other);
+    parity__buf_puts(b, "Stage: ");
+    parity__emit_text(b, it->pair->ref->name);
+    if (other) {
+        parity__buf_printf(b, " (%s: ", parity__label(r, 1));
+        parity__emit_text(b, other);
+        parity__buf_puts(b, ")");
+    }
     parity__buf_puts(b, "\n");
     for (int s = 0; s < 2; s++) {
         parity__text_label_prefix(r, s);
@@ -251,7 +257,8 @@ static void text_info_begin(parity_report *r, const parity_set *s) {
     size_t n = parity_set_count(s), nm = parity_set_meta_count(s);
     if (r->o.quiet) return;
     if (r->n_sets) parity__buf_puts(b, "\n");
-    parity__buf_printf(b, "%s: %zu tensor%s, %s\n", parity_set_path(s), n,
+    parity__emit_text(b, parity_set_path(s));
+    parity__buf_printf(b, ": %zu tensor%s, %s\n", n,
                        n == 1 ? "" : "s",
                        parity__order_words(parity_set_order_source(s)));
     if (nm == 0) return;
@@ -259,8 +266,12 @@ static void text_info_begin(parity_report *r, const parity_set *s) {
     for (size_t i = 0; i < nm; i++) {
         const char *k = NULL, *v = NULL;
         if (parity_set_meta(s, i, &k, &v) != PARITY_OK) continue;
-        if (r->o.verbose) parity__buf_printf(b, "metadata: %s = %s\n", k, v);
-        else parity__buf_printf(b, "%s %s", i ? "," : "", k);
+        parity__buf_puts(b, r->o.verbose ? "metadata: " : i ? ", " : " ");
+        parity__emit_text(b, k);
+        if (!r->o.verbose) continue;
+        parity__buf_puts(b, " = ");
+        parity__emit_text(b, v);
+        parity__buf_puts(b, "\n");
     }
     if (!r->o.verbose) parity__buf_puts(b, "\n");
 }

@@ -48,7 +48,7 @@ static widths column_widths(const parity__trace *t) {
     char cell[600];
     for (size_t i = 0; i < t->n_stages; i++) {
         const parity_pair *p = parity_walk_stage(t->w, i)->pair;
-        int n = (int)strlen(p->ref->name);
+        int n = parity__text_cols(p->ref->name);
         shape_cell(p, cell, sizeof cell);
         if (n > w.name) w.name = n;
         if ((int)strlen(cell) > w.shape) w.shape = (int)strlen(cell);
@@ -84,7 +84,8 @@ static void text_stage(parity__trace *t, widths wd, size_t i) {
     int ok = s->pair->layout_ok;
     char cell[600];
     shape_cell(s->pair, cell, sizeof cell);
-    parity__buf_printf(b, "%-*s  %-*s", wd.name, s->pair->ref->name, wd.shape, cell);
+    parity__emit_text_pad(b, s->pair->ref->name, wd.name);
+    parity__buf_printf(b, "  %-*s", wd.shape, cell);
     rel_cell(t, b, s);
     num_cell(b, s->diff.abs_max, ok);
     num_cell(b, s->diff.mean_diff, ok);
@@ -107,13 +108,15 @@ static void text_series(parity__trace *t) {
     int wp = 0;
     if (n == 0) return;
     for (size_t i = 0; i < n; i++) {
-        int l = (int)strlen(parity_walk_series(t->w, i)->pattern);
+        int l = parity__text_cols(parity_walk_series(t->w, i)->pattern);
         if (l > wp) wp = l;
     }
     parity__buf_printf(b, "\nSeries (%zu), relative error per step:\n", n);
     for (size_t i = 0; i < n; i++) {
         const parity_series *s = parity_walk_series(t->w, i);
-        parity__buf_printf(b, "  %-*s  ", wp, s->pattern);
+        parity__buf_puts(b, "  ");
+        parity__emit_text_pad(b, s->pattern, wp);
+        parity__buf_puts(b, "  ");
         parity__trace_k_range(b, s->k, s->n);
         parity__buf_puts(b, "  relative:");
         for (size_t j = 0; j < s->n; j++) {
