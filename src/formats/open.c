@@ -350,6 +350,17 @@ static parity_status no_tensor_files(parity_set *set, const char *dir,
     return st;
 }
 
+/* A trace directory holds what its tracer wrote there: regular files. A
+ * symbolic link (to a file elsewhere, to /dev/zero) is refused by name
+ * rather than followed out of the directory. */
+static parity_status not_a_link(const char *path, parity_error *err) {
+    struct stat st;
+    FAIL_IF(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), err, PARITY_E_FORMAT,
+            PARITY_NO_OFFSET, "%s: a symbolic link (a trace directory's index.json and "
+            "stage files are regular files inside it)", path);
+    return PARITY_OK;
+}
+
 /* Each stage file index.json names exists among the listed files. */
 static parity_status check_index_files(const char *ipath, const parity__trace_index *ix,
                                        char **names, size_t n, parity_error *err) {
@@ -366,14 +377,37 @@ static parity_status check_index_files(const char *ipath, const parity__trace_in
     return PARITY_OK;
 }
 
+/* Each "files" entry names the file that holds its stage: a trace whose
+ * index points a stage at another stage's file (or two stages at one
+ * file) is not what its index says. The name index must exist. */
+static parity_status check_index_stages(const parity_set *set, const char *ipath,
+                                        const char *dir, const parity__trace_index *ix,
+                                        parity_error *err) {
+    size_t dlen = strlen(dir);
+    for (size_t k = 0; k < ix->n_files; k++) {
+        long i = parity_set_find(set, ix->file_stage[k]);
+        const char *file = i >= 0 ? set->tensors[i].file : NULL;
+        int same = file && strncmp(file, dir, dlen) == 0 && file[dlen] == '/' &&
+                   strcmp(file + dlen + 1, ix->file_name[k]) == 0;
+        char stage[128];
+        FAIL_IF(!same, err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
+                "%s: files: stage '%s': '%s' holds no tensor of that name (expected "
+                "the file the stage is stored in)", ipath,
+                parity__msg_name(ix->file_stage[k], strlen(ix->file_stage[k]), stage,
+                                 sizeof stage), ix->file_name[k]);
+    }
+    return PARITY_OK;
+}
+
 /* index.json: metadata, then the order (unlisted stage files after the
  * listed ones, in file order) and the inputs. */
-static parity_status apply_index(parity_set *set, const parity__trace_index *ix,
-                                 parity_error *err) {
+static parity_status apply_index(parity_set *set, const char *ipath, const char *dir,
+                                 const parity__trace_index *ix, parity_error *err) {
     for (size_t i = 0; i < ix->n_meta; i++)
         TRY(parity__set_meta_add(set, ix->meta_key[i], strlen(ix->meta_key[i]),
                                  ix->meta_value[i], strlen(ix->meta_value[i]), err));
     TRY(parity__set_index(set, err));
+    TRY(check_index_stages(set, ipath, dir, ix, err));
     TRY(apply_dataflow(set, ix, err));
     TRY(parity__set_reorder(set, ix->order, ix->n_order, ix->inputs, ix->n_inputs, 1,
                             err));
@@ -427,6 +461,7 @@ static parity_status load_dir(parity_set *set, const char *dir, parity_error *er
     parity_status st = ipath ? PARITY_OK
                              : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                                             "%s: out of memory", dir);
+    if (st == PARITY_OK && trace) st = not_a_link(ipath, err);
     if (st == PARITY_OK && trace)
         st = parity__trace_index_load(ipath, set->opts.max_header_bytes,
                                       set->opts.max_json_depth, &ix, err);
@@ -434,13 +469,14 @@ static parity_status load_dir(parity_set *set, const char *dir, parity_error *er
     if (st == PARITY_OK && n == 0 && !trace) st = no_tensor_files(set, dir, err);
     for (size_t i = 0; st == PARITY_OK && i < n; i++) {
         char *fpath = join(dir, names[i]);
-        st = fpath ? load_file(set, fpath, !trace, NULL, err)
-                   : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-                                  "%s: out of memory", dir);
+        st = !fpath ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                   "%s: out of memory", dir)
+             : trace ? not_a_link(fpath, err) : PARITY_OK;
+        if (st == PARITY_OK) st = load_file(set, fpath, !trace, NULL, err);
         free(fpath);
     }
     free(names);
-    if (st == PARITY_OK && trace) st = apply_index(set, &ix, err);
+    if (st == PARITY_OK && trace) st = apply_index(set, ipath, dir, &ix, err);
     if (st == PARITY_OK && !trace) st = parity__set_index(set, err);
     if (st == PARITY_OK && !trace) st = parity__set_reorder(set, NULL, 0, NULL, 0, 0, err);
     parity__trace_index_free(&ix);
