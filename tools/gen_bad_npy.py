@@ -88,6 +88,10 @@ CASES = [
     ("shape_overflow.npy",
      npy(hdr(shape="(4294967296, 4294967296, 16)"), F4x6),
      "overflows 64 bits"),
+    # an empty array whose other dimensions still overflow its strides
+    ("shape_empty_dims_overflow.npy",
+     npy(hdr(shape="(4294967296, 4294967296, 0)"), b""),
+     "the dimensions multiply past 2^63 (even an empty array's"),
     ("py2_long_in_v3.npy", npy(hdr(shape="(2L, 3L)"), F4x6, version=(3, 0)),
      "dim 0: not a plain integer literal"),
     ("v3_bad_utf8.npy",
@@ -102,6 +106,9 @@ CASES = [
      "subarray dtypes"),
     ("descr_f3.npy", npy(hdr(descr="'<f3'"), bytes(18)),
      "descr '<f3': not a numeric NumPy type"),
+    # x87 long doubles as 32-bit x86 NumPy stores them (float96): named
+    ("descr_float96.npy", npy(hdr(descr="'<f12'"), bytes(72)),
+     "descr '<f12': x87 extended precision in 12 bytes (NumPy's float96"),
     ("descr_native.npy", npy(hdr(descr="'=f4'"), F4x6),
      "native byte order '='"),
     ("descr_pipe_f4.npy", npy(hdr(descr="'|f4'"), F4x6),

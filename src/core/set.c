@@ -79,11 +79,21 @@ parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
     return PARITY_OK;
 }
 
+/* The next stride: s times the length of an axis (0 taken as 1). Readers
+ * refuse a shape whose product overflows int64, an empty one's included;
+ * should one slip through, the stride saturates instead of overflowing
+ * (an empty tensor is never indexed, so no stride of it is ever used). */
+static int64_t next_stride(int64_t s, int64_t len) {
+    int64_t out;
+    if (__builtin_mul_overflow(s, len > 0 ? len : 1, &out)) return INT64_MAX;
+    return out;
+}
+
 void parity__strides_c(parity_tensor *t) {
     int64_t s = 1;
     for (int k = t->ndim - 1; k >= 0; k--) {
         t->stride[k] = s;
-        s *= t->shape[k] ? t->shape[k] : 1;
+        s = next_stride(s, t->shape[k]);
     }
 }
 
@@ -91,7 +101,7 @@ void parity__strides_f(parity_tensor *t) {
     int64_t s = 1;
     for (int k = 0; k < t->ndim; k++) {
         t->stride[k] = s;
-        s *= t->shape[k] ? t->shape[k] : 1;
+        s = next_stride(s, t->shape[k]);
     }
 }
 

@@ -18,12 +18,19 @@ parity_status parity__check_shape(const char *subject, parity_dtype dt, int ndim
             "%s: ndim %d (expected 0..%d)", subject, ndim, PARITY_MAX_DIMS);
     FAIL_IF(ndim > 0 && !shape, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: shape is NULL",
             subject);
-    uint64_t n = 1, b = 0;
+    uint64_t n = 1, b = 0, span = 1; /* span: 0 taken as 1, as strides do */
     for (int k = 0; k < ndim; k++) {
         FAIL_IF(shape[k] < 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
                 "%s: shape[%d] = %lld (expected >= 0)", subject, k, (long long)shape[k]);
         FAIL_IF(!parity__mul_u64(n, (uint64_t)shape[k], &n), err, PARITY_E_LIMIT,
                 PARITY_NO_OFFSET, "%s: element count overflows 64 bits", subject);
+        /* an empty tensor's other dimensions still give its strides, and
+         * every reader refuses a file whose strides overflow int64 */
+        FAIL_IF(!parity__mul_u64(span, shape[k] ? (uint64_t)shape[k] : 1, &span) ||
+                    span > (uint64_t)INT64_MAX,
+                err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
+                "%s: the dimensions multiply past 2^63 (even an empty tensor's: its "
+                "strides must fit int64)", subject);
     }
     FAIL_IF(!parity__mul_u64(n, parity_dtype_size(dt), &b) || b > SIZE_MAX, err,
             PARITY_E_LIMIT, PARITY_NO_OFFSET, "%s: byte size overflows", subject);

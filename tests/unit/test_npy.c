@@ -198,7 +198,8 @@ static parity_status bad_status(const char *file) {
     static const char *unsupported[] = {
         "version_0_0.npy", "version_1_1.npy", "version_4_0.npy",
         "descr_object.npy", "descr_structured.npy", "descr_subarray.npy",
-        "descr_native.npy", "descr_string.npy", "descr_datetime.npy"};
+        "descr_native.npy", "descr_string.npy", "descr_datetime.npy",
+        "descr_float96.npy"};
     for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
         if (strcmp(file, unsupported[i]) == 0) return PARITY_E_UNSUPPORTED;
     if (strcmp(file, "too_many_dims.npy") == 0) return PARITY_E_LIMIT;
