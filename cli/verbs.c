@@ -27,11 +27,12 @@ static const cli_verb verbs[] = {
     {"diff", CLI_DIFF, cmd_diff, 2, 2, "REF PORT [options]",
      "every matched tensor: statistics, metrics, verdict", NULL,
      "0 every compared tensor MATCH and nothing unpaired,\n"
-     "1 differences (a SMALL or LARGE DIFF, a name only on one side), 2 trouble"},
+     "1 differences (a SMALL or LARGE DIFF, a name only on one side, nothing\n"
+     "compared), 2 trouble"},
     {"trace", CLI_TRACE, cmd_trace, 2, 2, "REF PORT [options]",
      "ordered walk: table, first divergence, culprit, series", NULL,
      "0 every stage MATCH, every input equal and nothing\n"
-     "unpaired, 1 differences, 2 trouble"},
+     "unpaired, 1 differences (or nothing compared), 2 trouble"},
     {"explain", CLI_EXPLAIN, cmd_explain, 2, 2, "REF PORT [-t NAME]",
      "the transformation that maps ref to port, ranked", NULL,
      "0 nothing to explain (each -t tensor, or every stage of\n"
@@ -52,14 +53,16 @@ static const cli_verb verbs[] = {
     {"report", CLI_REPORT, cmd_report, 2, 2, "REF PORT -o F.html",
      "one self-contained HTML report of all of the above", NULL,
      "0 report written, every stage MATCH, every input equal\n"
-     "and nothing unpaired, 1 report written and differences, 2 trouble (no report)"},
+     "and nothing unpaired, 1 report written and differences (or nothing\n"
+     "compared), 2 trouble (no report)"},
     {"same", CLI_SAME, cmd_same, 2, 2, "A B [options]",
      "bitwise reproducibility of two runs of one side",
      "bitwise reproducibility of two runs of one side: tensors pair by exact\n"
      "name; each pair is identical, or its first differing element and the\n"
      "count of differing elements and bits is shown.",
      "0 every tensor bit-identical and every name paired,\n"
-     "1 a tensor differs (bits, dtype or shape) or a name is only on one side,\n"
+     "1 a tensor differs (bits, dtype or shape), a name is only on one side,\n"
+     "or nothing was compared,\n"
      "2 trouble (usage, unreadable file)"},
 };
 #define N_VERBS (sizeof verbs / sizeof *verbs)

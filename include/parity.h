@@ -849,7 +849,8 @@ long parity_walk_culprit(const parity_walk *w);
  * then *series (may be NULL) receives the series holding both, else NULL. */
 long parity_walk_largest_jump(const parity_walk *w, const parity_series **series);
 /* 1 when the walk found anything: a stage not MATCH, an input that
- * differs or is missing on one side, a name without a partner. */
+ * differs or is missing on one side, a name without a partner; and when
+ * it compared nothing (two empty traces never read as a match). */
 int parity_walk_differs(const parity_walk *w);
 size_t parity_walk_series_count(const parity_walk *w);
 const parity_series *parity_walk_series(const parity_walk *w, size_t i);
@@ -905,7 +906,8 @@ const parity_same_item *parity_same_at(const parity_same *s, size_t i);
 /* Selected tensors of one run (side 0: a, 1: b) whose name the other lacks. */
 size_t parity_same_only_count(const parity_same *s, int side);
 const parity_tensor *parity_same_only(const parity_same *s, int side, size_t i);
-/* 1 when a pair differs (bits, dtype or shape) or a name is on one side. */
+/* 1 when a pair differs (bits, dtype or shape), a name is on one side, or
+ * nothing was compared. */
 int parity_same_differs(const parity_same *s);
 
 /* ======================================================================== */

@@ -197,6 +197,7 @@ const parity_tensor *parity_same_only(const parity_same *s, int side, size_t i) 
 }
 
 int parity_same_differs(const parity_same *s) {
+    if (s->n == 0) return 1; /* nothing compared is no proof of sameness */
     if (s->n_only[0] || s->n_only[1]) return 1;
     for (size_t i = 0; i < s->n; i++)
         if (!s->items[i].comparable || s->items[i].n_differ) return 1;

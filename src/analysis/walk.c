@@ -98,6 +98,7 @@ double parity_stage_relative(const parity_stage *s) {
 }
 
 int parity_walk_differs(const parity_walk *w) {
+    if (parity_match_count(w->match) == 0) return 1; /* nothing compared */
     if (w->first >= 0 || w->n_inputs_differ || w->n_missing) return 1;
     return parity_match_unpaired_count(w->match, 0) + parity_match_unpaired_count(w->match, 1) > 0;
 }
