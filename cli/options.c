@@ -76,14 +76,20 @@ int cli_emit(const char *s) {
     return 0;
 }
 
-/* A number >= 0 (finite). */
+/* A number >= 0 (finite). Every finite double counts, the subnormals
+ * included: strtod says ERANGE for them (and for values that round to 0),
+ * which is no reason to refuse a tolerance of 1e-320; an overflow is +Inf,
+ * refused as not finite. */
 static int parse_num(const char *verb, const char *opt, const char *v, double *out) {
     char *end = NULL;
     errno = 0;
     double x = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(x) || x < 0)
+    int range = errno == ERANGE;
+    int err = errno && !(range && isfinite(x));
+    int negative = x < 0 || (range && signbit(x)); /* -1e-400 is below 0; -0 is 0 */
+    if (end == v || *end || err || !isfinite(x) || negative)
         return cli_fail("%s: %s '%s': expected a number >= 0", verb, opt, v);
-    *out = x;
+    *out = x + 0.0; /* -0 as 0 */
     return 0;
 }
 
