@@ -349,7 +349,7 @@ static const struct bad_header {
      16, PARITY_E_LIMIT, "complex array of 32 dims needs 33"},
     {1, "{'descr': '<f8', 'fortran_order': False, 'shape': "
      "(0, 4294967296, 4294967296)}\n",
-     0, PARITY_E_FORMAT, "overflows 64 bits"},
+     0, PARITY_E_FORMAT, "the dimensions multiply past 2^63 (even an empty array's"},
     {1, "{'descr': '<u8', 'fortran_order': False, 'shape': "
      "(3, 768614336404564651)}\n",
      0, PARITY_E_FORMAT, "overflows 64 bits"},
