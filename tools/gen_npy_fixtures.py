@@ -23,6 +23,7 @@ for big-endian multi-byte data and DIMS the view's comma-separated shape
 (fuzz/corpus/npy/) instead.
 """
 import os
+import struct
 import sys
 
 import numpy as np
@@ -58,11 +59,35 @@ SPECIAL_BITS = {
 }
 
 
+def x87(encodings):
+    """Long doubles from raw x87 encodings (64-bit significand with its
+    explicit integer bit, sign and 15-bit exponent), byte for byte."""
+    raw = b"".join(struct.pack("<QH", m, se) + bytes(6) for m, se in encodings)
+    return np.frombuffer(raw, dtype="<f16").astype(np.longdouble)
+
+
 def longdouble_specials():
     """Long doubles: specials, values a double holds exactly, and values it
-    must round (ties, overflow to Inf, underflow to 0)."""
+    must round (ties, overflow to Inf, underflow to 0); then the encodings
+    the x87 rejects (unnormals, pseudo-infinities, pseudo-NaNs: NumPy's
+    astype gives NaN) or reads with the smallest exponent
+    (pseudo-denormals)."""
     ld = np.longdouble
     one, two = ld(1), ld(2)
+    return np.concatenate([longdouble_values(ld, one, two), x87([
+        (1 << 62, 0x3FFF),             # unnormal: "0.5" without its integer bit
+        (0, 0x3FFF),                   # unnormal, zero significand
+        (3 << 61, 0xBFFF),             # negative unnormal
+        (1 << 62, 0x0001),             # unnormal, smallest exponent
+        (0, 0x7FFF),                   # pseudo-infinity
+        (1 << 62, 0xFFFF),             # pseudo-NaN
+        (1 << 63, 0x0000),             # pseudo-denormal (2^-16382)
+        ((1 << 63) | 5, 0x8000),       # negative pseudo-denormal
+        ((1 << 63) | 1, 0x7FFF),       # signalling NaN (a real one)
+    ])])
+
+
+def longdouble_values(ld, one, two):
     return np.array([
         ld("nan"), -ld("nan"), ld("inf"), -ld("inf"), ld("-0.0"),
         ld(5e-324), ld(np.finfo(np.float64).max), ld(-0.1),

@@ -143,6 +143,14 @@ static double round_u64_scaled(uint64_t m, int e) {
     return ldexp((double)q, e + shift);
 }
 
+/* An x87 extended value as NumPy reads it (np.longdouble -> float64, which
+ * loads it into the FPU): the encodings the 387 and later reject as
+ * invalid operands - unnormals (exponent 1..0x7ffe without the integer
+ * bit), pseudo-infinities and pseudo-NaNs (exponent 0x7fff without it) -
+ * load as the default NaN, whose sign bit is set; pseudo-denormals
+ * (exponent 0 with the integer bit) are read with the smallest exponent,
+ * as denormals are. tests/unit/test_npy.c checks every case against NumPy
+ * on the same bytes. */
 static double f80_decode(const unsigned char *p) {
     uint64_t m;
     uint16_t se;
@@ -150,12 +158,10 @@ static double f80_decode(const unsigned char *p) {
     memcpy(&se, p + 8, 2);
     double sign = (se & 0x8000) ? -1.0 : 1.0;
     int e = se & 0x7fff;
-    if (e == 0x7fff) {
-        /* Inf only with the integer bit set and an empty fraction; every
-         * other all-ones exponent (NaN, pseudo-NaN, pseudo-Inf) is NaN. */
-        if (m == (1ull << 63)) return sign * INFINITY;
-        return copysign(NAN, sign);
-    }
+    int integer_bit = (int)(m >> 63);
+    if (e != 0 && !integer_bit) return copysign(NAN, -1.0); /* unnormal, pseudo-Inf, pseudo-NaN */
+    if (e == 0x7fff) /* Inf: an empty fraction; else a NaN of its sign */
+        return m == (1ull << 63) ? sign * INFINITY : copysign(NAN, sign);
     if (m == 0) return sign * 0.0;
     if (e == 0) e = 1; /* denormal: same scale as the smallest exponent */
     return sign * round_u64_scaled(m, e - 16383 - 63);
