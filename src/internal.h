@@ -190,6 +190,15 @@ parity_status parity__check_shape(const char *subject, parity_dtype dt, int ndim
                                   const int64_t *shape, const void *data, uint64_t *count,
                                   uint64_t *nbytes, parity_error *err);
 
+/* A 128-bit integer (GCC and Clang): exact sums of 64-bit integers. */
+__extension__ typedef __int128 parity__i128;
+
+/* Elements [first, first + n) of t, in its logical C order, as exact
+ * integers: t's dtype is an integer type or BOOL (U64 beyond 2^63
+ * included); any other dtype gives zeros. */
+void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n,
+                              parity__i128 *out);
+
 /* 1 when t's elements lie in C order without gaps (strides as
  * parity__strides_c would set them; axes of length 1 may have any). */
 int parity__tensor_c_contiguous(const parity_tensor *t);

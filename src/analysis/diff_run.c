@@ -266,6 +266,13 @@ static void worker_reset(worker *w, run_shared *sh, int id) {
     parity__pair_init(&w->pair, sh->kr, sh->kp);
     parity__side_init(&w->fr, sh->kr);
     parity__side_init(&w->fp, sh->kp);
+    /* integer sides: sums and means exact (int_sum.c) */
+    parity__side_track_ints(&w->r, sh->ref);
+    parity__side_track_ints(&w->pair.r, sh->ref);
+    parity__side_track_ints(&w->fr, sh->ref);
+    parity__side_track_ints(&w->p, sh->port);
+    parity__side_track_ints(&w->pair.p, sh->port);
+    parity__side_track_ints(&w->fp, sh->port);
     w->slow = 0;
 }
 

@@ -3,7 +3,8 @@
  * position, exact sums, mean and population std, streamed in chunks.
  *
  *   sum   = Σx            (finite x only; exact, correctly rounded)
- *   mean  = sum / n_finite
+ *   mean  = sum / n_finite (an integer tensor's: exact, then rounded once;
+ *                          int_sum.c sums its stored integers)
  *   std   = √( (Σ(x-K)² - (Σ(x-K))²/n) / n )   K = shift, population
  *   sumsq = Σx²           (each square rounded, the sum exact up to the
  *                          in-chunk compensation, see acc.h)
@@ -166,6 +167,7 @@ void parity__side_commit(parity__side_acc *a, const parity__side_chunk *c,
                          const uint64_t *pos) {
     parity_xsum *dst[3] = {&a->sum, &a->sum_c2, &a->sumsq};
     if (c->m == 0) return;
+    if (a->ints) parity__side_ints_commit(a, c->m, pos ? 0 : first, pos);
     if (c->exact) parity__side_exact(a, x, c->m); /* rare: see exact.c */
     for (int q = 0; q < 3 && !c->exact; q++) {
         for (int j = 0; j < PARITY__LANES; j++) {
@@ -212,6 +214,8 @@ void parity__side_merge(parity__side_acc *into, const parity__side_acc *from) {
     parity_xsum_merge(&into->sum, &from->sum);
     parity_xsum_merge(&into->sum_c2, &from->sum_c2);
     parity_xsum_merge(&into->sumsq, &from->sumsq);
+    if (!into->ints) into->ints = from->ints;
+    into->isum += from->isum;
 }
 
 /* Add k·n to s exactly: the product is split into two doubles with fma. */
@@ -262,6 +266,10 @@ void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
      * of finite values never do (or only just: std of ±DBL_MAX) */
     parity__wide n = parity__wide_of((double)a->n_finite);
     out->mean = parity__wide_double(parity__wide_div(parity__xsum_wide(&a->sum), n));
+    if (a->ints) { /* integers: the exact sum, the exact mean, each rounded once */
+        out->sum = parity__i128_div(a->isum, 1);
+        out->mean = parity__i128_div(a->isum, a->n_finite);
+    }
     parity__wide m2 = parity__side_m2(a, parity__side_s1(a));
     out->std = parity__wide_sign(m2) > 0
                    ? parity__wide_double(parity__wide_sqrt(parity__wide_div(m2, n)))
@@ -391,6 +399,7 @@ parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
     parity__side_acc acc;
     parity__side_chunk ch;
     parity__side_init(&acc, t->count ? parity__shift_of(t, buf) : 0.0);
+    parity__side_track_ints(&acc, t);
     uint64_t released = 0; /* pages before this are dropped (file maps) */
     /* elements per release (whole blocks for quantized types) */
     uint64_t run = parity__dtype_elems_for_bytes(t->dtype, PARITY__RELEASE_BYTES);

@@ -109,6 +109,44 @@ void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
     }
 }
 
+/* One integer element at p (esz bytes, reversed first when swap). */
+static parity__i128 int_at(parity_dtype dt, const unsigned char *p, size_t esz, int swap) {
+    unsigned char b[8] = {0};
+    for (size_t i = 0; i < esz && i < 8; i++) b[i] = swap ? p[esz - 1 - i] : p[i];
+    uint64_t u;
+    memcpy(&u, b, 8); /* little-endian host: the low esz bytes, zero-extended */
+    switch (dt) {
+    case PARITY_DT_I8: return (int8_t)u;
+    case PARITY_DT_I16: return (int16_t)u;
+    case PARITY_DT_I32: return (int32_t)u;
+    case PARITY_DT_I64: return (int64_t)u;
+    case PARITY_DT_U8: case PARITY_DT_U16: case PARITY_DT_U32: case PARITY_DT_U64:
+        return (parity__i128)u;
+    case PARITY_DT_BOOL: return u != 0;
+    default: return 0;
+    }
+}
+
+void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n,
+                              parity__i128 *out) {
+    size_t esz = parity_dtype_size(t->dtype);
+    int swap = t->byteswap && esz > 1;
+    if (n == 0) return;
+    if (esz == 0 || esz > 8) {
+        memset(out, 0, n * sizeof *out);
+        return;
+    }
+    int64_t idx[PARITY_MAX_DIMS];
+    parity_tensor_unravel(t, first, idx);
+    for (size_t i = 0; i < n; i++) {
+        int64_t off = 0;
+        for (int k = 0; k < t->ndim; k++) off += idx[k] * t->stride[k];
+        out[i] = int_at(t->dtype, t->data + off * (int64_t)esz, esz, swap);
+        for (int k = t->ndim - 1; k >= 0 && ++idx[k] >= t->shape[k]; k--)
+            if (k > 0) idx[k] = 0;
+    }
+}
+
 char *parity_shape_str(const parity_tensor *t, char *buf, size_t cap) {
     size_t len = 0;
     if (cap == 0) return buf;

@@ -9,6 +9,7 @@
  * denormals) against NumPy + math.fsum, all written by
  * tools/gen_metric_data.py with fixed seeds.
  */
+#include "analysis/acc.h"
 #include "analysis/fused.h"
 #include "parity.h"
 #include "analysis/xsum.h"
@@ -308,7 +309,46 @@ static void test_shift(void) {
     }
 }
 
+/* parity__i128_div against Python's float(Fraction(s, n)) (the exact
+ * quotient rounded once, ties to even): thirds, ties at 2^53 and 2^100,
+ * the int128 extremes, divisors near 2^64. */
+static parity__i128 i128_of(const char *dec) {
+    int neg = *dec == '-';
+    unsigned __int128 v = 0;
+    for (const char *c = dec + neg; *c; c++) v = v * 10 + (unsigned)(*c - '0');
+    return neg ? (parity__i128)(0 - v) : (parity__i128)v;
+}
+
+static void test_i128_div(void) {
+    static const struct { const char *s; unsigned long long n; double want; } cases[] = {
+        {"-2", 3ull, -0x1.5555555555555p-1},
+        {"1", 3ull, 0x1.5555555555555p-2},
+        {"2", 3ull, 0x1.5555555555555p-1},
+        {"9007199254740993", 1ull, 0x1.0000000000000p+53},
+        {"9007199254740995", 1ull, 0x1.0000000000002p+53},
+        {"170141183460469231731687303715884105727", 1ull, 0x1.0000000000000p+127},
+        {"-170141183460469231731687303715884105728", 1ull, -0x1.0000000000000p+127},
+        {"18014398509481986", 4ull, 0x1.0000000000000p+52},
+        {"55340232221128654845", 3ull, 0x1.0000000000000p+64},
+        {"1", 18446744073709551615ull, 0x1.0000000000000p-64},
+        {"7", 9223372036854775808ull, 0x1.c000000000000p-61},
+        {"-170141183460469231731687303715884093383", 18446744073709551615ull, -0x1.0000000000000p+63},
+        {"1267650600228229542234191560704", 1ull, 0x1.0000000000000p+100},
+        {"1267650600228229542234191560705", 1ull, 0x1.0000000000001p+100},
+        {"1267650600228229823709168271360", 1ull, 0x1.0000000000002p+100},
+        {"0", 5ull, 0x0.0p+0},
+        {"-2", 3ull, -0x1.5555555555555p-1},
+        {"10000000000000000000000000000000000007", 10000000000000000009ull, 0x1.bc16d674ec800p+59},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        CHECK_MSG(parity__i128_div(i128_of(cases[i].s), cases[i].n) == cases[i].want,
+                  "%s / %llu: %a, want %a", cases[i].s, cases[i].n,
+                  parity__i128_div(i128_of(cases[i].s), cases[i].n), cases[i].want);
+    CHECK(isnan(parity__i128_div(5, 0)));
+}
+
 int main(void) {
+    test_i128_div();
     test_shift();
     test_xsum_edges();
     test_xsum_merge();
