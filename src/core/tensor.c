@@ -136,6 +136,11 @@ void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n,
         memset(out, 0, n * sizeof *out);
         return;
     }
+    if (parity__tensor_c_contiguous(t)) {
+        const unsigned char *p = t->data + first * esz;
+        for (size_t i = 0; i < n; i++) out[i] = int_at(t->dtype, p + i * esz, esz, swap);
+        return;
+    }
     int64_t idx[PARITY_MAX_DIMS];
     parity_tensor_unravel(t, first, idx);
     for (size_t i = 0; i < n; i++) {
