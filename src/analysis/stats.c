@@ -407,10 +407,6 @@ parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
         uint64_t left = t->count - first;
         size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
         parity_tensor_read(t, first, n, buf);
-        if (first + n - released >= run || n == left) {
-            parity__tensor_release(t, released, first + n - released);
-            released = first + n;
-        }
         const uint64_t *p = NULL;
         parity__side_kernel(buf, n, acc.shift, &ch);
         if (ch.n_bad) { /* rare: count the specials, redo on finite values */
@@ -422,6 +418,11 @@ parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
             acc.count += n;
         }
         parity__side_commit(&acc, &ch, buf, first, p);
+        /* after the commit, which reads an integer tensor's stored values */
+        if (first + n - released >= run || n == left) {
+            parity__tensor_release(t, released, first + n - released);
+            released = first + n;
+        }
     }
     parity__side_finish(&acc, out);
     return PARITY_OK;
