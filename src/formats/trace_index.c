@@ -140,15 +140,15 @@ static parity_status take_pairs(const char *path, const char *field,
     char **kv = calloc(count ? count : 1, sizeof *kv);
     char **vv = calloc(count ? count : 1, sizeof *vv);
     parity_status st = kv && vv ? PARITY_OK : PARITY_E_NOMEM;
-    for (const cJSON *e = o->child; st == PARITY_OK && e; e = e->next, k++) {
+    for (const cJSON *e = o->child; st == PARITY_OK && e; e = e->next) {
         char name[128];
         vv[k] = value(e);
         kv[k] = vv[k] ? strdup(e->string) : NULL;
-        if (vv[k] && kv[k]) continue;
+        k++; /* slot k - 1 is filled (or NULL): freed on failure */
+        if (vv[k - 1] && kv[k - 1]) continue;
         st = parity__fail(err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
                           "%s: %s '%s': expected %s", path, field,
                           shown(e->string, name, sizeof name), expected);
-        k++;
     }
     if (st == PARITY_E_NOMEM)
         parity__fail(err, st, PARITY_NO_OFFSET, "%s: out of memory", path);
