@@ -33,7 +33,8 @@ edge/                    edge cases of parity diff: I64 values beyond 2^53
                          odd_*.safetensors (a name with '|', a newline and an
                          ANSI escape), ctl_*.safetensors (names that differ
                          only by a newline, a screen-clearing escape, a C1
-                         control, a control character in metadata)
+                         control, a control character in metadata),
+                         empty_wide.npy (F32 [0, 2^30, 2^30])
                          ids_*.safetensors (sequences: a dropped first token,
                          insertions, replacements, ids stored as F32, a mel
                          with 398 more frames, audio starting 10 samples late),
@@ -156,6 +157,8 @@ def edge_files(out):
         f.write("# rule 3 renames nothing: no PORT stage is called step..._extras (a typo)\n"
                 "^step10_(mel)$ => step10_\\1\n"
                 "^step([0-9]+)_extras$ => step4_x0\n")
+    # an empty tensor whose other axes are 2^30 long: nothing to allocate
+    np.save(os.path.join(d, "empty_wide.npy"), np.empty((0, 2**30, 2**30), dtype=np.float32))
     # names a terminal must not receive raw: two that differ only by a
     # newline, an escape that clears the screen, a C1 control (U+009B, CSI)
     base = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)

@@ -391,8 +391,10 @@ static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
                                   const parity_diff_opts *o, parity_error *err) {
     double buf[PARITY__CHUNK];
     shared_core(sh, ref, port, o, buf);
-    TRY(parity__prof_setup(sh->prof, o, ref, err));
-    sh->n_prof = o->n_axes;
+    /* an empty tensor has no index to break down, and its declared axes
+     * (which may be 2^30 long) would size profiles no data is behind */
+    sh->n_prof = ref->count ? o->n_axes : 0;
+    if (sh->n_prof) TRY(parity__prof_setup(sh->prof, o, ref, err));
     pthread_mutex_init(&sh->mu, NULL);
     pthread_cond_init(&sh->turn, NULL);
     return PARITY_OK;
