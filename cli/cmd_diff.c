@@ -93,7 +93,8 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
                : cli_fail("out of memory");
     size_t n = parity_match_count(m);
     /* nothing compared (two empty folders) is never a success */
-    int differ = n == 0 || parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
+    int differ =
+        n == 0 || parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1) > 0;
     diff_window_buf *buf = malloc(sizeof *buf);
     if (rc == 0 && !buf) rc = cli_fail("out of memory");
     for (size_t lo = 0; rc == 0 && lo < n; lo += DIFF_WINDOW)

@@ -20,12 +20,18 @@
 static void put_escaped(FILE *f, const char *s) {
     static const char hex[] = "0123456789abcdef";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\n') fputs("\\n", f);
-        else if (*p == '\t') fputs("\\t", f);
-        else if (*p == '\r') fputs("\\r", f);
-        else if (*p < 0x20 || *p == 0x7F) fprintf(f, "\\x%c%c", hex[*p >> 4], hex[*p & 15]);
-        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) fprintf(f, "\\u00%02x", *++p);
-        else fputc(*p, f);
+        if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p == '\r')
+            fputs("\\r", f);
+        else if (*p < 0x20 || *p == 0x7F)
+            fprintf(f, "\\x%c%c", hex[*p >> 4], hex[*p & 15]);
+        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            fprintf(f, "\\u00%02x", *++p);
+        else
+            fputc(*p, f);
     }
 }
 

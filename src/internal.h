@@ -25,8 +25,7 @@ parity_status parity__fail(parity_error *err, parity_status code,
  * full. Returns the length written; *used (may be NULL) gets how many
  * bytes of s it covers. Messages and names stay on one line, and a name
  * that differs by a newline stays distinguishable. */
-size_t parity__escape_controls(const char *s, size_t n, char *out, size_t cap,
-                               size_t *used);
+size_t parity__escape_controls(const char *s, size_t n, char *out, size_t cap, size_t *used);
 
 /* Flat validation, one check per line (zstd's RETURN_ERROR_IF shape):
  *   FAIL_IF(end < begin, err, PARITY_E_FORMAT, off, "%s: ...", path); */
@@ -196,8 +195,7 @@ __extension__ typedef __int128 parity__i128;
 /* Elements [first, first + n) of t, in its logical C order, as exact
  * integers: t's dtype is an integer type or BOOL (U64 beyond 2^63
  * included); any other dtype gives zeros. */
-void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n,
-                              parity__i128 *out);
+void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n, parity__i128 *out);
 
 /* 1 when t's elements lie in C order without gaps (strides as
  * parity__strides_c would set them; axes of length 1 may have any). */

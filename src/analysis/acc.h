@@ -88,9 +88,9 @@ typedef struct parity__side_acc {
     parity_xsum sum;          /* Σx                                        */
     parity_xsum sum_c2;       /* Σ(x-K)²                                   */
     parity_xsum sumsq;        /* Σx²                                       */
-    const parity_tensor *ints;/* an integer tensor whose stored values are */
-                              /* also summed exactly (int_sum.c), or NULL  */
-    parity__i128 isum;        /* Σv of those values                        */
+    const parity_tensor *ints; /* an integer tensor whose stored values are */
+                               /* also summed exactly (int_sum.c), or NULL  */
+    parity__i128 isum;         /* Σv of those values                        */
 } parity__side_acc;
 
 /* What one pass of the side kernel over m finite values found: lane sums
@@ -118,8 +118,7 @@ void parity__side_init(parity__side_acc *a, double shift);
 void parity__side_track_ints(parity__side_acc *a, const parity_tensor *t);
 /* The integers of the m positions a commit takes (pos[i], or first + i
  * when pos is NULL) into a->isum, and their rounding into a->sum. */
-void parity__side_ints_commit(parity__side_acc *a, size_t m, uint64_t first,
-                              const uint64_t *pos);
+void parity__side_ints_commit(parity__side_acc *a, size_t m, uint64_t first, const uint64_t *pos);
 /* s / n correctly rounded (to nearest, ties to even); NaN when n is 0. */
 double parity__i128_div(parity__i128 s, uint64_t n);
 /* Classify x[0..n) (NaN, ±Inf) into a's counters; returns how many were

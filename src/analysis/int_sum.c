@@ -26,8 +26,8 @@
 
 void parity__side_track_ints(parity__side_acc *a, const parity_tensor *t) {
     parity_dtype dt = t ? t->dtype : PARITY_DT_INVALID;
-    int integer = t && !parity_dtype_is_float(dt) && parity_dtype_size(dt) > 0 &&
-                  parity_dtype_size(dt) <= 8;
+    int integer =
+        t && !parity_dtype_is_float(dt) && parity_dtype_size(dt) > 0 && parity_dtype_size(dt) <= 8;
     a->ints = integer ? t : NULL;
     a->isum = 0;
 }
@@ -41,24 +41,23 @@ static int64_t rounding_i64(int64_t v) {
 }
 static int64_t rounding_u64(uint64_t v) {
     double x = (double)v;
-    return x >= 0x1p64 ? (int64_t)(v - (1ull << 63)) - INT64_MAX - 1
-                       : (int64_t)(v - (uint64_t)x);
+    return x >= 0x1p64 ? (int64_t)(v - (1ull << 63)) - INT64_MAX - 1 : (int64_t)(v - (uint64_t)x);
 }
 
 /* Contiguous values in the host's byte order (the usual case): one pass
  * over the stored bytes, sums in registers. Returns 0 when t is not so. */
-static int sum_direct(const parity_tensor *t, uint64_t first, size_t m,
-                      parity__i128 *sum, int64_t *rounding) {
+static int sum_direct(const parity_tensor *t, uint64_t first, size_t m, parity__i128 *sum,
+                      int64_t *rounding) {
     if (t->byteswap && parity_dtype_size(t->dtype) > 1) return 0;
     if (!parity__tensor_c_contiguous(t)) return 0;
     const unsigned char *p = t->data + first * parity_dtype_size(t->dtype);
     parity__i128 s = 0;
     int64_t r = 0, s64 = 0;
-#define SUM_NARROW(T)                                                        \
-    for (size_t i = 0; i < m; i++) {                                         \
-        T v;                                                                 \
-        memcpy(&v, p + i * sizeof v, sizeof v);                              \
-        s64 += (int64_t)v; /* 4,096 values of 32 bits: no overflow */        \
+#define SUM_NARROW(T)                                                                              \
+    for (size_t i = 0; i < m; i++) {                                                               \
+        T v;                                                                                       \
+        memcpy(&v, p + i * sizeof v, sizeof v);                                                    \
+        s64 += (int64_t)v; /* 4,096 values of 32 bits: no overflow */                              \
     }
     switch (t->dtype) {
     case PARITY_DT_I8: SUM_NARROW(int8_t) break;
@@ -94,8 +93,7 @@ static int sum_direct(const parity_tensor *t, uint64_t first, size_t m,
     return 1;
 }
 
-void parity__side_ints_commit(parity__side_acc *a, size_t m, uint64_t first,
-                              const uint64_t *pos) {
+void parity__side_ints_commit(parity__side_acc *a, size_t m, uint64_t first, const uint64_t *pos) {
     parity__i128 v[BLOCK], sum = 0;
     int64_t rounding = 0;
     const parity_tensor *t = a->ints;
@@ -110,8 +108,10 @@ void parity__side_ints_commit(parity__side_acc *a, size_t m, uint64_t first,
             }
             for (size_t j = 0; j < k; j++) {
                 sum += v[j];
-                if (wide && t->dtype == PARITY_DT_I64) rounding += rounding_i64((int64_t)v[j]);
-                else if (wide) rounding += rounding_u64((uint64_t)v[j]);
+                if (wide && t->dtype == PARITY_DT_I64)
+                    rounding += rounding_i64((int64_t)v[j]);
+                else if (wide)
+                    rounding += rounding_u64((uint64_t)v[j]);
             }
             i += k;
         }

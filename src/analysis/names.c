@@ -143,22 +143,23 @@ static parity_status compile_rule(map_rule *rule, const char *path,
                                   size_t line, const char *pattern,
                                   const char *repl, parity_error *err) {
     char why[200], shown[80];
-    parity_status st = parity__re_compile(pattern, strlen(pattern), &rule->re, why,
-                                          sizeof why);
+    parity_status st = parity__re_compile(pattern, strlen(pattern), &rule->re, why, sizeof why);
     parity__msg_name(pattern, strlen(pattern), shown, sizeof shown);
     FAIL_IF(st == PARITY_E_NOMEM, err, st, PARITY_NO_OFFSET, "%s: out of memory", path);
-    FAIL_IF(st != PARITY_OK, err, st, PARITY_NO_OFFSET, "%s:%zu: bad regex '%s': %s",
-            path, line, shown, why);
+    FAIL_IF(st != PARITY_OK, err, st, PARITY_NO_OFFSET, "%s:%zu: bad regex '%s': %s", path, line,
+            shown, why);
     int groups = max_group(repl);
     int nsub = parity__re_groups(rule->re);
     if (groups < 0)
         st = parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
                           "%s:%zu: replacement ends with a lone backslash "
-                          "(expected \\\\ for a backslash)", path, line);
+                          "(expected \\\\ for a backslash)",
+                          path, line);
     else if (groups > nsub)
         st = parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
                           "%s:%zu: replacement uses \\%d but the regex has "
-                          "%d group(s)", path, line, groups, nsub);
+                          "%d group(s)",
+                          path, line, groups, nsub);
     if (st != PARITY_OK) {
         parity__re_free(rule->re);
         rule->re = NULL;
@@ -179,8 +180,7 @@ static parity_status add_rule(parity_map_rules *r, const char *path,
     trim(&re_s, &re_e);
     trim(&rp_s, &rp_e);
     FAIL_IF(re_s == re_e, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "%s:%zu: empty regex before '=>' (expected 'regex => replacement')", path,
-            line);
+            "%s:%zu: empty regex before '=>' (expected 'regex => replacement')", path, line);
     FAIL_IF(!rules_grow(r), err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
             "%s: out of memory", path);
     char *pattern = dup_range(re_s, re_e);
@@ -202,9 +202,8 @@ static parity_status add_rule(parity_map_rules *r, const char *path,
 }
 
 /* Parse every line of text[0..len) into rules. */
-static parity_status parse_rules(parity_map_rules *r, const char *path,
-                                 const char *text, size_t len,
-                                 parity_error *err) {
+static parity_status parse_rules(parity_map_rules *r, const char *path, const char *text,
+                                 size_t len, parity_error *err) {
     size_t line = 0;
     for (size_t at = 0; at < len;) {
         const char *s = text + at;
@@ -212,9 +211,8 @@ static parity_status parse_rules(parity_map_rules *r, const char *path,
         const char *e = nl ? nl : text + len;
         const char *ts = s, *te = e;
         line++;
-        FAIL_IF(memchr(s, '\0', (size_t)(e - s)) != NULL, err, PARITY_E_USAGE,
-                PARITY_NO_OFFSET, "%s:%zu: NUL byte in a rule (expected a text file)",
-                path, line);
+        FAIL_IF(memchr(s, '\0', (size_t)(e - s)) != NULL, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+                "%s:%zu: NUL byte in a rule (expected a text file)", path, line);
         trim(&ts, &te);
         if (ts < te && *ts != '#') TRY(add_rule(r, path, line, ts, te, err));
         at = (size_t)(e - text) + (nl != NULL);
@@ -236,20 +234,17 @@ parity_status parity__map_rules_parse(const char *path, const char *text, size_t
     return PARITY_OK;
 }
 
-parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
-                                     parity_error *err) {
+parity_status parity__map_rules_load(const char *path, parity_map_rules **out, parity_error *err) {
     *out = NULL;
     parity_map map;
     TRY(parity__map_open(path, &map, err));
-    parity_status st = parity__map_rules_parse(path, (const char *)map.base, map.size,
-                                               out, err);
+    parity_status st = parity__map_rules_parse(path, (const char *)map.base, map.size, out, err);
     parity__map_close(&map);
     return st;
 }
 
 /* Append repl to b with \0..\9 replaced by the groups of caps in name. */
-static void expand(parity_buf *b, const char *repl, const char *name,
-                   const int64_t *caps) {
+static void expand(parity_buf *b, const char *repl, const char *name, const int64_t *caps) {
     for (const char *p = repl; *p; p++) {
         if (*p != '\\') {
             parity__buf_put(b, p, 1);
@@ -261,8 +256,7 @@ static void expand(parity_buf *b, const char *repl, const char *name,
             continue;
         }
         const int64_t *g = &caps[2 * (*p - '0')];
-        if (g[0] >= 0 && g[1] >= g[0])
-            parity__buf_put(b, name + g[0], (size_t)(g[1] - g[0]));
+        if (g[0] >= 0 && g[1] >= g[0]) parity__buf_put(b, name + g[0], (size_t)(g[1] - g[0]));
     }
 }
 

@@ -79,7 +79,7 @@ typedef struct parser {
     size_t ncls, ccap;
     int depth, groups;
     int oom;
-    char *why;       /* the reason of a refusal, or NULL while all is well */
+    char *why; /* the reason of a refusal, or NULL while all is well */
     size_t why_cap;
 } parser;
 
@@ -113,8 +113,10 @@ static int new_node(parser *p, int kind, int a, int b) {
 
 static void add_child(parser *p, int parent, int child) {
     node *q = &p->nodes[parent];
-    if (q->child < 0) q->child = child;
-    else p->nodes[q->last].next = child;
+    if (q->child < 0)
+        q->child = child;
+    else
+        p->nodes[q->last].next = child;
     q->last = child;
 }
 
@@ -146,9 +148,10 @@ static int is_word(int c) { return is_alpha(c) || is_digit(c) || c == '_'; }
 /* The set of \d \w \s (negated for the capitals) into s; 0 when c names
  * none of them. */
 static int shorthand(int c, byteset s) {
-    int (*in)(int) = c == 'd' || c == 'D' ? is_digit
-                   : c == 'w' || c == 'W' ? is_word
-                   : c == 's' || c == 'S' ? is_space : NULL;
+    int (*in)(int) = c == 'd' || c == 'D'   ? is_digit
+                     : c == 'w' || c == 'W' ? is_word
+                     : c == 's' || c == 'S' ? is_space
+                                            : NULL;
     if (!in) return 0;
     int neg = c >= 'A' && c <= 'Z';
     for (unsigned b = 0; b < 256; b++)
@@ -163,14 +166,20 @@ static int escaped_byte(parser *p, int c, size_t at) {
     if (c == 't') return '\t';
     if (c == 'r') return '\r';
     if (c >= '1' && c <= '9')
-        return refuse(p, "back reference '\\%c' at byte %zu is not supported (a "
-                         "linear-time matcher has none)", c, at);
+        return refuse(p,
+                      "back reference '\\%c' at byte %zu is not supported (a "
+                      "linear-time matcher has none)",
+                      c, at);
     if (is_digit(c) || is_alpha(c))
-        return refuse(p, "'\\%c' at byte %zu is not supported (expected \\ before "
-                         "punctuation, \\d \\w \\s \\D \\W \\S, \\n \\t \\r)", c, at);
+        return refuse(p,
+                      "'\\%c' at byte %zu is not supported (expected \\ before "
+                      "punctuation, \\d \\w \\s \\D \\W \\S, \\n \\t \\r)",
+                      c, at);
     if (c >= 0x80)
-        return refuse(p, "'\\' before a non-ASCII byte at byte %zu (expected \\ "
-                         "before punctuation)", at);
+        return refuse(p,
+                      "'\\' before a non-ASCII byte at byte %zu (expected \\ "
+                      "before punctuation)",
+                      at);
     return c;
 }
 
@@ -192,10 +201,9 @@ static int cls_xdigit(int c) {
 }
 
 static const named_class CLASSES[] = {
-    {"alpha", is_alpha}, {"digit", is_digit}, {"alnum", cls_alnum},
-    {"upper", cls_upper}, {"lower", cls_lower}, {"space", is_space},
-    {"blank", cls_blank}, {"punct", cls_punct}, {"print", cls_print},
-    {"graph", cls_graph}, {"cntrl", cls_cntrl}, {"xdigit", cls_xdigit},
+    {"alpha", is_alpha},  {"digit", is_digit},  {"alnum", cls_alnum}, {"upper", cls_upper},
+    {"lower", cls_lower}, {"space", is_space},  {"blank", cls_blank}, {"punct", cls_punct},
+    {"print", cls_print}, {"graph", cls_graph}, {"cntrl", cls_cntrl}, {"xdigit", cls_xdigit},
     {"word", is_word},
 };
 
@@ -214,10 +222,11 @@ static int bracket_class(parser *p, byteset s) {
         p->i = k + 2;
         return 0;
     }
-    return refuse(p, "unknown class '[:%.*s:]' at byte %zu (expected alpha, digit, "
-                     "alnum, upper, lower, space, blank, punct, print, graph, cntrl, "
-                     "xdigit or word)", (int)(k - start < 32 ? k - start : 32),
-                  p->s + start, at);
+    return refuse(p,
+                  "unknown class '[:%.*s:]' at byte %zu (expected alpha, digit, "
+                  "alnum, upper, lower, space, blank, punct, print, graph, cntrl, "
+                  "xdigit or word)",
+                  (int)(k - start < 32 ? k - start : 32), p->s + start, at);
 }
 
 /* One member of a bracket expression at p->i: a byte (returned) or a set
@@ -230,12 +239,16 @@ static int bracket_member(parser *p, byteset s) {
         return bracket_class(p, s) < 0 ? -1 : 256;
     }
     if (c == '[' && p->i + 1 < p->len && (p->s[p->i + 1] == '.' || p->s[p->i + 1] == '='))
-        return refuse(p, "'[%c' at byte %zu: collating elements and equivalence "
-                         "classes are not supported", p->s[p->i + 1], at);
+        return refuse(p,
+                      "'[%c' at byte %zu: collating elements and equivalence "
+                      "classes are not supported",
+                      p->s[p->i + 1], at);
     if (c >= 0x80)
-        return refuse(p, "non-ASCII byte in a bracket expression at byte %zu (a "
-                         "bracket matches one byte; write the character outside "
-                         "brackets)", at);
+        return refuse(p,
+                      "non-ASCII byte in a bracket expression at byte %zu (a "
+                      "bracket matches one byte; write the character outside "
+                      "brackets)",
+                      at);
     p->i++;
     if (c != '\\') return c;
     if (p->i >= p->len) return refuse(p, "unmatched '[' at byte %zu", at);
@@ -269,8 +282,7 @@ static int parse_bracket(parser *p) {
         if (hi < 0) return -1;
         if (hi == 256)
             return refuse(p, "range at byte %zu ends in a class (expected a character)", at);
-        if (hi < lo)
-            return refuse(p, "range '%c-%c' at byte %zu is backwards", lo, hi, at);
+        if (hi < lo) return refuse(p, "range '%c-%c' at byte %zu is backwards", lo, hi, at);
         for (int b = lo; b <= hi; b++) set_bit(s, (unsigned)b);
     }
     p->i++; /* ']' */
@@ -307,8 +319,8 @@ static int parse_bound(parser *p, int *min, int *max) {
     if (*min > PARITY__RE_MAX_REPEAT || *max > PARITY__RE_MAX_REPEAT)
         return refuse(p, "repeat count above %d at byte %zu", PARITY__RE_MAX_REPEAT, at);
     if (*max >= 0 && *max < *min)
-        return refuse(p, "repeat {%d,%d} at byte %zu: the minimum exceeds the maximum",
-                      *min, *max, at);
+        return refuse(p, "repeat {%d,%d} at byte %zu: the minimum exceeds the maximum", *min, *max,
+                      at);
     p->i = k + 1;
     return 1;
 }
@@ -330,20 +342,20 @@ static int parse_group(parser *p) {
     int number = 0;
     if (p->i < p->len && p->s[p->i] == '?') {
         if (p->i + 1 >= p->len || p->s[p->i + 1] != ':')
-            return refuse(p, "'(?' at byte %zu is not supported (expected '(?:' or a "
-                             "plain group)", open);
+            return refuse(p,
+                          "'(?' at byte %zu is not supported (expected '(?:' or a "
+                          "plain group)",
+                          open);
         p->i += 2;
     } else {
         number = ++p->groups;
     }
     if (++p->depth > PARITY__RE_MAX_DEPTH)
-        return refuse(p, "groups nested deeper than %d at byte %zu", PARITY__RE_MAX_DEPTH,
-                      open);
+        return refuse(p, "groups nested deeper than %d at byte %zu", PARITY__RE_MAX_DEPTH, open);
     int g = new_node(p, N_GROUP, number, 0);
     int body = g < 0 ? -1 : parse_alt(p);
     if (body < 0) return -1;
-    if (p->i >= p->len || p->s[p->i] != ')')
-        return refuse(p, "unmatched '(' at byte %zu", open);
+    if (p->i >= p->len || p->s[p->i] != ')') return refuse(p, "unmatched '(' at byte %zu", open);
     p->i++;
     p->depth--;
     add_child(p, g, body);
@@ -361,8 +373,9 @@ static int parse_atom(parser *p) {
     case '.': return new_node(p, N_ANY, 0, 0);
     case '^': return new_node(p, N_BOL, 0, 0);
     case '$': return new_node(p, N_EOL, 0, 0);
-    case '*': case '+': case '?':
-        return refuse(p, "'%c' at byte %zu has nothing to repeat", c, at);
+    case '*':
+    case '+':
+    case '?': return refuse(p, "'%c' at byte %zu has nothing to repeat", c, at);
     case '{':
         p->i = at;
         if (parse_bound(p, &lo, &hi) != 0)
@@ -395,16 +408,17 @@ static int parse_piece(parser *p) {
     int q = quantifier(p, &min, &max);
     if (q <= 0) return q < 0 ? -1 : atom;
     if (kind == N_BOL || kind == N_EOL)
-        return refuse(p, "'%c' at byte %zu has nothing to repeat (it follows an anchor)",
-                      p->s[at], at);
+        return refuse(p, "'%c' at byte %zu has nothing to repeat (it follows an anchor)", p->s[at],
+                      at);
     int r = new_node(p, N_REPEAT, min, max);
     if (r < 0) return -1;
     add_child(p, r, atom);
     size_t again = p->i;
     if (quantifier(p, &min, &max) != 0)
         return failed(p) ? -1
-                         : refuse(p, "'%c' at byte %zu follows another repetition (lazy "
-                                     "and doubled quantifiers are not supported)",
+                         : refuse(p,
+                                  "'%c' at byte %zu follows another repetition (lazy "
+                                  "and doubled quantifiers are not supported)",
                                   p->s[again], again);
     return r;
 }
@@ -449,10 +463,10 @@ static uint64_t size_of(const parser *p, int k) {
     case N_EMPTY: return 0;
     case N_CAT:
     case N_ALT:
-        for (int c = q->child; c >= 0; c = p->nodes[c].next, n++) total = sat(total + size_of(p, c));
+        for (int c = q->child; c >= 0; c = p->nodes[c].next, n++)
+            total = sat(total + size_of(p, c));
         return q->kind == N_ALT && n ? sat(total + 2 * (n - 1)) : total;
-    case N_GROUP:
-        return sat(size_of(p, q->child) + (q->a > 0 && q->a < PARITY__RE_SLOTS ? 2 : 0));
+    case N_GROUP: return sat(size_of(p, q->child) + (q->a > 0 && q->a < PARITY__RE_SLOTS ? 2 : 0));
     case N_REPEAT: {
         uint64_t c = size_of(p, q->child), min = (uint64_t)q->a;
         if (q->b < 0) return min == 0 ? sat(c + 2) : sat(min * c + 1);
@@ -567,8 +581,8 @@ static void parser_free(parser *p) {
     free(p->cls);
 }
 
-parity_status parity__re_compile(const char *pat, size_t len, parity__re **out,
-                                 char *why, size_t cap) {
+parity_status parity__re_compile(const char *pat, size_t len, parity__re **out, char *why,
+                                 size_t cap) {
     char spare[1];
     *out = NULL;
     if (!why || cap == 0) why = spare, cap = sizeof spare;
@@ -706,7 +720,7 @@ static void step(vm *m, tlist *cur, tlist *next, int32_t pos, int32_t *best, int
         const inst *in = &m->re->prog[cur->dense[d]];
         const int32_t *caps = &cur->caps[(size_t)d * NSLOT];
         if (in->op != OP_MATCH && in->op > OP_ANY) continue; /* no thread: a mark */
-        if (*found && caps[0] > best[0]) continue; /* starts later: cannot win */
+        if (*found && caps[0] > best[0]) continue;           /* starts later: cannot win */
         if (in->op == OP_MATCH) {
             if (!*found || caps[0] < best[0] || (caps[0] == best[0] && caps[1] > best[1]))
                 memcpy(best, caps, sizeof(int32_t) * NSLOT);

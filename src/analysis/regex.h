@@ -10,11 +10,11 @@
 
 #include "internal.h"
 
-#define PARITY__RE_MAX_LEN 4096     /* bytes of a pattern                    */
-#define PARITY__RE_MAX_DEPTH 32     /* nesting of groups                     */
+#define PARITY__RE_MAX_LEN    4096  /* bytes of a pattern                    */
+#define PARITY__RE_MAX_DEPTH  32    /* nesting of groups                     */
 #define PARITY__RE_MAX_REPEAT 255   /* m and n of {m,n} (POSIX RE_DUP_MAX)   */
-#define PARITY__RE_MAX_PROG 10000   /* instructions after expanding repeats  */
-#define PARITY__RE_SLOTS 10         /* groups 0..9 are recorded: \0..\9      */
+#define PARITY__RE_MAX_PROG   10000 /* instructions after expanding repeats  */
+#define PARITY__RE_SLOTS      10    /* groups 0..9 are recorded: \0..\9      */
 
 typedef struct parity__re parity__re;
 
@@ -23,8 +23,8 @@ typedef struct parity__re parity__re;
  * past a limit is PARITY_E_USAGE with why (a NUL-terminated reason of at
  * most cap bytes, one line, naming the byte offset in the pattern); out of
  * memory is PARITY_E_NOMEM. */
-parity_status parity__re_compile(const char *pat, size_t len, parity__re **out,
-                                 char *why, size_t cap);
+parity_status parity__re_compile(const char *pat, size_t len, parity__re **out, char *why,
+                                 size_t cap);
 void parity__re_free(parity__re *re);
 
 /* The number of capture groups of the pattern (all of them, not only the

@@ -19,8 +19,7 @@ const char *parity_status_str(parity_status status) {
     return "unknown status";
 }
 
-size_t parity__escape_controls(const char *s, size_t n, char *out, size_t cap,
-                               size_t *used) {
+size_t parity__escape_controls(const char *s, size_t n, char *out, size_t cap, size_t *used) {
     static const char hex[] = "0123456789abcdef";
     size_t k = 0, i = 0;
     if (used) *used = 0;
@@ -30,9 +29,12 @@ size_t parity__escape_controls(const char *s, size_t n, char *out, size_t cap,
         unsigned char c = (unsigned char)s[i];
         char e[8];
         size_t m = 0;
-        if (c == '\n') e[m++] = '\\', e[m++] = 'n';
-        else if (c == '\t') e[m++] = '\\', e[m++] = 't';
-        else if (c == '\r') e[m++] = '\\', e[m++] = 'r';
+        if (c == '\n')
+            e[m++] = '\\', e[m++] = 'n';
+        else if (c == '\t')
+            e[m++] = '\\', e[m++] = 't';
+        else if (c == '\r')
+            e[m++] = '\\', e[m++] = 'r';
         else if (c < 0x20 || c == 0x7F)
             e[m++] = '\\', e[m++] = 'x', e[m++] = hex[c >> 4], e[m++] = hex[c & 15];
         else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&

@@ -30,7 +30,8 @@ parity_status parity__check_shape(const char *subject, parity_dtype dt, int ndim
                     span > (uint64_t)INT64_MAX,
                 err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
                 "%s: the dimensions multiply past 2^63 (even an empty tensor's: its "
-                "strides must fit int64)", subject);
+                "strides must fit int64)",
+                subject);
     }
     FAIL_IF(!parity__mul_u64(n, parity_dtype_size(dt), &b) || b > SIZE_MAX, err,
             PARITY_E_LIMIT, PARITY_NO_OFFSET, "%s: byte size overflows", subject);
@@ -120,15 +121,16 @@ static parity__i128 int_at(parity_dtype dt, const unsigned char *p, size_t esz, 
     case PARITY_DT_I16: return (int16_t)u;
     case PARITY_DT_I32: return (int32_t)u;
     case PARITY_DT_I64: return (int64_t)u;
-    case PARITY_DT_U8: case PARITY_DT_U16: case PARITY_DT_U32: case PARITY_DT_U64:
-        return (parity__i128)u;
+    case PARITY_DT_U8:
+    case PARITY_DT_U16:
+    case PARITY_DT_U32:
+    case PARITY_DT_U64: return (parity__i128)u;
     case PARITY_DT_BOOL: return u != 0;
     default: return 0;
     }
 }
 
-void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n,
-                              parity__i128 *out) {
+void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n, parity__i128 *out) {
     size_t esz = parity_dtype_size(t->dtype);
     int swap = t->byteswap && esz > 1;
     if (n == 0) return;

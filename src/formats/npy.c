@@ -455,7 +455,8 @@ static parity_status npy_dtype(npy_ctx *cx, const npy_header *h,
     NPY_FAIL_IF(!*code && n == 4 && (memcmp(d + 1, "f12", 3) == 0 || memcmp(d + 1, "c24", 3) == 0),
                 cx, PARITY_E_UNSUPPORTED, at,
                 "descr '%s': x87 extended precision in 12 bytes (NumPy's float96 of "
-                "32-bit x86) is not read (expected f16, the 16-byte long double)", ds);
+                "32-bit x86) is not read (expected f16, the 16-byte long double)",
+                ds);
     NPY_FAIL_IF(!*code, cx, PARITY_E_FORMAT, at,
                 "descr '%s': not a numeric NumPy type (b1, i1-i8, u1-u8, "
                 "f2, f4, f8, f16, c8, c16, c32)", ds);
@@ -495,7 +496,8 @@ static parity_status npy_count(npy_ctx *cx, const npy_header *h,
     for (int k = 0; k < h->ndim; k++) empty |= h->shape[k] == 0;
     NPY_FAIL_IF(!ok && empty, cx, PARITY_E_FORMAT, cx->base,
                 "shape %s: the dimensions multiply past 2^63 (even an empty "
-                "array's: its strides must fit int64)", npy_shape_str(h, sh, sizeof sh));
+                "array's: its strides must fit int64)",
+                npy_shape_str(h, sh, sizeof sh));
     ok = ok && parity__mul_u64(*count, code->size, nbytes);
     NPY_FAIL_IF(!ok, cx, PARITY_E_FORMAT, cx->base,
                 "shape %s: element count x %u bytes overflows 64 bits",

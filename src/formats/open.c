@@ -355,9 +355,10 @@ static parity_status no_tensor_files(parity_set *set, const char *dir,
  * rather than followed out of the directory. */
 static parity_status not_a_link(const char *path, parity_error *err) {
     struct stat st;
-    FAIL_IF(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), err, PARITY_E_FORMAT,
-            PARITY_NO_OFFSET, "%s: a symbolic link (a trace directory's index.json and "
-            "stage files are regular files inside it)", path);
+    FAIL_IF(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
+            "%s: a symbolic link (a trace directory's index.json and "
+            "stage files are regular files inside it)",
+            path);
     return PARITY_OK;
 }
 
@@ -380,9 +381,8 @@ static parity_status check_index_files(const char *ipath, const parity__trace_in
 /* Each "files" entry names the file that holds its stage: a trace whose
  * index points a stage at another stage's file (or two stages at one
  * file) is not what its index says. The name index must exist. */
-static parity_status check_index_stages(const parity_set *set, const char *ipath,
-                                        const char *dir, const parity__trace_index *ix,
-                                        parity_error *err) {
+static parity_status check_index_stages(const parity_set *set, const char *ipath, const char *dir,
+                                        const parity__trace_index *ix, parity_error *err) {
     size_t dlen = strlen(dir);
     for (size_t k = 0; k < ix->n_files; k++) {
         long i = parity_set_find(set, ix->file_stage[k]);
@@ -392,9 +392,10 @@ static parity_status check_index_stages(const parity_set *set, const char *ipath
         char stage[128];
         FAIL_IF(!same, err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
                 "%s: files: stage '%s': '%s' holds no tensor of that name (expected "
-                "the file the stage is stored in)", ipath,
-                parity__msg_name(ix->file_stage[k], strlen(ix->file_stage[k]), stage,
-                                 sizeof stage), ix->file_name[k]);
+                "the file the stage is stored in)",
+                ipath,
+                parity__msg_name(ix->file_stage[k], strlen(ix->file_stage[k]), stage, sizeof stage),
+                ix->file_name[k]);
     }
     return PARITY_OK;
 }
@@ -469,9 +470,9 @@ static parity_status load_dir(parity_set *set, const char *dir, parity_error *er
     if (st == PARITY_OK && n == 0 && !trace) st = no_tensor_files(set, dir, err);
     for (size_t i = 0; st == PARITY_OK && i < n; i++) {
         char *fpath = join(dir, names[i]);
-        st = !fpath ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-                                   "%s: out of memory", dir)
-             : trace ? not_a_link(fpath, err) : PARITY_OK;
+        st = !fpath  ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", dir)
+             : trace ? not_a_link(fpath, err)
+                     : PARITY_OK;
         if (st == PARITY_OK) st = load_file(set, fpath, !trace, NULL, err);
         free(fpath);
     }

@@ -146,9 +146,8 @@ static parity_status take_pairs(const char *path, const char *field,
         kv[k] = vv[k] ? strdup(e->string) : NULL;
         k++; /* slot k - 1 is filled (or NULL): freed on failure */
         if (vv[k - 1] && kv[k - 1]) continue;
-        st = parity__fail(err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
-                          "%s: %s '%s': expected %s", path, field,
-                          shown(e->string, name, sizeof name), expected);
+        st = parity__fail(err, PARITY_E_FORMAT, PARITY_NO_OFFSET, "%s: %s '%s': expected %s", path,
+                          field, shown(e->string, name, sizeof name), expected);
     }
     if (st == PARITY_E_NOMEM)
         parity__fail(err, st, PARITY_NO_OFFSET, "%s: out of memory", path);

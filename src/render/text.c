@@ -258,8 +258,7 @@ static void text_info_begin(parity_report *r, const parity_set *s) {
     if (r->o.quiet) return;
     if (r->n_sets) parity__buf_puts(b, "\n");
     parity__emit_text(b, parity_set_path(s));
-    parity__buf_printf(b, ": %zu tensor%s, %s\n", n,
-                       n == 1 ? "" : "s",
+    parity__buf_printf(b, ": %zu tensor%s, %s\n", n, n == 1 ? "" : "s",
                        parity__order_words(parity_set_order_source(s)));
     if (nm == 0) return;
     if (!r->o.verbose) parity__buf_puts(b, "metadata:");

@@ -282,9 +282,11 @@ static void test_bad_map(void) {
     memset(deep, '(', 5000);
     memset(deep + 5000, ')', 5000);
     memcpy(deep + 10000, " => x\n", 7);
-    expect_bad_map("test_match_bad9.txt", deep, PARITY_E_USAGE,
-                   ":1: bad regex '((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((...': "
-                   "10000 bytes long (limit 4096)");
+    expect_bad_map(
+        "test_match_bad9.txt", deep, PARITY_E_USAGE,
+        ":1: bad regex "
+        "'((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((...': "
+        "10000 bytes long (limit 4096)");
     memcpy(deep + 40, deep + 5000, 40);
     memcpy(deep + 80, " => x\n", 7);
     expect_bad_map("test_match_bad10.txt", deep, PARITY_E_USAGE,

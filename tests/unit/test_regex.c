@@ -39,10 +39,11 @@ static const char *match_of(const char *pat, const char *s, int g) {
     int hit = re ? parity__re_search(re, s, strlen(s), caps) : -1;
     parity__re_free(re);
     if (hit <= 0) return hit < 0 ? "error" : "none";
-    if (g == 0) snprintf(out, sizeof out, "%lld,%lld", (long long)caps[0], (long long)caps[1]);
+    if (g == 0)
+        snprintf(out, sizeof out, "%lld,%lld", (long long)caps[0], (long long)caps[1]);
     else
-        snprintf(out, sizeof out, "%lld,%lld:%lld,%lld", (long long)caps[0],
-                 (long long)caps[1], (long long)caps[2 * g], (long long)caps[2 * g + 1]);
+        snprintf(out, sizeof out, "%lld,%lld:%lld,%lld", (long long)caps[0], (long long)caps[1],
+                 (long long)caps[2 * g], (long long)caps[2 * g + 1]);
     return out;
 }
 
@@ -74,8 +75,8 @@ static void put(char *b, size_t *n, size_t cap, const char *s) {
 static void gen_alt(char *b, size_t *n, size_t cap, int depth);
 
 static void gen_atom(char *b, size_t *n, size_t cap, int depth) {
-    static const char *const atoms[] = {"a", "b", "c", ".", "[ab]", "[^a]", "[a-b]",
-                                        "[[:alpha:]]", "\\.", "x"};
+    static const char *const atoms[] = {"a",    "b",     "c",           ".",   "[ab]",
+                                        "[^a]", "[a-b]", "[[:alpha:]]", "\\.", "x"};
     unsigned k = rnd(depth < 3 ? 12 : 10);
     if (k < 10) {
         put(b, n, cap, atoms[k]);
@@ -108,8 +109,10 @@ static void gen_pattern(char *b, size_t cap) {
     size_t n = 0;
     b[0] = '\0';
     int start = rnd(3) == 0, end = rnd(3) == 0;
-    if (start) put(b, &n, cap, "^(");
-    else put(b, &n, cap, "(");
+    if (start)
+        put(b, &n, cap, "^(");
+    else
+        put(b, &n, cap, "(");
     gen_alt(b, &n, cap, 1);
     put(b, &n, cap, end ? ")$" : ")");
 }
@@ -133,9 +136,9 @@ static void test_against_glibc(void) {
             int got = parity__re_search(re, s, len, caps);
             int same = got == want && (!want || (caps[0] == m[0].rm_so && caps[1] == m[0].rm_eo));
             if (!same && bad++ < 10)
-                fprintf(stderr, "    '%s' on \"%s\": glibc %d [%d,%d], ours %d [%lld,%lld]\n",
-                        pat, s, want, want ? (int)m[0].rm_so : -1, want ? (int)m[0].rm_eo : -1,
-                        got, got > 0 ? (long long)caps[0] : -1, got > 0 ? (long long)caps[1] : -1);
+                fprintf(stderr, "    '%s' on \"%s\": glibc %d [%d,%d], ours %d [%lld,%lld]\n", pat,
+                        s, want, want ? (int)m[0].rm_so : -1, want ? (int)m[0].rm_eo : -1, got,
+                        got > 0 ? (long long)caps[0] : -1, got > 0 ? (long long)caps[1] : -1);
             compared++;
         }
         parity__re_free(re);
@@ -149,10 +152,10 @@ static void test_against_glibc(void) {
 
 static void test_groups(void) {
     /* the rule shapes of tests/cli/data/weights/gguf.map and docs */
-    CHECK_EQ_STR(match_of("^blk\\.([0-9]+)\\.attn_(q|k|v)\\.weight$",
-                          "blk.12.attn_k.weight", 1), "0,20:4,6");
-    CHECK_EQ_STR(match_of("^blk\\.([0-9]+)\\.attn_(q|k|v)\\.weight$",
-                          "blk.12.attn_k.weight", 2), "0,20:12,13");
+    CHECK_EQ_STR(match_of("^blk\\.([0-9]+)\\.attn_(q|k|v)\\.weight$", "blk.12.attn_k.weight", 1),
+                 "0,20:4,6");
+    CHECK_EQ_STR(match_of("^blk\\.([0-9]+)\\.attn_(q|k|v)\\.weight$", "blk.12.attn_k.weight", 2),
+                 "0,20:12,13");
     CHECK_EQ_STR(match_of("^(.*)\\.weight$", "a.b.weight", 1), "0,10:0,3");
     CHECK_EQ_STR(match_of("blocks/", "dec.blocks/1", 0), "4,11");
     /* an optional group that takes no part: -1 */
@@ -183,7 +186,7 @@ static void test_syntax(void) {
     CHECK_EQ_STR(match_of("[]a]+", "x]a]", 0), "1,4");
     CHECK_EQ_STR(match_of("[a-]+", "x-a-", 0), "1,4");
     CHECK_EQ_STR(match_of("a{,2}b", "aaab", 0), "1,4");
-    CHECK_EQ_STR(match_of("x{", "x{", 0), "0,2");    /* not a bound: a literal */
+    CHECK_EQ_STR(match_of("x{", "x{", 0), "0,2"); /* not a bound: a literal */
     CHECK_EQ_STR(match_of("a{1,x}", "a{1,x}", 0), "0,6");
     CHECK_EQ_STR(match_of("()*a", "a", 0), "0,1"); /* an empty loop */
     CHECK_EQ_STR(match_of("", "abc", 0), "0,0");
@@ -244,8 +247,8 @@ static void test_pathological(void) {
     char *s = malloc(n + 2);
     memset(s, 'a', n);
     s[n] = '\0';
-    const char *pats[] = {"(a*)*b", "(a|a)*b", "(a|aa)+$", "^(a+)+b$", "(a*a*a*a*a*)*c",
-                          "((a{1,10}){1,10}){1,10}b"};
+    const char *pats[] = {"(a*)*b",   "(a|a)*b",        "(a|aa)+$",
+                          "^(a+)+b$", "(a*a*a*a*a*)*c", "((a{1,10}){1,10}){1,10}b"};
     for (size_t i = 0; i < sizeof pats / sizeof *pats; i++) {
         parity__re *re = compile(pats[i]);
         int64_t caps[2 * PARITY__RE_SLOTS];
