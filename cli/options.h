@@ -25,6 +25,7 @@ enum {
     CLI_REPORT = 1u << 5,
     CLI_SAME = 1u << 6,
     CLI_WEIGHTS = 1u << 7,
+    CLI_MATCH = 1u << 8,
 };
 
 typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;

@@ -524,7 +524,8 @@ typedef enum parity_match_how {
     PARITY_MATCH_EXACT = 0,  /* identical names                              */
     PARITY_MATCH_NORMALIZED, /* equal after lowercase, camel→snake, separators */
     PARITY_MATCH_MAP,        /* a --map rule renamed the port name           */
-    PARITY_MATCH_ORDER       /* --by-order: n-th stage of each side          */
+    PARITY_MATCH_ORDER,      /* --by-order: n-th stage of each side          */
+    PARITY_MATCH_CONTENT     /* aligned by what they hold (--pair)           */
 } parity_match_how;
 
 /* One paired tensor. ref_view and port_view have equal shapes whenever
@@ -548,13 +549,29 @@ typedef struct parity_pair {
     int64_t step;
     int step_side, step_axis;
     int64_t steps;           /* positions in the series                      */
+    double confidence;       /* 1, or for PARITY_MATCH_CONTENT the pair's    */
+                             /* confidence in [PARITY_CONTENT_USE, 1]        */
+    const struct parity_proposal *proposal; /* PARITY_MATCH_CONTENT: what    */
+                             /* the alignment found (owned by the match)     */
 } parity_pair;
 
 #define PARITY_MAX_GLOBS 16
 
+/* When stages left unpaired by their names are paired by content
+ * (docs/matching.md): AUTO when names pair fewer than half of the stages of
+ * the smaller side, NAMES never, CONTENT always. */
+typedef enum parity_pairing {
+    PARITY_PAIRING_AUTO = 0,
+    PARITY_PAIRING_NAMES,
+    PARITY_PAIRING_CONTENT
+} parity_pairing;
+/* The confidence a pair by content needs to be used. */
+#define PARITY_CONTENT_USE 0.5
+
 typedef struct parity_match_opts {
     const char *map_file;    /* "regex => replacement" per line, or NULL     */
     int by_order;            /* pair the n-th stage of each side             */
+    parity_pairing pairing;  /* pairing by content                           */
     /* Selection by fnmatch pattern (no flags): a name is selected when it  */
     /* matches one of only_globs (or there are none) and none of skip_globs */
     const char *only_globs[PARITY_MAX_GLOBS];
@@ -592,6 +609,21 @@ typedef struct parity_copy {
 size_t parity_match_copies_count(const parity_match *m, int side);
 const parity_copy *parity_match_copy(const parity_match *m, int side, size_t i);
 
+/* Pairing by content: every pair the alignment proposed, in ref order,
+ * used or not (used when confidence >= PARITY_CONTENT_USE). content_ran is
+ * 0 when it did not run (names paired enough, --pair names, --by-order). */
+typedef struct parity_proposal {
+    const parity_tensor *ref, *port;
+    double confidence;  /* [0, 1]: the aligned correlation, or 0.6 where   */
+                        /* only the structure vouches (docs/matching.md)   */
+    double correlation; /* on a bounded sample; NaN: no layout aligns them */
+    int used;
+    int by_structure;   /* the values do not confirm it; its place does    */
+} parity_proposal;
+int parity_match_content_ran(const parity_match *m);
+size_t parity_match_proposal_count(const parity_match *m);
+const parity_proposal *parity_match_proposal(const parity_match *m, size_t i);
+
 /* What a pairing covered (docs/matching.md): every comparing verb reports
  * it, and a pairing that compared nothing is never a success. */
 typedef struct parity_coverage {
@@ -603,6 +635,10 @@ typedef struct parity_coverage {
     size_t filtered[2];    /* --only / --skip left out: [0] ref tensors (a   */
                            /* pair with its partner), [1] unpaired port ones */
     size_t irreconcilable; /* pairs no layout reconciles (PARITY_PAIR_SHAPES) */
+    int content_ran;       /* pairing by content ran (parity_match_content_ran) */
+    size_t by_content;     /* pairs it made (among compared)                 */
+    size_t by_structure;   /* ... of which only the structure vouches for    */
+    size_t not_used;       /* pairs it proposed below PARITY_CONTENT_USE     */
 } parity_coverage;
 void parity_match_coverage(const parity_match *m, parity_coverage *out);
 
@@ -1570,6 +1606,19 @@ void parity_free(void *p);
 const char *parity_report_trace(parity_report *r, const parity_walk *w,
                                 const parity_set *ref, const parity_set *port,
                                 const char *inputs_glob);
+
+/* The report of parity match (docs/matching.md) for pairing m of ref_path
+ * and port_path: text (one line per pair with how it paired and, by
+ * content, its confidence; the proposals not used; the unpaired names; the
+ * coverage) or JSON. The string is borrowed from r; NULL: out of memory. */
+const char *parity_report_match(parity_report *r, const parity_match *m, const char *ref_path,
+                                const char *port_path);
+/* The pairs of m that names alone do not make (by content, --map, order)
+ * as a --map file: one "^PORT$  =>  REF" rule each, with a comment on how
+ * it paired. Returns a string to free with parity_free, or NULL when out of
+ * memory; *n_rules (may be NULL) receives the number of rules. */
+char *parity_match_map_text(const parity_match *m, const char *ref_path, const char *port_path,
+                            size_t *n_rules);
 
 /* parity same of runs a_path and b_path in r's format (text or json):
  * text is one line per tensor ("x: identical", or the count of differing
