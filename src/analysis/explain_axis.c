@@ -68,8 +68,9 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
     worst3(a, w);
     c.h.params[0] = k;
     for (int j = 0; j < 3; j++) c.h.params[1 + j] = (double)w[j];
-    int at = snprintf(c.h.text, sizeof c.h.text, "per-index %s along axis %d (worst:",
-                      what[kind - PARITY_HYP_AXIS_OFFSET], k);
+    int at = snprintf(c.h.text, sizeof c.h.text, "per-index %s along axis %d%s (worst:",
+                      what[kind - PARITY_HYP_AXIS_OFFSET], k,
+                      kind == PARITY_HYP_AXIS_OFFSET ? ": a bias per index" : "");
     for (int j = 0; j < 3 && w[j] >= 0; j++)
         at += snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, "%s %lld", j ? "," : "",
                        (long long)w[j]);

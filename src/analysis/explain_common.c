@@ -89,6 +89,9 @@ static const char *scale_const(double a, char *nm, size_t cap) {
         if (fabs(a - s) <= 0.005 * s) return snprintf(nm, cap, "sqrt(%d)", heads[i]), nm;
         if (fabs(a - 1 / s) <= 0.005 / s) return snprintf(nm, cap, "1/sqrt(%d)", heads[i]), nm;
     }
+    /* 1/d where 1/sqrt(d) was meant */
+    for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
+        if (fabs(a * heads[i] - 1) <= 0.005) return snprintf(nm, cap, "1/%d", heads[i]), nm;
     return NULL;
 }
 

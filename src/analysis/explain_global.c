@@ -48,7 +48,7 @@ static parity_status add_dropout(ex_ctx *x, parity_error *err) {
     c.a = s;
     c.h.params[0] = q, c.h.params[1] = s;
     snprintf(c.h.text, sizeof c.h.text, "dropout left on: %.1f%% of the values zeroed, the rest "
-             "scaled %.4g = 1/(1 - %.2g)", 100 * q, s, q);
+             "scaled %.4g = 1/(1 - %.3g)", 100 * q, s, 1 - 1 / s);
     return parity__ex_add(x, &c, err);
 }
 

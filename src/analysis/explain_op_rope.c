@@ -142,7 +142,7 @@ static void fit_one(const rope_acc *A, int side, int cv, rope_fit *f, double *w,
         else off = (b[i] + 2 * M_PI * round((w[i] * off - b[i]) / (2 * M_PI))) / w[i];
     }
     if (isnan(off)) return;
-    f->off = fabs(off - round(off)) < 0.05 ? round(off) : off;
+    f->off = (fabs(off - round(off)) < 0.05 ? round(off) : off) + 0.0; /* never -0 */
     f->cv = cv;
 }
 

@@ -113,8 +113,8 @@ static double median(double *v, size_t n, double *mad) {
 
 /* γ_i, β_i (β only when center) of y = γ·n + β over the rows, n = xc/√(v + eps).
  * acc: [5·len] scratch. */
-static void fit_affine(const rows *s, int kx, int ky, int center, double eps, norm_fit *f,
-                       double *acc) {
+static void fit_affine(const rows *s, int kx, int ky, int center, double eps, double vmin,
+                       norm_fit *f, double *acc) {
     int64_t L = s->len;
     double *n = acc, *sx = acc + L, *sy = acc + 2 * L, *sxx = acc + 3 * L, *sxy = acc + 4 * L;
     memset(acc, 0, 5 * (size_t)L * sizeof *acc);
@@ -123,6 +123,7 @@ static void fit_affine(const rows *s, int kx, int ky, int center, double eps, no
         double m, v;
         if (!finite_row(xv, L) || !finite_row(yv, L)) continue;
         row_mv(xv, L, center, &m, &v);
+        if (v < vmin) continue; /* rows where eps matters little */
         double inv = 1 / sqrt(v + eps);
         for (int64_t i = 0; i < L; i++) {
             double z = (xv[i] - m) * inv;
@@ -173,21 +174,59 @@ static double norm_err(const rows *s, int kx, int ky, const norm_fit *f) {
     return yy > 0 ? sqrt(e2 / yy) : INFINITY;
 }
 
+/* The residual at eps with γ, β refitted there. */
+static double err_at(const rows *s, int kx, int ky, double vmin, double eps, norm_fit *f,
+                     double *acc) {
+    f->eps = eps;
+    if (acc) fit_affine(s, kx, ky, f->center, eps, vmin, f, acc);
+    return norm_err(s, kx, ky, f);
+}
+
+/* eps from the row estimates is biased by the γ, β fitted with it: a
+ * golden-section search of ln eps over [eps/4, 4·eps] on the residual
+ * itself (γ, β refitted at each point unless acc is NULL: identity)
+ * settles it. */
+static void refine_eps(const rows *s, int kx, int ky, double vmin, norm_fit *f, double *acc) {
+    double e0 = f->eps, se = f->se;
+    if (!(e0 > 3 * se) || !(e0 > 0)) { /* unresolved: keep the estimate */
+        f->e = err_at(s, kx, ky, vmin, e0, f, acc);
+        return;
+    }
+    const double g = 0.6180339887498949;
+    double a = log(e0 / 4), b = log(e0 * 4);
+    double c = b - g * (b - a), d = a + g * (b - a);
+    double fc = err_at(s, kx, ky, vmin, exp(c), f, acc), fd = err_at(s, kx, ky, vmin, exp(d), f, acc);
+    for (int it = 0; it < 40; it++) {
+        if (fc < fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = err_at(s, kx, ky, vmin, exp(c), f, acc);
+        else a = c, c = d, fc = fd, d = a + g * (b - a), fd = err_at(s, kx, ky, vmin, exp(d), f, acc);
+    }
+    f->e = err_at(s, kx, ky, vmin, exp(0.5 * (a + b)), f, acc);
+}
+
 static void norm_one(const rows *s, int kx, int ky, int center, norm_fit *f, double *work,
                      double *acc) {
     int64_t L = s->len;
     f->center = center, f->affine = 0;
     for (int64_t i = 0; i < L; i++) f->g[i] = 1, f->b[i] = 0;
     fit_eps(s, kx, ky, f, 0, work);
-    f->e = norm_err(s, kx, ky, f);
+    refine_eps(s, kx, ky, 0, f, NULL);
     if (f->e <= EX_OP_TOL || s->nl < 8) return;
-    double eps = 0;
-    for (int round = 0; round < 3; round++) {
-        fit_affine(s, kx, ky, center, eps, f, acc);
+    /* γ and β from the rows of the upper half of the variances, where eps
+     * matters least; eps from every row; a few rounds */
+    size_t m = 0;
+    for (size_t l = 0; l < s->nl; l++) {
+        const double *xv = s->v[kx] + l * (size_t)L, *yv = s->v[ky] + l * (size_t)L;
+        double mu, v;
+        if (finite_row(xv, L) && finite_row(yv, L)) row_mv(xv, L, center, &mu, &v), work[m++] = v;
+    }
+    qsort(work, m, sizeof *work, parity__ex_cmp_double);
+    double vmin = m ? work[m / 2] : 0, eps = 0;
+    for (int round = 0; round < 6; round++) {
+        fit_affine(s, kx, ky, center, eps, vmin, f, acc);
         fit_eps(s, kx, ky, f, eps, work);
         eps = f->eps;
     }
-    f->e = norm_err(s, kx, ky, f);
+    refine_eps(s, kx, ky, vmin, f, acc);
     int ident = 1;
     for (int64_t i = 0; i < L; i++) ident &= fabs(f->g[i] - 1) <= 1e-3 && fabs(f->b[i]) <= 1e-3;
     f->affine = !ident;
