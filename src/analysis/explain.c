@@ -226,7 +226,9 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
     }
     if (x->in_measured) {
         out->input_relative = x->in_srr > 0 ? sqrt(x->in_sdd / x->in_srr) : sqrt(x->in_sdd);
-        out->input_differs = x->in_sdd > 0;
+        /* known from the caller's comparison, else beyond the default
+         * MATCH tolerance (1e-4 relative): float32 noise is no difference */
+        out->input_differs = x->o.inputs_state ? x->o.inputs_state == 1 : out->input_relative > 1e-4;
     }
     for (size_t i = 0; i < x->nc; i++) /* the kind's, plus the variant's */
         x->c[i].h.complexity += parity__ex_kinds[x->c[i].h.kind].complexity;

@@ -287,6 +287,16 @@ typedef struct soft_fit {
 
 enum { S_N, S_X, S_L, S_XX, S_XL };
 
+/* Entries at most this share of the row's largest are masked candidates
+ * (a computed 0 may carry rounding noise); they are left out of the log. */
+#define SOFT_FLOOR 1e-4
+
+static double row_max(const double *yv, int64_t L) {
+    double m = 0;
+    for (int64_t i = 0; i < L; i++) m = fmax(m, fabs(yv[i]));
+    return m;
+}
+
 /* Pooled slope of ln y on x within rows, over y > 0. */
 static double soft_slope(const rows *s, int kx, int ky) {
     int64_t L = s->len;
@@ -295,8 +305,9 @@ static double soft_slope(const rows *s, int kx, int ky) {
         const double *xv = s->v[kx] + l * (size_t)L, *yv = s->v[ky] + l * (size_t)L;
         double a[5] = {0};
         if (!finite_row(yv, L)) continue;
+        double floor_y = SOFT_FLOOR * row_max(yv, L);
         for (int64_t i = 0; i < L; i++) {
-            if (!(yv[i] > 0) || !isfinite(xv[i])) continue;
+            if (!(yv[i] > floor_y) || !isfinite(xv[i])) continue;
             double ly = log(yv[i]);
             a[S_N]++, a[S_X] += xv[i], a[S_L] += ly, a[S_XX] += xv[i] * xv[i], a[S_XL] += xv[i] * ly;
         }
@@ -310,13 +321,13 @@ static double soft_slope(const rows *s, int kx, int ky) {
 /* Row intercept c of ln y = s·x + c over y > 0, the row max of x, row sum of y. */
 static void soft_row(const double *xv, const double *yv, int64_t L, double s, double *c,
                      double *mx, double *sum) {
-    double n = 0, acc = 0;
+    double n = 0, acc = 0, floor_y = SOFT_FLOOR * row_max(yv, L);
     *mx = -INFINITY, *sum = 0;
     for (int64_t i = 0; i < L; i++) {
         if (!isfinite(xv[i])) continue;
         *mx = fmax(*mx, xv[i]);
         *sum += yv[i];
-        if (yv[i] > 0) n++, acc += log(yv[i]) - s * xv[i];
+        if (yv[i] > floor_y) n++, acc += log(yv[i]) - s * xv[i];
     }
     *c = n > 0 ? acc / n : 0;
 }
@@ -326,8 +337,10 @@ static void soft_row(const double *xv, const double *yv, int64_t L, double s, do
 static int64_t causal_k(const double *xv, const double *yv, int64_t L, double s, double c,
                         int64_t pos, double *nmask) {
     int64_t first = -1;
+    double top = row_max(yv, L), floor_y = SOFT_FLOOR * top;
     for (int64_t j = 0; j < L; j++) {
-        int masked = isfinite(xv[j]) && yv[j] == 0 && s * xv[j] + c > -40;
+        /* near 0 where exp(s·x + c) would hold 1e-3 of the row's largest */
+        int masked = isfinite(xv[j]) && fabs(yv[j]) <= floor_y && exp(s * xv[j] + c) > 1e-3 * top;
         *nmask += masked;
         if (masked && first < 0) first = j;
         if (!masked && first >= 0 && isfinite(xv[j])) return INT64_MIN;
@@ -350,8 +363,9 @@ static void soft_side(const rows *s, int kx, int ky, soft_fit *f) {
         double c, mx, sum;
         if (!finite_row(yv, L)) continue;
         soft_row(xv, yv, L, f->s, &c, &mx, &sum);
+        double floor_y = SOFT_FLOOR * row_max(yv, L);
         for (int64_t i = 0; i < L; i++) {
-            double yh = isfinite(xv[i]) && yv[i] > 0 ? exp(f->s * xv[i] + c) : 0;
+            double yh = isfinite(xv[i]) && yv[i] > floor_y ? exp(f->s * xv[i] + c) : 0;
             e2 += (yv[i] - yh) * (yv[i] - yh), yy += yv[i] * yv[i];
         }
         int64_t kl = causal_k(xv, yv, L, f->s, c, s->pos[l], &f->nmasked);
@@ -436,7 +450,7 @@ static double row_sq(const row_model *m, const double *xv, const double *yv, int
             if (pass == 0) z += e;
             else {
                 double yh = f->norm == 1 ? (z > 0 ? e / z : 0) : masked ? 0 : exp(f->s * xv[j] + c);
-                if (f->mask == 2 && yv[j] == 0) yh = 0;
+                if (f->mask == 2 && fabs(yv[j]) <= SOFT_FLOOR * row_max(yv, L)) yh = 0;
                 sq += (yv[j] - yh) * (yv[j] - yh);
             }
         }

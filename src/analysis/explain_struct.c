@@ -51,10 +51,10 @@ static parity_status add_diagonal(ex_ctx *x, parity_error *err) {
     for (int64_t k = 0; k < 2 * L - 1; k++) nf += f->dg_nf[k];
     int by_nf = nf > 0 && band(f->dg_nf, L, 0.999, &k1, &k2);
     if (!by_nf && !(f->sdd > 0 && band(f->dg_sdd, L, 0.99, &k1, &k2))) return PARITY_OK;
-    if (by_nf) { /* the finite difference must lie there too, if any */
-        double in = 0;
+    if (by_nf) { /* the finite difference must lie there too, or be noise */
+        double in = 0, noise = 1e-4 * x->rms_r;
         for (int64_t k = k1; k <= k2; k++) in += f->dg_sdd[k + L - 1];
-        if (f->sdd > 0 && in < 0.99 * f->sdd) return PARITY_OK;
+        if (f->sdd - in > fmax(0.01 * f->sdd, noise * noise * (double)f->n)) return PARITY_OK;
     }
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_DIAGONAL;
