@@ -114,8 +114,21 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, int f
  * listed only when the median R²_i over the indices that differ (hold
  * more than 1e-8 of the largest index's energy) is >= 0.95; otherwise it
  * is partial and, at most, the closest miss. */
+/* A fit with few elements per index must also do much better than its
+ * global kind (offset, scale): 2 or 3 values per parameter soak up noise. */
+static int beats_global(const ex_ctx *x, const ex_cand *c) {
+    parity_hyp_kind g = c->h.kind == PARITY_HYP_AXIS_OFFSET ? PARITY_HYP_OFFSET : PARITY_HYP_SCALE;
+    for (size_t i = 0; i < x->nc; i++)
+        if (x->c[i].h.kind == g && !(x->c[i].sq > 10 * c->sq)) return 0;
+    return 1;
+}
+
 void parity__ex_axis_judge(const ex_ctx *x, ex_cand *c) {
     const ex_axis_acc *a = &x->f.ax[c->axis];
+    if (c->few && !beats_global(x, c)) {
+        c->partial = 1;
+        return;
+    }
     double *r2 = malloc((size_t)a->len * sizeof *r2);
     size_t m = 0;
     if (!r2) return; /* cannot judge: leave it listed */
