@@ -102,13 +102,15 @@ static void fit_one(ex_fit *f, int ndim, const int64_t *idx, double r, double p,
 static void fit_pass(ex_ctx *x) {
     double rb[EX_CHUNK], pb[EX_CHUNK];
     int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t count = x->r->count;
+    uint64_t count = x->r->count, done = 0;
+    const parity_tensor *t[2] = {x->r, x->p};
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
         for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
             fit_one(&x->f, x->r->ndim, idx, rb[i], pb[i], at + i);
+        parity__ex_release(t, 2, &done, at + m, at + m == count);
     }
 }
 
@@ -129,13 +131,15 @@ static void eval_one(ex_ctx *x, const int64_t *idx, double r, double p) {
 static void eval_pass(ex_ctx *x) {
     double rb[EX_CHUNK], pb[EX_CHUNK];
     int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t count = x->r->count;
+    uint64_t count = x->r->count, done = 0;
+    const parity_tensor *t[2] = {x->r, x->p};
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
         for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
             if (isfinite(rb[i]) && isfinite(pb[i])) eval_one(x, idx, rb[i], pb[i]);
+        parity__ex_release(t, 2, &done, at + m, at + m == count);
     }
 }
 
@@ -197,6 +201,16 @@ static double pcc(const ex_fit *f) {
     return vr > 0 && vp > 0 ? c / sqrt(vr * vp) : NAN;
 }
 
+/* Drop the file pages the last family's samples and passes touched: a
+ * strided sample faults in every page of a large tensor. */
+static void drop_pages(const ex_ctx *x) {
+    const parity_tensor *t[4] = {x->r, x->p, x->xr, x->xp == x->xr ? NULL : x->xp};
+    uint64_t done = 0;
+    parity__ex_release(t, 2, &done, x->r->count, 1);
+    for (int k = 2; k < 4; k++)
+        if (t[k]) done = 0, parity__ex_release(t + k, 1, &done, t[k]->count, 1);
+}
+
 static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_error *err) {
     TRY(alloc_axes(x, err));
     TRY(copy_both(x, err));
@@ -214,14 +228,18 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
         return PARITY_OK;
     }
     x->involved = parity__ex_involved_dtype(x);
+    drop_pages(x);
     TRY(parity__ex_global_candidates(x, err));
     TRY(parity__ex_struct_candidates(x, err));
     if (f->sdd > 0) {
         TRY(parity__ex_op_candidates(x, err));
+        drop_pages(x);
         TRY(parity__ex_wiring_candidates(x, err));
         TRY(parity__ex_grid_candidates(x, err));
+        drop_pages(x);
         TRY(parity__ex_axis_candidates(x, err));
         TRY(parity__ex_layout_candidates(x, err));
+        drop_pages(x);
         TRY(parity__ex_value_candidates(x, err));
     }
     if (x->in_measured) {
@@ -233,6 +251,7 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
     for (size_t i = 0; i < x->nc; i++) /* the kind's, plus the variant's */
         x->c[i].h.complexity += parity__ex_kinds[x->c[i].h.kind].complexity;
     eval_pass(x);
+    drop_pages(x);
     return parity__ex_conclude(x, out, err);
 }
 

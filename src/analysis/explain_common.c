@@ -35,6 +35,14 @@ parity_status parity__ex_add_measured(ex_ctx *x, parity_hyp_kind kind, double sq
     return parity__ex_add(x, &c, err);
 }
 
+void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, uint64_t upto,
+                        int final) {
+    if (upto <= *done || (!final && upto - *done < (1u << 20))) return;
+    for (int k = 0; k < nt; k++)
+        if (t[k]) parity__tensor_release(t[k], *done, upto - *done);
+    *done = upto;
+}
+
 void parity__ex_set_text(parity_hypothesis *h, const char *text) {
     size_t n = strlen(text);
     n = n < sizeof h->text ? n : sizeof h->text - 1;
@@ -153,4 +161,24 @@ int parity__ex_name_step(const char *a, const char *b, long *ka, long *kb) {
     *ka = strtol(a + s, &ea, 10);
     *kb = strtol(b + s, &eb, 10);
     return strcmp(ea, eb) == 0 && *ka != *kb;
+}
+
+void parity__ex_lut_make(ex_lut *t, const double *k, int n) {
+    t->lo = n > 0 ? k[0] : 0;
+    double span = n > 1 ? k[n - 1] - k[0] : 0;
+    t->scale = span > 0 && isfinite(span) ? (double)EX_LUT / span : 0;
+    int i = 0;
+    for (int c = 0; c < EX_LUT; c++) {
+        double start = t->lo + (double)c / (t->scale > 0 ? t->scale : 1);
+        while (i + 1 < n && k[i + 1] <= start) i++;
+        t->at[c] = (unsigned char)(i < 255 ? i : 255);
+    }
+}
+
+int parity__ex_lut_find(const ex_lut *t, const double *k, int n, double v) {
+    if (!(v >= t->lo)) return 0;
+    double c = (v - t->lo) * t->scale;
+    int i = c < EX_LUT ? t->at[(int)c] : t->at[EX_LUT - 1];
+    while (i + 1 < n && k[i + 1] <= v) i++;
+    return i;
 }

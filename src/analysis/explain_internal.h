@@ -17,6 +17,18 @@
                           /* is pinned there (rounding and noise after the  */
                           /* clamp stay far below it)                       */
 
+/* A lookup of sorted breakpoints k[0..n): EX_LUT cells over [k[0], k[n−1]],
+ * cell c holding the last i with k[i] <= the cell's start, so finding the
+ * last k[i] <= v takes a step or two instead of a binary search. */
+#define EX_LUT 1024
+typedef struct ex_lut {
+    double lo, scale;     /* cell = (v − lo)·scale                          */
+    unsigned char at[EX_LUT];
+} ex_lut;
+void parity__ex_lut_make(ex_lut *t, const double *k, int n);
+/* The last i with k[i] <= v (0 when v < k[0]). */
+int parity__ex_lut_find(const ex_lut *t, const double *k, int n, double v);
+
 /* Sums over the finite pairs with index i along one axis ([len] each). */
 typedef struct ex_axis_acc {
     int64_t len;
@@ -50,6 +62,7 @@ typedef struct ex_fit {
     ex_axis_acc ax[PARITY_MAX_DIMS];
     int nbins;
     double edges[EX_BINS + 1];        /* bin b holds edges[b] <= r < ...   */
+    ex_lut bin_lut;                   /* where the search for r's bin starts */
     double bin_n[EX_BINS], bin_r[EX_BINS], bin_d[EX_BINS];
 } ex_fit;
 
@@ -61,6 +74,7 @@ typedef struct ex_cand {
     double a, b;        /* global affine; clamp lo, hi; precision: dt and  */
                         /* ulp(rms r); region: the map inside (a·r + b)    */
     double *va, *vb;    /* per-index a_i, b_i [len]; value knots x, y      */
+    ex_lut lut;         /* value: the knots' lookup                        */
     int64_t *perm;      /* row permutation [len]                           */
     int64_t lo, hi, nk, len; /* region [lo, hi); knots; per-index length   */
     double sq;          /* Σ(p − T(r))² over the finite pairs              */
@@ -97,6 +111,12 @@ parity_status parity__ex_add(ex_ctx *x, ex_cand *c, parity_error *err);
  * params[8] (NULL: zeros). */
 parity_status parity__ex_add_measured(ex_ctx *x, parity_hyp_kind kind, double sq, const char *text,
                                       const double *params, parity_error *err);
+/* A streaming pass over tensors t[0..nt) (NULL entries skipped) has read
+ * every element below upto: drop the file pages of [*done, upto) once they
+ * make a run of 1 Mi elements (or when final), so the resident memory of a
+ * pass stays bounded whatever the tensor size. */
+void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, uint64_t upto,
+                        int final);
 /* h->text = text, cut to its size (long shapes in the words). */
 void parity__ex_set_text(parity_hypothesis *h, const char *text);
 /* Free the owned arrays of one hypothesis (index_a, index_b, perm). */

@@ -146,8 +146,10 @@ typedef struct op_pass {
 static void full_pass(ex_ctx *x, op_pass *o) {
     enum { M = 1024 };
     double b[4][M];
-    uint64_t count = x->r->count;
+    uint64_t count = x->r->count, done = 0;
+    const parity_tensor *t[4] = {x->xr, x->xp, x->r, x->p};
     for (uint64_t at = 0; at < count; at += M) {
+        parity__ex_release(t, 4, &done, at, 0);
         size_t m = count - at < M ? (size_t)(count - at) : M;
         parity_tensor_read(x->xr, at, m, b[0]);
         parity_tensor_read(x->xp, at, m, b[1]);
@@ -165,6 +167,7 @@ static void full_pass(ex_ctx *x, op_pass *o) {
             o->sq_p += ep * ep, o->sq_r += er * er;
         }
     }
+    parity__ex_release(t, 4, &done, count, 1);
     x->in_measured = 1;
 }
 

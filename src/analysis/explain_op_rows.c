@@ -188,15 +188,14 @@ static double err_at(const rows *s, int kx, int ky, double vmin, double eps, nor
  * settles it. */
 static void refine_eps(const rows *s, int kx, int ky, double vmin, norm_fit *f, double *acc) {
     double e0 = f->eps, se = f->se;
-    if (!(e0 > 3 * se) || !(e0 > 0)) { /* unresolved: keep the estimate */
-        f->e = err_at(s, kx, ky, vmin, e0, f, acc);
-        return;
-    }
+    f->e = err_at(s, kx, ky, vmin, e0, f, acc);
+    /* unresolved, or no norm at all (nothing to refine) */
+    if (!(e0 > 3 * se) || !(e0 > 0) || !(f->e <= 50 * EX_OP_TOL)) return;
     const double g = 0.6180339887498949;
     double a = log(e0 / 4), b = log(e0 * 4);
     double c = b - g * (b - a), d = a + g * (b - a);
     double fc = err_at(s, kx, ky, vmin, exp(c), f, acc), fd = err_at(s, kx, ky, vmin, exp(d), f, acc);
-    for (int it = 0; it < 40; it++) {
+    for (int it = 0; it < 30; it++) {
         if (fc < fd) b = d, d = c, fd = fc, c = b - g * (b - a), fc = err_at(s, kx, ky, vmin, exp(c), f, acc);
         else a = c, c = d, fc = fd, d = a + g * (b - a), fd = err_at(s, kx, ky, vmin, exp(d), f, acc);
     }

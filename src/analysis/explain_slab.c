@@ -52,6 +52,13 @@ parity_status parity__ex_slab_open(ex_slab *s, const parity_tensor *const *t, in
     return PARITY_OK;
 }
 
+/* Drop the file pages of a span read whole (a unit's lines, or the last
+ * unit of an outer index): the passes stay resident-bounded. */
+static void release(const ex_slab *s, uint64_t lo, uint64_t hi) {
+    uint64_t done = lo;
+    parity__ex_release(s->t, s->nt, &done, hi, 1);
+}
+
 void parity__ex_slab_read(ex_slab *s, uint64_t u) {
     uint64_t L = (uint64_t)s->len;
     if (s->inner == 1) {
@@ -62,6 +69,7 @@ void parity__ex_slab_read(ex_slab *s, uint64_t u) {
             for (int k = 0; k < s->nt; k++)
                 if (s->v[k]) parity_tensor_read(s->t[k], s->base[l], (size_t)L, s->v[k] + l * L);
         }
+        release(s, o0 * L, (o0 + m) * L);
         return;
     }
     uint64_t o = u / s->per_outer, j0 = (u % s->per_outer) * s->w;
@@ -75,6 +83,7 @@ void parity__ex_slab_read(ex_slab *s, uint64_t u) {
             for (uint64_t l = 0; l < m; l++) s->v[k][l * L + i] = s->tmp[l];
         }
     }
+    if (j0 + m >= s->inner) release(s, o * L * s->inner, (o + 1) * L * s->inner);
 }
 
 void parity__ex_slab_free(ex_slab *s) {

@@ -84,7 +84,8 @@ static int sig_match(const sig *s, const parity_tensor *t) {
 static double full_sq(const ex_ctx *x, const parity_tensor *t, int how) {
     enum { M = 1024 };
     double rb[M], pb[M], tb[M], sq = 0;
-    uint64_t count = x->r->count;
+    uint64_t count = x->r->count, done = 0;
+    const parity_tensor *rel[3] = {x->r, x->p, how == W_TRANSPOSED ? NULL : t};
     int64_t L = x->r->ndim >= 2 ? x->r->shape[x->r->ndim - 1] : 1;
     for (uint64_t at = 0; at < count; at += M) {
         size_t m = count - at < M ? (size_t)(count - at) : M;
@@ -102,6 +103,7 @@ static double full_sq(const ex_ctx *x, const parity_tensor *t, int how) {
                          : how == W_DIFF ? rb[i] + tb[i] : rb[i] - tb[i];
             sq += (pb[i] - img) * (pb[i] - img);
         }
+        parity__ex_release(rel, 3, &done, at + m, at + m == count);
     }
     return sq;
 }

@@ -496,6 +496,16 @@ static void test_false_positives(void) {
     if (CHECK(parity_explain_tensors(&r, &p, &o, &res, &e) == PARITY_OK))
         CHECK(res.n > 0 && res.h[0].kind == PARITY_HYP_PRECISION && res.h[0].params[0] == PARITY_DT_F16);
     parity_explain_clear(&res);
+    /* a scale bug on attention scores is no activation gap */
+    shape(&R, 4, 1, 4, 16, 16), randn(&R, 3);
+    like(&P, &R);
+    for (uint64_t i = 0; i < R.n; i++) P.v[i] = 1.5 * R.v[i] + 0.02 * R.v[i] * fabs(R.v[i]);
+    r = view(&R, "scores"), p = view(&P, "scores");
+    if (CHECK(parity_explain_tensors(&r, &p, NULL, &res, &e) == PARITY_OK)) {
+        CHECK(res.n > 0);
+        for (size_t k = 0; k < res.n; k++) CHECK_MSG(!strstr(res.h[k].text, "GELU"), "%s", res.h[k].text);
+    }
+    parity_explain_clear(&res);
 }
 
 static void test_render(void) {
