@@ -217,6 +217,23 @@ def _():
     return simple(npf(s), npf(torch.softmax(s + causal(16), -1)), npf(torch.softmax(s + causal(16, 1), -1)))
 
 
+@case("softmax_no_max_subtraction", "op", ["softmax", "does not subtract the row max",
+                                           "exp overflows"], allowed=["non-finite"])
+def _():
+    _, _, s = scores(25)
+    s = s * 4.0  # logits above 88.7 in some rows: exp overflows in float32
+    s32 = s.float()
+    naive = torch.exp(s32) / torch.exp(s32).sum(-1, keepdim=True)
+    return simple(npf(s), npf(torch.softmax(s, -1)), npf(naive))
+
+
+@case("softmax_axis", "op", ["softmax axis", "ref along axis 3", "port along axis 2"])
+def _():
+    _, _, s = scores(45)
+    s = s / 8
+    return simple(npf(s), npf(torch.softmax(s, -1)), npf(torch.softmax(s, -2)))
+
+
 # ---- RoPE -------------------------------------------------------------------
 def rope(x, theta=10000.0, half=False, offset=0):
     b, h, t, d = x.shape

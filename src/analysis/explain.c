@@ -231,9 +231,9 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
     drop_pages(x);
     TRY(parity__ex_global_candidates(x, err));
     TRY(parity__ex_struct_candidates(x, err));
+    if (f->sdd > 0 || f->nf_port_only > 0) TRY(parity__ex_op_candidates(x, err));
+    drop_pages(x);
     if (f->sdd > 0) {
-        TRY(parity__ex_op_candidates(x, err));
-        drop_pages(x);
         TRY(parity__ex_wiring_candidates(x, err));
         TRY(parity__ex_grid_candidates(x, err));
         drop_pages(x);

@@ -189,7 +189,9 @@ static parity_status try_channels(ex_ctx *x, const gsamp *g, parity_error *err) 
     static const double qmax[2] = {127, 7};
     for (int ax = 0; ax < x->r->ndim; ax++) {
         const ex_axis_acc *a = &x->f.ax[ax];
-        if (!a->n || !a->pmax || a->len > 65536) continue;
+        /* each index's own max lies on its grid by construction: only
+         * indices with many values say anything */
+        if (!a->n || !a->pmax || a->len > 65536 || x->r->count < 16 * (uint64_t)a->len) continue;
         for (int k = 0; k < 2; k++) {
             double *steps = malloc((size_t)a->len * sizeof *steps);
             FAIL_IF(!steps, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");

@@ -82,6 +82,8 @@ typedef struct ex_cand {
     uint64_t n_in;      /* precision: pairs with |d| within the band       */
     int region_free;    /* region: T(r) = p inside (no simple map there)   */
     int measured;       /* sq is final (layout kinds)                      */
+    int nf_explains;    /* the port's non-finite values are what it names */
+                        /* (measured like PARITY_HYP_NONFINITE)           */
     int few;            /* per-index fit with fewer than 16 elements per   */
                         /* index: listed only when exact within nearly all */
     int partial;        /* per-index fit not exact within most indices:    */

@@ -230,8 +230,8 @@ static parity_status elementwise(ex_ctx *x, parity_error *err) {
 
 parity_status parity__ex_op_candidates(ex_ctx *x, parity_error *err) {
     if (!x->xr || !x->xp || !same_shape(x->xr, x->r) || !same_shape(x->xp, x->r)) return PARITY_OK;
-    if (x->f.n == 0 || x->f.sdd == 0) return PARITY_OK;
-    TRY(elementwise(x, err));
+    if (x->f.n == 0) return PARITY_OK;
+    if (x->f.sdd > 0) TRY(elementwise(x, err));
     TRY(parity__ex_op_rows(x, err));
     return parity__ex_op_rope(x, err);
 }

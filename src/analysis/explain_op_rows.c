@@ -282,6 +282,8 @@ typedef struct soft_fit {
     int mask;           /* 0 none, 1 causal with offset k, 2 other         */
     int64_t k;
     double nmasked;
+    double nf_rows, nf_over; /* rows with a non-finite output; of those,    */
+                             /* rows where s·max x overflows exp in f32     */
 } soft_fit;
 
 enum { S_N, S_X, S_L, S_XX, S_XL };
@@ -360,7 +362,12 @@ static void soft_side(const rows *s, int kx, int ky, soft_fit *f) {
     for (size_t l = 0; l < s->nl; l++) {
         const double *xv = s->v[kx] + l * (size_t)L, *yv = s->v[ky] + l * (size_t)L;
         double c, mx, sum;
-        if (!finite_row(yv, L)) continue;
+        if (!finite_row(yv, L)) {
+            double m = -INFINITY;
+            for (int64_t i = 0; i < L; i++) m = isfinite(xv[i]) ? fmax(m, xv[i]) : m;
+            f->nf_rows++, f->nf_over += f->s * m > 88.72; /* ln FLT_MAX */
+            continue;
+        }
         soft_row(xv, yv, L, f->s, &c, &mx, &sum);
         double floor_y = SOFT_FLOOR * row_max(yv, L);
         for (int64_t i = 0; i < L; i++) {
@@ -456,37 +463,50 @@ static double row_sq(const row_model *m, const double *xv, const double *yv, int
     return sq;
 }
 
-/* Over every row: the port's op against p, the reference's against r. */
-static parity_status measure(ex_ctx *x, int axis, const row_model *mr, const row_model *mp,
-                             double *sq_r, double *sq_p, parity_error *err) {
-    const parity_tensor *t[4] = {x->xr, x->xp, x->r, x->p};
+/* Over every row of one side (0: x_ref, r; 1: x_port, p) whose output is
+ * finite: Σ(y − model(x))². */
+static parity_status measure_side(ex_ctx *x, int axis, const row_model *m, int side, double *sq,
+                                  parity_error *err) {
+    const parity_tensor *t[2] = {side ? x->xp : x->xr, side ? x->p : x->r};
     ex_slab sl;
     int ok;
-    *sq_r = *sq_p = 0;
-    TRY(parity__ex_slab_open(&sl, t, 4, axis, EX_OP_SAMPLE, &ok, err));
-    if (!ok) return *sq_r = *sq_p = INFINITY, PARITY_OK;
+    *sq = 0;
+    TRY(parity__ex_slab_open(&sl, t, 2, axis, EX_OP_SAMPLE, &ok, err));
+    if (!ok) return *sq = INFINITY, PARITY_OK;
     int64_t L = sl.len;
     for (uint64_t u = 0; u < sl.units; u++) {
         parity__ex_slab_read(&sl, u);
         for (uint64_t l = 0; l < sl.nl; l++) {
-            const double *v[4];
-            for (int k = 0; k < 4; k++) v[k] = sl.v[k] + l * (uint64_t)L;
-            if (!finite_row(v[2], L) || !finite_row(v[3], L)) continue;
-            int64_t pos = row_pos(x->r, axis, sl.base[l]);
-            *sq_r += row_sq(mr, v[0], v[2], L, pos);
-            *sq_p += row_sq(mp, v[1], v[3], L, pos);
+            const double *xv = sl.v[0] + l * (uint64_t)L, *yv = sl.v[1] + l * (uint64_t)L;
+            if (finite_row(yv, L)) *sq += row_sq(m, xv, yv, L, row_pos(x->r, axis, sl.base[l]));
         }
     }
     parity__ex_slab_free(&sl);
     return PARITY_OK;
 }
 
+/* The reference's op must hold over every row; the port's is the
+ * hypothesis (ref and port on their own axes). */
+static parity_status offer2(ex_ctx *x, int ar, int ap, const row_model *mr, const row_model *mp,
+                            const char *text, const double *pr, int nf_explains, parity_error *err) {
+    double sq_r, sq_p;
+    TRY(measure_side(x, ar, mr, 0, &sq_r, err));
+    if (!(sq_r <= 4 * EX_OP_TOL * EX_OP_TOL * x->f.srr)) return PARITY_OK;
+    TRY(measure_side(x, ap, mp, 1, &sq_p, err));
+    ex_cand c = {0};
+    c.h.kind = PARITY_HYP_OP;
+    c.sq = sq_p;
+    c.measured = 1;
+    c.nf_explains = nf_explains;
+    c.h.complexity = nf_explains ? -1 : 0; /* it names why the values are non-finite */
+    memcpy(c.h.params, pr, sizeof c.h.params);
+    parity__ex_set_text(&c.h, text);
+    return parity__ex_add(x, &c, err);
+}
+
 static parity_status offer(ex_ctx *x, int axis, const row_model *mr, const row_model *mp,
                            const char *text, const double *pr, parity_error *err) {
-    double sq_r, sq_p;
-    TRY(measure(x, axis, mr, mp, &sq_r, &sq_p, err));
-    if (!(sq_r <= 4 * EX_OP_TOL * EX_OP_TOL * x->f.srr)) return PARITY_OK;
-    return parity__ex_add_measured(x, PARITY_HYP_OP, sq_p, text, pr, err);
+    return offer2(x, axis, axis, mr, mp, text, pr, 0, err);
 }
 
 static parity_status try_norm(ex_ctx *x, int axis, const rows *s, double *work, parity_error *err) {
@@ -510,21 +530,53 @@ static parity_status try_norm(ex_ctx *x, int axis, const rows *s, double *work, 
     return st;
 }
 
-static parity_status try_softmax(ex_ctx *x, int axis, const rows *s, parity_error *err) {
-    soft_fit fr, fp;
-    soft_side(s, 0, 2, &fr);
-    soft_side(s, 1, 3, &fp);
-    if (!(fr.e <= EX_OP_TOL && fp.e <= EX_OP_TOL)) return PARITY_OK;
+/* Softmax along axis a: named when both sides fit there and differ; the
+ * fits are kept (fits[a]) for a pair on different axes. */
+static parity_status try_softmax(ex_ctx *x, int axis, const rows *s, soft_fit *fits, int *named,
+                                 parity_error *err) {
+    soft_fit *fr = &fits[0], *fp = &fits[1];
+    soft_side(s, 0, 2, fr);
+    soft_side(s, 1, 3, fp);
+    if (!(fr->e <= EX_OP_TOL && fp->e <= EX_OP_TOL)) return PARITY_OK;
     char text[256];
-    soft_words(&fr, &fp, axis, text, sizeof text);
+    row_model mr = {PARITY_OP_SOFTMAX, NULL, fr}, mp = {PARITY_OP_SOFTMAX, NULL, fp};
+    double pr[8] = {PARITY_OP_SOFTMAX, axis, fr->s, fp->s, fr->norm + 10 * fr->mask,
+                    fp->norm + 10 * fp->mask, (double)fr->k, (double)fp->k};
+    if (fp->nf_rows > 0 && fp->nf_over == fp->nf_rows && fr->nf_rows == 0) {
+        /* the same softmax where it is finite; exp overflows where the max
+         * was not subtracted */
+        snprintf(text, sizeof text, "softmax along axis %d: the port does not subtract the row "
+                 "max: exp overflows in %.0f rows whose scaled input exceeds 88.72 (ln of the "
+                 "largest f32)", axis, fp->nf_rows);
+        *named = 1;
+        return offer2(x, axis, axis, &mr, &mp, text, pr, 1, err);
+    }
+    soft_words(fr, fp, axis, text, sizeof text);
     if (!text[0]) return PARITY_OK;
-    row_model mr = {PARITY_OP_SOFTMAX, NULL, &fr}, mp = {PARITY_OP_SOFTMAX, NULL, &fp};
-    double pr[8] = {PARITY_OP_SOFTMAX, axis, fr.s, fp.s, fr.norm + 10 * fr.mask,
-                    fp.norm + 10 * fp.mask, (double)fr.k, (double)fp.k};
+    *named = 1;
     return offer(x, axis, &mr, &mp, text, pr, err);
 }
 
+/* The reference's softmax along one axis, the port's along another. */
+static parity_status softmax_axes(ex_ctx *x, soft_fit (*fits)[2], parity_error *err) {
+    int ar = -1, ap = -1;
+    for (int a = 0; a < x->r->ndim; a++) {
+        int r_ok = fits[a][0].e <= EX_OP_TOL, p_ok = fits[a][1].e <= EX_OP_TOL;
+        if (r_ok && !p_ok && ar < 0) ar = a;
+        if (p_ok && !r_ok && ap < 0) ap = a;
+    }
+    if (ar < 0 || ap < 0) return PARITY_OK;
+    char text[256];
+    snprintf(text, sizeof text, "softmax axis: ref along axis %d, port along axis %d", ar, ap);
+    row_model mr = {PARITY_OP_SOFTMAX, NULL, &fits[ar][0]}, mp = {PARITY_OP_SOFTMAX, NULL, &fits[ap][1]};
+    double pr[8] = {PARITY_OP_SOFTMAX, ar, fits[ar][0].s, fits[ap][1].s, ar, ap, 0, 0};
+    return offer2(x, ar, ap, &mr, &mp, text, pr, 0, err);
+}
+
 parity_status parity__ex_op_rows(ex_ctx *x, parity_error *err) {
+    soft_fit fits[PARITY_MAX_DIMS][2];
+    int named = 0;
+    for (int a = 0; a < x->r->ndim; a++) fits[a][0].e = fits[a][1].e = INFINITY;
     for (int a = x->r->ndim - 1; a >= 0; a--) {
         if (x->r->shape[a] < 2 || (x->o.axis >= 0 && x->o.axis != a)) continue;
         rows s;
@@ -534,10 +586,10 @@ parity_status parity__ex_op_rows(ex_ctx *x, parity_error *err) {
         double *work = s.nl >= 2 ? malloc(s.nl * sizeof *work) : NULL;
         parity_status st = PARITY_OK;
         if (work) st = try_norm(x, a, &s, work, err);
-        if (st == PARITY_OK && work) st = try_softmax(x, a, &s, err);
+        if (st == PARITY_OK && work) st = try_softmax(x, a, &s, fits[a], &named, err);
         free(work);
         rows_free(&s);
         TRY(st);
     }
-    return PARITY_OK;
+    return named ? PARITY_OK : softmax_axes(x, fits, err);
 }

@@ -27,7 +27,7 @@
 
 /* The sort key: what the hypothesis leaves unexplained. */
 static int nonfinite_kind(const ex_cand *c) {
-    return c->h.kind == PARITY_HYP_NONFINITE || c->h.kind == PARITY_HYP_ONE_SIDED;
+    return c->h.kind == PARITY_HYP_NONFINITE || c->h.kind == PARITY_HYP_ONE_SIDED || c->nf_explains;
 }
 
 static double key_sq(const ex_ctx *x, const ex_cand *c) {
@@ -43,7 +43,7 @@ static void finish(const ex_ctx *x, ex_cand *c) {
         /* The NaN/Inf positions are the difference; finite pairs that
          * differ beyond 1e-4·rms, and the other side's non-finite ones,
          * are what it leaves unexplained. */
-        int port = c->h.kind == PARITY_HYP_NONFINITE;
+        int port = c->h.kind != PARITY_HYP_ONE_SIDED;
         double nf = (double)(port ? f->nf_port_only : f->nf_ref_only);
         double other = (double)(port ? f->nf_ref_only : f->nf_port_only);
         c->h.explained = nf / (nf + other + (double)x->n_big);
@@ -102,7 +102,7 @@ static const ex_cand *tightest_precision(const ex_ctx *x) {
 static int credible(const ex_ctx *x, const ex_cand *c, int smooth, const ex_cand *prec) {
     parity_hyp_kind k = c->h.kind;
     if (!isfinite(c->h.explained) || !isfinite(c->h.residual_rel) || c->partial) return 0;
-    if (k == PARITY_HYP_NONFINITE || k == PARITY_HYP_ONE_SIDED) return 1;
+    if (nonfinite_kind(c)) return 1;
     if (k == PARITY_HYP_DIAGONAL && c->h.params[2] > 0) return c->h.explained >= 0.5;
     /* one-sided non-finite pairs are a finding of their own: rounding
      * never explains them */
