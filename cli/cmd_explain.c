@@ -110,6 +110,9 @@ static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_m
         eo.axis = k < 0 ? k + nd : k;
     }
     if (input_opts(o, ref, m, p, &eo)) return 2;
+    /* the first divergence of a walk whose model inputs are equal: every
+     * stage before it matches, its inputs too */
+    if (note_if_none && eo.inputs_state == 0) eo.inputs_state = 2;
     parity_status st = parity_explain_pair(p, &eo, &res, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, it->name, st);
     it->res = &res;

@@ -136,32 +136,32 @@ static double min_gap(const double *v, size_t n, double *work) {
     return gap;
 }
 
-static parity_status offer_int(ex_ctx *x, double z, double step, int axis, double *steps,
-                               int64_t len, parity_error *err) {
+/* One step over the tensor: p = z + step·q; the bits of its levels. */
+static parity_status offer_tensor(ex_ctx *x, double z, double step, parity_error *err) {
     const ex_fit *f = &x->f;
-    double pmax = f->hi.ext, pmin = f->lo.ext;
-    double levels = axis < 0 ? round((pmax - pmin) / step) + 1 : 0;
-    if (axis >= 0) /* symmetric per channel: −qmax..qmax */
-        for (int64_t i = 0; i < len; i++)
-            levels = fmax(levels, 2 * round(fmax(fabs(pmax), fabs(pmin)) / fmax(steps[i], 1e-300)) + 1);
+    double levels = round((f->hi.ext - f->lo.ext) / step) + 1;
     int bits = (int)ceil(log2(fmax(levels, 2)));
-    if (axis >= 0) bits = steps[0] > 0 ? bits : bits, levels = 0;
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_GRID;
-    c.a = z, c.b = step, c.axis = axis, c.va = steps, c.len = len;
-    c.h.params[0] = step, c.h.params[2] = 0, c.h.params[3] = axis;
-    if (axis < 0) {
-        c.h.params[1] = bits;
-        snprintf(c.h.text, sizeof c.h.text, "quantization: the port's values lie on a grid of step "
-                 "%.4g (%.0f levels: int%d), the reference rounded to it", step, levels, bits);
-    } else {
-        c.h.params[1] = (double)x->o.max_hypotheses * 0; /* set below */
-        snprintf(c.h.text, sizeof c.h.text, "quantization per channel along axis %d: the port's "
-                 "values lie on a grid whose step is max|p|/%.0f per index (int%d), the reference "
-                 "rounded to it", axis, z, (int)(z == 127 ? 8 : z == 7 ? 4 : bits));
-        c.h.params[1] = z == 127 ? 8 : z == 7 ? 4 : bits;
-        c.a = 0;
-    }
+    c.a = z, c.b = step, c.axis = -1;
+    c.h.params[0] = step, c.h.params[1] = bits, c.h.params[2] = 0, c.h.params[3] = -1;
+    snprintf(c.h.text, sizeof c.h.text, "quantization: the port's values lie on a grid of step "
+             "%.4g (%.0f levels: int%d), the reference rounded to it", step, levels, bits);
+    return parity__ex_add(x, &c, err);
+}
+
+/* A symmetric step per index along axis: step_i = max_i|p|/qmax (127:
+ * int8, 7: int4); steps is handed over to the candidate. */
+static parity_status offer_channels(ex_ctx *x, int axis, double qmax, double *steps, int64_t len,
+                                    parity_error *err) {
+    int bits = qmax == 127 ? 8 : 4;
+    ex_cand c = {0};
+    c.h.kind = PARITY_HYP_GRID;
+    c.axis = axis, c.va = steps, c.len = len, c.b = qmax;
+    c.h.params[1] = bits, c.h.params[2] = 0, c.h.params[3] = axis;
+    snprintf(c.h.text, sizeof c.h.text, "quantization per channel along axis %d: the port's "
+             "values lie on a grid whose step is max|p|/%.0f per index (int%d), the reference "
+             "rounded to it", axis, qmax, bits);
     return parity__ex_add(x, &c, err);
 }
 
@@ -172,7 +172,7 @@ static parity_status try_tensor(ex_ctx *x, const gsamp *g, int *found, parity_er
     for (int k = 0; k < 2 && amax > 0; k++) {
         double step = amax / qmax[k];
         if (integral(g->p, g->n, 0, step) >= 0.99 && integral(g->r, g->n, 0, step) < 0.9)
-            return *found = 1, offer_int(x, 0, step, -1, NULL, 0, err);
+            return *found = 1, offer_tensor(x, 0, step, err);
     }
     double *work = malloc(g->n * sizeof *work);
     FAIL_IF(!work, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
@@ -180,7 +180,7 @@ static parity_status try_tensor(ex_ctx *x, const gsamp *g, int *found, parity_er
     free(work);
     if (!(gap > 0) || !isfinite(gap) || (f->hi.ext - z) / gap > 65535) return PARITY_OK;
     if (integral(g->p, g->n, z, gap) >= 0.99 && integral(g->r, g->n, z, gap) < 0.9)
-        return *found = 1, offer_int(x, z, gap, -1, NULL, 0, err);
+        return *found = 1, offer_tensor(x, z, gap, err);
     return PARITY_OK;
 }
 
@@ -210,7 +210,7 @@ static parity_status try_channels(ex_ctx *x, const gsamp *g, parity_error *err) 
                 in_r += fabs(r / s - round(r / s)) <= 0.02;
             }
             if (n && in_p >= 0.99 * (double)n && in_r < 0.9 * (double)n)
-                return offer_int(x, qmax[k], 0, ax, steps, a->len, err);
+                return offer_channels(x, ax, qmax[k], steps, a->len, err);
             free(steps);
         }
     }
@@ -235,8 +235,7 @@ double parity__ex_apply_grid(const ex_cand *c, const int64_t *idx, double r, dou
     (void)p;
     if (c->h.params[2] > 0) return parity_round_to((parity_dtype)c->a, r);
     if (c->axis < 0) return c->a + c->b * round((r - c->a) / c->b);
-    double s = c->va[idx[c->axis]], q = s > 0 ? round(r / s) : 0, qm = c->h.params[1] == 8 ? 127 : 7;
-    if (c->h.params[1] != 8 && c->h.params[1] != 4) qm = INFINITY;
+    double s = c->va[idx[c->axis]], q = s > 0 ? round(r / s) : 0, qm = c->b;
     q = q > qm ? qm : q < -qm ? -qm : q;
     return s > 0 ? s * q : r;
 }

@@ -481,6 +481,17 @@ static void test_false_positives(void) {
         parity_explain_clear(&res);
     }
     untrace(set, path);
+    /* short lines and small groups: noise and an unrelated port stay unnamed */
+    shape(&R, 3, 64, 4, 4, 0), randn(&R, 1);
+    like(&P, &R);
+    for (int unrelated = 0; unrelated < 2; unrelated++) {
+        for (uint64_t i = 0; i < R.n; i++) P.v[i] = unrelated ? gauss() : R.v[i] + 0.1 * gauss();
+        parity_tensor r = view(&R, "short"), p = view(&P, "short");
+        parity_error e = {0};
+        if (CHECK(parity_explain_tensors(&r, &p, NULL, &res, &e) == PARITY_OK))
+            CHECK_MSG(res.none_explains && res.n == 0, "short %d: %s", unrelated, res.n ? res.h[0].text : "");
+        parity_explain_clear(&res);
+    }
     /* f16 rounding of a stage whose inputs differ: inherited, not precision */
     shape(&R, 3, 4, 32, 64, 0), randn(&R, 1);
     like(&P, &R);
