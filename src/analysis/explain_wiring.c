@@ -29,6 +29,7 @@ typedef struct sig {
     uint64_t pos[SIG], tpos[SIG]; /* positions; the transposed ones        */
     double p[SIG], d[SIG];        /* p and p − r there                     */
     double pp, dd;                /* Σp², Σd² over them                     */
+    int constant;                 /* p is the same at every position        */
     int square;                   /* the last two axes are equal            */
 } sig;
 
@@ -58,6 +59,8 @@ static void sig_make(const ex_ctx *x, sig *s) {
         s->p[j] = isfinite(p) ? p : 0, s->d[j] = isfinite(p) && isfinite(r) ? p - r : 0;
         s->pp += s->p[j] * s->p[j], s->dd += s->d[j] * s->d[j];
     }
+    s->constant = 1;
+    for (int j = 1; j < SIG; j++) s->constant &= s->p[j] == s->p[0];
 }
 
 /* Which relation the stage's signature supports (0: none). */
@@ -73,10 +76,11 @@ static int sig_match(const sig *s, const parity_tensor *t) {
         if (s->square) e[3] += (s->p[j] - vt[j]) * (s->p[j] - vt[j]);
     }
     double tol_p = 1e-3 * s->pp + 1e-300, tol_d = 1e-3 * s->dd + 1e-300;
-    if (s->pp > 0 && e[0] <= tol_p) return W_EQUAL;
+    /* a constant port (zeros) equals every constant stage: no wiring */
+    if (s->pp > 0 && e[0] <= tol_p && !s->constant) return W_EQUAL;
     if (s->dd > 0 && e[1] <= tol_d) return W_DIFF;
     if (s->dd > 0 && e[2] <= tol_d) return W_DIFF_NEG;
-    if (s->square && s->pp > 0 && e[3] <= tol_p) return W_TRANSPOSED;
+    if (s->square && s->pp > 0 && e[3] <= tol_p && !s->constant) return W_TRANSPOSED;
     return 0;
 }
 
