@@ -68,6 +68,38 @@ static const parity_pair *pick_input(const cli_opts *o, const parity_set *ref,
     return NULL;
 }
 
+/* 1 when pair q compares as a difference, 0 when MATCH, −1 on trouble. */
+static int differs(const cli_opts *o, const parity_pair *q) {
+    parity_comparison c;
+    parity_error err = {0};
+    parity_diff_opts dopts = o->diff;
+    dopts.n_axes = 0;
+    parity_status st = parity_compare_pair(q, &dopts, &c, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, q->ref->name, st), -1;
+    int d = c.verdict != PARITY_MATCH;
+    parity_comparison_clear(&c);
+    return d;
+}
+
+/* Whether the stage's inputs differ (1) or match (2): its recorded
+ * parents, every one compared, else the input picked; 0 unknown. */
+static int inputs_state(const cli_opts *o, const parity_set *ref, const parity_match *m,
+                        const parity_pair *p, const parity_pair *q) {
+    long at = parity_set_find(ref, p->ref->name);
+    const char *const *names = NULL;
+    size_t np = at >= 0 ? parity_set_parents(ref, (size_t)at, &names) : 0;
+    int state = 0;
+    for (size_t k = 0; k < np; k++) {
+        const parity_pair *c = find_pair(m, names[k]);
+        int d = c && c->layout_ok ? differs(o, c) : 0;
+        if (d < 0) return -1;
+        if (c && c->layout_ok) state = d || state == 1 ? 1 : 2;
+    }
+    if (state || !q) return state;
+    int d = differs(o, q);
+    return d < 0 ? -1 : d ? 1 : 2;
+}
+
 /* The explain options of pair p: the input and its state, the context. */
 static int input_opts(const cli_opts *o, const parity_set *ref, const parity_match *m,
                       const parity_pair *p, parity_explain_opts *eo) {
@@ -75,14 +107,11 @@ static int input_opts(const cli_opts *o, const parity_set *ref, const parity_mat
     const parity_pair *q = pick_input(o, ref, m, p, &src);
     eo->context = ref;
     if (o->input && !q) return cli_fail("explain: --input: no tensor '%s' on both sides", o->input);
-    if (!q || q == p) return 0;
-    parity_comparison c;
-    parity_error err = {0};
-    parity_diff_opts dopts = o->diff;
-    dopts.n_axes = 0;
-    if (parity_compare_pair(q, &dopts, &c, &err) != PARITY_OK) return cli_fail_err(&err, q->ref->name, 2);
-    eo->inputs_state = c.verdict == PARITY_MATCH ? 2 : 1;
-    parity_comparison_clear(&c);
+    if (q == p) q = NULL;
+    int state = inputs_state(o, ref, m, p, q);
+    if (state < 0) return 2;
+    eo->inputs_state = state;
+    if (!q) return 0;
     eo->input_ref = &q->ref_view, eo->input_port = &q->port_view;
     eo->input_name = q->ref->name, eo->input_source = src;
     return 0;
