@@ -932,6 +932,8 @@ typedef struct parity_explain_result {
     int input_differs;      /* the two sides' inputs differ: the port's    */
                             /* op was fitted against the port's input      */
     double input_relative;  /* ‖x_port − x_ref‖/‖x_ref‖                     */
+    int input_unfit;        /* the input's shape is not the stage's: no    */
+                            /* operation was fitted                        */
     int inputs_state;       /* as parity_explain_opts.inputs_state         */
     uint64_t n_one_sided;   /* pairs non-finite on one side only (either)  */
 } parity_explain_result;

@@ -255,6 +255,13 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
     return parity__ex_conclude(x, out, err);
 }
 
+static int same_dims(const parity_tensor *a, const parity_tensor *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int k = 0; k < a->ndim; k++)
+        if (a->shape[k] != b->shape[k]) return 0;
+    return 1;
+}
+
 parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tensor *port,
                                      const parity_explain_opts *opts,
                                      parity_explain_result *out, parity_error *err) {
@@ -280,6 +287,7 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
     if (x.o.max_sample < 4096) x.o.max_sample = 4096;
     if (x.xr) {
         const char *nm = x.o.input_name ? x.o.input_name : x.xr->name;
+        out->input_unfit = !same_dims(x.xr, ref) || !same_dims(x.xp, ref);
         snprintf(out->input, sizeof out->input, "%s", nm ? nm : "");
         out->input_source = x.o.input_source ? x.o.input_source : PARITY_INPUT_GIVEN;
     }

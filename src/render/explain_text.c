@@ -52,7 +52,9 @@ static void text_notes(parity_buf *b, const parity_explain_result *res) {
     if (res->alignment[0]) parity__buf_printf(b, "  note: %s\n", res->alignment);
     if (!res->input[0]) return;
     parity__buf_printf(b, "  input: %s (%s)", res->input, input_source_words(res->input_source));
-    if (res->input_differs)
+    if (res->input_unfit)
+        parity__buf_puts(b, "; its shape is not the stage's: no operation fitted");
+    else if (res->input_differs)
         parity__buf_printf(b, "; it differs between the sides (relative %.2g): the port's "
                               "operation is fitted on the port's input", res->input_relative);
     parity__buf_puts(b, "\n");
@@ -118,6 +120,7 @@ static void render_json(parity_buf *b, const char *name, const parity_explain_re
         static const char *src[4] = {"none", "given", "parent", "previous"};
         parity__json_str(b, "input_source", src[(unsigned)res->input_source < 4 ? res->input_source : 0]);
         parity__json_bool(b, "input_differs", res->input_differs);
+        parity__json_bool(b, "input_fitted", !res->input_unfit);
         parity__json_num(b, "input_relative", res->input_relative);
     }
     parity__buf_puts(b, ",\"hypotheses\":[");
