@@ -43,6 +43,10 @@ void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, u
     *done = upto;
 }
 
+uint64_t parity__ex_cap(const ex_ctx *x) {
+    return x->o.max_sample < 65536 ? x->o.max_sample : 65536;
+}
+
 void parity__ex_set_text(parity_hypothesis *h, const char *text) {
     size_t n = strlen(text);
     n = n < sizeof h->text ? n : sizeof h->text - 1;

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GRID_SAMPLE 65536
 
 typedef struct gsamp {
     size_t n;
@@ -36,13 +35,13 @@ typedef struct gsamp {
 } gsamp;
 
 static parity_status gsample(const ex_ctx *x, gsamp *g, parity_error *err) {
-    uint64_t count = x->r->count, step = count / GRID_SAMPLE + 1;
+    uint64_t cap = parity__ex_cap(x), count = x->r->count, step = count / cap + 1;
     memset(g, 0, sizeof *g);
-    g->p = malloc(2 * GRID_SAMPLE * sizeof *g->p);
+    g->p = malloc(2 * (size_t)cap * sizeof *g->p);
     FAIL_IF(!g->p, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    g->r = g->p + GRID_SAMPLE;
+    g->r = g->p + cap;
     double ss = 0;
-    for (uint64_t i = 0; i < count && g->n < GRID_SAMPLE; i += step) {
+    for (uint64_t i = 0; i < count && g->n < cap; i += step) {
         double p = parity__ex_p_at(x, i), r = parity__ex_r_at(x, i);
         if (!isfinite(p) || !isfinite(r)) continue;
         g->p[g->n] = p, g->r[g->n++] = r, ss += p * p;
@@ -197,7 +196,7 @@ static parity_status try_channels(ex_ctx *x, const gsamp *g, parity_error *err) 
             FAIL_IF(!steps, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
             for (int64_t i = 0; i < a->len; i++) steps[i] = a->pmax[i] / qmax[k];
             /* the sample's positions are strided: recover each index */
-            uint64_t count = x->r->count, stride = count / GRID_SAMPLE + 1;
+            uint64_t count = x->r->count, stride = count / parity__ex_cap(x) + 1;
             size_t in_p = 0, in_r = 0, n = 0;
             int64_t idx[PARITY_MAX_DIMS];
             for (uint64_t i = 0, j = 0; i < count && j < g->n; i += stride) {

@@ -119,6 +119,9 @@ parity_status parity__ex_add_measured(ex_ctx *x, parity_hyp_kind kind, double sq
  * pass stays bounded whatever the tensor size. */
 void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, uint64_t upto,
                         int final);
+/* Values per tensor a sampled search of issue 11's candidates may copy:
+ * 65,536, or max_sample when that is smaller. */
+uint64_t parity__ex_cap(const ex_ctx *x);
 /* h->text = text, cut to its size (long shapes in the words). */
 void parity__ex_set_text(parity_hypothesis *h, const char *text);
 /* Free the owned arrays of one hypothesis (index_a, index_b, perm). */

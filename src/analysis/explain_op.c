@@ -9,7 +9,8 @@
  *   residual    p = r + c·x_port, c = Σ(p − r)·x / Σx² (closed form, every
  *               element): c ≈ −1 a residual missing, +1 added twice
  *
- * Each side's op is fitted on a strided sample of EX_OP_SAMPLE positions:
+ * Each side's op is fitted on a strided sample of EX_OP_SAMPLE positions
+ * (fewer when max_sample is smaller):
  * the best kind by relative residual e = ‖y − f(x)‖/‖y‖ (the simpler one
  * within 10%), identified when e ≤ EX_OP_TOL. A pair is named when the two
  * sides' ops differ and each side's op fits the other side EX_OP_APART
@@ -122,9 +123,9 @@ static int acts_differ(const act_fit *r, const act_fit *p) {
 
 /* Strided sample of the finite quadruples (x_ref, x_port, r, p). */
 static size_t sample4(const ex_ctx *x, double *xr, double *xp, double *rs, double *ps) {
-    uint64_t count = x->r->count, step = count / EX_OP_SAMPLE + 1;
+    uint64_t cap = parity__ex_cap(x), count = x->r->count, step = count / cap + 1;
     size_t n = 0;
-    for (uint64_t i = 0; i < count && n < EX_OP_SAMPLE; i += step) {
+    for (uint64_t i = 0; i < count && n < cap; i += step) {
         double v[4];
         parity_tensor_read(x->xr, i, 1, &v[0]);
         parity_tensor_read(x->xp, i, 1, &v[1]);
@@ -212,9 +213,10 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
 }
 
 static parity_status elementwise(ex_ctx *x, parity_error *err) {
-    double *buf = calloc(4 * (size_t)EX_OP_SAMPLE, sizeof *buf);
+    size_t cap = (size_t)parity__ex_cap(x);
+    double *buf = calloc(4 * cap, sizeof *buf);
     FAIL_IF(!buf, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-    double *xr = buf, *xp = buf + EX_OP_SAMPLE, *rs = xp + EX_OP_SAMPLE, *ps = rs + EX_OP_SAMPLE;
+    double *xr = buf, *xp = buf + cap, *rs = xp + cap, *ps = rs + cap;
     size_t n = sample4(x, xr, xp, rs, ps);
     act_fit fr, fp;
     fit_side(xr, rs, n, &fr);

@@ -49,18 +49,21 @@ static int64_t row_pos(const parity_tensor *t, int axis, uint64_t base) {
     return idx[t->ndim - 2];
 }
 
-/* Up to EX_OP_SAMPLE values of whole rows, in 16 blocks spread evenly. */
+/* Up to EX_OP_SAMPLE values of whole rows, in blocks spread evenly. */
 static parity_status rows_sample(const ex_ctx *x, int axis, rows *s, int *ok, parity_error *err) {
     const parity_tensor *t[4] = {x->xr, x->xp, x->r, x->p};
     ex_slab sl;
     memset(s, 0, sizeof *s);
-    TRY(parity__ex_slab_open(&sl, t, 4, axis, EX_OP_SAMPLE / 16, ok, err));
-    if (!*ok) return PARITY_OK;
-    uint64_t nu = sl.units < 16 ? sl.units : 16;
-    size_t cap = (size_t)(nu * sl.w);
+    uint64_t cap = parity__ex_cap(x), len = (uint64_t)x->r->shape[axis];
+    /* 16 blocks of rows, or fewer blocks of one row when rows are long */
+    TRY(parity__ex_slab_open(&sl, t, 4, axis, len > cap / 16 ? len : cap / 16, ok, err));
+    if (!*ok || len > cap) return parity__ex_slab_free(&sl), *ok = 0, PARITY_OK;
+    uint64_t nu = cap / (sl.w * len);
+    nu = nu < 1 ? 1 : nu > sl.units ? sl.units : nu;
+    size_t nrow = (size_t)(nu * sl.w);
     s->len = sl.len;
-    for (int k = 0; k < 4; k++) s->v[k] = malloc(cap * (size_t)s->len * sizeof(double));
-    s->pos = malloc(cap * sizeof *s->pos);
+    for (int k = 0; k < 4; k++) s->v[k] = malloc(nrow * (size_t)s->len * sizeof(double));
+    s->pos = malloc(nrow * sizeof *s->pos);
     int fail = !s->pos;
     for (int k = 0; k < 4; k++) fail |= !s->v[k];
     if (fail) rows_free(s), parity__ex_slab_free(&sl);

@@ -131,10 +131,10 @@ static parity_status add_row_scale(ex_ctx *x, parity_error *err) {
         int64_t L = x->r->shape[ax];
         if (L < 4 || x->r->count / (uint64_t)L < 2 || (x->o.axis >= 0 && x->o.axis != ax)) continue;
         line_acc a = {0};
-        uint64_t maxl = 65536 / (uint64_t)L + 16;
+        uint64_t cap = parity__ex_cap(x), maxl = cap / (uint64_t)L + 16;
         a.r2 = malloc((size_t)(maxl + 16384) * sizeof *a.r2);
         FAIL_IF(!a.r2, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");
-        parity_status st = lines_pass(x, ax, 65536, &a, err);
+        parity_status st = lines_pass(x, ax, cap, &a, err);
         int exact = 0;
         if (a.n_r2) { /* short lines (4 to 7 values): exact within nearly all */
             qsort(a.r2, a.n_r2, sizeof *a.r2, parity__ex_cmp_double);
