@@ -414,6 +414,43 @@ def _():
     return ref, port, order, parents
 
 
+# ---- ports that compute in half precision ----------------------------------------
+def f16(t):
+    return t.half().double()
+
+
+def bf16(t):
+    return t.bfloat16().double()
+
+
+@case("half_relu_for_silu", "op", ["activation", "SiLU", "ReLU"], allowed=["value-dependent"])
+def _():
+    x = acts_input(46)
+    return simple(npf(x), npf(F.silu(x)), npf(f16(F.relu(f16(x)))))
+
+
+@case("half_rmsnorm_eps_bf16", "op", ["RMSNorm eps", "ref 1e-05", "port 1e-02"],
+      allowed=["row-scale"])
+def _():
+    x = norm_input(47)
+    return simple(npf(x), npf(rms_norm(x, 1e-5)), npf(bf16(rms_norm(bf16(x), 1e-2))))
+
+
+@case("half_softmax_scale_f16", "op", ["softmax", "scale ref 0.125 = 1/sqrt(64)", "port 1"])
+def _():
+    _, _, s = scores(48)
+    return simple(npf(s), npf(torch.softmax(s / 8, -1)), npf(f16(torch.softmax(f16(s), -1))))
+
+
+# tanh-GELU against erf-GELU differ by 5e-4 at most, f16 rounding by as much: the
+# variant cannot be told apart from the rounding, and must not be named otherwise
+@case("half_gelu_tanh_f16", "op", ["GELU (erf)", "GELU (tanh approximation)"],
+      allowed=["value-dependent", "precision"])
+def _():
+    x = acts_input(49)
+    return simple(npf(x), npf(F.gelu(x)), npf(f16(F.gelu(f16(x), approximate="tanh"))))
+
+
 # ---- what must stay unnamed ------------------------------------------------------
 @case("unrelated_port", "none", [])
 def _():

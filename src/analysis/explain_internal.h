@@ -104,6 +104,7 @@ typedef struct ex_ctx {
     uint64_t n_big;     /* finite pairs with |d| > 1e-4·rms_r (pass 2)      */
     double in_sdd, in_srr; /* Σ(x_port − x_ref)², Σx_ref² (the op family)    */
     int in_measured;    /* in_sdd, in_srr are set                           */
+    double op_tol;      /* the op family's identification tolerance         */
 } ex_ctx;
 
 /* Append a candidate (copied): the list owns its arrays from then on.

@@ -12,7 +12,8 @@
  * Each side's op is fitted on a strided sample of EX_OP_SAMPLE positions
  * (fewer when max_sample is smaller):
  * the best kind by relative residual e = ‖y − f(x)‖/‖y‖ (the simpler one
- * within 10%), identified when e ≤ EX_OP_TOL. A pair is named when the two
+ * within 10%), identified when e ≤ EX_OP_TOL (1e-2 when the port's values are
+ * bf16 values: its rounding alone leaves 4e-3). A pair is named when the two
  * sides' ops differ and each side's op fits the other side EX_OP_APART
  * times worse (so ReLU against leaky ReLU on positive inputs is no
  * finding). One streaming pass then measures the port's op over every
@@ -72,7 +73,7 @@ static double act_err(const double *xs, const double *ys, size_t n, int k, doubl
     return yy > 0 ? sqrt(s / yy) : (s > 0 ? INFINITY : 0);
 }
 
-static void fit_side(const double *xs, const double *ys, size_t n, act_fit *f) {
+static void fit_side(const double *xs, const double *ys, size_t n, double tol, act_fit *f) {
     double sxy = 0, sxx = 0, nxy = 0, nxx = 0;
     size_t neg = 0;
     for (size_t i = 0; i < n; i++) {
@@ -90,7 +91,7 @@ static void fit_side(const double *xs, const double *ys, size_t n, act_fit *f) {
         if (f->ek[k] < 0.9 * f->e || (f->kind < 0 && f->ek[k] < INFINITY))
             f->kind = k, f->e = f->ek[k], f->a = a;
     }
-    if (!(f->e <= EX_OP_TOL)) f->kind = -1;
+    if (!(f->e <= tol)) f->kind = -1;
 }
 
 /* The words of one side's op ("SiLU", "leaky ReLU slope 0.1", "0.125 = 1/sqrt(64)"). */
@@ -175,7 +176,7 @@ static void full_pass(ex_ctx *x, op_pass *o) {
 static parity_status offer_act(ex_ctx *x, const act_fit *fr, const act_fit *fp, const op_pass *o,
                                parity_error *err) {
     /* the reference's op must hold over every element too */
-    if (!(o->sq_r <= EX_OP_TOL * EX_OP_TOL * x->f.srr)) return PARITY_OK;
+    if (!(o->sq_r <= x->op_tol * x->op_tol * x->f.srr)) return PARITY_OK;
     int scales = (fr->kind == A_IDENT || fr->kind == A_SCALE) && (fp->kind == A_IDENT || fp->kind == A_SCALE);
     char wr[96], wp[96], text[256];
     act_words(fr, scales, wr, sizeof wr);
@@ -219,8 +220,8 @@ static parity_status elementwise(ex_ctx *x, parity_error *err) {
     double *xr = buf, *xp = buf + cap, *rs = xp + cap, *ps = rs + cap;
     size_t n = sample4(x, xr, xp, rs, ps);
     act_fit fr, fp;
-    fit_side(xr, rs, n, &fr);
-    fit_side(xp, ps, n, &fp);
+    fit_side(xr, rs, n, x->op_tol, &fr);
+    fit_side(xp, ps, n, x->op_tol, &fp);
     free(buf);
     op_pass o = {0};
     int pair = n >= 16 && acts_differ(&fr, &fp);
@@ -233,6 +234,7 @@ static parity_status elementwise(ex_ctx *x, parity_error *err) {
 parity_status parity__ex_op_candidates(ex_ctx *x, parity_error *err) {
     if (!x->xr || !x->xp || !same_shape(x->xr, x->r) || !same_shape(x->xp, x->r)) return PARITY_OK;
     if (x->f.n == 0) return PARITY_OK;
+    x->op_tol = x->involved == PARITY_DT_BF16 ? EX_OP_TOL_BF16 : EX_OP_TOL;
     if (x->f.sdd > 0) TRY(elementwise(x, err));
     TRY(parity__ex_op_rows(x, err));
     return parity__ex_op_rope(x, err);

@@ -15,6 +15,9 @@
 
 #define EX_OP_TOL 2e-3      /* a side is identified when its op leaves at  */
                             /* most this relative residual ‖y − f(x)‖/‖y‖  */
+                            /* (x->op_tol: EX_OP_TOL_BF16 when bf16 is the */
+                            /* dtype involved, its rounding alone is 4e-3) */
+#define EX_OP_TOL_BF16 1e-2
 #define EX_OP_APART 10.0    /* and the other side's op leaves ≥ 10× more   */
 #define EX_OP_SAMPLE 65536  /* values per tensor the fits read             */
 

@@ -191,7 +191,7 @@ static parity_status fit_side(const ex_ctx *x, const rope_acc *A, int side, rope
         g.e = yy > 0 ? sqrt(sq / yy) : INFINITY;
         if (g.e < f->e) *f = g;
     }
-    if (!(f->e <= EX_OP_TOL)) f->cv = -1;
+    if (!(f->e <= x->op_tol)) f->cv = -1;
     return PARITY_OK;
 }
 
@@ -229,7 +229,7 @@ static parity_status try_axis(ex_ctx *x, int pa, parity_error *err) {
     double sq_r, sq_p, yr, yp;
     TRY(rope_sq(x, pa, &fr, 0, UINT64_MAX, &sq_r, &yr, err));
     TRY(rope_sq(x, pa, &fp, 1, UINT64_MAX, &sq_p, &yp, err));
-    if (!(sq_r <= 4 * EX_OP_TOL * EX_OP_TOL * yr)) return PARITY_OK;
+    if (!(sq_r <= 4 * x->op_tol * x->op_tol * yr)) return PARITY_OK;
     double pr[8] = {PARITY_OP_ROPE, pa, fr.theta, fp.theta, fr.cv, fp.cv, fr.off, fp.off};
     return parity__ex_add_measured(x, PARITY_HYP_OP, sq_p, text, pr, err);
 }

@@ -34,6 +34,7 @@ typedef struct rows {
     size_t nl;
     double *v[4];
     int64_t *pos;
+    double tol;         /* x->op_tol                                        */
 } rows;
 
 static void rows_free(rows *s) {
@@ -62,6 +63,7 @@ static parity_status rows_sample(const ex_ctx *x, int axis, rows *s, int *ok, pa
     nu = nu < 1 ? 1 : nu > sl.units ? sl.units : nu;
     size_t nrow = (size_t)(nu * sl.w);
     s->len = sl.len;
+    s->tol = x->op_tol;
     for (int k = 0; k < 4; k++) s->v[k] = malloc(nrow * (size_t)s->len * sizeof(double));
     s->pos = malloc(nrow * sizeof *s->pos);
     int fail = !s->pos;
@@ -193,7 +195,7 @@ static void refine_eps(const rows *s, int kx, int ky, double vmin, norm_fit *f, 
     double e0 = f->eps, se = f->se;
     f->e = err_at(s, kx, ky, vmin, e0, f, acc);
     /* unresolved, or no norm at all (nothing to refine) */
-    if (!(e0 > 3 * se) || !(e0 > 0) || !(f->e <= 50 * EX_OP_TOL)) return;
+    if (!(e0 > 3 * se) || !(e0 > 0) || !(f->e <= 50 * s->tol)) return;
     const double g = 0.6180339887498949;
     double a = log(e0 / 4), b = log(e0 * 4);
     double c = b - g * (b - a), d = a + g * (b - a);
@@ -212,7 +214,7 @@ static void norm_one(const rows *s, int kx, int ky, int center, norm_fit *f, dou
     for (int64_t i = 0; i < L; i++) f->g[i] = 1, f->b[i] = 0;
     fit_eps(s, kx, ky, f, 0, work);
     refine_eps(s, kx, ky, 0, f, NULL);
-    if (f->e <= EX_OP_TOL || s->nl < 8) return;
+    if (f->e <= s->tol || s->nl < 8) return;
     /* γ and β from the rows of the upper half of the variances, where eps
      * matters least; eps from every row; a few rounds */
     size_t m = 0;
@@ -292,8 +294,12 @@ typedef struct soft_fit {
 enum { S_N, S_X, S_L, S_XX, S_XL };
 
 /* Entries at most this share of the row's largest are masked candidates
- * (a computed 0 may carry rounding noise); they are left out of the log. */
+ * (a computed 0 may carry rounding noise). */
 #define SOFT_FLOOR 1e-4
+/* The log fit (slope, intercepts) uses entries above this share of the
+ * row's largest: smaller ones carry the relative error of a half-precision
+ * port's subnormals, which ln y would blow up. */
+#define SOFT_FIT_FLOOR 1e-3
 
 static double row_max(const double *yv, int64_t L) {
     double m = 0;
@@ -309,7 +315,7 @@ static double soft_slope(const rows *s, int kx, int ky) {
         const double *xv = s->v[kx] + l * (size_t)L, *yv = s->v[ky] + l * (size_t)L;
         double a[5] = {0};
         if (!finite_row(yv, L)) continue;
-        double floor_y = SOFT_FLOOR * row_max(yv, L);
+        double floor_y = SOFT_FIT_FLOOR * row_max(yv, L);
         for (int64_t i = 0; i < L; i++) {
             if (!(yv[i] > floor_y) || !isfinite(xv[i])) continue;
             double ly = log(yv[i]);
@@ -325,7 +331,7 @@ static double soft_slope(const rows *s, int kx, int ky) {
 /* Row intercept c of ln y = s·x + c over y > 0, the row max of x, row sum of y. */
 static void soft_row(const double *xv, const double *yv, int64_t L, double s, double *c,
                      double *mx, double *sum) {
-    double n = 0, acc = 0, floor_y = SOFT_FLOOR * row_max(yv, L);
+    double n = 0, acc = 0, floor_y = SOFT_FIT_FLOOR * row_max(yv, L);
     *mx = -INFINITY, *sum = 0;
     for (int64_t i = 0; i < L; i++) {
         if (!isfinite(xv[i])) continue;
@@ -374,6 +380,7 @@ static void soft_side(const rows *s, int kx, int ky, soft_fit *f) {
         soft_row(xv, yv, L, f->s, &c, &mx, &sum);
         double floor_y = SOFT_FLOOR * row_max(yv, L);
         for (int64_t i = 0; i < L; i++) {
+            /* masked (near 0) or not: the fitted curve where it is not */
             double yh = isfinite(xv[i]) && yv[i] > floor_y ? exp(f->s * xv[i] + c) : 0;
             e2 += (yv[i] - yh) * (yv[i] - yh), yy += yv[i] * yv[i];
         }
@@ -494,7 +501,7 @@ static parity_status offer2(ex_ctx *x, int ar, int ap, const row_model *mr, cons
                             const char *text, const double *pr, int nf_explains, parity_error *err) {
     double sq_r, sq_p;
     TRY(measure_side(x, ar, mr, 0, &sq_r, err));
-    if (!(sq_r <= 4 * EX_OP_TOL * EX_OP_TOL * x->f.srr)) return PARITY_OK;
+    if (!(sq_r <= 4 * x->op_tol * x->op_tol * x->f.srr)) return PARITY_OK;
     TRY(measure_side(x, ap, mp, 1, &sq_p, err));
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_OP;
@@ -522,7 +529,7 @@ static parity_status try_norm(ex_ctx *x, int axis, const rows *s, double *work, 
     norm_side(s, 0, 2, &fr, &t1, work, acc);
     norm_side(s, 1, 3, &fp, &t2, work, acc);
     char text[256];
-    if (fr.e <= EX_OP_TOL && fp.e <= EX_OP_TOL) {
+    if (fr.e <= s->tol && fp.e <= s->tol) {
         norm_words(&fr, &fp, axis, text, sizeof text);
         row_model mr = {PARITY_OP_NORM, &fr, NULL}, mp = {PARITY_OP_NORM, &fp, NULL};
         double pr[8] = {PARITY_OP_NORM, axis, fr.eps, fp.eps, 2 - fr.center + 10 * fr.affine,
@@ -540,7 +547,7 @@ static parity_status try_softmax(ex_ctx *x, int axis, const rows *s, soft_fit *f
     soft_fit *fr = &fits[0], *fp = &fits[1];
     soft_side(s, 0, 2, fr);
     soft_side(s, 1, 3, fp);
-    if (!(fr->e <= EX_OP_TOL && fp->e <= EX_OP_TOL)) return PARITY_OK;
+    if (!(fr->e <= s->tol && fp->e <= s->tol)) return PARITY_OK;
     char text[256];
     row_model mr = {PARITY_OP_SOFTMAX, NULL, fr}, mp = {PARITY_OP_SOFTMAX, NULL, fp};
     double pr[8] = {PARITY_OP_SOFTMAX, axis, fr->s, fp->s, fr->norm + 10 * fr->mask,
@@ -564,7 +571,7 @@ static parity_status try_softmax(ex_ctx *x, int axis, const rows *s, soft_fit *f
 static parity_status softmax_axes(ex_ctx *x, soft_fit (*fits)[2], parity_error *err) {
     int ar = -1, ap = -1;
     for (int a = 0; a < x->r->ndim; a++) {
-        int r_ok = fits[a][0].e <= EX_OP_TOL, p_ok = fits[a][1].e <= EX_OP_TOL;
+        int r_ok = fits[a][0].e <= x->op_tol, p_ok = fits[a][1].e <= x->op_tol;
         if (r_ok && !p_ok && ar < 0) ar = a;
         if (p_ok && !r_ok && ap < 0) ap = a;
     }

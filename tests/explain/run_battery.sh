@@ -16,7 +16,7 @@ set -u
 : "${PARITY_SRC:?}" "${PARITY_BUILD:?}" "${PARITY:?}"
 py=${PARITY_PYTHON:-/usr/bin/python3}
 here=$PARITY_SRC/tests/explain
-MIN_NAMED=40
+MIN_NAMED=44
 "$py" -c 'import numpy, torch' >/dev/null 2>&1 || { echo "PyTorch or NumPy not available; skipped"; exit 77; }
 out=$PARITY_BUILD/explain_battery
 rm -rf "$out"
@@ -74,7 +74,7 @@ for line in open(sys.argv[1]):
     print(json.dumps({"case": case, "none_explains": o["none_explains"], "input": o.get("input"),
                       "input_source": o.get("input_source"),
                       "top": h and {k: h[k] for k in ("kind", "text", "partial", "hint")},
-                      "params": h and [round(v, 4) if isinstance(v, float) else v for v in h["params"]]}))
+                      "params": h and [float("%.4g" % v) if isinstance(v, float) else v for v in h["params"]]}))
 PY
 if [ "${1:-}" = --update ]; then
     cp "$out/all.txt" "$here/battery.txt"
