@@ -65,7 +65,7 @@ static int parse_int(const char *verb, const char *opt, const char *v, long lo,
 
 enum opt_id { /* cli_opts.given is indexed by these: keep CLI_MAX_OPT_IDS >= O_COUNT */
     O_TENSOR, O_OUTPUT, O_SLICE, O_WEIGHTS, O_LABELS, O_ONLY, O_SKIP, O_MAP, O_BY_ORDER,
-    O_INPUTS, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
+    O_INPUTS, O_INPUT, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
     O_SMALL_TOL, O_DOMAIN, O_MAX_DB, O_AXIS, O_FORMAT, O_VERBOSE, O_QUIET, O_COLOR,
     O_THREADS, O_PAIR, O_HELP, O_COUNT
 };
@@ -97,6 +97,10 @@ static const opt_spec specs[] = {
      "explain this tensor\n"
      "default: the walk's first divergence and culprit (with no\n"
      "execution order: every stage that is not MATCH)"},
+    {"input", 0, "NAME", O_INPUT, CLI_EXPLAIN, 0, NULL,
+     "the stage's input, to name the operation variant\n"
+     "default: the stage's recorded parent, else the\n"
+     "previous stage in execution order"},
     {"tensor", 't', "NAME", O_TENSOR, CLI_PLOT, 1, NULL,
      "the tensor to draw (may be omitted when only one pairs)"},
     {"output", 'o', "F.png", O_OUTPUT, CLI_PLOT, 0, NULL, "where to write the picture (required)"},
@@ -300,6 +304,7 @@ static const char **str_slot(cli_opts *o, enum opt_id id) {
     case O_SLICE: return &o->slice;
     case O_MAP: return &o->match.map_file;
     case O_INPUTS: return &o->inputs_glob;
+    case O_INPUT: return &o->input;
     case O_STATE: return &o->state;
     case O_VELOCITY: return &o->velocity;
     case O_COND: return &o->cond;

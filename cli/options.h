@@ -43,6 +43,7 @@ typedef struct cli_opts {
     unsigned char given[CLI_MAX_OPT_IDS]; /* times each option id was seen  */
     /* the options of one or two verbs */
     const char *tensors[CLI_MAX_TENSORS]; /* -t NAME: explain, plot          */
+    const char *input;            /* --input NAME: explain                   */
     int n_tensors;
     const char *output;           /* -o FILE: plot, report                   */
     const char *slice;            /* --slice SPEC: plot                      */
