@@ -6,8 +6,9 @@
  *   {"parity":"trace","version":..,"ref":{path,label,order},"port":{..},
  *    "options":{domain,atol,rtol,match_tol,small_tol,max_db},
  *    "inputs":{"equal":b,"names":[..],"differ":[{name,...}],"missing":[..]},
- *    "stages":[{index,name,port_name,input,shape,port_shape,dtype,port_dtype,
- *               layout_ok,layout,verdict,jump,metrics:{..}}, one a line],
+ *    "stages":[{index,name,port_name,match,confidence,input,shape,port_shape,
+ *               dtype,port_dtype,layout_ok,layout,verdict,jump,metrics:{..}},
+ *              one a line],
  *    "first_divergence":{index,name,relative,verdict}|null,
  *    "culprit":{index,name,relative,jump,predecessor,predecessor_relative,
  *               largest_jump:{index,name,jump,series}|null}|null,
@@ -111,6 +112,8 @@ static void json_stage(parity__trace *t, size_t i) {
     parity__buf_printf(b, "%s\n{\"index\":%zu", i ? "," : "", i);
     parity__json_str(b, "name", p->ref->name);
     parity__json_str(b, "port_name", p->port->name);
+    parity__json_str(b, "match", parity__match_how_name(p->how));
+    parity__json_num(b, "confidence", p->confidence);
     parity__json_bool(b, "input", parity__trace_is_input(t, i));
     parity__json_shape(b, "shape", p->ref);
     parity__json_shape(b, "port_shape", p->port);
