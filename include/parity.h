@@ -557,6 +557,10 @@ typedef struct parity_pair {
 
 #define PARITY_MAX_GLOBS 16
 
+/* The name pair p is reported under: the reference tensor's, or for a
+ * position of a reference that stacks a series, "name@k". */
+const char *parity_pair_name(const parity_pair *p);
+
 /* When stages left unpaired by their names are paired by content
  * (docs/matching.md): AUTO when names pair fewer than half of the stages of
  * the smaller side, NAMES never, CONTENT always. */

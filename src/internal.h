@@ -211,10 +211,14 @@ parity_status parity__map_rules_apply(const parity_map_rules *r,
  * order. */
 typedef parity_status (*parity__step_fn)(void *ctx, size_t stacked, size_t member, int64_t k,
                                          int64_t n, int axis);
-parity_status parity__find_steps(const parity_set *series_set, const parity_set *other,
+parity_status parity__find_steps(const parity_set *series_set, const char *const *series_names,
+                                 const parity_set *other, const char *const *other_names,
                                  parity__step_fn found, void *ctx, parity_error *err);
-/* The slice of stacked at position k of axis (squeezed numbering),
- * trimmed to member's length where member grows with the position. */
+/* The part of stacked member k of a series along axis (squeezed
+ * numbering) holds: the slice at k, trimmed to member's length where member
+ * grows with the position, or the positions up to k where it accumulates
+ * them (a KV cache). names arrays (NULL: the tensors' own names) let the
+ * caller match renamed names (--map). */
 parity_tensor parity__step_slice(const parity_tensor *stacked, int axis, int64_t k,
                                  const parity_tensor *member);
 
