@@ -120,11 +120,14 @@ parity_status parity__set_index(parity_set *set, parity_error *err);
 void parity__index_free(struct parity_name_index *ix);
 long parity__index_find(const struct parity_name_index *ix,
                         const parity_tensor *tensors, const char *name);
+/* The tensors moved: the one at old index i is now at new_of_old[i]. */
+void parity__index_remap(struct parity_name_index *ix, const size_t *new_of_old);
 /* Execution order (order.c): the tensors named in order[0..n) first, in
  * that order (a name listed twice counts where it is first listed; names
  * not in the set are skipped), then the others in load order (keep_rest)
  * or natural name order; tensors named in inputs[0..n_inputs) are marked
- * as inputs. Needs the index, and rebuilds it. */
+ * as inputs. Each list holds at most max_tensors names (PARITY_E_LIMIT).
+ * Needs the index, and keeps it up to date. */
 parity_status parity__set_reorder(parity_set *set, char *const *order, size_t n,
                                   char *const *inputs, size_t n_inputs,
                                   int keep_rest, parity_error *err);
