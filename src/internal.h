@@ -149,6 +149,9 @@ char *parity__set_strdup(parity_set *set, const char *s, size_t len);
  * owned by the set). Fails with PARITY_E_LIMIT past opts.max_tensors. */
 parity_status parity__set_add(parity_set *set, const parity_tensor *t,
                               parity_error *err);
+/* Make room for extra more tensors at once (a reader that knows its count:
+ * one allocation instead of a doubling series of copies). */
+parity_status parity__set_reserve(parity_set *set, size_t extra, parity_error *err);
 /* Append a metadata entry (both strings copied). */
 parity_status parity__set_meta_add(parity_set *set, const char *key,
                                    size_t key_len, const char *value,
