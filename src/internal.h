@@ -205,6 +205,10 @@ char *parity__name_normalize_dup(const char *name);
 typedef struct parity_map_rules parity_map_rules;
 parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
                                      parity_error *err);
+/* The same from the map file's bytes text[0..len) (path names it in
+ * messages); what parity__map_rules_load calls, and the fuzz target. */
+parity_status parity__map_rules_parse(const char *path, const char *text, size_t len,
+                                      parity_map_rules **out, parity_error *err);
 void parity__map_rules_free(parity_map_rules *r);
 parity_status parity__map_rules_apply(const parity_map_rules *r,
                                       const char *name, char **out,
