@@ -6,6 +6,7 @@
  * explain, stage cards, weights.
  */
 #include "render/html_impl.h"
+#include "render/report_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -81,6 +82,22 @@ static void inputs_alert(const parity__html *h) {
     parity__buf_puts(h->b, "</p>\n");
 }
 
+/* The coverage sentence every verb prints (report_common.c), or, when
+ * nothing was compared, the statement that says so and what to do. */
+static void coverage_sentence(const parity__html *h, const parity_match *m, int nothing) {
+    parity_report r;
+    memset(&r, 0, sizeof r);
+    r.o = parity_report_opts_default();
+    r.o.labels[0] = h->labels[0], r.o.labels[1] = h->labels[1];
+    parity_buf t = {0};
+    parity_coverage c;
+    parity_match_coverage(m, &c);
+    if (nothing) parity__buf_nothing_compared(&t, &r, m, "stage", 0);
+    else parity__buf_coverage(&t, &r, &c, "stage", 0);
+    parity__buf_html(h->b, t.data ? t.data : "");
+    parity__buf_free(&t);
+}
+
 static void summary(const parity__html *h) {
     parity_buf *b = h->b;
     size_t n = parity_walk_stage_count(h->w), cnt[3] = {0, 0, 0};
@@ -98,16 +115,15 @@ static void summary(const parity__html *h) {
     parity__buf_html(b, h->labels[0]);
     parity__buf_puts(b, " / ");
     parity__buf_html(b, h->labels[1]);
-    parity__buf_puts(b, "</li></ul>\n");
+    parity__buf_puts(b, "</li></ul>\n<p id=\"coverage\">");
+    coverage_sentence(h, m, 0);
+    parity__buf_puts(b, "</p>\n");
     inputs_alert(h);
     long f = parity_walk_first_divergence(h->w), c = parity_walk_culprit(h->w);
     if (cov.compared == 0) {
-        parity__buf_puts(b, "<p id=\"verdict\" class=\"v2\">Nothing was compared: no stage of ");
-        parity__buf_html(b, h->labels[1]);
-        parity__buf_puts(b, " pairs with one of ");
-        parity__buf_html(b, h->labels[0]);
-        parity__buf_puts(b, ". Pair them with --map FILE, --by-order, or --pair auto (by "
-                            "content).</p></section>\n");
+        parity__buf_puts(b, "<p id=\"verdict\" class=\"v2\">Nothing was compared. ");
+        coverage_sentence(h, m, 1);
+        parity__buf_puts(b, ".</p></section>\n");
         return;
     }
     if (f < 0 && parity_walk_differs(h->w)) {

@@ -36,5 +36,5 @@ void parity__html_verdict(parity_buf *b, parity_verdict v) {
 }
 
 const char *parity__html_name(const parity__html *h, size_t i) {
-    return parity_walk_stage(h->w, i)->pair->ref->name;
+    return parity_pair_name(parity_walk_stage(h->w, i)->pair);
 }

@@ -75,7 +75,7 @@ static void put_name(parity_buf *b, const char *name, int md) {
 static void put_input_differ(const parity__trace *t, parity_buf *b, size_t i, int md) {
     const parity_stage *s = parity_walk_stage(t->w, i);
     char a[256], c[256];
-    put_name(b, s->pair->ref->name, md);
+    put_name(b, parity_pair_name(s->pair), md);
     if (!s->pair->layout_ok)
         parity__buf_printf(b, " (shape %s vs %s)", parity_shape_str(s->pair->ref, a, sizeof a),
                            parity_shape_str(s->pair->port, c, sizeof c));
@@ -97,7 +97,7 @@ static void inputs_equal_line(const parity__trace *t, parity_buf *b, int md) {
     parity__buf_printf(b, "Inputs: %zu equal (", n);
     for (size_t i = 0; i < n && i < 8; i++) {
         if (i) parity__buf_puts(b, ", ");
-        put_name(b, parity_walk_stage(t->w, i)->pair->ref->name, md);
+        put_name(b, parity_pair_name(parity_walk_stage(t->w, i)->pair), md);
     }
     parity__buf_puts(b, n > 8 ? ", ...)" : ")");
 }
@@ -173,7 +173,7 @@ void parity__trace_first_line(const parity__trace *t, parity_buf *b, int md) {
         return;
     }
     const parity_stage *s = parity_walk_stage(t->w, (size_t)f);
-    put_name(b, s->pair->ref->name, md);
+    put_name(b, parity_pair_name(s->pair), md);
     parity__buf_printf(b, " (stage %ld of %zu): ", f + 1, t->n_stages);
     put_stage_error(t, b, (size_t)f);
     parity__buf_printf(b, ", %s", parity_verdict_str(s->diff.verdict));
@@ -192,7 +192,7 @@ static void culprit_preferred(const parity__trace *t, parity_buf *b, long c, int
     parity__buf_printf(b, " to jump within %s2 of the largest jump, ", times(t->r));
     if (isfinite(jump)) parity__buf_printf(b, "%s%.3g at ", times(t->r), jump);
     else parity__buf_puts(b, "a break at ");
-    put_name(b, parity_walk_stage(t->w, (size_t)l)->pair->ref->name, md);
+    put_name(b, parity_pair_name(parity_walk_stage(t->w, (size_t)l)->pair), md);
 }
 
 void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
@@ -204,7 +204,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
     }
     const parity_stage *s = parity_walk_stage(t->w, (size_t)c);
     double rel = parity_stage_relative(parity_walk_stage(t->w, (size_t)c));
-    put_name(b, s->pair->ref->name, md);
+    put_name(b, parity_pair_name(s->pair), md);
     parity__buf_puts(b, ": ");
     put_stage_error(t, b, (size_t)c);
     if (s->base < 0) {
@@ -215,7 +215,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
     double prev = parity_stage_relative(parity_walk_stage(t->w, (size_t)s->base));
     if (isfinite(s->jump)) parity__buf_printf(b, ", %s%.3g over ", times(t->r), s->jump);
     else parity__buf_puts(b, ", the first break after ");
-    put_name(b, parity_walk_stage(t->w, (size_t)s->base)->pair->ref->name, md);
+    put_name(b, parity_pair_name(parity_walk_stage(t->w, (size_t)s->base)->pair), md);
     parity__buf_puts(b, " (relative ");
     parity__buf_num(b, prev);
     /* the walk divides by max(previous, floor): say so when the floor won */
@@ -243,7 +243,7 @@ void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md) {
     parity__buf_printf(b, " is the state %s step k", s->after ? "after" : "before");
     if (s->x0 >= 0) {
         parity__buf_printf(b, " (before step %lld: ", (long long)s->k[0]);
-        put_name(b, parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name, md);
+        put_name(b, parity_pair_name(parity_walk_stage(t->w, (size_t)s->x0)->pair), md);
         parity__buf_puts(b, ")");
     }
 }
@@ -328,3 +328,33 @@ void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, 
     }
     if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
 }
+
+static const parity_tensor *stacked_of(const parity_pair *p) {
+    return p->step_side == 0 ? p->ref : p->port;
+}
+
+size_t parity__trace_step_run_end(const parity__trace *t, size_t i) {
+    const parity_pair *p = parity_walk_stage(t->w, i)->pair;
+    size_t j = i + 1;
+    if (p->step < 0) return j;
+    while (j < t->n_stages && parity_walk_stage(t->w, j)->pair->step >= 0 &&
+           stacked_of(parity_walk_stage(t->w, j)->pair) == stacked_of(p))
+        j++;
+    return j;
+}
+
+size_t parity__trace_step_run_worst(const parity__trace *t, size_t i, size_t j, long *first) {
+    size_t worst = i;
+    *first = -1;
+    for (size_t k = i; k < j; k++) {
+        const parity_stage *s = parity_walk_stage(t->w, k);
+        const parity_stage *w = parity_walk_stage(t->w, worst);
+        if (*first < 0 && s->diff.verdict != PARITY_MATCH) *first = (long)k;
+        if (s->diff.verdict > w->diff.verdict ||
+            (s->diff.verdict == w->diff.verdict &&
+             parity_stage_relative(s) > parity_stage_relative(w)))
+            worst = k;
+    }
+    return worst;
+}
+

@@ -53,6 +53,13 @@ int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
 void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel);
 
 /* The three renderings. */
+/* Step pairs (docs/matching.md): stages [i, end) are the positions of one
+ * series paired with a stacked tensor (end = i + 1 for any other stage);
+ * the worst of them (by verdict, then relative) and the first that is not
+ * MATCH (*first, -1 if none). Tables show such a run as one row. */
+size_t parity__trace_step_run_end(const parity__trace *t, size_t i);
+size_t parity__trace_step_run_worst(const parity__trace *t, size_t i, size_t j, long *first);
+
 void parity__trace_text(parity__trace *t);
 void parity__trace_json(parity__trace *t);
 void parity__trace_md(parity__trace *t);

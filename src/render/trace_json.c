@@ -6,8 +6,9 @@
  *   {"parity":"trace","version":..,"ref":{path,label,order},"port":{..},
  *    "options":{domain,atol,rtol,match_tol,small_tol,max_db},
  *    "inputs":{"equal":b,"names":[..],"differ":[{name,...}],"missing":[..]},
- *    "stages":[{index,name,port_name,input,shape,port_shape,dtype,port_dtype,
- *               layout_ok,layout,verdict,jump,metrics:{..}}, one a line],
+ *    "stages":[{index,name,port_name,match,confidence,input,shape,port_shape,
+ *               dtype,port_dtype,layout_ok,layout,verdict,jump,metrics:{..}},
+ *              one a line],
  *    "first_divergence":{index,name,relative,verdict}|null,
  *    "culprit":{index,name,relative,jump,predecessor,predecessor_relative,
  *               largest_jump:{index,name,jump,series}|null}|null,
@@ -25,7 +26,7 @@
 
 
 static void jname_of(const parity__trace *t, parity_buf *b, const char *key, long i) {
-    parity__json_str(b, key, i >= 0 ? parity_walk_stage(t->w, (size_t)i)->pair->ref->name : NULL);
+    parity__json_str(b, key, i >= 0 ? parity_pair_name(parity_walk_stage(t->w, (size_t)i)->pair) : NULL);
 }
 
 static void json_head(parity__trace *t) {
@@ -60,13 +61,13 @@ static void json_inputs(parity__trace *t) {
     parity__buf_printf(b, ",\n\"inputs\":{\"equal\":%s,\"names\":[", nd + nm ? "false" : "true");
     for (size_t i = 0; i < t->n_stages && parity__trace_is_input(t, i); i++) {
         if (i) parity__buf_puts(b, ",");
-        parity__buf_json_str(b, parity_walk_stage(t->w, i)->pair->ref->name);
+        parity__buf_json_str(b, parity_pair_name(parity_walk_stage(t->w, i)->pair));
     }
     parity__buf_puts(b, "],\"differ\":[");
     for (size_t i = 0; i < nd; i++) {
         const parity_stage *s = parity_walk_stage(t->w, idx[i]);
         parity__buf_printf(b, "%s{\"index\":%zu", i ? "," : "", idx[i]);
-        parity__json_str(b, "name", s->pair->ref->name);
+        parity__json_str(b, "name", parity_pair_name(s->pair));
         parity__json_bool(b, "layout_ok", s->pair->layout_ok);
         parity__json_num(b, "relative", s->pair->layout_ok ? s->diff.relative : NAN);
         parity__json_num(b, "abs_max", s->pair->layout_ok ? s->diff.abs_max : NAN);
@@ -109,8 +110,10 @@ static void json_stage(parity__trace *t, size_t i) {
     const parity_stage *s = parity_walk_stage(t->w, i);
     const parity_pair *p = s->pair;
     parity__buf_printf(b, "%s\n{\"index\":%zu", i ? "," : "", i);
-    parity__json_str(b, "name", p->ref->name);
+    parity__json_str(b, "name", parity_pair_name(p));
     parity__json_str(b, "port_name", p->port->name);
+    parity__json_str(b, "match", parity__match_how_name(p->how));
+    parity__json_num(b, "confidence", p->confidence);
     parity__json_bool(b, "input", parity__trace_is_input(t, i));
     parity__json_shape(b, "shape", p->ref);
     parity__json_shape(b, "port_shape", p->port);
@@ -210,7 +213,7 @@ static void json_schedule(parity__trace *t) {
     parity__json_str(b, "states", s->states);
     parity__json_str(b, "velocities", s->velocities);
     parity__json_str(b, "alignment", s->after ? "after" : "before");
-    parity__json_str(b, "x0", s->x0 >= 0 ? parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name : NULL);
+    parity__json_str(b, "x0", s->x0 >= 0 ? parity_pair_name(parity_walk_stage(t->w, (size_t)s->x0)->pair) : NULL);
     parity__json_array(b, "dt_ref", s->dt_ref, s->n);
     parity__json_array(b, "dt_port", s->dt_port, s->n);
     parity__json_array(b, "t_ref", s->t_ref, s->n + 1);
