@@ -16,9 +16,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 PARITY=${PARITY:-$here/../../build/parity}
-case "$PARITY" in # commands run in their input's directory
+case "$PARITY" in # commands run in their input's directory: an absolute path
     /*) ;;
-    */*) PARITY="$(cd "$(dirname "$PARITY")" && pwd)/$(basename "$PARITY")" ;;
+    */*) d=$(cd "$(dirname "$PARITY")" 2>/dev/null && pwd) && PARITY="$d/$(basename "$PARITY")" ;;
+    *) PARITY=$(command -v "$PARITY" || echo "$PARITY") ;; # a name on PATH
 esac
 
 if [ ! -x "$PARITY" ]; then
