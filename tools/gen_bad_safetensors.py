@@ -152,6 +152,10 @@ CASES = [
     ("shape_empty_dims_overflow", one(ent(shape="[0,9007199254740992,9007199254740992]",
                                           offs="[0,0]")),
      "tensor 'a': shape: the dimensions multiply past 2^63"),
+    # the same with the zero last: the element count overflows before it
+    ("shape_empty_last_dims_overflow", one(ent(shape="[1099511627776,1099511627776,0]",
+                                               offs="[0,0]")),
+     "tensor 'a': shape: the dimensions multiply past 2^63"),
     ("shape_bytes_overflow", one(ent(dtype='"F64"',
                                      shape="[9007199254740992,1024]")),
      "tensor 'a': shape [9007199254740992,1024]: byte size overflows"),

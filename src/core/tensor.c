@@ -19,20 +19,28 @@ parity_status parity__check_shape(const char *subject, parity_dtype dt, int ndim
     FAIL_IF(ndim > 0 && !shape, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: shape is NULL",
             subject);
     uint64_t n = 1, b = 0, span = 1; /* span: 0 taken as 1, as strides do */
+    int n_ok = 1, span_ok = 1, empty = 0;
     for (int k = 0; k < ndim; k++) {
         FAIL_IF(shape[k] < 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
                 "%s: shape[%d] = %lld (expected >= 0)", subject, k, (long long)shape[k]);
-        FAIL_IF(!parity__mul_u64(n, (uint64_t)shape[k], &n), err, PARITY_E_LIMIT,
-                PARITY_NO_OFFSET, "%s: element count overflows 64 bits", subject);
+        /* judged once every dim is known: a 0 after dims that overflow
+         * still makes an empty tensor, refused below for its strides */
+        n_ok &= parity__mul_u64(n, (uint64_t)shape[k], &n);
+        empty |= shape[k] == 0;
         /* an empty tensor's other dimensions still give its strides, and
          * every reader refuses a file whose strides overflow int64 */
-        FAIL_IF(!parity__mul_u64(span, shape[k] ? (uint64_t)shape[k] : 1, &span) ||
-                    span > (uint64_t)INT64_MAX,
-                err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
-                "%s: the dimensions multiply past 2^63 (even an empty tensor's: its "
-                "strides must fit int64)",
-                subject);
+        span_ok &= parity__mul_u64(span, shape[k] ? (uint64_t)shape[k] : 1, &span) &&
+                   span <= (uint64_t)INT64_MAX;
     }
+    FAIL_IF(empty && !span_ok, err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
+            "%s: the dimensions multiply past 2^63 (even an empty tensor's: its "
+            "strides must fit int64)",
+            subject);
+    FAIL_IF(!n_ok, err, PARITY_E_LIMIT, PARITY_NO_OFFSET, "%s: element count overflows 64 bits",
+            subject);
+    FAIL_IF(!span_ok, err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
+            "%s: %llu elements exceed 2^63 - 1 (strides must fit int64)", subject,
+            (unsigned long long)n);
     FAIL_IF(!parity__mul_u64(n, parity_dtype_size(dt), &b) || b > SIZE_MAX, err,
             PARITY_E_LIMIT, PARITY_NO_OFFSET, "%s: byte size overflows", subject);
     FAIL_IF(b && !data, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: data is NULL", subject);

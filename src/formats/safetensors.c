@@ -417,7 +417,7 @@ static parity_status entry_shape(st_reader *r, st_entry *e, const cJSON *j) {
     int64_t *shape = r->dims + r->n_dims;
     e->dims = r->n_dims;
     uint64_t count = 1, dim, span = 1; /* span: 0 taken as 1, as strides do */
-    int k = 0, span_ok = 1;
+    int k = 0, span_ok = 1, count_ok = 1, empty = 0;
     for (const cJSON *c = j->child; c; c = c->next, k++) {
         TFAIL_IF(k >= max_dims, r, e, PARITY_E_LIMIT,
                  "shape: more than %d dims (expected at most %d)", max_dims,
@@ -425,16 +425,19 @@ static parity_status entry_shape(st_reader *r, st_entry *e, const cJSON *j) {
         TFAIL_IF(!json_u64(c, &dim), r, e, PARITY_E_FORMAT,
                  "shape[%d]: %s (expected a non-negative integer)", k,
                  json_kind(c));
-        TFAIL_IF(!parity__mul_u64(count, dim, &count), r, e, PARITY_E_FORMAT,
-                 "shape: element count overflows 64 bits");
+        /* judged after the loop: a 0 after dims that overflow still
+         * makes an empty tensor, refused for its strides */
+        count_ok &= parity__mul_u64(count, dim, &count);
+        empty |= dim == 0;
         span_ok &= parity__mul_u64(span, dim ? dim : 1, &span) &&
                    span <= (uint64_t)INT64_MAX >> e->complex_parts;
         shape[k] = (int64_t)dim;
     }
     /* an empty tensor's other dimensions still give its strides */
-    TFAIL_IF(count == 0 && !span_ok, r, e, PARITY_E_FORMAT, "shape: the "
-             "dimensions multiply past 2^63 (even an empty tensor's: its "
+    TFAIL_IF(empty && !span_ok, r, e, PARITY_E_FORMAT,
+             "shape: the dimensions multiply past 2^63 (even an empty tensor's: its "
              "strides must fit int64)");
+    TFAIL_IF(!count_ok, r, e, PARITY_E_FORMAT, "shape: element count overflows 64 bits");
     if (e->complex_parts) shape[k++] = 2;
     e->ndim = k;
     r->n_dims += (size_t)k;

@@ -400,6 +400,17 @@ static void test_writer_errors(const char *dir) {
                  PARITY_E_USAGE);
     CHECK_EQ_INT(parity_writer_add(w, "o", PARITY_DT_F32, 3, big, x, &err),
                  PARITY_E_LIMIT);
+    CHECK(strstr(err.msg, "tensor 'o': element count overflows 64 bits") != NULL);
+    /* empty, its zero after dims that overflow: its strides are what overflow */
+    int64_t empty_last[3] = {INT64_C(1) << 40, INT64_C(1) << 40, 0};
+    int64_t empty_first[3] = {0, INT64_C(1) << 62, 4};
+    int64_t over_i64[2] = {INT64_C(1) << 62, 3}; /* 3 * 2^62: fits 64 bits, not int64 */
+    CHECK_EQ_INT(parity_writer_add(w, "z", PARITY_DT_F32, 3, empty_last, x, &err), PARITY_E_LIMIT);
+    CHECK(strstr(err.msg, "tensor 'z': the dimensions multiply past 2^63 (even an empty") != NULL);
+    CHECK_EQ_INT(parity_writer_add(w, "z", PARITY_DT_F32, 3, empty_first, x, &err), PARITY_E_LIMIT);
+    CHECK(strstr(err.msg, "tensor 'z': the dimensions multiply past 2^63 (even an empty") != NULL);
+    CHECK_EQ_INT(parity_writer_add(w, "q", PARITY_DT_U8, 2, over_i64, x, &err), PARITY_E_LIMIT);
+    CHECK(strstr(err.msg, "tensor 'q': 13835058055282163712 elements exceed 2^63 - 1") != NULL);
     CHECK_EQ_INT(parity_writer_add(w, "d", PARITY_DT_F32, 1, s2, NULL, &err),
                  PARITY_E_USAGE);
     CHECK_EQ_INT(parity_writer_add(w, "e", PARITY_DT_F80, 1, s2, x, &err),
