@@ -14,6 +14,7 @@
  * make (by content, by --map, by order), the port name escaped for a
  * regex and the reference name for a replacement.
  */
+#include "analysis/regex.h"
 #include "render/emit.h"
 #include "render/report_impl.h"
 
@@ -220,6 +221,14 @@ static void regex_literal(parity_buf *b, const char *name) {
     }
 }
 
+/* Bytes regex_literal writes for name, with the anchors. */
+static size_t regex_literal_len(const char *name) {
+    size_t n = 2;
+    for (const char *c = name; *c; c++)
+        n += strchr("\\.[](){}*+?^$|", *c) ? 2 : c[0] == '=' && c[1] == '>' ? 3 : 1;
+    return n;
+}
+
 /* A name a map line cannot hold: a line break, or blanks at either end
  * (the replacement is trimmed). */
 static int unwritable(const char *name) {
@@ -235,6 +244,20 @@ static int map_rule(parity_buf *b, const parity_pair *p) {
         parity__buf_puts(b, "# not written: a name holds a line break or ends in a blank: ");
         parity__emit_text(b, p->port->name);
         parity__buf_puts(b, "\n");
+        return 0;
+    }
+    if (regex_literal_len(p->port->name) > PARITY__RE_MAX_LEN) { /* --map would refuse it */
+        size_t len = strlen(p->port->name), k = 60;              /* its head, whole characters */
+        while (k > 0 && ((unsigned char)p->port->name[k] & 0xC0) == 0x80) k--;
+        char head[61];
+        memcpy(head, p->port->name, k);
+        head[k] = '\0';
+        parity__buf_printf(b,
+                           "# not written: the regex of a %zu-byte name would pass the "
+                           "%d-byte limit of --map: ",
+                           len, PARITY__RE_MAX_LEN);
+        parity__emit_text(b, head);
+        parity__buf_puts(b, "...\n");
         return 0;
     }
     if (p->how == PARITY_MATCH_CONTENT && pr)
