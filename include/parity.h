@@ -1278,6 +1278,11 @@ parity_status parity_explain_pair(const parity_pair *pair,
 void parity_explain_clear(parity_explain_result *res);
 /* "precision", "offset", ... */
 const char *parity_hyp_kind_name(parity_hyp_kind k);
+/* The stage's inputs already differ: it inherits its error (the walk's
+ * blame by data flow, parity_walk_inherited_note), which is then no
+ * rounding of its own. Removes the precision hypotheses from res (none
+ * left: none_explains is set) and returns how many were removed. */
+size_t parity_explain_inherited(parity_explain_result *res);
 
 /* ======================================================================== */
 /* 6. Tracing                                                              */
@@ -1712,6 +1717,13 @@ typedef struct parity_explain_item {
 char *parity_explain_render_item(const parity_explain_item *it, parity_format format);
 /* What explain prints when every stage matches. */
 char *parity_explain_render_nothing(parity_format format);
+/* When stage i of w inherits its error by the data flow (or, MATCH,
+ * carries error from a culprit below the tolerance): why it is no
+ * rounding of its own and where the error comes from, as an explain note
+ * ("inherited, not rounding of its own: its input X already differs
+ * (relative R);\nthe error comes from Y, which introduces it: explain
+ * Y"). NULL when it does not, or out of memory; free with parity_free. */
+char *parity_walk_inherited_note(const parity_walk *w, size_t i);
 
 /* ======================================================================== */
 /* 7c. Render: pictures and the HTML report                                */

@@ -477,7 +477,8 @@ static parity_status name_culprits(ctx *c, parity_error *err) {
 }
 
 /* From the last stage carrying the culprit back to it, each time through
- * the latest stage that carries it; then an input of the culprit. */
+ * the link that carries it with the largest error (the latest of equals);
+ * then the culprit's first input. */
 static parity_status trace_path(ctx *c, parity_error *err) {
     parity_walk *w = c->w;
     if (w->culprit < 0) return PARITY_OK;
@@ -493,8 +494,13 @@ static parity_status trace_path(ctx *c, parity_error *err) {
     while (cur != x && n < w->n_stages) {
         const work *wk = &c->wk[cur];
         long next = -1;
-        for (size_t k = 0; k < wk->n_thr; k++)
-            if (carries_culprit(c, c->pool[wk->thr + k], x)) next = (long)c->pool[wk->thr + k];
+        double worst = -1;
+        for (size_t k = 0; k < wk->n_thr; k++) {
+            size_t j = c->pool[wk->thr + k];
+            double r = parity_stage_relative(stage(c, j));
+            if (isnan(r)) r = INFINITY;
+            if (carries_culprit(c, j, x) && r >= worst) next = (long)j, worst = r;
+        }
         if (next < 0) break;
         w->path[n++] = cur = (size_t)next;
     }

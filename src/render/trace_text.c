@@ -244,8 +244,10 @@ static void text_verdict_lines(parity__trace *t) {
     parity_buf *b = &t->r->out;
     parity__trace_first_line(t, b, 0);
     parity__buf_puts(b, "\n");
-    parity__trace_blame_line(t, b);
-    parity__buf_puts(b, "\n");
+    if (parity_walk_first_divergence(t->w) >= 0) { /* nothing to blame else */
+        parity__trace_blame_line(t, b);
+        parity__buf_puts(b, "\n");
+    }
     parity__trace_culprit_line(t, b, 0);
     parity__buf_puts(b, "\n");
     if (parity__trace_also_line(t, b, 0)) parity__buf_puts(b, "\n");
