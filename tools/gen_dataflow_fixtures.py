@@ -61,7 +61,7 @@ import parity_trace as pt  # noqa: E402
 from parity_trace import _safetensors as st  # noqa: E402
 
 SEED = 20261202
-DIM, HEADS, HIDDEN, VOCAB, LAYERS, T = 32, 4, 64, 64, 2, 8
+DIM, HEADS, HIDDEN, VOCAB, LAYERS, T = 16, 2, 32, 32, 2, 6
 # Inner operations of the norms and of RoPE: recorded, they would be
 # stages of their own; the tests need the blocks' steps only.
 EXCLUDE = ["*norm.add", "*norm.mul", "*.attention.mul", "*.attention.cat"]
