@@ -11,6 +11,8 @@
  * layers) keeps a jump from 0 to 1e-7 from looking like a catastrophe.
  * A defect in a module called at every ODE step jumps by about the same
  * factor at each call; the culprit is then its first call (see locate).
+ * That is the rule by execution order; when a trace records data flow,
+ * blame.c judges each stage against its own inputs and names the culprit.
  */
 #include "internal.h"
 #include "analysis/walk_internal.h"
