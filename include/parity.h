@@ -864,38 +864,38 @@ const parity_guidance *parity_walk_guidance(const parity_walk *w);
 
 /* How the walk blamed the stages (docs/trace.md, "Blame"). */
 typedef enum parity_blame_rule {
-    PARITY_BLAME_ORDER = 0,    /* no data flow recorded: each stage against */
-                               /* the one before it in execution order; the */
-                               /* culprit is the largest jump               */
-    PARITY_BLAME_DATAFLOW      /* a side records parents: each stage        */
-                               /* against the stages it was computed from   */
+    PARITY_BLAME_ORDER = 0, /* no data flow recorded: each stage against */
+                            /* the one before it in execution order; the */
+                            /* culprit is the largest jump               */
+    PARITY_BLAME_DATAFLOW   /* a side records parents: each stage        */
+                            /* against the stages it was computed from   */
 } parity_blame_rule;
 
 /* What the data flow says of one stage. */
 typedef enum parity_role {
-    PARITY_ROLE_MATCH = 0,     /* the stage is MATCH                        */
-    PARITY_ROLE_INTRODUCES,    /* not MATCH, and its inputs do not account  */
-                               /* for its error: they all MATCH carrying no */
-                               /* error from upstream, or its error exceeds */
-                               /* amplify_limit times theirs (a SMALL DIFF  */
-                               /* input, a LARGE DIFF output)               */
-    PARITY_ROLE_INHERITS,      /* not MATCH, its error passed on from       */
-                               /* upstream: the stages in from              */
-    PARITY_ROLE_UNKNOWN        /* not MATCH, every compared input matches,  */
-                               /* but an input was not compared (missing):  */
-                               /* cannot tell whether it introduces         */
+    PARITY_ROLE_MATCH = 0,  /* the stage is MATCH                        */
+    PARITY_ROLE_INTRODUCES, /* not MATCH, and its inputs do not account  */
+                            /* for its error: they all MATCH carrying no */
+                            /* error from upstream, or its error exceeds */
+                            /* amplify_limit times theirs (a SMALL DIFF  */
+                            /* input, a LARGE DIFF output)               */
+    PARITY_ROLE_INHERITS,   /* not MATCH, its error passed on from       */
+                            /* upstream: the stages in from              */
+    PARITY_ROLE_UNKNOWN     /* not MATCH, every compared input matches,  */
+                            /* but an input was not compared (missing):  */
+                            /* cannot tell whether it introduces         */
 } parity_role;
 
 /* What a stage was judged against. */
 typedef enum parity_blame_via {
-    PARITY_VIA_PARENTS = 0,    /* its recorded parents                      */
-    PARITY_VIA_ALIAS,          /* the stage it is a stored copy of (the     */
-                               /* trace's alias; a copy inherits)           */
-    PARITY_VIA_INSIDE,         /* the stages recorded inside it: names that */
-                               /* extend its own with a dot (a module whose */
-                               /* submodules and operations are stages), or */
-                               /* every stage before "@root"                */
-    PARITY_VIA_INPUTS          /* it has no parents: the model inputs       */
+    PARITY_VIA_PARENTS = 0, /* its recorded parents                      */
+    PARITY_VIA_ALIAS,       /* the stage it is a stored copy of (the     */
+                            /* trace's alias; a copy inherits)           */
+    PARITY_VIA_INSIDE,      /* the stages recorded inside it: names that */
+                            /* extend its own with a dot (a module whose */
+                            /* submodules and operations are stages), or */
+                            /* every stage before "@root"                */
+    PARITY_VIA_INPUTS       /* it has no parents: the model inputs       */
 } parity_blame_via;
 
 /* The blame of one stage under PARITY_BLAME_DATAFLOW. Indices are walk
@@ -903,25 +903,25 @@ typedef enum parity_blame_via {
 typedef struct parity_blame {
     parity_role role;
     parity_blame_via via;
-    const size_t *parents;     /* [n_parents] recorded parents compared     */
-    size_t n_parents;          /* (a step pair: those of its own step)      */
+    const size_t *parents;      /* [n_parents] recorded parents compared     */
+    size_t n_parents;           /* (a step pair: those of its own step)      */
     const char *const *missing; /* [n_missing] recorded parents not         */
-    size_t n_missing;          /* compared (names of the graph's side)      */
-    const size_t *through;     /* [n_through] the stages that carry error   */
-    size_t n_through;          /* into it (parents, original or inner       */
-                               /* stages), the path's previous links        */
-    const size_t *from;        /* [n_from] the culprits (INTRODUCES or      */
-    size_t n_from;             /* UNKNOWN stages) its error comes from: an  */
-                               /* INHERITS stage, or a MATCH one carrying   */
-                               /* error below the MATCH tolerance; at most  */
-                               /* 16 listed, the earliest                   */
-    double jump;               /* relative / max(largest relative of the    */
-                               /* stages it is judged against, floor)       */
-    int amplified;             /* INTRODUCES although an input differs: its */
-                               /* error is jump >= amplify_limit times that */
-    const size_t *other;       /* [n_other] both sides record parents and   */
-    size_t n_other;            /* the other side's name other stages (after */
-    int disagrees;             /* aliases): those, and disagrees = 1        */
+    size_t n_missing;           /* compared (names of the graph's side)      */
+    const size_t *through;      /* [n_through] the stages that carry error   */
+    size_t n_through;           /* into it (parents, original or inner       */
+                                /* stages), the path's previous links        */
+    const size_t *from;         /* [n_from] the culprits (INTRODUCES or      */
+    size_t n_from;              /* UNKNOWN stages) its error comes from: an  */
+                                /* INHERITS stage, or a MATCH one carrying   */
+                                /* error below the MATCH tolerance; at most  */
+                                /* 16 listed, the earliest                   */
+    double jump;                /* relative / max(largest relative of the    */
+                                /* stages it is judged against, floor)       */
+    int amplified;              /* INTRODUCES although an input differs: its */
+                                /* error is jump >= amplify_limit times that */
+    const size_t *other;        /* [n_other] both sides record parents and   */
+    size_t n_other;             /* the other side's name other stages (after */
+    int disagrees;              /* aliases): those, and disagrees = 1        */
 } parity_blame;
 
 /* The rule used; *graph_side (may be NULL) receives the side whose parents

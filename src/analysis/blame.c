@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FROM 16  /* culprits listed per stage: the earliest           */
+#define MAX_FROM  16 /* culprits listed per stage: the earliest           */
 #define MAX_INNER 16 /* inner stages kept as links of a container: latest */
 
 double parity_stage_relative(const parity_stage *s) {
@@ -41,20 +41,24 @@ double parity_stage_relative(const parity_stage *s) {
     return s->diff.relative;
 }
 
-/* One side's tensors and the walk's stages: first[t] is the first stage
- * whose tensor on that side is t (-1: none), next[i] the next stage of the
- * same tensor; copy[t] the tensor an unpaired t copies (-1: none). */
+/* One side's tensors and the walk's stages: the stages whose tensor on
+ * that side is t are list[off[t] .. off[t + 1]), in walk order; by_step[t]
+ * says they are in order of position too (step pairs are), so a
+ * position's stage is found by bisection; copy[t] is the tensor an
+ * unpaired t copies (-1: none). */
 typedef struct side_map {
     const parity_set *set;
     int side;
-    long *first, *next, *copy;
+    size_t *off, *list;
+    unsigned char *by_step;
+    long *copy;
 } side_map;
 
 /* Offsets into the pool while it grows (resolved into pointers at the end). */
 typedef struct work {
     size_t par, n_par, mis, n_mis, thr, n_thr, from, n_from, oth, n_oth;
-    long orig;   /* the stage the graph side's tensor is an alias of, or -1 */
-    int state;   /* 0 to do, 1 on the stack, 2 judged */
+    long orig; /* the stage the graph side's tensor is an alias of, or -1 */
+    int state; /* 0 to do, 1 on the stack, 2 judged */
 } work;
 
 typedef struct ctx {
@@ -64,7 +68,7 @@ typedef struct ctx {
     size_t *pool, n_pool, cap_pool;
     const char **names;
     size_t n_names, cap_names;
-    size_t *a, *b; /* scratch lists of n_stages each */
+    size_t *a, *b;       /* scratch lists of n_stages each */
     unsigned *mark, gen; /* mark[j] == gen: j is in the list being built */
     double floor, limit;
     int oom;
@@ -113,9 +117,7 @@ static size_t store(ctx *c, size_t *v, size_t n, size_t cap, size_t *at) {
 }
 
 static const parity_stage *stage(const ctx *c, size_t i) { return &c->w->stages[i]; }
-static int is_match(const ctx *c, size_t i) {
-    return stage(c, i)->diff.verdict == PARITY_MATCH;
-}
+static int is_match(const ctx *c, size_t i) { return stage(c, i)->diff.verdict == PARITY_MATCH; }
 static const parity_tensor *tensor_of(const parity_stage *s, int side) {
     return side ? s->pair->port : s->pair->ref;
 }
@@ -128,22 +130,36 @@ static size_t add_once(ctx *c, size_t *v, size_t n, size_t x) {
     return n + 1;
 }
 
+static size_t tensor_index(const side_map *m, const parity_stage *s) {
+    return (size_t)(tensor_of(s, m->side) - parity_set_tensor(m->set, 0));
+}
+
 static parity_status map_build(ctx *c, side_map *m, int side, parity_error *err) {
     const parity_match *mt = c->w->match;
     size_t nt = parity_set_count(m->set), ns = c->w->n_stages;
     m->side = side;
-    m->first = malloc((nt ? nt : 1) * sizeof *m->first);
+    m->off = calloc(nt + 1, sizeof *m->off);
+    m->list = malloc((ns ? ns : 1) * sizeof *m->list);
+    m->by_step = malloc(nt ? nt : 1);
     m->copy = malloc((nt ? nt : 1) * sizeof *m->copy);
-    m->next = malloc((ns ? ns : 1) * sizeof *m->next);
-    FAIL_IF(!m->first || !m->copy || !m->next, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+    FAIL_IF(!m->off || !m->list || !m->by_step || !m->copy, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
             "out of memory");
-    for (size_t t = 0; t < nt; t++) m->first[t] = m->copy[t] = -1;
-    const parity_tensor *base = parity_set_tensor(m->set, 0);
-    for (size_t i = ns; i-- > 0;) { /* backwards: each list in walk order */
-        size_t t = (size_t)(tensor_of(stage(c, i), side) - base);
-        m->next[i] = m->first[t];
-        m->first[t] = (long)i;
+    for (size_t i = 0; i < ns; i++) m->off[tensor_index(m, stage(c, i)) + 1]++;
+    for (size_t t = 0; t < nt; t++) m->off[t + 1] += m->off[t];
+    for (size_t i = 0; i < ns; i++) { /* counting sort, stable: walk order kept */
+        size_t t = tensor_index(m, stage(c, i));
+        m->list[m->off[t]++] = i;
     }
+    for (size_t t = nt; t > 0; t--) m->off[t] = m->off[t - 1];
+    m->off[0] = 0;
+    for (size_t t = 0; t < nt; t++) {
+        m->copy[t] = -1;
+        m->by_step[t] = 1;
+        for (size_t k = m->off[t] + 1; k < m->off[t + 1]; k++)
+            m->by_step[t] &=
+                stage(c, m->list[k - 1])->pair->step <= stage(c, m->list[k])->pair->step;
+    }
+    const parity_tensor *base = parity_set_tensor(m->set, 0);
     for (size_t k = 0; k < parity_match_copies_count(mt, side); k++) {
         const parity_copy *cp = parity_match_copy(mt, side, k);
         m->copy[cp->t - base] = cp->of - base;
@@ -151,32 +167,52 @@ static parity_status map_build(ctx *c, side_map *m, int side, parity_error *err)
     return PARITY_OK;
 }
 
-static void map_free(side_map *m) {
-    free(m->first), free(m->next), free(m->copy);
-}
+static void map_free(side_map *m) { free(m->off), free(m->list), free(m->by_step), free(m->copy); }
+
+static size_t n_stages_of(const side_map *m, long t) { return m->off[t + 1] - m->off[t]; }
 
 /* The tensor t stands for in the walk: itself when it has stages, else,
  * through at most two hops, the tensor it is a copy or an alias of; -1
  * when none has stages. */
 static long compared_tensor(const side_map *m, long t) {
-    for (int hop = 0; hop < 2 && t >= 0 && m->first[t] < 0; hop++) {
+    for (int hop = 0; hop < 2 && t >= 0 && !n_stages_of(m, t); hop++) {
         const parity_tensor *x = parity_set_tensor(m->set, (size_t)t);
         t = m->copy[t] >= 0 ? m->copy[t] : x->alias_of ? parity_set_find(m->set, x->alias_of) : -1;
     }
-    return t >= 0 && m->first[t] >= 0 ? t : -1;
+    return t >= 0 && n_stages_of(m, t) ? t : -1;
 }
 
-/* Add to v[0..n) the stages of tensor t at step (a tensor paired step by
- * step: those of the same step, else all), once each in this generation of
- * marks. Returns the new count; *found whether t has stages at all. */
+/* The stages of tensor t at step, list[*lo .. *hi): those of that step
+ * when it has any (a tensor paired step by step), else all of them. */
+static void at_step(const ctx *c, const side_map *m, long t, int64_t step, size_t *lo, size_t *hi) {
+    size_t a = m->off[t], b = m->off[t + 1], x = a, y = b;
+    if (m->by_step[t]) { /* bisect the first stage at step or after */
+        while (x < y) {
+            size_t mid = x + (y - x) / 2;
+            if (stage(c, m->list[mid])->pair->step < step)
+                x = mid + 1;
+            else
+                y = mid;
+        }
+        for (y = x; y < b && stage(c, m->list[y])->pair->step == step;) y++;
+    } else {
+        for (x = a; x < b && stage(c, m->list[x])->pair->step != step;) x++;
+        for (y = x; y < b && stage(c, m->list[y])->pair->step == step;) y++;
+    }
+    *lo = x < y ? x : a;
+    *hi = x < y ? y : b;
+}
+
+/* Add to v[0..n) the stages of tensor t at step (at_step), once each in
+ * this generation of marks. Returns the new count; *found whether t has
+ * stages at all. */
 static size_t stages_of(ctx *c, const side_map *m, long t, int64_t step, size_t *v, size_t n,
                         int *found) {
-    int same = 0;
+    size_t lo, hi;
     *found = (t = compared_tensor(m, t)) >= 0;
     if (!*found) return n;
-    for (long i = m->first[t]; i >= 0; i = m->next[i]) same |= stage(c, (size_t)i)->pair->step == step;
-    for (long i = m->first[t]; i >= 0; i = m->next[i])
-        if (!same || stage(c, (size_t)i)->pair->step == step) n = add_once(c, v, n, (size_t)i);
+    at_step(c, m, t, step, &lo, &hi);
+    for (size_t k = lo; k < hi; k++) n = add_once(c, v, n, m->list[k]);
     return n;
 }
 
@@ -184,10 +220,10 @@ static size_t stages_of(ctx *c, const side_map *m, long t, int64_t step, size_t 
  * the count); the names not compared go to the missing list when keep is
  * set, and are counted in *missed. *recorded receives 1 when the side
  * records parents for it. */
-static size_t parents_of(ctx *c, const side_map *m, size_t i, size_t *v, int keep,
-                         int *recorded, size_t *missed) {
+static size_t parents_of(ctx *c, const side_map *m, size_t i, size_t *v, int keep, int *recorded,
+                         size_t *missed) {
     const parity_stage *s = stage(c, i);
-    size_t t = (size_t)(tensor_of(s, m->side) - parity_set_tensor(m->set, 0));
+    size_t t = tensor_index(m, s);
     const char *const *names = NULL;
     size_t np = parity_set_parents(m->set, t, &names), n = 0;
     *recorded = np > 0;
@@ -409,12 +445,10 @@ static size_t canonical(const ctx *c, size_t j) {
         const side_map *m = &c->map[k];
         const parity_tensor *t = tensor_of(stage(c, j), m->side);
         long o = t->alias_of ? compared_tensor(m, parity_set_find(m->set, t->alias_of)) : -1;
-        long any = -1;
-        for (long i = o >= 0 ? m->first[o] : -1; i >= 0; i = m->next[i]) {
-            if (any < 0) any = i;
-            if (stage(c, (size_t)i)->pair->step == stage(c, j)->pair->step) return (size_t)i;
-        }
-        if (any >= 0) return (size_t)any;
+        size_t lo, hi;
+        if (o < 0) continue;
+        at_step(c, m, o, stage(c, j)->pair->step, &lo, &hi);
+        return m->list[lo];
     }
     return j;
 }

@@ -33,8 +33,8 @@ static const char *what_differs(const parity_blame *bl) {
     int one = bl->n_through == 1;
     switch (bl->via) {
     case PARITY_VIA_ALIAS: return "it is a copy of ";
-    case PARITY_VIA_INSIDE: return one ? "a stage inside it already differs: "
-                                       : "stages inside it already differ: ";
+    case PARITY_VIA_INSIDE:
+        return one ? "a stage inside it already differs: " : "stages inside it already differ: ";
     case PARITY_VIA_INPUTS: return one ? "the model input " : "the model inputs ";
     case PARITY_VIA_PARENTS: break;
     }

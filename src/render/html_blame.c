@@ -51,7 +51,8 @@ static void also(const parity__html *h) {
         const parity_blame *bl = parity_walk_blame(h->w, c[k]);
         if (k > 1) parity__buf_puts(h->b, ", ");
         parity__html_stage_link(h, (long)c[k]);
-        parity__buf_puts(h->b, bl->role == PARITY_ROLE_UNKNOWN ? " (cannot tell)" : " (introduces)");
+        parity__buf_puts(h->b,
+                         bl->role == PARITY_ROLE_UNKNOWN ? " (cannot tell)" : " (introduces)");
     }
     parity__buf_puts(h->b, ".</p>\n");
 }

@@ -54,7 +54,8 @@ static void row(parity_buf *b, const parity__html *h, size_t i) {
     char shape[256];
     parity__buf_printf(b, "<tr id=\"stage-%zu\"%s data-name=\"", i + 1, cls);
     parity__buf_html(b, s->pair->ref->name);
-    if (parity__html_role(h, i)) parity__buf_printf(b, "\" data-role=\"%s", parity__html_role(h, i));
+    if (parity__html_role(h, i))
+        parity__buf_printf(b, "\" data-role=\"%s", parity__html_role(h, i));
     parity__buf_printf(b, "\"><td data-value=\"%zu\">%zu</td><td class=\"name\">", i + 1, i + 1);
     parity__buf_printf(b, "<a href=\"#%s-%zu\"><code>", has_card(h, i) ? "card" : "stage", i + 1);
     parity__buf_html(b, s->pair->ref->name);

@@ -356,8 +356,8 @@ const char *parity__trace_role_token(parity_role r) {
 }
 
 /* "a, b and c", at most max names then "and N more". */
-static void put_stages(const parity__trace *t, parity_buf *b, const size_t *v, size_t n,
-                       size_t max, int md) {
+static void put_stages(const parity__trace *t, parity_buf *b, const size_t *v, size_t n, size_t max,
+                       int md) {
     for (size_t k = 0; k < n && k < max; k++) {
         parity__buf_puts(b, k == 0 ? "" : k + 1 == n ? " and " : ", ");
         put_name(b, parity__trace_stage_name(t, v[k]), md);
@@ -378,7 +378,8 @@ void parity__trace_role_note(const parity__trace *t, parity_buf *b, size_t i, in
     if (!bl) return;
     if (bl->role == PARITY_ROLE_INTRODUCES) {
         parity__buf_puts(b, "introduces");
-        if (bl->amplified) parity__buf_printf(b, " (%s%.3g over its inputs)", times(t->r), bl->jump);
+        if (bl->amplified)
+            parity__buf_printf(b, " (%s%.3g over its inputs)", times(t->r), bl->jump);
     } else if (bl->role == PARITY_ROLE_INHERITS) {
         parity__buf_puts(b, "inherits from ");
         put_stages(t, b, bl->from, bl->n_from, 3, md);
@@ -407,7 +408,8 @@ void parity__trace_blame_line(const parity__trace *t, parity_buf *b) {
     }
     size_t in = count_role(t, PARITY_ROLE_INTRODUCES), inh = count_role(t, PARITY_ROLE_INHERITS);
     size_t unk = count_role(t, PARITY_ROLE_UNKNOWN);
-    parity__buf_printf(b, "Blame by data flow (the parents recorded in %s", parity__label(t->r, side));
+    parity__buf_printf(b, "Blame by data flow (the parents recorded in %s",
+                       parity__label(t->r, side));
     if (side == 1) parity__buf_printf(b, "; %s records none", parity__label(t->r, 0));
     parity__buf_printf(b, "): %zu stage%s introduce%s an error, %zu inherit%s it", in,
                        in == 1 ? "" : "s", in == 1 ? "s" : "", inh, inh == 1 ? "s" : "");
@@ -420,8 +422,9 @@ static void culprit_inputs(const parity__trace *t, parity_buf *b, size_t c, int 
     if (bl->n_through) { /* its inputs carry error, less than it has */
         int differ = bl->amplified;
         parity__buf_printf(b, ": %s%.3g over %s ", times(t->r), bl->jump,
-                           differ ? "the error of" : "what carries error below the MATCH "
-                                                     "tolerance into it,");
+                           differ ? "the error of"
+                                  : "what carries error below the MATCH "
+                                    "tolerance into it,");
         put_stages(t, b, bl->through, bl->n_through, 3, md);
         parity__buf_puts(b, differ ? ", more than amplification accounts for" : "");
     } else if (bl->via == PARITY_VIA_INPUTS && parity__trace_is_input(t, c)) {
@@ -464,9 +467,9 @@ int parity__trace_also_line(const parity__trace *t, parity_buf *b, int md) {
     if (u > (k == 0)) {
         const size_t *v = c + k + (k == 0);
         size_t m = u - (k == 0);
-        parity__buf_printf(b, "%sCannot tell whether %s introduce%s an error (an input not compared): ",
-                           k > 1 ? "\n" : "", m == 1 ? "this stage" : "these stages",
-                           m == 1 ? "s" : "");
+        parity__buf_printf(
+            b, "%sCannot tell whether %s introduce%s an error (an input not compared): ",
+            k > 1 ? "\n" : "", m == 1 ? "this stage" : "these stages", m == 1 ? "s" : "");
         put_stages(t, b, v, m, 8, md);
     }
     return 1;
@@ -502,16 +505,22 @@ int parity__trace_disagree_line(const parity__trace *t, parity_buf *b, int md) {
     if (!n) return 0;
     parity_walk_blame_rule(t->w, &side);
     const parity_blame *bl = parity_walk_blame(t->w, d[0]);
-    parity__buf_printf(b, "Note: the data flow of %s differs from %s's at %zu stage%s (blame "
-                          "follows %s's): ", parity__label(t->r, 1 - side),
-                       parity__label(t->r, side), n, n == 1 ? "" : "s", parity__label(t->r, side));
+    parity__buf_printf(b,
+                       "Note: the data flow of %s differs from %s's at %zu stage%s (blame "
+                       "follows %s's): ",
+                       parity__label(t->r, 1 - side), parity__label(t->r, side), n,
+                       n == 1 ? "" : "s", parity__label(t->r, side));
     put_name(b, parity__trace_stage_name(t, d[0]), md);
     parity__buf_printf(b, " is computed from ");
-    if (bl->n_parents) put_stages(t, b, bl->parents, bl->n_parents, 4, md);
-    else parity__buf_puts(b, "nothing recorded");
+    if (bl->n_parents)
+        put_stages(t, b, bl->parents, bl->n_parents, 4, md);
+    else
+        parity__buf_puts(b, "nothing recorded");
     parity__buf_printf(b, " in %s, from ", parity__label(t->r, side));
-    if (bl->n_other) put_stages(t, b, bl->other, bl->n_other, 4, md);
-    else parity__buf_puts(b, "nothing recorded");
+    if (bl->n_other)
+        put_stages(t, b, bl->other, bl->n_other, 4, md);
+    else
+        parity__buf_puts(b, "nothing recorded");
     parity__buf_printf(b, " in %s", parity__label(t->r, 1 - side));
     if (n > 1) {
         parity__buf_puts(b, "; also ");

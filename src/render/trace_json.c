@@ -176,8 +176,8 @@ static long worst_input(const parity__trace *t, const parity_blame *bl) {
 }
 
 /* {"index":i,"name":...,"role":...} for each stage of v[0..n) */
-static void json_stage_refs(const parity__trace *t, parity_buf *b, const char *key,
-                            const size_t *v, size_t n) {
+static void json_stage_refs(const parity__trace *t, parity_buf *b, const char *key, const size_t *v,
+                            size_t n) {
     parity__buf_printf(b, ",\n\"%s\":[", key);
     for (size_t k = 0; k < n; k++) {
         const parity_blame *bl = parity_walk_blame(t->w, v[k]);
@@ -195,7 +195,8 @@ static void json_blame_summary(parity__trace *t) {
     int side;
     const size_t *v = NULL;
     parity_blame_rule rule = parity_walk_blame_rule(t->w, &side);
-    parity__buf_printf(b, ",\n\"rule\":\"%s\"", rule == PARITY_BLAME_DATAFLOW ? "dataflow" : "order");
+    parity__buf_printf(b, ",\n\"rule\":\"%s\"",
+                       rule == PARITY_BLAME_DATAFLOW ? "dataflow" : "order");
     parity__json_str(b, "graph", side < 0 ? NULL : side ? "port" : "ref");
     size_t n = parity_walk_culprits(t->w, &v);
     json_stage_refs(t, b, "culprits", v, n);

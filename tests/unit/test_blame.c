@@ -66,13 +66,13 @@ static void write_side(const char *path, const spec *s, size_t n, int side, int 
             snprintf(inputs + strlen(inputs), sizeof inputs - strlen(inputs), "%s\"%s\"",
                      inputs[1] ? "," : "", s[k].name);
         if (s[k].parents && (flow & (side ? FLOW_PORT : FLOW_REF))) {
-            snprintf(parents + strlen(parents), sizeof parents - strlen(parents), "%s\"%s\":",
-                     parents[1] ? "," : "", s[k].name);
+            snprintf(parents + strlen(parents), sizeof parents - strlen(parents),
+                     "%s\"%s\":", parents[1] ? "," : "", s[k].name);
             json_list(parents, sizeof parents, s[k].parents);
         }
         if (s[k].alias && side == 0) {
-            snprintf(aliases + strlen(aliases), sizeof aliases - strlen(aliases),
-                     "%s\"%s\":\"%s\"", aliases[1] ? "," : "", s[k].name, s[k].alias);
+            snprintf(aliases + strlen(aliases), sizeof aliases - strlen(aliases), "%s\"%s\":\"%s\"",
+                     aliases[1] ? "," : "", s[k].name, s[k].alias);
             continue;
         }
         values_of(s, k, side ? s[k].err : 0, x);
@@ -156,8 +156,8 @@ static const char *from_of(const parity_walk *w, const char *name) {
  * blames the branch that differs, the join and the output inherit. */
 static void test_branches(void) {
     const spec s[] = {
-        {"x", 0, NULL, NULL, 1, 0, 0},          {"a", 2e-3, "x", NULL, 0, 0, 0},
-        {"b", 0, "x", NULL, 0, 0, 0},           {"c", 3e-3, "a,b", NULL, 0, 0, 0},
+        {"x", 0, NULL, NULL, 1, 0, 0},     {"a", 2e-3, "x", NULL, 0, 0, 0},
+        {"b", 0, "x", NULL, 0, 0, 0},      {"c", 3e-3, "a,b", NULL, 0, 0, 0},
         {"out", 3e-3, "c", NULL, 0, 0, 0},
     };
     opened o = run("branches", s, 5, 0); /* no data flow: the order rule */
@@ -201,8 +201,8 @@ static void test_branches(void) {
  * stage introduces its own error; within x100 it inherits. */
 static void test_amplification(void) {
     const spec s[] = {
-        {"x", 0, NULL, NULL, 1, 0, 0},     {"p", 1e-3, "x", NULL, 0, 0, 0},
-        {"big", 0.5, "p", NULL, 0, 0, 0},  {"mild", 0.05, "p", NULL, 0, 0, 0},
+        {"x", 0, NULL, NULL, 1, 0, 0},        {"p", 1e-3, "x", NULL, 0, 0, 0},
+        {"big", 0.5, "p", NULL, 0, 0, 0},     {"mild", 0.05, "p", NULL, 0, 0, 0},
         {"after", 0.5, "big", NULL, 0, 0, 0},
     };
     opened o = run("amplify", s, 5, FLOW_REF);
@@ -236,14 +236,14 @@ static void test_amplification(void) {
  * that introduced it. A stage far past what its inputs carry introduces. */
 static void test_carried(void) {
     const spec s[] = {
-        {"x", 0, NULL, NULL, 1, 0, 0},       {"g0", 1.5e-4, "x", NULL, 0, 0, 0},
-        {"m", 6e-5, "g0", NULL, 0, 0, 0},    {"g1", 1.3e-4, "m", NULL, 0, 0, 0},
-        {"own", 0.2, "m", NULL, 0, 0, 0},    {"clean", 3e-5, "x", NULL, 0, 0, 0},
+        {"x", 0, NULL, NULL, 1, 0, 0},    {"g0", 1.5e-4, "x", NULL, 0, 0, 0},
+        {"m", 6e-5, "g0", NULL, 0, 0, 0}, {"g1", 1.3e-4, "m", NULL, 0, 0, 0},
+        {"own", 0.2, "m", NULL, 0, 0, 0}, {"clean", 3e-5, "x", NULL, 0, 0, 0},
     };
     opened o = run("carried", s, 6, FLOW_REF);
     CHECK(role(o.walk, "g0") == PARITY_ROLE_INTRODUCES);
     CHECK(role(o.walk, "m") == PARITY_ROLE_MATCH);
-    CHECK_EQ_STR(from_of(o.walk, "m"), "g0");  /* carried below the tolerance */
+    CHECK_EQ_STR(from_of(o.walk, "m"), "g0"); /* carried below the tolerance */
     CHECK(role(o.walk, "g1") == PARITY_ROLE_INHERITS);
     CHECK_EQ_STR(from_of(o.walk, "g1"), "g0");
     CHECK(role(o.walk, "own") == PARITY_ROLE_INTRODUCES);
@@ -257,14 +257,14 @@ static void test_carried(void) {
 static void test_unpaired_and_alias(void) {
     const spec s[] = {
         {"x", 0, NULL, NULL, 1, 0, 0},
-        {"u", 0, "x", NULL, 0, 1, 0},           /* only in ref */
-        {"v", 0.3, "u,x", NULL, 0, 0, 0},       /* its only compared input matches */
+        {"u", 0, "x", NULL, 0, 1, 0},     /* only in ref */
+        {"v", 0.3, "u,x", NULL, 0, 0, 0}, /* its only compared input matches */
         {"a", 0.2, "x", NULL, 0, 0, 0},
-        {"drop", 0.2, "a", "a", 0, 0, 4},       /* alias of a, paired */
-        {"copy", 0, "x", "x", 0, 1, 1},         /* alias of x, ref only */
-        {"w", 0.1, "copy", NULL, 0, 0, 0},      /* resolved through the copy */
+        {"drop", 0.2, "a", "a", 0, 0, 4},  /* alias of a, paired */
+        {"copy", 0, "x", "x", 0, 1, 1},    /* alias of x, ref only */
+        {"w", 0.1, "copy", NULL, 0, 0, 0}, /* resolved through the copy */
         {"after", 0.2, "drop", NULL, 0, 0, 0},
-        {"blk", 0.2, "x", "a", 0, 0, 4},        /* a container returning a */
+        {"blk", 0.2, "x", "a", 0, 0, 4}, /* a container returning a */
     };
     opened o = run("unpaired", s, 9, FLOW_REF);
     long v = at(o.walk, "v");
@@ -276,7 +276,7 @@ static void test_unpaired_and_alias(void) {
     CHECK(parity_walk_blame(o.walk, (size_t)at(o.walk, "drop"))->via == PARITY_VIA_ALIAS);
     CHECK_EQ_STR(from_of(o.walk, "drop"), "a");
     CHECK_EQ_STR(from_of(o.walk, "after"), "a");
-    CHECK(role(o.walk, "blk") == PARITY_ROLE_INHERITS);  /* its own parent x matches */
+    CHECK(role(o.walk, "blk") == PARITY_ROLE_INHERITS); /* its own parent x matches */
     const parity_blame *w = parity_walk_blame(o.walk, (size_t)at(o.walk, "w"));
     CHECK_EQ_STR(names(o.walk, w->parents, w->n_parents), "x");
     CHECK(w->role == PARITY_ROLE_INTRODUCES);
@@ -293,9 +293,9 @@ static void test_unpaired_and_alias(void) {
  * that differs. */
 static void test_inside_and_inputs(void) {
     const spec s[] = {
-        {"tokens", 0, NULL, NULL, 1, 0, 0}, {"noise", 2e-3, NULL, NULL, 1, 0, 0},
-        {"blk.q", 0.1, "tokens", NULL, 0, 0, 0}, {"blk.o", 0.1, "blk.q", NULL, 0, 0, 0},
-        {"blk", 0.05, "tokens", NULL, 0, 0, 0},  {"free", 0.01, NULL, NULL, 0, 0, 0},
+        {"tokens", 0, NULL, NULL, 1, 0, 0},       {"noise", 2e-3, NULL, NULL, 1, 0, 0},
+        {"blk.q", 0.1, "tokens", NULL, 0, 0, 0},  {"blk.o", 0.1, "blk.q", NULL, 0, 0, 0},
+        {"blk", 0.05, "tokens", NULL, 0, 0, 0},   {"free", 0.01, NULL, NULL, 0, 0, 0},
         {"@root", 0.05, "tokens", NULL, 0, 0, 0},
     };
     opened o = run("inside", s, 7, FLOW_REF);
@@ -316,8 +316,10 @@ static void test_inside_and_inputs(void) {
  * stage is listed, with the port's parents; blame follows the reference. */
 static void test_disagree(void) {
     spec s[] = {
-        {"x", 0, NULL, NULL, 1, 0, 0}, {"a", 0, "x", NULL, 0, 0, 0},
-        {"b", 0, "x", NULL, 0, 0, 0},  {"c", 0.2, "a,b", NULL, 0, 0, 0},
+        {"x", 0, NULL, NULL, 1, 0, 0},
+        {"a", 0, "x", NULL, 0, 0, 0},
+        {"b", 0, "x", NULL, 0, 0, 0},
+        {"c", 0.2, "a,b", NULL, 0, 0, 0},
     };
     char a[600], b[600];
     parity_error e;
@@ -359,7 +361,8 @@ static void test_steps(void) {
             for (int i = 0; i < 16; i++) r[s][t][i] = (float)(sin(0.3 * i + t + 2.0 * s) + 1.5);
     const char *nm[3] = {"x", "y", "z"};
     CHECK_OK(parity_writer_open(a, &w, &e), &e);
-    for (int s = 0; s < 3; s++) CHECK_OK(parity_writer_add(w, nm[s], PARITY_DT_F32, 2, sh, r[s], &e), &e);
+    for (int s = 0; s < 3; s++)
+        CHECK_OK(parity_writer_add(w, nm[s], PARITY_DT_F32, 2, sh, r[s], &e), &e);
     CHECK_OK(parity_writer_meta(w, "parity.order", "[\"x\",\"y\",\"z\"]", &e), &e);
     CHECK_OK(parity_writer_meta(w, "parity.parents", "{\"y\":[\"x\"],\"z\":[\"y\"]}", &e), &e);
     CHECK_OK(parity_writer_close(w, &e), &e);
@@ -370,7 +373,8 @@ static void test_steps(void) {
             char name[32];
             double err = s == 1 && t >= 2 ? 0.1 : 0;
             snprintf(name, sizeof name, t ? "%s#%d" : "%s", nm[s], t);
-            for (int i = 0; i < 16; i++) p[i] = (float)(r[s][t][i] * (1 + err) * (s == 2 && t >= 2 ? 1.1 : 1));
+            for (int i = 0; i < 16; i++)
+                p[i] = (float)(r[s][t][i] * (1 + err) * (s == 2 && t >= 2 ? 1.1 : 1));
             CHECK_OK(parity_writer_add(w, name, PARITY_DT_F32, 1, sh1, p, &e), &e);
             snprintf(order + strlen(order), sizeof order - strlen(order), "%s\"%s\"",
                      order[1] ? "," : "", name);
