@@ -524,7 +524,8 @@ typedef enum parity_match_how {
     PARITY_MATCH_EXACT = 0,  /* identical names                              */
     PARITY_MATCH_NORMALIZED, /* equal after lowercase, camel→snake, separators */
     PARITY_MATCH_MAP,        /* a --map rule renamed the port name           */
-    PARITY_MATCH_ORDER       /* --by-order: n-th stage of each side          */
+    PARITY_MATCH_ORDER,      /* --by-order: n-th stage of each side          */
+    PARITY_MATCH_CONTENT     /* aligned by what they hold (--pair)           */
 } parity_match_how;
 
 /* One paired tensor. ref_view and port_view have equal shapes whenever
@@ -548,13 +549,29 @@ typedef struct parity_pair {
     int64_t step;
     int step_side, step_axis;
     int64_t steps;           /* positions in the series                      */
+    double confidence;       /* 1, or for PARITY_MATCH_CONTENT the pair's    */
+                             /* confidence in [PARITY_CONTENT_USE, 1]        */
+    const struct parity_proposal *proposal; /* PARITY_MATCH_CONTENT: what    */
+                             /* the alignment found (owned by the match)     */
 } parity_pair;
 
 #define PARITY_MAX_GLOBS 16
 
+/* When stages left unpaired by their names are paired by content
+ * (docs/matching.md): AUTO when names pair fewer than half of the stages of
+ * the smaller side, NAMES never, CONTENT always. */
+typedef enum parity_pairing {
+    PARITY_PAIRING_AUTO = 0,
+    PARITY_PAIRING_NAMES,
+    PARITY_PAIRING_CONTENT
+} parity_pairing;
+/* The confidence a pair by content needs to be used. */
+#define PARITY_CONTENT_USE 0.5
+
 typedef struct parity_match_opts {
     const char *map_file;    /* "regex => replacement" per line, or NULL     */
     int by_order;            /* pair the n-th stage of each side             */
+    parity_pairing pairing;  /* pairing by content                           */
     /* Selection by fnmatch pattern (no flags): a name is selected when it  */
     /* matches one of only_globs (or there are none) and none of skip_globs */
     const char *only_globs[PARITY_MAX_GLOBS];
@@ -592,6 +609,21 @@ typedef struct parity_copy {
 size_t parity_match_copies_count(const parity_match *m, int side);
 const parity_copy *parity_match_copy(const parity_match *m, int side, size_t i);
 
+/* Pairing by content: every pair the alignment proposed, in ref order,
+ * used or not (used when confidence >= PARITY_CONTENT_USE). content_ran is
+ * 0 when it did not run (names paired enough, --pair names, --by-order). */
+typedef struct parity_proposal {
+    const parity_tensor *ref, *port;
+    double confidence;  /* [0, 1]: the aligned correlation, or 0.6 where   */
+                        /* only the structure vouches (docs/matching.md)   */
+    double correlation; /* on a bounded sample; NaN: no layout aligns them */
+    int used;
+    int by_structure;   /* the values do not confirm it; its place does    */
+} parity_proposal;
+int parity_match_content_ran(const parity_match *m);
+size_t parity_match_proposal_count(const parity_match *m);
+const parity_proposal *parity_match_proposal(const parity_match *m, size_t i);
+
 /* What a pairing covered (docs/matching.md): every comparing verb reports
  * it, and a pairing that compared nothing is never a success. */
 typedef struct parity_coverage {
@@ -603,6 +635,10 @@ typedef struct parity_coverage {
     size_t filtered[2];    /* --only / --skip left out: [0] ref tensors (a   */
                            /* pair with its partner), [1] unpaired port ones */
     size_t irreconcilable; /* pairs no layout reconciles (PARITY_PAIR_SHAPES) */
+    int content_ran;       /* pairing by content ran (parity_match_content_ran) */
+    size_t by_content;     /* pairs it made (among compared)                 */
+    size_t by_structure;   /* ... of which only the structure vouches for    */
+    size_t not_used;       /* pairs it proposed below PARITY_CONTENT_USE     */
 } parity_coverage;
 void parity_match_coverage(const parity_match *m, parity_coverage *out);
 
@@ -1164,8 +1200,22 @@ typedef enum parity_hyp_kind {
     PARITY_HYP_SCRAMBLE,      /* the same values in another memory order    */
     PARITY_HYP_ROW_PERMUTATION, /* the rows of p are r's rows reordered     */
     PARITY_HYP_VALUE_DEPENDENT, /* p − r = f(r), a smooth function of r     */
-    PARITY_HYP_ALIGNMENT,     /* the layout alignment the matcher applied   */
-                              /* to the port (parity_explain_pair)          */
+    PARITY_HYP_ALIGNMENT,     /* reserved: the matcher's alignment is now   */
+                              /* the result's layout note, never a listed   */
+                              /* hypothesis                                 */
+    /* With the stage's input x (parity_explain_opts.input_ref/input_port): */
+    PARITY_HYP_OP,            /* r = f(x), p = g(x): another op variant     */
+    PARITY_HYP_RESIDUAL,      /* p = r + c·x: a residual missing (c = −1)   */
+                              /* or added twice (c = +1)                    */
+    /* With the reference trace (parity_explain_opts.context):             */
+    PARITY_HYP_WIRING,        /* p (or p − r) equals another ref stage      */
+    /* From the pair alone:                                                */
+    PARITY_HYP_DROPOUT,       /* p = r·m/(1 − q): dropout left on           */
+    PARITY_HYP_DIAGONAL,      /* p − r confined to diagonals of the last    */
+                              /* two (square) axes: a mask off by k         */
+    PARITY_HYP_ROW_SCALE,     /* p = a_l·r, one scale per line of an axis   */
+    PARITY_HYP_ONE_SIDED,     /* non-finite on the reference side only      */
+    PARITY_HYP_GRID,          /* p on a quantization grid: Q(r)             */
     PARITY_HYP_COUNT
 } parity_hyp_kind;
 
@@ -1198,8 +1248,30 @@ typedef enum parity_hyp_kind {
  *              another shape (parity_explain_pair), 0: no named order
  *   ROW_PERMUTATION [0] axis, [1] rows moved; the permutation in perm
  *   VALUE_DEPENDENT [0] peak |f|, [1] r at the peak
- *   ALIGNMENT  [0] 1: an axis permutation, 0: squeeze or reshape only
+ *   ALIGNMENT  reserved (the alignment is the result's layout note)
+ *   OP         [0] the op family (parity_op_family), [1] axis of a row op
+ *              (−1: elementwise), [2] the reference's parameter, [3] the
+ *              port's (eps, slope, scale, base θ, mask offset ...: the
+ *              text names which), [4] the reference's variant, [5] the
+ *              port's (family-specific codes, docs/explain.md)
+ *   RESIDUAL   [0] c of p = r + c·x
+ *   WIRING     [0] 1: p equals the stage, 2: p − r equals it, 3: p − r
+ *              equals minus it, 4: p equals it with its last two axes
+ *              transposed; [1] the stage's index in the context set,
+ *              [2] steps off when the names differ by one number (else 0)
+ *   DROPOUT    [0] q, the share zeroed, [1] the scale of the kept values
+ *   DIAGONAL   [0] the first diagonal k = j − i, [1] the last, [2] pairs
+ *              on them non-finite on one side only
+ *   ROW_SCALE  [0] axis, [1] smallest, [2] largest scale, [3] lines
+ *   ONE_SIDED  [0] count, [1] flat index of the first, [2] the reference's
+ *              value there (−Inf, +Inf or NaN)
+ *   GRID       [0] step (0: a float format), [1] bits implied, [2] the
+ *              parity_dtype of a float format (0: an integer grid), [3]
+ *              axis of per-channel steps (−1: one step)
  * complexity orders equally good hypotheses: the simplest comes first.
+ * partial is 1 when the hypothesis explains less than 90%: it is a partial
+ * explanation, and its text is printed with what it leaves. hint is what
+ * to check in the port (the kind's, docs/explain.md), never NULL.
  * The arrays are owned by the parity_explain_result that holds the
  * hypothesis and released by parity_explain_clear; NULL when unused. */
 typedef struct parity_hypothesis {
@@ -1213,7 +1285,26 @@ typedef struct parity_hypothesis {
     double *index_a;    /* AXIS_*: a_i [n_index] (1 for AXIS_OFFSET)        */
     double *index_b;    /* AXIS_*: b_i [n_index] (0 for AXIS_SCALE)         */
     int64_t *perm;      /* ROW_PERMUTATION: p row i = r row perm[i]          */
+    int partial;        /* explained < 90%                                  */
+    const char *hint;   /* static: what to check in the port                */
 } parity_hypothesis;
+
+/* The operation families PARITY_HYP_OP names (params[0]). */
+typedef enum parity_op_family {
+    PARITY_OP_ACTIVATION = 1, /* ReLU, SiLU, GELU (erf, tanh), ...          */
+    PARITY_OP_SCALE,          /* y = s·x: an attention scale 1/√d, 1/d, 1   */
+    PARITY_OP_NORM,           /* LayerNorm / RMSNorm: eps, affine           */
+    PARITY_OP_SOFTMAX,        /* scale, normalization, max, mask            */
+    PARITY_OP_ROPE            /* rotary embedding: pairs, base θ, offset    */
+} parity_op_family;
+
+/* Where the stage's input came from (parity_explain_opts.input_source). */
+typedef enum parity_input_source {
+    PARITY_INPUT_NONE = 0,
+    PARITY_INPUT_GIVEN,       /* named by the caller (--input NAME)         */
+    PARITY_INPUT_PARENT,      /* the stage's recorded parent (data flow)    */
+    PARITY_INPUT_PREVIOUS     /* the previous stage in execution order      */
+} parity_input_source;
 
 typedef struct parity_explain_opts {
     parity_domain domain;   /* offsets are also given in dB of this domain */
@@ -1225,6 +1316,22 @@ typedef struct parity_explain_opts {
                             /* and whole lines, the winners then measured  */
                             /* over every element. Default 262,144         */
     size_t max_hypotheses;  /* listed at most: default 5                   */
+    /* The stage's input, when known: explain then fits r = f(x_ref) and   */
+    /* p = g(x_port) over a catalogue of operation variants (activations,  */
+    /* norms, softmax, scale, RoPE) and p = r + c·x (a residual). Both     */
+    /* must have the explained pair's shape; input_port NULL: input_ref.   */
+    const parity_tensor *input_ref, *input_port;
+    const char *input_name;         /* for the words; NULL: the tensor's   */
+    parity_input_source input_source; /* how the caller chose it           */
+    /* The reference trace the stage belongs to, or NULL: explain then     */
+    /* also looks for a port stage that equals another reference stage     */
+    /* (a copy, one step off), a difference that equals one (a residual    */
+    /* added twice), and the transpose of one (q and k swapped).           */
+    const parity_set *context;
+    /* 1 when the caller knows the stage's inputs differ between the two   */
+    /* sides, 2 when it knows they match, 0 unknown: inherited error is    */
+    /* never called precision.                                             */
+    int inputs_state;
 } parity_explain_opts;
 
 parity_explain_opts parity_explain_opts_default(void);
@@ -1234,8 +1341,10 @@ parity_explain_opts parity_explain_opts_default(void);
  * around its mean (Σ(p − T(r))² ≤ ½·Σ(p − mean p)²: better than "p is
  * unrelated to r"), are listed (n may be 0): ranked by residual, then
  * among those within 10% of the best residual the lowest complexity first.
- * After parity_explain_pair, h[0] is the matcher's alignment when one was
- * applied (not ranked; the others explain the aligned difference).
+ * After parity_explain_pair, layout names the matcher's alignment when one
+ * was applied (a note above the list; the hypotheses explain the aligned
+ * difference), and h[0] is the memory-order finding when the port's bytes
+ * hold the reference's under another shape.
  * none_explains is 1 when nothing explains more than half: "no simple
  * transformation explains the difference". */
 typedef struct parity_explain_result {
@@ -1251,8 +1360,19 @@ typedef struct parity_explain_result {
                             /* looks unrelated to the reference            */
     char layout[96];        /* the alignment parity_explain_pair reported  */
                             /* ("" when none)                              */
+    char alignment[256];    /* that alignment in words, with both shapes:  */
+                            /* the note above the list ("" when none)      */
     parity_hypothesis best_weak; /* the best of the rest when none_explains */
                                  /* (text "" when none is credible)        */
+    char input[128];        /* the input the op fits used ("" none)        */
+    parity_input_source input_source;
+    int input_differs;      /* the two sides' inputs differ: the port's    */
+                            /* op was fitted against the port's input      */
+    double input_relative;  /* ‖x_port − x_ref‖/‖x_ref‖                     */
+    int input_unfit;        /* the input's shape is not the stage's: no    */
+                            /* operation was fitted                        */
+    int inputs_state;       /* as parity_explain_opts.inputs_state         */
+    uint64_t n_one_sided;   /* pairs non-finite on one side only (either)  */
 } parity_explain_result;
 
 /* Fit every candidate transformation of r into p (equal logical shapes, as
@@ -1662,6 +1782,19 @@ void parity_free(void *p);
 const char *parity_report_trace(parity_report *r, const parity_walk *w,
                                 const parity_set *ref, const parity_set *port,
                                 const char *inputs_glob);
+
+/* The report of parity match (docs/matching.md) for pairing m of ref_path
+ * and port_path: text (one line per pair with how it paired and, by
+ * content, its confidence; the proposals not used; the unpaired names; the
+ * coverage) or JSON. The string is borrowed from r; NULL: out of memory. */
+const char *parity_report_match(parity_report *r, const parity_match *m, const char *ref_path,
+                                const char *port_path);
+/* The pairs of m that names alone do not make (by content, --map, order)
+ * as a --map file: one "^PORT$  =>  REF" rule each, with a comment on how
+ * it paired. Returns a string to free with parity_free, or NULL when out of
+ * memory; *n_rules (may be NULL) receives the number of rules. */
+char *parity_match_map_text(const parity_match *m, const char *ref_path, const char *port_path,
+                            size_t *n_rules);
 
 /* parity same of runs a_path and b_path in r's format (text or json):
  * text is one line per tensor ("x: identical", or the count of differing

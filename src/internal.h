@@ -218,6 +218,28 @@ parity_status parity__find_steps(const parity_set *series_set, const parity_set 
 parity_tensor parity__step_slice(const parity_tensor *stacked, int axis, int64_t k,
                                  const parity_tensor *member);
 
+/* Pairing by content (match_content.c): the candidates of each side
+ * (unpaired stages, set indices in execution order) paired between the
+ * anchors (pairs already made, anchor_ref[k] with anchor_port[k], in ref
+ * order); ordered 0 when a side has no recorded execution order (pairs
+ * are then taken by correlation, without an alignment). *out (malloc'd, in order) receives every proposed pair; the
+ * caller uses those whose confidence reaches PARITY_CONTENT_USE. */
+typedef struct parity__content_pair {
+    long ref, port;     /* set indices                                      */
+    size_t ri, pj;      /* candidate indices                                */
+    double confidence;  /* [0, 1]: the correlation, or 0.6 from structure   */
+    double correlation; /* aligned sample correlation; NaN: no layout       */
+    double distance;    /* of the value distributions (content.c)           */
+    int by_structure;   /* confidence from its place, not its values        */
+} parity__content_pair;
+parity_status parity__pair_by_content(const parity_set *ref, const parity_set *port,
+                                      const long *cand_ref, size_t n_ref,
+                                      const long *cand_port, size_t n_port,
+                                      const long *anchor_ref, const long *anchor_port,
+                                      size_t n_anchors, int ordered,
+                                      parity__content_pair **out, size_t *n_out,
+                                      parity_error *err);
+
 /* The edit script of id sequences a[0..n) and b[0..m) (ua, ub: the side's
  * ids are uint64): its first cap hunks into out, in order; *total (may be
  * NULL) receives how many there are. int_edit.c. */

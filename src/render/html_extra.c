@@ -23,7 +23,12 @@ static void explain_stage(const parity__html *h, size_t i, const parity_explain_
     parity__buf_printf(b, "<h3 id=\"explain-%zu\"><a href=\"#card-%zu\"><code>", i + 1, i + 1);
     parity__buf_html(b, parity__html_name(h, i));
     parity__buf_puts(b, "</code></a></h3>\n");
-    if (x->identical && !x->n) {
+    if (x->alignment[0]) { /* the matcher's alignment: a note, not a hypothesis */
+        parity__buf_puts(b, "<p class=\"note\">");
+        parity__buf_html(b, x->alignment);
+        parity__buf_puts(b, "</p>\n");
+    }
+    if (x->identical && !x->n && !x->alignment[0]) {
         parity__buf_puts(b, "<p>The two sides are identical at every finite element.</p>\n");
         return;
     }
