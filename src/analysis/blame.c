@@ -233,7 +233,9 @@ static size_t parents_of(ctx *c, const side_map *m, size_t i, size_t *v, int kee
     for (size_t k = 0; k < np; k++) {
         long pt = parity_set_find(m->set, names[k]);
         int found;
-        if (pt < 0) continue; /* not a stage of the trace: skipped (docs/trace.md) */
+        /* not a stage of the trace, or not before it (the format has every
+         * parent precede its child; this keeps the graph acyclic): skipped */
+        if (pt < 0 || (size_t)pt >= t) continue;
         n = stages_of(c, m, pt, s->pair->step, v, n, &found);
         if (!found) ++*missed;
         if (!found && keep) push_name(c, names[k]);
@@ -248,6 +250,7 @@ static long original_of(ctx *c, size_t i) {
     const parity_tensor *t = tensor_of(stage(c, i), m->side);
     if (!t->alias_of) return -1;
     long o = parity_set_find(m->set, t->alias_of);
+    if (o >= 0 && (size_t)o >= tensor_index(m, stage(c, i))) return -1; /* not before it */
     int found;
     c->gen++;
     c->mark[i] = c->gen;

@@ -400,6 +400,23 @@ static void test_steps(void) {
     done(&o);
 }
 
+/* Parents the format forbids: one recorded after its child (here a cycle,
+ * a <- b <- a), the stage itself, a name that is no stage: each skipped,
+ * so the graph stays acyclic and nothing is missing. */
+static void test_malformed(void) {
+    const spec s[] = {
+        {"a", 0.1, "b", NULL, 0, 0, 0},
+        {"b", 0.1, "a,b,zz", NULL, 0, 0, 0},
+    };
+    opened o = run("malformed", s, 2, FLOW_REF);
+    const parity_blame *a = parity_walk_blame(o.walk, (size_t)at(o.walk, "a"));
+    const parity_blame *b = parity_walk_blame(o.walk, (size_t)at(o.walk, "b"));
+    CHECK(a->role == PARITY_ROLE_INTRODUCES && a->n_parents == 0 && a->n_missing == 0);
+    CHECK(b->role == PARITY_ROLE_INHERITS && b->n_missing == 0);
+    CHECK_EQ_STR(names(o.walk, b->parents, b->n_parents), "a");
+    done(&o);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) return 2;
     test_branches();
@@ -409,6 +426,7 @@ int main(void) {
     test_inside_and_inputs();
     test_disagree();
     test_steps();
+    test_malformed();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "cleanup failed\n");
