@@ -35,6 +35,8 @@
 #define MAX_FROM  16 /* culprits listed per stage: the earliest           */
 #define MAX_INNER 16 /* inner stages kept as links of a container: latest */
 
+/* The relative error a stage is ranked by (parity.h). It lives here, the
+ * lowest file that needs it: walk.c calls blame.c, never the reverse. */
 double parity_stage_relative(const parity_stage *s) {
     if (!s->pair->layout_ok) return INFINITY;
     if (s->diff.nonfinite_ref_only || s->diff.nonfinite_port_only) return INFINITY;
