@@ -9,8 +9,9 @@ Needs NumPy and PyTorch (Debian's python3-torch 1.13); every trace is written
 by the real Python tracer (python/parity_trace), which records each stage's
 parents itself. Fixed seeds: the files are reproducible on one machine.
 
-The model is a Llama-style decoder of two blocks (dim 32, 4 heads, a gated
-GELU feed-forward of 64, as Gemma's GeGLU), 8 tokens:
+The model is a Llama-style decoder of two blocks (dim 16, 2 heads, a gated
+GELU feed-forward of 32, as Gemma's GeGLU), 6 tokens, small enough for a
+committed fixture (about 27 KB a trace):
 
     h = x + attention(attention_norm(x))      RMSNorm, RoPE, causal softmax
     out = h + feed_forward(ffn_norm(h))       w2(gelu(w1(y)) * w3(y))
