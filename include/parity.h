@@ -849,6 +849,10 @@ typedef struct parity_walk_opts {
                                /* (PARITY_E_NOTFOUND)                       */
     double jump_floor;         /* 0: 1e-6, the relative error float32 noise */
                                /* reaches; jumps divide by at least this    */
+    double amplify_limit;      /* 0: 100. Blame by data flow: a stage whose */
+                               /* error is at most this many times its      */
+                               /* inputs' passes it on (inherits); beyond,  */
+                               /* it adds its own (docs/trace.md, "Blame")  */
 } parity_walk_opts;
 
 parity_walk_opts parity_walk_opts_default(void);
@@ -875,12 +879,14 @@ size_t parity_walk_input_missing(const parity_walk *w, const char *const **names
 /* Index of the first stage (in order, inputs included) that is not MATCH,
  * or -1 when every stage matches. */
 long parity_walk_first_divergence(const parity_walk *w);
-/* The culprit among the stages that are not MATCH: the stage with the
- * largest error jump over its predecessor, except when an earlier member
- * of a series holding that stage (an earlier call of the same module: a
- * defect in a module called at every step jumps at every call) is not
- * MATCH and jumps within 2x of it: then the earliest such member. -1 when
- * every stage matches. */
+/* The culprit among the stages that are not MATCH. With data flow
+ * (parity_walk_blame_rule): the first stage, in walk order, that
+ * introduces an error (else the first whose inputs cannot all be
+ * compared). By execution order: the stage with the largest error jump
+ * over its predecessor, except when an earlier member of a series holding
+ * that stage (an earlier call of the same module: a defect in a module
+ * called at every step jumps at every call) is not MATCH and jumps within
+ * 2x of it: then the earliest such member. -1 when every stage matches. */
 long parity_walk_culprit(const parity_walk *w);
 /* The stage with the largest jump (-1 when every stage matches); it
  * differs from the culprit only when an earlier call was preferred, and
@@ -895,6 +901,87 @@ const parity_series *parity_walk_series(const parity_walk *w, size_t i);
 const parity_schedule *parity_walk_schedule(const parity_walk *w);
 /* NULL when the trace has no conditional/unconditional velocities. */
 const parity_guidance *parity_walk_guidance(const parity_walk *w);
+
+/* How the walk blamed the stages (docs/trace.md, "Blame"). */
+typedef enum parity_blame_rule {
+    PARITY_BLAME_ORDER = 0, /* no data flow recorded: each stage against */
+                            /* the one before it in execution order; the */
+                            /* culprit is the largest jump               */
+    PARITY_BLAME_DATAFLOW   /* a side records parents: each stage        */
+                            /* against the stages it was computed from   */
+} parity_blame_rule;
+
+/* What the data flow says of one stage. */
+typedef enum parity_role {
+    PARITY_ROLE_MATCH = 0,  /* the stage is MATCH                        */
+    PARITY_ROLE_INTRODUCES, /* not MATCH, and its inputs do not account  */
+                            /* for its error: they all MATCH carrying no */
+                            /* error from upstream, or its error exceeds */
+                            /* amplify_limit times theirs (a SMALL DIFF  */
+                            /* input, a LARGE DIFF output)               */
+    PARITY_ROLE_INHERITS,   /* not MATCH, its error passed on from       */
+                            /* upstream: the stages in from              */
+    PARITY_ROLE_UNKNOWN     /* not MATCH, every compared input matches,  */
+                            /* but an input was not compared (missing):  */
+                            /* cannot tell whether it introduces         */
+} parity_role;
+
+/* What a stage was judged against. */
+typedef enum parity_blame_via {
+    PARITY_VIA_PARENTS = 0, /* its recorded parents                      */
+    PARITY_VIA_ALIAS,       /* the stage it is a stored copy of (the     */
+                            /* trace's alias; a copy inherits)           */
+    PARITY_VIA_INSIDE,      /* the stages recorded inside it: names that */
+                            /* extend its own with a dot (a module whose */
+                            /* submodules and operations are stages), or */
+                            /* every stage before "@root"                */
+    PARITY_VIA_INPUTS       /* it has no parents: the model inputs       */
+} parity_blame_via;
+
+/* The blame of one stage under PARITY_BLAME_DATAFLOW. Indices are walk
+ * stage indices, ascending; the arrays are borrowed from the walk. */
+typedef struct parity_blame {
+    parity_role role;
+    parity_blame_via via;
+    const size_t *parents;      /* [n_parents] recorded parents compared     */
+    size_t n_parents;           /* (a step pair: those of its own step)      */
+    const char *const *missing; /* [n_missing] recorded parents not         */
+    size_t n_missing;           /* compared (names of the graph's side)      */
+    const size_t *through;      /* [n_through] the stages that carry error   */
+    size_t n_through;           /* into it (parents, original or inner       */
+                                /* stages), the path's previous links        */
+    const size_t *from;         /* [n_from] the culprits (INTRODUCES or      */
+    size_t n_from;              /* UNKNOWN stages) its error comes from: an  */
+                                /* INHERITS stage, or a MATCH one carrying   */
+                                /* error below the MATCH tolerance; at most  */
+                                /* 16 listed, the earliest                   */
+    double jump;                /* relative / max(largest relative of the    */
+                                /* stages it is judged against, floor)       */
+    int amplified;              /* INTRODUCES although an input differs: its */
+                                /* error is jump >= amplify_limit times that */
+    const size_t *other;        /* [n_other] both sides record parents and   */
+    size_t n_other;             /* the other side's name other stages (after */
+    int disagrees;              /* aliases): those, and disagrees = 1        */
+} parity_blame;
+
+/* The rule used; *graph_side (may be NULL) receives the side whose parents
+ * were used: 0 the reference's (preferred when both record them), 1 the
+ * port's, -1 under PARITY_BLAME_ORDER. */
+parity_blame_rule parity_walk_blame_rule(const parity_walk *w, int *graph_side);
+/* Stage i's blame; NULL under PARITY_BLAME_ORDER or when out of range. */
+const parity_blame *parity_walk_blame(const parity_walk *w, size_t i);
+/* The stages that introduce an error (INTRODUCES, then UNKNOWN stages), in
+ * walk order; parity_walk_culprit is the first. Under PARITY_BLAME_ORDER:
+ * the culprit alone (or none). */
+size_t parity_walk_culprits(const parity_walk *w, const size_t **idx);
+/* The path of the error through the graph: an input of the culprit that
+ * matches (when it has one), the culprit, then the stages that carry its
+ * error, link by link, to the last stage in walk order that does; empty
+ * under PARITY_BLAME_ORDER or when every stage matches. */
+size_t parity_walk_path(const parity_walk *w, const size_t **idx);
+/* The stages whose parents differ between the two sides' graphs (see
+ * parity_blame.disagrees), in walk order. */
+size_t parity_walk_flow_disagree(const parity_walk *w, const size_t **idx);
 
 /* ======================================================================== */
 /* 4d. Analysis: bitwise reproducibility (parity same)                     */
@@ -1315,6 +1402,11 @@ parity_status parity_explain_pair(const parity_pair *pair,
 void parity_explain_clear(parity_explain_result *res);
 /* "precision", "offset", ... */
 const char *parity_hyp_kind_name(parity_hyp_kind k);
+/* The stage's inputs already differ: it inherits its error (the walk's
+ * blame by data flow, parity_walk_inherited_note), which is then no
+ * rounding of its own. Removes the precision hypotheses from res (none
+ * left: none_explains is set) and returns how many were removed. */
+size_t parity_explain_inherited(parity_explain_result *res);
 
 /* ======================================================================== */
 /* 6. Tracing                                                              */
@@ -1762,6 +1854,13 @@ typedef struct parity_explain_item {
 char *parity_explain_render_item(const parity_explain_item *it, parity_format format);
 /* What explain prints when every stage matches. */
 char *parity_explain_render_nothing(parity_format format);
+/* When stage i of w inherits its error by the data flow (or, MATCH,
+ * carries error from a culprit below the tolerance): why it is no
+ * rounding of its own and where the error comes from, as an explain note
+ * ("inherited, not rounding of its own: its input X already differs
+ * (relative R);\nthe error comes from Y, which introduces it: explain
+ * Y"). NULL when it does not, or out of memory; free with parity_free. */
+char *parity_walk_inherited_note(const parity_walk *w, size_t i);
 
 /* ======================================================================== */
 /* 7c. Render: pictures and the HTML report                                */
