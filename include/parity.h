@@ -1627,7 +1627,7 @@ static inline const char *parity_tracer_last(const parity_tracer *t, const char 
  * memory. The formats and the JSON schema are described in docs/cli.md and
  * docs/json-schema.md. */
 
-#define PARITY_VERSION "0.1.0" /* keep equal to project(VERSION) in CMake */
+#define PARITY_VERSION "0.1.0" /* = project(VERSION) in CMakeLists.txt */
 
 typedef enum parity_format {
     PARITY_FORMAT_TEXT = 0, /* the seed plan's per-stage blocks            */
