@@ -52,17 +52,6 @@ static void head(const parity__html *h) {
                        h->o->weights[0] ? "<li><a href=\"#weights\">Weights</a></li>" : "");
 }
 
-/* Link to stage i: its card when it has one, else its table row. Stages
- * are numbered from 1 in the report, as parity trace counts them
- * ("stage 10 of 196"): stage i is #i+1, its row stage-(i+1). */
-static void stage_link(const parity__html *h, long i) {
-    int card = 0;
-    for (size_t k = 0; k < h->n_cards; k++) card |= h->cards[k] == (size_t)i;
-    parity__buf_printf(h->b, "<a href=\"#%s-%ld\"><code>", card ? "card" : "stage", i + 1);
-    parity__buf_html(h->b, parity__html_name(h, (size_t)i));
-    parity__buf_puts(h->b, "</code></a>");
-}
-
 static void inputs_alert(const parity__html *h) {
     const size_t *idx = NULL;
     const char *const *miss = NULL;
@@ -72,7 +61,7 @@ static void inputs_alert(const parity__html *h) {
                            "</strong>: every later stage is compared on unequal footing. ");
     for (size_t i = 0; i < n; i++) {
         if (i) parity__buf_puts(h->b, ", ");
-        stage_link(h, (long)idx[i]);
+        parity__html_stage_link(h, (long)idx[i]);
     }
     for (size_t i = 0; i < m; i++) {
         parity__buf_puts(h->b, i || n ? ", missing on one side: <code>" : "missing on one side: <code>");
@@ -136,11 +125,22 @@ static void summary(const parity__html *h) {
         return;
     }
     parity__buf_puts(b, "<p id=\"verdict\">First divergence: ");
-    stage_link(h, f);
-    parity__buf_puts(b, ". Culprit (largest error jump): ");
-    stage_link(h, c);
-    parity__buf_printf(b, ", &times;%.3g over the stage before.</p></section>\n",
-                       parity_walk_stage(h->w, (size_t)c)->jump);
+    parity__html_stage_link(h, f);
+    if (parity_walk_blame_rule(h->w, NULL) == PARITY_BLAME_DATAFLOW) {
+        const parity_blame *bl = parity_walk_blame(h->w, (size_t)c);
+        parity__buf_puts(b, bl->role == PARITY_ROLE_UNKNOWN
+                                ? ". Culprit (cannot tell: an input is not compared): "
+                                : ". Culprit (introduces the error): ");
+        parity__html_stage_link(h, c);
+        parity__buf_puts(b, ".</p>\n");
+    } else {
+        parity__buf_puts(b, ". Culprit (largest error jump): ");
+        parity__html_stage_link(h, c);
+        parity__buf_printf(b, ", &times;%.3g over the stage before.</p>\n",
+                           parity_walk_stage(h->w, (size_t)c)->jump);
+    }
+    parity__html_blame(h);
+    parity__buf_puts(b, "</section>\n");
 }
 
 static parity_status body(parity__html *h, parity_error *err) {

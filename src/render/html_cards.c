@@ -166,6 +166,7 @@ static parity_status card(const parity__html *h, size_t i, parity_error *err) {
     parity__html_verdict(b, s->diff.verdict);
     if ((long)i == parity_walk_first_divergence(h->w)) parity__buf_puts(b, "<span class=\"badge\">first divergence</span>");
     if ((long)i == parity_walk_culprit(h->w)) parity__buf_puts(b, "<span class=\"badge\">culprit</span>");
+    parity__html_role_badge(h, i);
     parity__buf_printf(b, " <a class=\"muted\" href=\"#stage-%zu\">(#%zu in the table)</a></h3>\n",
                        i + 1, i + 1);
     if (!s->pair->layout_ok) {

@@ -202,6 +202,10 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
         parity__buf_puts(b, "none");
         return;
     }
+    if (parity_walk_blame_rule(t->w, NULL) == PARITY_BLAME_DATAFLOW) {
+        parity__trace_flow_culprit(t, b, md);
+        return;
+    }
     const parity_stage *s = parity_walk_stage(t->w, (size_t)c);
     double rel = parity_stage_relative(parity_walk_stage(t->w, (size_t)c));
     put_name(b, parity_pair_name(s->pair), md);
@@ -326,7 +330,203 @@ void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, 
         parity__buf_printf(b, "%ssame values in another order (see parity explain)", sep);
         sep = "; ";
     }
-    if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
+    if (s->ints_differ) {
+        parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
+        sep = "; ";
+    }
+    const parity_blame *bl = parity_walk_blame(t->w, i);
+    if (bl && bl->role != PARITY_ROLE_MATCH) {
+        parity__buf_puts(b, sep);
+        parity__trace_role_note(t, b, i, md);
+    }
+}
+
+/* ---- blame (docs/trace.md, "Blame") ------------------------------------ */
+
+/* A stage's name in blame sentences: a step pair's reads "name@k". */
+const char *parity__trace_stage_name(const parity__trace *t, size_t i) {
+    const parity_pair *p = parity_walk_stage(t->w, i)->pair;
+    return p->ref_view.name ? p->ref_view.name : p->ref->name;
+}
+
+static const char *role_words[] = {"match", "introduces", "inherits", "unknown"};
+
+const char *parity__trace_role_token(parity_role r) {
+    return (unsigned)r < 4 ? role_words[r] : "?";
+}
+
+/* "a, b and c", at most max names then "and N more". */
+static void put_stages(const parity__trace *t, parity_buf *b, const size_t *v, size_t n, size_t max,
+                       int md) {
+    for (size_t k = 0; k < n && k < max; k++) {
+        parity__buf_puts(b, k == 0 ? "" : k + 1 == n ? " and " : ", ");
+        put_name(b, parity__trace_stage_name(t, v[k]), md);
+    }
+    if (n > max) parity__buf_printf(b, " and %zu more", n - max);
+}
+
+static void put_names(parity_buf *b, const char *const *v, size_t n, size_t max, int md) {
+    for (size_t k = 0; k < n && k < max; k++) {
+        parity__buf_puts(b, k == 0 ? "" : k + 1 == n ? " and " : ", ");
+        put_name(b, v[k], md);
+    }
+    if (n > max) parity__buf_printf(b, " and %zu more", n - max);
+}
+
+void parity__trace_role_note(const parity__trace *t, parity_buf *b, size_t i, int md) {
+    const parity_blame *bl = parity_walk_blame(t->w, i);
+    if (!bl) return;
+    if (bl->role == PARITY_ROLE_INTRODUCES) {
+        parity__buf_puts(b, "introduces");
+        if (bl->amplified)
+            parity__buf_printf(b, " (%s%.3g over its inputs)", times(t->r), bl->jump);
+    } else if (bl->role == PARITY_ROLE_INHERITS) {
+        parity__buf_puts(b, "inherits from ");
+        put_stages(t, b, bl->from, bl->n_from, 3, md);
+    } else if (bl->role == PARITY_ROLE_UNKNOWN) {
+        parity__buf_puts(b, "cannot tell: ");
+        put_names(b, bl->missing, bl->n_missing, 3, md);
+        parity__buf_puts(b, " not compared");
+    }
+}
+
+static size_t count_role(const parity__trace *t, parity_role r) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_stages; i++) {
+        const parity_blame *bl = parity_walk_blame(t->w, i);
+        n += bl && bl->role == r;
+    }
+    return n;
+}
+
+void parity__trace_blame_line(const parity__trace *t, parity_buf *b) {
+    int side;
+    if (parity_walk_blame_rule(t->w, &side) == PARITY_BLAME_ORDER) {
+        parity__buf_puts(b, "Blame by execution order: no data flow recorded (each stage is "
+                            "compared with the stage before it)");
+        return;
+    }
+    size_t in = count_role(t, PARITY_ROLE_INTRODUCES), inh = count_role(t, PARITY_ROLE_INHERITS);
+    size_t unk = count_role(t, PARITY_ROLE_UNKNOWN);
+    parity__buf_printf(b, "Blame by data flow (the parents recorded in %s",
+                       parity__label(t->r, side));
+    if (side == 1) parity__buf_printf(b, "; %s records none", parity__label(t->r, 0));
+    parity__buf_printf(b, "): %zu stage%s introduce%s an error, %zu inherit%s it", in,
+                       in == 1 ? "" : "s", in == 1 ? "s" : "", inh, inh == 1 ? "s" : "");
+    if (unk) parity__buf_printf(b, ", %zu cannot tell", unk);
+}
+
+/* What the culprit was judged against, after "introduces the error". */
+static void culprit_inputs(const parity__trace *t, parity_buf *b, size_t c, int md) {
+    const parity_blame *bl = parity_walk_blame(t->w, c);
+    if (bl->n_through) { /* its inputs carry error, less than it has */
+        int differ = bl->amplified;
+        parity__buf_printf(b, ": %s%.3g over %s ", times(t->r), bl->jump,
+                           differ ? "the error of"
+                                  : "what carries error below the MATCH "
+                                    "tolerance into it,");
+        put_stages(t, b, bl->through, bl->n_through, 3, md);
+        parity__buf_puts(b, differ ? ", more than amplification accounts for" : "");
+    } else if (bl->via == PARITY_VIA_INPUTS && parity__trace_is_input(t, c)) {
+        parity__buf_puts(b, ": a model input");
+    } else if (!bl->n_parents) {
+        parity__buf_puts(b, ": it has no recorded parents, and no model input differs");
+    } else {
+        parity__buf_puts(b, bl->n_parents > 1 ? ": its inputs match (" : ": its input matches (");
+        put_stages(t, b, bl->parents, bl->n_parents, 3, md);
+        parity__buf_puts(b, ")");
+    }
+}
+
+void parity__trace_flow_culprit(const parity__trace *t, parity_buf *b, int md) {
+    long c = parity_walk_culprit(t->w);
+    const parity_blame *bl = parity_walk_blame(t->w, (size_t)c);
+    put_name(b, parity__trace_stage_name(t, (size_t)c), md);
+    parity__buf_puts(b, ": ");
+    put_stage_error(t, b, (size_t)c);
+    if (bl->role == PARITY_ROLE_UNKNOWN) {
+        parity__buf_puts(b, "; cannot tell whether it introduces the error: ");
+        put_names(b, bl->missing, bl->n_missing, 3, md);
+        parity__buf_puts(b, bl->n_missing > 1 ? " are not compared" : " is not compared");
+        return;
+    }
+    parity__buf_puts(b, ", introduces the error");
+    culprit_inputs(t, b, (size_t)c, md);
+}
+
+int parity__trace_also_line(const parity__trace *t, parity_buf *b, int md) {
+    const size_t *c = NULL;
+    size_t n = parity_walk_culprits(t->w, &c), k = 0, u = 0;
+    if (parity_walk_blame_rule(t->w, NULL) != PARITY_BLAME_DATAFLOW || n < 2) return 0;
+    while (k < n && parity_walk_blame(t->w, c[k])->role == PARITY_ROLE_INTRODUCES) k++;
+    u = n - k;
+    if (k > 1) {
+        parity__buf_printf(b, "Also introduce%s an error: ", k == 2 ? "s" : "");
+        put_stages(t, b, c + 1, k - 1, 8, md);
+    }
+    if (u > (k == 0)) {
+        const size_t *v = c + k + (k == 0);
+        size_t m = u - (k == 0);
+        parity__buf_printf(
+            b, "%sCannot tell whether %s introduce%s an error (an input not compared): ",
+            k > 1 ? "\n" : "", m == 1 ? "this stage" : "these stages", m == 1 ? "s" : "");
+        put_stages(t, b, v, m, 8, md);
+    }
+    return 1;
+}
+
+/* "a -> b (introduces) -> c (inherits) -> ... (21 more) ... -> z (match)":
+ * every link but the first (the culprit's input) with its role; when the
+ * path is longer than max links, its middle is left out. */
+int parity__trace_path_line(const parity__trace *t, parity_buf *b, size_t max, int md) {
+    const size_t *p = NULL;
+    size_t n = parity_walk_path(t->w, &p), head = max > 4 ? max - 3 : max;
+    const char *arrow = t->r->o.unicode ? " \u2192 " : " -> ";
+    if (n < 2) return 0;
+    parity__buf_puts(b, "Path: ");
+    for (size_t k = 0; k < n; k++) {
+        if (n > max && k == head) {
+            parity__buf_printf(b, "%s... (%zu more)", arrow, n - max);
+            k = n - (max - head);
+        }
+        if (k) parity__buf_puts(b, arrow);
+        put_name(b, parity__trace_stage_name(t, p[k]), md);
+        const parity_blame *bl = parity_walk_blame(t->w, p[k]);
+        if (k || bl->role != PARITY_ROLE_MATCH)
+            parity__buf_printf(b, " (%s)", parity__trace_role_token(bl->role));
+    }
+    return 1;
+}
+
+int parity__trace_disagree_line(const parity__trace *t, parity_buf *b, int md) {
+    const size_t *d = NULL;
+    size_t n = parity_walk_flow_disagree(t->w, &d);
+    int side;
+    if (!n) return 0;
+    parity_walk_blame_rule(t->w, &side);
+    const parity_blame *bl = parity_walk_blame(t->w, d[0]);
+    parity__buf_printf(b,
+                       "Note: the data flow of %s differs from %s's at %zu stage%s (blame "
+                       "follows %s's): ",
+                       parity__label(t->r, 1 - side), parity__label(t->r, side), n,
+                       n == 1 ? "" : "s", parity__label(t->r, side));
+    put_name(b, parity__trace_stage_name(t, d[0]), md);
+    parity__buf_printf(b, " is computed from ");
+    if (bl->n_parents)
+        put_stages(t, b, bl->parents, bl->n_parents, 4, md);
+    else
+        parity__buf_puts(b, "nothing recorded");
+    parity__buf_printf(b, " in %s, from ", parity__label(t->r, side));
+    if (bl->n_other)
+        put_stages(t, b, bl->other, bl->n_other, 4, md);
+    else
+        parity__buf_puts(b, "nothing recorded");
+    parity__buf_printf(b, " in %s", parity__label(t->r, 1 - side));
+    if (n > 1) {
+        parity__buf_puts(b, "; also ");
+        put_stages(t, b, d + 1, n - 1, 4, md);
+    }
+    return 1;
 }
 
 static const parity_tensor *stacked_of(const parity_pair *p) {

@@ -185,15 +185,39 @@ static void md_bullet(parity_buf *b, const parity_buf *line) {
     parity__buf_puts(b, "\n");
 }
 
+/* Each line of line as a bullet; then line is emptied. */
+static void md_bullets(parity_buf *b, parity_buf *line) {
+    char *s = line->oom || !line->data ? NULL : line->data;
+    while (s && *s) {
+        char *nl = strchr(s, '\n');
+        if (nl) *nl = '\0';
+        parity_buf one = {s, strlen(s), strlen(s) + 1, 0};
+        md_bullet(b, &one);
+        s = nl ? nl + 1 : NULL;
+    }
+    line->len = 0;
+    if (line->data) line->data[0] = '\0';
+}
+
+/* First divergence, the rule, the culprit(s); the path and the graphs'
+ * disagreement unless quiet. */
 static void md_verdicts(parity__trace *t) {
     parity_buf line = {0};
     parity__buf_puts(&t->r->out, "\n");
     parity__trace_first_line(t, &line, 1);
-    md_bullet(&t->r->out, &line);
-    line.len = 0;
-    if (line.data) line.data[0] = '\0';
+    md_bullets(&t->r->out, &line);
+    if (parity_walk_first_divergence(t->w) >= 0) parity__trace_blame_line(t, &line);
+    md_bullets(&t->r->out, &line);
     parity__trace_culprit_line(t, &line, 1);
-    md_bullet(&t->r->out, &line);
+    md_bullets(&t->r->out, &line);
+    parity__trace_also_line(t, &line, 1);
+    md_bullets(&t->r->out, &line);
+    if (!t->r->o.quiet) {
+        parity__trace_path_line(t, &line, 12, 1);
+        md_bullets(&t->r->out, &line);
+        parity__trace_disagree_line(t, &line, 1);
+        md_bullets(&t->r->out, &line);
+    }
     parity__buf_free(&line);
 }
 

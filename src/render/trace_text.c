@@ -284,12 +284,22 @@ static void text_counts(parity__trace *t) {
                        (unsigned long long)t->counts[2]);
 }
 
+/* First divergence, the rule, the culprit(s); the path and the graphs'
+ * disagreement unless quiet. */
 static void text_verdict_lines(parity__trace *t) {
     parity_buf *b = &t->r->out;
     parity__trace_first_line(t, b, 0);
     parity__buf_puts(b, "\n");
+    if (parity_walk_first_divergence(t->w) >= 0) { /* nothing to blame else */
+        parity__trace_blame_line(t, b);
+        parity__buf_puts(b, "\n");
+    }
     parity__trace_culprit_line(t, b, 0);
     parity__buf_puts(b, "\n");
+    if (parity__trace_also_line(t, b, 0)) parity__buf_puts(b, "\n");
+    if (t->r->o.quiet) return;
+    if (parity__trace_path_line(t, b, 12, 0)) parity__buf_puts(b, "\n");
+    if (parity__trace_disagree_line(t, b, 0)) parity__buf_puts(b, "\n");
 }
 
 void parity__trace_text(parity__trace *t) {
