@@ -29,9 +29,16 @@ void parity__ex_lut_make(ex_lut *t, const double *k, int n);
 /* The last i with k[i] <= v (0 when v < k[0]). */
 int parity__ex_lut_find(const ex_lut *t, const double *k, int n, double v);
 
-/* Sums over the finite pairs with index i along one axis ([len] each). */
+/* Sums over the finite pairs with index i along one axis ([len] each).
+ * An axis longer than EX_AXIS_CELLS is summed in blocks of step
+ * consecutive indices (cell i holds indices [i·step, (i+1)·step)), so the
+ * sums stay bounded whatever the tensor: the region search then works on
+ * blocks, and the per-index fits (which need one cell per index) skip it. */
+#define EX_AXIS_CELLS 65536
 typedef struct ex_axis_acc {
-    int64_t len;
+    int64_t len;        /* cells: the axis length, or EX_AXIS_CELLS at most */
+    int64_t step;       /* indices per cell (1: a cell per index)          */
+    int64_t axis_len;   /* the axis's length                               */
     double *n, *sr, *sp, *srr, *srp, *sdd;
     double *pmax;       /* max |p| per index (quantization per channel)    */
 } ex_axis_acc;
