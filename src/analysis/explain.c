@@ -189,6 +189,7 @@ static parity_status copy_both(ex_ctx *x, parity_error *err) {
 }
 
 static void ctx_free(ex_ctx *x) {
+    parity__ex_pager_flush(x->pg);
     for (int k = 0; k < PARITY_MAX_DIMS; k++) free(x->f.ax[k].n);
     free(x->f.dg_sdd);
     for (size_t i = 0; i < x->nc; i++) parity__ex_cand_free(&x->c[i]);
@@ -210,6 +211,7 @@ static double pcc(const ex_fit *f) {
 static void drop_pages(const ex_ctx *x) {
     const parity_tensor *t[4] = {x->r, x->p, x->xr, x->xp == x->xr ? NULL : x->xp};
     uint64_t done = 0;
+    parity__ex_pager_flush(x->pg);
     parity__ex_release(t, 2, &done, x->r->count, 1);
     for (int k = 2; k < 4; k++)
         if (t[k]) done = 0, parity__ex_release(t + k, 1, &done, t[k]->count, 1);
@@ -279,8 +281,10 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
                 "%s: explain: axis %d has %lld elements against %lld", ref->name, k,
                 (long long)ref->shape[k], (long long)port->shape[k]);
     ex_ctx x;
+    ex_pager pager;
     memset(&x, 0, sizeof x);
-    x.r = ref, x.p = port;
+    memset(&pager, 0, sizeof pager);
+    x.r = ref, x.p = port, x.pg = &pager;
     x.o = opts ? *opts : parity_explain_opts_default();
     x.xr = x.o.input_ref;
     x.xp = x.o.input_port ? x.o.input_port : x.o.input_ref;

@@ -97,8 +97,26 @@ typedef struct ex_cand {
                         /* not listed (see explain_axis.c)                 */
 } ex_cand;
 
+/* File pages touched by point reads (samples, signatures, r read where a
+ * rearrangement points): the kernel maps a whole page-cache folio (up to
+ * 2 MiB measured) per fault, so a strided sample of 64 reads over a large
+ * tensor kept 227 MiB resident. Per tensor, once EX_TOUCH_READS reads span
+ * more than EX_TOUCH_SPAN bytes, that span is dropped: a sampled search
+ * keeps about EX_TOUCH_READS folios plus EX_TOUCH_SPAN resident per tensor
+ * (under 32 MiB), whatever the tensor. */
+#define EX_TOUCH_READS 8
+#define EX_TOUCH_SPAN ((uint64_t)8 << 20)
+#define EX_TOUCH_TENSORS 8
+typedef struct ex_pager {
+    const parity_tensor *t[EX_TOUCH_TENSORS];
+    uint64_t lo[EX_TOUCH_TENSORS], hi[EX_TOUCH_TENSORS]; /* [lo, hi) touched */
+    unsigned reads[EX_TOUCH_TENSORS];                     /* since its last drop */
+    int n;
+} ex_pager;
+
 typedef struct ex_ctx {
     const parity_tensor *r, *p;
+    ex_pager *pg;       /* point reads' pages (writable through a const ctx) */
     const parity_tensor *xr, *xp; /* the stage's input on each side, or NULL */
     parity_explain_opts o;
     parity_dtype involved; /* whose rounding bounds the pair (explain_grid.c) */
@@ -127,6 +145,11 @@ parity_status parity__ex_add_measured(ex_ctx *x, parity_hyp_kind kind, double sq
  * pass stays bounded whatever the tensor size. */
 void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, uint64_t upto,
                         int final);
+/* One value of t at a flat index, read for a sample: its file pages are
+ * dropped in batches (ex_pager). */
+double parity__ex_read_at(const ex_ctx *x, const parity_tensor *t, uint64_t flat);
+/* Drop every span the point reads touched. */
+void parity__ex_pager_flush(ex_pager *pg);
 /* Values per tensor a sampled search of issue 11's candidates may copy:
  * 65,536, or max_sample when that is smaller. */
 uint64_t parity__ex_cap(const ex_ctx *x);
