@@ -117,12 +117,20 @@ static int input_opts(const cli_opts *o, const parity_set *ref, const parity_mat
     return 0;
 }
 
-/* Explain pair p (of comparison kind kind) as item it and print it;
- * note_if_none is the item's note when no simple transformation explains
- * the difference. */
+/* When stage i of walk w inherits its error by the data flow
+ * (docs/trace.md, "Blame"), the note saying where it comes from
+ * (parity_free); NULL otherwise. Its error is then no rounding of its own:
+ * its inputs differ, and "precision only" is dropped from the result. */
+static char *inherited(const parity_walk *w, long i) {
+    return w && i >= 0 ? parity_walk_inherited_note(w, (size_t)i) : NULL;
+}
+
+/* Explain pair p (of comparison kind kind; stage i of walk w, or -1) as
+ * item it and print it; note_if_none is the item's note when no simple
+ * transformation explains the difference. */
 static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_match *m,
-                        const parity_pair *p, parity_pair_kind kind,
-                        parity_explain_item *it, const char *note_if_none) {
+                        const parity_pair *p, parity_pair_kind kind, const parity_walk *w,
+                        long i, parity_explain_item *it, const char *note_if_none) {
     parity_explain_opts eo = parity_explain_opts_default();
     parity_explain_result res;
     parity_error err = {0};
@@ -133,6 +141,8 @@ static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_m
     if (it->what != PARITY_EXPLAIN_FITTED)
         return emit_owned(parity_explain_render_item(it, o->report.format));
     eo.domain = o->diff.domain;
+    eo.progress = o->diff.progress;
+    cli_progress_phase("explaining %s", it->name);
     if (o->diff.n_axes > 0) {
         int k = o->diff.axes[0], nd = p->ref_view.ndim;
         if (k < -nd || k >= nd) return cli_fail("explain: %s: --axis %d out of range", it->name, k);
@@ -142,12 +152,18 @@ static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_m
     /* the first divergence of a walk whose model inputs are equal: every
      * stage before it matches, its inputs too */
     if (note_if_none && eo.inputs_state == 0) eo.inputs_state = 2;
+    char *note = inherited(w, i);
+    if (note) eo.inputs_state = 1; /* the data flow says its inputs differ */
     parity_status st = parity_explain_pair(p, &eo, &res, &err);
+    if (st != PARITY_OK) parity_free(note);
     if (st != PARITY_OK) return cli_fail_err(&err, it->name, st);
+    if (note) parity_explain_inherited(&res);
     it->res = &res;
     if (res.none_explains && !res.identical) it->note = note_if_none;
+    if (note) it->note = note;
     int rc = emit_owned(parity_explain_render_item(it, o->report.format));
     parity_explain_clear(&res);
+    parity_free(note);
     return rc;
 }
 
@@ -161,11 +177,33 @@ static int compare(const cli_opts *o, const parity_pair *p, parity_comparison *c
     return st == PARITY_OK ? 0 : cli_fail_err(&err, p->ref->name, st);
 }
 
+/* The walk's options: the pairing and verdicts of the command line. */
+static parity_walk_opts walk_opts(const cli_opts *o) {
+    parity_walk_opts wo = parity_walk_opts_default();
+    wo.match = o->match;
+    wo.diff = o->diff;
+    wo.diff.n_axes = 0; /* --axis is for the fits, not for the walk's verdicts */
+    wo.inputs_glob = o->inputs_glob;
+    return wo;
+}
+
+/* The walk stage of pair p, or -1. */
+static long stage_of(const parity_walk *w, const parity_pair *p) {
+    for (size_t i = 0; w && i < parity_walk_stage_count(w); i++)
+        if (parity_walk_stage(w, i)->pair == p) return (long)i;
+    return -1;
+}
+
 static int explain_named(const cli_opts *o, const parity_set *ref, const parity_set *port) {
     parity_error err = {0};
-    parity_match *m = NULL;
-    parity_status st = parity_match_sets(ref, port, &o->match, &m, &err);
+    parity_match *own = NULL;
+    parity_walk *w = NULL; /* with data flow: whose error is inherited */
+    parity_walk_opts wo = walk_opts(o);
+    parity_status st = parity_set_has_dataflow(ref) || parity_set_has_dataflow(port)
+                           ? parity_walk_run(ref, port, &wo, &w, &err)
+                           : parity_match_sets(ref, port, &o->match, &own, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
+    const parity_match *m = w ? parity_walk_match(w) : own;
     int rc = 0, differs = 0;
     for (int i = 0; rc == 0 && i < o->n_tensors; i++) {
         const parity_pair *p = find_pair(m, o->tensors[i]);
@@ -178,10 +216,11 @@ static int explain_named(const cli_opts *o, const parity_set *ref, const parity_
         if (rc) break;
         differs |= c.verdict != PARITY_MATCH;
         parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL, NULL, NULL, 0};
-        rc = explain_pair(o, ref, m, p, c.kind, &it, NULL);
+        rc = explain_pair(o, ref, m, p, c.kind, w, stage_of(w, p), &it, NULL);
         parity_comparison_clear(&c);
     }
-    parity_match_free(m);
+    parity_match_free(own);
+    parity_walk_free(w);
     return rc ? rc : differs;
 }
 
@@ -210,20 +249,16 @@ static int explain_stage(const cli_opts *o, const parity_set *ref, const parity_
     parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL,
                               role_of((long)i, first, culprit, ordered), NULL, 1};
     int equal_inputs = !parity_walk_inputs_differ(w, NULL);
-    return explain_pair(o, ref, parity_walk_match(w), s->pair, s->kind, &it,
+    return explain_pair(o, ref, parity_walk_match(w), s->pair, s->kind, w, (long)i, &it,
                         (long)i == first && equal_inputs ? inputs_match_note : NULL);
 }
 
 /* The stages to explain: first divergence and culprit when the reference
  * has an execution order, else every stage that is not MATCH. */
 static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_set *port) {
-    parity_walk_opts wo = parity_walk_opts_default();
+    parity_walk_opts wo = walk_opts(o);
     parity_walk *w = NULL;
     parity_error err = {0};
-    wo.match = o->match;
-    wo.diff = o->diff;
-    wo.diff.n_axes = 0; /* --axis is for the fits, not for the walk's verdicts */
-    wo.inputs_glob = o->inputs_glob;
     parity_status st = parity_walk_run(ref, port, &wo, &w, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);

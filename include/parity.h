@@ -4,7 +4,8 @@
  * parity finds where, and why, a port of a neural network stops matching its
  * reference. This header is the manual, in the order data flows:
  *
- *   1. Errors    parity_status, parity_error, parity_status_str()
+ *   1. Errors    parity_status, parity_error, parity_status_str(); the
+ *                progress callback of long calls
  *   2. Dtypes    exact conversion of every element type to double
  *   3. Formats   tensor sets: a file or a directory of tensor files, memory-
  *                mapped and strictly validated; a tensor is a view. Writing
@@ -29,6 +30,9 @@
  *   pointers are borrowed from the object that produced them and stay valid
  *   until that object is freed. Every *_free(NULL) is a no-op.
  * - The library never prints, never exits and holds no mutable global state.
+ *   Long calls report how far they are through a callback (parity_progress)
+ *   when the caller gives one; the parity command draws its progress line
+ *   from it.
  * - Names with two underscores (parity__) are the library's own; they
  *   appear here only where an inline function needs them.
  */
@@ -72,6 +76,38 @@ typedef struct parity_error {
 
 /* A static, human string for a status ("malformed file", ...). */
 const char *parity_status_str(parity_status status);
+
+/* What a progress report counts. */
+typedef enum parity_progress_unit {
+    PARITY_PROGRESS_FILES = 0, /* files of a folder opened (parity_set_open) */
+    PARITY_PROGRESS_STAGES,    /* stages compared (parity_walk_run), or       */
+                               /* explained (parity_html_report)              */
+    PARITY_PROGRESS_ELEMENTS,  /* elements of one pair streamed: by           */
+                               /* parity_diff_tensors; by parity_explain_*    */
+                               /* over its two passes (total = 2 x count)     */
+    PARITY_PROGRESS_PAIRS      /* pairs of one parity_diff_many (and so       */
+                               /* parity_compare_pairs) call compared         */
+} parity_progress_unit;
+
+/* Progress of a long call: fn(ctx, unit, done, total) says that done of
+ * total units are through (done <= total). The calls come from the thread
+ * that called the library, never from a worker thread, in order, as each
+ * unit of bounded work begins (a file, a stage, a group of pairs, a batch
+ * of at most 524,288 elements), so
+ * fn needs no lock but should be cheap (read a clock, draw now and then).
+ * Reports nest: parity_walk_run reports STAGES and, while one stage is
+ * compared, that pair's ELEMENTS from 0 again; parity_diff_many, PAIRS and
+ * the ELEMENTS of each pair too large to share a worker. fn must not call libparity
+ * on the objects being worked on. fn NULL (every default): no reports.
+ * The options of the long calls hold one: parity_open_opts (FILES),
+ * parity_diff_opts (ELEMENTS, PAIRS; through it parity_walk_opts: STAGES),
+ * parity_explain_opts (ELEMENTS), parity_html_opts (STAGES, ELEMENTS). */
+typedef void (*parity_progress_fn)(void *ctx, parity_progress_unit unit,
+                                   uint64_t done, uint64_t total);
+typedef struct parity_progress {
+    parity_progress_fn fn;     /* NULL: no reports                          */
+    void *ctx;                 /* passed to fn as it is                     */
+} parity_progress;
 
 /* ======================================================================== */
 /* 2. Dtypes                                                               */
@@ -217,6 +253,7 @@ typedef struct parity_open_opts {
                                /* 32,000,000 (about 30 per tensor)         */
     uint64_t max_pickle_depth; /* open MARKs, and containers nested in     */
                                /* data.pkl: 64                             */
+    parity_progress progress;  /* FILES of a folder as they are read: none */
 } parity_open_opts;
 
 /* The defaults documented above. */
@@ -383,6 +420,7 @@ typedef struct parity_diff_opts {
     int threads;             /* worker threads (0 or 1: the calling thread); */
                              /* results are bit-identical for any count      */
     parity_simd simd;        /* kernel choice (0: auto); same bits for any   */
+    parity_progress progress; /* ELEMENTS of each pair compared: none        */
 } parity_diff_opts;
 
 parity_diff_opts parity_diff_opts_default(void);
@@ -556,6 +594,10 @@ typedef struct parity_pair {
 } parity_pair;
 
 #define PARITY_MAX_GLOBS 16
+
+/* The name pair p is reported under: the reference tensor's, or for a
+ * position of a reference that stacks a series, "name@k". */
+const char *parity_pair_name(const parity_pair *p);
 
 /* When stages left unpaired by their names are paired by content
  * (docs/matching.md): AUTO when names pair fewer than half of the stages of
@@ -845,6 +887,12 @@ typedef struct parity_walk_opts {
                                /* (PARITY_E_NOTFOUND)                       */
     double jump_floor;         /* 0: 1e-6, the relative error float32 noise */
                                /* reaches; jumps divide by at least this    */
+    double amplify_limit;      /* 0: 100. Blame by data flow: a stage whose */
+                               /* error is at most this many times its      */
+                               /* inputs' passes it on (inherits); beyond,  */
+                               /* it adds its own (docs/trace.md, "Blame")  */
+    /* diff.progress also receives the walk's STAGES, each one's ELEMENTS   */
+    /* in between                                                           */
 } parity_walk_opts;
 
 parity_walk_opts parity_walk_opts_default(void);
@@ -871,12 +919,14 @@ size_t parity_walk_input_missing(const parity_walk *w, const char *const **names
 /* Index of the first stage (in order, inputs included) that is not MATCH,
  * or -1 when every stage matches. */
 long parity_walk_first_divergence(const parity_walk *w);
-/* The culprit among the stages that are not MATCH: the stage with the
- * largest error jump over its predecessor, except when an earlier member
- * of a series holding that stage (an earlier call of the same module: a
- * defect in a module called at every step jumps at every call) is not
- * MATCH and jumps within 2x of it: then the earliest such member. -1 when
- * every stage matches. */
+/* The culprit among the stages that are not MATCH. With data flow
+ * (parity_walk_blame_rule): the first stage, in walk order, that
+ * introduces an error (else the first whose inputs cannot all be
+ * compared). By execution order: the stage with the largest error jump
+ * over its predecessor, except when an earlier member of a series holding
+ * that stage (an earlier call of the same module: a defect in a module
+ * called at every step jumps at every call) is not MATCH and jumps within
+ * 2x of it: then the earliest such member. -1 when every stage matches. */
 long parity_walk_culprit(const parity_walk *w);
 /* The stage with the largest jump (-1 when every stage matches); it
  * differs from the culprit only when an earlier call was preferred, and
@@ -891,6 +941,87 @@ const parity_series *parity_walk_series(const parity_walk *w, size_t i);
 const parity_schedule *parity_walk_schedule(const parity_walk *w);
 /* NULL when the trace has no conditional/unconditional velocities. */
 const parity_guidance *parity_walk_guidance(const parity_walk *w);
+
+/* How the walk blamed the stages (docs/trace.md, "Blame"). */
+typedef enum parity_blame_rule {
+    PARITY_BLAME_ORDER = 0, /* no data flow recorded: each stage against */
+                            /* the one before it in execution order; the */
+                            /* culprit is the largest jump               */
+    PARITY_BLAME_DATAFLOW   /* a side records parents: each stage        */
+                            /* against the stages it was computed from   */
+} parity_blame_rule;
+
+/* What the data flow says of one stage. */
+typedef enum parity_role {
+    PARITY_ROLE_MATCH = 0,  /* the stage is MATCH                        */
+    PARITY_ROLE_INTRODUCES, /* not MATCH, and its inputs do not account  */
+                            /* for its error: they all MATCH carrying no */
+                            /* error from upstream, or its error exceeds */
+                            /* amplify_limit times theirs (a SMALL DIFF  */
+                            /* input, a LARGE DIFF output)               */
+    PARITY_ROLE_INHERITS,   /* not MATCH, its error passed on from       */
+                            /* upstream: the stages in from              */
+    PARITY_ROLE_UNKNOWN     /* not MATCH, every compared input matches,  */
+                            /* but an input was not compared (missing):  */
+                            /* cannot tell whether it introduces         */
+} parity_role;
+
+/* What a stage was judged against. */
+typedef enum parity_blame_via {
+    PARITY_VIA_PARENTS = 0, /* its recorded parents                      */
+    PARITY_VIA_ALIAS,       /* the stage it is a stored copy of (the     */
+                            /* trace's alias; a copy inherits)           */
+    PARITY_VIA_INSIDE,      /* the stages recorded inside it: names that */
+                            /* extend its own with a dot (a module whose */
+                            /* submodules and operations are stages), or */
+                            /* every stage before "@root"                */
+    PARITY_VIA_INPUTS       /* it has no parents: the model inputs       */
+} parity_blame_via;
+
+/* The blame of one stage under PARITY_BLAME_DATAFLOW. Indices are walk
+ * stage indices, ascending; the arrays are borrowed from the walk. */
+typedef struct parity_blame {
+    parity_role role;
+    parity_blame_via via;
+    const size_t *parents;      /* [n_parents] recorded parents compared     */
+    size_t n_parents;           /* (a step pair: those of its own step)      */
+    const char *const *missing; /* [n_missing] recorded parents not         */
+    size_t n_missing;           /* compared (names of the graph's side)      */
+    const size_t *through;      /* [n_through] the stages that carry error   */
+    size_t n_through;           /* into it (parents, original or inner       */
+                                /* stages), the path's previous links        */
+    const size_t *from;         /* [n_from] the culprits (INTRODUCES or      */
+    size_t n_from;              /* UNKNOWN stages) its error comes from: an  */
+                                /* INHERITS stage, or a MATCH one carrying   */
+                                /* error below the MATCH tolerance; at most  */
+                                /* 16 listed, the earliest                   */
+    double jump;                /* relative / max(largest relative of the    */
+                                /* stages it is judged against, floor)       */
+    int amplified;              /* INTRODUCES although an input differs: its */
+                                /* error is jump >= amplify_limit times that */
+    const size_t *other;        /* [n_other] both sides record parents and   */
+    size_t n_other;             /* the other side's name other stages (after */
+    int disagrees;              /* aliases): those, and disagrees = 1        */
+} parity_blame;
+
+/* The rule used; *graph_side (may be NULL) receives the side whose parents
+ * were used: 0 the reference's (preferred when both record them), 1 the
+ * port's, -1 under PARITY_BLAME_ORDER. */
+parity_blame_rule parity_walk_blame_rule(const parity_walk *w, int *graph_side);
+/* Stage i's blame; NULL under PARITY_BLAME_ORDER or when out of range. */
+const parity_blame *parity_walk_blame(const parity_walk *w, size_t i);
+/* The stages that introduce an error (INTRODUCES, then UNKNOWN stages), in
+ * walk order; parity_walk_culprit is the first. Under PARITY_BLAME_ORDER:
+ * the culprit alone (or none). */
+size_t parity_walk_culprits(const parity_walk *w, const size_t **idx);
+/* The path of the error through the graph: an input of the culprit that
+ * matches (when it has one), the culprit, then the stages that carry its
+ * error, link by link, to the last stage in walk order that does; empty
+ * under PARITY_BLAME_ORDER or when every stage matches. */
+size_t parity_walk_path(const parity_walk *w, const size_t **idx);
+/* The stages whose parents differ between the two sides' graphs (see
+ * parity_blame.disagrees), in walk order. */
+size_t parity_walk_flow_disagree(const parity_walk *w, const size_t **idx);
 
 /* ======================================================================== */
 /* 4d. Analysis: bitwise reproducibility (parity same)                     */
@@ -1245,6 +1376,8 @@ typedef struct parity_explain_opts {
     /* sides, 2 when it knows they match, 0 unknown: inherited error is    */
     /* never called precision.                                             */
     int inputs_state;
+    parity_progress progress; /* ELEMENTS of the fit and evaluation passes */
+                            /* (total = 2 x count): none                   */
 } parity_explain_opts;
 
 parity_explain_opts parity_explain_opts_default(void);
@@ -1311,6 +1444,11 @@ parity_status parity_explain_pair(const parity_pair *pair,
 void parity_explain_clear(parity_explain_result *res);
 /* "precision", "offset", ... */
 const char *parity_hyp_kind_name(parity_hyp_kind k);
+/* The stage's inputs already differ: it inherits its error (the walk's
+ * blame by data flow, parity_walk_inherited_note), which is then no
+ * rounding of its own. Removes the precision hypotheses from res (none
+ * left: none_explains is set) and returns how many were removed. */
+size_t parity_explain_inherited(parity_explain_result *res);
 
 /* ======================================================================== */
 /* 6. Tracing                                                              */
@@ -1585,7 +1723,7 @@ static inline const char *parity_tracer_last(const parity_tracer *t, const char 
  * memory. The formats and the JSON schema are described in docs/cli.md and
  * docs/json-schema.md. */
 
-#define PARITY_VERSION "0.1.0" /* keep equal to project(VERSION) in CMake */
+#define PARITY_VERSION "0.1.0" /* = project(VERSION) in CMakeLists.txt */
 
 typedef enum parity_format {
     PARITY_FORMAT_TEXT = 0, /* the seed plan's per-stage blocks            */
@@ -1758,6 +1896,13 @@ typedef struct parity_explain_item {
 char *parity_explain_render_item(const parity_explain_item *it, parity_format format);
 /* What explain prints when every stage matches. */
 char *parity_explain_render_nothing(parity_format format);
+/* When stage i of w inherits its error by the data flow (or, MATCH,
+ * carries error from a culprit below the tolerance): why it is no
+ * rounding of its own and where the error comes from, as an explain note
+ * ("inherited, not rounding of its own: its input X already differs
+ * (relative R);\nthe error comes from Y, which introduces it: explain
+ * Y"). NULL when it does not, or out of memory; free with parity_free. */
+char *parity_walk_inherited_note(const parity_walk *w, size_t i);
 
 /* ======================================================================== */
 /* 7c. Render: pictures and the HTML report                                */
@@ -1822,6 +1967,8 @@ typedef struct parity_html_opts {
     const parity_set *weights[2]; /* optional checkpoints (ref, port),      */
     parity_match_opts weights_match; /* compared as parity_weights_run does */
     parity_diff_opts weights_diff;   /* with these (default: the defaults)  */
+    parity_progress progress;  /* the carded stages as STAGES while they are */
+                               /* explained, each one's ELEMENTS: none       */
 } parity_html_opts;
 
 parity_html_opts parity_html_opts_default(void);

@@ -174,11 +174,14 @@ static int cmp_step(const void *a, const void *b) {
     return (x->k > y->k) - (x->k < y->k);
 }
 
-/* Series of the port stacked in the reference, then the other way. */
-static parity_status pair_steps(matcher *m, parity_error *err) {
+/* Series of the port stacked in the reference, then the other way; the
+ * port's names renamed by the --map rules when there are any (mapped[j],
+ * NULL where no rule matches). */
+static parity_status pair_steps(matcher *m, const char *const *mapped, parity_error *err) {
     for (int side = 1; side >= 0; side--) {
         step_ctx c = {m, side, PARITY_OK};
-        parity_status st = parity__find_steps(m->set[side], m->set[!side], take_step, &c, err);
+        parity_status st = parity__find_steps(m->set[side], side ? mapped : NULL, m->set[!side],
+                                              side ? NULL : mapped, take_step, &c, err);
         FAIL_IF(st == PARITY_E_NOMEM, err, st, PARITY_NO_OFFSET, "%s: out of memory",
                 parity_set_path(m->set[side]));
         TRY(st);
@@ -416,7 +419,7 @@ static parity_status matcher_init(matcher *m, const parity_set *ref,
     return PARITY_OK;
 }
 
-/* Phases 1-3, or pairing by position. */
+/* Phases 0-3 (steps, exact, normalized, --map), or pairing by position. */
 static parity_status pair_all(matcher *m, const parity_match_opts *o,
                               parity_error *err) {
     size_t n0 = parity_set_count(m->set[0]), n1 = parity_set_count(m->set[1]);
@@ -430,21 +433,34 @@ static parity_status pair_all(matcher *m, const parity_match_opts *o,
         }
         return PARITY_OK;
     }
-    TRY(pair_steps(m, err));
-    pair_exact(m);
-    TRY(pair_normalized(m, err));
+    parity_map_rules *rules = NULL;
+    char **mapped = NULL; /* the port's names renamed by the rules */
+    if (o->map_file) {
+        TRY(parity__map_rules_load(o->map_file, &rules, err));
+        mapped = calloc(n1 + 1, sizeof *mapped);
+    }
+    parity_status st = o->map_file && !mapped
+                           ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                          "%s: out of memory", parity_set_path(m->set[1]))
+                           : PARITY_OK;
+    for (size_t j = 0; mapped && st == PARITY_OK && j < n1; j++)
+        st = parity__map_rules_apply(rules, parity_set_tensor(m->set[1], j)->name, &mapped[j],
+                                     err);
+    if (st == PARITY_OK) st = pair_steps(m, (const char *const *)mapped, err);
+    if (st == PARITY_OK) {
+        pair_exact(m);
+        st = pair_normalized(m, err);
+    }
     /* Two single-tensor files (ref.npy vs port.npy) are the pair the user
      * means, whatever their names, as diff(1) compares two files. */
-    if (n0 == 1 && n1 == 1 && m->partner[0][0] == -1 && m->partner[1][0] == -1)
+    if (st == PARITY_OK && n0 == 1 && n1 == 1 && m->partner[0][0] == -1 &&
+        m->partner[1][0] == -1)
         pair_up(m, 0, 0, PARITY_MATCH_ORDER);
-    if (o->map_file) {
-        parity_map_rules *rules = NULL;
-        TRY(parity__map_rules_load(o->map_file, &rules, err));
-        parity_status st = pair_by_map(m, rules, err);
-        parity__map_rules_free(rules);
-        TRY(st);
-    }
-    return PARITY_OK;
+    if (st == PARITY_OK && rules) st = pair_by_map(m, rules, err);
+    for (size_t j = 0; mapped && j < n1; j++) free(mapped[j]);
+    free(mapped);
+    parity__map_rules_free(rules);
+    return st;
 }
 
 /* Candidates of side for pairing by content: unpaired, selected, no copy
@@ -570,6 +586,10 @@ const parity_tensor *parity_match_unpaired(const parity_match *m, int side,
                                            size_t i) {
     if ((side != 0 && side != 1) || i >= m->n_unpaired[side]) return NULL;
     return m->unpaired[side][i];
+}
+
+const char *parity_pair_name(const parity_pair *p) {
+    return p->ref_view.name ? p->ref_view.name : p->ref->name;
 }
 
 int parity_match_content_ran(const parity_match *m) { return m->content_ran; }

@@ -41,7 +41,7 @@ static void how_text(parity_buf *b, const parity_pair *p) {
     parity__buf_printf(b, "  [%s", parity__match_how_name(p->how));
     if (p->how == PARITY_MATCH_CONTENT && pr)
         parity__buf_printf(b, " %.3f%s", p->confidence,
-                           pr->by_structure ? ", by position: the values do not correlate" : "");
+                           pr->by_structure ? ", by structure: the values do not correlate" : "");
     parity__buf_puts(b, "]");
 }
 
@@ -239,7 +239,7 @@ static int map_rule(parity_buf *b, const parity_pair *p) {
     }
     if (p->how == PARITY_MATCH_CONTENT && pr)
         parity__buf_printf(b, "# by content, confidence %.3f%s\n", p->confidence,
-                           pr->by_structure ? " (by position: the values do not correlate)" : "");
+                           pr->by_structure ? " (by structure: the values do not correlate)" : "");
     else parity__buf_printf(b, "# by %s\n", parity__match_how_name(p->how));
     parity__buf_puts(b, "^");
     regex_literal(b, p->port->name);

@@ -172,7 +172,7 @@ void parity__buf_coverage(parity_buf *b, const parity_report *r, const parity_co
     const char *sep = " (";
     if (c->by_content) {
         parity__buf_printf(b, "%s%zu paired by content", sep, c->by_content);
-        if (c->by_structure) parity__buf_printf(b, ", %zu of them by position alone", c->by_structure);
+        if (c->by_structure) parity__buf_printf(b, ", %zu of them by structure alone", c->by_structure);
         sep = "; ";
     }
     for (int side = 0; side < 2; side++) {
