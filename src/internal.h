@@ -51,16 +51,36 @@ static inline bool parity__add_u64(uint64_t a, uint64_t b, uint64_t *out) {
     return !__builtin_add_overflow(a, b, out);
 }
 
-/* ---- memory-mapped files ----------------------------------------------- */
+/* ---- input files: mapped, or read when small (mapfile.c) -------------- */
+
+/* Files of at most this many bytes are read into memory rather than
+ * mapped: one map per file would stop a folder at the kernel's limit of
+ * maps per process (vm.max_map_count, 65,530 by default). */
+#define PARITY__COPY_MAX ((size_t)64 << 10)
 
 typedef struct parity_map {
-    const unsigned char *base; /* NULL for an empty file */
+    const unsigned char *base; /* NULL for an empty file (or an identity   */
+                               /* only: parity__map_identify)              */
     size_t size;
+    int copied;                /* 1: base is a malloc'd copy of the bytes  */
+    char *path;                /* owned; NULL for what is no user's file   */
+                               /* (a temporary file of inflated bytes)     */
+    uint64_t dev, ino;         /* the file when it was opened ...          */
+    uint64_t opened_size;      /* ... its size ...                         */
+    int64_t mtime_ns;          /* ... and modification time                */
 } parity_map;
 
+/* The bytes of the regular file at path (see above). */
 parity_status parity__map_open(const char *path, parity_map *map,
                                parity_error *err);
+/* Only the identity of path (a file read and let go, such as a trace's
+ * index.json), so the set still knows it read that file. */
+parity_status parity__map_identify(const char *path, parity_map *map, parity_error *err);
+/* Unmap or free; every field is zeroed. NULL is a no-op. */
 void parity__map_close(parity_map *map);
+/* Fail, naming the file, when a mapped file (not a copy) is still at its
+ * path and its size or modification time changed since it was opened. */
+parity_status parity__map_check(const parity_map *map, parity_error *err);
 
 /* ---- writing files (fileio.c) ------------------------------------------ */
 
@@ -153,6 +173,14 @@ parity_status parity__set_meta_add(parity_set *set, const char *key,
 /* Record a mapping so the set unmaps it when freed. */
 parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
                                    parity_error *err);
+
+/* Remember that the set read path (stat'ed now) without keeping its
+ * bytes: index.json of a trace directory. */
+parity_status parity__set_note_file(parity_set *set, const char *path, parity_error *err);
+/* priv.file_backed of tensors [first_tensor, n_tensors): 0 for those
+ * whose data lies in a copy read into memory (a map of set->maps[first_map
+ * ..) with copied set), 1 for the others (file maps, temporary files). */
+void parity__set_mark_backed(parity_set *set, size_t first_tensor, size_t first_map);
 
 /* A streaming pass is done with elements [first, first + n) of t: when t
  * is file-backed and C-contiguous, drop those pages from the process (they

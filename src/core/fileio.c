@@ -3,9 +3,15 @@
  * file beside the target, created exclusively (O_EXCL | O_NOFOLLOW, so a
  * link planted at the temporary name is never followed and nothing of the
  * user's is consumed) under an unpredictable hidden name, with the mode
- * the umask gives; fsync'ed, then renamed over the target, then the
- * directory fsync'ed. A reader sees the old file or the new one, never a
- * half-written one, and a crash leaves at most a hidden ".NAME.XXXXXX.tmp".
+ * the umask gives (a file it replaces keeps its own); fsync'ed, then
+ * renamed over the target, then the directory fsync'ed. A reader sees the
+ * old file or the new one, never a half-written one, and a crash leaves at
+ * most a hidden ".NAME.XXXXXX.tmp". The target must be absent or a regular
+ * file the caller may write: a symbolic link, a directory, a device or a
+ * FIFO is refused before anything is written (a rename would replace the
+ * link or the node itself; a caller that means the file a link names
+ * resolves the link first). Every error names the path and says why
+ * (strerror).
  */
 #include "internal.h"
 
@@ -46,24 +52,65 @@ static char *temp_name(const char *path) {
     return t;
 }
 
+static const char *kind_of(mode_t m) {
+    return S_ISLNK(m)    ? "a symbolic link"
+           : S_ISDIR(m)  ? "a directory"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "a special file";
+}
+
+/* What is at path may be replaced: nothing, or a regular file the caller
+ * may write (a read-only file is refused as a shell's ">" refuses it).
+ * A link, a directory or a device never is: the rename would replace the
+ * link or the node itself. *mode receives the file's permission bits, or
+ * -1 when there is no file. */
+static parity_status check_target(const char *path, int *mode, parity_error *err) {
+    struct stat st;
+    *mode = -1;
+    if (lstat(path, &st) != 0) {
+        FAIL_IF(errno != ENOENT, err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write: %s",
+                path, strerror(errno));
+        return PARITY_OK;
+    }
+    FAIL_IF(S_ISLNK(st.st_mode), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "%s: a symbolic link: refusing to replace it (write to the file it names "
+            "instead)", path);
+    FAIL_IF(!S_ISREG(st.st_mode), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "%s: not a regular file (%s): refusing to write over it", path,
+            kind_of(st.st_mode));
+    FAIL_IF(access(path, W_OK) != 0, err, PARITY_E_IO, PARITY_NO_OFFSET,
+            "%s: cannot write: %s", path, strerror(errno));
+    *mode = (int)(st.st_mode & 0777);
+    return PARITY_OK;
+}
+
 parity_status parity__out_open(parity__out_file *f, const char *path,
                                parity_error *err) {
     f->fd = -1;
     f->path = path;
     f->tmp = NULL;
+    int mode;
+    TRY(check_target(path, &mode, err));
     for (int attempt = 0; attempt < 16 && f->fd < 0; attempt++) {
         free(f->tmp);
         f->tmp = temp_name(path);
         FAIL_IF(!f->tmp, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", path);
+        /* 0666: the umask decides, as for any new file */
         f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (f->fd < 0 && errno != EEXIST) break;
     }
-    if (f->fd >= 0) return PARITY_OK;
+    if (f->fd >= 0) {
+        if (mode >= 0) fchmod(f->fd, (mode_t)mode); /* a replaced file keeps its mode */
+        return PARITY_OK;
+    }
     int e = errno;
     free(f->tmp);
     f->tmp = NULL;
-    return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write: %s", path,
-                        strerror(e));
+    return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET,
+                        "%s: cannot create a temporary file beside it: %s", path, strerror(e));
 }
 
 parity_status parity__out_write(parity__out_file *f, const void *p, uint64_t n,
@@ -105,11 +152,23 @@ parity_status parity__out_commit(parity__out_file *f, parity_error *err) {
     int e = fsync(f->fd) == 0 ? 0 : errno;
     if (close(f->fd) != 0 && !e) e = errno;
     f->fd = -1;
-    if (!e && rename(f->tmp, f->path) != 0) e = errno;
     if (e) {
         parity__out_abort(f);
         return parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot write: %s",
                             f->path, strerror(e));
+    }
+    /* Again just before the rename: something put there meanwhile (a
+     * link, a device) is still never replaced. */
+    int mode;
+    parity_status st = check_target(f->path, &mode, err);
+    if (st == PARITY_OK && rename(f->tmp, f->path) != 0) {
+        e = errno;
+        st = parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot replace it: %s",
+                          f->path, strerror(e));
+    }
+    if (st != PARITY_OK) {
+        parity__out_abort(f);
+        return st;
     }
     free(f->tmp);
     f->tmp = NULL;
