@@ -96,10 +96,32 @@ parity_status parity__out_open(parity__out_file *f, const char *path,
                                parity_error *err);
 parity_status parity__out_write(parity__out_file *f, const void *p, uint64_t n,
                                 parity_error *err);
+/* Append the bytes [at, at + n) of the file src_fd (copy_file_range, else
+ * through a buffer). */
+parity_status parity__out_copy(parity__out_file *f, int src_fd, uint64_t at, uint64_t n,
+                               parity_error *err);
 /* fsync, close, rename over path; on failure the temporary file is gone. */
 parity_status parity__out_commit(parity__out_file *f, parity_error *err);
 /* Remove the temporary file without touching path. */
 void parity__out_abort(parity__out_file *f);
+
+/* One tensor of a safetensors header (formats/safetensors_write.c). */
+typedef struct parity__st_entry {
+    const char *name;
+    parity_dtype dt;
+    int ndim;
+    const int64_t *shape; /* [ndim] */
+    uint64_t nbytes;      /* its data follow the previous tensor's        */
+} parity__st_entry;
+
+/* ---- exclusive locks on outputs (lock.c) ------------------------------- */
+
+/* Open path (a directory when is_dir, else a regular file, created when
+ * absent and never through a symbolic link) and lock it exclusively for
+ * as long as *fd stays open; fails at once, naming path, when another
+ * process holds the lock (PARITY_E_USAGE). *fd receives the descriptor
+ * (-1 on failure): read-write for a file. */
+parity_status parity__lock(const char *path, int is_dir, int *fd, parity_error *err);
 
 /* ---- sets: what readers fill ------------------------------------------- */
 
@@ -267,5 +289,12 @@ void parity__buf_printf(parity_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void parity__buf_json_str(parity_buf *b, const char *s);
 void parity__buf_free(parity_buf *b);
+
+/* A safetensors header into b, as the writer writes it: the 8-byte length
+ * is not included; "__metadata__" (meta[0..n_meta), omitted when empty)
+ * first, then e[0..n) with contiguous data_offsets from 0, padded with
+ * spaces to a multiple of 8 bytes (safetensors_write.c). */
+void parity__st_header(parity_buf *b, const parity_meta_entry *meta, size_t n_meta,
+                       const parity__st_entry *e, size_t n);
 
 #endif /* PARITY_INTERNAL_H */

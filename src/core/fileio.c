@@ -13,6 +13,8 @@
  * resolves the link first). Every error names the path and says why
  * (strerror).
  */
+/* copy_file_range is a Linux extension */
+#define _GNU_SOURCE
 #include "internal.h"
 
 #include <errno.h>
@@ -126,6 +128,39 @@ parity_status parity__out_write(parity__out_file *f, const void *p, uint64_t n,
         n -= (uint64_t)k;
     }
     return PARITY_OK;
+}
+
+/* The bytes [at, at + n) of src_fd through a buffer, where the kernel
+ * cannot copy them itself. */
+static parity_status copy_through(parity__out_file *f, int src_fd, uint64_t at, uint64_t n,
+                                  parity_error *err) {
+    enum { CHUNK = 1 << 20 };
+    unsigned char *buf = malloc(CHUNK);
+    FAIL_IF(!buf, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", f->path);
+    parity_status st = PARITY_OK;
+    while (n > 0 && st == PARITY_OK) {
+        ssize_t k = pread(src_fd, buf, n < CHUNK ? (size_t)n : CHUNK, (off_t)at);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0)
+            st = parity__fail(err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot read back: %s",
+                              f->path, k < 0 ? strerror(errno) : "the source ended early");
+        else st = parity__out_write(f, buf, (uint64_t)k, err);
+        at += (uint64_t)(k > 0 ? k : 0), n -= (uint64_t)(k > 0 ? k : 0);
+    }
+    free(buf);
+    return st;
+}
+
+parity_status parity__out_copy(parity__out_file *f, int src_fd, uint64_t at, uint64_t n,
+                               parity_error *err) {
+    loff_t in = (loff_t)at;
+    while (n > 0) {
+        ssize_t k = copy_file_range(src_fd, &in, f->fd, NULL, n > (1u << 30) ? (1u << 30) : n, 0);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) break; /* not on this file system (EXDEV, ENOSYS...) */
+        n -= (uint64_t)k;
+    }
+    return n ? copy_through(f, src_fd, (uint64_t)in, n, err) : PARITY_OK;
 }
 
 void parity__out_abort(parity__out_file *f) {
