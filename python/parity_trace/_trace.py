@@ -117,8 +117,8 @@ class Trace:
             source = "metadata"
         self._resolve_aliases()
         listed = [n for n in order if n in self._entries] if order else []
-        rest = sorted((n for n in self._entries if n not in set(listed)),
-                      key=natural_key)
+        seen = set(listed)      # once: a journal may hold 100,000s of stages
+        rest = sorted((n for n in self._entries if n not in seen), key=natural_key)
         self.order = listed + rest
         self.order_source = "natural" if order is None else source
 
