@@ -22,12 +22,16 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 command -v "$cc" >/dev/null || { echo "run_shrink: no C compiler: skipped"; exit 77; }
 "$py" -c "import numpy" 2>/dev/null || { echo "run_shrink: no NumPy: skipped"; exit 77; }
-if nm -D "$PARITY" 2>/dev/null | grep -q __asan_init; then
-    echo "run_shrink: sanitized build (ASan must be preloaded first): skipped"
-    exit 77
-fi
 "$cc" -shared -fPIC -O1 -o "$tmp/shrink.so" "$here/shrink_on_map.c" -ldl ||
     fail "cannot build the shim"
+# An ASan build refuses a preload that comes before its runtime.
+if ! LD_PRELOAD="$tmp/shrink.so" "$PARITY" --help >/dev/null 2>"$tmp/err"; then
+    if grep -q "ASan runtime does not come first" "$tmp/err"; then
+        echo "run_shrink: sanitized build (ASan must be preloaded first): skipped"
+        exit 77
+    fi
+    fail "parity --help with the shim: $(head -c 300 "$tmp/err")"
+fi
 
 # Two files of 4 MiB (far above the size parity reads instead of mapping),
 # written by NumPy; a fresh copy of the first for each run.
