@@ -95,9 +95,11 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     size_t n = parity_match_count(m);
     diff_window_buf *buf = malloc(sizeof *buf);
     if (rc == 0 && !buf) rc = cli_fail("out of memory");
-    for (size_t lo = 0; rc == 0 && lo < n; lo += DIFF_WINDOW)
+    for (size_t lo = 0; rc == 0 && lo < n; lo += DIFF_WINDOW) {
+        cli_progress_window("tensors", lo, n);
         rc = diff_window(r, o, m, lo, n - lo < DIFF_WINDOW ? n : lo + DIFF_WINDOW, buf,
                          &differ);
+    }
     free(buf);
     if (rc == 0) rc = cli_emit(parity_report_diff_end(r, m));
     parity_report_free(r);

@@ -24,8 +24,10 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
     ho.weights_match = o->match;
     ho.weights_match.n_only = ho.weights_match.n_skip = 0;
     ho.weights_diff = o->diff;
+    ho.progress = o->diff.progress;
     char *html = NULL;
     size_t n = 0;
+    cli_progress_phase("writing %s", o->output);
     parity_status st = parity_html_report(w, &ho, &html, &n, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
     int rc = cli_output_write(o, html, n);

@@ -1,5 +1,5 @@
 /*
- * output.c — where -o writes (plot, report), checked before any work so
+ * output.c — where -o writes (plot, report, match), checked before any work so
  * that nothing of the user's is lost (docs/reliability.md):
  * - "-" is standard output, written through;
  * - a path must be absent or a regular file in a directory that exists
@@ -113,6 +113,7 @@ int cli_output_not_input(const cli_verb *v, const cli_opts *o, parity_set *const
 
 int cli_output_write(const cli_opts *o, const void *data, size_t len) {
     if (!o->output_target) {
+        cli_progress_before_stdout();
         if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
             return cli_fail("cannot write to standard output: %s", strerror(errno));
         return 0;
@@ -120,6 +121,7 @@ int cli_output_write(const cli_opts *o, const void *data, size_t len) {
     parity_error err = {0};
     parity_status st = parity_write_file(o->output_target, data, len, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
+    cli_progress_before_stdout();
     printf("%s\n", o->output);
     return 0;
 }

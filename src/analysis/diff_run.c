@@ -234,6 +234,10 @@ static void *worker_main(void *arg) {
     for (;;) {
         uint64_t rel_lo, rel_hi;
         uint64_t b = next_batch(w, &rel_lo, &rel_hi);
+        if (w->id == 0) /* the calling thread: batches before b are handed out */
+            parity__progress(&sh->opts->progress, PARITY_PROGRESS_ELEMENTS,
+                             b < sh->n_batches ? b * (uint64_t)sh->batch * PARITY__CHUNK : count,
+                             count);
         if (rel_hi > rel_lo) {
             parity__tensor_release(sh->ref, rel_lo, rel_hi - rel_lo);
             parity__tensor_release(sh->port, rel_lo, rel_hi - rel_lo);
