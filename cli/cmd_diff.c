@@ -116,8 +116,6 @@ int cmd_diff(const cli_verb *v, int argc, char **argv) {
     if (o.help) return cli_verb_help(v);
     int rc = cli_open_sides(&o, o.pos, 2, sides);
     if (rc == 0) rc = diff_sets(&o, sides[0], sides[1]);
-    parity_set_free(sides[0]);
-    parity_set_free(sides[1]);
-    fflush(stdout);
-    return rc;
+    rc = cli_close_sides(sides, 2, rc);
+    return cli_flush(rc);
 }

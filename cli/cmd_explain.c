@@ -293,8 +293,6 @@ int cmd_explain(const cli_verb *v, int argc, char **argv) {
     if (rc == 0)
         rc = o.n_tensors > 0 ? explain_named(&o, sides[0], sides[1])
                              : explain_walk(&o, sides[0], sides[1]);
-    parity_set_free(sides[0]);
-    parity_set_free(sides[1]);
-    fflush(stdout);
-    return rc;
+    rc = cli_close_sides(sides, 2, rc);
+    return cli_flush(rc);
 }

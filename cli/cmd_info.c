@@ -28,6 +28,7 @@ static int info_all(const cli_opts *o, parity_set **sets) {
     for (int i = 0; i < o->n_pos; i++) {
         parity_status st = cli_open_set(o->pos[i], &sets[i], &err);
         if (st != PARITY_OK) return cli_fail_err(&err, o->pos[i], st);
+        cli_opened(sets[i]);
     }
     parity_status st = parity_match_check_globs(&o->match, (const parity_set *const *)sets,
                                                 (size_t)o->n_pos, &err);
@@ -47,7 +48,6 @@ int cmd_info(const cli_verb *v, int argc, char **argv) {
     if (o.help) return cli_verb_help(v);
     parity_set *sets[CLI_MAX_POS] = {0};
     int rc = info_all(&o, sets);
-    for (int i = 0; i < o.n_pos; i++) parity_set_free(sets[i]);
-    fflush(stdout);
-    return rc;
+    rc = cli_close_sides(sets, o.n_pos, rc);
+    return cli_flush(rc);
 }

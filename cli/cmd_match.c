@@ -19,7 +19,8 @@ static int write_map(const cli_opts *o, const parity_match *m) {
     char *text = parity_match_map_text(m, o->pos[0], o->pos[1], &n_rules);
     if (!text) return cli_fail("out of memory");
     parity_error err = {0};
-    parity_status st = parity_write_file(o->output, text, strlen(text), &err);
+    /* o->output_target: -o, or the file its link names (--force) */
+    parity_status st = parity_write_file(o->output_target, text, strlen(text), &err);
     parity_free(text);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
     fprintf(stderr, "parity: match: %zu rule%s written to %s (use: --map %s)\n", n_rules,
@@ -51,10 +52,14 @@ int cmd_match(const cli_verb *v, int argc, char **argv) {
     parity_set *sets[2];
     if (cli_parse(v, argc, argv, &o)) return 2;
     if (o.help) return cli_verb_help(v);
+    /* the map is a file of its own: standard output holds the pairing */
+    if (o.output && strcmp(o.output, "-") == 0)
+        return cli_fail("match: -o -: standard output holds the pairing; name a file for "
+                        "the map");
+    if (o.output && cli_output_prepare(v, &o)) return 2;
     int rc = cli_open_sides(&o, o.pos, 2, sets);
+    if (rc == 0 && o.output) rc = cli_output_not_input(v, &o, sets, 2);
     if (rc == 0) rc = match_sets(&o, sets);
-    parity_set_free(sets[0]);
-    parity_set_free(sets[1]);
-    if (fflush(stdout) != 0 && rc != 2) rc = cli_fail("cannot write to standard output");
-    return rc;
+    rc = cli_close_sides(sets, 2, rc);
+    return cli_flush(rc);
 }

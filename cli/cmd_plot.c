@@ -31,17 +31,20 @@ static int plot_pair(const cli_opts *o, const parity_pair *p) {
     if (!p->layout_ok)
         return cli_fail("plot: '%s': the shapes cannot be brought to one layout", p->ref->name);
     parity_image img = {0};
+    unsigned char *png = NULL;
+    size_t n = 0;
     parity_status st = parity_plot(&p->ref_view, &p->port_view, &po, &img, &err);
-    if (st == PARITY_OK) st = parity_png_write(o->output, &img, &err);
+    if (st == PARITY_OK) st = parity_png_encode(&img, &png, &n, &err);
     parity_image_free(&img);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
+    int rc = cli_output_write(o, png, n);
+    parity_free(png);
+    if (rc) return rc;
     parity_diff d = {0};
     parity_diff_opts dopts = o->diff;
     dopts.n_axes = 0;
     st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, p->ref->name, st);
-    cli_progress_before_stdout();
-    cli_put_line(stdout, o->output);
     parity_diff_clear(&d);
     return d.verdict != PARITY_MATCH;
 }
@@ -67,10 +70,10 @@ int cmd_plot(const cli_verb *v, int argc, char **argv) {
     if (cli_parse(v, argc, argv, &o)) return 2;
     if (o.help) return cli_verb_help(v);
     if (!o.output) return cli_fail("plot: missing -o F.png (see parity plot --help)");
+    if (cli_output_prepare(v, &o)) return 2;
     int rc = cli_open_sides(&o, o.pos, 2, sides);
+    if (rc == 0) rc = cli_output_not_input(v, &o, sides, 2);
     if (rc == 0) rc = plot_sets(&o, sides[0], sides[1]);
-    parity_set_free(sides[0]);
-    parity_set_free(sides[1]);
-    fflush(stdout);
-    return rc;
+    rc = cli_close_sides(sides, 2, rc);
+    return cli_flush(rc);
 }

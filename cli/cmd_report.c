@@ -3,7 +3,9 @@
  * walk two traces (as parity trace does) and write one self-contained HTML
  * report: summary, stage table, error growth, series, solver schedules,
  * guidance, stage cards with heatmaps and profiles, and the weight
- * comparison when two checkpoints are given. Prints the report's path.
+ * comparison when two checkpoints are given. Prints the report's path
+ * (-o - writes the report to standard output instead; output.c says
+ * which outputs are refused).
  * Exit 0 when every stage is MATCH, every input equal and nothing
  * unpaired; 1 on differences; 2 on trouble (no report is written).
  */
@@ -28,12 +30,9 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
     cli_progress_phase("writing %s", o->output);
     parity_status st = parity_html_report(w, &ho, &html, &n, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
-    st = parity_write_file(o->output, html, n, &err);
+    int rc = cli_output_write(o, html, n);
     parity_free(html);
-    if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
-    cli_progress_before_stdout();
-    cli_put_line(stdout, o->output);
-    return parity_walk_differs(w);
+    return rc ? rc : parity_walk_differs(w);
 }
 
 static int report_sets(const cli_opts *o, parity_set *const *sets) {
@@ -56,10 +55,11 @@ int cmd_report(const cli_verb *v, int argc, char **argv) {
     if (cli_parse(v, argc, argv, &o)) return 2;
     if (o.help) return cli_verb_help(v);
     if (!o.output) return cli_fail("report: missing -o F.html (see parity report --help)");
+    if (cli_output_prepare(v, &o)) return 2;
     const char *paths[4] = {o.pos[0], o.pos[1], o.weights[0], o.weights[1]};
     int rc = cli_open_sides(&o, paths, 4, sets);
+    if (rc == 0) rc = cli_output_not_input(v, &o, sets, 4);
     if (rc == 0) rc = report_sets(&o, sets);
-    for (int i = 0; i < 4; i++) parity_set_free(sets[i]);
-    fflush(stdout);
-    return rc;
+    rc = cli_close_sides(sets, 4, rc);
+    return cli_flush(rc);
 }

@@ -31,8 +31,6 @@ int cmd_same(const cli_verb *v, int argc, char **argv) {
     if (o.help) return cli_verb_help(v);
     int rc = cli_open_sides(&o, o.pos, 2, sides);
     if (rc == 0) rc = same_sets(&o, sides[0], sides[1]);
-    parity_set_free(sides[0]);
-    parity_set_free(sides[1]);
-    if (fflush(stdout) != 0 && rc != 2) rc = cli_fail("cannot write to standard output");
-    return rc;
+    rc = cli_close_sides(sides, 2, rc);
+    return cli_flush(rc);
 }

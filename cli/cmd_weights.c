@@ -41,8 +41,6 @@ int cmd_weights(const cli_verb *v, int argc, char **argv) {
     if (o.help) return cli_verb_help(v);
     int rc = cli_open_sides(&o, o.pos, 2, sets);
     if (rc == 0) rc = weights_sets(&o, sets);
-    parity_set_free(sets[0]);
-    parity_set_free(sets[1]);
-    fflush(stdout);
-    return rc;
+    rc = cli_close_sides(sets, 2, rc);
+    return cli_flush(rc);
 }

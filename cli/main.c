@@ -6,6 +6,7 @@
 #include <string.h>
 
 int main(int argc, char **argv) {
+    cli_guard_install();
     if (argc < 2) return cli_fail("missing verb (see parity --help)");
     const char *a = argv[1];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 || strcmp(a, "help") == 0) {

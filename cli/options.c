@@ -80,8 +80,15 @@ int cli_selected(const cli_opts *o, const char *name) {
 int cli_emit(const char *s) {
     if (!s) return cli_fail("out of memory while rendering the report");
     cli_progress_before_stdout();
-    if (fputs(s, stdout) < 0) return cli_fail("cannot write to standard output");
+    if (fputs(s, stdout) < 0)
+        return cli_fail("cannot write to standard output: %s", strerror(errno));
     return 0;
+}
+
+int cli_flush(int rc) {
+    if (fflush(stdout) != 0 && rc != 2)
+        return cli_fail("cannot write to standard output: %s", strerror(errno));
+    return rc;
 }
 
 /* A number >= 0 (finite). Every finite double counts, the subnormals
@@ -117,7 +124,7 @@ enum opt_id { /* cli_opts.given is indexed by these: keep CLI_MAX_OPT_IDS >= O_C
     O_TENSOR, O_OUTPUT, O_SLICE, O_WEIGHTS, O_LABELS, O_ONLY, O_SKIP, O_MAP, O_BY_ORDER,
     O_INPUTS, O_INPUT, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
     O_SMALL_TOL, O_DOMAIN, O_MAX_DB, O_AXIS, O_FORMAT, O_VERBOSE, O_QUIET, O_COLOR,
-    O_THREADS, O_PAIR, O_PROGRESS, O_NO_PROGRESS, O_HELP, O_COUNT
+    O_THREADS, O_PAIR, O_PROGRESS, O_NO_PROGRESS, O_FORCE, O_HELP, O_COUNT
 };
 
 /* One option as some verbs take it; an option whose help or limit differs
@@ -153,10 +160,16 @@ static const opt_spec specs[] = {
      "previous stage in execution order"},
     {"tensor", 't', "NAME", O_TENSOR, CLI_PLOT, 1, NULL,
      "the tensor to draw (may be omitted when only one pairs)"},
-    {"output", 'o', "F.png", O_OUTPUT, CLI_PLOT, 0, NULL, "where to write the picture (required)"},
-    {"output", 'o', "F.html", O_OUTPUT, CLI_REPORT, 0, NULL, "where to write the report (required)"},
+    {"output", 'o', "F.png", O_OUTPUT, CLI_PLOT, 0, NULL,
+     "where to write the picture (required; - is standard\n"
+     "output)"},
+    {"output", 'o', "F.html", O_OUTPUT, CLI_REPORT, 0, NULL,
+     "where to write the report (required; - is standard\n"
+     "output)"},
     {"output", 'o', "MAP", O_OUTPUT, CLI_MATCH, 0, NULL,
      "write the pairs names do not make as a --map file"},
+    {"force", 0, NULL, O_FORCE, CLI_PLOT | CLI_REPORT | CLI_MATCH, 0, NULL,
+     "-o may be a symbolic link: write to the file it names"},
     {"slice", 0, "SPEC", O_SLICE, CLI_PLOT, 0, NULL,
      "e.g. 0,:,: (one entry per axis, two ':'); default: the\n"
      "last two axes, every other axis at index 0"},
@@ -390,6 +403,7 @@ static int apply(cli_opts *o, const char *verb, const opt_spec *s, const char *c
     case O_FORMAT: return set_format(o, verb, s, v[0]);
     case O_VERBOSE: o->report.verbose = 1; return 0;
     case O_QUIET: o->report.quiet = 1; return 0;
+    case O_FORCE: o->force = 1; return 0;
     case O_COLOR: return set_color(o, verb, v[0]);
     case O_PAIR: return set_pairing(o, verb, v[0]);
     case O_PROGRESS: o->progress = CLI_PROGRESS_ALWAYS; return 0;

@@ -50,7 +50,11 @@ typedef struct cli_opts {
     const char *tensors[CLI_MAX_TENSORS]; /* -t NAME: explain, plot          */
     const char *input;            /* --input NAME: explain                   */
     int n_tensors;
-    const char *output;           /* -o FILE: plot, report                   */
+    const char *output;           /* -o FILE: plot, report ("-": stdout)     */
+    int force;                    /* --force: -o may name a symbolic link    */
+    char output_buf[4096];        /* the file -o's link names (--force)      */
+    const char *output_target;    /* where the bytes go: output, or the file */
+                                  /* its link names; NULL for stdout         */
     const char *slice;            /* --slice SPEC: plot                      */
     const char *weights[2];       /* --weights REFW PORTW: report            */
     const char *state, *velocity, *cond, *uncond, *x0; /* trace's solver    */
@@ -112,6 +116,36 @@ int cli_fail_err(const parity_error *err, const char *path, parity_status st);
  * opened stays in sets[] for the caller to free (the others are NULL). */
 int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_set **sets);
 
+/* A set was opened: say on stderr when it was recovered from an unfinished
+ * trace ("parity.recovered"), and watch its mapped files (guard.c). */
+void cli_opened(const parity_set *set);
+
+/* SIGBUS from an input file that shrank while it was read (guard.c):
+ * install the handler once, at start; watch a set's mapped files once it
+ * is open; forget them before it is freed. */
+void cli_guard_install(void);
+void cli_guard_watch(const parity_set *set);
+void cli_guard_forget(const parity_set *set);
+
+/* Close the sets of sets[0..n) (NULL ones skipped): first check that no
+ * file they mapped changed while it was read (parity_set_check_files),
+ * which turns rc into 2 after one line naming the file. Returns rc. */
+int cli_close_sides(parity_set **sets, int n, int rc);
+
+/* -o, before any input is opened (output.c): "-" is standard output; a
+ * path must be absent or a regular file, in a directory that exists and
+ * may be written; a symbolic link only with --force (the file it names is
+ * written). Sets o->output_target. Returns 0, or 2 after one line. */
+int cli_output_prepare(const cli_verb *v, cli_opts *o);
+/* -o, once the inputs are open and before any work: refuse an output
+ * that is one of the files the sets sets[0..n) were read from, or one of
+ * the other files the options name (--map). Returns 0, or 2 after one
+ * line. */
+int cli_output_not_input(const cli_verb *v, const cli_opts *o, parity_set *const *sets, int n);
+/* Write data[0..len) where -o says: atomically over the file (then its
+ * name on stdout), or to standard output. Returns 0, or 2 after one line. */
+int cli_output_write(const cli_opts *o, const void *data, size_t len);
+
 /* Open the set at path as every verb does: the progress line says
  * "reading PATH" and counts the files of a folder. */
 parity_status cli_open_set(const char *path, parity_set **out, parity_error *err);
@@ -119,6 +153,11 @@ parity_status cli_open_set(const char *path, parity_set **out, parity_error *err
 /* --only / --skip: is the tensor name selected? */
 int cli_selected(const cli_opts *o, const char *name);
 
+
+/* Flush stdout at the end of a verb: rc, or 2 after "parity: cannot write
+ * to standard output: REASON" when the flush fails (a full disk, a closed
+ * pipe) and rc does not already say trouble. */
+int cli_flush(int rc);
 
 /* Write s to stdout; 0, or 2 after "parity: ..." when s is NULL (out of
  * memory) or the write fails. */

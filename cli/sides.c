@@ -1,7 +1,9 @@
 /*
  * sides.c — open the sides a verb compares (REF and PORT, and report's
  * REFW and PORTW) and warn about the --map rules that rename nothing, so
- * every verb that takes --map warns the same way.
+ * every verb that takes --map warns the same way; say when a set was
+ * recovered from an unfinished trace; watch the mapped files (guard.c)
+ * and, on closing, check that none changed while it was read.
  */
 #include "options.h"
 
@@ -48,6 +50,12 @@ static void warn_map(const cli_opts *o, const parity_set *port, const parity_set
     free(m.lines);
 }
 
+void cli_opened(const parity_set *set) {
+    const char *recovered = parity_set_meta_get(set, "parity.recovered");
+    if (recovered) fprintf(stderr, "parity: %s: %s\n", parity_set_path(set), recovered);
+    cli_guard_watch(set);
+}
+
 parity_status cli_open_set(const char *path, parity_set **out, parity_error *err) {
     parity_open_opts oo = parity_open_opts_default();
     oo.progress = cli_progress_hook();
@@ -61,8 +69,21 @@ int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_se
         parity_error err = {0};
         parity_status st = paths[i] ? cli_open_set(paths[i], &sets[i], &err) : PARITY_OK;
         if (st != PARITY_OK) return cli_fail_err(&err, paths[i], st);
+        if (sets[i]) cli_opened(sets[i]);
     }
     cli_progress_phase("%s", "");
     warn_map(o, n > 1 ? sets[1] : NULL, n > 3 ? sets[3] : NULL);
     return 0;
+}
+
+int cli_close_sides(parity_set **sets, int n, int rc) {
+    for (int i = 0; i < n; i++) {
+        parity_error err = {0};
+        parity_status st = sets[i] ? parity_set_check_files(sets[i], &err) : PARITY_OK;
+        if (st != PARITY_OK && rc != 2) rc = cli_fail_err(&err, parity_set_path(sets[i]), st);
+        cli_guard_forget(sets[i]);
+        parity_set_free(sets[i]);
+        sets[i] = NULL;
+    }
+    return rc;
 }

@@ -307,6 +307,32 @@ parity_status parity_set_meta(const parity_set *set, size_t i,
 /* The value for key, or NULL. */
 const char *parity_set_meta_get(const parity_set *set, const char *key);
 
+/* One file a set was read from: a tensor file, a shard, the index of a
+ * trace directory or of a sharded checkpoint. */
+typedef struct parity_file_info {
+    const char *path;         /* as the set opened it; borrowed from the set */
+    uint64_t dev, ino;        /* its identity (stat's st_dev, st_ino) ...    */
+    uint64_t size;            /* ... size ...                                */
+    int64_t mtime_ns;         /* ... and modification time when opened       */
+    const unsigned char *map; /* its bytes [map_len] when mapped; NULL when  */
+    size_t map_len;           /* read into memory (files of 64 KiB or less), */
+                              /* empty, or not kept (an index)               */
+} parity_file_info;
+
+/* How many files the set was read from. */
+size_t parity_set_file_count(const parity_set *set);
+/* File i (0 <= i < count) into *out; PARITY_E_USAGE when out of range. A
+ * program that writes files checks with these that it writes over none of
+ * its inputs (same dev and ino); one that catches SIGBUS names the file
+ * whose map holds the faulting address (docs/reliability.md). */
+parity_status parity_set_file(const parity_set *set, size_t i, parity_file_info *out);
+/* At the end of a run: PARITY_E_IO, naming the file, when a mapped file
+ * still at its path has another size or modification time than when it
+ * was opened (it changed while being read, so results may mix two
+ * versions); PARITY_OK otherwise. Files read into memory are copies and
+ * cannot change underneath. */
+parity_status parity_set_check_files(const parity_set *set, parity_error *err);
+
 /* Read n elements of t as doubles, in logical C order starting at flat index
  * first (first + n <= t->count). Applies strides, byte order and dtype
  * conversion. */
@@ -342,8 +368,13 @@ void parity_writer_discard(parity_writer *w);
 
 /* Write data[0..len) to path as every libparity writer does: into a new
  * hidden temporary file beside it (created exclusively, never following a
- * link), fsync'ed, then renamed over path, so a reader sees the old file
- * or the whole new one. */
+ * link, with the mode the umask gives a new file, or the mode of the file
+ * it replaces), fsync'ed, then renamed over path, so a reader sees the old
+ * file or the whole new one. path must be absent or a regular file the
+ * caller may write: a symbolic link, a directory, a device or a FIFO is
+ * refused (PARITY_E_USAGE) before anything is written; resolve a link
+ * yourself to write to the file it names. Errors name the path and give
+ * the system's reason. */
 parity_status parity_write_file(const char *path, const void *data, size_t len,
                                 parity_error *err);
 

@@ -68,16 +68,36 @@ static inline bool parity__add_u64(uint64_t a, uint64_t b, uint64_t *out) {
     return !__builtin_add_overflow(a, b, out);
 }
 
-/* ---- memory-mapped files ----------------------------------------------- */
+/* ---- input files: mapped, or read when small (mapfile.c) -------------- */
+
+/* Files of at most this many bytes are read into memory rather than
+ * mapped: one map per file would stop a folder at the kernel's limit of
+ * maps per process (vm.max_map_count, 65,530 by default). */
+#define PARITY__COPY_MAX ((size_t)64 << 10)
 
 typedef struct parity_map {
-    const unsigned char *base; /* NULL for an empty file */
+    const unsigned char *base; /* NULL for an empty file (or an identity   */
+                               /* only: parity__map_identify)              */
     size_t size;
+    int copied;                /* 1: base is a malloc'd copy of the bytes  */
+    char *path;                /* owned; NULL for what is no user's file   */
+                               /* (a temporary file of inflated bytes)     */
+    uint64_t dev, ino;         /* the file when it was opened ...          */
+    uint64_t opened_size;      /* ... its size ...                         */
+    int64_t mtime_ns;          /* ... and modification time                */
 } parity_map;
 
+/* The bytes of the regular file at path (see above). */
 parity_status parity__map_open(const char *path, parity_map *map,
                                parity_error *err);
+/* Only the identity of path (a file read and let go, such as a trace's
+ * index.json), so the set still knows it read that file. */
+parity_status parity__map_identify(const char *path, parity_map *map, parity_error *err);
+/* Unmap or free; every field is zeroed. NULL is a no-op. */
 void parity__map_close(parity_map *map);
+/* Fail, naming the file, when a mapped file (not a copy) is still at its
+ * path and its size or modification time changed since it was opened. */
+parity_status parity__map_check(const parity_map *map, parity_error *err);
 
 /* ---- writing files (fileio.c) ------------------------------------------ */
 
@@ -93,10 +113,32 @@ parity_status parity__out_open(parity__out_file *f, const char *path,
                                parity_error *err);
 parity_status parity__out_write(parity__out_file *f, const void *p, uint64_t n,
                                 parity_error *err);
+/* Append the bytes [at, at + n) of the file src_fd (copy_file_range, else
+ * through a buffer). */
+parity_status parity__out_copy(parity__out_file *f, int src_fd, uint64_t at, uint64_t n,
+                               parity_error *err);
 /* fsync, close, rename over path; on failure the temporary file is gone. */
 parity_status parity__out_commit(parity__out_file *f, parity_error *err);
 /* Remove the temporary file without touching path. */
 void parity__out_abort(parity__out_file *f);
+
+/* One tensor of a safetensors header (formats/safetensors_write.c). */
+typedef struct parity__st_entry {
+    const char *name;
+    parity_dtype dt;
+    int ndim;
+    const int64_t *shape; /* [ndim] */
+    uint64_t nbytes;      /* its data follow the previous tensor's        */
+} parity__st_entry;
+
+/* ---- exclusive locks on outputs (lock.c) ------------------------------- */
+
+/* Open path (a directory when is_dir, else a regular file, created when
+ * absent and never through a symbolic link) and lock it exclusively for
+ * as long as *fd stays open; fails at once, naming path, when another
+ * process holds the lock (PARITY_E_USAGE). *fd receives the descriptor
+ * (-1 on failure): read-write for a file. */
+parity_status parity__lock(const char *path, int is_dir, int *fd, parity_error *err);
 
 /* ---- sets: what readers fill ------------------------------------------- */
 
@@ -176,6 +218,14 @@ parity_status parity__set_meta_add(parity_set *set, const char *key,
 /* Record a mapping so the set unmaps it when freed. */
 parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
                                    parity_error *err);
+
+/* Remember that the set read path (stat'ed now) without keeping its
+ * bytes: index.json of a trace directory. */
+parity_status parity__set_note_file(parity_set *set, const char *path, parity_error *err);
+/* priv.file_backed of tensors [first_tensor, n_tensors): 0 for those
+ * whose data lies in a copy read into memory (a map of set->maps[first_map
+ * ..) with copied set), 1 for the others (file maps, temporary files). */
+void parity__set_mark_backed(parity_set *set, size_t first_tensor, size_t first_map);
 
 /* A streaming pass is done with elements [first, first + n) of t: when t
  * is file-backed and C-contiguous, drop those pages from the process (they
@@ -316,5 +366,12 @@ void parity__buf_printf(parity_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void parity__buf_json_str(parity_buf *b, const char *s);
 void parity__buf_free(parity_buf *b);
+
+/* A safetensors header into b, as the writer writes it: the 8-byte length
+ * is not included; "__metadata__" (meta[0..n_meta), omitted when empty)
+ * first, then e[0..n) with contiguous data_offsets from 0, padded with
+ * spaces to a multiple of 8 bytes (safetensors_write.c). */
+void parity__st_header(parity_buf *b, const parity_meta_entry *meta, size_t n_meta,
+                       const parity__st_entry *e, size_t n);
 
 #endif /* PARITY_INTERNAL_H */

@@ -9,10 +9,14 @@ and imported only when a tensor or module is handed over.
         t.hook(model, functional=True)  # every module output and operation
         model(mel)
 
-A path ending in ".safetensors" is one file written on close(); any other
-path is a directory written stage by stage (NNNNNN.safetensors, each
-atomically, as it completes; index.json now and then and on close, as the
-C tracer does). Each stage may name the stages it was computed from
+A path ending in ".safetensors" is one file: a journal while the tracer
+runs (each stage appended as it completes, so a crash loses nothing
+recorded; parity and read_trace recover it), the finished safetensors file
+from close() on. Any other path is a directory written stage by stage
+(NNNNNN.safetensors, each atomically, as it completes; index.json now and
+then and on close, as the C tracer does). Either way the output is locked
+(flock) from open to close: a second tracer writing there fails at open
+(TraceLockedError). Each stage may name the stages it was computed from
 (parity.parents / "parents"), and a stage byte-identical to an earlier
 one is stored once and listed as an alias of it (parity.aliases /
 "aliases"). The format is documented in include/parity.h, section 6,
@@ -28,6 +32,8 @@ import time
 import numpy as np
 
 from . import _contents
+from . import _fileio
+from . import _journal
 from . import _layout
 from . import _names
 from . import _safetensors
@@ -35,11 +41,13 @@ from . import _torch
 from ._trace import Trace, read_trace, is_trace_dir
 
 __all__ = ["Tracer", "Trace", "read_trace", "write_safetensors", "FORMAT",
-           "ROOT", "FastPathWarning"]
+           "ROOT", "FastPathWarning", "TraceLockedError"]
+
+TraceLockedError = _fileio.TraceLockedError
 
 FORMAT = "parity-trace/1"
 _RESERVED = ("parity.order", "parity.inputs", "parity.format",
-             "parity.parents", "parity.aliases")
+             "parity.parents", "parity.aliases", "parity.recovered")
 
 # The stage name of the hooked model's own output (see _hooks.ROOT).
 ROOT = "@root"
@@ -48,7 +56,11 @@ ROOT = "@root"
 class FastPathWarning(UserWarning):
     """hook() turned PyTorch's fused fast path off for some modules (named
     in the message) so that their insides are recorded."""
-_STAGE_FILE = re.compile(r"^[0-9]{6,}\.safetensors(\.tmp)?$")
+# Stage files of an earlier run and what an interrupted write left: the
+# hidden temporary files of _fileio (".000001.safetensors.XXXXXX.tmp",
+# ".index.json.XXXXXX.tmp") and an older version's "000001.safetensors.tmp".
+_STAGE_FILE = re.compile(r"^([0-9]{6,}\.safetensors(\.tmp)?|"
+                         r"\.([0-9]{6,}\.safetensors|index\.json)\.[0-9a-z]+\.tmp)$")
 
 # index.json is rewritten when an input or metadata is added, at close,
 # and otherwise once INDEX_MIN_STAGES stages and half the indexed count
@@ -85,8 +97,8 @@ def _to_raw(x):
 class Tracer:
     """Records named tensors to a parity trace.
 
-    path     ".safetensors" file (written on close) or a directory (written
-             as each stage completes); None: the PARITY_TRACE environment
+    path     ".safetensors" file (a journal until close, see above) or a
+             directory (written as each stage completes); None: the PARITY_TRACE environment
              variable, and when that is unset too the tracer is disabled:
              add() returns its argument at once and hook() registers nothing.
     inject   a reference trace (file or directory) whose values replace the
@@ -113,7 +125,8 @@ class Tracer:
         self.injected = 0       # how many tensors were replaced
         self.inject_log = []    # (name, layout text) of each replacement
         self.reference = None
-        self._counts, self._files, self._pending = {}, {}, []
+        self._counts, self._files = {}, {}
+        self._journal = self._dir_lock = None
         self._contents = _contents.Contents(self._stored) if aliases else None
         self._flow = self._session = None
         self._closed = False
@@ -125,12 +138,14 @@ class Tracer:
         if inject:
             self.reference = read_trace(inject)
         self.single = self.path.endswith(".safetensors")
+        self._refuse_clash()
         if not self.single:
             self._prepare_dir()
         elif not os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
-            # Fail now rather than lose the whole trace at close().
             raise FileNotFoundError("parity_trace: no directory for %s"
                                     % self.path)
+        else:
+            self._journal = _journal.Writer(self.path)
         atexit.register(self.close)
 
     # -- properties ---------------------------------------------------------
@@ -197,6 +212,8 @@ class Tracer:
             self.inputs.append(name)
             if not self.single:
                 self._write_index()
+            else:
+                self._journal.meta({"parity.inputs": json.dumps([name], ensure_ascii=False)})
 
     def meta(self, key, value):
         """Add a metadata entry (strings; the parity.* keys are reserved)."""
@@ -209,6 +226,8 @@ class Tracer:
         self.metadata[key] = value
         if not self.single:
             self._write_index()
+        else:
+            self._journal.meta({key: value})
 
     def hook(self, model, include=None, exclude=None, inputs=False,
              functional=False):
@@ -243,20 +262,26 @@ class Tracer:
                                       functional)
 
     def close(self):
-        """Remove the hooks, write the single file (or the final
-        index.json). Idempotent."""
+        """Remove the hooks, write the single file over its journal (or the
+        final index.json), release the lock. Idempotent. When writing fails
+        the journal stays, and readers recover it."""
         if not self.enabled or self._closed:
             return
         if self._session is not None:
             self._session.remove_all()
         self._closed = True
         atexit.unregister(self.close)
-        if self.single:
-            _safetensors.write_atomic(self.path, _safetensors.encode(
-                self._pending, self._file_metadata()))
-            self._pending = []
-        else:
-            self._write_index()
+        try:
+            if self.single:
+                self._journal.finish(self._file_metadata())
+            else:
+                self._write_index()
+        finally:
+            if self._journal is not None:
+                self._journal.close()
+            if self._dir_lock is not None:
+                os.close(self._dir_lock)
+                self._dir_lock = None
 
     # -- internals ----------------------------------------------------------
 
@@ -272,13 +297,17 @@ class Tracer:
         target = None
         if hooked and not input and self._contents is not None:
             target = self._identical(x if is_tensor else None, dt, raw)
+        flow = [p for p in dict.fromkeys(parents) if p != full] if parents else []
+        changes = self._changes(full, target, flow, input)
         if target is not None:
+            if self.single:
+                self._journal.meta(changes)
             self.aliases[full] = target
             self.order.append(full)
         else:
-            self._record(full, dt, raw)
+            self._record(full, dt, raw, changes)
         if parents:
-            self.parents[full] = [p for p in dict.fromkeys(parents) if p != full]
+            self.parents[full] = flow
         if input:
             self.inputs.append(full)
         if not self.single:
@@ -316,14 +345,29 @@ class Tracer:
         self._counts[name] = k + 1
         return full
 
-    def _record(self, full, dt, raw):
+    def _changes(self, full, target, parents, input):
+        """Single-file mode: the metadata a stage's journal record changes
+        (an alias adds itself to the order, having no tensor)."""
+        if not self.single:
+            return {}
+        out = {}
+        if target is not None:
+            out["parity.order"] = json.dumps([full], ensure_ascii=False)
+            out["parity.aliases"] = json.dumps({full: target}, ensure_ascii=False)
+        if input:
+            out["parity.inputs"] = json.dumps([full], ensure_ascii=False)
+        if parents:
+            out["parity.parents"] = json.dumps({full: parents}, ensure_ascii=False)
+        return out
+
+    def _record(self, full, dt, raw, changes):
         if full == "__metadata__":
             raise ValueError("parity_trace: '__metadata__' cannot be a stage")
         if self.single:
-            # Copy: the caller may reuse its buffer, and inject overwrites it.
-            raw = np.array(raw, copy=True, order="C")
-            self._pending.append((full, dt, raw))
-            self._files[full] = len(self._pending) - 1
+            # Written at once: the caller may reuse its buffer, and inject
+            # overwrites it.
+            self._journal.stage(full, dt, raw, changes)
+            self._files[full] = len(self._journal.stages) - 1
         else:
             fname = "%06d.safetensors" % (len(self._files) + 1)
             _safetensors.write_atomic(
@@ -337,7 +381,7 @@ class Tracer:
     def _stored(self, full):
         """The raw array stored for stage full (read back in a directory)."""
         if self.single:
-            return self._pending[self._files[full]][2]
+            return self._journal.raw(self._files[full])
         entries = _safetensors.read_file(
             os.path.join(self.path, self._files[full]))[1]
         return entries[0].raw()
@@ -362,14 +406,37 @@ class Tracer:
         "parity-trace") is written into; anything else is refused (ValueError)
         and left as it is."""
         os.makedirs(self.path, exist_ok=True)
-        if os.listdir(self.path) and not is_trace_dir(self.path):
-            raise ValueError('parity_trace: %s: not empty and not a parity trace '
-                             '(no index.json with "format":"parity-trace"); '
-                             'refusing to write a trace into it' % self.path)
-        for fname in os.listdir(self.path):
-            if _STAGE_FILE.match(fname):
-                os.remove(os.path.join(self.path, fname))
-        self._write_index()
+        self._dir_lock = _fileio.lock(self.path, is_dir=True)  # before looking
+        try:
+            if os.listdir(self.path) and not is_trace_dir(self.path):
+                raise ValueError('parity_trace: %s: not empty and not a parity trace '
+                                 '(no index.json with "format":"parity-trace"); '
+                                 'refusing to write a trace into it' % self.path)
+            for fname in os.listdir(self.path):
+                if _STAGE_FILE.match(fname):
+                    os.remove(os.path.join(self.path, fname))
+            self._write_index()
+        except BaseException:
+            os.close(self._dir_lock)
+            self._dir_lock = None
+            raise
+
+    def _refuse_clash(self):
+        """Refuse an output that would destroy the inject reference: the
+        reference's file itself, or a directory holding its files."""
+        if self.reference is None or not os.path.exists(self.path):
+            return
+        out = os.stat(self.path)
+        for f in self.reference.files():
+            p = f if self.single else (os.path.dirname(f) or ".")
+            try:
+                same = os.path.samestat(os.stat(p), out)
+            except OSError:
+                continue
+            if same:
+                raise ValueError("parity_trace: %s: %s the inject reference's file %s: "
+                                 "tracing there would destroy the reference"
+                                 % (self.path, "is" if self.single else "holds", f))
 
     def _stage_added(self, input):
         since = len(self.order) - self._indexed

@@ -4,8 +4,8 @@ recorded as an alias instead of being stored twice.
 Identical means the same safetensors dtype, the same shape and the same
 bytes. Stored stages are indexed by (dtype, shape, CRC-32 of the bytes); a
 candidate with the same key is then compared byte for byte, against the
-copy kept in memory (single-file trace) or the stage file read back
-(directory trace), so a CRC collision never makes an alias.
+stored bytes read back (from the journal of a single-file trace, or the
+stage file of a directory trace), so a CRC collision never makes an alias.
 """
 
 import zlib

@@ -24,6 +24,8 @@ import struct
 
 import numpy as np
 
+from . import _fileio
+
 # Header size limit of the reference implementation.
 MAX_HEADER_BYTES = 100_000_000
 
@@ -162,31 +164,12 @@ def encode(tensors, metadata, use_package=None):
     return chunks
 
 
-def _fsync_dir(path):
-    """Make a rename durable; directories cannot be opened on every OS."""
-    try:
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_atomic(path, chunks):
-    """Write chunks to path.tmp, flush, fsync, then rename over path, so a
-    reader (or a crash) never sees a partly written file."""
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        for c in chunks:
-            f.write(c)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path)
+    """Write chunks to a new hidden temporary file beside path, fsync, then
+    rename it over path (_fileio.write_atomic: no link followed, nothing of
+    the user's consumed), so a reader or a crash never sees a partly
+    written file."""
+    _fileio.write_atomic(path, chunks)
 
 
 def write_file(path, tensors, metadata=None, use_package=None):
@@ -307,11 +290,9 @@ def _check_tiling(path, entries, data_len):
                          % (path, data_len, pos))
 
 
-def read_file(path):
-    """(metadata dict, list of Entry in header order) of a safetensors file.
-    Every check of the reference implementation is made; errors are
-    ValueError naming the file, the tensor and the field."""
-    text, base, data_len = _read_header(path)
+def _parse(path, text, base, data_len):
+    """(metadata, entries) from the header text of a file whose data block
+    starts at byte base of path and holds data_len bytes."""
     try:
         header = json.loads(text)
     except ValueError as e:
@@ -323,3 +304,30 @@ def read_file(path):
                for name, e in header.items()]
     _check_tiling(path, entries, data_len)
     return meta, entries
+
+
+def read_file(path):
+    """(metadata dict, list of Entry in header order) of a safetensors file.
+    Every check of the reference implementation is made; errors are
+    ValueError naming the file, the tensor and the field."""
+    text, base, data_len = _read_header(path)
+    return _parse(path, text, base, data_len)
+
+
+def parse_bytes(path, blob, offset):
+    """read_file for a safetensors file held in blob, found at byte offset
+    of path (a record of a trace journal): entries read from path."""
+    where = "%s: at byte %d" % (path, offset)
+    if len(blob) < 8:
+        raise ValueError("%s: %d bytes: shorter than the 8-byte header length"
+                         % (where, len(blob)))
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > MAX_HEADER_BYTES or n > len(blob) - 8:
+        raise ValueError("%s: header length %d: beyond the record (%d bytes)"
+                         % (where, n, len(blob)))
+    try:
+        text = blob[8:8 + n].decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError("%s: header: invalid UTF-8 at byte %d"
+                         % (where, 8 + e.start)) from None
+    return _parse(path, text, offset + 8 + n, len(blob) - 8 - n)

@@ -23,6 +23,7 @@ import re
 
 import numpy as np
 
+from . import _journal
 from . import _safetensors as st
 
 _STAGE_FILE = re.compile(r"^([0-9]{6,})\.safetensors$")
@@ -96,7 +97,9 @@ class Trace:
     Attributes: path, order (names in execution order), inputs (names
     marked as model inputs), metadata (dict of str), names (set),
     parents ({stage: [stages it was computed from]}), aliases ({alias:
-    stored stage})."""
+    stored stage}), recovered (None, or the sentence saying the trace was
+    read from the journal of a tracer that did not close it, with how many
+    stages were recovered)."""
 
     def __init__(self, path):
         self.path = os.fspath(path)
@@ -104,6 +107,8 @@ class Trace:
         self.metadata = {}
         self.inputs = []
         self.parents, self.aliases = {}, {}
+        self.recovered = None   # a sentence, when read from a journal
+        self._index_file = None
         if os.path.isdir(self.path):
             order = self._open_dir()
             source = "index"
@@ -112,13 +117,16 @@ class Trace:
             source = "metadata"
         self._resolve_aliases()
         listed = [n for n in order if n in self._entries] if order else []
-        rest = sorted((n for n in self._entries if n not in set(listed)),
-                      key=natural_key)
+        seen = set(listed)      # once: a journal may hold 100,000s of stages
+        rest = sorted((n for n in self._entries if n not in seen), key=natural_key)
         self.order = listed + rest
         self.order_source = "natural" if order is None else source
 
     def _open_file(self):
-        meta, entries = st.read_file(self.path)
+        if _journal.is_journal(self.path):
+            meta, entries, self.recovered = _journal.read(self.path)
+        else:
+            meta, entries = st.read_file(self.path)
         self.metadata = dict(meta)
         self._entries = {e.name: e for e in entries}
         order = None
@@ -139,6 +147,7 @@ class Trace:
         if not os.path.exists(index):
             self._open_folder()
             return None
+        self._index_file = index
         with open(index, encoding="utf-8") as f:
             try:
                 doc = json.load(f)
@@ -207,6 +216,13 @@ class Trace:
                     self._entries[key] = e
 
     # -- access -------------------------------------------------------------
+
+    def files(self):
+        """The paths of the files the trace was read from (sorted)."""
+        paths = {e.path for e in self._entries.values()}
+        if self._index_file:
+            paths.add(self._index_file)
+        return sorted(paths)
 
     @property
     def names(self):

@@ -112,7 +112,7 @@ parity_status parity__scratch_keep(parity__scratch *s, parity_set *set,
     FAIL_IF(m == MAP_FAILED, err, PARITY_E_IO, PARITY_NO_OFFSET,
             "%s: cannot map a temporary file: %s", s->what, strerror(e));
     madvise(m, (size_t)s->size, MADV_SEQUENTIAL);
-    parity_map map = {m, (size_t)s->size};
+    parity_map map = {.base = m, .size = (size_t)s->size}; /* no user's file */
     parity_status st = parity__set_keep_map(set, &map, err);
     if (st != PARITY_OK) {
         parity__map_close(&map);

@@ -212,35 +212,45 @@ parity_status parity_writer_meta(parity_writer *w, const char *key,
 
 /* ---- close ------------------------------------------------------------- */
 
-static void put_header(const parity_writer *w, parity_buf *b) {
+void parity__st_header(parity_buf *b, const parity_meta_entry *meta, size_t n_meta,
+                       const parity__st_entry *e, size_t n) {
     parity__buf_puts(b, "{");
-    if (w->n_meta) {
+    if (n_meta) {
         parity__buf_puts(b, "\"__metadata__\":{");
-        for (size_t i = 0; i < w->n_meta; i++) {
+        for (size_t i = 0; i < n_meta; i++) {
             if (i) parity__buf_puts(b, ",");
-            parity__buf_json_str(b, w->meta[i].key);
+            parity__buf_json_str(b, meta[i].key);
             parity__buf_puts(b, ":");
-            parity__buf_json_str(b, w->meta[i].value);
+            parity__buf_json_str(b, meta[i].value);
         }
-        parity__buf_puts(b, w->n ? "}," : "}");
+        parity__buf_puts(b, n ? "}," : "}");
     }
     uint64_t at = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        const wr_tensor *t = &w->t[i];
+    for (size_t i = 0; i < n; i++) {
         if (i) parity__buf_puts(b, ",");
-        parity__buf_json_str(b, t->name);
-        parity__buf_printf(b, ":{\"dtype\":\"%s\",\"shape\":[",
-                           parity_dtype_name(t->dt));
-        for (int k = 0; k < t->ndim; k++)
-            parity__buf_printf(b, "%s%lld", k ? "," : "",
-                               (long long)t->shape[k]);
-        parity__buf_printf(b, "],\"data_offsets\":[%llu,%llu]}",
-                           (unsigned long long)at,
-                           (unsigned long long)(at + t->nbytes));
-        at += t->nbytes;
+        parity__buf_json_str(b, e[i].name);
+        parity__buf_printf(b, ":{\"dtype\":\"%s\",\"shape\":[", parity_dtype_name(e[i].dt));
+        for (int k = 0; k < e[i].ndim; k++)
+            parity__buf_printf(b, "%s%lld", k ? "," : "", (long long)e[i].shape[k]);
+        parity__buf_printf(b, "],\"data_offsets\":[%llu,%llu]}", (unsigned long long)at,
+                           (unsigned long long)(at + e[i].nbytes));
+        at += e[i].nbytes;
     }
     parity__buf_puts(b, "}");
     while (b->len % 8 != 0 && !b->oom) parity__buf_puts(b, " ");
+}
+
+static void put_header(const parity_writer *w, parity_buf *b) {
+    parity__st_entry *e = calloc(w->n ? w->n : 1, sizeof *e);
+    if (!e) {
+        b->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < w->n; i++)
+        e[i] = (parity__st_entry){w->t[i].name, w->t[i].dt, w->t[i].ndim, w->t[i].shape,
+                                  w->t[i].nbytes};
+    parity__st_header(b, w->meta, w->n_meta, e, w->n);
+    free(e);
 }
 
 static parity_status write_atomic(const parity_writer *w, const parity_buf *h,

@@ -2,8 +2,11 @@
  * tracer.c — the C tracer: open, add (record, and inject), metadata, close.
  *
  * Trace layouts (see parity.h section 6 and docs/tracing.md):
- * - single file (path ends in ".safetensors"): every stage is copied into a
- *   parity_writer and the file is written at close with __metadata__
+ * - single file (path ends in ".safetensors"): while the tracer runs, a
+ *   journal (formats/journal.h) to which each stage is appended as it is
+ *   added, with what it changes in the metadata, so a crash loses nothing
+ *   already added; at close the finished safetensors file replaces it,
+ *   with __metadata__
  *     "parity.format"  = "parity-trace/1"
  *     "parity.order"   = JSON array of stage names in add order (a string)
  *     "parity.inputs"  = JSON array of the names marked as model inputs
@@ -16,7 +19,9 @@
  * strided view is gathered into the tracer's scratch buffer in C order,
  * recorded from there, injected there, and scattered back. Stage names and
  * parents live in tracer_names.c. The environment is read in
- * parity_tracer_open only; the tracer holds no global state.
+ * parity_tracer_open only; the tracer holds no global state. Either way
+ * the output is locked (core/lock.c) from open to close: a second tracer
+ * writing there fails at open.
  */
 #include "tracer_impl.h"
 
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- open / close ------------------------------------------------------ */
 
@@ -44,7 +50,8 @@ static void tracer_free(parity_tracer *t) {
     parity__buf_free(&t->order);
     parity__buf_free(&t->inputs);
     parity__buf_free(&t->files);
-    parity_writer_discard(t->single);
+    parity__journal_close(t->journal); /* unfinished: readers recover it */
+    if (t->dir_lock >= 0) close(t->dir_lock);
     parity__tracer_inject_free(t);
     free(t->path);
     free(t);
@@ -60,19 +67,21 @@ parity_status parity_tracer_open(const char *path, parity_tracer **out,
     parity_tracer *t = calloc(1, sizeof *t);
     FAIL_IF(!t, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
             "tracer: %s: out of memory", path);
+    t->dir_lock = -1;
     t->path = strdup(path);
     t->dir_mode = !ends_with(path, ".safetensors");
     parity_status st = t->path ? PARITY_OK
                                : parity__fail(err, PARITY_E_NOMEM,
                                               PARITY_NO_OFFSET,
                                               "tracer: %s: out of memory", path);
-    if (st == PARITY_OK && t->dir_mode) st = parity__tracer_dir_init(t, err);
-    if (st == PARITY_OK && !t->dir_mode)
-        st = parity_writer_open(path, &t->single, err);
+    /* the reference first: the output is refused when it would destroy
+     * the reference (parity__tracer_inject_clash) */
     const char *inject = getenv("PARITY_INJECT"), *map = getenv("PARITY_MAP");
     if (st == PARITY_OK && inject && *inject)
         st = parity_tracer_set_inject(t, inject, err);
     if (st == PARITY_OK && map && *map) st = parity_tracer_set_map(t, map, err);
+    if (st == PARITY_OK && t->dir_mode) st = parity__tracer_dir_init(t, err);
+    if (st == PARITY_OK && !t->dir_mode) st = parity__journal_open(path, &t->journal, err);
     if (st != PARITY_OK) {
         tracer_free(t);
         return st;
@@ -88,7 +97,8 @@ static void json_array(parity_buf *b, const parity_buf *body) {
     parity__buf_puts(b, "]");
 }
 
-/* Single-file mode: the order metadata, then the user's, then the file. */
+/* Single-file mode: the order metadata, then the user's, then the file
+ * replaces the journal. */
 static parity_status close_single(parity_tracer *t, parity_error *err) {
     parity_buf order = {0}, inputs = {0}, parents = {0};
     json_array(&order, &t->order);
@@ -96,27 +106,33 @@ static parity_status close_single(parity_tracer *t, parity_error *err) {
     parity__buf_puts(&parents, "{");
     parity__tracer_parents_json(t, &parents);
     parity__buf_puts(&parents, "}");
+    size_t n = 0;
+    parity_meta_entry *meta = malloc((4 + t->n_meta) * sizeof *meta);
     parity_status st = PARITY_OK;
-    if (order.oom || inputs.oom || parents.oom)
+    if (order.oom || inputs.oom || parents.oom || !meta)
         st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                           "tracer: %s: out of memory", t->path);
-    if (st == PARITY_OK)
-        st = parity_writer_meta(t->single, "parity.format", "parity-trace/1", err);
-    if (st == PARITY_OK)
-        st = parity_writer_meta(t->single, "parity.order", order.data, err);
-    if (st == PARITY_OK)
-        st = parity_writer_meta(t->single, "parity.inputs", inputs.data, err);
-    if (st == PARITY_OK && t->n_with_parents)
-        st = parity_writer_meta(t->single, "parity.parents", parents.data, err);
-    for (size_t i = 0; st == PARITY_OK && i < t->n_meta; i++)
-        st = parity_writer_meta(t->single, t->meta_keys[i], t->meta_values[i], err);
+    if (st == PARITY_OK) {
+        meta[n++] = (parity_meta_entry){"parity.format", "parity-trace/1"};
+        meta[n++] = (parity_meta_entry){"parity.order", order.data};
+        meta[n++] = (parity_meta_entry){"parity.inputs", inputs.data};
+        if (t->n_with_parents) meta[n++] = (parity_meta_entry){"parity.parents", parents.data};
+        for (size_t i = 0; i < t->n_meta; i++)
+            meta[n++] = (parity_meta_entry){t->meta_keys[i], t->meta_values[i]};
+        st = parity__journal_finish(t->journal, meta, n, err);
+    }
+    free(meta);
     parity__buf_free(&order);
     parity__buf_free(&inputs);
     parity__buf_free(&parents);
-    if (st != PARITY_OK) return st; /* tracer_free discards the writer */
-    parity_writer *w = t->single;
-    t->single = NULL;
-    return parity_writer_close(w, err);
+    return st; /* on failure the journal stays: parity reads it */
+}
+
+/* One record of metadata changes: key = value. */
+static parity_status journal_meta(parity_tracer *t, const char *key, const char *value,
+                                  parity_error *err) {
+    parity_meta_entry e = {(char *)key, (char *)value};
+    return parity__journal_meta(t->journal, &e, 1, err);
 }
 
 parity_status parity_tracer_close(parity_tracer *t, parity_error *err) {
@@ -135,7 +151,7 @@ size_t parity_tracer_injected(const parity_tracer *t) {
 
 static int reserved_key(const char *key) {
     static const char *const keys[] = {"parity.format", "parity.order", "parity.inputs",
-                                       "parity.parents", "parity.aliases"};
+                                       "parity.parents", "parity.aliases", "parity.recovered"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         if (!strcmp(key, keys[i])) return 1;
     return 0;
@@ -186,7 +202,7 @@ parity_status parity_tracer_meta(parity_tracer *t, const char *key,
     } else {
         TRY(meta_append(t, key, value, err));
     }
-    return t->dir_mode ? parity__tracer_dir_index(t, err) : PARITY_OK;
+    return t->dir_mode ? parity__tracer_dir_index(t, err) : journal_meta(t, key, value, err);
 }
 
 /* ---- add --------------------------------------------------------------- */
@@ -244,6 +260,25 @@ static parity_status record_stage(parity_tracer *t, const char *stage,
     return PARITY_OK;
 }
 
+/* Single-file mode: append the stage, marked as an input when it is one. */
+static parity_status journal_stage(parity_tracer *t, const char *stage, parity_dtype dt,
+                                   int ndim, const int64_t *shape, const void *data, int is_input,
+                                   parity_error *err) {
+    parity_buf in = {0};
+    if (is_input) {
+        parity__buf_puts(&in, "[");
+        parity__buf_json_str(&in, stage);
+        parity__buf_puts(&in, "]");
+    }
+    parity_meta_entry e = {"parity.inputs", in.data};
+    parity_status st = in.oom ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                             "tracer: stage '%s': out of memory", stage)
+                              : parity__journal_stage(t->journal, stage, dt, ndim, shape, data,
+                                                      &e, is_input ? 1 : 0, err);
+    parity__buf_free(&in);
+    return st;
+}
+
 /* Write the C-order bytes at data as the next stage, named from name;
  * *stage receives its final name (owned by the tracer). Nothing is
  * recorded, and no name taken, when the write fails. */
@@ -257,7 +292,7 @@ static parity_status write_stage(parity_tracer *t, const char *name, parity_dtyp
     if (st == PARITY_OK)
         st = t->dir_mode ? parity__tracer_dir_stage(t, cand.data, dt, ndim, shape, data, file,
                                                     sizeof file, err)
-                         : parity_writer_add(t->single, cand.data, dt, ndim, shape, data, err);
+                         : journal_stage(t, cand.data, dt, ndim, shape, data, is_input, err);
     if (st == PARITY_OK) st = record_stage(t, cand.data, t->dir_mode ? file : NULL, is_input, err);
     if (st == PARITY_OK) st = parity__tracer_name_commit(t, name, cand.data, k, stage, err);
     parity__buf_free(&cand);

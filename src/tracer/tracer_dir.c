@@ -32,7 +32,9 @@
  *
  * Opening refuses any directory that is neither empty nor a parity trace
  * (an index.json with "format":"parity-trace"): a trace replaces only a
- * trace, never somebody's folder of files.
+ * trace, never somebody's folder of files. The directory is locked
+ * (core/lock.c) from open to close, before it is looked at: a second
+ * tracer writing into it fails at open instead of mixing its stages in.
  */
 #include "tracer_impl.h"
 #include "formats/trace_index.h"
@@ -139,6 +141,7 @@ static int dir_empty(const char *dir) {
 
 parity_status parity__tracer_dir_init(parity_tracer *t, parity_error *err) {
     TRY(make_dirs(t->path, err));
+    TRY(parity__lock(t->path, 1, &t->dir_lock, err)); /* before anything is looked at */
     int empty = dir_empty(t->path);
     FAIL_IF(empty < 0, err, PARITY_E_IO, PARITY_NO_OFFSET,
             "tracer: %s: cannot list the trace directory: %s", t->path,

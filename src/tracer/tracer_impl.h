@@ -9,6 +9,7 @@
 #define PARITY_TRACER_IMPL_H
 
 #include "internal.h"
+#include "formats/journal.h"
 
 /* One slot of the open-addressing name table: key is a base name passed to
  * an add, a final stage name, or both. */
@@ -37,7 +38,9 @@ typedef struct parity_tracer_key {
 struct parity_tracer {
     char *path;              /* the .safetensors file or the directory      */
     int dir_mode;            /* 1: one file per stage + index.json          */
-    parity_writer *single;   /* single-file mode: every stage, copied       */
+    parity__journal *journal; /* single-file mode: the stages, appended as  */
+                             /* they come (formats/journal.h)               */
+    int dir_lock;            /* directory mode: the locked directory, or -1 */
     parity_tracer_name *names; /* [cap_names], a power of two               */
     size_t n_names, cap_names;
     parity_tracer_stage *stages; /* [n_stages] in add order                 */
@@ -89,9 +92,16 @@ parity_status parity__view_check(const char *subject, size_t esize, int ndim, co
 void parity__view_copy(unsigned char *dense, unsigned char *base, size_t esize, int ndim,
                        const int64_t *shape, const int64_t *stride, int scatter);
 
+/* Refuse an inject reference that the output would destroy: a reference
+ * file that is the output file, or lies in the output directory
+ * (tracer_inject.c). */
+parity_status parity__tracer_inject_clash(const parity_tracer *t, const parity_set *ref,
+                                          parity_error *err);
+
 /* Directory mode (tracer_dir.c). */
-/* mkdir -p the directory; refuse one that is neither empty nor a parity
- * trace; remove stage files of an earlier run; write an empty index.json. */
+/* mkdir -p the directory and lock it (core/lock.c) for the tracer's
+ * lifetime; refuse one that is neither empty nor a parity trace; remove
+ * stage files of an earlier run; write an empty index.json. */
 parity_status parity__tracer_dir_init(parity_tracer *t, parity_error *err);
 /* Write stage t->n_stages + 1 as NNNNNN.safetensors; *file receives the
  * file name (not the path) into a buffer of cap bytes. */

@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void parity__tracer_inject_free(parity_tracer *t) {
     for (size_t i = 0; t->inject_keys && i < parity_set_count(t->inject); i++)
@@ -64,11 +65,45 @@ static parity_tracer_key *norm_keys(const parity_set *ref, int *oom) {
     return k;
 }
 
+/* The directory of path into buf ("." for a bare name). */
+static const char *dir_of(const char *path, char *buf, size_t cap) {
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (!slash) return ".";
+    if (n == 0) return "/";
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, path, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+parity_status parity__tracer_inject_clash(const parity_tracer *t, const parity_set *ref,
+                                          parity_error *err) {
+    struct stat out, in;
+    if (!ref || stat(t->path, &out) != 0) return PARITY_OK; /* no output yet */
+    for (size_t i = 0; i < parity_set_file_count(ref); i++) {
+        parity_file_info f;
+        char buf[4096];
+        if (parity_set_file(ref, i, &f) != PARITY_OK) continue;
+        const char *p = t->dir_mode ? dir_of(f.path, buf, sizeof buf) : f.path;
+        int same = stat(p, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+        FAIL_IF(same, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+                "tracer: %s: %s the inject reference's file %s: tracing there would "
+                "destroy the reference", t->path, t->dir_mode ? "holds" : "is", f.path);
+    }
+    return PARITY_OK;
+}
+
 parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
                                        parity_error *err) {
     if (!t) return PARITY_OK; /* tracing disabled: nothing to patch */
     parity_set *ref = NULL;
     if (ref_path) TRY(parity_set_open(ref_path, NULL, &ref, err));
+    parity_status clash = parity__tracer_inject_clash(t, ref, err);
+    if (clash != PARITY_OK) {
+        parity_set_free(ref);
+        return clash;
+    }
     int oom = 0;
     parity_tracer_key *keys = ref ? norm_keys(ref, &oom) : NULL;
     if (oom) {

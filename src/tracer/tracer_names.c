@@ -165,6 +165,27 @@ static parity_status resolve_parents(const parity_tracer *t, long child, const c
     return PARITY_OK;
 }
 
+/* Single-file mode: one journal record of stage i's parents, as the JSON
+ * object {"stage":["parent",...]} ({"stage":[]} once they are cleared). */
+static parity_status journal_parents(parity_tracer *t, size_t i, parity_error *err) {
+    const parity_tracer_stage *s = &t->stages[i];
+    parity_buf b = {0};
+    parity__buf_puts(&b, "{");
+    parity__buf_json_str(&b, s->name);
+    parity__buf_puts(&b, ":[");
+    for (size_t j = 0; j < s->n_parents; j++) {
+        if (j) parity__buf_puts(&b, ",");
+        parity__buf_json_str(&b, t->stages[s->parents[j]].name);
+    }
+    parity__buf_puts(&b, "]}");
+    parity_meta_entry e = {"parity.parents", b.data};
+    parity_status st = b.oom ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                            "tracer: %s: out of memory", t->path)
+                             : parity__journal_meta(t->journal, &e, 1, err);
+    parity__buf_free(&b);
+    return st;
+}
+
 parity_status parity__tracer_parents(parity_tracer *t, const char *stage,
                                      const char *const *parents, size_t n, parity_error *err) {
     if (!t) return PARITY_OK;
@@ -190,7 +211,7 @@ parity_status parity__tracer_parents(parity_tracer *t, const char *stage,
     s->parents = m ? ix : NULL;
     s->n_parents = m;
     if (!m) free(ix);
-    return PARITY_OK;
+    return t->journal ? journal_parents(t, (size_t)child, err) : PARITY_OK;
 }
 
 void parity__tracer_parents_json(const parity_tracer *t, parity_buf *b) {

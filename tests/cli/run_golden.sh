@@ -57,6 +57,13 @@ run_case() { # $1 = .cmd file; writes $tmp/out $tmp/err $tmp/exit
     echo $? >"$tmp/exit"
 }
 
+# The data directory as it should stay: a case writes only into its own
+# temporary directory, so that a parity which writes where it should not
+# (an old one given -o -, say) fails the case instead of leaving a file
+# in the source tree.
+listing() { (cd "$here/data" && find . | LC_ALL=C sort); }
+listing >"$tmp/data.before"
+
 n=0
 failed=0
 for cmdf in "$here"/cases/*.cmd; do
@@ -64,6 +71,15 @@ for cmdf in "$here"/cases/*.cmd; do
     [ -n "$filter" ] && [[ "$name" != $filter ]] && continue
     n=$((n + 1))
     run_case "$cmdf"
+    listing >"$tmp/data.after"
+    if ! cmp -s "$tmp/data.before" "$tmp/data.after"; then
+        echo "FAIL $name: changed tests/cli/data (new or removed paths):"
+        diff "$tmp/data.before" "$tmp/data.after" | grep '^[<>]'
+        echo "(restore tests/cli/data before running again)"
+        failed=$((failed + 1))
+        cp "$tmp/data.after" "$tmp/data.before"
+        continue
+    fi
     if [ "$update" = 1 ]; then
         for k in out err exit; do cp "$tmp/$k" "$here/cases/$name.$k"; done
         continue
@@ -81,7 +97,8 @@ done
 
 if [ "$update" = 1 ]; then
     echo "run_golden: rewrote the expected output of $n cases"
-    exit 0
+    [ $failed = 0 ] || echo "run_golden: $failed cases changed tests/cli/data"
+    exit $((failed > 0))
 fi
 echo "run_golden: $((n - failed)) of $n cases passed"
 [ $failed = 0 ]

@@ -66,3 +66,44 @@ def trace_dir(d):
         order.append(names[0])
         files[names[0]] = f
     return order, files, list(index["inputs"])
+
+
+def _tensors(blob, base):
+    """{name: ndarray} and the metadata of the safetensors bytes blob."""
+    (n,) = struct.unpack("<Q", blob[:8])
+    head = json.loads(blob[8:8 + n])
+    meta = head.pop("__metadata__", {})
+    out = {}
+    for name, e in head.items():
+        b, end = e["data_offsets"]
+        a = np.frombuffer(blob[8 + n + b:8 + n + end], DTYPES[e["dtype"]])
+        if e["dtype"] == "BF16":
+            a = (a.astype(np.uint32) << 16).view(np.float32)
+        out[name] = a.reshape(e["shape"])
+    return meta, out
+
+
+def journal(path):
+    """(order, inputs, parents, user metadata, {name: ndarray}) of a trace
+    journal, read from its documented layout (docs/tracing.md): 16 bytes
+    "PARITY-JOURNAL/1", then records at multiples of 8, each a u64 length
+    and that many bytes of a safetensors file, until a record is cut short
+    or its length is 0. A record adds its "parity.order" (else its tensor
+    names), its "parity.inputs"; "parity.parents" entries and user
+    metadata take their last value."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    assert raw[:16] == b"PARITY-JOURNAL/1", raw[:16]
+    order, inputs, parents, meta, tensors, at = [], [], {}, {}, {}, 16
+    while len(raw) - at >= 8:
+        (n,) = struct.unpack("<Q", raw[at:at + 8])
+        if n == 0 or at + 8 + n > len(raw):
+            break
+        m, t = _tensors(raw[at + 8:at + 8 + n], at + 8)
+        order += json.loads(m.pop("parity.order")) if "parity.order" in m else list(t)
+        inputs += json.loads(m.pop("parity.inputs", "[]"))
+        parents.update(json.loads(m.pop("parity.parents", "{}")))
+        meta.update(m)
+        tensors.update(t)
+        at = (at + 8 + n + 7) // 8 * 8
+    return order, inputs, parents, meta, tensors

@@ -360,8 +360,9 @@ class TestTracer(TempDir):
         self.assertEqual(rewrites, [0, 1, 65, 129, 193, 289, 301])
 
     def test_writes_are_atomic(self):
-        """Each file is written to NAME.tmp, fsynced, then renamed; at the
-        rename the temporary file is already complete."""
+        """Each file is written to a new hidden .NAME.XXXXXX.tmp beside it,
+        fsynced, then renamed; at the rename the temporary file is already
+        complete."""
         log = []
         real_fsync, real_replace = os.fsync, os.replace
 
@@ -394,7 +395,9 @@ class TestTracer(TempDir):
                           "000002.safetensors", "index.json",
                           "one.safetensors"])
         for e in renames:
-            self.assertEqual(e[1], e[2] + ".tmp")
+            self.assertEqual(os.path.dirname(e[1]), os.path.dirname(e[2]))
+            self.assertRegex(os.path.basename(e[1]),
+                             r"^\.%s\.[0-9a-f]{6}\.tmp$" % re.escape(os.path.basename(e[2])))
             i = log.index(e)
             synced = [x[1] for x in log[:i] if x[0] == "fsync"]
             self.assertEqual(os.path.realpath(synced[-1]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# run_kill.sh — directory traces killed (SIGKILL) at random moments while
-# stages are being written, by the C tracer (tests/programs/trace_many.c)
-# and by the Python tracer (the same stages), several times each.
+# run_kill.sh — traces killed (SIGKILL) at random moments while stages
+# are being written, by the C tracer (tests/programs/trace_many.c) and by
+# the Python tracer (the same stages), several times each: directory
+# traces, and single-file traces (a journal until close, docs/tracing.md).
 #
 # The writer prints each stage number after its add returned. After the
 # kill, every stage up to the last number printed must be there: the stages
@@ -14,6 +15,11 @@
 # parity's reader (`parity trace DIR DIR --format json`) and the Python
 # reader (parity_trace.read_trace) must list the same stages in that order,
 # with "input" marked as an input.
+# A single file killed this way is the tracer's journal: read with the
+# test suite's own reader of the documented layout (tests/lib), it must
+# hold the same stages, values and parents (all but the last stage's,
+# which come in a record of their own), and parity must read it the same
+# and say on stderr how many stages it recovered.
 # The kill comes 0.02 to 1.5 s after the input is traced, so some kills
 # land while index.json is being rewritten.
 # Env: PARITY_BUILD (trace_many), PARITY (CLI), PARITY_PYTHON, PARITY_SRC.
@@ -63,21 +69,28 @@ import safetensors_np as stnp
 d, reports = sys.argv[1:3]
 lines = open(reports).read().split("\n")[:-1]   # complete lines only
 done = int(lines[-1]) if lines else -1
-order, files, inputs = stnp.trace_dir(d)
 values = {}
-for f in files.values():
-    for name, a in stnp.read(os.path.join(d, f))[1].items():
-        assert a.dtype == np.float32, (f, a.dtype)
-        values[name] = a.ravel()
-index = json.load(open(os.path.join(d, "index.json")))
-n_indexed = len(index["order"])
+if os.path.isdir(d):
+    order, files, inputs = stnp.trace_dir(d)
+    for f in files.values():
+        for name, a in stnp.read(os.path.join(d, f))[1].items():
+            values[name] = a
+    index = json.load(open(os.path.join(d, "index.json")))
+    n_indexed = len(index["order"])
+    parents = index.get("parents", {})
+else:                                            # a single file: the journal
+    order, inputs, parents, _, values = stnp.journal(d)
+    n_indexed = len(order)
+for name, a in values.items():
+    assert a.dtype == np.float32, (name, a.dtype)
+    values[name] = a.ravel()
 m = len(order) - 1
 want = ["input"] + ["s%d" % k for k in range(1, m + 1)]
-parents = index.get("parents", {})
 for k in range(1, n_indexed - 1):
     assert ("s%d" % k) in parents, "no parents for s%d (%d indexed)" % (k, n_indexed)
+at = {name: k for k, name in enumerate(want)}   # a journal holds 100,000s
 for name, ps in parents.items():
-    k = want.index(name)
+    k = at[name]
     assert k >= 1 and ps == [want[k - 1]], "parents of %s: %s" % (name, ps)
 assert order == want, "order: %s ... (%d stages)" % (order[:8], len(order))
 assert m >= done, "stage %d was traced, but only %d stages are there" % (done, m)
@@ -89,6 +102,10 @@ for k in range(1, m + 1):
 r = subprocess.run([os.environ["PARITY"], "trace", d, d, "--format", "json"],
                    capture_output=True, text=True)
 assert r.returncode == 0, (r.returncode, r.stderr)
+if not os.path.isdir(d):
+    note = "recovered %d stages from" % len(order)
+    assert r.stderr.count(note) == 2, r.stderr   # once for each side
+    assert pt.read_trace(d).recovered.startswith("an unfinished trace"), d
 doc = json.loads(r.stdout)
 assert [s["name"] for s in doc["stages"]] == want, "parity reads another order"
 assert doc["inputs"]["names"] == ["input"], doc["inputs"]
@@ -96,7 +113,9 @@ tr = pt.read_trace(d)
 assert (tr.order, tr.inputs) == (want, ["input"]), "parity_trace reads another order"
 assert tr.parents == parents, "parity_trace reads other parents"
 print("%s: killed after stage %d reported; %d stages readable, %d of them after "
-      "the last index.json" % (os.path.basename(d), done, m, len(order) - n_indexed))
+      "the last index.json" % (os.path.basename(d), done, m, len(order) - n_indexed)
+      if os.path.isdir(d) else "%s: killed after stage %d reported; %d stages recovered "
+      "from the journal" % (os.path.basename(d), done, m))
 EOF
 
 # run_one NAME CMD...: start the writer, kill it at a random moment after
@@ -129,5 +148,11 @@ for i in 1 2 3 4 5 6; do
 done
 for i in 1 2 3 4; do
     run_one "py$i" "$py" "$tmp/many.py" "$tmp/py$i" 1000000
+done
+for i in 1 2 3 4; do
+    run_one "c$i.safetensors" env PARITY_TRACE="$tmp/c$i.safetensors" "$bin" 1000000
+done
+for i in 1 2 3; do
+    run_one "py$i.safetensors" "$py" "$tmp/many.py" "$tmp/py$i.safetensors" 1000000
 done
 echo "ok"
