@@ -383,7 +383,16 @@ typedef struct parity_diff_opts {
     int threads;             /* worker threads (0 or 1: the calling thread); */
                              /* results are bit-identical for any count      */
     parity_simd simd;        /* kernel choice (0: auto); same bits for any   */
+    /* A slice of a run (parity diff --slice, docs/scale-out.md): when end  */
+    /* is not 0, only the flat elements [first, end) of the pair are        */
+    /* compared, first a multiple of PARITY_SLICE_ALIGN; the metrics are     */
+    /* then the slice's, and its state merges exactly with the others'.     */
+    uint64_t first, end;
+    int keep_state;          /* 1: keep the exact partial state (state below)*/
 } parity_diff_opts;
+
+/* Slices of one tensor start at multiples of this many elements. */
+#define PARITY_SLICE_ALIGN 65536
 
 parity_diff_opts parity_diff_opts_default(void);
 
@@ -431,7 +440,13 @@ typedef struct parity_diff {
     parity_verdict verdict;
     int n_profiles;
     parity_axis_profile profiles[4];
+    /* With parity_diff_opts.keep_state: the exact partial state behind    */
+    /* every number above (counts, extrema and their positions, the exact  */
+    /* sums; docs/json-schema.md "state"), which the JSON report carries   */
+    /* and parity_merge combines. NULL otherwise; parity_diff_clear frees. */
+    struct parity_diff_state *state;
 } parity_diff;
+typedef struct parity_diff_state parity_diff_state;
 
 /* Compare two tensors of equal logical shape (use parity_match to align
  * layouts first). Streams in bounded chunks; memory does not grow with the
@@ -440,8 +455,8 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
                                   const parity_tensor *port,
                                   const parity_diff_opts *opts,
                                   parity_diff *out, parity_error *err);
-/* Release the profile arrays of a parity_diff (the struct itself is the
- * caller's). Safe on a zeroed struct. */
+/* Release the profile arrays and the state of a parity_diff (the struct
+ * itself is the caller's). Safe on a zeroed struct. */
 void parity_diff_clear(parity_diff *d);
 
 /* Integer and bool tensors (token ids, masks) are compared for equality
