@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#define CLI_MAX_POS 64
+#define CLI_MAX_POS 4096 /* parity merge takes a part per file */
 #define CLI_MAX_TENSORS 16 /* -t NAME of explain */
 #define CLI_MAX_OPT_IDS 48 /* options.c's option ids                         */
 
@@ -25,6 +25,7 @@ enum {
     CLI_REPORT = 1u << 5,
     CLI_SAME = 1u << 6,
     CLI_WEIGHTS = 1u << 7,
+    CLI_MERGE = 1u << 8,
 };
 
 typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
@@ -44,7 +45,7 @@ typedef struct cli_opts {
     const char *tensors[CLI_MAX_TENSORS]; /* -t NAME: explain, plot          */
     int n_tensors;
     const char *output;           /* -o FILE: plot, report                   */
-    const char *slice;            /* --slice SPEC: plot                      */
+    const char *slice;            /* --slice SPEC: plot; --slice K/N: diff   */
     const char *weights[2];       /* --weights REFW PORTW: report            */
     const char *state, *velocity, *cond, *uncond, *x0; /* trace's solver    */
 } cli_opts;
@@ -98,6 +99,9 @@ int cli_fail_err(const parity_error *err, const char *path, parity_status st);
  * 2 after the error line of the first set that does not open; every set
  * opened stays in sets[] for the caller to free (the others are NULL). */
 int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_set **sets);
+
+/* Was the option named name (long form, without "--") given? */
+int cli_option_given(const cli_opts *o, const char *name);
 
 /* --only / --skip: is the tensor name selected? */
 int cli_selected(const cli_opts *o, const char *name);

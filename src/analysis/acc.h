@@ -343,6 +343,10 @@ parity_status parity__state_keep(parity_diff *out, const parity__side_acc *r,
 /* An empty state (NULL when out of memory). */
 parity_diff_state *parity__state_new(void);
 void parity__state_free(parity_diff_state *s);
+/* parity_stats_tensor, and when state is not NULL the side's state in it
+ * (its text replaced). */
+parity_status parity__stats_tensor_state(const parity_tensor *t, parity_stats *out,
+                                         parity_buf *state, parity_error *err);
 /* JSON of one accumulator, appended to b. */
 void parity__side_state(parity_buf *b, const parity__side_acc *a);
 void parity__pair_state(parity_buf *b, const parity__pair_acc *a);

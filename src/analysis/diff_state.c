@@ -149,3 +149,127 @@ parity_status parity__state_keep(parity_diff *out, const parity__side_acc *r,
     out->state = s;
     return PARITY_OK;
 }
+
+/* ---- the whole comparison ------------------------------------------------ */
+
+static const char *const KIND_NAMES[] = {"float", "int", "sequence", "overlap", "shapes"};
+static const char *const OVERLAP_NAMES[] = {"none", "prefix", "shifted"};
+
+const char *parity__pair_kind_name(parity_pair_kind k) {
+    return (unsigned)k < 5 ? KIND_NAMES[k] : "?";
+}
+
+const char *parity__overlap_name(parity_overlap_how h) {
+    return (unsigned)h < 3 ? OVERLAP_NAMES[h] : "?";
+}
+
+static void put_bool(parity_buf *b, const char *key, int x) {
+    parity__buf_printf(b, ",\"%s\":%s", key, x ? "true" : "false");
+}
+
+static void put_str(parity_buf *b, const char *key, const char *s) {
+    parity__buf_printf(b, ",\"%s\":", key);
+    if (s) parity__buf_json_str(b, s);
+    else parity__buf_puts(b, "null");
+}
+
+static void put_shape(parity_buf *b, const char *key, const parity_tensor *t) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (int k = 0; k < t->ndim; k++)
+        parity__buf_printf(b, "%s%lld", k ? "," : "", (long long)t->shape[k]);
+    parity__buf_puts(b, "]");
+}
+
+/* What a report prints of a stored tensor: name, file, dtype, shape. */
+static void put_tensor(parity_buf *b, const char *key, const parity_tensor *t) {
+    parity__buf_printf(b, ",\"%s\":{\"name\":", key);
+    parity__buf_json_str(b, t->name ? t->name : "");
+    put_str(b, "file", t->file);
+    parity__buf_printf(b, ",\"dtype\":\"%s\"", parity_dtype_name(t->dtype));
+    put_shape(b, "shape", t);
+    parity__buf_puts(b, "}");
+}
+
+/* 64-bit integer values as decimal strings (of the int64 bit pattern). */
+static void put_vals(parity_buf *b, const char *key, const int64_t *v, size_t n) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++)
+        parity__buf_printf(b, "%s\"%lld\"", i ? "," : "", (long long)v[i]);
+    parity__buf_puts(b, "]");
+}
+
+static size_t hunk_vals(uint64_t n) {
+    return n < PARITY_INT_HUNK_VALUES ? (size_t)n : PARITY_INT_HUNK_VALUES;
+}
+
+static void put_ints(parity_buf *b, const parity_int_cmp *c) {
+    parity__buf_printf(b, ",\"ints\":{\"equal\":%s", c->equal ? "true" : "false");
+    put_bool(b, "sequence", c->sequence);
+    put_u64(b, "ref_len", c->ref_len);
+    put_u64(b, "port_len", c->port_len);
+    put_u64(b, "n_compared", c->n_compared);
+    put_u64(b, "n_differ", c->n_differ);
+    put_u64(b, "first", c->first);
+    put_vals(b, "first_vals", (int64_t[]){c->first_ref, c->first_port}, 2);
+    put_u64(b, "win_first", c->win_first);
+    put_vals(b, "win_ref", c->win_ref, (size_t)c->win_ref_len);
+    put_vals(b, "win_port", c->win_port, (size_t)c->win_port_len);
+    put_bool(b, "ref_unsigned", c->ref_unsigned);
+    put_bool(b, "port_unsigned", c->port_unsigned);
+    put_bool(b, "ref_float", c->ref_float);
+    put_bool(b, "port_float", c->port_float);
+    put_u64(b, "total_hunks", c->total_hunks);
+    parity__buf_puts(b, ",\"hunks\":[");
+    for (size_t i = 0; i < c->n_hunks && i < PARITY_INT_HUNKS; i++) {
+        const parity_int_hunk *h = &c->hunks[i];
+        parity__buf_printf(b, "%s{\"ref_at\":%llu", i ? "," : "", (unsigned long long)h->ref_at);
+        put_u64(b, "ref_n", h->ref_n);
+        put_u64(b, "port_at", h->port_at);
+        put_u64(b, "port_n", h->port_n);
+        put_vals(b, "ref_vals", h->ref_vals, hunk_vals(h->ref_n));
+        put_vals(b, "port_vals", h->port_vals, hunk_vals(h->port_n));
+        parity__buf_puts(b, "}");
+    }
+    parity__buf_puts(b, "]}");
+}
+
+static void put_overlap(parity_buf *b, const parity_comparison *c) {
+    const parity_overlap *o = &c->overlap;
+    parity__buf_printf(b, ",\"overlap\":{\"how\":\"%s\",\"axis\":%d",
+                       parity__overlap_name(o->how), o->axis);
+    parity__buf_printf(b, ",\"ref_len\":%lld,\"port_len\":%lld,\"lag\":%lld,\"len\":%lld",
+                       (long long)o->ref_len, (long long)o->port_len, (long long)o->lag,
+                       (long long)o->len);
+    put_shape(b, "part", &c->ref_part);
+    parity__buf_puts(b, "}");
+}
+
+void parity__comparison_state(parity_buf *b, const parity_pair *p,
+                              const parity_comparison *c) {
+    const parity_diff_state *s = c->diff.state;
+    parity__buf_printf(b, "{\"kind\":\"%s\"", parity__pair_kind_name(c->kind));
+    parity__buf_printf(b, ",\"how\":\"%s\"", parity__match_how_name(p->how));
+    put_bool(b, "layout_ok", p->layout_ok);
+    put_str(b, "layout", p->layout);
+    put_tensor(b, "ref", p->ref);
+    put_tensor(b, "port", p->port);
+    put_shape(b, "view", &p->ref_view);
+    if (s && s->side[0].len) {
+        parity__buf_puts(b, ",\"r\":");
+        parity__buf_put(b, s->side[0].data, s->side[0].len);
+        parity__buf_puts(b, ",\"p\":");
+        parity__buf_put(b, s->side[1].data, s->side[1].len);
+    }
+    if (s && s->pair.len) {
+        parity__buf_puts(b, ",\"m\":");
+        parity__buf_put(b, s->pair.data, s->pair.len);
+    }
+    if (s && s->prof.len) {
+        parity__buf_puts(b, ",\"prof\":");
+        parity__buf_put(b, s->prof.data, s->prof.len);
+    }
+    if (c->kind == PARITY_PAIR_INT || c->kind == PARITY_PAIR_SEQUENCE) put_ints(b, &c->ints);
+    if (c->kind == PARITY_PAIR_OVERLAP) put_overlap(b, c);
+    if (c->kind == PARITY_PAIR_FLOAT) put_bool(b, "same_values", c->same_values);
+    parity__buf_puts(b, "}");
+}

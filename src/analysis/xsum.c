@@ -230,6 +230,7 @@ void parity__xsum_text(const parity_xsum *s, parity_buf *b) {
         parity__buf_puts(b, "0");
         return;
     }
+    while (d[lo] == 0) lo++; /* a carry may have cleared the lowest digits */
     long low = 32L * lo + __builtin_ctzll(d[lo]);  /* lowest one bit */
     long high = 32L * top + 63 - __builtin_clzll(d[top]); /* highest */
     long nhex = (high - low) / 4 + 1;
