@@ -225,7 +225,7 @@ size_t parity__int_edit(const int64_t *a, size_t n, int ua, const int64_t *b, si
                         parity_int_hunk *out, size_t cap, size_t *total);
 
 /* How a pair was matched, as reports name it: "exact", "normalized",
- * "map", "order" (match.c). */
+ * "map", "order" (names.c). */
 const char *parity__match_how_name(parity_match_how how);
 
 /* Natural order: digit runs compare by value, so "step2" < "step10". */
@@ -268,6 +268,13 @@ typedef struct parity__match_names {
 } parity__match_names;
 parity_status parity__match_skeleton(const parity__match_names *k, parity_match **out,
                                      parity_error *err);
+
+/* parity_compare_pairs of pairs[0..n) (compare.c); parts (NULL: every
+ * pair whole) restricts float pair i to its elements [first, end). */
+parity_status parity__compare_window(const parity_pair *const *pairs,
+                                     const parity_part_pair *parts, size_t n,
+                                     const parity_diff_opts *o, parity_comparison *out,
+                                     parity_status *st, parity_error *errs, parity_error *err);
 
 /* "float", "int", "sequence", "overlap", "shapes"; "none", "prefix",
  * "shifted". */

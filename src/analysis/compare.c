@@ -299,11 +299,11 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
 /* The float pairs first, all in one parity_diff_many call (one worker pool,
  * no thread per small pair), then the rest one by one. parts (NULL: every
  * pair whole) restricts a float pair to its elements [first, end). */
-static parity_status compare_window(const parity_pair *const *pairs,
-                                    const parity_part_pair *parts, size_t n,
-                                    const parity_diff_opts *o, parity_comparison *out,
-                                    parity_status *st, parity_error *errs,
-                                    parity_error *err) {
+parity_status parity__compare_window(const parity_pair *const *pairs,
+                                     const parity_part_pair *parts, size_t n,
+                                     const parity_diff_opts *o, parity_comparison *out,
+                                     parity_status *st, parity_error *errs,
+                                     parity_error *err) {
     FAIL_IF(n > 0 && (!pairs || !out || !st), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "parity_compare_pairs: pairs, out and st are required");
     parity_diff_opts base = o ? *o : parity_diff_opts_default();
@@ -350,28 +350,7 @@ parity_status parity_compare_pairs(const parity_pair *const *pairs, size_t n,
                                    const parity_diff_opts *o, parity_comparison *out,
                                    parity_status *st, parity_error *errs,
                                    parity_error *err) {
-    return compare_window(pairs, NULL, n, o, out, st, errs, err);
-}
-
-parity_status parity_compare_part(const parity_match *m, const parity_part_pair *items,
-                                  size_t n, const parity_diff_opts *o,
-                                  parity_comparison *out, parity_status *st,
-                                  parity_error *errs, parity_error *err) {
-    FAIL_IF(!m || (n > 0 && !items), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "parity_compare_part: the pairing and the items are required");
-    const parity_pair **pairs = malloc((n ? n : 1) * sizeof *pairs);
-    FAIL_IF(!pairs, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "parity_compare_part: out of memory");
-    for (size_t i = 0; i < n; i++) {
-        pairs[i] = parity_match_pair(m, items[i].pair);
-        if (pairs[i]) continue;
-        free(pairs);
-        return parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-                            "parity_compare_part: pair %zu of %zu does not exist",
-                            items[i].pair, parity_match_count(m));
-    }
-    parity_status s = compare_window(pairs, items, n, o, out, st, errs, err);
-    free(pairs);
-    return s;
+    return parity__compare_window(pairs, NULL, n, o, out, st, errs, err);
 }
 
 void parity_comparison_clear(parity_comparison *c) {

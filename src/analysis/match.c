@@ -465,16 +465,6 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
     return PARITY_OK;
 }
 
-const char *parity__match_how_name(parity_match_how how) {
-    switch (how) {
-    case PARITY_MATCH_EXACT: return "exact";
-    case PARITY_MATCH_NORMALIZED: return "normalized";
-    case PARITY_MATCH_MAP: return "map";
-    case PARITY_MATCH_ORDER: return "order";
-    }
-    return "?";
-}
-
 void parity_match_free(parity_match *m) {
     if (!m) return;
     free(m->pairs);

@@ -139,3 +139,26 @@ parity_status parity_slice_plan(const parity_match *m, uint32_t k, uint32_t n,
     *out = s;
     return PARITY_OK;
 }
+
+/* ---- comparing a part ---------------------------------------------------- */
+
+parity_status parity_compare_part(const parity_match *m, const parity_part_pair *items,
+                                  size_t n, const parity_diff_opts *o,
+                                  parity_comparison *out, parity_status *st,
+                                  parity_error *errs, parity_error *err) {
+    FAIL_IF(!m || (n > 0 && !items), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity_compare_part: the pairing and the items are required");
+    const parity_pair **pairs = malloc((n ? n : 1) * sizeof *pairs);
+    FAIL_IF(!pairs, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "parity_compare_part: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        pairs[i] = parity_match_pair(m, items[i].pair);
+        if (pairs[i]) continue;
+        free(pairs);
+        return parity__fail(err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+                            "parity_compare_part: pair %zu of %zu does not exist",
+                            items[i].pair, parity_match_count(m));
+    }
+    parity_status s = parity__compare_window(pairs, items, n, o, out, st, errs, err);
+    free(pairs);
+    return s;
+}
