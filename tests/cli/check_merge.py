@@ -162,10 +162,26 @@ FORMATS = (["--format", "json"], [], ["-v"], ["-q"], ["--format", "md"], ["--for
            ["--labels", "Py,Swift", "-v"])
 
 
+def check_schema(doc, opts):
+    """The single run's JSON, every pair kind's state included, against
+    docs/diff.schema.json (check_json_numpy.py's validator)."""
+    import check_json_numpy as cj
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "diff.schema.json")) as f:
+        cj.SCHEMA = json.load(f)
+    del cj.FAILS[:]
+    cj.validate(doc, cj.SCHEMA)
+    kinds = {t["state"]["kind"] for t in doc["tensors"] if "state" in t}
+    if not opts and kinds != {"float", "int", "sequence", "overlap", "shapes"}:
+        cj.FAILS.append(f"the data lacks a pair kind: states of {sorted(kinds)}")
+    FAILS.extend(f"{opts}: {m}" for m in cj.FAILS)
+
+
 def check_splits(parity, d, opts, ways):
     """Split each of ways, merge: every format as the single run prints it."""
     single = [run(parity, ["diff", "ref.safetensors", "port.safetensors"] + opts + f, d)
               for f in FORMATS]
+    check_schema(json.loads(single[0].stdout), opts)
     for n in ways:
         parts = []
         for k in range(n):
