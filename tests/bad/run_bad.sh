@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_bad.sh — the committed bad-input corpus (docs/reliability.md). Every
 # tests/bad/<format>/expected.txt lists "<file>\t<expected substring>" a
-# line; for each, `$PARITY info <file>` must exit 2 and write exactly one
+# line; for each, `$PARITY info <file>` (`$PARITY merge <file>` for the
+# malformed parts of tests/bad/merge/) must exit 2 and write exactly one
 # line on stderr, starting "parity: ", naming the file and containing the
 # expected substring: one clean, pinned error, never a crash.
 # Inputs git cannot hold (a FIFO, a directory where a tensor file is
@@ -36,11 +37,11 @@ n=0
 failed=0
 fail() { echo "FAIL $1: $2"; sed 's/^/    stderr: /' "$tmp/err" | head -5; failed=$((failed + 1)); }
 
-check_one() { # $1 = path of the bad file, $2 = expected substring
-    local path=$1 want=$2 name rc lines
+check_one() { # $1 = path of the bad file, $2 = expected substring, $3 = verb (info)
+    local path=$1 want=$2 verb=${3:-info} name rc lines
     name=$(basename "$path")
     n=$((n + 1))
-    timeout 60 "${runner[@]}" "$PARITY" info "$path" >/dev/null 2>"$tmp/err" </dev/null
+    timeout 60 "${runner[@]}" "$PARITY" "$verb" "$path" >/dev/null 2>"$tmp/err" </dev/null
     rc=$?
     lines=$(wc -l <"$tmp/err")
     if [ "$rc" = 124 ]; then fail "$path" "hung (killed after 60 s)"; return; fi
@@ -56,6 +57,8 @@ for list in "$here"/*/expected.txt; do
     [ -f "$list" ] || continue
     found=1
     dir=$(dirname "$list")
+    verb=info
+    [ "$(basename "$dir")" = merge ] && verb=merge
     while IFS=$'\t' read -r file want || [ -n "$file" ]; do
         [ -z "$file" ] && continue
         case "$file" in \#*) continue ;; esac
@@ -63,7 +66,7 @@ for list in "$here"/*/expected.txt; do
             echo "FAIL $dir/$file: listed in expected.txt but missing"
             failed=$((failed + 1)); n=$((n + 1)); continue
         fi
-        check_one "$dir/$file" "$want"
+        check_one "$dir/$file" "$want" "$verb"
     done <"$list"
 done
 
