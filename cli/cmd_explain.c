@@ -3,6 +3,9 @@
  * [--format text|json|md]: name the transformation that maps the reference to
  * the port (docs/explain.md), ranked by evidence.
  *
+ * The stage's input (--input NAME, else its recorded parent, else the
+ * previous stage in execution order) lets the library name the operation
+ * variant; the reference trace is the context of the wiring search.
  * With -t NAME (repeatable) the named tensors are explained. Without it the
  * traces are walked (docs/trace.md): when the reference has an execution order,
  * the first divergence and the culprit are explained; otherwise every
@@ -21,11 +24,113 @@ static int emit_owned(char *s) {
     return rc;
 }
 
-/* Explain pair p (of comparison kind kind) as item it and print it;
- * note_if_none is the item's note when no simple transformation explains
- * the difference. */
-static int explain_pair(const cli_opts *o, const parity_pair *p, parity_pair_kind kind,
-                        parity_explain_item *it, const char *note_if_none) {
+static const parity_pair *find_pair(const parity_match *m, const char *name) {
+    for (size_t i = 0; i < parity_match_count(m); i++) {
+        const parity_pair *p = parity_match_pair(m, i);
+        if (strcmp(p->ref->name, name) == 0 || strcmp(p->port->name, name) == 0) return p;
+    }
+    return NULL;
+}
+
+static int usable(const parity_pair *q) {
+    return q && q->layout_ok && parity_pair_kind_of(q) == PARITY_PAIR_FLOAT;
+}
+
+static int same_shape(const parity_tensor *a, const parity_tensor *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int k = 0; k < a->ndim; k++)
+        if (a->shape[k] != b->shape[k]) return 0;
+    return 1;
+}
+
+/* The stage's input pair: --input NAME, else the first recorded parent of
+ * the stage's shape, else (when the reference has an execution order) the
+ * previous stage if it has that shape; NULL when none. The operation fits
+ * need an input of the stage's shape. */
+static const parity_pair *pick_input(const cli_opts *o, const parity_set *ref,
+                                     const parity_match *m, const parity_pair *p,
+                                     parity_input_source *src) {
+    if (o->input) return *src = PARITY_INPUT_GIVEN, find_pair(m, o->input);
+    long at = parity_set_find(ref, p->ref->name);
+    const char *const *names = NULL;
+    size_t np = at >= 0 ? parity_set_parents(ref, (size_t)at, &names) : 0;
+    for (size_t k = 0; k < np; k++) {
+        const parity_pair *c = find_pair(m, names[k]);
+        if (usable(c) && same_shape(&c->ref_view, &p->ref_view)) return *src = PARITY_INPUT_PARENT, c;
+    }
+    if (np > 0 || parity_set_order_source(ref) == PARITY_ORDER_NATURAL) return NULL;
+    for (size_t i = 1; i < parity_match_count(m); i++)
+        if (parity_match_pair(m, i) == p) {
+            const parity_pair *q = parity_match_pair(m, i - 1);
+            *src = PARITY_INPUT_PREVIOUS;
+            return usable(q) && same_shape(&q->ref_view, &p->ref_view) ? q : NULL;
+        }
+    return NULL;
+}
+
+/* 1 when pair q compares as a difference, 0 when MATCH, −1 on trouble. */
+static int differs(const cli_opts *o, const parity_pair *q) {
+    parity_comparison c;
+    parity_error err = {0};
+    parity_diff_opts dopts = o->diff;
+    dopts.n_axes = 0;
+    parity_status st = parity_compare_pair(q, &dopts, &c, &err);
+    if (st != PARITY_OK) return cli_fail_err(&err, q->ref->name, st), -1;
+    int d = c.verdict != PARITY_MATCH;
+    parity_comparison_clear(&c);
+    return d;
+}
+
+/* Whether the stage's inputs differ (1) or match (2): its recorded
+ * parents, every one compared, else the input picked; 0 unknown. */
+static int inputs_state(const cli_opts *o, const parity_set *ref, const parity_match *m,
+                        const parity_pair *p, const parity_pair *q) {
+    long at = parity_set_find(ref, p->ref->name);
+    const char *const *names = NULL;
+    size_t np = at >= 0 ? parity_set_parents(ref, (size_t)at, &names) : 0;
+    int state = 0;
+    for (size_t k = 0; k < np; k++) {
+        const parity_pair *c = find_pair(m, names[k]);
+        int d = c && c->layout_ok ? differs(o, c) : 0;
+        if (d < 0) return -1;
+        if (c && c->layout_ok) state = d || state == 1 ? 1 : 2;
+    }
+    if (state || !q) return state;
+    int d = differs(o, q);
+    return d < 0 ? -1 : d ? 1 : 2;
+}
+
+/* The explain options of pair p: the input and its state, the context. */
+static int input_opts(const cli_opts *o, const parity_set *ref, const parity_match *m,
+                      const parity_pair *p, parity_explain_opts *eo) {
+    parity_input_source src = PARITY_INPUT_NONE;
+    const parity_pair *q = pick_input(o, ref, m, p, &src);
+    eo->context = ref;
+    if (o->input && !q) return cli_fail("explain: --input: no tensor '%s' on both sides", o->input);
+    if (q == p) q = NULL;
+    int state = inputs_state(o, ref, m, p, q);
+    if (state < 0) return 2;
+    eo->inputs_state = state;
+    if (!q) return 0;
+    eo->input_ref = &q->ref_view, eo->input_port = &q->port_view;
+    eo->input_name = q->ref->name, eo->input_source = src;
+    return 0;
+}
+
+/* When stage i of walk w inherits its error by the data flow
+ * (docs/trace.md, "Blame"), the note saying where it comes from
+ * (parity_free); NULL otherwise. Its error is then no rounding of its own:
+ * its inputs differ, and "precision only" is dropped from the result. */
+static char *inherited(const parity_walk *w, long i) {
+    return w && i >= 0 ? parity_walk_inherited_note(w, (size_t)i) : NULL;
+}
+
+/* Explain pair p (of comparison kind kind; stage i of walk w, or -1) as
+ * item it and print it; note_if_none is the item's note when no simple
+ * transformation explains the difference. */
+static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_match *m,
+                        const parity_pair *p, parity_pair_kind kind, const parity_walk *w,
+                        long i, parity_explain_item *it, const char *note_if_none) {
     parity_explain_opts eo = parity_explain_opts_default();
     parity_explain_result res;
     parity_error err = {0};
@@ -41,12 +146,22 @@ static int explain_pair(const cli_opts *o, const parity_pair *p, parity_pair_kin
         if (k < -nd || k >= nd) return cli_fail("explain: %s: --axis %d out of range", it->name, k);
         eo.axis = k < 0 ? k + nd : k;
     }
+    if (input_opts(o, ref, m, p, &eo)) return 2;
+    /* the first divergence of a walk whose model inputs are equal: every
+     * stage before it matches, its inputs too */
+    if (note_if_none && eo.inputs_state == 0) eo.inputs_state = 2;
+    char *note = inherited(w, i);
+    if (note) eo.inputs_state = 1; /* the data flow says its inputs differ */
     parity_status st = parity_explain_pair(p, &eo, &res, &err);
+    if (st != PARITY_OK) parity_free(note);
     if (st != PARITY_OK) return cli_fail_err(&err, it->name, st);
+    if (note) parity_explain_inherited(&res);
     it->res = &res;
     if (res.none_explains && !res.identical) it->note = note_if_none;
+    if (note) it->note = note;
     int rc = emit_owned(parity_explain_render_item(it, o->report.format));
     parity_explain_clear(&res);
+    parity_free(note);
     return rc;
 }
 
@@ -60,19 +175,33 @@ static int compare(const cli_opts *o, const parity_pair *p, parity_comparison *c
     return st == PARITY_OK ? 0 : cli_fail_err(&err, p->ref->name, st);
 }
 
-static const parity_pair *find_pair(const parity_match *m, const char *name) {
-    for (size_t i = 0; i < parity_match_count(m); i++) {
-        const parity_pair *p = parity_match_pair(m, i);
-        if (strcmp(p->ref->name, name) == 0 || strcmp(p->port->name, name) == 0) return p;
-    }
-    return NULL;
+/* The walk's options: the pairing and verdicts of the command line. */
+static parity_walk_opts walk_opts(const cli_opts *o) {
+    parity_walk_opts wo = parity_walk_opts_default();
+    wo.match = o->match;
+    wo.diff = o->diff;
+    wo.diff.n_axes = 0; /* --axis is for the fits, not for the walk's verdicts */
+    wo.inputs_glob = o->inputs_glob;
+    return wo;
+}
+
+/* The walk stage of pair p, or -1. */
+static long stage_of(const parity_walk *w, const parity_pair *p) {
+    for (size_t i = 0; w && i < parity_walk_stage_count(w); i++)
+        if (parity_walk_stage(w, i)->pair == p) return (long)i;
+    return -1;
 }
 
 static int explain_named(const cli_opts *o, const parity_set *ref, const parity_set *port) {
     parity_error err = {0};
-    parity_match *m = NULL;
-    parity_status st = parity_match_sets(ref, port, &o->match, &m, &err);
+    parity_match *own = NULL;
+    parity_walk *w = NULL; /* with data flow: whose error is inherited */
+    parity_walk_opts wo = walk_opts(o);
+    parity_status st = parity_set_has_dataflow(ref) || parity_set_has_dataflow(port)
+                           ? parity_walk_run(ref, port, &wo, &w, &err)
+                           : parity_match_sets(ref, port, &o->match, &own, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
+    const parity_match *m = w ? parity_walk_match(w) : own;
     int rc = 0, differs = 0;
     for (int i = 0; rc == 0 && i < o->n_tensors; i++) {
         const parity_pair *p = find_pair(m, o->tensors[i]);
@@ -85,10 +214,11 @@ static int explain_named(const cli_opts *o, const parity_set *ref, const parity_
         if (rc) break;
         differs |= c.verdict != PARITY_MATCH;
         parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL, NULL, NULL, 0};
-        rc = explain_pair(o, p, c.kind, &it, NULL);
+        rc = explain_pair(o, ref, m, p, c.kind, w, stage_of(w, p), &it, NULL);
         parity_comparison_clear(&c);
     }
-    parity_match_free(m);
+    parity_match_free(own);
+    parity_walk_free(w);
     return rc ? rc : differs;
 }
 
@@ -110,26 +240,23 @@ static const char *role_of(long i, long first, long culprit, int ordered) {
 
 /* Explain stage i of the walk; the note follows when nothing fits the
  * first divergence and the inputs are equal. */
-static int explain_stage(const cli_opts *o, const parity_walk *w, size_t i, int ordered) {
+static int explain_stage(const cli_opts *o, const parity_set *ref, const parity_walk *w, size_t i,
+                         int ordered) {
     const parity_stage *s = parity_walk_stage(w, i);
     long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);
     parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL,
                               role_of((long)i, first, culprit, ordered), NULL, 1};
     int equal_inputs = !parity_walk_inputs_differ(w, NULL);
-    return explain_pair(o, s->pair, s->kind, &it,
+    return explain_pair(o, ref, parity_walk_match(w), s->pair, s->kind, w, (long)i, &it,
                         (long)i == first && equal_inputs ? inputs_match_note : NULL);
 }
 
 /* The stages to explain: first divergence and culprit when the reference
  * has an execution order, else every stage that is not MATCH. */
 static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_set *port) {
-    parity_walk_opts wo = parity_walk_opts_default();
+    parity_walk_opts wo = walk_opts(o);
     parity_walk *w = NULL;
     parity_error err = {0};
-    wo.match = o->match;
-    wo.diff = o->diff;
-    wo.diff.n_axes = 0; /* --axis is for the fits, not for the walk's verdicts */
-    wo.inputs_glob = o->inputs_glob;
     parity_status st = parity_walk_run(ref, port, &wo, &w, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);
@@ -148,7 +275,7 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
         const parity_stage *s = parity_walk_stage(w, i);
         int pick = ordered ? ((long)i == first || (long)i == culprit)
                            : s->diff.verdict != PARITY_MATCH;
-        if (pick) rc = explain_stage(o, w, i, ordered);
+        if (pick) rc = explain_stage(o, ref, w, i, ordered);
     }
     int differs = parity_walk_differs(w);
     parity_walk_free(w);

@@ -65,9 +65,9 @@ static int parse_int(const char *verb, const char *opt, const char *v, long lo,
 
 enum opt_id { /* cli_opts.given is indexed by these: keep CLI_MAX_OPT_IDS >= O_COUNT */
     O_TENSOR, O_OUTPUT, O_SLICE, O_WEIGHTS, O_LABELS, O_ONLY, O_SKIP, O_MAP, O_BY_ORDER,
-    O_INPUTS, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
+    O_INPUTS, O_INPUT, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
     O_SMALL_TOL, O_DOMAIN, O_MAX_DB, O_AXIS, O_FORMAT, O_VERBOSE, O_QUIET, O_COLOR,
-    O_THREADS, O_HELP, O_COUNT
+    O_THREADS, O_PAIR, O_HELP, O_COUNT
 };
 
 /* One option as some verbs take it; an option whose help or limit differs
@@ -87,7 +87,7 @@ typedef struct opt_spec {
 #define PAIRING (CLI_DIFF | CLI_TRACE | CLI_EXPLAIN | CLI_PLOT | CLI_REPORT)
 #define WALKING (CLI_TRACE | CLI_EXPLAIN | CLI_REPORT)
 #define VERDICTS (CLI_DIFF | CLI_TRACE | CLI_REPORT) /* show SMALL DIFF apart  */
-#define EVERY (CLI_INFO | PAIRING | CLI_SAME | CLI_WEIGHTS)
+#define EVERY (CLI_INFO | PAIRING | CLI_SAME | CLI_WEIGHTS | CLI_MATCH)
 
 /* In the order of the help: what the verb is about first, then selection
  * and pairing, the verdict, the output. What each verb does with its
@@ -97,10 +97,16 @@ static const opt_spec specs[] = {
      "explain this tensor\n"
      "default: the walk's first divergence and culprit (with no\n"
      "execution order: every stage that is not MATCH)"},
+    {"input", 0, "NAME", O_INPUT, CLI_EXPLAIN, 0, NULL,
+     "the stage's input, to name the operation variant\n"
+     "default: the stage's recorded parent, else the\n"
+     "previous stage in execution order"},
     {"tensor", 't', "NAME", O_TENSOR, CLI_PLOT, 1, NULL,
      "the tensor to draw (may be omitted when only one pairs)"},
     {"output", 'o', "F.png", O_OUTPUT, CLI_PLOT, 0, NULL, "where to write the picture (required)"},
     {"output", 'o', "F.html", O_OUTPUT, CLI_REPORT, 0, NULL, "where to write the report (required)"},
+    {"output", 'o', "MAP", O_OUTPUT, CLI_MATCH, 0, NULL,
+     "write the pairs names do not make as a --map file"},
     {"slice", 0, "SPEC", O_SLICE, CLI_PLOT, 0, NULL,
      "e.g. 0,:,: (one entry per axis, two ':'); default: the\n"
      "last two axes, every other axis at index 0"},
@@ -118,9 +124,16 @@ static const opt_spec specs[] = {
      "side names in the \"only in\" lines (default A,B)"},
     {"only", 0, "GLOB", O_ONLY, EVERY, PARITY_MAX_GLOBS, NULL, "keep only names matching GLOB"},
     {"skip", 0, "GLOB", O_SKIP, EVERY, PARITY_MAX_GLOBS, NULL, "leave out names matching GLOB"},
-    {"map", 0, "FILE", O_MAP, PAIRING | CLI_WEIGHTS, 0, NULL,
+    {"map", 0, "FILE", O_MAP, PAIRING | CLI_WEIGHTS | CLI_MATCH, 0, NULL,
      "renaming rules 'regex => replacement' for PORT names"},
-    {"by-order", 0, NULL, O_BY_ORDER, PAIRING, 0, NULL, "pair the n-th stage of each side"},
+    {"by-order", 0, NULL, O_BY_ORDER, PAIRING | CLI_MATCH, 0, NULL,
+     "pair the n-th stage of each side"},
+    {"pair", 0, "HOW", O_PAIR, PAIRING, 0, NULL,
+     "auto|names|content: pair the stages names leave\n"
+     "unpaired by what they hold; auto (default) when names\n"
+     "pair fewer than half of them"},
+    {"pair", 0, "HOW", O_PAIR, CLI_MATCH, 0, NULL,
+     "content (default)|auto|names: as for trace"},
     {"inputs", 0, "GLOB", O_INPUTS, WALKING, 0, NULL,
      "tensors that are model inputs (default: those the\n"
      "tracer marked)"},
@@ -160,7 +173,7 @@ static const opt_spec specs[] = {
      "every axis)"},
     {"format", 0, "F", O_FORMAT, CLI_INFO | CLI_DIFF | CLI_MERGE, 0, "text|json|md|csv", NULL},
     {"format", 0, "F", O_FORMAT, CLI_TRACE | CLI_EXPLAIN | CLI_WEIGHTS, 0, "text|json|md", NULL},
-    {"format", 0, "F", O_FORMAT, CLI_SAME, 0, "text|json", NULL},
+    {"format", 0, "F", O_FORMAT, CLI_SAME | CLI_MATCH, 0, "text|json", NULL},
     {"verbose", 'v', NULL, O_VERBOSE, CLI_INFO, 0, NULL, "metadata values too (text)"},
     {"verbose", 'v', NULL, O_VERBOSE, CLI_DIFF | CLI_TRACE | CLI_WEIGHTS | CLI_MERGE, 0, NULL,
      "more metrics (text)"},
@@ -232,6 +245,14 @@ static int set_axis(cli_opts *o, const char *verb, const opt_spec *s, const char
     return 0;
 }
 
+static int set_pairing(cli_opts *o, const char *verb, const char *v) {
+    if (strcmp(v, "auto") == 0) o->match.pairing = PARITY_PAIRING_AUTO;
+    else if (strcmp(v, "names") == 0) o->match.pairing = PARITY_PAIRING_NAMES;
+    else if (strcmp(v, "content") == 0) o->match.pairing = PARITY_PAIRING_CONTENT;
+    else return cli_fail("%s: --pair '%s': expected auto, names or content", verb, v);
+    return 0;
+}
+
 static int set_color(cli_opts *o, const char *verb, const char *v) {
     if (strcmp(v, "auto") == 0) o->color = CLI_COLOR_AUTO;
     else if (strcmp(v, "always") == 0) o->color = CLI_COLOR_ALWAYS;
@@ -295,6 +316,7 @@ static const char **str_slot(cli_opts *o, enum opt_id id) {
     case O_SLICE: return &o->slice;
     case O_MAP: return &o->match.map_file;
     case O_INPUTS: return &o->inputs_glob;
+    case O_INPUT: return &o->input;
     case O_STATE: return &o->state;
     case O_VELOCITY: return &o->velocity;
     case O_COND: return &o->cond;
@@ -327,6 +349,7 @@ static int apply(cli_opts *o, const char *verb, const opt_spec *s, const char *c
     case O_VERBOSE: o->report.verbose = 1; return 0;
     case O_QUIET: o->report.quiet = 1; return 0;
     case O_COLOR: return set_color(o, verb, v[0]);
+    case O_PAIR: return set_pairing(o, verb, v[0]);
     case O_HELP: o->help = 1; return 0;
     default: return apply_num_opt(o, verb, s->id, v[0]);
     }
@@ -452,6 +475,9 @@ static int check_opts(const cli_verb *v, cli_opts *o) {
     if (o->diff.small_tol < o->diff.match_tol)
         return cli_fail("%s: --small-tol %g is below --match-tol %g", v->name,
                         o->diff.small_tol, o->diff.match_tol);
+    /* parity match is asked for a pairing: it proposes one for everything
+     * names leave, unless told otherwise */
+    if (v->bit == CLI_MATCH && !o->given[O_PAIR]) o->match.pairing = PARITY_PAIRING_CONTENT;
     if (o->diff.max_db > 0 && o->diff.domain == PARITY_DOMAIN_LINEAR)
         return cli_fail("%s: --max-db needs --domain (ln-mag, ln-power, log10-mag, "
                         "log10-power or db): linear values have no dB", v->name);

@@ -25,7 +25,8 @@ enum {
     CLI_REPORT = 1u << 5,
     CLI_SAME = 1u << 6,
     CLI_WEIGHTS = 1u << 7,
-    CLI_MERGE = 1u << 8,
+    CLI_MATCH = 1u << 8,
+    CLI_MERGE = 1u << 9,
 };
 
 typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
@@ -43,6 +44,7 @@ typedef struct cli_opts {
     unsigned char given[CLI_MAX_OPT_IDS]; /* times each option id was seen  */
     /* the options of one or two verbs */
     const char *tensors[CLI_MAX_TENSORS]; /* -t NAME: explain, plot          */
+    const char *input;            /* --input NAME: explain                   */
     int n_tensors;
     const char *output;           /* -o FILE: plot, report                   */
     const char *slice;            /* --slice SPEC: plot; --slice K/N: diff   */

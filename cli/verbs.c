@@ -17,6 +17,7 @@ int cmd_report(const cli_verb *v, int argc, char **argv);
 int cmd_explain(const cli_verb *v, int argc, char **argv);
 int cmd_same(const cli_verb *v, int argc, char **argv);
 int cmd_weights(const cli_verb *v, int argc, char **argv);
+int cmd_match(const cli_verb *v, int argc, char **argv);
 int cmd_merge(const cli_verb *v, int argc, char **argv);
 
 /* name, bit, entry, positional arguments (min, max; -1: no limit),
@@ -54,6 +55,14 @@ static const cli_verb verbs[] = {
      "one self-contained HTML report of all of the above", NULL,
      "0 report written, every stage MATCH, every input equal\n"
      "and nothing unpaired, 1 report written and differences, 2 trouble (no report)"},
+    {"match", CLI_MATCH, cmd_match, 2, 2, "REF PORT [-o MAP]",
+     "how the stages pair: by name, by map, by content",
+     "how the stages of two traces pair: by name, by --map rule, and for\n"
+     "what names leave, by content (an order-preserving alignment of what\n"
+     "the stages hold, each pair with its confidence). -o writes the pairs\n"
+     "names do not make as a --map file to keep and edit.",
+     "0 every stage of both sides paired, 1 a stage unpaired or a proposal\n"
+     "not used, 2 trouble"},
     {"same", CLI_SAME, cmd_same, 2, 2, "A B [options]",
      "bitwise reproducibility of two runs of one side",
      "bitwise reproducibility of two runs of one side: tensors pair by exact\n"

@@ -7,7 +7,9 @@
  * bound. A refusal must carry a non-empty one-line message; an accepted
  * index is walked so every string it hands back is read (ASan flags one
  * that is not NUL-terminated inside its allocation). The same bytes then
- * go through parity__json_names, the reader of "parity.order" lists.
+ * go through parity__json_names, the reader of "parity.order" lists, and
+ * (up to a NUL) through parity__json_dataflow as "parity.parents" and as
+ * "parity.aliases", the data-flow metadata of single-file traces.
  * Seeds: fuzz/corpus/trace_index/ (tools/gen_trace_index_seeds.py);
  * dictionary: fuzz/trace_index.dict.
  */
@@ -52,5 +54,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                             &names, &n_names, &err);
     check_message(st, &err);
     if (st == PARITY_OK) parity__names_free(names, n_names);
+    char *text = malloc(size + 1);
+    if (!text) return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    for (int as_aliases = 0; as_aliases < 2; as_aliases++) {
+        memset(&err, 0, sizeof err);
+        st = parity__json_dataflow("fuzz.safetensors", as_aliases ? NULL : text,
+                                   as_aliases ? text : NULL, &ix, &err);
+        check_message(st, &err);
+        if (st != PARITY_OK) continue;
+        volatile size_t n = touch(ix.parent_stage, ix.n_parents) +
+                            touch(ix.parent_list, ix.n_parents) +
+                            touch(ix.alias_name, ix.n_aliases) +
+                            touch(ix.alias_target, ix.n_aliases);
+        (void)n;
+        parity__trace_index_free(&ix);
+    }
+    free(text);
     return 0;
 }

@@ -539,7 +539,8 @@ typedef enum parity_match_how {
     PARITY_MATCH_EXACT = 0,  /* identical names                              */
     PARITY_MATCH_NORMALIZED, /* equal after lowercase, camel→snake, separators */
     PARITY_MATCH_MAP,        /* a --map rule renamed the port name           */
-    PARITY_MATCH_ORDER       /* --by-order: n-th stage of each side          */
+    PARITY_MATCH_ORDER,      /* --by-order: n-th stage of each side          */
+    PARITY_MATCH_CONTENT     /* aligned by what they hold (--pair)           */
 } parity_match_how;
 
 /* One paired tensor. ref_view and port_view have equal shapes whenever
@@ -563,13 +564,33 @@ typedef struct parity_pair {
     int64_t step;
     int step_side, step_axis;
     int64_t steps;           /* positions in the series                      */
+    double confidence;       /* 1, or for PARITY_MATCH_CONTENT the pair's    */
+                             /* confidence in [PARITY_CONTENT_USE, 1]        */
+    const struct parity_proposal *proposal; /* PARITY_MATCH_CONTENT: what    */
+                             /* the alignment found (owned by the match)     */
 } parity_pair;
 
 #define PARITY_MAX_GLOBS 16
 
+/* The name pair p is reported under: the reference tensor's, or for a
+ * position of a reference that stacks a series, "name@k". */
+const char *parity_pair_name(const parity_pair *p);
+
+/* When stages left unpaired by their names are paired by content
+ * (docs/matching.md): AUTO when names pair fewer than half of the stages of
+ * the smaller side, NAMES never, CONTENT always. */
+typedef enum parity_pairing {
+    PARITY_PAIRING_AUTO = 0,
+    PARITY_PAIRING_NAMES,
+    PARITY_PAIRING_CONTENT
+} parity_pairing;
+/* The confidence a pair by content needs to be used. */
+#define PARITY_CONTENT_USE 0.5
+
 typedef struct parity_match_opts {
     const char *map_file;    /* "regex => replacement" per line, or NULL     */
     int by_order;            /* pair the n-th stage of each side             */
+    parity_pairing pairing;  /* pairing by content                           */
     /* Selection by fnmatch pattern (no flags): a name is selected when it  */
     /* matches one of only_globs (or there are none) and none of skip_globs */
     const char *only_globs[PARITY_MAX_GLOBS];
@@ -607,6 +628,21 @@ typedef struct parity_copy {
 size_t parity_match_copies_count(const parity_match *m, int side);
 const parity_copy *parity_match_copy(const parity_match *m, int side, size_t i);
 
+/* Pairing by content: every pair the alignment proposed, in ref order,
+ * used or not (used when confidence >= PARITY_CONTENT_USE). content_ran is
+ * 0 when it did not run (names paired enough, --pair names, --by-order). */
+typedef struct parity_proposal {
+    const parity_tensor *ref, *port;
+    double confidence;  /* [0, 1]: the aligned correlation, or 0.6 where   */
+                        /* only the structure vouches (docs/matching.md)   */
+    double correlation; /* on a bounded sample; NaN: no layout aligns them */
+    int used;
+    int by_structure;   /* the values do not confirm it; its place does    */
+} parity_proposal;
+int parity_match_content_ran(const parity_match *m);
+size_t parity_match_proposal_count(const parity_match *m);
+const parity_proposal *parity_match_proposal(const parity_match *m, size_t i);
+
 /* What a pairing covered (docs/matching.md): every comparing verb reports
  * it, and a pairing that compared nothing is never a success. */
 typedef struct parity_coverage {
@@ -618,6 +654,10 @@ typedef struct parity_coverage {
     size_t filtered[2];    /* --only / --skip left out: [0] ref tensors (a   */
                            /* pair with its partner), [1] unpaired port ones */
     size_t irreconcilable; /* pairs no layout reconciles (PARITY_PAIR_SHAPES) */
+    int content_ran;       /* pairing by content ran (parity_match_content_ran) */
+    size_t by_content;     /* pairs it made (among compared)                 */
+    size_t by_structure;   /* ... of which only the structure vouches for    */
+    size_t not_used;       /* pairs it proposed below PARITY_CONTENT_USE     */
 } parity_coverage;
 void parity_match_coverage(const parity_match *m, parity_coverage *out);
 
@@ -824,6 +864,10 @@ typedef struct parity_walk_opts {
                                /* (PARITY_E_NOTFOUND)                       */
     double jump_floor;         /* 0: 1e-6, the relative error float32 noise */
                                /* reaches; jumps divide by at least this    */
+    double amplify_limit;      /* 0: 100. Blame by data flow: a stage whose */
+                               /* error is at most this many times its      */
+                               /* inputs' passes it on (inherits); beyond,  */
+                               /* it adds its own (docs/trace.md, "Blame")  */
 } parity_walk_opts;
 
 parity_walk_opts parity_walk_opts_default(void);
@@ -850,12 +894,14 @@ size_t parity_walk_input_missing(const parity_walk *w, const char *const **names
 /* Index of the first stage (in order, inputs included) that is not MATCH,
  * or -1 when every stage matches. */
 long parity_walk_first_divergence(const parity_walk *w);
-/* The culprit among the stages that are not MATCH: the stage with the
- * largest error jump over its predecessor, except when an earlier member
- * of a series holding that stage (an earlier call of the same module: a
- * defect in a module called at every step jumps at every call) is not
- * MATCH and jumps within 2x of it: then the earliest such member. -1 when
- * every stage matches. */
+/* The culprit among the stages that are not MATCH. With data flow
+ * (parity_walk_blame_rule): the first stage, in walk order, that
+ * introduces an error (else the first whose inputs cannot all be
+ * compared). By execution order: the stage with the largest error jump
+ * over its predecessor, except when an earlier member of a series holding
+ * that stage (an earlier call of the same module: a defect in a module
+ * called at every step jumps at every call) is not MATCH and jumps within
+ * 2x of it: then the earliest such member. -1 when every stage matches. */
 long parity_walk_culprit(const parity_walk *w);
 /* The stage with the largest jump (-1 when every stage matches); it
  * differs from the culprit only when an earlier call was preferred, and
@@ -870,6 +916,87 @@ const parity_series *parity_walk_series(const parity_walk *w, size_t i);
 const parity_schedule *parity_walk_schedule(const parity_walk *w);
 /* NULL when the trace has no conditional/unconditional velocities. */
 const parity_guidance *parity_walk_guidance(const parity_walk *w);
+
+/* How the walk blamed the stages (docs/trace.md, "Blame"). */
+typedef enum parity_blame_rule {
+    PARITY_BLAME_ORDER = 0, /* no data flow recorded: each stage against */
+                            /* the one before it in execution order; the */
+                            /* culprit is the largest jump               */
+    PARITY_BLAME_DATAFLOW   /* a side records parents: each stage        */
+                            /* against the stages it was computed from   */
+} parity_blame_rule;
+
+/* What the data flow says of one stage. */
+typedef enum parity_role {
+    PARITY_ROLE_MATCH = 0,  /* the stage is MATCH                        */
+    PARITY_ROLE_INTRODUCES, /* not MATCH, and its inputs do not account  */
+                            /* for its error: they all MATCH carrying no */
+                            /* error from upstream, or its error exceeds */
+                            /* amplify_limit times theirs (a SMALL DIFF  */
+                            /* input, a LARGE DIFF output)               */
+    PARITY_ROLE_INHERITS,   /* not MATCH, its error passed on from       */
+                            /* upstream: the stages in from              */
+    PARITY_ROLE_UNKNOWN     /* not MATCH, every compared input matches,  */
+                            /* but an input was not compared (missing):  */
+                            /* cannot tell whether it introduces         */
+} parity_role;
+
+/* What a stage was judged against. */
+typedef enum parity_blame_via {
+    PARITY_VIA_PARENTS = 0, /* its recorded parents                      */
+    PARITY_VIA_ALIAS,       /* the stage it is a stored copy of (the     */
+                            /* trace's alias; a copy inherits)           */
+    PARITY_VIA_INSIDE,      /* the stages recorded inside it: names that */
+                            /* extend its own with a dot (a module whose */
+                            /* submodules and operations are stages), or */
+                            /* every stage before "@root"                */
+    PARITY_VIA_INPUTS       /* it has no parents: the model inputs       */
+} parity_blame_via;
+
+/* The blame of one stage under PARITY_BLAME_DATAFLOW. Indices are walk
+ * stage indices, ascending; the arrays are borrowed from the walk. */
+typedef struct parity_blame {
+    parity_role role;
+    parity_blame_via via;
+    const size_t *parents;      /* [n_parents] recorded parents compared     */
+    size_t n_parents;           /* (a step pair: those of its own step)      */
+    const char *const *missing; /* [n_missing] recorded parents not         */
+    size_t n_missing;           /* compared (names of the graph's side)      */
+    const size_t *through;      /* [n_through] the stages that carry error   */
+    size_t n_through;           /* into it (parents, original or inner       */
+                                /* stages), the path's previous links        */
+    const size_t *from;         /* [n_from] the culprits (INTRODUCES or      */
+    size_t n_from;              /* UNKNOWN stages) its error comes from: an  */
+                                /* INHERITS stage, or a MATCH one carrying   */
+                                /* error below the MATCH tolerance; at most  */
+                                /* 16 listed, the earliest                   */
+    double jump;                /* relative / max(largest relative of the    */
+                                /* stages it is judged against, floor)       */
+    int amplified;              /* INTRODUCES although an input differs: its */
+                                /* error is jump >= amplify_limit times that */
+    const size_t *other;        /* [n_other] both sides record parents and   */
+    size_t n_other;             /* the other side's name other stages (after */
+    int disagrees;              /* aliases): those, and disagrees = 1        */
+} parity_blame;
+
+/* The rule used; *graph_side (may be NULL) receives the side whose parents
+ * were used: 0 the reference's (preferred when both record them), 1 the
+ * port's, -1 under PARITY_BLAME_ORDER. */
+parity_blame_rule parity_walk_blame_rule(const parity_walk *w, int *graph_side);
+/* Stage i's blame; NULL under PARITY_BLAME_ORDER or when out of range. */
+const parity_blame *parity_walk_blame(const parity_walk *w, size_t i);
+/* The stages that introduce an error (INTRODUCES, then UNKNOWN stages), in
+ * walk order; parity_walk_culprit is the first. Under PARITY_BLAME_ORDER:
+ * the culprit alone (or none). */
+size_t parity_walk_culprits(const parity_walk *w, const size_t **idx);
+/* The path of the error through the graph: an input of the culprit that
+ * matches (when it has one), the culprit, then the stages that carry its
+ * error, link by link, to the last stage in walk order that does; empty
+ * under PARITY_BLAME_ORDER or when every stage matches. */
+size_t parity_walk_path(const parity_walk *w, const size_t **idx);
+/* The stages whose parents differ between the two sides' graphs (see
+ * parity_blame.disagrees), in walk order. */
+size_t parity_walk_flow_disagree(const parity_walk *w, const size_t **idx);
 
 /* ======================================================================== */
 /* 4d. Analysis: bitwise reproducibility (parity same)                     */
@@ -1169,8 +1296,22 @@ typedef enum parity_hyp_kind {
     PARITY_HYP_SCRAMBLE,      /* the same values in another memory order    */
     PARITY_HYP_ROW_PERMUTATION, /* the rows of p are r's rows reordered     */
     PARITY_HYP_VALUE_DEPENDENT, /* p − r = f(r), a smooth function of r     */
-    PARITY_HYP_ALIGNMENT,     /* the layout alignment the matcher applied   */
-                              /* to the port (parity_explain_pair)          */
+    PARITY_HYP_ALIGNMENT,     /* reserved: the matcher's alignment is now   */
+                              /* the result's layout note, never a listed   */
+                              /* hypothesis                                 */
+    /* With the stage's input x (parity_explain_opts.input_ref/input_port): */
+    PARITY_HYP_OP,            /* r = f(x), p = g(x): another op variant     */
+    PARITY_HYP_RESIDUAL,      /* p = r + c·x: a residual missing (c = −1)   */
+                              /* or added twice (c = +1)                    */
+    /* With the reference trace (parity_explain_opts.context):             */
+    PARITY_HYP_WIRING,        /* p (or p − r) equals another ref stage      */
+    /* From the pair alone:                                                */
+    PARITY_HYP_DROPOUT,       /* p = r·m/(1 − q): dropout left on           */
+    PARITY_HYP_DIAGONAL,      /* p − r confined to diagonals of the last    */
+                              /* two (square) axes: a mask off by k         */
+    PARITY_HYP_ROW_SCALE,     /* p = a_l·r, one scale per line of an axis   */
+    PARITY_HYP_ONE_SIDED,     /* non-finite on the reference side only      */
+    PARITY_HYP_GRID,          /* p on a quantization grid: Q(r)             */
     PARITY_HYP_COUNT
 } parity_hyp_kind;
 
@@ -1203,8 +1344,30 @@ typedef enum parity_hyp_kind {
  *              another shape (parity_explain_pair), 0: no named order
  *   ROW_PERMUTATION [0] axis, [1] rows moved; the permutation in perm
  *   VALUE_DEPENDENT [0] peak |f|, [1] r at the peak
- *   ALIGNMENT  [0] 1: an axis permutation, 0: squeeze or reshape only
+ *   ALIGNMENT  reserved (the alignment is the result's layout note)
+ *   OP         [0] the op family (parity_op_family), [1] axis of a row op
+ *              (−1: elementwise), [2] the reference's parameter, [3] the
+ *              port's (eps, slope, scale, base θ, mask offset ...: the
+ *              text names which), [4] the reference's variant, [5] the
+ *              port's (family-specific codes, docs/explain.md)
+ *   RESIDUAL   [0] c of p = r + c·x
+ *   WIRING     [0] 1: p equals the stage, 2: p − r equals it, 3: p − r
+ *              equals minus it, 4: p equals it with its last two axes
+ *              transposed; [1] the stage's index in the context set,
+ *              [2] steps off when the names differ by one number (else 0)
+ *   DROPOUT    [0] q, the share zeroed, [1] the scale of the kept values
+ *   DIAGONAL   [0] the first diagonal k = j − i, [1] the last, [2] pairs
+ *              on them non-finite on one side only
+ *   ROW_SCALE  [0] axis, [1] smallest, [2] largest scale, [3] lines
+ *   ONE_SIDED  [0] count, [1] flat index of the first, [2] the reference's
+ *              value there (−Inf, +Inf or NaN)
+ *   GRID       [0] step (0: a float format), [1] bits implied, [2] the
+ *              parity_dtype of a float format (0: an integer grid), [3]
+ *              axis of per-channel steps (−1: one step)
  * complexity orders equally good hypotheses: the simplest comes first.
+ * partial is 1 when the hypothesis explains less than 90%: it is a partial
+ * explanation, and its text is printed with what it leaves. hint is what
+ * to check in the port (the kind's, docs/explain.md), never NULL.
  * The arrays are owned by the parity_explain_result that holds the
  * hypothesis and released by parity_explain_clear; NULL when unused. */
 typedef struct parity_hypothesis {
@@ -1218,7 +1381,26 @@ typedef struct parity_hypothesis {
     double *index_a;    /* AXIS_*: a_i [n_index] (1 for AXIS_OFFSET)        */
     double *index_b;    /* AXIS_*: b_i [n_index] (0 for AXIS_SCALE)         */
     int64_t *perm;      /* ROW_PERMUTATION: p row i = r row perm[i]          */
+    int partial;        /* explained < 90%                                  */
+    const char *hint;   /* static: what to check in the port                */
 } parity_hypothesis;
+
+/* The operation families PARITY_HYP_OP names (params[0]). */
+typedef enum parity_op_family {
+    PARITY_OP_ACTIVATION = 1, /* ReLU, SiLU, GELU (erf, tanh), ...          */
+    PARITY_OP_SCALE,          /* y = s·x: an attention scale 1/√d, 1/d, 1   */
+    PARITY_OP_NORM,           /* LayerNorm / RMSNorm: eps, affine           */
+    PARITY_OP_SOFTMAX,        /* scale, normalization, max, mask            */
+    PARITY_OP_ROPE            /* rotary embedding: pairs, base θ, offset    */
+} parity_op_family;
+
+/* Where the stage's input came from (parity_explain_opts.input_source). */
+typedef enum parity_input_source {
+    PARITY_INPUT_NONE = 0,
+    PARITY_INPUT_GIVEN,       /* named by the caller (--input NAME)         */
+    PARITY_INPUT_PARENT,      /* the stage's recorded parent (data flow)    */
+    PARITY_INPUT_PREVIOUS     /* the previous stage in execution order      */
+} parity_input_source;
 
 typedef struct parity_explain_opts {
     parity_domain domain;   /* offsets are also given in dB of this domain */
@@ -1230,6 +1412,22 @@ typedef struct parity_explain_opts {
                             /* and whole lines, the winners then measured  */
                             /* over every element. Default 262,144         */
     size_t max_hypotheses;  /* listed at most: default 5                   */
+    /* The stage's input, when known: explain then fits r = f(x_ref) and   */
+    /* p = g(x_port) over a catalogue of operation variants (activations,  */
+    /* norms, softmax, scale, RoPE) and p = r + c·x (a residual). Both     */
+    /* must have the explained pair's shape; input_port NULL: input_ref.   */
+    const parity_tensor *input_ref, *input_port;
+    const char *input_name;         /* for the words; NULL: the tensor's   */
+    parity_input_source input_source; /* how the caller chose it           */
+    /* The reference trace the stage belongs to, or NULL: explain then     */
+    /* also looks for a port stage that equals another reference stage     */
+    /* (a copy, one step off), a difference that equals one (a residual    */
+    /* added twice), and the transpose of one (q and k swapped).           */
+    const parity_set *context;
+    /* 1 when the caller knows the stage's inputs differ between the two   */
+    /* sides, 2 when it knows they match, 0 unknown: inherited error is    */
+    /* never called precision.                                             */
+    int inputs_state;
 } parity_explain_opts;
 
 parity_explain_opts parity_explain_opts_default(void);
@@ -1239,8 +1437,10 @@ parity_explain_opts parity_explain_opts_default(void);
  * around its mean (Σ(p − T(r))² ≤ ½·Σ(p − mean p)²: better than "p is
  * unrelated to r"), are listed (n may be 0): ranked by residual, then
  * among those within 10% of the best residual the lowest complexity first.
- * After parity_explain_pair, h[0] is the matcher's alignment when one was
- * applied (not ranked; the others explain the aligned difference).
+ * After parity_explain_pair, layout names the matcher's alignment when one
+ * was applied (a note above the list; the hypotheses explain the aligned
+ * difference), and h[0] is the memory-order finding when the port's bytes
+ * hold the reference's under another shape.
  * none_explains is 1 when nothing explains more than half: "no simple
  * transformation explains the difference". */
 typedef struct parity_explain_result {
@@ -1256,8 +1456,19 @@ typedef struct parity_explain_result {
                             /* looks unrelated to the reference            */
     char layout[96];        /* the alignment parity_explain_pair reported  */
                             /* ("" when none)                              */
+    char alignment[256];    /* that alignment in words, with both shapes:  */
+                            /* the note above the list ("" when none)      */
     parity_hypothesis best_weak; /* the best of the rest when none_explains */
                                  /* (text "" when none is credible)        */
+    char input[128];        /* the input the op fits used ("" none)        */
+    parity_input_source input_source;
+    int input_differs;      /* the two sides' inputs differ: the port's    */
+                            /* op was fitted against the port's input      */
+    double input_relative;  /* ‖x_port − x_ref‖/‖x_ref‖                     */
+    int input_unfit;        /* the input's shape is not the stage's: no    */
+                            /* operation was fitted                        */
+    int inputs_state;       /* as parity_explain_opts.inputs_state         */
+    uint64_t n_one_sided;   /* pairs non-finite on one side only (either)  */
 } parity_explain_result;
 
 /* Fit every candidate transformation of r into p (equal logical shapes, as
@@ -1283,6 +1494,11 @@ parity_status parity_explain_pair(const parity_pair *pair,
 void parity_explain_clear(parity_explain_result *res);
 /* "precision", "offset", ... */
 const char *parity_hyp_kind_name(parity_hyp_kind k);
+/* The stage's inputs already differ: it inherits its error (the walk's
+ * blame by data flow, parity_walk_inherited_note), which is then no
+ * rounding of its own. Removes the precision hypotheses from res (none
+ * left: none_explains is set) and returns how many were removed. */
+size_t parity_explain_inherited(parity_explain_result *res);
 
 /* ======================================================================== */
 /* 6. Tracing                                                              */
@@ -1670,6 +1886,19 @@ const char *parity_report_trace(parity_report *r, const parity_walk *w,
                                 const parity_set *ref, const parity_set *port,
                                 const char *inputs_glob);
 
+/* The report of parity match (docs/matching.md) for pairing m of ref_path
+ * and port_path: text (one line per pair with how it paired and, by
+ * content, its confidence; the proposals not used; the unpaired names; the
+ * coverage) or JSON. The string is borrowed from r; NULL: out of memory. */
+const char *parity_report_match(parity_report *r, const parity_match *m, const char *ref_path,
+                                const char *port_path);
+/* The pairs of m that names alone do not make (by content, --map, order)
+ * as a --map file: one "^PORT$  =>  REF" rule each, with a comment on how
+ * it paired. Returns a string to free with parity_free, or NULL when out of
+ * memory; *n_rules (may be NULL) receives the number of rules. */
+char *parity_match_map_text(const parity_match *m, const char *ref_path, const char *port_path,
+                            size_t *n_rules);
+
 /* parity same of runs a_path and b_path in r's format (text or json):
  * text is one line per tensor ("x: identical", or the count of differing
  * elements and bits and the first difference), the summary and the "only
@@ -1724,6 +1953,13 @@ typedef struct parity_explain_item {
 char *parity_explain_render_item(const parity_explain_item *it, parity_format format);
 /* What explain prints when every stage matches. */
 char *parity_explain_render_nothing(parity_format format);
+/* When stage i of w inherits its error by the data flow (or, MATCH,
+ * carries error from a culprit below the tolerance): why it is no
+ * rounding of its own and where the error comes from, as an explain note
+ * ("inherited, not rounding of its own: its input X already differs
+ * (relative R);\nthe error comes from Y, which introduces it: explain
+ * Y"). NULL when it does not, or out of memory; free with parity_free. */
+char *parity_walk_inherited_note(const parity_walk *w, size_t i);
 
 /* ======================================================================== */
 /* 7c. Render: pictures and the HTML report                                */

@@ -120,11 +120,14 @@ parity_status parity__set_index(parity_set *set, parity_error *err);
 void parity__index_free(struct parity_name_index *ix);
 long parity__index_find(const struct parity_name_index *ix,
                         const parity_tensor *tensors, const char *name);
+/* The tensors moved: the one at old index i is now at new_of_old[i]. */
+void parity__index_remap(struct parity_name_index *ix, const size_t *new_of_old);
 /* Execution order (order.c): the tensors named in order[0..n) first, in
  * that order (a name listed twice counts where it is first listed; names
  * not in the set are skipped), then the others in load order (keep_rest)
  * or natural name order; tensors named in inputs[0..n_inputs) are marked
- * as inputs. Needs the index, and rebuilds it. */
+ * as inputs. Each list holds at most max_tensors names (PARITY_E_LIMIT).
+ * Needs the index, and keeps it up to date. */
 parity_status parity__set_reorder(parity_set *set, char *const *order, size_t n,
                                   char *const *inputs, size_t n_inputs,
                                   int keep_rest, parity_error *err);
@@ -146,6 +149,9 @@ char *parity__set_strdup(parity_set *set, const char *s, size_t len);
  * owned by the set). Fails with PARITY_E_LIMIT past opts.max_tensors. */
 parity_status parity__set_add(parity_set *set, const parity_tensor *t,
                               parity_error *err);
+/* Make room for extra more tensors at once (a reader that knows its count:
+ * one allocation instead of a doubling series of copies). */
+parity_status parity__set_reserve(parity_set *set, size_t extra, parity_error *err);
 /* Append a metadata entry (both strings copied). */
 parity_status parity__set_meta_add(parity_set *set, const char *key,
                                    size_t key_len, const char *value,
@@ -199,6 +205,10 @@ char *parity__name_normalize_dup(const char *name);
 typedef struct parity_map_rules parity_map_rules;
 parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
                                      parity_error *err);
+/* The same from the map file's bytes text[0..len) (path names it in
+ * messages); what parity__map_rules_load calls, and the fuzz target. */
+parity_status parity__map_rules_parse(const char *path, const char *text, size_t len,
+                                      parity_map_rules **out, parity_error *err);
 void parity__map_rules_free(parity_map_rules *r);
 parity_status parity__map_rules_apply(const parity_map_rules *r,
                                       const char *name, char **out,
@@ -211,12 +221,38 @@ parity_status parity__map_rules_apply(const parity_map_rules *r,
  * order. */
 typedef parity_status (*parity__step_fn)(void *ctx, size_t stacked, size_t member, int64_t k,
                                          int64_t n, int axis);
-parity_status parity__find_steps(const parity_set *series_set, const parity_set *other,
+parity_status parity__find_steps(const parity_set *series_set, const char *const *series_names,
+                                 const parity_set *other, const char *const *other_names,
                                  parity__step_fn found, void *ctx, parity_error *err);
-/* The slice of stacked at position k of axis (squeezed numbering),
- * trimmed to member's length where member grows with the position. */
+/* The part of stacked member k of a series along axis (squeezed
+ * numbering) holds: the slice at k, trimmed to member's length where member
+ * grows with the position, or the positions up to k where it accumulates
+ * them (a KV cache). names arrays (NULL: the tensors' own names) let the
+ * caller match renamed names (--map). */
 parity_tensor parity__step_slice(const parity_tensor *stacked, int axis, int64_t k,
                                  const parity_tensor *member);
+
+/* Pairing by content (match_content.c): the candidates of each side
+ * (unpaired stages, set indices in execution order) paired between the
+ * anchors (pairs already made, anchor_ref[k] with anchor_port[k], in ref
+ * order); ordered 0 when a side has no recorded execution order (pairs
+ * are then taken by correlation, without an alignment). *out (malloc'd, in order) receives every proposed pair; the
+ * caller uses those whose confidence reaches PARITY_CONTENT_USE. */
+typedef struct parity__content_pair {
+    long ref, port;     /* set indices                                      */
+    size_t ri, pj;      /* candidate indices                                */
+    double confidence;  /* [0, 1]: the correlation, or 0.6 from structure   */
+    double correlation; /* aligned sample correlation; NaN: no layout       */
+    double distance;    /* of the value distributions (content.c)           */
+    int by_structure;   /* confidence from its place, not its values        */
+} parity__content_pair;
+parity_status parity__pair_by_content(const parity_set *ref, const parity_set *port,
+                                      const long *cand_ref, size_t n_ref,
+                                      const long *cand_port, size_t n_port,
+                                      const long *anchor_ref, const long *anchor_port,
+                                      size_t n_anchors, int ordered,
+                                      parity__content_pair **out, size_t *n_out,
+                                      parity_error *err);
 
 /* The edit script of id sequences a[0..n) and b[0..m) (ua, ub: the side's
  * ids are uint64): its first cap hunks into out, in order; *total (may be
@@ -265,6 +301,8 @@ typedef struct parity__match_names {
     const char *const *copies[2];
     size_t n_copies[2];
     size_t filtered[2];
+    int content_ran;                      /* pairing by content: as the   */
+    size_t by_content, by_structure, not_used; /* coverage counts them    */
 } parity__match_names;
 parity_status parity__match_skeleton(const parity__match_names *k, parity_match **out,
                                      parity_error *err);

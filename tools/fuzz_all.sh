@@ -10,7 +10,7 @@ b=$top/build-fuzz
 cmake -S "$top" -B "$b" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
       -DPARITY_SANITIZE=ON -DPARITY_FUZZ=ON >/dev/null
 cmake --build "$b" -j2 >/dev/null
-ctest --test-dir "$b" -j2 -R '^(unit|fuzz|bad)\.' --output-on-failure
+ctest --test-dir "$b" -j2 -R '^(unit|fuzz|bad)\.' -E valgrind --output-on-failure
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 for src in "$top"/fuzz/fuzz_*.c; do
   name=$(basename "$src" .c)

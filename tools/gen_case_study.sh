@@ -110,8 +110,11 @@ MD
 run "build/parity explain $ref port.safetensors -t ode.step1.est.block1.norm"
 cat <<'MD'
 
-A per-channel affine map `p_c = a_c·r_c + b_c` explains the whole difference: exactly what
-a LayerNorm with the wrong γ and β does, since `r = γ·n + β` and `p = n` give
+Fitted against the stage's input (the convolution before it, which matches), the
+reference's stage is a LayerNorm over the channels with trained γ and β, and the port's
+the same LayerNorm without them: that is the first line. From the output alone, a
+per-channel affine map `p_c = a_c·r_c + b_c` explains the whole difference too: exactly
+what a LayerNorm with the wrong γ and β does, since `r = γ·n + β` and `p = n` give
 `p = (r − β)/γ`. The port's LayerNorm normalizes correctly but does not apply the trained
 affine parameters.
 

@@ -56,3 +56,41 @@ for side in ("ref", "port"):
 for name, (r, p) in pairs.items():
     np.save(os.path.join(out, "ref", name + ".npy"), r.astype(np.float32))
     np.save(os.path.join(out, "port", name + ".npy"), np.ascontiguousarray(p).astype(np.float32))
+
+# A traced pair with data flow (explain_ops/): x -> act -> norm, written as
+# the tracers write it ("parity.order", "parity.parents"). The port uses
+# ReLU where the reference uses SiLU; its norm inherits the difference.
+import json
+import struct
+
+
+def write_trace(path, tensors, parents):
+    header, blobs, at = {}, [], 0
+    for name, a in tensors.items():
+        b = np.ascontiguousarray(a, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [at, at + len(b)]}
+        blobs.append(b)
+        at += len(b)
+    header["__metadata__"] = {"parity.order": json.dumps(list(tensors)),
+                              "parity.parents": json.dumps(parents)}
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+ops = np.random.default_rng(20251202)
+x = 2.0 * ops.standard_normal((1, 8, 32))
+
+
+def rms(v):
+    return v / np.sqrt((v ** 2).mean(-1, keepdims=True) + 1e-5)
+
+
+silu, relu = x / (1 + np.exp(-x)), np.maximum(x, 0)
+parents = {"act": ["x"], "norm": ["act"]}
+os.makedirs(os.path.join(out, "..", "explain_ops"), exist_ok=True)
+write_trace(os.path.join(out, "..", "explain_ops", "ref.safetensors"),
+            {"x": x, "act": silu, "norm": rms(silu)}, parents)
+write_trace(os.path.join(out, "..", "explain_ops", "port.safetensors"),
+            {"x": x, "act": relu, "norm": rms(relu)}, parents)

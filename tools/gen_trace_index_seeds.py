@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Seeds for fuzz/fuzz_trace_index.c: valid trace indexes as the tracers
-write them, and near misses (a wrong type in each field, duplicate keys,
+write them, the data-flow metadata of single-file traces, and near misses (a wrong type in each field, duplicate keys,
 paths leaving the directory, deep nesting). Deterministic.
 
     /usr/bin/python3 tools/gen_trace_index_seeds.py fuzz/corpus/trace_index
@@ -30,6 +30,11 @@ def seeds():
     yield '{"format":"parity-trace","version":1,"order":["a\\nb"]}'
     yield '{"format":"parity-trace","version":1,"order":' + "[" * 80 + "]" * 80 + "}"
     yield '["a","b","c"]'
+    # parity.parents / parity.aliases metadata of a single-file trace
+    yield '{"b":["a","a#1"],"c":["b"]}'
+    yield '{"c":"b","d":"a"}'
+    yield '{"b":"a"}'
+    yield '{"c":["b",2]}'
     yield '["a",1]'
     yield ''
 

@@ -11,6 +11,7 @@
  * (token ids MLX saved as F32) is read through double, exact for them.
  */
 #include "internal.h"
+#include "core/quant.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,17 @@ static void read_ints(const parity_tensor *t, uint64_t first, size_t n,
     }
 }
 
+/* A streaming pass has read t up to element upto: drop the file pages of
+ * [*released, upto) once they make a run worth a system call (always when
+ * done), as the float passes do, so resident memory stays bounded however
+ * large the tensor (parity__tensor_release). */
+static void release_behind(const parity_tensor *t, uint64_t *released, uint64_t upto, int done) {
+    uint64_t run = parity__dtype_elems_for_bytes(t->dtype, PARITY__RELEASE_BYTES);
+    if (upto <= *released || (!done && upto - *released < run)) return;
+    parity__tensor_release(t, *released, upto - *released);
+    *released = upto;
+}
+
 static int same_int(int64_t a, int ua, int64_t b, int ub) {
     return a == b && (ua == ub || a >= 0);
 }
@@ -76,13 +88,16 @@ static int same_int(int64_t a, int ua, int64_t b, int ub) {
 int parity_tensor_integral(const parity_tensor *t) {
     if (!parity_dtype_is_float(t->dtype)) return parity_dtype_size(t->dtype) > 0;
     double v[INT_CHUNK];
-    for (uint64_t at = 0; at < t->count; at += INT_CHUNK) {
+    uint64_t released = 0;
+    int integral = 1;
+    for (uint64_t at = 0; integral && at < t->count; at += INT_CHUNK) {
         size_t n = t->count - at < INT_CHUNK ? (size_t)(t->count - at) : INT_CHUNK;
         parity_tensor_read(t, at, n, v);
         for (size_t i = 0; i < n; i++)
-            if (!(v[i] == (double)(int64_t)v[i] && v[i] < 0x1p63 && v[i] >= -0x1p63)) return 0;
+            if (!(v[i] == (double)(int64_t)v[i] && v[i] < 0x1p63 && v[i] >= -0x1p63)) integral = 0;
+        release_behind(t, &released, at + n, !integral || at + n == t->count);
     }
-    return 1;
+    return integral;
 }
 
 /* Sequences up to this many ids each get an edit script (8 bytes an id). */
@@ -137,6 +152,7 @@ parity_status parity_diff_ints(const parity_tensor *ref,
     c->port_float = parity_dtype_is_float(port->dtype);
     c->n_compared = ref->count < port->count ? ref->count : port->count;
     c->first = c->n_compared;
+    uint64_t ref_released = 0, port_released = 0;
     for (uint64_t at = 0; at < c->n_compared; at += INT_CHUNK) {
         uint64_t left = c->n_compared - at;
         size_t m = left < INT_CHUNK ? (size_t)left : INT_CHUNK;
@@ -146,6 +162,8 @@ parity_status parity_diff_ints(const parity_tensor *ref,
             if (same_int(x[i], c->ref_unsigned, y[i], c->port_unsigned)) continue;
             if (c->n_differ++ == 0) c->first = at + i;
         }
+        release_behind(ref, &ref_released, at + m, at + m == c->n_compared);
+        release_behind(port, &port_released, at + m, at + m == c->n_compared);
     }
     c->equal = !sequence && c->n_differ == 0;
     if (c->equal) return PARITY_OK;

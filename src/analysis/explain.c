@@ -18,6 +18,7 @@
 #include "analysis/explain_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ static void fit_axes(ex_fit *f, int ndim, const int64_t *idx, double r, double p
         a->srr[i] += r * r;
         a->srp[i] += r * p;
         a->sdd[i] += d * d;
+        if (fabs(p) > a->pmax[i]) a->pmax[i] = fabs(p);
     }
 }
 
@@ -61,14 +63,32 @@ static void pin_one(ex_pin *c, int sign, double tol, double r, double p, int fir
     c->sum += p, c->n++, c->beyond += sr > sp + tol;
 }
 
+/* Σd² and one-sided non-finite pairs per diagonal of the last two axes. */
+static void fit_diag(ex_fit *f, int ndim, const int64_t *idx, double d2, int one_sided) {
+    if (!f->dg_len) return;
+    int64_t k = idx[ndim - 1] - idx[ndim - 2] + f->dg_len - 1;
+    if (one_sided) f->dg_nf[k] += 1;
+    else f->dg_sdd[k] += d2;
+}
+
 static void fit_one(ex_fit *f, int ndim, const int64_t *idx, double r, double p,
                     uint64_t flat) {
-    if (!isfinite(r)) return;
+    if (!isfinite(r)) {
+        if (isfinite(p)) {
+            if (f->nf_ref_only++ == 0) f->nf_ref_first = flat, f->nf_ref_value = r;
+            fit_diag(f, ndim, idx, 0, 1);
+        }
+        return;
+    }
     if (!isfinite(p)) {
         if (f->nf_port_only++ == 0) f->nf_first = flat;
+        fit_diag(f, ndim, idx, 0, 1);
         return;
     }
     double d = p - r;
+    fit_diag(f, ndim, idx, d * d, 0);
+    if (p == 0 && r != 0) f->n_pzero++;
+    else if (p != 0) f->nz_srr += r * r, f->nz_srp += r * p;
     pin_one(&f->hi, 1, f->tol, r, p, f->n == 0);
     pin_one(&f->lo, -1, f->tol, r, p, f->n == 0);
     f->n++;
@@ -82,13 +102,15 @@ static void fit_one(ex_fit *f, int ndim, const int64_t *idx, double r, double p,
 static void fit_pass(ex_ctx *x) {
     double rb[EX_CHUNK], pb[EX_CHUNK];
     int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t count = x->r->count;
+    uint64_t count = x->r->count, done = 0;
+    const parity_tensor *t[2] = {x->r, x->p};
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
         for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
             fit_one(&x->f, x->r->ndim, idx, rb[i], pb[i], at + i);
+        parity__ex_release(t, 2, &done, at + m, at + m == count);
     }
 }
 
@@ -109,13 +131,15 @@ static void eval_one(ex_ctx *x, const int64_t *idx, double r, double p) {
 static void eval_pass(ex_ctx *x) {
     double rb[EX_CHUNK], pb[EX_CHUNK];
     int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t count = x->r->count;
+    uint64_t count = x->r->count, done = 0;
+    const parity_tensor *t[2] = {x->r, x->p};
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
         for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
             if (isfinite(rb[i]) && isfinite(pb[i])) eval_one(x, idx, rb[i], pb[i]);
+        parity__ex_release(t, 2, &done, at + m, at + m == count);
     }
 }
 
@@ -124,12 +148,22 @@ static parity_status alloc_axes(ex_ctx *x, parity_error *err) {
         int64_t len = x->r->shape[k];
         if (len < 2 || (x->o.axis >= 0 && x->o.axis != k)) continue;
         ex_axis_acc *a = &x->f.ax[k];
-        double *blk = calloc((size_t)len * 6, sizeof *blk);
+        double *blk = calloc((size_t)len * 7, sizeof *blk);
         FAIL_IF(!blk, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                 "%s: explain: out of memory for axis %d", x->r->name, k);
         a->len = len;
         a->n = blk, a->sr = blk + len, a->sp = blk + 2 * len;
         a->srr = blk + 3 * len, a->srp = blk + 4 * len, a->sdd = blk + 5 * len;
+        a->pmax = blk + 6 * len;
+    }
+    int nd = x->r->ndim;
+    int64_t L = nd >= 2 ? x->r->shape[nd - 1] : 0;
+    if (nd >= 2 && L >= 3 && L <= 65536 && x->r->shape[nd - 2] == L) {
+        x->f.dg_sdd = calloc((size_t)(2 * L - 1) * 2, sizeof *x->f.dg_sdd);
+        FAIL_IF(!x->f.dg_sdd, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                "%s: explain: out of memory for diagonals", x->r->name);
+        x->f.dg_nf = x->f.dg_sdd + 2 * L - 1;
+        x->f.dg_len = L;
     }
     return PARITY_OK;
 }
@@ -152,6 +186,7 @@ static parity_status copy_both(ex_ctx *x, parity_error *err) {
 
 static void ctx_free(ex_ctx *x) {
     for (int k = 0; k < PARITY_MAX_DIMS; k++) free(x->f.ax[k].n);
+    free(x->f.dg_sdd);
     for (size_t i = 0; i < x->nc; i++) parity__ex_cand_free(&x->c[i]);
     free(x->c);
     free(x->rr);
@@ -166,6 +201,16 @@ static double pcc(const ex_fit *f) {
     return vr > 0 && vp > 0 ? c / sqrt(vr * vp) : NAN;
 }
 
+/* Drop the file pages the last family's samples and passes touched: a
+ * strided sample faults in every page of a large tensor. */
+static void drop_pages(const ex_ctx *x) {
+    const parity_tensor *t[4] = {x->r, x->p, x->xr, x->xp == x->xr ? NULL : x->xp};
+    uint64_t done = 0;
+    parity__ex_release(t, 2, &done, x->r->count, 1);
+    for (int k = 2; k < 4; k++)
+        if (t[k]) done = 0, parity__ex_release(t + k, 1, &done, t[k]->count, 1);
+}
+
 static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_error *err) {
     TRY(alloc_axes(x, err));
     TRY(copy_both(x, err));
@@ -177,20 +222,44 @@ static parity_status explain_run(ex_ctx *x, parity_explain_result *out, parity_e
     out->pcc = f->n ? pcc(f) : NAN;
     x->rms_r = f->n ? sqrt(f->srr / (double)f->n) : 0.0;
     x->base_sq = f->n ? fmax(0.0, f->spp - f->sp * f->sp / (double)f->n) : 0.0;
-    if (f->sdd == 0 && f->nf_port_only == 0) {
+    out->n_one_sided = f->nf_port_only + f->nf_ref_only;
+    if (f->sdd == 0 && f->nf_port_only == 0 && f->nf_ref_only == 0) {
         out->identical = 1;
         return PARITY_OK;
     }
+    x->involved = parity__ex_involved_dtype(x);
+    drop_pages(x);
     TRY(parity__ex_global_candidates(x, err));
+    TRY(parity__ex_struct_candidates(x, err));
+    if (f->sdd > 0 || f->nf_port_only > 0) TRY(parity__ex_op_candidates(x, err));
+    drop_pages(x);
     if (f->sdd > 0) {
+        TRY(parity__ex_wiring_candidates(x, err));
+        TRY(parity__ex_grid_candidates(x, err));
+        drop_pages(x);
         TRY(parity__ex_axis_candidates(x, err));
         TRY(parity__ex_layout_candidates(x, err));
+        drop_pages(x);
         TRY(parity__ex_value_candidates(x, err));
+    }
+    if (x->in_measured) {
+        out->input_relative = x->in_srr > 0 ? sqrt(x->in_sdd / x->in_srr) : sqrt(x->in_sdd);
+        /* known from the caller's comparison, else beyond the default
+         * MATCH tolerance (1e-4 relative): float32 noise is no difference */
+        out->input_differs = x->o.inputs_state ? x->o.inputs_state == 1 : out->input_relative > 1e-4;
     }
     for (size_t i = 0; i < x->nc; i++) /* the kind's, plus the variant's */
         x->c[i].h.complexity += parity__ex_kinds[x->c[i].h.kind].complexity;
     eval_pass(x);
+    drop_pages(x);
     return parity__ex_conclude(x, out, err);
+}
+
+static int same_dims(const parity_tensor *a, const parity_tensor *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int k = 0; k < a->ndim; k++)
+        if (a->shape[k] != b->shape[k]) return 0;
+    return 1;
 }
 
 parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tensor *port,
@@ -209,11 +278,20 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
     memset(&x, 0, sizeof x);
     x.r = ref, x.p = port;
     x.o = opts ? *opts : parity_explain_opts_default();
+    x.xr = x.o.input_ref;
+    x.xp = x.o.input_port ? x.o.input_port : x.o.input_ref;
     FAIL_IF(x.o.axis < -1 || x.o.axis >= (ref->ndim > 0 ? ref->ndim : 1), err,
             PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: explain: axis %d out of range",
             ref->name, x.o.axis);
     if (x.o.max_hypotheses == 0) x.o.max_hypotheses = 5;
     if (x.o.max_sample < 4096) x.o.max_sample = 4096;
+    if (x.xr) {
+        const char *nm = x.o.input_name ? x.o.input_name : x.xr->name;
+        out->input_unfit = !same_dims(x.xr, ref) || !same_dims(x.xp, ref);
+        snprintf(out->input, sizeof out->input, "%s", nm ? nm : "");
+        out->input_source = x.o.input_source ? x.o.input_source : PARITY_INPUT_GIVEN;
+    }
+    out->inputs_state = x.o.inputs_state;
     parity_status st = explain_run(&x, out, err);
     ctx_free(&x);
     if (st != PARITY_OK) parity_explain_clear(out);

@@ -100,16 +100,27 @@ parity_status parity_explain_pair(const parity_pair *pair, const parity_explain_
     TRY(parity_explain_tensors(&pair->ref_view, &pair->port_view, opts, out, err));
     if (!pair->layout[0]) return PARITY_OK;
     snprintf(out->layout, sizeof out->layout, "%s", pair->layout);
+    align_sums a;
+    parity_hypothesis f;
+    align_pass(pair, &a);
+    finding(pair, &a, &f);
+    if (f.kind != PARITY_HYP_SCRAMBLE) { /* the alignment: a note, never a hypothesis */
+        const char *t = f.text + strlen("alignment: ");
+        size_t n = strlen(t) < sizeof out->alignment ? strlen(t) : sizeof out->alignment - 1;
+        memcpy(out->alignment, t, n);
+        out->alignment[n] = 0;
+        return PARITY_OK;
+    }
     parity_hypothesis *h = realloc(out->h, (out->n + 1) * sizeof *h);
     if (!h) parity_explain_clear(out);
     FAIL_IF(!h, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: explain: out of memory",
             pair->ref->name);
     memmove(h + 1, h, out->n * sizeof *h);
-    align_sums a;
-    align_pass(pair, &a);
-    finding(pair, &a, &h[0]);
+    h[0] = f;
+    h[0].hint = parity__ex_kinds[PARITY_HYP_SCRAMBLE].hint;
     out->h = h;
     out->n++;
-    if (h[0].kind == PARITY_HYP_SCRAMBLE) drop_other_scrambles(out);
+    out->none_explains = 0;
+    drop_other_scrambles(out);
     return PARITY_OK;
 }

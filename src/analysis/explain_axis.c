@@ -51,7 +51,33 @@ static void fit_index(const ex_axis_acc *a, int64_t i, parity_hyp_kind kind,
     else *bi = mp - mr;
 }
 
-static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parity_error *err) {
+/* A per-index scale of ±1 only (within 1%), some of each: a sign flipped
+ * on a subset of the indices ("sign flipped on 2 of 8 indices along axis
+ * 1: 2, 5"). */
+static int sign_subset(const ex_cand *c, char *text, size_t cap, int k) {
+    int64_t neg = 0;
+    for (int64_t i = 0; i < c->len; i++) {
+        if (fabs(fabs(c->va[i]) - 1) > 0.01) return 0;
+        neg += c->va[i] < 0;
+    }
+    if (neg == 0 || neg == c->len) return 0;
+    int at = snprintf(text, cap, "sign flipped on %lld of %lld indices along axis %d (a factor of "
+                      "+-1 per index:", (long long)neg, (long long)c->len, k);
+    int shown = 0;
+    for (int64_t i = 0; i < c->len && at + 32 < (int)cap; i++)
+        if (c->va[i] < 0) {
+            if (shown++ == 8) {
+                at += snprintf(text + at, cap - (size_t)at, " ...");
+                break;
+            }
+            at += snprintf(text + at, cap - (size_t)at, "%s %lld", shown > 1 ? "," : "", (long long)i);
+        }
+    snprintf(text + at, cap - (size_t)at, ")");
+    return 1;
+}
+
+static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, int few,
+                                   parity_error *err) {
     static const char *what[3] = {"offset", "scale", "affine"};
     const ex_axis_acc *a = &x->f.ax[k];
     ex_cand c = {0};
@@ -68,12 +94,15 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
     worst3(a, w);
     c.h.params[0] = k;
     for (int j = 0; j < 3; j++) c.h.params[1 + j] = (double)w[j];
-    int at = snprintf(c.h.text, sizeof c.h.text, "per-index %s along axis %d (worst:",
-                      what[kind - PARITY_HYP_AXIS_OFFSET], k);
+    int at = snprintf(c.h.text, sizeof c.h.text, "per-index %s along axis %d%s (worst:",
+                      what[kind - PARITY_HYP_AXIS_OFFSET], k,
+                      kind == PARITY_HYP_AXIS_OFFSET ? ": a bias per index" : "");
     for (int j = 0; j < 3 && w[j] >= 0; j++)
         at += snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, "%s %lld", j ? "," : "",
                        (long long)w[j]);
     snprintf(c.h.text + at, sizeof c.h.text - (size_t)at, ")");
+    c.few = few;
+    if (kind == PARITY_HYP_AXIS_SCALE) sign_subset(&c, c.h.text, sizeof c.h.text, k);
     return parity__ex_add(x, &c, err);
 }
 
@@ -82,18 +111,37 @@ static parity_status add_per_index(ex_ctx *x, int k, parity_hyp_kind kind, parit
  * catalogue's per-channel check says. A smooth function of r (an activation
  * variant) or a scrambled weight is only partly linear within each index,
  * yet 2·len parameters can still soak up much of the energy. So the fit is
- * listed only when the median R²_i over the indices that differ is
- * >= 0.95; otherwise it is partial and, at most, the closest miss. */
+ * listed only when the median R²_i over the indices that differ (hold
+ * more than 1e-8 of the largest index's energy) is >= 0.95; otherwise it
+ * is partial and, at most, the closest miss. */
+/* A fit with few elements per index must also do much better than its
+ * global kind (offset, scale): 2 or 3 values per parameter soak up noise. */
+static int beats_global(const ex_ctx *x, const ex_cand *c) {
+    parity_hyp_kind g = c->h.kind == PARITY_HYP_AXIS_OFFSET ? PARITY_HYP_OFFSET : PARITY_HYP_SCALE;
+    for (size_t i = 0; i < x->nc; i++)
+        if (x->c[i].h.kind == g && !(x->c[i].sq > 10 * c->sq)) return 0;
+    return 1;
+}
+
 void parity__ex_axis_judge(const ex_ctx *x, ex_cand *c) {
     const ex_axis_acc *a = &x->f.ax[c->axis];
+    if (c->few && !beats_global(x, c)) {
+        c->partial = 1;
+        return;
+    }
     double *r2 = malloc((size_t)a->len * sizeof *r2);
     size_t m = 0;
     if (!r2) return; /* cannot judge: leave it listed */
+    /* indices that hold a negligible part of the difference (noise where
+     * the port agrees: the channels a sign flip spares) say nothing */
+    double top = 0;
+    for (int64_t i = 0; i < a->len; i++) top = fmax(top, a->sdd[i]);
     for (int64_t i = 0; i < a->len; i++)
-        if (a->sdd[i] > 0) r2[m++] = 1.0 - c->sq_i[i] / a->sdd[i];
+        if (a->sdd[i] > 1e-8 * top) r2[m++] = 1.0 - c->sq_i[i] / a->sdd[i];
     if (m > 0) {
         qsort(r2, m, sizeof *r2, parity__ex_cmp_double);
-        c->partial = r2[m / 2] < 0.95;
+        /* few elements per index: exact within nearly every index */
+        c->partial = c->few ? r2[m / 10] < 0.999 || c->h.explained < 0.999 : r2[m / 2] < 0.95;
     }
     free(r2);
 }
@@ -180,10 +228,14 @@ parity_status parity__ex_axis_candidates(ex_ctx *x, parity_error *err) {
         const ex_axis_acc *a = &x->f.ax[k];
         if (!a->n) continue;
         TRY(add_region(x, k, err));
-        /* Per-index fits need several elements per index to mean anything. */
-        if ((double)x->f.n < 16.0 * (double)a->len) continue;
+        /* Per-index fits need several elements per index to mean anything;
+         * with fewer than 16 (a head, a batch row of a small tensor) an
+         * offset or a scale per index is offered only when exact. */
+        int few = (double)x->f.n < 16.0 * (double)a->len;
+        if (few && (double)x->f.n < 4.0 * (double)a->len) continue;
         for (int kind = PARITY_HYP_AXIS_OFFSET; kind <= PARITY_HYP_AXIS_AFFINE; kind++)
-            TRY(add_per_index(x, k, (parity_hyp_kind)kind, err));
+            if (!few || kind != PARITY_HYP_AXIS_AFFINE)
+                TRY(add_per_index(x, k, (parity_hyp_kind)kind, few, err));
     }
     return PARITY_OK;
 }

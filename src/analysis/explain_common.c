@@ -24,6 +24,29 @@ parity_status parity__ex_add(ex_ctx *x, ex_cand *c, parity_error *err) {
     return PARITY_OK;
 }
 
+parity_status parity__ex_add_measured(ex_ctx *x, parity_hyp_kind kind, double sq, const char *text,
+                                      const double *params, parity_error *err) {
+    ex_cand c = {0};
+    c.h.kind = kind;
+    c.sq = sq;
+    c.measured = 1;
+    if (params) memcpy(c.h.params, params, sizeof c.h.params);
+    parity__ex_set_text(&c.h, text);
+    return parity__ex_add(x, &c, err);
+}
+
+void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, uint64_t upto,
+                        int final) {
+    if (upto <= *done || (!final && upto - *done < (1u << 20))) return;
+    for (int k = 0; k < nt; k++)
+        if (t[k]) parity__tensor_release(t[k], *done, upto - *done);
+    *done = upto;
+}
+
+uint64_t parity__ex_cap(const ex_ctx *x) {
+    return x->o.max_sample < 65536 ? x->o.max_sample : 65536;
+}
+
 void parity__ex_set_text(parity_hypothesis *h, const char *text) {
     size_t n = strlen(text);
     n = n < sizeof h->text ? n : sizeof h->text - 1;
@@ -78,6 +101,9 @@ static const char *scale_const(double a, char *nm, size_t cap) {
         if (fabs(a - s) <= 0.005 * s) return snprintf(nm, cap, "sqrt(%d)", heads[i]), nm;
         if (fabs(a - 1 / s) <= 0.005 / s) return snprintf(nm, cap, "1/sqrt(%d)", heads[i]), nm;
     }
+    /* 1/d where 1/sqrt(d) was meant */
+    for (size_t i = 0; i < sizeof heads / sizeof *heads; i++)
+        if (fabs(a * heads[i] - 1) <= 0.005) return snprintf(nm, cap, "1/%d", heads[i]), nm;
     return NULL;
 }
 
@@ -111,4 +137,52 @@ double parity__ex_ulp(parity_dtype dt, double v) {
  * once (parity__ex_ulp), not per element. */
 double parity__ex_precision_band(parity_dtype dt, double r, double ulp_rms) {
     return 0.5 * (parity__ex_ulp(dt, r) + ulp_rms);
+}
+
+/* Powers of ten an eps is usually set to. */
+const char *parity__ex_eps_name(double eps, char *buf, size_t cap) {
+    if (eps > 0) {
+        double e10 = round(log10(eps)), p = pow(10.0, e10);
+        if (fabs(eps / p - 1) <= 0.15) return snprintf(buf, cap, "1e%+03d", (int)e10), buf;
+    }
+    snprintf(buf, cap, "%.2g", eps);
+    return buf;
+}
+
+/* The digit run at s[i] (i inside or at the start of one): its start. */
+static size_t run_start(const char *s, size_t i) {
+    while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9') i--;
+    return i;
+}
+
+int parity__ex_name_step(const char *a, const char *b, long *ka, long *kb) {
+    size_t i = 0;
+    while (a[i] && a[i] == b[i]) i++;
+    if (!a[i] && !b[i]) return 0;
+    size_t s = run_start(a, i);
+    char *ea, *eb;
+    if (!((a[s] >= '0' && a[s] <= '9') && (b[s] >= '0' && b[s] <= '9'))) return 0;
+    *ka = strtol(a + s, &ea, 10);
+    *kb = strtol(b + s, &eb, 10);
+    return strcmp(ea, eb) == 0 && *ka != *kb;
+}
+
+void parity__ex_lut_make(ex_lut *t, const double *k, int n) {
+    t->lo = n > 0 ? k[0] : 0;
+    double span = n > 1 ? k[n - 1] - k[0] : 0;
+    t->scale = span > 0 && isfinite(span) ? (double)EX_LUT / span : 0;
+    int i = 0;
+    for (int c = 0; c < EX_LUT; c++) {
+        double start = t->lo + (double)c / (t->scale > 0 ? t->scale : 1);
+        while (i + 1 < n && k[i + 1] <= start) i++;
+        t->at[c] = (unsigned char)(i < 255 ? i : 255);
+    }
+}
+
+int parity__ex_lut_find(const ex_lut *t, const double *k, int n, double v) {
+    if (!(v >= t->lo)) return 0;
+    double c = (v - t->lo) * t->scale;
+    int i = c < EX_LUT ? t->at[(int)c] : t->at[EX_LUT - 1];
+    while (i + 1 < n && k[i + 1] <= v) i++;
+    return i;
 }

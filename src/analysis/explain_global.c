@@ -18,21 +18,38 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One band: the rounding of the dtype actually involved (the narrower
+ * stored float, or the half format the port's values lie on), never when
+ * the caller knows the stage's inputs differ (inherited error is not
+ * precision). */
 static parity_status add_precision(ex_ctx *x, parity_error *err) {
-    static const parity_dtype dts[3] = {PARITY_DT_F32, PARITY_DT_F16, PARITY_DT_BF16};
-    int wide = x->r->dtype == PARITY_DT_F64 || x->p->dtype == PARITY_DT_F64;
-    for (int i = wide ? 0 : 1; i < 3; i++) {
-        ex_cand c = {0};
-        c.h.kind = PARITY_HYP_PRECISION;
-        c.h.complexity = i; /* f32, then f16, then bf16 */
-        c.a = (double)dts[i];
-        c.b = parity__ex_ulp(dts[i], x->rms_r);
-        c.h.params[0] = (double)dts[i];
-        snprintf(c.h.text, sizeof c.h.text, "precision only (within %s rounding)",
-                 i == 0 ? "f32" : i == 1 ? "f16" : "bf16");
-        TRY(parity__ex_add(x, &c, err));
-    }
-    return PARITY_OK;
+    if (x->o.inputs_state == 1) return PARITY_OK;
+    parity_dtype dt = x->involved;
+    if (dt != PARITY_DT_F16 && dt != PARITY_DT_BF16) dt = PARITY_DT_F32;
+    ex_cand c = {0};
+    c.h.kind = PARITY_HYP_PRECISION;
+    c.h.complexity = dt == PARITY_DT_F32 ? 0 : dt == PARITY_DT_F16 ? 1 : 2;
+    c.a = (double)dt;
+    c.b = parity__ex_ulp(dt, x->rms_r);
+    c.h.params[0] = (double)dt;
+    snprintf(c.h.text, sizeof c.h.text, "precision only (within %s rounding)",
+             dt == PARITY_DT_F32 ? "f32" : dt == PARITY_DT_F16 ? "f16" : "bf16");
+    return parity__ex_add(x, &c, err);
+}
+
+/* Dropout left on: a share q of p exactly 0 where r is not, the rest
+ * scaled by 1/(1 − q) (within 5%). */
+static parity_status add_dropout(ex_ctx *x, parity_error *err) {
+    const ex_fit *f = &x->f;
+    double q = (double)f->n_pzero / (double)f->n, s = f->nz_srr > 0 ? f->nz_srp / f->nz_srr : 0;
+    if (q < 0.01 || q > 0.95 || fabs(s * (1 - q) - 1) > 0.05) return PARITY_OK;
+    ex_cand c = {0};
+    c.h.kind = PARITY_HYP_DROPOUT;
+    c.a = s;
+    c.h.params[0] = q, c.h.params[1] = s;
+    snprintf(c.h.text, sizeof c.h.text, "dropout left on: %.1f%% of the values zeroed, the rest "
+             "scaled %.4g = 1/(1 - %.3g)", 100 * q, s, 1 - 1 / s);
+    return parity__ex_add(x, &c, err);
 }
 
 static parity_status add_offset(ex_ctx *x, parity_error *err) {
@@ -132,6 +149,7 @@ parity_status parity__ex_global_candidates(ex_ctx *x, parity_error *err) {
     TRY(add_offset(x, err));
     TRY(add_scale(x, err));
     TRY(add_affine(x, err));
+    TRY(add_dropout(x, err));
     return add_clamp(x, err);
 }
 
@@ -143,6 +161,10 @@ double parity__ex_apply_precision(const ex_cand *c, const int64_t *idx, double r
     (void)idx;
     double band = parity__ex_precision_band((parity_dtype)c->a, r, c->b);
     return p > r + band ? r + band : (p < r - band ? r - band : p);
+}
+double parity__ex_apply_dropout(const ex_cand *c, const int64_t *idx, double r, double p) {
+    (void)idx;
+    return p == 0 ? 0 : c->a * r;
 }
 double parity__ex_apply_offset(const ex_cand *c, const int64_t *idx, double r, double p) {
     (void)idx, (void)p;

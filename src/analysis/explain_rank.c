@@ -26,20 +26,39 @@
 #define EX_WEAK 0.05     /* a closest miss below this says nothing         */
 
 /* The sort key: what the hypothesis leaves unexplained. */
+static int nonfinite_kind(const ex_cand *c) {
+    return c->h.kind == PARITY_HYP_NONFINITE || c->h.kind == PARITY_HYP_ONE_SIDED || c->nf_explains;
+}
+
 static double key_sq(const ex_ctx *x, const ex_cand *c) {
-    return c->h.kind == PARITY_HYP_NONFINITE ? x->f.sdd : c->sq;
+    return nonfinite_kind(c) ? x->f.sdd : c->sq;
 }
 
 /* explained and residual of one measured candidate. */
 static void finish(const ex_ctx *x, ex_cand *c) {
     const ex_fit *f = &x->f;
     double norm_r = sqrt(f->srr) > 0 ? sqrt(f->srr) : 1.0;
-    if (c->h.kind == PARITY_HYP_NONFINITE) {
+    c->h.hint = parity__ex_kinds[c->h.kind].hint;
+    if (nonfinite_kind(c)) {
         /* The NaN/Inf positions are the difference; finite pairs that
-         * differ beyond 1e-4·rms are what it leaves unexplained. */
-        double nf = (double)f->nf_port_only;
-        c->h.explained = nf / (nf + (double)x->n_big);
+         * differ beyond 1e-4·rms, and the other side's non-finite ones,
+         * are what it leaves unexplained. */
+        int port = c->h.kind != PARITY_HYP_ONE_SIDED;
+        double nf = (double)(port ? f->nf_port_only : f->nf_ref_only);
+        double other = (double)(port ? f->nf_ref_only : f->nf_port_only);
+        c->h.explained = nf / (nf + other + (double)x->n_big);
         c->h.residual_rel = sqrt(f->sdd) / norm_r;
+        c->h.partial = c->h.explained < 0.9;
+        return;
+    }
+    if (c->h.kind == PARITY_HYP_DIAGONAL && c->h.params[2] > 0) {
+        /* one-sided pairs on the band, and what is left of the finite
+         * difference, against every one-sided pair and differing pair */
+        double nf = c->h.params[2], all = (double)(f->nf_port_only + f->nf_ref_only);
+        double fin = f->sdd > 0 ? (1.0 - c->sq / f->sdd) : 1.0;
+        c->h.explained = (nf + fin * (double)x->n_big) / (all + (double)x->n_big);
+        c->h.residual_rel = sqrt(c->sq) / norm_r;
+        c->h.partial = c->h.explained < 0.9;
         return;
     }
     c->h.explained = f->sdd > 0 ? 1.0 - c->sq / f->sdd : 0.0;
@@ -50,6 +69,7 @@ static void finish(const ex_ctx *x, ex_cand *c) {
     }
     if (c->h.kind == PARITY_HYP_VALUE_DEPENDENT) parity__ex_value_describe(c);
     if (c->sq_i) parity__ex_axis_judge(x, c);
+    c->h.partial = c->h.explained < 0.9;
 }
 
 /* Rounding noise is not a smooth function of r: when an offset, a scale,
@@ -82,8 +102,13 @@ static const ex_cand *tightest_precision(const ex_ctx *x) {
 static int credible(const ex_ctx *x, const ex_cand *c, int smooth, const ex_cand *prec) {
     parity_hyp_kind k = c->h.kind;
     if (!isfinite(c->h.explained) || !isfinite(c->h.residual_rel) || c->partial) return 0;
-    if (k == PARITY_HYP_NONFINITE) return 1;
-    if (k == PARITY_HYP_PRECISION && (smooth || c != prec)) return 0;
+    if (nonfinite_kind(c)) return 1;
+    if (k == PARITY_HYP_DIAGONAL && c->h.params[2] > 0) return c->h.explained >= 0.5;
+    /* one-sided non-finite pairs are a finding of their own: rounding
+     * never explains them */
+    if (k == PARITY_HYP_PRECISION &&
+        (smooth || c != prec || x->f.nf_ref_only + x->f.nf_port_only > 0))
+        return 0;
     /* A constant port: only "p = r + b" of a constant r says more. */
     if (x->base_sq <= 0) return k == PARITY_HYP_OFFSET && c->sq == 0;
     return c->sq <= EX_BASELINE * x->base_sq;

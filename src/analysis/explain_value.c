@@ -47,18 +47,14 @@ parity_status parity__ex_value_edges(ex_ctx *x, parity_error *err) {
         f->edges[++f->nbins] = INFINITY;
     }
     if (f->nbins < 8) f->nbins = 0; /* too few distinct values for a curve */
+    if (f->nbins) parity__ex_lut_make(&f->bin_lut, f->edges, f->nbins);
     free(s);
     return PARITY_OK;
 }
 
 void parity__ex_value_bin(ex_fit *f, double r, double d) {
     if (f->nbins == 0) return;
-    int lo = 0, hi = f->nbins - 1; /* the last bin b with edges[b] <= r */
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        if (f->edges[mid] <= r) lo = mid;
-        else hi = mid - 1;
-    }
+    int lo = parity__ex_lut_find(&f->bin_lut, f->edges, f->nbins, r); /* last edges[b] <= r */
     f->bin_n[lo] += 1, f->bin_r[lo] += r, f->bin_d[lo] += d;
 }
 
@@ -67,12 +63,7 @@ double parity__ex_value_eval(const ex_cand *c, double r) {
     int64_t n = c->nk;
     if (r <= kx[0]) return ky[0];
     if (r >= kx[n - 1]) return ky[n - 1];
-    int64_t lo = 0, hi = n - 1; /* kx[lo] <= r < kx[hi] */
-    while (hi - lo > 1) {
-        int64_t mid = (lo + hi) / 2;
-        if (kx[mid] <= r) lo = mid;
-        else hi = mid;
-    }
+    int64_t lo = parity__ex_lut_find(&c->lut, kx, (int)n, r), hi = lo + 1; /* kx[lo] <= r < kx[hi] */
     double t = (r - kx[lo]) / (kx[hi] - kx[lo]);
     return ky[lo] + t * (ky[hi] - ky[lo]);
 }
@@ -92,6 +83,7 @@ parity_status parity__ex_value_candidates(ex_ctx *x, parity_error *err) {
         c.va[c.nk] = kx, c.vb[c.nk++] = f->bin_d[b] / f->bin_n[b];
     }
     c.h.kind = PARITY_HYP_VALUE_DEPENDENT;
+    parity__ex_lut_make(&c.lut, c.va, (int)c.nk);
     snprintf(c.h.text, sizeof c.h.text, "value-dependent residual");
     if (c.nk >= 4) return parity__ex_add(x, &c, err);
     parity__ex_cand_free(&c);
@@ -119,15 +111,22 @@ static double gelu_gap_at(double r) {
 /* |cos| between the fitted curve and the GELU gap over the knots r >= 0,
  * where the gap is a function of r (for r in (−0.17, 0) two inputs give
  * the same output with different gaps): > 0.9 reads "like tanh-GELU vs
- * erf-GELU". */
+ * erf-GELU", unless a line or a constant fits the curve about as well. */
 static double gelu_likeness(const ex_cand *c) {
-    double sxy = 0, sxx = 0, syy = 0;
+    double sxy = 0, sxx = 0, syy = 0, slx = 0, sll = 0, s1 = 0, n = 0;
     for (int64_t k = 0; k < c->nk; k++) {
         if (c->va[k] < 0) continue;
-        double g = gelu_gap_at(c->va[k]);
-        sxy += g * c->vb[k], sxx += g * g, syy += c->vb[k] * c->vb[k];
+        double g = gelu_gap_at(c->va[k]), y = c->vb[k], r = c->va[k];
+        sxy += g * y, sxx += g * g, syy += y * y;
+        slx += r * y, sll += r * r, s1 += y, n++;
     }
-    return sxx > 0 && syy > 0 ? fabs(sxy) / sqrt(sxx * syy) : 0.0;
+    if (!(sxx > 0 && syy > 0)) return 0.0;
+    double cg = fabs(sxy) / sqrt(sxx * syy);
+    /* a scale or an offset (d = (a − 1)·r, d = b) is no activation gap:
+     * the GELU gap must fit the curve clearly better than a line or a
+     * constant does */
+    double cl = sll > 0 ? fabs(slx) / sqrt(sll * syy) : 0, cc = n > 0 ? fabs(s1) / sqrt(n * syy) : 0;
+    return cg > fmax(cl, cc) + 0.05 ? cg : 0.0;
 }
 
 void parity__ex_value_describe(ex_cand *c) {

@@ -103,7 +103,7 @@ static int fused_shift_finish(parity_dtype dt, const unsigned char *x,
         double v = parity_dtype_to_double(dt, x + i * esz), a = fabs(v);
         parity__two_sum(&s[0], &c[0], v);
         hi[0] = a > hi[0] ? a : hi[0];
-        lo[0] = (a < lo[0]) & (a != 0) ? a : lo[0];
+        lo[0] = ((a < lo[0]) & (a != 0)) ? a : lo[0];
     }
     double top = 0, bottom = INFINITY;
     for (int j = 0; j < PARITY__LANES; j++) {
@@ -142,8 +142,17 @@ static int fused_shift_finish(parity_dtype dt, const unsigned char *x,
 #undef FATTR
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define PARITY__X86 1
+
+/* CPUID leaf 1, ECX bit 29. Asked of the CPU, not of
+ * __builtin_cpu_supports, which knows no "f16c" in clang 14 (the fuzzing
+ * and sanitizer builds). */
+static int cpu_has_f16c(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
 #define FW 4
 #define FX(n) n##_avx2
 #define FATTR __attribute__((target("avx2,f16c")))
@@ -172,7 +181,7 @@ parity__isa parity__isa_best(int simd) {
      * are reads of it, so any thread may ask at any time and nothing is
      * cached here. Called from a constructor that runs earlier, they say
      * "no extension": the SSE2 kernel, the same results. */
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
+    if (__builtin_cpu_supports("avx2") && cpu_has_f16c())
         best = PARITY__ISA_AVX2;
     if (best == PARITY__ISA_AVX2 && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&

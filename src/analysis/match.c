@@ -40,10 +40,15 @@ struct parity_match {
     parity_copy *copies[2];            /* [n_copies[side]] unpaired copies  */
     size_t n_copies[2];
     size_t filtered[2];                /* tensors the selection left out    */
+    int content_ran;                   /* pairing by content ran            */
+    parity_proposal *proposals;        /* [n_proposals] its proposed pairs  */
+    size_t n_proposals;
     /* a pairing read back by parity merge: n_pairs pairs not stored, the  */
-    /* tensors of unpaired and copies owned here (names in names[])        */
+    /* tensors of unpaired and copies owned here (names in names[]), the   */
+    /* counts of pairing by content as the run's coverage gave them        */
     int skeleton;
     size_t n_irreconcilable;
+    size_t n_by_content, n_by_structure, n_not_used;
     parity_tensor *own;
 };
 
@@ -63,6 +68,7 @@ typedef struct matcher {
     const parity_set *set[2];
     long *partner[2];
     parity_match_how *how; /* [n ref] how ref i was paired                 */
+    long *prop;            /* [n ref] the proposal of a pair by content    */
     char **norm[2];        /* normalized names, NULL until computed        */
     step_rec *steps;       /* [n_steps] sorted by ref index, then k        */
     size_t n_steps, cap_steps;
@@ -175,11 +181,14 @@ static int cmp_step(const void *a, const void *b) {
     return (x->k > y->k) - (x->k < y->k);
 }
 
-/* Series of the port stacked in the reference, then the other way. */
-static parity_status pair_steps(matcher *m, parity_error *err) {
+/* Series of the port stacked in the reference, then the other way; the
+ * port's names renamed by the --map rules when there are any (mapped[j],
+ * NULL where no rule matches). */
+static parity_status pair_steps(matcher *m, const char *const *mapped, parity_error *err) {
     for (int side = 1; side >= 0; side--) {
         step_ctx c = {m, side, PARITY_OK};
-        parity_status st = parity__find_steps(m->set[side], m->set[!side], take_step, &c, err);
+        parity_status st = parity__find_steps(m->set[side], side ? mapped : NULL, m->set[!side],
+                                              side ? NULL : mapped, take_step, &c, err);
         FAIL_IF(st == PARITY_E_NOMEM, err, st, PARITY_NO_OFFSET, "%s: out of memory",
                 parity_set_path(m->set[side]));
         TRY(st);
@@ -256,12 +265,14 @@ static parity_status pair_by_map(matcher *m, const parity_map_rules *rules,
 /* Fill one pair and align its layouts. */
 static parity_status make_pair(parity_pair *pr, const parity_tensor *r,
                                const parity_tensor *p, parity_match_how how,
-                               parity_error *err) {
+                               const parity_proposal *prop, parity_error *err) {
     memset(pr, 0, sizeof *pr);
     pr->ref = r;
     pr->port = p;
     pr->how = how;
     pr->step = -1;
+    pr->proposal = prop;
+    pr->confidence = prop ? prop->confidence : 1.0;
     parity_status st = parity_layout_align(r, p, &pr->ref_view, &pr->port_view,
                                            pr->layout, sizeof pr->layout, err);
     pr->layout_ok = st == PARITY_OK;
@@ -316,7 +327,7 @@ static parity_status make_step_pair(parity_match *res, parity_pair *pr, const ma
     parity_tensor rs = sr->side == 0 ? parity__step_slice(r, sr->axis, sr->k, p) : *r;
     parity_tensor ps = sr->side == 1 ? parity__step_slice(p, sr->axis, sr->k, r) : *p;
     memset(pr, 0, sizeof *pr);
-    pr->ref = r, pr->port = p, pr->how = PARITY_MATCH_EXACT;
+    pr->ref = r, pr->port = p, pr->how = PARITY_MATCH_EXACT, pr->confidence = 1.0;
     pr->step = sr->k, pr->step_side = sr->side, pr->step_axis = sr->axis, pr->steps = sr->n;
     parity_status st = parity_layout_align(&rs, &ps, &pr->ref_view, &pr->port_view, pr->layout,
                                            sizeof pr->layout, err);
@@ -367,7 +378,10 @@ static parity_status collect(const matcher *m, const parity_match_opts *o,
             add_unpaired(res, m->set[0], 0, i);
         } else {
             TRY(make_pair(&res->pairs[res->n_pairs++], t,
-                          parity_set_tensor(m->set[1], (size_t)p), m->how[i], err));
+                          parity_set_tensor(m->set[1], (size_t)p), m->how[i],
+                          m->how[i] == PARITY_MATCH_CONTENT ? &res->proposals[m->prop[i]]
+                                                            : NULL,
+                          err));
         }
     }
     for (size_t j = 0; j < n[1]; j++) {
@@ -387,6 +401,7 @@ static void matcher_free(matcher *m) {
         free(m->partner[side]);
     }
     free(m->how);
+    free(m->prop);
     free(m->steps);
 }
 
@@ -405,12 +420,13 @@ static parity_status matcher_init(matcher *m, const parity_set *ref,
         for (size_t i = 0; i < n; i++) m->partner[side][i] = -1;
     }
     m->how = calloc(parity_set_count(ref) + 1, sizeof *m->how);
-    FAIL_IF(!m->how, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+    m->prop = calloc(parity_set_count(ref) + 1, sizeof *m->prop);
+    FAIL_IF(!m->how || !m->prop, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
             "%s: out of memory", parity_set_path(ref));
     return PARITY_OK;
 }
 
-/* Phases 1-3, or pairing by position. */
+/* Phases 0-3 (steps, exact, normalized, --map), or pairing by position. */
 static parity_status pair_all(matcher *m, const parity_match_opts *o,
                               parity_error *err) {
     size_t n0 = parity_set_count(m->set[0]), n1 = parity_set_count(m->set[1]);
@@ -424,18 +440,102 @@ static parity_status pair_all(matcher *m, const parity_match_opts *o,
         }
         return PARITY_OK;
     }
-    TRY(pair_steps(m, err));
-    pair_exact(m);
-    TRY(pair_normalized(m, err));
+    parity_map_rules *rules = NULL;
+    char **mapped = NULL; /* the port's names renamed by the rules */
+    if (o->map_file) {
+        TRY(parity__map_rules_load(o->map_file, &rules, err));
+        mapped = calloc(n1 + 1, sizeof *mapped);
+    }
+    parity_status st = o->map_file && !mapped
+                           ? parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                          "%s: out of memory", parity_set_path(m->set[1]))
+                           : PARITY_OK;
+    for (size_t j = 0; mapped && st == PARITY_OK && j < n1; j++)
+        st = parity__map_rules_apply(rules, parity_set_tensor(m->set[1], j)->name, &mapped[j],
+                                     err);
+    if (st == PARITY_OK) st = pair_steps(m, (const char *const *)mapped, err);
+    if (st == PARITY_OK) {
+        pair_exact(m);
+        st = pair_normalized(m, err);
+    }
     /* Two single-tensor files (ref.npy vs port.npy) are the pair the user
      * means, whatever their names, as diff(1) compares two files. */
-    if (n0 == 1 && n1 == 1 && m->partner[0][0] == -1 && m->partner[1][0] == -1)
+    if (st == PARITY_OK && n0 == 1 && n1 == 1 && m->partner[0][0] == -1 &&
+        m->partner[1][0] == -1)
         pair_up(m, 0, 0, PARITY_MATCH_ORDER);
-    if (!o->map_file) return PARITY_OK;
-    parity_map_rules *rules = NULL;
-    TRY(parity__map_rules_load(o->map_file, &rules, err));
-    parity_status st = pair_by_map(m, rules, err);
+    if (st == PARITY_OK && rules) st = pair_by_map(m, rules, err);
+    for (size_t j = 0; mapped && j < n1; j++) free(mapped[j]);
+    free(mapped);
     parity__map_rules_free(rules);
+    return st;
+}
+
+/* Candidates of side for pairing by content: unpaired, selected, no copy
+ * of the stage before; into idx (set order). Returns how many; *n_sel
+ * receives the selected stages that are no copy. */
+static size_t content_candidates(const matcher *m, const parity_match_opts *o, int side,
+                                 long *idx, size_t *n_sel) {
+    size_t n = parity_set_count(m->set[side]), k = 0;
+    *n_sel = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!parity_match_selected(o, parity_set_tensor(m->set[side], i)->name)) continue;
+        if (copy_of(m->set[side], i)) continue;
+        ++*n_sel;
+        if (m->partner[side][i] == -1) idx[k++] = (long)i;
+    }
+    return k;
+}
+
+/* Phase 4: pairing by content of what the names left (match_content.c),
+ * when opts ask for it or, by default, when names paired fewer than half
+ * of the smaller side's stages. */
+static parity_status pair_content(matcher *m, const parity_match_opts *o, parity_match *res,
+                                  parity_error *err) {
+    if (o->pairing == PARITY_PAIRING_NAMES) return PARITY_OK;
+    size_t n[2] = {parity_set_count(m->set[0]), parity_set_count(m->set[1])}, sel[2];
+    long *cand[2] = {malloc((n[0] + 1) * sizeof(long)), malloc((n[1] + 1) * sizeof(long))};
+    long *anc[2] = {malloc((n[0] + 1) * sizeof(long)), malloc((n[0] + 1) * sizeof(long))};
+    parity_status st = cand[0] && cand[1] && anc[0] && anc[1]
+                           ? PARITY_OK
+                           : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                          "%s: out of memory", parity_set_path(m->set[1]));
+    size_t nc[2] = {0, 0}, na = 0;
+    if (st == PARITY_OK) {
+        for (int side = 0; side < 2; side++)
+            nc[side] = content_candidates(m, o, side, cand[side], &sel[side]);
+        for (size_t i = 0; i < n[0]; i++)
+            if (m->partner[0][i] >= 0) anc[0][na] = (long)i, anc[1][na++] = m->partner[0][i];
+        size_t paired = sel[0] - nc[0], smaller = sel[0] < sel[1] ? sel[0] : sel[1];
+        int run = o->pairing == PARITY_PAIRING_CONTENT || 2 * paired < smaller;
+        if (!run || nc[0] == 0 || nc[1] == 0) nc[0] = nc[1] = 0;
+    }
+    parity__content_pair *cp = NULL;
+    size_t n_cp = 0;
+    if (st == PARITY_OK && nc[0] && nc[1]) {
+        res->content_ran = 1;
+        int ordered = parity_set_order_source(m->set[0]) != PARITY_ORDER_NATURAL &&
+                      parity_set_order_source(m->set[1]) != PARITY_ORDER_NATURAL;
+        st = parity__pair_by_content(m->set[0], m->set[1], cand[0], nc[0], cand[1], nc[1],
+                                     anc[0], anc[1], na, ordered, &cp, &n_cp, err);
+    }
+    if (st == PARITY_OK && n_cp) {
+        res->proposals = malloc(n_cp * sizeof *res->proposals);
+        if (!res->proposals)
+            st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+                              parity_set_path(m->set[1]));
+    }
+    for (size_t k = 0; st == PARITY_OK && k < n_cp; k++) {
+        int use = cp[k].confidence >= PARITY_CONTENT_USE;
+        res->proposals[res->n_proposals++] = (parity_proposal){
+            parity_set_tensor(m->set[0], (size_t)cp[k].ref),
+            parity_set_tensor(m->set[1], (size_t)cp[k].port), cp[k].confidence,
+            cp[k].correlation, use, cp[k].by_structure};
+        if (!use) continue;
+        pair_up(m, cp[k].ref, cp[k].port, PARITY_MATCH_CONTENT);
+        m->prop[cp[k].ref] = (long)res->n_proposals - 1;
+    }
+    free(cp);
+    free(cand[0]), free(cand[1]), free(anc[0]), free(anc[1]);
     return st;
 }
 
@@ -455,6 +555,7 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
     matcher m;
     parity_status st = matcher_init(&m, ref, port, err);
     if (st == PARITY_OK) st = pair_all(&m, o, err);
+    if (st == PARITY_OK && !o->by_order) st = pair_content(&m, o, res, err);
     if (st == PARITY_OK) st = collect(&m, o, res, err);
     matcher_free(&m);
     if (st != PARITY_OK) {
@@ -469,6 +570,7 @@ void parity_match_free(parity_match *m) {
     if (!m) return;
     free(m->pairs);
     free(m->own);
+    free(m->proposals);
     for (int side = 0; side < 2; side++) {
         free(m->unpaired[side]);
         free(m->copies[side]);
@@ -494,6 +596,18 @@ const parity_tensor *parity_match_unpaired(const parity_match *m, int side,
     return m->unpaired[side][i];
 }
 
+const char *parity_pair_name(const parity_pair *p) {
+    return p->ref_view.name ? p->ref_view.name : p->ref->name;
+}
+
+int parity_match_content_ran(const parity_match *m) { return m->content_ran; }
+
+size_t parity_match_proposal_count(const parity_match *m) { return m->n_proposals; }
+
+const parity_proposal *parity_match_proposal(const parity_match *m, size_t i) {
+    return i < m->n_proposals ? &m->proposals[i] : NULL;
+}
+
 size_t parity_match_copies_count(const parity_match *m, int side) {
     return side == 0 || side == 1 ? m->n_copies[side] : 0;
 }
@@ -515,6 +629,18 @@ void parity_match_coverage(const parity_match *m, parity_coverage *c) {
         c->filtered[side] = m->filtered[side];
     }
     c->total = c->compared + c->only[0] + c->only[1];
+    c->content_ran = m->content_ran;
+    if (m->skeleton) {
+        c->by_content = m->n_by_content;
+        c->by_structure = m->n_by_structure;
+        c->not_used = m->n_not_used;
+    }
+    for (size_t i = 0; !m->skeleton && i < m->n_pairs; i++)
+        c->by_content += m->pairs[i].how == PARITY_MATCH_CONTENT;
+    for (size_t k = 0; k < m->n_proposals; k++) {
+        c->not_used += !m->proposals[k].used;
+        c->by_structure += m->proposals[k].used && m->proposals[k].by_structure;
+    }
 }
 
 /* ---- a pairing read back (parity merge) --------------------------------- */
@@ -571,6 +697,10 @@ parity_status parity__match_skeleton(const parity__match_names *k, parity_match 
     m->skeleton = 1;
     m->n_pairs = k->n_pairs;
     m->n_irreconcilable = k->irreconcilable;
+    m->content_ran = k->content_ran;
+    m->n_by_content = k->by_content;
+    m->n_by_structure = k->by_structure;
+    m->n_not_used = k->not_used;
     *out = m;
     return PARITY_OK;
 }

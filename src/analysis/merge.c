@@ -261,7 +261,8 @@ static parity_status copies_of(const parity__rd *rd, const cJSON *cov, const cha
 static parity_status read_pairing(const parity__rd *rd, const cJSON *tail,
                                   parity__match_names *k) {
     const cJSON *cov;
-    uint64_t compared, irr, filtered[2];
+    uint64_t compared, irr, filtered[2], by_content, by_structure, not_used;
+    int content_ran;
     TRY(names_of(rd, tail, "", "only_in_ref", (const char ***)&k->unpaired[0], &k->n_unpaired[0]));
     TRY(names_of(rd, tail, "", "only_in_port", (const char ***)&k->unpaired[1], &k->n_unpaired[1]));
     TRY(parity__rd_obj(rd, tail, "", "coverage", &cov));
@@ -269,12 +270,19 @@ static parity_status read_pairing(const parity__rd *rd, const cJSON *tail,
     TRY(parity__rd_u64(rd, cov, "coverage", "irreconcilable", &irr));
     TRY(parity__rd_u64(rd, cov, "coverage", "filtered_ref", &filtered[0]));
     TRY(parity__rd_u64(rd, cov, "coverage", "filtered_port", &filtered[1]));
+    TRY(parity__rd_bool(rd, cov, "coverage", "content_ran", &content_ran));
+    TRY(parity__rd_u64(rd, cov, "coverage", "by_content", &by_content));
+    TRY(parity__rd_u64(rd, cov, "coverage", "by_structure", &by_structure));
+    TRY(parity__rd_u64(rd, cov, "coverage", "content_not_used", &not_used));
     TRY(copies_of(rd, cov, "copies_ref", (const char ***)&k->copies[0], &k->n_copies[0]));
     TRY(copies_of(rd, cov, "copies_port", (const char ***)&k->copies[1], &k->n_copies[1]));
     if (irr > compared)
         return parity__rd_fail(rd, "coverage", "irreconcilable", "more than the pairs compared");
     k->n_pairs = (size_t)compared, k->irreconcilable = (size_t)irr;
     k->filtered[0] = (size_t)filtered[0], k->filtered[1] = (size_t)filtered[1];
+    k->content_ran = content_ran;
+    k->by_content = (size_t)by_content, k->by_structure = (size_t)by_structure;
+    k->not_used = (size_t)not_used;
     return PARITY_OK;
 }
 

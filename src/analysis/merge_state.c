@@ -16,7 +16,7 @@
 /* ---- identity ------------------------------------------------------------ */
 
 static const char *const KINDS[] = {"float", "int", "sequence", "overlap", "shapes"};
-static const char *const HOWS[] = {"exact", "normalized", "map", "order"};
+static const char *const HOWS[] = {"exact", "normalized", "map", "order", "content"};
 
 /* Index of s in names[0..n), or -1. */
 static int word_of(const char *s, const char *const *names, int n) {
@@ -71,7 +71,7 @@ parity_status parity__mpair_id_read(const parity__rd *rd, const cJSON *st,
     const char *layout;
     memset(id, 0, sizeof *id);
     TRY(read_word(rd, st, "state", "kind", KINDS, 5, &kind));
-    TRY(read_word(rd, st, "state", "how", HOWS, 4, &how));
+    TRY(read_word(rd, st, "state", "how", HOWS, (int)(sizeof HOWS / sizeof *HOWS), &how));
     id->kind = (parity_pair_kind)kind;
     id->how = (parity_match_how)how;
     TRY(parity__rd_bool(rd, st, "state", "layout_ok", &id->layout_ok));

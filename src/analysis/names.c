@@ -216,23 +216,29 @@ static parity_status parse_rules(parity_map_rules *r, const char *path,
     return PARITY_OK;
 }
 
-parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
-                                     parity_error *err) {
+parity_status parity__map_rules_parse(const char *path, const char *text, size_t len,
+                                      parity_map_rules **out, parity_error *err) {
     *out = NULL;
-    parity_map map;
-    TRY(parity__map_open(path, &map, err));
     parity_map_rules *r = calloc(1, sizeof *r);
-    parity_status st = r ? parse_rules(r, path, (const char *)map.base,
-                                       map.size, err)
+    parity_status st = r ? parse_rules(r, path, text, len, err)
                          : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                                         "%s: out of memory", path);
-    parity__map_close(&map);
     if (st != PARITY_OK) {
         parity__map_rules_free(r);
         return st;
     }
     *out = r;
     return PARITY_OK;
+}
+
+parity_status parity__map_rules_load(const char *path, parity_map_rules **out,
+                                     parity_error *err) {
+    *out = NULL;
+    parity_map map;
+    TRY(parity__map_open(path, &map, err));
+    parity_status st = parity__map_rules_parse(path, (const char *)map.base, map.size, out, err);
+    parity__map_close(&map);
+    return st;
 }
 
 /* Append repl to b with \0..\9 replaced by the groups of m in name. */
@@ -301,6 +307,7 @@ const char *parity__match_how_name(parity_match_how how) {
     case PARITY_MATCH_NORMALIZED: return "normalized";
     case PARITY_MATCH_MAP: return "map";
     case PARITY_MATCH_ORDER: return "order";
+    case PARITY_MATCH_CONTENT: return "content";
     }
     return "?";
 }

@@ -4,6 +4,8 @@
  * calls, where the first call counts as #0). Every digit run of every name
  * proposes a pattern with that run replaced by {k}; patterns shared by at
  * least three stages are series, listed in order of their first stage.
+ * A series paired step by step with a stacked tensor (match.c) is a
+ * series as it is: "name@{k}", k the position.
  */
 #include "internal.h"
 #include "analysis/walk_internal.h"
@@ -110,11 +112,45 @@ static parity_status add_series(parity_walk *w, const proposal *p, size_t n,
     return PARITY_OK;
 }
 
+/* The stacked tensor of a step pair: the one tensor its series shares. */
+static const parity_tensor *stacked_of(const parity_pair *p) {
+    return p->step_side == 0 ? p->ref : p->port;
+}
+
+/* Step pairs (a series paired position by position, docs/matching.md) are
+ * series by construction: one per stacked tensor, k the position. */
+static parity_status step_series(parity_walk *w, parity_error *err) {
+    for (size_t i = 0; i < w->n_stages;) {
+        const parity_pair *p = w->stages[i].pair;
+        size_t j = i + 1;
+        if (p->step < 0) {
+            i = j;
+            continue;
+        }
+        while (j < w->n_stages && w->stages[j].pair->step >= 0 &&
+               stacked_of(w->stages[j].pair) == stacked_of(p))
+            j++;
+        proposal *run = malloc((j - i) * sizeof *run);
+        char pattern[160];
+        FAIL_IF(!run, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
+        snprintf(pattern, sizeof pattern, "%s%s", p->step_side == 0 ? p->ref->name : p->port->name,
+                 p->step_side == 0 ? "@{k}" : "#{k} (port stacked)");
+        for (size_t k = i; k < j; k++)
+            run[k - i] = (proposal){pattern, w->stages[k].pair->step, k};
+        parity_status st = j - i >= 2 ? add_series(w, run, j - i, err) : PARITY_OK;
+        free(run);
+        TRY(st);
+        i = j;
+    }
+    return PARITY_OK;
+}
+
 parity_status parity__walk_series(parity_walk *w, parity_error *err) {
     proposals ps = {0};
-    parity_status st = PARITY_OK;
+    parity_status st = step_series(w, err);
     for (size_t i = 0; i < w->n_stages && st == PARITY_OK; i++)
-        if (!propose_name(&ps, w->stages[i].pair->ref->name, i))
+        if (w->stages[i].pair->step < 0 &&
+            !propose_name(&ps, parity_pair_name(w->stages[i].pair), i))
             st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
     if (st == PARITY_OK && ps.n) qsort(ps.p, ps.n, sizeof *ps.p, cmp_proposal);
     for (size_t i = 0; st == PARITY_OK && i < ps.n;) {

@@ -328,7 +328,7 @@ static int shift_lanes(const double *buf, size_t n, int prec, double *out) {
         double a = fabs(buf[i]);
         parity__two_sum(&s[0], &c[0], buf[i]);
         hi[0] = a > hi[0] ? a : hi[0];
-        lo[0] = (a < lo[0]) & (a != 0) ? a : lo[0];
+        lo[0] = ((a < lo[0]) & (a != 0)) ? a : lo[0];
     }
     double top = 0, bottom = INFINITY;
     for (int j = 0; j < L; j++) {

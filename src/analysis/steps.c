@@ -13,7 +13,14 @@
  * after the squeeze, permutation or reshape parity_layout_align finds),
  * or, for tensors that grow with the position (attention scores [H, pos+1]
  * against [H, T, T]), be the member's shape but longer in one axis: the
- * slice's prefix there is compared, the valid part of the member.
+ * slice's prefix there is compared, the valid part of the member. A member
+ * that holds every position up to its own (a KV cache [H, pos+1, HD]
+ * against the keys [H, T, HD]) is compared with the stacked tensor's
+ * prefix through its position along the axis.
+ *
+ * Names are the set's own, or those a caller passes (a port's names
+ * renamed by --map rules), so a port with its own names pairs step by step
+ * through a map.
  */
 #include "internal.h"
 
@@ -51,13 +58,18 @@ static int cmp_member(const void *a, const void *b) {
     return (x->k > y->k) - (x->k < y->k);
 }
 
+static const char *name_of(const parity_set *set, const char *const *names, size_t i) {
+    return names && names[i] ? names[i] : parity_set_tensor(set, i)->name;
+}
+
 /* The members of every name of set, sorted by base then k. */
-static step_member *members_of(const parity_set *set, size_t *n_out) {
+static step_member *members_of(const parity_set *set, const char *const *names,
+                               size_t *n_out) {
     size_t n = parity_set_count(set);
     step_member *m = calloc(n ? n : 1, sizeof *m);
     char base[512];
     for (size_t i = 0; m && i < n; i++) {
-        m[i].k = split_step(parity_set_tensor(set, i)->name, base, sizeof base);
+        m[i].k = split_step(name_of(set, names, i), base, sizeof base);
         m[i].base = strdup(base);
         m[i].index = i;
         if (!m[i].base) {
@@ -106,6 +118,10 @@ static int grown_prefix(parity_tensor *s, const parity_tensor *m) {
     int mr = 0, b = -1;
     for (int d = 0; d < m->ndim; d++)
         if (m->shape[d] != 1) ms[mr++] = m->shape[d];
+    if (mr != s->ndim && m->ndim == s->ndim) { /* [H, 1] at position 0 */
+        mr = m->ndim;
+        for (int d = 0; d < mr; d++) ms[d] = m->shape[d];
+    }
     if (mr != s->ndim) return 0;
     for (int d = 0; d < mr; d++) {
         if (ms[d] == s->shape[d]) continue;
@@ -120,13 +136,43 @@ static int grown_prefix(parity_tensor *s, const parity_tensor *m) {
     return 1;
 }
 
+/* t with size-1 axes dropped and axis a (of that) cut to [0, k + 1): the
+ * positions up to k. */
+static parity_tensor through(const parity_tensor *t, int a, int64_t k) {
+    parity_tensor v = *t;
+    v.ndim = 0;
+    for (int d = 0; d < t->ndim; d++) {
+        if (t->shape[d] == 1) continue;
+        v.shape[v.ndim] = t->shape[d];
+        v.stride[v.ndim++] = t->stride[d];
+    }
+    v.count = v.count / (uint64_t)v.shape[a] * (uint64_t)(k + 1);
+    v.shape[a] = k + 1;
+    v.nbytes = v.count * parity_dtype_size(v.dtype);
+    return v;
+}
+
+/* The part of stacked that member k of a series along axis a holds: the
+ * slice at k, its prefix for a member that grows, or the positions up to
+ * k for a member that accumulates them; *ok 0 when none fits. */
+static parity_tensor part_for(const parity_tensor *stacked, int a, int64_t k,
+                              const parity_tensor *member, int *ok) {
+    parity_tensor s = slice_at(stacked, a, k);
+    *ok = 1;
+    if (s.count == member->count || grown_prefix(&s, member)) return s;
+    parity_tensor c = through(stacked, a, k);
+    *ok = c.count == member->count && k > 0;
+    return c;
+}
+
 /* Can every member i of the series (tensors mem[0..n) of its set) pair
- * with the slice of stacked at position i along axis a? */
+ * with its part of stacked along axis a? */
 static int stacks_along(const parity_tensor *stacked, int a, const parity_tensor *const *mem,
                         int64_t n) {
     for (int64_t i = 0; i < n; i++) {
-        parity_tensor s = slice_at(stacked, a, i);
-        if (s.count != mem[i]->count && !grown_prefix(&s, mem[i])) return 0;
+        int ok;
+        part_for(stacked, a, i, mem[i], &ok);
+        if (!ok) return 0;
     }
     return 1;
 }
@@ -143,33 +189,88 @@ static int stack_axis(const parity_tensor *stacked, const parity_tensor *const *
     return -1;
 }
 
-/* The tensor of set named base (exactly, else normalized) that has no #k
- * repeats of its own, or -1. */
-static long partner_of(const parity_set *set, const char *base) {
-    char rep[600];
-    long i = parity_set_find(set, base);
-    snprintf(rep, sizeof rep, "%s#1", base);
-    if (i >= 0) return parity_set_find(set, rep) < 0 ? i : -1;
-    char *want = parity__name_normalize_dup(base);
-    for (size_t j = 0; want && j < parity_set_count(set); j++) {
-        char *got = parity__name_normalize_dup(parity_set_tensor(set, j)->name);
-        int same = got && strcmp(got, want) == 0;
-        free(got);
-        if (!same) continue;
-        snprintf(rep, sizeof rep, "%s#1", parity_set_tensor(set, j)->name);
-        i = parity_set_find(set, rep) < 0 ? (long)j : -1;
-        break;
-    }
-    free(want);
-    return i;
+/* The names of the other side, sorted as they are and normalized, for
+ * lookups in log time. */
+typedef struct name_key {
+    const char *key;
+    size_t index;
+} name_key;
+
+typedef struct lookup {
+    name_key *raw, *norm; /* [n] each, sorted by key                        */
+    char **owned;         /* [n] the normalized names                       */
+    size_t n;
+    const parity_set *set;
+    const char *const *names;
+} lookup;
+
+static int cmp_key(const void *a, const void *b) {
+    const name_key *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
-parity_status parity__find_steps(const parity_set *series_set, const parity_set *other,
+static void lookup_free(lookup *l) {
+    for (size_t i = 0; l->owned && i < l->n; i++) free(l->owned[i]);
+    free(l->owned), free(l->raw), free(l->norm);
+}
+
+static int lookup_init(lookup *l, const parity_set *set, const char *const *names) {
+    l->n = parity_set_count(set);
+    l->set = set, l->names = names;
+    l->raw = malloc((l->n + 1) * sizeof *l->raw);
+    l->norm = malloc((l->n + 1) * sizeof *l->norm);
+    l->owned = calloc(l->n + 1, sizeof *l->owned);
+    if (!l->raw || !l->norm || !l->owned) return 0;
+    for (size_t i = 0; i < l->n; i++) {
+        l->raw[i] = (name_key){name_of(set, names, i), i};
+        l->owned[i] = parity__name_normalize_dup(l->raw[i].key);
+        if (!l->owned[i]) return 0;
+        l->norm[i] = (name_key){l->owned[i], i};
+    }
+    qsort(l->raw, l->n, sizeof *l->raw, cmp_key);
+    qsort(l->norm, l->n, sizeof *l->norm, cmp_key);
+    return 1;
+}
+
+/* The first entry of arr[0..n) whose key is key, or -1. */
+static long find_key(const name_key *arr, size_t n, const char *key) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(arr[mid].key, key) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && strcmp(arr[lo].key, key) == 0 ? (long)arr[lo].index : -1;
+}
+
+/* The tensor of the other side named base (exactly, else normalized) that
+ * has no #k repeats of its own, or -1. */
+static long partner_of(const lookup *l, const char *base) {
+    char rep[600];
+    long i = find_key(l->raw, l->n, base);
+    if (i < 0) {
+        char *want = parity__name_normalize_dup(base);
+        i = want ? find_key(l->norm, l->n, want) : -1;
+        free(want);
+    }
+    if (i < 0) return -1;
+    snprintf(rep, sizeof rep, "%s#1", name_of(l->set, l->names, (size_t)i));
+    return find_key(l->raw, l->n, rep) < 0 ? i : -1;
+}
+
+parity_status parity__find_steps(const parity_set *series_set, const char *const *series_names,
+                                 const parity_set *other, const char *const *other_names,
                                  parity__step_fn found, void *ctx, parity_error *err) {
     size_t n = 0;
-    step_member *m = members_of(series_set, &n);
-    FAIL_IF(!m, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
-            parity_set_path(series_set));
+    lookup other_names_l = {0};
+    step_member *m = members_of(series_set, series_names, &n);
+    if (!m || !lookup_init(&other_names_l, other, other_names)) {
+        members_free(m, n);
+        lookup_free(&other_names_l);
+        FAIL_IF(1, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+                parity_set_path(series_set));
+    }
     const parity_tensor **mem = calloc(n ? n : 1, sizeof *mem);
     parity_status st = mem ? PARITY_OK
                            : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
@@ -180,7 +281,7 @@ parity_status parity__find_steps(const parity_set *series_set, const parity_set 
         size_t end = i;
         while (end < n && strcmp(m[end].base, m[i].base) == 0) end++;
         int64_t len = (int64_t)(j - i);
-        long p = j == end && len >= 2 ? partner_of(other, m[i].base) : -1;
+        long p = j == end && len >= 2 ? partner_of(&other_names_l, m[i].base) : -1;
         const parity_tensor *stacked = p >= 0 ? parity_set_tensor(other, (size_t)p) : NULL;
         for (int64_t k = 0; stacked && k < len; k++)
             mem[k] = parity_set_tensor(series_set, m[i + (size_t)k].index);
@@ -191,12 +292,12 @@ parity_status parity__find_steps(const parity_set *series_set, const parity_set 
     }
     free(mem);
     members_free(m, n);
+    lookup_free(&other_names_l);
     return st;
 }
 
 parity_tensor parity__step_slice(const parity_tensor *stacked, int axis, int64_t k,
                                  const parity_tensor *member) {
-    parity_tensor s = slice_at(stacked, axis, k);
-    if (s.count != member->count) grown_prefix(&s, member);
-    return s;
+    int ok;
+    return part_for(stacked, axis, k, member, &ok);
 }

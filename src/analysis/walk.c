@@ -11,6 +11,8 @@
  * layers) keeps a jump from 0 to 1e-7 from looking like a catastrophe.
  * A defect in a module called at every ODE step jumps by about the same
  * factor at each call; the culprit is then its first call (see locate).
+ * That is the rule by execution order; when a trace records data flow,
+ * blame.c judges each stage against its own inputs and names the culprit.
  */
 #include "internal.h"
 #include "analysis/walk_internal.h"
@@ -68,6 +70,7 @@ static parity_status diff_stages(parity_walk *w, parity_error *err) {
             s->ints = c.ints;
             s->overlap = c.overlap;
             s->same_values = c.same_values;
+            if (pass == 0) w->n_inputs++;
             if (pass == 0 && input_differs(s))
                 w->inputs_differ[w->n_inputs_differ++] = w->n_stages - 1;
         }
@@ -89,12 +92,6 @@ static parity_status missing_inputs(parity_walk *w, parity_error *err) {
         }
     }
     return PARITY_OK;
-}
-
-double parity_stage_relative(const parity_stage *s) {
-    if (!s->pair->layout_ok) return INFINITY;
-    if (s->diff.nonfinite_ref_only || s->diff.nonfinite_port_only) return INFINITY;
-    return s->diff.relative;
 }
 
 int parity_walk_differs(const parity_walk *w) {
@@ -196,6 +193,7 @@ parity_status parity_walk_run(const parity_set *ref, const parity_set *port,
     if (st == PARITY_OK) st = missing_inputs(w, err);
     if (st == PARITY_OK) st = parity__walk_series(w, err);
     if (st == PARITY_OK) locate(w);
+    if (st == PARITY_OK) st = parity__walk_blame(w, err);
     if (st == PARITY_OK) st = parity__walk_solver(w, err);
     if (st != PARITY_OK) {
         parity_walk_free(w);
@@ -214,6 +212,7 @@ void parity_walk_free(parity_walk *w) {
     }
     parity__schedule_free(w->schedule);
     parity__guidance_free(w->guidance);
+    parity__walk_blame_free(w);
     free(w->series);
     free(w->stages);
     free(w->inputs_differ);

@@ -1,5 +1,5 @@
 /* walk_internal.h — the trace walk's private state, shared by walk.c,
- * series.c and solver.c. */
+ * series.c, solver.c and blame.c. */
 #ifndef PARITY_WALK_INTERNAL_H
 #define PARITY_WALK_INTERNAL_H
 
@@ -11,6 +11,7 @@ struct parity_walk {
     parity_match *match;
     parity_stage *stages;     /* [n_stages] inputs first, then in order */
     size_t n_stages;
+    size_t n_inputs;          /* stages[0..n_inputs) are the model inputs  */
     size_t *inputs_differ;    /* [n_inputs_differ] stage indices */
     size_t n_inputs_differ;
     const char **missing;     /* [n_missing] inputs present on one side only */
@@ -21,6 +22,17 @@ struct parity_walk {
     size_t n_series;
     parity_schedule *schedule;
     parity_guidance *guidance;
+    /* blame.c: under PARITY_BLAME_DATAFLOW, blame[n_stages]; its index    */
+    /* arrays point into pool, its missing names into names (borrowed from */
+    /* the sets)                                                           */
+    parity_blame_rule rule;
+    int graph_side;
+    parity_blame *blame;
+    size_t *pool;
+    const char **names;
+    size_t *culprits, n_culprits;
+    size_t *path, n_path;
+    size_t *disagree, n_disagree;
 };
 
 /* Find the series among w's stages (series.c). */
@@ -28,6 +40,10 @@ parity_status parity__walk_series(parity_walk *w, parity_error *err);
 /* Infer step sizes and guidance weights (solver.c). */
 parity_status parity__walk_solver(parity_walk *w, parity_error *err);
 void parity__schedule_free(parity_schedule *s);
+/* Blame every stage by the recorded data flow when a side has one, and
+ * then name the culprit (blame.c); leaves the order rule's otherwise. */
+parity_status parity__walk_blame(parity_walk *w, parity_error *err);
+void parity__walk_blame_free(parity_walk *w);
 void parity__guidance_free(parity_guidance *g);
 
 #endif

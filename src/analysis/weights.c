@@ -419,7 +419,11 @@ static parity_status summarize(parity_weights *w, const run *r, parity_error *er
 
 static parity_status run_all(parity_weights *w, run *r, parity_error *err) {
     parity_match *m = NULL;
-    TRY(parity_match_sets(r->set[0], r->set[1], &r->o.match, &m, err));
+    /* weights pair by name: a checkpoint has no execution order for an
+     * alignment by content to follow */
+    parity_match_opts by_name = r->o.match;
+    by_name.pairing = PARITY_PAIRING_NAMES;
+    TRY(parity_match_sets(r->set[0], r->set[1], &by_name, &m, err));
     parity_status st = make_pool(r, m, err);
     if (st == PARITY_OK) st = parity__wt_fused_find(&r->pool, &r->fused, &r->n_fused, err);
     if (st == PARITY_OK) st = make_items(w, r, m, err);

@@ -169,7 +169,7 @@ static parity_status ties_with(const parity_set *set, int side, const parity_mat
         for (j = i + 1; j < nk && k[j].key == k[i].key; j++) continue;
         if (j - i > 1) TRY(run_ties(set, side, k + i, j - i, cls, members, ties, n, cap, err));
     }
-    qsort(*ties + first, *n - first, sizeof **ties, cmp_tie);
+    if (*n > first) qsort(*ties + first, *n - first, sizeof **ties, cmp_tie); /* *ties may be NULL */
     return PARITY_OK;
 }
 

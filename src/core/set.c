@@ -52,6 +52,20 @@ parity_status parity__set_add(parity_set *set, const parity_tensor *t,
     return PARITY_OK;
 }
 
+parity_status parity__set_reserve(parity_set *set, size_t extra, parity_error *err) {
+    size_t room = set->opts.max_tensors > set->n_tensors
+                      ? (size_t)(set->opts.max_tensors - set->n_tensors)
+                      : 0;
+    if (extra > room) extra = room; /* parity__set_add refuses the rest */
+    size_t need = set->n_tensors + extra; /* exactly: 600 bytes a tensor */
+    if (need <= set->cap_tensors) return PARITY_OK;
+    parity_tensor *p = realloc(set->tensors, need * sizeof *p);
+    FAIL_IF(!p, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", set->path);
+    set->tensors = p;
+    set->cap_tensors = need;
+    return PARITY_OK;
+}
+
 parity_status parity__set_meta_add(parity_set *set, const char *key,
                                    size_t key_len, const char *value,
                                    size_t value_len, parity_error *err) {

@@ -144,7 +144,10 @@ static parity_status on_string(scan_state *st, parity_error *err) {
     TRY(scan_string(st, err));
     size_t len = st->i > start + 1 ? st->i - start - 2 : 0;
     if (is_key && st->depth == 1) {
-        TRY(push_key(st->s, start, err));
+        parity_json_scan *s = st->s;
+        int is_free = s->free_key && raw_eq(s->text + start + 1, len, s->free_key);
+        s->n_entries += !is_free;
+        if (!s->max_name || s->n_entries <= s->max_entries) TRY(push_key(s, start, err));
         st->key1 = start + 1;
         st->key1_len = len;
         st->has_key1 = 1;
@@ -291,7 +294,12 @@ parity_status parity__json_prescan(parity_json_scan *s, parity_error *err) {
             s->path, (unsigned long long)(s->base + b));
     s->begin = b;
     TRY(scan_value(s, err));
-    return check_trailing(s, err);
+    TRY(check_trailing(s, err));
+    FAIL_IF(s->max_name && s->n_entries > s->max_entries, err, PARITY_E_LIMIT, s->base,
+            "%s: header: %llu %ss exceed the limit of %llu (expected <= %s)", s->path,
+            (unsigned long long)s->n_entries, s->entry_word, (unsigned long long)s->max_entries,
+            s->max_name);
+    return PARITY_OK;
 }
 
 void parity__json_scan_free(parity_json_scan *s) {

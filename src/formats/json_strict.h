@@ -29,10 +29,15 @@ typedef struct parity_json_scan {
                              /* (its own checks apply later), or NULL        */
     const char *const *fields; /* NULL-terminated depth-2 keys whose numbers */
                              /* are checked in lenient mode (strict: all)    */
+    uint64_t max_entries;    /* top-level keys other than free_key allowed,  */
+                             /* counted before any tree is built, when       */
+    const char *max_name;    /* max_name (the limit, in messages) is set     */
     /* outputs */
     size_t begin, end;       /* the top-level object is text[begin, end)     */
     uint64_t *keys;          /* [n_keys] offset in text of each top-level    */
     size_t n_keys, cap_keys; /* key's opening quote, in document order       */
+    uint64_t n_entries;      /* top-level keys other than free_key (as       */
+                             /* written: an escaped free_key counts here)    */
 } parity_json_scan;
 
 /* Check, in one pass: valid UTF-8 (RFC 3629: no overlongs, surrogates or
@@ -43,8 +48,10 @@ typedef struct parity_json_scan {
  * unknown fields are then ignored); no raw control character and no
  * \u0000 escape inside strings, no control character outside them but
  * space, tab, LF and CR (cJSON would skip any byte <= 0x20); only
- * JSON whitespace after the object (a NUL is not whitespace). Structural
- * JSON errors are left to cJSON. */
+ * JSON whitespace after the object (a NUL is not whitespace); at most
+ * max_entries entries (PARITY_E_LIMIT; the key offsets past the limit are
+ * not stored, so refusing a huge header costs no memory). Structural JSON
+ * errors are left to the parser that follows. */
 parity_status parity__json_prescan(parity_json_scan *s, parity_error *err);
 void parity__json_scan_free(parity_json_scan *s);
 

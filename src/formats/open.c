@@ -350,19 +350,30 @@ static parity_status no_tensor_files(parity_set *set, const char *dir,
     return st;
 }
 
-/* Each stage file index.json names exists among the listed files. */
+static int cmp_str_ptr(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Each stage file index.json names exists among the listed files, looked
+ * up in a sorted copy of the listing: O((files + n) log n). */
 static parity_status check_index_files(const char *ipath, const parity__trace_index *ix,
                                        char **names, size_t n, parity_error *err) {
-    for (size_t k = 0; k < ix->n_files; k++) {
-        size_t i = 0;
-        while (i < n && strcmp(names[i], ix->file_name[k]) != 0) i++;
-        char stage[128];
-        FAIL_IF(i == n, err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
-                "%s: files: stage '%s': '%s' is not a tensor file of the trace "
-                "directory (missing?)", ipath,
-                parity__msg_name(ix->file_stage[k], strlen(ix->file_stage[k]),
-                                 stage, sizeof stage), ix->file_name[k]);
-    }
+    if (ix->n_files == 0) return PARITY_OK;
+    char **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    FAIL_IF(!sorted, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory", ipath);
+    if (n) memcpy(sorted, names, n * sizeof *sorted);
+    if (n > 1) qsort(sorted, n, sizeof *sorted, cmp_str_ptr);
+    size_t k = 0;
+    while (k < ix->n_files && bsearch(&ix->file_name[k], sorted, n, sizeof *sorted, cmp_str_ptr))
+        k++;
+    free(sorted);
+    char stage[128];
+    FAIL_IF(k < ix->n_files, err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
+            "%s: files: stage '%s': '%s' is not a tensor file of the trace "
+            "directory (missing?)",
+            ipath,
+            parity__msg_name(ix->file_stage[k], strlen(ix->file_stage[k]), stage, sizeof stage),
+            ix->file_name[k]);
     return PARITY_OK;
 }
 

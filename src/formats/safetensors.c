@@ -30,6 +30,15 @@
  * C64 (complex64) is read as F32 with a trailing axis of 2 (re, im).
  * BOOL bytes are not scanned at open (files can be huge): a byte other
  * than 0 or 1 reads as true.
+ *
+ * Memory: the pre-scan counts the entries first, so a header past
+ * max_tensors is refused before anything is parsed. The header is then
+ * read one entry at a time (each value parsed, checked and freed), never
+ * as one JSON tree, which took 800 bytes a tensor: a million tensors open
+ * in time and memory linear in their count, the set's own arrays first.
+ * Errors keep the precedence of a whole-document parse: invalid JSON
+ * anywhere, then duplicate names, then the first bad entry, then the data
+ * layout, then __metadata__.
  */
 #include "formats/reader.h"
 #include "json_strict.h"
@@ -42,12 +51,16 @@
 
 #define ST_META_KEY "__metadata__"
 
-/* One tensor entry while the header is validated. */
+/* One tensor entry while the header is validated (small: a million of
+ * them coexist with the set's own tensors, 600 bytes each). */
 typedef struct st_entry {
-    const cJSON *item;   /* {"dtype":..., "shape":..., "data_offsets":...}  */
-    uint64_t key_off;    /* file offset of the entry's key, or NO_OFFSET    */
+    char *name;          /* the key, decoded (owned)                        */
+    uint64_t key_off;    /* file offset of the entry's key                  */
     parity_dtype dt;
     int complex_parts;   /* C64: stored as pairs of F32                     */
+    int ndim;            /* of the shape (C64: the trailing 2 included)     */
+    size_t dims;         /* the shape is dims[dims, dims + ndim) of the     */
+                         /* reader's pool                                   */
     uint64_t count;      /* product of the JSON shape                       */
     uint64_t begin, end; /* data_offsets, relative to the data buffer       */
     size_t order;        /* position in the header                          */
@@ -61,10 +74,16 @@ typedef struct st_reader {
     uint64_t data_off;   /* 8 + N: where the data buffer starts             */
     uint64_t data_len;   /* bytes after the header                          */
     parity_json_scan scan;
-    const cJSON *meta;   /* the __metadata__ item, or NULL                  */
+    cJSON *meta;         /* the __metadata__ value (the last one), or NULL  */
     uint64_t meta_off;
     st_entry *e;         /* [n] tensors in header order                     */
-    size_t n;
+    size_t n, cap;
+    int64_t *dims;       /* [n_dims] every entry's shape, one after another */
+    size_t n_dims, cap_dims;
+    parity_key_ref *keys; /* [n_keys] every top-level key, header order     */
+    size_t n_keys, cap_keys;
+    parity_status pending_st; /* the first bad entry, reported after the   */
+    parity_error pending;     /* whole header parsed and names checked      */
     parity_error *err;
 } st_reader;
 
@@ -77,8 +96,7 @@ static parity_status tensor_fail(const st_reader *r, const st_entry *e,
     va_start(ap, fmt);
     vsnprintf(tail, sizeof tail, fmt, ap);
     va_end(ap);
-    const char *s = e->item->string ? e->item->string : "";
-    parity__msg_name(s, strlen(s), name, sizeof name);
+    parity__msg_name(e->name, strlen(e->name), name, sizeof name);
     return parity__fail(r->err, code, e->key_off, "%s: tensor '%s': %s",
                         r->path, name, tail);
 }
@@ -107,7 +125,7 @@ static int json_u64(const cJSON *j, uint64_t *out) {
     return (double)*out == d;
 }
 
-/* ---- the 8-byte prefix and the header text ----------------------------- */
+/* ---- the 8-byte prefix ------------------------------------------------- */
 
 static parity_status read_prefix(st_reader *r, uint64_t *hlen) {
     parity_error *err = r->err;
@@ -131,8 +149,138 @@ static parity_status read_prefix(st_reader *r, uint64_t *hlen) {
     return PARITY_OK;
 }
 
-static parity_status parse_header(st_reader *r, uint64_t hlen,
-                                   cJSON **root) {
+/* ---- the header, one entry at a time ----------------------------------- */
+
+/* The JSON text of the header and where the parse is. */
+typedef struct st_walk {
+    const char *t;
+    size_t at, end; /* the top-level object is t[begin, end) */
+} st_walk;
+
+static void skip_ws(st_walk *w) {
+    while (w->at < w->end && (w->t[w->at] == ' ' || w->t[w->at] == '\t' || w->t[w->at] == '\n' ||
+                              w->t[w->at] == '\r'))
+        w->at++;
+}
+
+/* Invalid JSON at text[at]; past the end, at the last byte, as cJSON says
+ * of a truncated text. */
+static parity_status syntax_error(const st_reader *r, const st_walk *w, size_t at) {
+    if (at >= w->end && w->end > 0) at = w->end - 1;
+    uint64_t off = 8 + (uint64_t)at;
+    return parity__fail(r->err, PARITY_E_FORMAT, off, "%s: header: invalid JSON at byte %llu",
+                        r->path, (unsigned long long)off);
+}
+
+/* One JSON value at w->at, parsed on its own; w->at moves past it. A value
+ * must start where one can (cJSON would also skip a byte-order mark). */
+static parity_status parse_value(const st_reader *r, st_walk *w, cJSON **out) {
+    *out = NULL;
+    if (w->at >= w->end || !strchr("{[\"-0123456789tfn", w->t[w->at]))
+        return syntax_error(r, w, w->at);
+    const char *stop = NULL;
+    *out = cJSON_ParseWithLengthOpts(w->t + w->at, w->end - w->at, &stop, 0);
+    if (!*out && !stop)
+        return parity__fail(r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                            "%s: header: out of memory parsing JSON", r->path);
+    if (!*out) return syntax_error(r, w, (size_t)(stop - w->t));
+    w->at = (size_t)(stop - w->t);
+    return PARITY_OK;
+}
+
+/* A key at w->at into a new string: copied when it holds no escape (the
+ * pre-scan checked its UTF-8 and control characters), else decoded. */
+static parity_status parse_key(const st_reader *r, st_walk *w, char **key) {
+    *key = NULL;
+    if (w->at >= w->end || w->t[w->at] != '"') return syntax_error(r, w, w->at);
+    size_t i = w->at + 1;
+    while (i < w->end && w->t[i] != '"' && w->t[i] != '\\') i++;
+    if (i < w->end && w->t[i] == '"') {
+        *key = malloc(i - w->at);
+        if (*key) {
+            memcpy(*key, w->t + w->at + 1, i - w->at - 1);
+            (*key)[i - w->at - 1] = '\0';
+        }
+        w->at = i + 1;
+    } else {
+        cJSON *s = NULL;
+        TRY(parse_value(r, w, &s));
+        *key = strdup(s->valuestring);
+        cJSON_Delete(s);
+    }
+    FAIL_IF(!*key, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: header: out of memory", r->path);
+    return PARITY_OK;
+}
+
+static int grow_array(void **arr, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 1;
+    size_t n = *cap ? *cap * 2 : 64;
+    if (n < need) n = need;
+    void *p = realloc(*arr, n * elem);
+    if (!p) return 0;
+    *arr = p;
+    *cap = n;
+    return 1;
+}
+
+static parity_status check_entry(st_reader *r, st_entry *e, const cJSON *item);
+
+/* One top-level entry: __metadata__ is kept (the last one wins); a tensor
+ * is checked unless an earlier one failed (its error is kept for later). */
+static parity_status take_entry(st_reader *r, char *key, uint64_t key_off, cJSON *value) {
+    int meta = strcmp(key, ST_META_KEY) == 0;
+    FAIL_IF(!grow_array((void **)&r->keys, &r->cap_keys, r->n_keys + 1, sizeof *r->keys) ||
+                (!meta && !grow_array((void **)&r->e, &r->cap, r->n + 1, sizeof *r->e)),
+            r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: header: out of memory", r->path);
+    r->keys[r->n_keys] = (parity_key_ref){meta ? ST_META_KEY : key, r->n_keys};
+    r->n_keys++;
+    if (meta) {
+        free(key);
+        cJSON_Delete(r->meta);
+        r->meta = value;
+        r->meta_off = key_off;
+        return PARITY_OK;
+    }
+    st_entry *e = &r->e[r->n];
+    *e = (st_entry){.name = key, .key_off = key_off, .order = r->n};
+    r->n++;
+    if (r->pending_st == PARITY_OK) { /* its error goes to pending */
+        parity_error *caller = r->err;
+        r->err = &r->pending;
+        r->pending_st = check_entry(r, e, value);
+        r->err = caller;
+    }
+    cJSON_Delete(value);
+    return PARITY_OK;
+}
+
+/* key : value, then ',' or the closing '}'. *more: another entry follows. */
+static parity_status walk_entry(st_reader *r, st_walk *w, int *more) {
+    char *key = NULL;
+    cJSON *value = NULL;
+    uint64_t key_off = 8 + (uint64_t)w->at;
+    TRY(parse_key(r, w, &key));
+    skip_ws(w);
+    parity_status st = w->at < w->end && w->t[w->at] == ':' ? PARITY_OK : syntax_error(r, w, w->at);
+    if (st == PARITY_OK) {
+        w->at++;
+        skip_ws(w);
+        st = parse_value(r, w, &value);
+    }
+    if (st != PARITY_OK) {
+        free(key);
+        return st;
+    }
+    TRY(take_entry(r, key, key_off, value));
+    skip_ws(w);
+    if (w->at >= w->end || (w->t[w->at] != ',' && w->t[w->at] != '}'))
+        return syntax_error(r, w, w->at);
+    *more = w->t[w->at++] == ',';
+    if (*more) skip_ws(w);
+    return PARITY_OK;
+}
+
+static parity_status walk_header(st_reader *r, uint64_t hlen) {
     static const char *const checked_fields[] = {"shape", "data_offsets",
                                                  NULL};
     parity_json_scan *s = &r->scan;
@@ -145,36 +293,28 @@ static parity_status parse_header(st_reader *r, uint64_t hlen,
     s->entry_word = "tensor";
     s->free_key = ST_META_KEY;
     s->fields = checked_fields;
+    s->max_entries = r->set->opts.max_tensors;
+    s->max_name = "max_tensors";
     TRY(parity__json_prescan(s, r->err));
-    const char *stop = NULL;
-    *root = cJSON_ParseWithLengthOpts(s->text + s->begin, s->end - s->begin,
-                                      &stop, 0);
-    uint64_t at = 8 + (uint64_t)(stop ? stop - s->text : 0);
-    FAIL_IF(!*root && stop, r->err, PARITY_E_FORMAT, at,
-            "%s: header: invalid JSON at byte %llu", r->path,
-            (unsigned long long)at);
-    FAIL_IF(!*root, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-            "%s: header: out of memory parsing JSON", r->path);
-    FAIL_IF(!cJSON_IsObject(*root), r->err, PARITY_E_FORMAT, 8 + s->begin,
-            "%s: header: not a JSON object (expected '{')", r->path);
-    return PARITY_OK;
+    st_walk w = {s->text, s->begin + 1, s->end};
+    skip_ws(&w);
+    if (w.at >= w.end) return syntax_error(r, &w, w.at);
+    int more = w.t[w.at] != '}';
+    if (!more) w.at++;
+    while (more) TRY(walk_entry(r, &w, &more));
+    return w.at == w.end ? PARITY_OK : syntax_error(r, &w, w.at);
 }
 
 /* ---- top-level keys ---------------------------------------------------- */
 
 /* Tensor names must be unique; a second __metadata__ is refused in strict
- * mode (lenient: the last one wins, as in the reference reader). */
-static parity_status check_top_keys(st_reader *r, const cJSON *root,
-                                    size_t n_items) {
-    parity_key_ref *refs = calloc(n_items ? n_items : 1, sizeof *refs);
-    FAIL_IF(!refs, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-            "%s: header: out of memory", r->path);
-    size_t k = 0;
-    for (const cJSON *c = root->child; c; c = c->next, k++)
-        refs[k] = (parity_key_ref){c->string ? c->string : "", k};
+ * mode (lenient: the last one wins, as in the reference reader). Sorting
+ * costs O(n log n) whatever the names are. */
+static parity_status check_top_keys(st_reader *r) {
+    size_t n_items = r->n_keys;
+    parity_key_ref *refs = r->keys;
     parity__keys_sort(refs, n_items);
-    parity_status st = PARITY_OK;
-    for (k = 0; k + 1 < n_items && st == PARITY_OK; k++) {
+    for (size_t k = 0; k + 1 < n_items; k++) {
         if (strcmp(refs[k].key, refs[k + 1].key) != 0) continue;
         int meta = strcmp(refs[k].key, ST_META_KEY) == 0;
         if (meta && !r->set->opts.strict) continue;
@@ -183,35 +323,12 @@ static parity_status check_top_keys(st_reader *r, const cJSON *root,
         parity__msg_name(refs[k].key, strlen(refs[k].key), name, sizeof name);
         uint64_t off = at < r->scan.n_keys && r->scan.n_keys == n_items
                            ? 8 + r->scan.keys[at] : PARITY_NO_OFFSET;
-        st = parity__fail(r->err, PARITY_E_FORMAT, off,
-                          meta ? "%s: header: duplicate key '%s' (strict "
-                                 "mode expects each key once)"
-                               : "%s: header: duplicate tensor name '%s' "
-                                 "(expected unique names)", r->path, name);
-    }
-    free(refs);
-    return st;
-}
-
-/* Split the root's items into tensors (r->e) and __metadata__. */
-static parity_status collect_entries(st_reader *r, const cJSON *root) {
-    size_t n_items = 0;
-    for (const cJSON *c = root->child; c; c = c->next) n_items++;
-    TRY(check_top_keys(r, root, n_items));
-    r->e = calloc(n_items ? n_items : 1, sizeof *r->e);
-    FAIL_IF(!r->e, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-            "%s: header: out of memory", r->path);
-    int have_offs = r->scan.n_keys == n_items;
-    size_t k = 0;
-    for (const cJSON *c = root->child; c; c = c->next, k++) {
-        uint64_t off = have_offs ? 8 + r->scan.keys[k] : PARITY_NO_OFFSET;
-        if (c->string && strcmp(c->string, ST_META_KEY) == 0) {
-            r->meta = c; /* the last one (only one in strict mode) */
-            r->meta_off = off;
-            continue;
-        }
-        r->e[r->n] = (st_entry){.item = c, .key_off = off, .order = r->n};
-        r->n++;
+        return parity__fail(r->err, PARITY_E_FORMAT, off,
+                            meta ? "%s: header: duplicate key '%s' (strict "
+                                   "mode expects each key once)"
+                                 : "%s: header: duplicate tensor name '%s' "
+                                   "(expected unique names)",
+                            r->path, name);
     }
     uint64_t max = r->set->opts.max_tensors;
     FAIL_IF(r->n > max, r->err, PARITY_E_LIMIT, 8,
@@ -220,15 +337,23 @@ static parity_status collect_entries(st_reader *r, const cJSON *root) {
     return PARITY_OK;
 }
 
+/* The first bad entry, now that the whole header parsed and its names are
+ * unique. */
+static parity_status pending_entry_error(const st_reader *r) {
+    if (r->pending_st != PARITY_OK && r->err) *r->err = r->pending;
+    return r->pending_st;
+}
+
 /* ---- one tensor entry -------------------------------------------------- */
 
-static parity_status entry_fields(const st_reader *r, const st_entry *e,
+static parity_status entry_fields(const st_reader *r, const st_entry *e, const cJSON *item,
                                   const cJSON *f[3]) {
     static const char *const names[3] = {"dtype", "shape", "data_offsets"};
-    TFAIL_IF(!cJSON_IsObject(e->item), r, e, PARITY_E_FORMAT,
+    TFAIL_IF(!cJSON_IsObject(item), r, e, PARITY_E_FORMAT,
              "entry is %s (expected an object with dtype, shape and "
-             "data_offsets)", json_kind(e->item));
-    for (const cJSON *c = e->item->child; c; c = c->next) {
+             "data_offsets)",
+             json_kind(item));
+    for (const cJSON *c = item->child; c; c = c->next) {
         const char *key = c->string ? c->string : "";
         int k = 0;
         while (k < 3 && strcmp(key, names[k]) != 0) k++;
@@ -279,14 +404,18 @@ static parity_status entry_dtype(const st_reader *r, st_entry *e,
     return PARITY_OK;
 }
 
-/* Fill t->shape/ndim (C64: plus a trailing 2) and e->count, with checked
- * products. t may be a scratch tensor. */
-static parity_status entry_shape(const st_reader *r, st_entry *e,
-                                 const cJSON *j, parity_tensor *t) {
+/* Fill e's shape (C64: plus a trailing 2) and e->count, with checked
+ * products. */
+static parity_status entry_shape(st_reader *r, st_entry *e, const cJSON *j) {
     int max_dims = PARITY_MAX_DIMS - e->complex_parts;
     TFAIL_IF(!cJSON_IsArray(j), r, e, PARITY_E_FORMAT,
              "shape: %s (expected an array of non-negative integers)",
              json_kind(j));
+    FAIL_IF(
+        !grow_array((void **)&r->dims, &r->cap_dims, r->n_dims + PARITY_MAX_DIMS, sizeof *r->dims),
+        r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: header: out of memory", r->path);
+    int64_t *shape = r->dims + r->n_dims;
+    e->dims = r->n_dims;
     uint64_t count = 1, dim, span = 1; /* span: 0 taken as 1, as strides do */
     int k = 0, span_ok = 1;
     for (const cJSON *c = j->child; c; c = c->next, k++) {
@@ -300,29 +429,29 @@ static parity_status entry_shape(const st_reader *r, st_entry *e,
                  "shape: element count overflows 64 bits");
         span_ok &= parity__mul_u64(span, dim ? dim : 1, &span) &&
                    span <= (uint64_t)INT64_MAX >> e->complex_parts;
-        t->shape[k] = (int64_t)dim;
+        shape[k] = (int64_t)dim;
     }
     /* an empty tensor's other dimensions still give its strides */
     TFAIL_IF(count == 0 && !span_ok, r, e, PARITY_E_FORMAT, "shape: the "
              "dimensions multiply past 2^63 (even an empty tensor's: its "
              "strides must fit int64)");
-    if (e->complex_parts) t->shape[k++] = 2;
-    t->ndim = k;
+    if (e->complex_parts) shape[k++] = 2;
+    e->ndim = k;
+    r->n_dims += (size_t)k;
     e->count = count;
     return PARITY_OK;
 }
 
-static void shape_text(const parity_tensor *t, char *out, size_t cap) {
+static void shape_text(const st_reader *r, const st_entry *e, char *out, size_t cap) {
     size_t at = 0;
     out[0] = '\0';
-    for (int k = 0; k < t->ndim && at + 24 < cap; k++)
+    for (int k = 0; k < e->ndim && at + 24 < cap; k++)
         at += (size_t)snprintf(out + at, cap - at, "%s%lld", k ? "," : "",
-                               (long long)t->shape[k]);
+                               (long long)r->dims[e->dims + (size_t)k]);
     snprintf(out + at, cap - at, "%s", at + 24 < cap ? "" : ",...");
 }
 
-static parity_status entry_offsets(const st_reader *r, st_entry *e,
-                                   const cJSON *j, const parity_tensor *t) {
+static parity_status entry_offsets(const st_reader *r, st_entry *e, const cJSON *j) {
     const cJSON *b = cJSON_IsArray(j) ? j->child : NULL;
     const cJSON *x = b ? b->next : NULL;
     TFAIL_IF(!x || x->next, r, e, PARITY_E_FORMAT,
@@ -337,7 +466,7 @@ static parity_status entry_offsets(const st_reader *r, st_entry *e,
              "data_offsets [%llu,%llu]: end before start", lb, le);
     uint64_t esize = parity_dtype_size(e->dt) << e->complex_parts, nbytes;
     char sh[96];
-    shape_text(t, sh, sizeof sh);
+    shape_text(r, e, sh, sizeof sh);
     TFAIL_IF(!parity__mul_u64(e->count, esize, &nbytes), r, e,
              PARITY_E_FORMAT, "shape [%s]: byte size overflows 64 bits", sh);
     TFAIL_IF(nbytes != e->end - e->begin, r, e, PARITY_E_FORMAT,
@@ -348,13 +477,12 @@ static parity_status entry_offsets(const st_reader *r, st_entry *e,
     return PARITY_OK;
 }
 
-static parity_status check_entry(const st_reader *r, st_entry *e) {
+static parity_status check_entry(st_reader *r, st_entry *e, const cJSON *item) {
     const cJSON *f[3] = {NULL, NULL, NULL};
-    parity_tensor scratch;
-    TRY(entry_fields(r, e, f));
+    TRY(entry_fields(r, e, item, f));
     TRY(entry_dtype(r, e, f[0]));
-    TRY(entry_shape(r, e, f[1], &scratch));
-    return entry_offsets(r, e, f[2], &scratch);
+    TRY(entry_shape(r, e, f[1]));
+    return entry_offsets(r, e, f[2]);
 }
 
 /* ---- the data buffer --------------------------------------------------- */
@@ -487,15 +615,18 @@ static parity_status add_tensors(st_reader *r, const char *prefix,
     const char *file = parity__set_strdup(r->set, r->path, strlen(r->path));
     FAIL_IF(!file, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
             "%s: out of memory", r->path);
+    TRY(parity__set_reserve(r->set, r->n, r->err));
     for (size_t k = 0; k < r->n; k++) {
         st_entry *e = &r->e[k];
         parity_tensor t;
         memset(&t, 0, sizeof t);
-        TRY(entry_shape(r, e, cJSON_GetObjectItemCaseSensitive(e->item,
-                                                               "shape"), &t));
-        t.name = tensor_name(r, e->item->string, prefix, single_name);
+        t.name = tensor_name(r, e->name, prefix, single_name);
         FAIL_IF(!t.name, r->err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                 "%s: out of memory", r->path);
+        free(e->name); /* the set holds its copy */
+        e->name = NULL;
+        t.ndim = e->ndim;
+        memcpy(t.shape, r->dims + e->dims, (size_t)e->ndim * sizeof *t.shape);
         t.file = file;
         t.dtype = e->dt;
         t.count = e->count << e->complex_parts;
@@ -512,17 +643,13 @@ static parity_status add_tensors(st_reader *r, const char *prefix,
 static parity_status read_all(st_reader *r, const char *prefix,
                               const char *single_name, int take_metadata) {
     uint64_t hlen = 0;
-    cJSON *root = NULL;
     TRY(read_prefix(r, &hlen));
-    parity_status st = parse_header(r, hlen, &root);
-    if (st == PARITY_OK) st = collect_entries(r, root);
-    for (size_t k = 0; k < r->n && st == PARITY_OK; k++)
-        st = check_entry(r, &r->e[k]);
-    if (st == PARITY_OK) st = check_data(r);
-    if (st == PARITY_OK) st = read_meta(r, take_metadata);
-    if (st == PARITY_OK) st = add_tensors(r, prefix, single_name);
-    cJSON_Delete(root);
-    return st;
+    TRY(walk_header(r, hlen));
+    TRY(check_top_keys(r));
+    TRY(pending_entry_error(r));
+    TRY(check_data(r));
+    TRY(read_meta(r, take_metadata));
+    return add_tensors(r, prefix, single_name);
 }
 
 parity_status parity__read_safetensors(parity_set *set,
@@ -538,6 +665,10 @@ parity_status parity__read_safetensors(parity_set *set,
     parity_status st = read_all(&r, src->prefix, src->single_name,
                                 src->take_metadata);
     parity__json_scan_free(&r.scan);
+    for (size_t k = 0; k < r.n; k++) free(r.e[k].name);
     free(r.e);
+    free(r.dims);
+    free(r.keys);
+    cJSON_Delete(r.meta);
     return st;
 }

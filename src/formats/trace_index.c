@@ -148,7 +148,8 @@ static parity_status take_pairs(const char *path, const char *field,
         st = parity__fail(err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
                           "%s: %s '%s': expected %s", path, field,
                           shown(e->string, name, sizeof name), expected);
-        k++;
+        k++; /* free item k too, and leave before the loop's own k++ */
+        break;
     }
     if (st == PARITY_E_NOMEM)
         parity__fail(err, st, PARITY_NO_OFFSET, "%s: out of memory", path);

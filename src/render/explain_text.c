@@ -19,30 +19,65 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* "partial: TEXT (leaves 48.2% of the difference)" under 90% explained. */
+static void hyp_words(const parity_hypothesis *h, char *buf, size_t cap) {
+    if (h->partial && h->explained < 0.9)
+        snprintf(buf, cap, "partial: %s (leaves %.1f%% of the difference)", h->text,
+                 100.0 * (1.0 - h->explained));
+    else snprintf(buf, cap, "%s", h->text);
+}
+
 static void text_hyp(parity_buf *b, int rank, const parity_hypothesis *h) {
-    if (rank > 0) parity__buf_printf(b, "  %d. %-60s", rank, h->text);
-    else parity__buf_printf(b, "     closest: %s", h->text);
+    char w[400];
+    hyp_words(h, w, sizeof w);
+    if (rank > 0) parity__buf_printf(b, "  %d. %-60s", rank, w);
+    else parity__buf_printf(b, "     closest: %s", h->text); /* partial by nature */
     parity__buf_printf(b, "   explained=%.2f%%  residual=%.2g\n", 100.0 * h->explained,
                        h->residual_rel);
+    if (rank == 1 && h->hint) parity__buf_printf(b, "     check: %s\n", h->hint);
+}
+
+static const char *input_source_words(parity_input_source s) {
+    return s == PARITY_INPUT_PARENT     ? "the stage's recorded parent"
+           : s == PARITY_INPUT_PREVIOUS ? "the previous stage in execution order"
+                                        : "given";
+}
+
+/* The notes above the list: the alignment applied, the input used. */
+static void text_notes(parity_buf *b, const parity_explain_result *res) {
+    if (res->alignment[0]) parity__buf_printf(b, "  note: %s\n", res->alignment);
+    if (!res->input[0]) return;
+    parity__buf_printf(b, "  input: %s (%s)", res->input, input_source_words(res->input_source));
+    if (res->input_unfit)
+        parity__buf_puts(b, "; its shape is not the stage's: no operation fitted");
+    else if (res->input_differs)
+        parity__buf_printf(b, "; it differs between the sides (relative %.2g): the port's "
+                              "operation is fitted on the port's input", res->input_relative);
+    parity__buf_puts(b, "\n");
 }
 
 static void text_uncorrelated(parity_buf *b, const parity_explain_result *res) {
     if (!res->uncorrelated) return;
     if (isfinite(res->pcc))
         parity__buf_printf(b, "  the port looks uncorrelated with the reference (pcc = %.2g): "
-                              "weights not loaded, another RNG or other inputs\n", res->pcc);
+                              "weights not loaded, another RNG%s\n", res->pcc,
+                           res->inputs_state == 2 ? " or another computation (its inputs match)"
+                                                  : " or other inputs");
     else
         parity__buf_puts(b, "  one side is constant: the port looks unrelated to the reference\n");
 }
 
 static void render_text(parity_buf *b, const char *name, const parity_explain_result *res) {
     parity__buf_printf(b, "Explain: %s\n", name);
+    text_notes(b, res);
     for (size_t i = 0; i < res->n; i++) text_hyp(b, (int)i + 1, &res->h[i]);
     if (res->identical) {
-        parity__buf_puts(b, res->n ? "  no difference after the alignment\n" : "  no difference\n");
+        parity__buf_puts(b, res->n || res->alignment[0] ? "  no difference after the alignment\n"
+                                                        : "  no difference\n");
         return;
     }
     if (!res->none_explains) return;
@@ -59,6 +94,8 @@ static void json_hyp(parity_buf *b, int rank, const parity_hypothesis *h) {
     parity__json_num(b, "explained", h->explained);
     parity__json_num(b, "residual", h->residual_rel);
     parity__buf_printf(b, ",\"complexity\":%d", h->complexity);
+    parity__json_bool(b, "partial", h->partial && h->explained < 0.9);
+    if (h->hint) parity__json_str(b, "hint", h->hint);
     parity__json_array(b, "params", h->params, 8);
     if (h->index_a) parity__json_array(b, "index_a", h->index_a, h->n_index);
     if (h->index_b) parity__json_array(b, "index_b", h->index_b, h->n_index);
@@ -76,6 +113,16 @@ static void render_json(parity_buf *b, const char *name, const parity_explain_re
     parity__json_num(b, "pcc", res->pcc);
     parity__buf_printf(b, ",\"n_compared\":%llu,\"layout\":", (unsigned long long)res->n_compared);
     parity__buf_json_str(b, res->layout);
+    parity__json_str(b, "alignment", res->alignment);
+    parity__buf_printf(b, ",\"one_sided\":%llu", (unsigned long long)res->n_one_sided);
+    if (res->input[0]) {
+        parity__json_str(b, "input", res->input);
+        static const char *src[4] = {"none", "given", "parent", "previous"};
+        parity__json_str(b, "input_source", src[(unsigned)res->input_source < 4 ? res->input_source : 0]);
+        parity__json_bool(b, "input_differs", res->input_differs);
+        parity__json_bool(b, "input_fitted", !res->input_unfit);
+        parity__json_num(b, "input_relative", res->input_relative);
+    }
     parity__buf_puts(b, ",\"hypotheses\":[");
     for (size_t i = 0; i < res->n; i++) {
         if (i) parity__buf_puts(b, ",");
@@ -91,15 +138,30 @@ static void render_md(parity_buf *b, const char *name, const parity_explain_resu
     parity__buf_puts(b, "### Explain: `");
     parity__emit_md_text(b, name);
     parity__buf_puts(b, "`\n\n");
+    if (res->alignment[0]) {
+        parity__buf_puts(b, "Note: ");
+        parity__emit_md_text(b, res->alignment);
+        parity__buf_puts(b, "\n\n");
+    }
+    if (res->input[0]) {
+        parity__buf_puts(b, "Input: `");
+        parity__emit_md_text(b, res->input);
+        parity__buf_printf(b, "` (%s)%s\n\n", input_source_words(res->input_source),
+                           res->input_differs ? "; it differs between the sides" : "");
+    }
     if (res->n) parity__buf_puts(b, "| # | kind | hypothesis | explained | residual |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < res->n; i++) {
         const parity_hypothesis *h = &res->h[i];
+        char w[400];
+        hyp_words(h, w, sizeof w);
         parity__buf_printf(b, "| %zu | %s | ", i + 1, parity_hyp_kind_name(h->kind));
-        parity__emit_md_text(b, h->text);
+        parity__emit_md_text(b, w);
         parity__buf_printf(b, " | %.2f%% | %.2g |\n", 100.0 * h->explained, h->residual_rel);
     }
     if (res->n) parity__buf_puts(b, "\n");
-    if (res->identical) parity__buf_puts(b, res->n ? "No difference after the alignment.\n\n" : "No difference.\n\n");
+    if (res->identical)
+        parity__buf_puts(b, res->n || res->alignment[0] ? "No difference after the alignment.\n\n"
+                                                        : "No difference.\n\n");
     if (res->identical || !res->none_explains) return;
     parity__buf_puts(b, "No simple transformation explains the difference.");
     if (res->best_weak.text[0]) {

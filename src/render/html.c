@@ -6,6 +6,7 @@
  * explain, stage cards, weights.
  */
 #include "render/html_impl.h"
+#include "render/report_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -51,17 +52,6 @@ static void head(const parity__html *h) {
                        h->o->weights[0] ? "<li><a href=\"#weights\">Weights</a></li>" : "");
 }
 
-/* Link to stage i: its card when it has one, else its table row. Stages
- * are numbered from 1 in the report, as parity trace counts them
- * ("stage 10 of 196"): stage i is #i+1, its row stage-(i+1). */
-static void stage_link(const parity__html *h, long i) {
-    int card = 0;
-    for (size_t k = 0; k < h->n_cards; k++) card |= h->cards[k] == (size_t)i;
-    parity__buf_printf(h->b, "<a href=\"#%s-%ld\"><code>", card ? "card" : "stage", i + 1);
-    parity__buf_html(h->b, parity__html_name(h, (size_t)i));
-    parity__buf_puts(h->b, "</code></a>");
-}
-
 static void inputs_alert(const parity__html *h) {
     const size_t *idx = NULL;
     const char *const *miss = NULL;
@@ -71,7 +61,7 @@ static void inputs_alert(const parity__html *h) {
                            "</strong>: every later stage is compared on unequal footing. ");
     for (size_t i = 0; i < n; i++) {
         if (i) parity__buf_puts(h->b, ", ");
-        stage_link(h, (long)idx[i]);
+        parity__html_stage_link(h, (long)idx[i]);
     }
     for (size_t i = 0; i < m; i++) {
         parity__buf_puts(h->b, i || n ? ", missing on one side: <code>" : "missing on one side: <code>");
@@ -79,6 +69,22 @@ static void inputs_alert(const parity__html *h) {
         parity__buf_puts(h->b, "</code>");
     }
     parity__buf_puts(h->b, "</p>\n");
+}
+
+/* The coverage sentence every verb prints (report_common.c), or, when
+ * nothing was compared, the statement that says so and what to do. */
+static void coverage_sentence(const parity__html *h, const parity_match *m, int nothing) {
+    parity_report r;
+    memset(&r, 0, sizeof r);
+    r.o = parity_report_opts_default();
+    r.o.labels[0] = h->labels[0], r.o.labels[1] = h->labels[1];
+    parity_buf t = {0};
+    parity_coverage c;
+    parity_match_coverage(m, &c);
+    if (nothing) parity__buf_nothing_compared(&t, &r, m, "stage", 0);
+    else parity__buf_coverage(&t, &r, &c, "stage", 0);
+    parity__buf_html(h->b, t.data ? t.data : "");
+    parity__buf_free(&t);
 }
 
 static void summary(const parity__html *h) {
@@ -98,16 +104,15 @@ static void summary(const parity__html *h) {
     parity__buf_html(b, h->labels[0]);
     parity__buf_puts(b, " / ");
     parity__buf_html(b, h->labels[1]);
-    parity__buf_puts(b, "</li></ul>\n");
+    parity__buf_puts(b, "</li></ul>\n<p id=\"coverage\">");
+    coverage_sentence(h, m, 0);
+    parity__buf_puts(b, "</p>\n");
     inputs_alert(h);
     long f = parity_walk_first_divergence(h->w), c = parity_walk_culprit(h->w);
     if (cov.compared == 0) {
-        parity__buf_puts(b, "<p id=\"verdict\" class=\"v2\">Nothing was compared: no stage of ");
-        parity__buf_html(b, h->labels[1]);
-        parity__buf_puts(b, " pairs with one of ");
-        parity__buf_html(b, h->labels[0]);
-        parity__buf_puts(b, ". Pair them with --map FILE, --by-order, or --pair auto (by "
-                            "content).</p></section>\n");
+        parity__buf_puts(b, "<p id=\"verdict\" class=\"v2\">Nothing was compared. ");
+        coverage_sentence(h, m, 1);
+        parity__buf_puts(b, ".</p></section>\n");
         return;
     }
     if (f < 0 && parity_walk_differs(h->w)) {
@@ -120,11 +125,22 @@ static void summary(const parity__html *h) {
         return;
     }
     parity__buf_puts(b, "<p id=\"verdict\">First divergence: ");
-    stage_link(h, f);
-    parity__buf_puts(b, ". Culprit (largest error jump): ");
-    stage_link(h, c);
-    parity__buf_printf(b, ", &times;%.3g over the stage before.</p></section>\n",
-                       parity_walk_stage(h->w, (size_t)c)->jump);
+    parity__html_stage_link(h, f);
+    if (parity_walk_blame_rule(h->w, NULL) == PARITY_BLAME_DATAFLOW) {
+        const parity_blame *bl = parity_walk_blame(h->w, (size_t)c);
+        parity__buf_puts(b, bl->role == PARITY_ROLE_UNKNOWN
+                                ? ". Culprit (cannot tell: an input is not compared): "
+                                : ". Culprit (introduces the error): ");
+        parity__html_stage_link(h, c);
+        parity__buf_puts(b, ".</p>\n");
+    } else {
+        parity__buf_puts(b, ". Culprit (largest error jump): ");
+        parity__html_stage_link(h, c);
+        parity__buf_printf(b, ", &times;%.3g over the stage before.</p>\n",
+                           parity_walk_stage(h->w, (size_t)c)->jump);
+    }
+    parity__html_blame(h);
+    parity__buf_puts(b, "</section>\n");
 }
 
 static parity_status body(parity__html *h, parity_error *err) {

@@ -83,7 +83,7 @@ static parity_status heatmap(const parity__html *h, const parity_stage *s, parit
     if (st == PARITY_OK) {
         parity__buf_printf(h->b, "<figure><img width=\"%d\" height=\"%d\" alt=\"heatmaps of ",
                            img.width, img.height);
-        parity__buf_html(h->b, s->pair->ref->name);
+        parity__buf_html(h->b, parity_pair_name(s->pair));
         parity__buf_puts(h->b, ": ");
         parity__buf_html(h->b, h->labels[0]);
         parity__buf_puts(h->b, ", ");
@@ -114,7 +114,7 @@ static void profile(const parity__html *h, const parity_stage *s, const parity_a
     for (int64_t i = 0; i < p->len; i++) x[i] = (double)i;
     parity__buf_printf(b, "<figure class=\"profile\" data-axis=\"%d\" data-len=\"%lld\" data-stage=\"",
                        p->axis, (long long)p->len);
-    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_html(b, parity_pair_name(s->pair));
     parity__buf_puts(b, "\"");
     profile_values(b, p);
     parity__buf_puts(b, ">");
@@ -159,13 +159,14 @@ static parity_status card(const parity__html *h, size_t i, parity_error *err) {
     parity_buf *b = h->b;
     parity__buf_printf(b, "<article class=\"card\" id=\"card-%zu\" data-stage=\"%zu\" data-name=\"",
                        i + 1, i + 1);
-    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_html(b, parity_pair_name(s->pair));
     parity__buf_printf(b, "\"><h3><a href=\"#card-%zu\"><code>", i + 1);
-    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_html(b, parity_pair_name(s->pair));
     parity__buf_puts(b, "</code></a> ");
     parity__html_verdict(b, s->diff.verdict);
     if ((long)i == parity_walk_first_divergence(h->w)) parity__buf_puts(b, "<span class=\"badge\">first divergence</span>");
     if ((long)i == parity_walk_culprit(h->w)) parity__buf_puts(b, "<span class=\"badge\">culprit</span>");
+    parity__html_role_badge(h, i);
     parity__buf_printf(b, " <a class=\"muted\" href=\"#stage-%zu\">(#%zu in the table)</a></h3>\n",
                        i + 1, i + 1);
     if (!s->pair->layout_ok) {

@@ -23,7 +23,12 @@ static void explain_stage(const parity__html *h, size_t i, const parity_explain_
     parity__buf_printf(b, "<h3 id=\"explain-%zu\"><a href=\"#card-%zu\"><code>", i + 1, i + 1);
     parity__buf_html(b, parity__html_name(h, i));
     parity__buf_puts(b, "</code></a></h3>\n");
-    if (x->identical && !x->n) {
+    if (x->alignment[0]) { /* the matcher's alignment: a note, not a hypothesis */
+        parity__buf_puts(b, "<p class=\"note\">");
+        parity__buf_html(b, x->alignment);
+        parity__buf_puts(b, "</p>\n");
+    }
+    if (x->identical && !x->n && !x->alignment[0]) {
         parity__buf_puts(b, "<p>The two sides are identical at every finite element.</p>\n");
         return;
     }
@@ -56,6 +61,18 @@ static void explain_stage(const parity__html *h, size_t i, const parity_explain_
     parity__buf_puts(b, "</p>\n");
 }
 
+/* The stage inherits its error by the data flow: say from where. */
+static void explain_inherited(const parity__html *h, char *note) {
+    if (!note) return;
+    parity__buf_puts(h->b, "<p class=\"inherited\">");
+    for (char *c = note; *c; c++)
+        if (*c == '\n') *c = ' ';
+    note[0] = 'I'; /* "Inherited, ..." */
+    parity__buf_html(h->b, note);
+    parity__buf_puts(h->b, ".</p>\n");
+    parity_free(note);
+}
+
 /* Explain (docs/explain.md) for every stage that has a card, in the same order. */
 parity_status parity__html_explain(const parity__html *h, parity_error *err) {
     parity__buf_puts(h->b, "<section id=\"explain\" aria-labelledby=\"explain-h\"><h2 id=\"explain-h\">"
@@ -71,7 +88,10 @@ parity_status parity__html_explain(const parity__html *h, parity_error *err) {
         parity_explain_result x;
         memset(&x, 0, sizeof x);
         TRY(parity_explain_pair(s->pair, &eo, &x, err));
+        char *inherited = parity_walk_inherited_note(h->w, h->cards[k]);
+        if (inherited) parity_explain_inherited(&x); /* no "precision only" */
         explain_stage(h, h->cards[k], &x);
+        explain_inherited(h, inherited);
         parity_explain_clear(&x);
     }
     parity__buf_puts(h->b, "</section>\n");

@@ -41,5 +41,15 @@ void parity__html_num(parity_buf *b, double x);      /* <td> with data-value */
 void parity__html_verdict(parity_buf *b, parity_verdict v);
 /* Name of stage i (the ref tensor's name). */
 const char *parity__html_name(const parity__html *h, size_t i);
+/* A link to stage i: its card when it has one, else its table row. */
+void parity__html_stage_link(const parity__html *h, long i);
+/* Blame by data flow (docs/trace.md, "Blame"): stage i's role ("match",
+ * "introduces", "inherits", "unknown"; NULL by execution order) and its
+ * badge ("introduces", "inherits from X"; nothing when MATCH). */
+const char *parity__html_role(const parity__html *h, size_t i);
+void parity__html_role_badge(const parity__html *h, size_t i);
+/* html_blame.c: the rule, the path of the error, the two graphs'
+ * disagreement, under the summary's verdict. */
+void parity__html_blame(const parity__html *h);
 
 #endif /* PARITY_HTML_IMPL_H */

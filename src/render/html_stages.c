@@ -37,6 +37,7 @@ static void badges(parity_buf *b, const parity__html *h, size_t i) {
         parity__buf_html(b, s->pair->layout);
         parity__buf_puts(b, "</span>");
     }
+    parity__html_role_badge(h, i);
 }
 
 static int has_card(const parity__html *h, size_t i) {
@@ -52,10 +53,12 @@ static void row(parity_buf *b, const parity__html *h, size_t i) {
                       : f ? " class=\"first\"" : "";
     char shape[256];
     parity__buf_printf(b, "<tr id=\"stage-%zu\"%s data-name=\"", i + 1, cls);
-    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_html(b, parity_pair_name(s->pair));
+    if (parity__html_role(h, i))
+        parity__buf_printf(b, "\" data-role=\"%s", parity__html_role(h, i));
     parity__buf_printf(b, "\"><td data-value=\"%zu\">%zu</td><td class=\"name\">", i + 1, i + 1);
     parity__buf_printf(b, "<a href=\"#%s-%zu\"><code>", has_card(h, i) ? "card" : "stage", i + 1);
-    parity__buf_html(b, s->pair->ref->name);
+    parity__buf_html(b, parity_pair_name(s->pair));
     parity__buf_puts(b, "</code></a>");
     badges(b, h, i);
     parity__buf_printf(b, "</td><td>%s</td>", parity_shape_str(&s->pair->ref_view, shape, sizeof shape));

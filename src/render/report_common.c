@@ -159,6 +159,11 @@ void parity__buf_coverage(parity_buf *b, const parity_report *r, const parity_co
     parity__buf_printf(b, "%s%zu of %zu %s%s compared%s", bold, c->compared, c->total, noun,
                        c->total == 1 ? "" : "s", bold);
     const char *sep = " (";
+    if (c->by_content) {
+        parity__buf_printf(b, "%s%zu paired by content", sep, c->by_content);
+        if (c->by_structure) parity__buf_printf(b, ", %zu of them by structure alone", c->by_structure);
+        sep = "; ";
+    }
     for (int side = 0; side < 2; side++) {
         if (!c->only[side]) continue;
         parity__buf_printf(b, "%s%zu only in ", sep, c->only[side]);
@@ -181,7 +186,7 @@ void parity__buf_coverage(parity_buf *b, const parity_report *r, const parity_co
     }
     if (c->irreconcilable)
         parity__buf_printf(b, "%s%zu irreconcilable", sep, c->irreconcilable), sep = ", ";
-    if (sep[0] == ',') parity__buf_puts(b, ")");
+    if (sep[0] != ' ') parity__buf_puts(b, ")");
 }
 
 /* Up to four names of one side's unpaired tensors (copies included). */
@@ -215,8 +220,10 @@ void parity__buf_nothing_compared(parity_buf *b, const parity_report *r,
         parity__buf_puts(b, ": ");
         some_names(b, m, side, md);
     }
-    parity__buf_puts(b, "); pair them with --map FILE (one 'regex => replacement' a line), "
-                        "--by-order, or --pair auto (by content)");
+    parity__buf_puts(b, c.content_ran ? "); pairing by content found no pair it is sure of"
+                                      : ")");
+    parity__buf_puts(b, "; pair them with --map FILE (one 'regex => replacement' a line)");
+    parity__buf_puts(b, c.content_ran ? " or --by-order" : ", --by-order or --pair content");
 }
 
 void parity__buf_copies(parity_buf *b, const parity_report *r, const parity_match *m,
@@ -253,6 +260,10 @@ void parity__json_coverage(parity_buf *b, const parity_match *m) {
     parity__json_u64(b, "filtered_port", c.filtered[1]);
     parity__json_u64(b, "irreconcilable", c.irreconcilable);
     parity__json_bool(b, "nothing_compared", c.compared == 0);
+    parity__json_bool(b, "content_ran", c.content_ran);
+    parity__json_u64(b, "by_content", c.by_content);
+    parity__json_u64(b, "by_structure", c.by_structure);
+    parity__json_u64(b, "content_not_used", c.not_used);
     for (int side = 0; m && side < 2; side++) {
         parity__buf_printf(b, ",\"copies_%s\":[", side ? "port" : "ref");
         for (size_t i = 0; i < parity_match_copies_count(m, side); i++) {

@@ -75,7 +75,7 @@ static void put_name(parity_buf *b, const char *name, int md) {
 static void put_input_differ(const parity__trace *t, parity_buf *b, size_t i, int md) {
     const parity_stage *s = parity_walk_stage(t->w, i);
     char a[256], c[256];
-    put_name(b, s->pair->ref->name, md);
+    put_name(b, parity_pair_name(s->pair), md);
     if (!s->pair->layout_ok)
         parity__buf_printf(b, " (shape %s vs %s)", parity_shape_str(s->pair->ref, a, sizeof a),
                            parity_shape_str(s->pair->port, c, sizeof c));
@@ -97,7 +97,7 @@ static void inputs_equal_line(const parity__trace *t, parity_buf *b, int md) {
     parity__buf_printf(b, "Inputs: %zu equal (", n);
     for (size_t i = 0; i < n && i < 8; i++) {
         if (i) parity__buf_puts(b, ", ");
-        put_name(b, parity_walk_stage(t->w, i)->pair->ref->name, md);
+        put_name(b, parity_pair_name(parity_walk_stage(t->w, i)->pair), md);
     }
     parity__buf_puts(b, n > 8 ? ", ...)" : ")");
 }
@@ -173,7 +173,7 @@ void parity__trace_first_line(const parity__trace *t, parity_buf *b, int md) {
         return;
     }
     const parity_stage *s = parity_walk_stage(t->w, (size_t)f);
-    put_name(b, s->pair->ref->name, md);
+    put_name(b, parity_pair_name(s->pair), md);
     parity__buf_printf(b, " (stage %ld of %zu): ", f + 1, t->n_stages);
     put_stage_error(t, b, (size_t)f);
     parity__buf_printf(b, ", %s", parity_verdict_str(s->diff.verdict));
@@ -192,7 +192,7 @@ static void culprit_preferred(const parity__trace *t, parity_buf *b, long c, int
     parity__buf_printf(b, " to jump within %s2 of the largest jump, ", times(t->r));
     if (isfinite(jump)) parity__buf_printf(b, "%s%.3g at ", times(t->r), jump);
     else parity__buf_puts(b, "a break at ");
-    put_name(b, parity_walk_stage(t->w, (size_t)l)->pair->ref->name, md);
+    put_name(b, parity_pair_name(parity_walk_stage(t->w, (size_t)l)->pair), md);
 }
 
 void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
@@ -202,9 +202,13 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
         parity__buf_puts(b, "none");
         return;
     }
+    if (parity_walk_blame_rule(t->w, NULL) == PARITY_BLAME_DATAFLOW) {
+        parity__trace_flow_culprit(t, b, md);
+        return;
+    }
     const parity_stage *s = parity_walk_stage(t->w, (size_t)c);
     double rel = parity_stage_relative(parity_walk_stage(t->w, (size_t)c));
-    put_name(b, s->pair->ref->name, md);
+    put_name(b, parity_pair_name(s->pair), md);
     parity__buf_puts(b, ": ");
     put_stage_error(t, b, (size_t)c);
     if (s->base < 0) {
@@ -215,7 +219,7 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
     double prev = parity_stage_relative(parity_walk_stage(t->w, (size_t)s->base));
     if (isfinite(s->jump)) parity__buf_printf(b, ", %s%.3g over ", times(t->r), s->jump);
     else parity__buf_puts(b, ", the first break after ");
-    put_name(b, parity_walk_stage(t->w, (size_t)s->base)->pair->ref->name, md);
+    put_name(b, parity_pair_name(parity_walk_stage(t->w, (size_t)s->base)->pair), md);
     parity__buf_puts(b, " (relative ");
     parity__buf_num(b, prev);
     /* the walk divides by max(previous, floor): say so when the floor won */
@@ -243,7 +247,7 @@ void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md) {
     parity__buf_printf(b, " is the state %s step k", s->after ? "after" : "before");
     if (s->x0 >= 0) {
         parity__buf_printf(b, " (before step %lld: ", (long long)s->k[0]);
-        put_name(b, parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name, md);
+        put_name(b, parity_pair_name(parity_walk_stage(t->w, (size_t)s->x0)->pair), md);
         parity__buf_puts(b, ")");
     }
 }
@@ -326,5 +330,231 @@ void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, 
         parity__buf_printf(b, "%ssame values in another order (see parity explain)", sep);
         sep = "; ";
     }
-    if (s->ints_differ) parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
+    if (s->ints_differ) {
+        parity__buf_printf(b, "%sintegers differ (parity diff shows where)", sep);
+        sep = "; ";
+    }
+    const parity_blame *bl = parity_walk_blame(t->w, i);
+    if (bl && bl->role != PARITY_ROLE_MATCH) {
+        parity__buf_puts(b, sep);
+        parity__trace_role_note(t, b, i, md);
+    }
 }
+
+/* ---- blame (docs/trace.md, "Blame") ------------------------------------ */
+
+/* A stage's name in blame sentences: a step pair's reads "name@k". */
+const char *parity__trace_stage_name(const parity__trace *t, size_t i) {
+    const parity_pair *p = parity_walk_stage(t->w, i)->pair;
+    return p->ref_view.name ? p->ref_view.name : p->ref->name;
+}
+
+static const char *role_words[] = {"match", "introduces", "inherits", "unknown"};
+
+const char *parity__trace_role_token(parity_role r) {
+    return (unsigned)r < 4 ? role_words[r] : "?";
+}
+
+/* "a, b and c", at most max names then "and N more". */
+static void put_stages(const parity__trace *t, parity_buf *b, const size_t *v, size_t n, size_t max,
+                       int md) {
+    for (size_t k = 0; k < n && k < max; k++) {
+        parity__buf_puts(b, k == 0 ? "" : k + 1 == n ? " and " : ", ");
+        put_name(b, parity__trace_stage_name(t, v[k]), md);
+    }
+    if (n > max) parity__buf_printf(b, " and %zu more", n - max);
+}
+
+static void put_names(parity_buf *b, const char *const *v, size_t n, size_t max, int md) {
+    for (size_t k = 0; k < n && k < max; k++) {
+        parity__buf_puts(b, k == 0 ? "" : k + 1 == n ? " and " : ", ");
+        put_name(b, v[k], md);
+    }
+    if (n > max) parity__buf_printf(b, " and %zu more", n - max);
+}
+
+void parity__trace_role_note(const parity__trace *t, parity_buf *b, size_t i, int md) {
+    const parity_blame *bl = parity_walk_blame(t->w, i);
+    if (!bl) return;
+    if (bl->role == PARITY_ROLE_INTRODUCES) {
+        parity__buf_puts(b, "introduces");
+        if (bl->amplified)
+            parity__buf_printf(b, " (%s%.3g over its inputs)", times(t->r), bl->jump);
+    } else if (bl->role == PARITY_ROLE_INHERITS) {
+        parity__buf_puts(b, "inherits from ");
+        put_stages(t, b, bl->from, bl->n_from, 3, md);
+    } else if (bl->role == PARITY_ROLE_UNKNOWN) {
+        parity__buf_puts(b, "cannot tell: ");
+        put_names(b, bl->missing, bl->n_missing, 3, md);
+        parity__buf_puts(b, " not compared");
+    }
+}
+
+static size_t count_role(const parity__trace *t, parity_role r) {
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_stages; i++) {
+        const parity_blame *bl = parity_walk_blame(t->w, i);
+        n += bl && bl->role == r;
+    }
+    return n;
+}
+
+void parity__trace_blame_line(const parity__trace *t, parity_buf *b) {
+    int side;
+    if (parity_walk_blame_rule(t->w, &side) == PARITY_BLAME_ORDER) {
+        parity__buf_puts(b, "Blame by execution order: no data flow recorded (each stage is "
+                            "compared with the stage before it)");
+        return;
+    }
+    size_t in = count_role(t, PARITY_ROLE_INTRODUCES), inh = count_role(t, PARITY_ROLE_INHERITS);
+    size_t unk = count_role(t, PARITY_ROLE_UNKNOWN);
+    parity__buf_printf(b, "Blame by data flow (the parents recorded in %s",
+                       parity__label(t->r, side));
+    if (side == 1) parity__buf_printf(b, "; %s records none", parity__label(t->r, 0));
+    parity__buf_printf(b, "): %zu stage%s introduce%s an error, %zu inherit%s it", in,
+                       in == 1 ? "" : "s", in == 1 ? "s" : "", inh, inh == 1 ? "s" : "");
+    if (unk) parity__buf_printf(b, ", %zu cannot tell", unk);
+}
+
+/* What the culprit was judged against, after "introduces the error". */
+static void culprit_inputs(const parity__trace *t, parity_buf *b, size_t c, int md) {
+    const parity_blame *bl = parity_walk_blame(t->w, c);
+    if (bl->n_through) { /* its inputs carry error, less than it has */
+        int differ = bl->amplified;
+        parity__buf_printf(b, ": %s%.3g over %s ", times(t->r), bl->jump,
+                           differ ? "the error of"
+                                  : "what carries error below the MATCH "
+                                    "tolerance into it,");
+        put_stages(t, b, bl->through, bl->n_through, 3, md);
+        parity__buf_puts(b, differ ? ", more than amplification accounts for" : "");
+    } else if (bl->via == PARITY_VIA_INPUTS && parity__trace_is_input(t, c)) {
+        parity__buf_puts(b, ": a model input");
+    } else if (!bl->n_parents) {
+        parity__buf_puts(b, ": it has no recorded parents, and no model input differs");
+    } else {
+        parity__buf_puts(b, bl->n_parents > 1 ? ": its inputs match (" : ": its input matches (");
+        put_stages(t, b, bl->parents, bl->n_parents, 3, md);
+        parity__buf_puts(b, ")");
+    }
+}
+
+void parity__trace_flow_culprit(const parity__trace *t, parity_buf *b, int md) {
+    long c = parity_walk_culprit(t->w);
+    const parity_blame *bl = parity_walk_blame(t->w, (size_t)c);
+    put_name(b, parity__trace_stage_name(t, (size_t)c), md);
+    parity__buf_puts(b, ": ");
+    put_stage_error(t, b, (size_t)c);
+    if (bl->role == PARITY_ROLE_UNKNOWN) {
+        parity__buf_puts(b, "; cannot tell whether it introduces the error: ");
+        put_names(b, bl->missing, bl->n_missing, 3, md);
+        parity__buf_puts(b, bl->n_missing > 1 ? " are not compared" : " is not compared");
+        return;
+    }
+    parity__buf_puts(b, ", introduces the error");
+    culprit_inputs(t, b, (size_t)c, md);
+}
+
+int parity__trace_also_line(const parity__trace *t, parity_buf *b, int md) {
+    const size_t *c = NULL;
+    size_t n = parity_walk_culprits(t->w, &c), k = 0, u = 0;
+    if (parity_walk_blame_rule(t->w, NULL) != PARITY_BLAME_DATAFLOW || n < 2) return 0;
+    while (k < n && parity_walk_blame(t->w, c[k])->role == PARITY_ROLE_INTRODUCES) k++;
+    u = n - k;
+    if (k > 1) {
+        parity__buf_printf(b, "Also introduce%s an error: ", k == 2 ? "s" : "");
+        put_stages(t, b, c + 1, k - 1, 8, md);
+    }
+    if (u > (k == 0)) {
+        const size_t *v = c + k + (k == 0);
+        size_t m = u - (k == 0);
+        parity__buf_printf(
+            b, "%sCannot tell whether %s introduce%s an error (an input not compared): ",
+            k > 1 ? "\n" : "", m == 1 ? "this stage" : "these stages", m == 1 ? "s" : "");
+        put_stages(t, b, v, m, 8, md);
+    }
+    return 1;
+}
+
+/* "a -> b (introduces) -> c (inherits) -> ... (21 more) ... -> z (match)":
+ * every link but the first (the culprit's input) with its role; when the
+ * path is longer than max links, its middle is left out. */
+int parity__trace_path_line(const parity__trace *t, parity_buf *b, size_t max, int md) {
+    const size_t *p = NULL;
+    size_t n = parity_walk_path(t->w, &p), head = max > 4 ? max - 3 : max;
+    const char *arrow = t->r->o.unicode ? " \u2192 " : " -> ";
+    if (n < 2) return 0;
+    parity__buf_puts(b, "Path: ");
+    for (size_t k = 0; k < n; k++) {
+        if (n > max && k == head) {
+            parity__buf_printf(b, "%s... (%zu more)", arrow, n - max);
+            k = n - (max - head);
+        }
+        if (k) parity__buf_puts(b, arrow);
+        put_name(b, parity__trace_stage_name(t, p[k]), md);
+        const parity_blame *bl = parity_walk_blame(t->w, p[k]);
+        if (k || bl->role != PARITY_ROLE_MATCH)
+            parity__buf_printf(b, " (%s)", parity__trace_role_token(bl->role));
+    }
+    return 1;
+}
+
+int parity__trace_disagree_line(const parity__trace *t, parity_buf *b, int md) {
+    const size_t *d = NULL;
+    size_t n = parity_walk_flow_disagree(t->w, &d);
+    int side;
+    if (!n) return 0;
+    parity_walk_blame_rule(t->w, &side);
+    const parity_blame *bl = parity_walk_blame(t->w, d[0]);
+    parity__buf_printf(b,
+                       "Note: the data flow of %s differs from %s's at %zu stage%s (blame "
+                       "follows %s's): ",
+                       parity__label(t->r, 1 - side), parity__label(t->r, side), n,
+                       n == 1 ? "" : "s", parity__label(t->r, side));
+    put_name(b, parity__trace_stage_name(t, d[0]), md);
+    parity__buf_printf(b, " is computed from ");
+    if (bl->n_parents)
+        put_stages(t, b, bl->parents, bl->n_parents, 4, md);
+    else
+        parity__buf_puts(b, "nothing recorded");
+    parity__buf_printf(b, " in %s, from ", parity__label(t->r, side));
+    if (bl->n_other)
+        put_stages(t, b, bl->other, bl->n_other, 4, md);
+    else
+        parity__buf_puts(b, "nothing recorded");
+    parity__buf_printf(b, " in %s", parity__label(t->r, 1 - side));
+    if (n > 1) {
+        parity__buf_puts(b, "; also ");
+        put_stages(t, b, d + 1, n - 1, 4, md);
+    }
+    return 1;
+}
+
+static const parity_tensor *stacked_of(const parity_pair *p) {
+    return p->step_side == 0 ? p->ref : p->port;
+}
+
+size_t parity__trace_step_run_end(const parity__trace *t, size_t i) {
+    const parity_pair *p = parity_walk_stage(t->w, i)->pair;
+    size_t j = i + 1;
+    if (p->step < 0) return j;
+    while (j < t->n_stages && parity_walk_stage(t->w, j)->pair->step >= 0 &&
+           stacked_of(parity_walk_stage(t->w, j)->pair) == stacked_of(p))
+        j++;
+    return j;
+}
+
+size_t parity__trace_step_run_worst(const parity__trace *t, size_t i, size_t j, long *first) {
+    size_t worst = i;
+    *first = -1;
+    for (size_t k = i; k < j; k++) {
+        const parity_stage *s = parity_walk_stage(t->w, k);
+        const parity_stage *w = parity_walk_stage(t->w, worst);
+        if (*first < 0 && s->diff.verdict != PARITY_MATCH) *first = (long)k;
+        if (s->diff.verdict > w->diff.verdict ||
+            (s->diff.verdict == w->diff.verdict &&
+             parity_stage_relative(s) > parity_stage_relative(w)))
+            worst = k;
+    }
+    return worst;
+}
+

@@ -38,6 +38,24 @@ int parity__trace_unknown_times(const parity__trace *t, parity_buf *b);
  * permute(0,2,1); F32 vs F16; port: other.name"); text (md = 0) puts two
  * spaces before the first, the gap from the verdict column. */
 void parity__trace_stage_notes(const parity__trace *t, parity_buf *b, size_t i, int md);
+/* Blame (docs/trace.md, "Blame"). A stage's name in these sentences (a
+ * step pair's "name@k"); "match", "introduces", "inherits", "unknown". */
+const char *parity__trace_stage_name(const parity__trace *t, size_t i);
+const char *parity__trace_role_token(parity_role r);
+/* Stage i's role as a note: "introduces", "inherits from a and b",
+ * "cannot tell: x not compared"; nothing under the order rule or MATCH. */
+void parity__trace_role_note(const parity__trace *t, parity_buf *b, size_t i, int md);
+/* "Blame by data flow (...): 1 stage introduces an error, 12 inherit it"
+ * or "Blame by execution order: no data flow recorded (...)". */
+void parity__trace_blame_line(const parity__trace *t, parity_buf *b);
+/* The culprit under data flow, after "Culprit: " (culprit_line calls it). */
+void parity__trace_flow_culprit(const parity__trace *t, parity_buf *b, int md);
+/* The other culprits ("Also introduces an error: ..."), the path of the
+ * error (at most max links; the middle left out), the disagreement of the
+ * two graphs; each returns 0 and writes nothing when there is none. */
+int parity__trace_also_line(const parity__trace *t, parity_buf *b, int md);
+int parity__trace_path_line(const parity__trace *t, parity_buf *b, size_t max, int md);
+int parity__trace_disagree_line(const parity__trace *t, parity_buf *b, int md);
 /* The note on natural name order; nothing when the order was recorded. */
 void parity__trace_order_note(const parity__trace *t, parity_buf *b);
 /* A per-step value in two significant digits ("1.2e-07", "0.54", "0"). */
@@ -53,6 +71,13 @@ int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
 void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel);
 
 /* The three renderings. */
+/* Step pairs (docs/matching.md): stages [i, end) are the positions of one
+ * series paired with a stacked tensor (end = i + 1 for any other stage);
+ * the worst of them (by verdict, then relative) and the first that is not
+ * MATCH (*first, -1 if none). Tables show such a run as one row. */
+size_t parity__trace_step_run_end(const parity__trace *t, size_t i);
+size_t parity__trace_step_run_worst(const parity__trace *t, size_t i, size_t j, long *first);
+
 void parity__trace_text(parity__trace *t);
 void parity__trace_json(parity__trace *t);
 void parity__trace_md(parity__trace *t);

@@ -6,11 +6,15 @@
  *   {"parity":"trace","version":..,"ref":{path,label,order},"port":{..},
  *    "options":{domain,atol,rtol,match_tol,small_tol,max_db},
  *    "inputs":{"equal":b,"names":[..],"differ":[{name,...}],"missing":[..]},
- *    "stages":[{index,name,port_name,input,shape,port_shape,dtype,port_dtype,
- *               layout_ok,layout,verdict,jump,metrics:{..}}, one a line],
+ *    "stages":[{index,name,port_name,match,confidence,input,shape,port_shape,
+ *               dtype,port_dtype,layout_ok,layout,verdict,jump,role,via,parents,
+ *               parents_not_compared,inherits_from,metrics:{..}}, one a line],
  *    "first_divergence":{index,name,relative,verdict}|null,
  *    "culprit":{index,name,relative,jump,predecessor,predecessor_relative,
- *               largest_jump:{index,name,jump,series}|null}|null,
+ *               largest_jump:{index,name,jump,series}|null,role}|null,
+ *    "rule":"dataflow"|"order","graph":"ref"|"port"|null,
+ *    "culprits":[{index,name,role}],"path":[{index,name,role}],
+ *    "flow_disagree":[{index,name,parents,other_parents}],
  *    "series":[{pattern,k,stages,relative}],
  *    "schedule":{n,k,status,states,velocities,alignment,x0,dt_ref,dt_port,
  *                t_ref,t_port,fit_ref,fit_port,differ}|null,
@@ -25,7 +29,7 @@
 
 
 static void jname_of(const parity__trace *t, parity_buf *b, const char *key, long i) {
-    parity__json_str(b, key, i >= 0 ? parity_walk_stage(t->w, (size_t)i)->pair->ref->name : NULL);
+    parity__json_str(b, key, i >= 0 ? parity_pair_name(parity_walk_stage(t->w, (size_t)i)->pair) : NULL);
 }
 
 static void json_head(parity__trace *t) {
@@ -60,13 +64,13 @@ static void json_inputs(parity__trace *t) {
     parity__buf_printf(b, ",\n\"inputs\":{\"equal\":%s,\"names\":[", nd + nm ? "false" : "true");
     for (size_t i = 0; i < t->n_stages && parity__trace_is_input(t, i); i++) {
         if (i) parity__buf_puts(b, ",");
-        parity__buf_json_str(b, parity_walk_stage(t->w, i)->pair->ref->name);
+        parity__buf_json_str(b, parity_pair_name(parity_walk_stage(t->w, i)->pair));
     }
     parity__buf_puts(b, "],\"differ\":[");
     for (size_t i = 0; i < nd; i++) {
         const parity_stage *s = parity_walk_stage(t->w, idx[i]);
         parity__buf_printf(b, "%s{\"index\":%zu", i ? "," : "", idx[i]);
-        parity__json_str(b, "name", s->pair->ref->name);
+        parity__json_str(b, "name", parity_pair_name(s->pair));
         parity__json_bool(b, "layout_ok", s->pair->layout_ok);
         parity__json_num(b, "relative", s->pair->layout_ok ? s->diff.relative : NAN);
         parity__json_num(b, "abs_max", s->pair->layout_ok ? s->diff.abs_max : NAN);
@@ -104,13 +108,45 @@ static void json_metrics(parity_buf *b, const parity_diff *d) {
                        (unsigned long long)d->nonfinite_port_only);
 }
 
+static const char *via_words[] = {"parents", "alias", "inside", "inputs"};
+
+/* "key":[names of the stages v[0..n)] */
+static void json_stage_names(const parity__trace *t, parity_buf *b, const char *key,
+                             const size_t *v, size_t n) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (size_t k = 0; k < n; k++) {
+        if (k) parity__buf_puts(b, ",");
+        parity__buf_json_str(b, parity__trace_stage_name(t, v[k]));
+    }
+    parity__buf_puts(b, "]");
+}
+
+/* A stage's blame: role, via, parents, parents not compared, the culprits
+ * it inherits (or, MATCH, carries) from; null and [] by execution order. */
+static void json_blame(const parity__trace *t, parity_buf *b, size_t i) {
+    const parity_blame *bl = parity_walk_blame(t->w, i);
+    parity__json_str(b, "role", bl ? parity__trace_role_token(bl->role) : NULL);
+    parity__json_str(b, "via", bl ? via_words[bl->via % 4] : NULL);
+    json_stage_names(t, b, "parents", bl ? bl->parents : NULL, bl ? bl->n_parents : 0);
+    parity__buf_puts(b, ",\"parents_not_compared\":[");
+    for (size_t k = 0; bl && k < bl->n_missing; k++) {
+        if (k) parity__buf_puts(b, ",");
+        parity__buf_json_str(b, bl->missing[k]);
+    }
+    parity__buf_puts(b, "]");
+    json_stage_names(t, b, "inherits_from", bl ? bl->from : NULL, bl ? bl->n_from : 0);
+    if (bl) parity__json_num(b, "blame_jump", bl->jump);
+}
+
 static void json_stage(parity__trace *t, size_t i) {
     parity_buf *b = &t->r->out;
     const parity_stage *s = parity_walk_stage(t->w, i);
     const parity_pair *p = s->pair;
     parity__buf_printf(b, "%s\n{\"index\":%zu", i ? "," : "", i);
-    parity__json_str(b, "name", p->ref->name);
+    parity__json_str(b, "name", parity_pair_name(p));
     parity__json_str(b, "port_name", p->port->name);
+    parity__json_str(b, "match", parity__match_how_name(p->how));
+    parity__json_num(b, "confidence", p->confidence);
     parity__json_bool(b, "input", parity__trace_is_input(t, i));
     parity__json_shape(b, "shape", p->ref);
     parity__json_shape(b, "port_shape", p->port);
@@ -120,8 +156,65 @@ static void json_stage(parity__trace *t, size_t i) {
     parity__json_str(b, "layout", p->layout);
     parity__json_str(b, "verdict", parity_verdict_str(s->diff.verdict));
     parity__json_num(b, "jump", s->jump);
+    json_blame(t, b, i);
     if (p->layout_ok) json_metrics(b, &s->diff);
     parity__buf_puts(b, "}");
+}
+
+/* The stage a data-flow culprit's jump counts from: the input of
+ * largest relative error among those it was judged against, else among
+ * its parents; -1 when none. */
+static long worst_input(const parity__trace *t, const parity_blame *bl) {
+    const size_t *v = bl->n_through ? bl->through : bl->parents;
+    size_t n = bl->n_through ? bl->n_through : bl->n_parents;
+    long best = -1;
+    double bv = -1;
+    for (size_t k = 0; k < n; k++) {
+        double r = parity_stage_relative(parity_walk_stage(t->w, v[k]));
+        if (isnan(r)) r = INFINITY;
+        if (r > bv) bv = r, best = (long)v[k];
+    }
+    return best;
+}
+
+/* {"index":i,"name":...,"role":...} for each stage of v[0..n) */
+static void json_stage_refs(const parity__trace *t, parity_buf *b, const char *key, const size_t *v,
+                            size_t n) {
+    parity__buf_printf(b, ",\n\"%s\":[", key);
+    for (size_t k = 0; k < n; k++) {
+        const parity_blame *bl = parity_walk_blame(t->w, v[k]);
+        parity__buf_printf(b, "%s{\"index\":%zu", k ? "," : "", v[k]);
+        parity__json_str(b, "name", parity__trace_stage_name(t, v[k]));
+        parity__json_str(b, "role", bl ? parity__trace_role_token(bl->role) : "introduces");
+        parity__buf_puts(b, "}");
+    }
+    parity__buf_puts(b, "]");
+}
+
+/* "rule", "graph", "culprits", "path", "flow_disagree" */
+static void json_blame_summary(parity__trace *t) {
+    parity_buf *b = &t->r->out;
+    int side;
+    const size_t *v = NULL;
+    parity_blame_rule rule = parity_walk_blame_rule(t->w, &side);
+    parity__buf_printf(b, ",\n\"rule\":\"%s\"",
+                       rule == PARITY_BLAME_DATAFLOW ? "dataflow" : "order");
+    parity__json_str(b, "graph", side < 0 ? NULL : side ? "port" : "ref");
+    size_t n = parity_walk_culprits(t->w, &v);
+    json_stage_refs(t, b, "culprits", v, n);
+    n = parity_walk_path(t->w, &v);
+    json_stage_refs(t, b, "path", v, n);
+    n = parity_walk_flow_disagree(t->w, &v);
+    parity__buf_puts(b, ",\n\"flow_disagree\":[");
+    for (size_t k = 0; k < n; k++) {
+        const parity_blame *bl = parity_walk_blame(t->w, v[k]);
+        parity__buf_printf(b, "%s{\"index\":%zu", k ? "," : "", v[k]);
+        parity__json_str(b, "name", parity__trace_stage_name(t, v[k]));
+        json_stage_names(t, b, "parents", bl->parents, bl->n_parents);
+        json_stage_names(t, b, "other_parents", bl->other, bl->n_other);
+        parity__buf_puts(b, "}");
+    }
+    parity__buf_puts(b, "]");
 }
 
 static void json_verdicts(parity__trace *t) {
@@ -145,8 +238,9 @@ static void json_verdicts(parity__trace *t) {
     parity__buf_printf(b, "{\"index\":%ld", c);
     jname_of(t, b, "name", c);
     parity__json_num(b, "relative", parity_stage_relative(parity_walk_stage(t->w, (size_t)c)));
-    parity__json_num(b, "jump", parity_walk_stage(t->w, (size_t)c)->jump);
-    long base = parity_walk_stage(t->w, (size_t)c)->base;
+    const parity_blame *bl = parity_walk_blame(t->w, (size_t)c);
+    parity__json_num(b, "jump", bl ? bl->jump : parity_walk_stage(t->w, (size_t)c)->jump);
+    long base = bl ? worst_input(t, bl) : parity_walk_stage(t->w, (size_t)c)->base;
     jname_of(t, b, "predecessor", base);
     if (base >= 0)
         parity__json_num(b, "predecessor_relative",
@@ -154,6 +248,7 @@ static void json_verdicts(parity__trace *t) {
     /* the largest jump, when an earlier call of its module was preferred */
     const parity_series *se = NULL;
     long l = parity_walk_largest_jump(t->w, &se);
+    parity__json_str(b, "role", bl ? parity__trace_role_token(bl->role) : "introduces");
     parity__buf_puts(b, ",\"largest_jump\":");
     if (l == c) {
         parity__buf_puts(b, "null}");
@@ -210,7 +305,7 @@ static void json_schedule(parity__trace *t) {
     parity__json_str(b, "states", s->states);
     parity__json_str(b, "velocities", s->velocities);
     parity__json_str(b, "alignment", s->after ? "after" : "before");
-    parity__json_str(b, "x0", s->x0 >= 0 ? parity_walk_stage(t->w, (size_t)s->x0)->pair->ref->name : NULL);
+    parity__json_str(b, "x0", s->x0 >= 0 ? parity_pair_name(parity_walk_stage(t->w, (size_t)s->x0)->pair) : NULL);
     parity__json_array(b, "dt_ref", s->dt_ref, s->n);
     parity__json_array(b, "dt_port", s->dt_port, s->n);
     parity__json_array(b, "t_ref", s->t_ref, s->n + 1);
@@ -271,6 +366,7 @@ void parity__trace_json(parity__trace *t) {
     for (size_t i = 0; i < t->n_stages; i++) json_stage(t, i);
     parity__buf_puts(&t->r->out, t->n_stages ? "\n]" : "]");
     json_verdicts(t);
+    json_blame_summary(t);
     json_series(t);
     json_schedule(t);
     json_guidance(t);

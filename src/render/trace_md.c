@@ -34,13 +34,29 @@ static void md_fixed(parity_buf *b, double x) {
     parity__emit_md_cell(b, s);
 }
 
-static void md_stage(parity__trace *t, size_t i) {
+/* One row: stage i, or the positions [i, j) of a series paired step by
+ * step, shown by the worst of them (as in the text table). */
+static void md_stage(parity__trace *t, size_t i, size_t j) {
     parity_buf *b = &t->r->out;
-    const parity_stage *s = parity_walk_stage(t->w, i);
+    long first = -1;
+    size_t at = j - i > 1 ? parity__trace_step_run_worst(t, i, j, &first) : i;
+    const parity_stage *s = parity_walk_stage(t->w, at);
     const parity_pair *p = s->pair;
-    char shape[256];
-    parity__buf_printf(b, "| %zu |", i + 1);
-    parity__emit_md_cell(b, p->ref->name);
+    char shape[256], name[600];
+    if (j - i > 1) {
+        parity__buf_printf(b, "| %zu-%zu |", i + 1, j);
+        if (p->step_side == 0)
+            snprintf(name, sizeof name, "%s@%lld..%lld", p->ref->name,
+                     (long long)parity_walk_stage(t->w, i)->pair->step,
+                     (long long)parity_walk_stage(t->w, j - 1)->pair->step);
+        else
+            snprintf(name, sizeof name, "%s .. %s", parity_walk_stage(t->w, i)->pair->ref->name,
+                     parity_walk_stage(t->w, j - 1)->pair->ref->name);
+        parity__emit_md_cell(b, name);
+    } else {
+        parity__buf_printf(b, "| %zu |", i + 1);
+        parity__emit_md_cell(b, parity_pair_name(p));
+    }
     parity__emit_md_cell(b, parity_shape_str(p->ref, shape, sizeof shape));
     if (p->layout_ok) {
         md_num(b, s->diff.relative);
@@ -53,7 +69,15 @@ static void md_stage(parity__trace *t, size_t i) {
     parity__emit_verdict(b, s->diff.verdict, t->r->o.unicode, 0);
     parity__buf_puts(b, " |");
     parity_buf note = {0};
-    parity__trace_stage_notes(t, &note, i, 1);
+    if (j - i > 1) {
+        parity__buf_printf(&note, "%zu positions (worst shown: @%lld)", j - i,
+                           (long long)p->step);
+        if (first >= 0)
+            parity__buf_printf(&note, ", first not MATCH: @%lld",
+                               (long long)parity_walk_stage(t->w, (size_t)first)->pair->step);
+    } else {
+        parity__trace_stage_notes(t, &note, i, 1);
+    }
     parity__emit_md_cell(b, note.data && !note.oom ? note.data : "");
     parity__buf_free(&note);
     parity__buf_puts(b, "\n");
@@ -161,15 +185,39 @@ static void md_bullet(parity_buf *b, const parity_buf *line) {
     parity__buf_puts(b, "\n");
 }
 
+/* Each line of line as a bullet; then line is emptied. */
+static void md_bullets(parity_buf *b, parity_buf *line) {
+    char *s = line->oom || !line->data ? NULL : line->data;
+    while (s && *s) {
+        char *nl = strchr(s, '\n');
+        if (nl) *nl = '\0';
+        parity_buf one = {s, strlen(s), strlen(s) + 1, 0};
+        md_bullet(b, &one);
+        s = nl ? nl + 1 : NULL;
+    }
+    line->len = 0;
+    if (line->data) line->data[0] = '\0';
+}
+
+/* First divergence, the rule, the culprit(s); the path and the graphs'
+ * disagreement unless quiet. */
 static void md_verdicts(parity__trace *t) {
     parity_buf line = {0};
     parity__buf_puts(&t->r->out, "\n");
     parity__trace_first_line(t, &line, 1);
-    md_bullet(&t->r->out, &line);
-    line.len = 0;
-    if (line.data) line.data[0] = '\0';
+    md_bullets(&t->r->out, &line);
+    if (parity_walk_first_divergence(t->w) >= 0) parity__trace_blame_line(t, &line);
+    md_bullets(&t->r->out, &line);
     parity__trace_culprit_line(t, &line, 1);
-    md_bullet(&t->r->out, &line);
+    md_bullets(&t->r->out, &line);
+    parity__trace_also_line(t, &line, 1);
+    md_bullets(&t->r->out, &line);
+    if (!t->r->o.quiet) {
+        parity__trace_path_line(t, &line, 12, 1);
+        md_bullets(&t->r->out, &line);
+        parity__trace_disagree_line(t, &line, 1);
+        md_bullets(&t->r->out, &line);
+    }
     parity__buf_free(&line);
 }
 
@@ -195,7 +243,10 @@ void parity__trace_md(parity__trace *t) {
         parity__buf_free(&note);
         parity__buf_puts(b, "\n| # | stage | shape | relative | abs_max | mean_diff | status | note |\n"
                             "|---:|---|---|---:|---:|---:|---|---|\n");
-        for (size_t i = 0; i < t->n_stages; i++) md_stage(t, i);
+        for (size_t i = 0, j; i < t->n_stages; i = j) {
+            j = parity__trace_step_run_end(t, i);
+            md_stage(t, i, j);
+        }
     }
     parity__buf_puts(b, "\n");
     parity__buf_coverage(b, t->r, &c, "stage", 1);

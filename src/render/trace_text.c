@@ -43,12 +43,35 @@ typedef struct widths {
     int name, shape;
 } widths;
 
+/* The name cell of stages [i, j): the stage's name, or for the positions
+ * of a series "name@0..5". */
+static void name_cell(const parity__trace *t, size_t i, size_t j, char *cell, size_t cap) {
+    const parity_pair *p = parity_walk_stage(t->w, i)->pair;
+    if (j - i < 2) {
+        snprintf(cell, cap, "%s", parity_pair_name(p));
+        return;
+    }
+    const parity_pair *q = parity_walk_stage(t->w, j - 1)->pair;
+    if (p->step_side == 0)
+        snprintf(cell, cap, "%s@%lld..%lld", p->ref->name, (long long)p->step, (long long)q->step);
+    else
+        snprintf(cell, cap, "%s .. %s", p->ref->name, q->ref->name);
+}
+
+/* Rows of the table: [i, row_end(i)) is one row. -v shows every position
+ * of a series; otherwise a series is one row. */
+static size_t row_end(const parity__trace *t, size_t i) {
+    return t->r->o.verbose ? i + 1 : parity__trace_step_run_end(t, i);
+}
+
 static widths column_widths(const parity__trace *t) {
     widths w = {(int)strlen("stage"), (int)strlen("shape")};
-    char cell[600];
-    for (size_t i = 0; i < t->n_stages; i++) {
+    char cell[600], name[600];
+    for (size_t i = 0, j; i < t->n_stages; i = j) {
+        j = row_end(t, i);
         const parity_pair *p = parity_walk_stage(t->w, i)->pair;
-        int n = (int)strlen(p->ref->name);
+        name_cell(t, i, j, name, sizeof name);
+        int n = (int)strlen(name);
         shape_cell(p, cell, sizeof cell);
         if (n > w.name) w.name = n;
         if ((int)strlen(cell) > w.shape) w.shape = (int)strlen(cell);
@@ -78,13 +101,18 @@ static void text_header(parity__trace *t, widths wd) {
     parity__buf_puts(b, "  verdict\n");
 }
 
-static void text_stage(parity__trace *t, widths wd, size_t i) {
+/* One row: stage i, or the positions [i, j) of a series shown by their
+ * worst one, with how many there are and the first that diverges. */
+static void text_stage(parity__trace *t, widths wd, size_t i, size_t j) {
     parity_buf *b = &t->r->out;
-    const parity_stage *s = parity_walk_stage(t->w, i);
+    long first = -1;
+    size_t at = j - i > 1 ? parity__trace_step_run_worst(t, i, j, &first) : i;
+    const parity_stage *s = parity_walk_stage(t->w, at);
     int ok = s->pair->layout_ok;
-    char cell[600];
+    char cell[600], name[600];
     shape_cell(s->pair, cell, sizeof cell);
-    parity__buf_printf(b, "%-*s  %-*s", wd.name, s->pair->ref->name, wd.shape, cell);
+    name_cell(t, i, j, name, sizeof name);
+    parity__buf_printf(b, "%-*s  %-*s", wd.name, name, wd.shape, cell);
     rel_cell(t, b, s);
     num_cell(b, s->diff.abs_max, ok);
     num_cell(b, s->diff.mean_diff, ok);
@@ -96,7 +124,22 @@ static void text_stage(parity__trace *t, widths wd, size_t i) {
     }
     parity__buf_puts(b, "  ");
     parity__emit_verdict(&t->r->out, s->diff.verdict, t->r->o.unicode, t->r->o.color);
-    parity__trace_stage_notes(t, b, i, 0);
+    if (j - i > 1) {
+        const parity_pair *p = s->pair;
+        parity__buf_printf(b, "  %zu positions (worst shown: @%lld)", j - i, (long long)p->step);
+        if (first >= 0)
+            parity__buf_printf(b, ", first not MATCH: @%lld",
+                               (long long)parity_walk_stage(t->w, (size_t)first)->pair->step);
+        parity__buf_puts(b, p->step_side == 0 ? "; port: " : "; ref stacked: ");
+        parity__emit_text(b, p->step_side == 0 ? parity_walk_stage(t->w, i)->pair->port->name
+                                               : p->port->name);
+        if (p->step_side == 0) {
+            parity__buf_puts(b, " .. ");
+            parity__emit_text(b, parity_walk_stage(t->w, j - 1)->pair->port->name);
+        }
+    } else {
+        parity__trace_stage_notes(t, b, i, 0);
+    }
     parity__buf_puts(b, "\n");
 }
 
@@ -238,12 +281,22 @@ static void text_counts(parity__trace *t) {
                        (unsigned long long)t->counts[2]);
 }
 
+/* First divergence, the rule, the culprit(s); the path and the graphs'
+ * disagreement unless quiet. */
 static void text_verdict_lines(parity__trace *t) {
     parity_buf *b = &t->r->out;
     parity__trace_first_line(t, b, 0);
     parity__buf_puts(b, "\n");
+    if (parity_walk_first_divergence(t->w) >= 0) { /* nothing to blame else */
+        parity__trace_blame_line(t, b);
+        parity__buf_puts(b, "\n");
+    }
     parity__trace_culprit_line(t, b, 0);
     parity__buf_puts(b, "\n");
+    if (parity__trace_also_line(t, b, 0)) parity__buf_puts(b, "\n");
+    if (t->r->o.quiet) return;
+    if (parity__trace_path_line(t, b, 12, 0)) parity__buf_puts(b, "\n");
+    if (parity__trace_disagree_line(t, b, 0)) parity__buf_puts(b, "\n");
 }
 
 void parity__trace_text(parity__trace *t) {
@@ -269,7 +322,10 @@ void parity__trace_text(parity__trace *t) {
     widths wd = column_widths(t);
     parity__buf_puts(b, "\n");
     text_header(t, wd);
-    for (size_t i = 0; i < t->n_stages; i++) text_stage(t, wd, i);
+    for (size_t i = 0, j; i < t->n_stages; i = j) {
+        j = row_end(t, i);
+        text_stage(t, wd, i, j);
+    }
     parity__buf_puts(b, "\n");
     text_counts(t);
     text_verdict_lines(t);

@@ -8,7 +8,9 @@
 #                  with --domain ln-mag
 #   half           ode.step1.est.time_mlp: first "precision only" (f16)
 #   norm-identity  ode.step1.est.block1.norm: first a per-index affine
-#                  along the channel axis (1 of [1,C,T])
+#                  along the channel axis (1 of [1,C,T]), or, fitted against
+#                  the stage's input (the previous stage), the LayerNorm
+#                  over that axis whose affine the port leaves out
 #   gelu-tanh      ode.step1.est.ff.gelu: first a value-dependent residual,
 #                  described as like tanh-GELU vs erf-GELU
 #   conv-layout    ode.step1.est.block1.conv: no transformation of the
@@ -58,7 +60,9 @@ if not first or first["tensor"] != stage:
     sys.exit("first explained tensor %s, expected %s" % (first and first["tensor"], stage))
 hs = first["hypotheses"]
 h = hs[0] if hs else None
-if kind == "none-or-region":
+if kind == "axis-affine-or-op":
+    ok = h is not None and eval(cond)
+elif kind == "none-or-region":
     ok = (first["none_explains"] and not hs) or (h["kind"] == "region" and eval(cond))
 elif kind == "none":
     ok = first["none_explains"] and not hs
@@ -75,7 +79,8 @@ PY
 check attn-scale ode.step1.est.attn.scores scale 'abs(h["params"][0] / 48 ** 0.5 - 1) < 0.01 and "sqrt(48)" in h["text"]'
 check db-patch mel offset 'abs(h["params"][0] / 2.0 - 1) < 0.01 and abs(h["params"][1] / 17.372 - 1) < 0.01'
 check half ode.step1.est.time_mlp precision 'h["params"][0] == 3 and "f16" in h["text"]'
-check norm-identity ode.step1.est.block1.norm axis-affine 'h["params"][0] == 1'
+check norm-identity ode.step1.est.block1.norm axis-affine-or-op \
+    '(h["kind"] == "axis-affine" and h["params"][0] == 1) or (h["kind"] == "op" and "LayerNorm affine along axis 1" in h["text"] and "missing" in h["text"])'
 check gelu-tanh ode.step1.est.ff.gelu value-dependent '"like tanh-GELU vs erf-GELU" in h["text"]'
 check conv-layout ode.step1.est.block1.conv none-or-region 'h["params"][0] == 2 and h["params"][2] <= 72'
 

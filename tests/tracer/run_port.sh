@@ -15,6 +15,9 @@
 # - data flow: the port's parents and order, renamed by the map, are the
 #   reference's, read back by the Python reader from both forms;
 # - inject without the map: the first stage is not found (one line);
+# - blame by data flow on the planted bug without inject: the scores of
+#   each position introduce it, every other diverging stage inherits, and
+#   the port's graph (under the map) agrees with the reference's;
 # - inject with PARITY_MAP and a planted bug (layer 1's attention scale):
 #   every stage is found (injected 162 of 162 inject calls), the logits
 #   printed at the end are the reference's bit for bit, and the stages not
@@ -129,6 +132,18 @@ for run in ("inj", "inj.safetensors"):
 doc = json.load(open("bug.json"))
 differ = [s["name"] for s in doc["stages"] if s["verdict"] != "MATCH"]
 assert set(bad) < set(differ) and "output#5" in differ, differ
+# Blame by the data flow (the reference's graph, the port's names through
+# the map): each position's scores introduce the error (their inputs, q
+# and the cache of layer 1, come from the clean layer 0), everything else
+# that differs inherits from the scores of its own or an earlier position.
+assert doc["rule"] == "dataflow" and doc["graph"] == "ref", doc["rule"]
+assert doc["culprit"]["name"] == bad[0], doc["culprit"]
+assert [c["name"] for c in doc["culprits"]] == bad, doc["culprits"]
+for s in doc["stages"]:
+    if s["verdict"] == "MATCH" or s["name"] in bad:
+        continue
+    assert s["role"] == "inherits" and set(s["inherits_from"]) <= set(bad), s
+assert doc["flow_disagree"] == [], doc["flow_disagree"]
 print("189 stages paired through the map; data flow equal; inject found all 162 "
       "stages, isolates %d, logits bit-exact; without inject %d stages differ"
       % (len(bad), len(differ)))

@@ -602,6 +602,55 @@ static void test_limits_and_offsets(void) {
     CHECK(strstr(err.msg, "exceeds 2^53") != NULL);
 }
 
+/* The tensor count is checked by the pre-scan, before any entry is
+ * parsed (__metadata__ does not count); the header is then read entry by
+ * entry, and its errors keep the precedence of a whole-document parse:
+ * invalid JSON anywhere, then duplicate names, then the first bad entry. */
+static void test_count_and_precedence(void) {
+    parity_error err = {0};
+    const char *hdr = "{\"__metadata__\":{\"k\":\"v\"},\"a\":{\"dtype\":\"U8\",\"shape\":[1],"
+                      "\"data_offsets\":[0,1]},\"b\":{\"dtype\":\"U8\",\"shape\":[1],"
+                      "\"data_offsets\":[1,2]}}";
+    size_t len = 0;
+    unsigned char *buf = make_file(hdr, "\0\0", 2, &len);
+    parity_set *set = new_set(1);
+    set->opts.max_tensors = 2;
+    CHECK_OK(read_mem(set, buf, len, &err), &err);
+    CHECK_EQ_U64(set->n_tensors, 2);
+    parity_set_free(set);
+    set = new_set(1);
+    set->opts.max_tensors = 1;
+    CHECK_EQ_INT(read_mem(set, buf, len, &err), PARITY_E_LIMIT);
+    CHECK(strstr(err.msg, "header: 2 tensors exceed the limit of 1 (expected <= "
+                          "max_tensors)") != NULL);
+    CHECK_EQ_U64(err.offset, 8);
+    parity_set_free(set);
+    free(buf);
+    /* a bad entry, then a duplicate name: the duplicate is reported */
+    CHECK_EQ_INT(try_header("{\"a\":{\"dtype\":\"X\",\"shape\":[2],\"data_offsets\":"
+                            "[0,2]}," ENT_A "," ENT_A "}", 2, 1, &err),
+                 PARITY_E_FORMAT);
+    CHECK(strstr(err.msg, "duplicate tensor name 'a'") != NULL);
+    /* a bad entry, then invalid JSON: the JSON error is reported */
+    CHECK_EQ_INT(try_header("{\"x\":{\"dtype\":\"X\",\"shape\":[2],\"data_offsets\":"
+                            "[0,2]}," ENT_A ",}", 2, 1, &err),
+                 PARITY_E_FORMAT);
+    CHECK(strstr(err.msg, "invalid JSON at byte") != NULL);
+    /* two bad entries: the first one, by its key's offset */
+    CHECK_EQ_INT(try_header("{\"x\":{\"dtype\":\"X\",\"shape\":[2],\"data_offsets\":"
+                            "[0,2]},\"y\":7}", 2, 1, &err),
+                 PARITY_E_FORMAT);
+    CHECK(strstr(err.msg, "tensor 'x': dtype 'X': unknown") != NULL);
+    CHECK_EQ_U64(err.offset, 9);
+    /* an escaped key is decoded; a byte-order mark is no value */
+    CHECK_MSG(try_header("{\"\\u0061b\":{\"dtype\":\"U8\",\"shape\":[2],"
+                         "\"data_offsets\":[0,2]}}", 2, 1, &err) == PARITY_OK, "%s", err.msg);
+    CHECK_EQ_INT(try_header("{\"a\":\xef\xbb\xbf{\"dtype\":\"U8\",\"shape\":[2],"
+                            "\"data_offsets\":[0,2]}}", 2, 1, &err),
+                 PARITY_E_FORMAT);
+    CHECK(strstr(err.msg, "invalid JSON at byte 13") != NULL);
+}
+
 /* Every proper prefix of a valid file is refused; every single-byte
  * corruption either fails cleanly or yields views inside the buffer. */
 static void test_truncation_sweep(void) {
@@ -645,6 +694,7 @@ int main(void) {
     test_bad_corpus();
     test_lenient();
     test_limits_and_offsets();
+    test_count_and_precedence();
     test_truncation_sweep();
     return TEST_SUMMARY();
 }

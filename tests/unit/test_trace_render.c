@@ -100,8 +100,9 @@ static void test_text_inputs(void) {
     }
     free(s);
     s = render(&o, PARITY_FORMAT_TEXT, 1);
-    /* inputs, first, culprit, coverage, and the name only in ref */
-    CHECK_MSG(s && count_lines(s) == 5, "%s", s ? s : "");
+    /* inputs, first, the blame rule, culprit, coverage, the name only in ref */
+    CHECK_MSG(s && count_lines(s) == 6, "%s", s ? s : "");
+    CHECK(s && strstr(s, "\nBlame by execution order: no data flow recorded "));
     CHECK(s && strstr(s, "\n20 of 21 stages compared (1 only in ref): "));
     CHECK(s && strstr(s, "\nonly in ref: spks\n"));
     CHECK(s && strstr(s, "\nFirst divergence: noise (stage 2 of 20)"));

@@ -1,0 +1,1 @@
+parity match pairing/ref.safetensors pairing/port_wt.safetensors

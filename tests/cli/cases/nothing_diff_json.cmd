@@ -1,0 +1,1 @@
+parity diff pairing/apart_ref.safetensors pairing/apart_port.safetensors --format json

@@ -1,0 +1,1 @@
+parity report pairing/apart_ref.safetensors pairing/apart_port.safetensors --only 'nothing*' -o /tmp/never.html

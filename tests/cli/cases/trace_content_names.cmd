@@ -1,0 +1,1 @@
+parity trace pairing/ref.safetensors pairing/port_gelu --pair names

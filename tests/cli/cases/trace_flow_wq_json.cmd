@@ -1,0 +1,1 @@
+parity trace dataflow/ref.safetensors dataflow/port_wq.safetensors --format json
