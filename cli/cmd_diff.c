@@ -89,6 +89,7 @@ static int diff_part(parity_report *r, const cli_opts *o, const parity_match *m,
     for (size_t lo = 0; rc == 0 && lo < sl->n_items; lo += DIFF_WINDOW) {
         size_t n = sl->n_items - lo < DIFF_WINDOW ? sl->n_items - lo : DIFF_WINDOW;
         const parity_part_pair *items = sl->items + lo;
+        cli_progress_window("tensors", lo, sl->n_items);
         if (parity_compare_part(m, items, n, &o->diff, b->cmp, b->st, b->errs, &err) !=
             PARITY_OK)
             return cli_fail_err(&err, o->pos[1], err.code);
@@ -155,9 +156,11 @@ static int diff_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     diff_window_buf *buf = malloc(sizeof *buf);
     if (rc == 0 && !buf) rc = cli_fail("out of memory");
     if (sl && rc == 0) rc = diff_part(r, o, m, sl, buf);
-    for (size_t lo = 0; !sl && rc == 0 && lo < n; lo += DIFF_WINDOW)
+    for (size_t lo = 0; !sl && rc == 0 && lo < n; lo += DIFF_WINDOW) {
+        cli_progress_window("tensors", lo, n);
         rc = diff_window(r, o, m, lo, n - lo < DIFF_WINDOW ? n : lo + DIFF_WINDOW, buf,
                          &differ);
+    }
     free(buf);
     if (rc == 0) rc = cli_emit(parity_report_diff_end(r, m));
     int part = sl != NULL; /* a part knows no verdicts: written is success */

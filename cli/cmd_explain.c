@@ -141,6 +141,8 @@ static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_m
     if (it->what != PARITY_EXPLAIN_FITTED)
         return emit_owned(parity_explain_render_item(it, o->report.format));
     eo.domain = o->diff.domain;
+    eo.progress = o->diff.progress;
+    cli_progress_phase("explaining %s", it->name);
     if (o->diff.n_axes > 0) {
         int k = o->diff.axes[0], nd = p->ref_view.ndim;
         if (k < -nd || k >= nd) return cli_fail("explain: %s: --axis %d out of range", it->name, k);

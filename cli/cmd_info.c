@@ -10,9 +10,11 @@
 static int info_one(parity_report *r, const cli_opts *o, const parity_set *set) {
     parity_error err = {0};
     int rc = cli_emit(parity_report_info_begin(r, set));
+    cli_progress_phase("%s", parity_set_path(set));
     for (size_t i = 0; rc == 0 && i < parity_set_count(set); i++) {
         const parity_tensor *t = parity_set_tensor(set, i);
         parity_stats s;
+        cli_progress_count("tensors", i, parity_set_count(set));
         if (!cli_selected(o, t->name)) continue;
         parity_status st = parity_stats_tensor(t, &s, &err);
         if (st != PARITY_OK) rc = cli_fail_err(&err, parity_set_path(set), st);
@@ -24,7 +26,7 @@ static int info_one(parity_report *r, const cli_opts *o, const parity_set *set) 
 static int info_all(const cli_opts *o, parity_set **sets) {
     parity_error err = {0};
     for (int i = 0; i < o->n_pos; i++) {
-        parity_status st = parity_set_open(o->pos[i], NULL, &sets[i], &err);
+        parity_status st = cli_open_set(o->pos[i], &sets[i], &err);
         if (st != PARITY_OK) return cli_fail_err(&err, o->pos[i], st);
     }
     parity_status st = parity_match_check_globs(&o->match, (const parity_set *const *)sets,

@@ -40,6 +40,7 @@ static int plot_pair(const cli_opts *o, const parity_pair *p) {
     dopts.n_axes = 0;
     st = parity_diff_tensors(&p->ref_view, &p->port_view, &dopts, &d, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, p->ref->name, st);
+    cli_progress_before_stdout();
     printf("%s\n", o->output);
     parity_diff_clear(&d);
     return d.verdict != PARITY_MATCH;

@@ -22,13 +22,16 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
     ho.weights_match = o->match;
     ho.weights_match.n_only = ho.weights_match.n_skip = 0;
     ho.weights_diff = o->diff;
+    ho.progress = o->diff.progress;
     char *html = NULL;
     size_t n = 0;
+    cli_progress_phase("writing %s", o->output);
     parity_status st = parity_html_report(w, &ho, &html, &n, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
     st = parity_write_file(o->output, html, n, &err);
     parity_free(html);
     if (st != PARITY_OK) return cli_fail_err(&err, o->output, st);
+    cli_progress_before_stdout();
     printf("%s\n", o->output);
     return parity_walk_differs(w);
 }

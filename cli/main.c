@@ -23,5 +23,7 @@ int main(int argc, char **argv) {
     }
     const cli_verb *v = cli_find_verb(a);
     if (!v) return cli_fail("unknown verb '%s' (see parity --help)", a);
-    return v->run(v, argc - 1, argv + 1);
+    int rc = v->run(v, argc - 1, argv + 1);
+    cli_progress_end();
+    return rc;
 }

@@ -17,6 +17,7 @@
 
 int cli_fail(const char *fmt, ...) {
     va_list ap;
+    cli_progress_clear();
     va_start(ap, fmt);
     fputs("parity: ", stderr);
     vfprintf(stderr, fmt, ap);
@@ -36,6 +37,7 @@ int cli_selected(const cli_opts *o, const char *name) {
 
 int cli_emit(const char *s) {
     if (!s) return cli_fail("out of memory while rendering the report");
+    cli_progress_before_stdout();
     if (fputs(s, stdout) < 0) return cli_fail("cannot write to standard output");
     return 0;
 }
@@ -67,7 +69,7 @@ enum opt_id { /* cli_opts.given is indexed by these: keep CLI_MAX_OPT_IDS >= O_C
     O_TENSOR, O_OUTPUT, O_SLICE, O_WEIGHTS, O_LABELS, O_ONLY, O_SKIP, O_MAP, O_BY_ORDER,
     O_INPUTS, O_INPUT, O_STATE, O_VELOCITY, O_COND, O_UNCOND, O_X0, O_ATOL, O_RTOL, O_MATCH_TOL,
     O_SMALL_TOL, O_DOMAIN, O_MAX_DB, O_AXIS, O_FORMAT, O_VERBOSE, O_QUIET, O_COLOR,
-    O_THREADS, O_PAIR, O_HELP, O_COUNT
+    O_THREADS, O_PAIR, O_PROGRESS, O_NO_PROGRESS, O_HELP, O_COUNT
 };
 
 /* One option as some verbs take it; an option whose help or limit differs
@@ -187,6 +189,10 @@ static const opt_spec specs[] = {
      "auto|always|never (NO_COLOR honoured)"},
     {"threads", 0, "N", O_THREADS, PAIRING | CLI_WEIGHTS, 0, NULL,
      "worker threads (default: CPUs, at most 8; same results)"},
+    {"progress", 0, NULL, O_PROGRESS, EVERY, 0, NULL,
+     "show the progress line on stderr even when it is not a\n"
+     "terminal (default: on a terminal, once a run lasts 1 s)"},
+    {"no-progress", 0, NULL, O_NO_PROGRESS, EVERY, 0, NULL, "never show the progress line"},
     {"help", 'h', NULL, O_HELP, EVERY | CLI_MERGE, 0, NULL, "this help"},
 };
 #define N_SPECS (sizeof specs / sizeof *specs)
@@ -350,6 +356,8 @@ static int apply(cli_opts *o, const char *verb, const opt_spec *s, const char *c
     case O_QUIET: o->report.quiet = 1; return 0;
     case O_COLOR: return set_color(o, verb, v[0]);
     case O_PAIR: return set_pairing(o, verb, v[0]);
+    case O_PROGRESS: o->progress = CLI_PROGRESS_ALWAYS; return 0;
+    case O_NO_PROGRESS: o->progress = CLI_PROGRESS_NEVER; return 0;
     case O_HELP: o->help = 1; return 0;
     default: return apply_num_opt(o, verb, s->id, v[0]);
     }
@@ -504,6 +512,8 @@ int cli_parse(const cli_verb *v, int argc, char **argv, cli_opts *o) {
     }
     resolve_color(o);
     int rc = o->help ? 0 : check_opts(v, o);
+    if (rc == 0 && !o->help) cli_progress_start(v->name, o->progress);
+    o->diff.progress = cli_progress_hook();
     o->report.diff = o->diff;
     return rc;
 }

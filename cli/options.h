@@ -30,6 +30,10 @@ enum {
 };
 
 typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
+/* --progress / --no-progress; AUTO: when stderr is a terminal. */
+typedef enum cli_progress_mode {
+    CLI_PROGRESS_AUTO = 0, CLI_PROGRESS_ALWAYS, CLI_PROGRESS_NEVER
+} cli_progress_mode;
 
 typedef struct cli_opts {
     const char *pos[CLI_MAX_POS]; /* positional arguments (files)            */
@@ -39,6 +43,7 @@ typedef struct cli_opts {
     parity_diff_opts diff;        /* --atol --rtol --match-tol ... --threads */
     parity_report_opts report;    /* --format -v -q --labels, color/unicode  */
     cli_color color;
+    cli_progress_mode progress;
     const char *inputs_glob;      /* --inputs GLOB                           */
     int help;                     /* -h / --help was given                   */
     unsigned char given[CLI_MAX_OPT_IDS]; /* times each option id was seen  */
@@ -105,6 +110,10 @@ int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_se
 /* Was the option named name (long form, without "--") given? */
 int cli_option_given(const cli_opts *o, const char *name);
 
+/* Open the set at path as every verb does: the progress line says
+ * "reading PATH" and counts the files of a folder. */
+parity_status cli_open_set(const char *path, parity_set **out, parity_error *err);
+
 /* --only / --skip: is the tensor name selected? */
 int cli_selected(const cli_opts *o, const char *name);
 
@@ -112,5 +121,32 @@ int cli_selected(const cli_opts *o, const char *name);
 /* Write s to stdout; 0, or 2 after "parity: ..." when s is NULL (out of
  * memory) or the write fails. */
 int cli_emit(const char *s);
+
+/* ---- the progress line on stderr (progress.c, docs/cli.md) ---------------- */
+
+/* Begin the line of verb: with CLI_PROGRESS_AUTO it is drawn only when
+ * stderr is a terminal; in any mode only once the run has lasted 1 s
+ * (PARITY_PROGRESS_AFTER_MS=N: N ms). cli_parse calls it. */
+void cli_progress_start(const char *verb, cli_progress_mode mode);
+/* The callback to put in the library's options ({NULL, NULL} when no
+ * line will be drawn, so the library does not even call). */
+parity_progress cli_progress_hook(void);
+/* A new phase, printf-style ("reading ref/", a tensor name): the counts
+ * start over. */
+void cli_progress_phase(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A verb's own loop: done of total units (noun: "tensors") are through. */
+void cli_progress_count(const char *noun, uint64_t done, uint64_t total);
+/* The verb hands the library its pairs first.. of total (noun) in one
+ * call: the library's counts of pairs in that call are counted from
+ * first, of total. */
+void cli_progress_window(const char *noun, uint64_t first, uint64_t total);
+/* Erase the line before writing anything else on stderr; the next count
+ * redraws it. cli_fail calls it. */
+void cli_progress_clear(void);
+/* The same before writing on stdout, when stdout is a terminal too (a
+ * report going to a file leaves the line alone). cli_emit calls it. */
+void cli_progress_before_stdout(void);
+/* Erase the line for good (main, once the verb has run). */
+void cli_progress_end(void);
 
 #endif /* PARITY_CLI_OPTIONS_H */

@@ -34,6 +34,7 @@ static void warn_miss(void *ctx, const char *file, size_t line, const char *rege
     size_t i = 0;
     while (other && i < other->n && other->lines[i] != line) i++;
     if (other && i == other->n) return;
+    cli_progress_clear();
     fprintf(stderr, "parity: --map %s:%zu: rule '%s' matched no PORT name\n", file, line,
             regex);
 }
@@ -49,13 +50,21 @@ static void warn_map(const cli_opts *o, const parity_set *port, const parity_set
     free(m.lines);
 }
 
+parity_status cli_open_set(const char *path, parity_set **out, parity_error *err) {
+    parity_open_opts oo = parity_open_opts_default();
+    oo.progress = cli_progress_hook();
+    cli_progress_phase("reading %s", path);
+    return parity_set_open(path, &oo, out, err);
+}
+
 int cli_open_sides(const cli_opts *o, const char *const *paths, int n, parity_set **sets) {
     for (int i = 0; i < n; i++) sets[i] = NULL;
     for (int i = 0; i < n; i++) {
         parity_error err = {0};
-        parity_status st = paths[i] ? parity_set_open(paths[i], NULL, &sets[i], &err) : PARITY_OK;
+        parity_status st = paths[i] ? cli_open_set(paths[i], &sets[i], &err) : PARITY_OK;
         if (st != PARITY_OK) return cli_fail_err(&err, paths[i], st);
     }
+    cli_progress_phase("%s", "");
     warn_map(o, n > 1 ? sets[1] : NULL, n > 3 ? sets[3] : NULL);
     return 0;
 }

@@ -4,7 +4,8 @@
  * parity finds where, and why, a port of a neural network stops matching its
  * reference. This header is the manual, in the order data flows:
  *
- *   1. Errors    parity_status, parity_error, parity_status_str()
+ *   1. Errors    parity_status, parity_error, parity_status_str(); the
+ *                progress callback of long calls
  *   2. Dtypes    exact conversion of every element type to double
  *   3. Formats   tensor sets: a file or a directory of tensor files, memory-
  *                mapped and strictly validated; a tensor is a view. Writing
@@ -29,6 +30,9 @@
  *   pointers are borrowed from the object that produced them and stay valid
  *   until that object is freed. Every *_free(NULL) is a no-op.
  * - The library never prints, never exits and holds no mutable global state.
+ *   Long calls report how far they are through a callback (parity_progress)
+ *   when the caller gives one; the parity command draws its progress line
+ *   from it.
  * - Names with two underscores (parity__) are the library's own; they
  *   appear here only where an inline function needs them.
  */
@@ -72,6 +76,38 @@ typedef struct parity_error {
 
 /* A static, human string for a status ("malformed file", ...). */
 const char *parity_status_str(parity_status status);
+
+/* What a progress report counts. */
+typedef enum parity_progress_unit {
+    PARITY_PROGRESS_FILES = 0, /* files of a folder opened (parity_set_open) */
+    PARITY_PROGRESS_STAGES,    /* stages compared (parity_walk_run), or       */
+                               /* explained (parity_html_report)              */
+    PARITY_PROGRESS_ELEMENTS,  /* elements of one pair streamed: by           */
+                               /* parity_diff_tensors; by parity_explain_*    */
+                               /* over its two passes (total = 2 x count)     */
+    PARITY_PROGRESS_PAIRS      /* pairs of one parity_diff_many (and so       */
+                               /* parity_compare_pairs) call compared         */
+} parity_progress_unit;
+
+/* Progress of a long call: fn(ctx, unit, done, total) says that done of
+ * total units are through (done <= total). The calls come from the thread
+ * that called the library, never from a worker thread, in order, as each
+ * unit of bounded work begins (a file, a stage, a group of pairs, a batch
+ * of at most 524,288 elements), so
+ * fn needs no lock but should be cheap (read a clock, draw now and then).
+ * Reports nest: parity_walk_run reports STAGES and, while one stage is
+ * compared, that pair's ELEMENTS from 0 again; parity_diff_many, PAIRS and
+ * the ELEMENTS of each pair too large to share a worker. fn must not call libparity
+ * on the objects being worked on. fn NULL (every default): no reports.
+ * The options of the long calls hold one: parity_open_opts (FILES),
+ * parity_diff_opts (ELEMENTS, PAIRS; through it parity_walk_opts: STAGES),
+ * parity_explain_opts (ELEMENTS), parity_html_opts (STAGES, ELEMENTS). */
+typedef void (*parity_progress_fn)(void *ctx, parity_progress_unit unit,
+                                   uint64_t done, uint64_t total);
+typedef struct parity_progress {
+    parity_progress_fn fn;     /* NULL: no reports                          */
+    void *ctx;                 /* passed to fn as it is                     */
+} parity_progress;
 
 /* ======================================================================== */
 /* 2. Dtypes                                                               */
@@ -217,6 +253,7 @@ typedef struct parity_open_opts {
                                /* 32,000,000 (about 30 per tensor)         */
     uint64_t max_pickle_depth; /* open MARKs, and containers nested in     */
                                /* data.pkl: 64                             */
+    parity_progress progress;  /* FILES of a folder as they are read: none */
 } parity_open_opts;
 
 /* The defaults documented above. */
@@ -383,6 +420,7 @@ typedef struct parity_diff_opts {
     int threads;             /* worker threads (0 or 1: the calling thread); */
                              /* results are bit-identical for any count      */
     parity_simd simd;        /* kernel choice (0: auto); same bits for any   */
+    parity_progress progress; /* ELEMENTS of each pair compared: none        */
     /* A slice of a run (parity diff --slice, docs/scale-out.md): when end  */
     /* is not 0, only the flat elements [first, end) of the pair are        */
     /* compared, first a multiple of PARITY_SLICE_ALIGN; the metrics are     */
@@ -868,6 +906,8 @@ typedef struct parity_walk_opts {
                                /* error is at most this many times its      */
                                /* inputs' passes it on (inherits); beyond,  */
                                /* it adds its own (docs/trace.md, "Blame")  */
+    /* diff.progress also receives the walk's STAGES, each one's ELEMENTS   */
+    /* in between                                                           */
 } parity_walk_opts;
 
 parity_walk_opts parity_walk_opts_default(void);
@@ -1428,6 +1468,8 @@ typedef struct parity_explain_opts {
     /* sides, 2 when it knows they match, 0 unknown: inherited error is    */
     /* never called precision.                                             */
     int inputs_state;
+    parity_progress progress; /* ELEMENTS of the fit and evaluation passes */
+                            /* (total = 2 x count): none                   */
 } parity_explain_opts;
 
 parity_explain_opts parity_explain_opts_default(void);
@@ -1773,7 +1815,7 @@ static inline const char *parity_tracer_last(const parity_tracer *t, const char 
  * memory. The formats and the JSON schema are described in docs/cli.md and
  * docs/json-schema.md. */
 
-#define PARITY_VERSION "0.1.0" /* keep equal to project(VERSION) in CMake */
+#define PARITY_VERSION "0.1.0" /* = project(VERSION) in CMakeLists.txt */
 
 typedef enum parity_format {
     PARITY_FORMAT_TEXT = 0, /* the seed plan's per-stage blocks            */
@@ -2024,6 +2066,8 @@ typedef struct parity_html_opts {
     const parity_set *weights[2]; /* optional checkpoints (ref, port),      */
     parity_match_opts weights_match; /* compared as parity_weights_run does */
     parity_diff_opts weights_diff;   /* with these (default: the defaults)  */
+    parity_progress progress;  /* the carded stages as STAGES while they are */
+                               /* explained, each one's ELEMENTS: none       */
 } parity_html_opts;
 
 parity_html_opts parity_html_opts_default(void);

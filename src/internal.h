@@ -41,6 +41,15 @@ parity_status parity__fail(parity_error *err, parity_status code,
 #define PARITY__KERNEL
 #endif
 
+/* ---- progress of long calls (parity.h: parity_progress) ------------------ */
+
+/* Report done of total units to the caller's callback, if any. Call it
+ * from the calling thread only, once per bounded unit of work. */
+static inline void parity__progress(const parity_progress *p, parity_progress_unit unit,
+                                    uint64_t done, uint64_t total) {
+    if (p && p->fn) p->fn(p->ctx, unit, done, total);
+}
+
 /* ---- checked size arithmetic (every size computed from file data) ------ */
 
 /* true on success; false when the result would overflow. */

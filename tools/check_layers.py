@@ -13,7 +13,7 @@ file-level dependency graph of src/ and fail when:
     only include/parity.h.
 
 Usage: tools/check_layers.py LIBOBJDIR [CLIOBJDIR]
-  LIBOBJDIR  where the library's objects are (build/CMakeFiles/parity.dir);
+  LIBOBJDIR  where the library's objects are (build/CMakeFiles/parity_obj.dir);
              each object's path below it names its source (src/core/set.c.o)
   CLIOBJDIR  the command line's objects (build/CMakeFiles/parity_cli.dir)
 Prints one line per violation and exits 1, or prints a summary and exits 0.

@@ -36,6 +36,10 @@ typedef struct pool {
     size_t *group;          /* [n_groups + 1] first item of each group    */
     size_t n_groups, next;  /* next group to hand out (under mu)          */
     pthread_mutex_t mu;
+    /* progress (PAIRS), reported by the calling thread only             */
+    size_t n, done_first;   /* items; those done before the pool ran      */
+    size_t *small_before;   /* [n_groups + 1] small items before a group  */
+    pthread_t caller;
 } pool;
 
 static const parity_diff_opts *item_opts(const pool *pl, const parity_diff_item *it) {
@@ -123,6 +127,9 @@ static void *pool_main(void *arg) {
         size_t g = pl->next < pl->n_groups ? pl->next++ : pl->n_groups;
         pthread_mutex_unlock(&pl->mu);
         if (g == pl->n_groups) break;
+        if (pthread_equal(pthread_self(), pl->caller))
+            parity__progress(&pl->opts->progress, PARITY_PROGRESS_PAIRS,
+                             pl->done_first + pl->small_before[g], pl->n);
         if (s) {
             run_group(pl, s, g);
             continue;
@@ -137,18 +144,19 @@ static void *pool_main(void *arg) {
 
 /* Cut the small items into groups of about GROUP_ELEMS elements. */
 static size_t make_groups(pool *pl, size_t n) {
-    size_t g = 0;
+    size_t g = 0, small = 0;
     uint64_t acc = 0;
-    pl->group[0] = 0;
+    pl->group[0] = pl->small_before[0] = 0;
     for (size_t i = 0; i < n; i++) {
         const parity_diff_item *it = &pl->items[i];
-        if (is_small(it, item_opts(pl, it))) acc += it->ref->count + 1;
+        if (is_small(it, item_opts(pl, it))) acc += it->ref->count + 1, small++;
         if (acc >= GROUP_ELEMS) {
             pl->group[++g] = i + 1;
+            pl->small_before[g] = small;
             acc = 0;
         }
     }
-    if (pl->group[g] < n) pl->group[++g] = n;
+    if (pl->group[g] < n) pl->group[++g] = n, pl->small_before[g] = small;
     return g;
 }
 
@@ -170,22 +178,31 @@ parity_status parity_diff_many(parity_diff_item *items, size_t n,
     FAIL_IF(n > 0 && !items, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "parity_diff_many: items are required");
     parity_diff_opts dflt = parity_diff_opts_default();
-    pool pl = {items, opts ? opts : &dflt, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+    pool pl = {items, opts ? opts : &dflt, NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER,
+               n, 0, NULL, pthread_self()};
     for (size_t i = 0; i < n; i++) { /* the large ones, each in parallel */
         parity_diff_item *it = &items[i];
         memset(&it->diff, 0, sizeof it->diff);
         it->status = PARITY_OK;
         if (it->err) it->err->code = PARITY_OK;
-        if ((!it->ref && !it->port) || is_small(it, item_opts(&pl, it))) continue;
+        if (is_small(it, item_opts(&pl, it))) continue;
+        parity__progress(&pl.opts->progress, PARITY_PROGRESS_PAIRS, pl.done_first++, n);
+        if (!it->ref && !it->port) continue;
         it->status = parity_diff_tensors(it->ref, it->port, item_opts(&pl, it),
                                          &it->diff, it->err);
     }
     pl.group = malloc((n + 1) * sizeof *pl.group);
-    FAIL_IF(!pl.group, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-            "parity_diff_many: out of memory");
+    pl.small_before = malloc((n + 1) * sizeof *pl.small_before);
+    if (!pl.group || !pl.small_before) {
+        free(pl.group);
+        free(pl.small_before);
+        return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                            "parity_diff_many: out of memory");
+    }
     pl.n_groups = make_groups(&pl, n);
     run_pool(&pl, pl.opts->threads);
     free(pl.group);
+    free(pl.small_before);
     pthread_mutex_destroy(&pl.mu);
     return PARITY_OK;
 }

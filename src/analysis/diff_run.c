@@ -232,9 +232,14 @@ static void *worker_main(void *arg) {
     worker *w = arg;
     run_shared *sh = w->sh;
     uint64_t end = sh->hi;
+    uint64_t count = sh->hi - sh->lo; /* of a slice: its own elements */
     for (;;) {
         uint64_t rel_lo, rel_hi;
         uint64_t b = next_batch(w, &rel_lo, &rel_hi);
+        if (w->id == 0) /* the calling thread: batches before b are handed out */
+            parity__progress(&sh->opts->progress, PARITY_PROGRESS_ELEMENTS,
+                             b < sh->n_batches ? b * (uint64_t)sh->batch * PARITY__CHUNK : count,
+                             count);
         if (rel_hi > rel_lo) {
             parity__tensor_release(sh->ref, rel_lo, rel_hi - rel_lo);
             parity__tensor_release(sh->port, rel_lo, rel_hi - rel_lo);

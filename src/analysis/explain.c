@@ -106,6 +106,7 @@ static void fit_pass(ex_ctx *x) {
     const parity_tensor *t[2] = {x->r, x->p};
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
+        parity__progress(&x->o.progress, PARITY_PROGRESS_ELEMENTS, at, 2 * count);
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
         for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
@@ -135,6 +136,7 @@ static void eval_pass(ex_ctx *x) {
     const parity_tensor *t[2] = {x->r, x->p};
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
+        parity__progress(&x->o.progress, PARITY_PROGRESS_ELEMENTS, count + at, 2 * count);
         parity_tensor_read(x->r, at, m, rb);
         parity_tensor_read(x->p, at, m, pb);
         for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))

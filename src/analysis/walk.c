@@ -60,6 +60,7 @@ static parity_status diff_stages(parity_walk *w, parity_error *err) {
         for (size_t i = 0; i < n; i++) {
             const parity_pair *p = parity_match_pair(w->match, i);
             if (is_input(w, p) != (pass == 0)) continue;
+            parity__progress(&w->opts.diff.progress, PARITY_PROGRESS_STAGES, w->n_stages, n);
             parity_stage *s = &w->stages[w->n_stages++];
             parity_comparison c;
             s->pair = p;

@@ -128,6 +128,7 @@ void parity_set_free(parity_set *set) {
 
 parity_open_opts parity_open_opts_default(void) {
     parity_open_opts o;
+    memset(&o, 0, sizeof o); /* progress: none */
     o.max_header_bytes = 100000000;
     o.max_tensors = 1000000;
     o.max_json_depth = 64;

@@ -445,6 +445,7 @@ static parity_status load_dir(parity_set *set, const char *dir, parity_error *er
     if (st == PARITY_OK && n == 0 && !trace) st = no_tensor_files(set, dir, err);
     for (size_t i = 0; st == PARITY_OK && i < n; i++) {
         char *fpath = join(dir, names[i]);
+        parity__progress(&set->opts.progress, PARITY_PROGRESS_FILES, i, n);
         st = fpath ? load_file(set, fpath, !trace, NULL, err)
                    : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                                   "%s: out of memory", dir);

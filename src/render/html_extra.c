@@ -82,8 +82,10 @@ parity_status parity__html_explain(const parity__html *h, parity_error *err) {
     if (!h->n_cards) parity__buf_puts(h->b, "<p>Every stage matches: nothing to explain.</p>\n");
     parity_explain_opts eo = parity_explain_opts_default();
     eo.domain = h->o->domain;
+    eo.progress = h->o->progress;
     for (size_t k = 0; k < h->n_cards; k++) {
         const parity_stage *s = parity_walk_stage(h->w, h->cards[k]);
+        parity__progress(&h->o->progress, PARITY_PROGRESS_STAGES, k, h->n_cards);
         if (!s->pair->layout_ok) continue;
         parity_explain_result x;
         memset(&x, 0, sizeof x);

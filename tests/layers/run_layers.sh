@@ -9,7 +9,7 @@ src="${PARITY_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}"
 build="${PARITY_BUILD:-$src/build}"
 py="${PARITY_PYTHON:-/usr/bin/python3}"
 command -v "$py" >/dev/null && command -v nm >/dev/null || { echo "skipped: no python3 or nm" >&2; exit 77; }
-lib="$build/CMakeFiles/parity.dir" cli="$build/CMakeFiles/parity_cli.dir"
+lib="$build/CMakeFiles/parity_obj.dir" cli="$build/CMakeFiles/parity_cli.dir"
 check() { "$py" "$src/tools/check_layers.py" "$@"; }
 fail=0
 
