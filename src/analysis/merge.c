@@ -82,10 +82,11 @@ static parity_status parse_line(const mfile *f, long line, const char *prefix, c
 /* Map f and split it into header, tensor lines and trailer. */
 static parity_status open_file(mfile *f, parity_error *err) {
     TRY(parity__map_open(f->path, &f->map, err));
-    const char *t = (const char *)f->map.base, *end = t + f->map.size;
     FAIL_IF(f->map.size == 0, err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
             "%s: an empty file: expected the JSON of parity diff --format json or --slice K/N",
             f->path);
+    /* an empty file maps to no address: no arithmetic on it before here */
+    const char *t = (const char *)f->map.base, *end = t + f->map.size;
     const char *nl = memchr(t, '\n', f->map.size);
     FAIL_IF(!nl || end[-1] != '\n', err, PARITY_E_FORMAT, PARITY_NO_OFFSET,
             "%s: not the report of parity diff --format json (or --slice K/N) as it wrote "
