@@ -226,13 +226,26 @@ parity_status parity__map_rules_apply(const parity_map_rules *r,
 /* Step pairs (steps.c): for each series name, name#1, ... of series_set
  * whose positions stack along an axis of one tensor of other, found(ctx,
  * stacked index in other, member index in series_set, position k, series
- * length n, axis of the squeezed stacked tensor) once per member, in
- * order. */
+ * length n, axis of the squeezed stacked tensor, confidence: 1 when the
+ * names pair them) once per member, in order. */
 typedef parity_status (*parity__step_fn)(void *ctx, size_t stacked, size_t member, int64_t k,
-                                         int64_t n, int axis);
+                                         int64_t n, int axis, double confidence);
 parity_status parity__find_steps(const parity_set *series_set, const char *const *series_names,
                                  const parity_set *other, const char *const *other_names,
                                  parity__step_fn found, void *ctx, parity_error *err);
+/* Step pairs by content (steps_content.c): series of series_set whose
+ * members are all free (free_series[i] != 0) paired with a free tensor of
+ * other (free_other) they stack in, when the values of each position
+ * correlate with its part (a score of at least PARITY__STEPS_CORRELATION
+ * on average over up to 8 positions: the correlation, less a little where
+ * the value distributions differ), the best pairs first; found as for
+ * parity__find_steps, with the score as confidence. */
+#define PARITY__STEPS_CORRELATION 0.5
+parity_status parity__find_steps_by_content(const parity_set *series_set,
+                                            const unsigned char *free_series,
+                                            const parity_set *other,
+                                            const unsigned char *free_other,
+                                            parity__step_fn found, void *ctx, parity_error *err);
 /* The part of stacked member k of a series along axis (squeezed
  * numbering) holds: the slice at k, trimmed to member's length where member
  * grows with the position, or the positions up to k where it accumulates

@@ -23,7 +23,7 @@
  * order. Every pair goes through parity_layout_align; PARITY_E_SHAPE keeps
  * the pair with layout_ok = 0 and the unaligned tensors as views.
  */
-#include "internal.h"
+#include "steps.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -58,6 +58,8 @@ typedef struct step_rec {
     long ref, port;
     int64_t k, n;
     int axis, side;
+    double confidence; /* 1 by name; by content, the series' correlation */
+    int by_content;
 } step_rec;
 
 /* Working state of one call. partner[0][i] is the port index paired with
@@ -154,12 +156,12 @@ static void pair_exact(matcher *m) {
 
 typedef struct step_ctx {
     matcher *m;
-    int side; /* the side holding the series                              */
-    parity_status oom;
+    int side;       /* the side holding the series                        */
+    int by_content; /* steps_content.c found them, not the names          */
 } step_ctx;
 
 static parity_status take_step(void *ctx, size_t stacked, size_t member, int64_t k, int64_t n,
-                               int axis) {
+                               int axis, double confidence) {
     step_ctx *c = ctx;
     matcher *m = c->m;
     if (m->n_steps == m->cap_steps) {
@@ -169,7 +171,7 @@ static parity_status take_step(void *ctx, size_t stacked, size_t member, int64_t
         m->steps = p, m->cap_steps = cap;
     }
     long r = c->side ? (long)stacked : (long)member, p = c->side ? (long)member : (long)stacked;
-    m->steps[m->n_steps++] = (step_rec){r, p, k, n, axis, c->side ? 0 : 1};
+    m->steps[m->n_steps++] = (step_rec){r, p, k, n, axis, c->side ? 0 : 1, confidence, c->by_content};
     m->partner[c->side][member] = STEPPED;
     m->partner[!c->side][stacked] = STEPPED;
     return PARITY_OK;
@@ -186,7 +188,7 @@ static int cmp_step(const void *a, const void *b) {
  * NULL where no rule matches). */
 static parity_status pair_steps(matcher *m, const char *const *mapped, parity_error *err) {
     for (int side = 1; side >= 0; side--) {
-        step_ctx c = {m, side, PARITY_OK};
+        step_ctx c = {m, side, 0};
         parity_status st = parity__find_steps(m->set[side], side ? mapped : NULL, m->set[!side],
                                               side ? NULL : mapped, take_step, &c, err);
         FAIL_IF(st == PARITY_E_NOMEM, err, st, PARITY_NO_OFFSET, "%s: out of memory",
@@ -327,7 +329,8 @@ static parity_status make_step_pair(parity_match *res, parity_pair *pr, const ma
     parity_tensor rs = sr->side == 0 ? parity__step_slice(r, sr->axis, sr->k, p) : *r;
     parity_tensor ps = sr->side == 1 ? parity__step_slice(p, sr->axis, sr->k, r) : *p;
     memset(pr, 0, sizeof *pr);
-    pr->ref = r, pr->port = p, pr->how = PARITY_MATCH_EXACT, pr->confidence = 1.0;
+    pr->ref = r, pr->port = p, pr->confidence = sr->confidence;
+    pr->how = sr->by_content ? PARITY_MATCH_CONTENT : PARITY_MATCH_EXACT;
     pr->step = sr->k, pr->step_side = sr->side, pr->step_axis = sr->axis, pr->steps = sr->n;
     parity_status st = parity_layout_align(&rs, &ps, &pr->ref_view, &pr->port_view, pr->layout,
                                            sizeof pr->layout, err);
@@ -486,6 +489,65 @@ static size_t content_candidates(const matcher *m, const parity_match_opts *o, i
     return k;
 }
 
+/* Pairing by content is wanted: asked for, or by default when names
+ * paired fewer than half of the smaller side's selected stages that are
+ * no copy of the stage before. */
+static int content_wanted(const matcher *m, const parity_match_opts *o) {
+    if (o->pairing == PARITY_PAIRING_NAMES) return 0;
+    if (o->pairing == PARITY_PAIRING_CONTENT) return 1;
+    size_t sel[2] = {0, 0}, paired = 0;
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = 0; i < parity_set_count(m->set[side]); i++) {
+            if (!parity_match_selected(o, parity_set_tensor(m->set[side], i)->name)) continue;
+            if (copy_of(m->set[side], i)) continue;
+            sel[side]++;
+            paired += side == 0 && m->partner[0][i] != -1;
+        }
+    }
+    return 2 * paired < (sel[0] < sel[1] ? sel[0] : sel[1]);
+}
+
+/* A stage of a series of its own (name#k, or a name with a name#1): no
+ * tensor that holds a whole series. */
+static int in_series(const parity_set *set, size_t i) {
+    const char *name = parity_set_tensor(set, i)->name;
+    char base[512], rep[600];
+    if (parity__step_split(name, base, sizeof base) > 0) return 1;
+    snprintf(rep, sizeof rep, "%s#1", name);
+    return parity_set_find(set, rep) >= 0;
+}
+
+/* Phase 4a: series the names left unpaired, by content (steps_content.c):
+ * the port's series stacked in the reference, then the other way. */
+static parity_status pair_steps_content(matcher *m, const parity_match_opts *o,
+                                        parity_match *res, parity_error *err) {
+    size_t n[2] = {parity_set_count(m->set[0]), parity_set_count(m->set[1])}, before = m->n_steps;
+    unsigned char *fr[2] = {calloc(n[0] + 1, 1), calloc(n[1] + 1, 1)};
+    unsigned char *stack[2] = {calloc(n[0] + 1, 1), calloc(n[1] + 1, 1)};
+    parity_status st = fr[0] && fr[1] && stack[0] && stack[1]
+                           ? PARITY_OK
+                           : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                          "%s: out of memory", parity_set_path(m->set[1]));
+    for (int side = 1; st == PARITY_OK && side >= 0; side--) {
+        for (int s = 0; s < 2; s++) {
+            for (size_t i = 0; i < n[s]; i++) {
+                const char *name = parity_set_tensor(m->set[s], i)->name;
+                fr[s][i] = m->partner[s][i] == -1 && parity_match_selected(o, name);
+                stack[s][i] = fr[s][i] && !copy_of(m->set[s], i) && !in_series(m->set[s], i);
+            }
+        }
+        step_ctx c = {m, side, 1};
+        st = parity__find_steps_by_content(m->set[side], fr[side], m->set[!side], stack[!side],
+                                           take_step, &c, err);
+    }
+    if (st == PARITY_OK && m->n_steps > before) {
+        res->content_ran = 1;
+        qsort(m->steps, m->n_steps, sizeof *m->steps, cmp_step);
+    }
+    free(fr[0]), free(fr[1]), free(stack[0]), free(stack[1]);
+    return st;
+}
+
 /* Phase 4: pairing by content of what the names left (match_content.c),
  * when opts ask for it or, by default, when names paired fewer than half
  * of the smaller side's stages. */
@@ -506,7 +568,8 @@ static parity_status pair_content(matcher *m, const parity_match_opts *o, parity
         for (size_t i = 0; i < n[0]; i++)
             if (m->partner[0][i] >= 0) anc[0][na] = (long)i, anc[1][na++] = m->partner[0][i];
         size_t paired = sel[0] - nc[0], smaller = sel[0] < sel[1] ? sel[0] : sel[1];
-        int run = o->pairing == PARITY_PAIRING_CONTENT || 2 * paired < smaller;
+        int run = o->pairing == PARITY_PAIRING_CONTENT || 2 * paired < smaller ||
+                  res->content_ran; /* pairing by content began with series */
         if (!run || nc[0] == 0 || nc[1] == 0) nc[0] = nc[1] = 0;
     }
     parity__content_pair *cp = NULL;
@@ -555,6 +618,8 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
     matcher m;
     parity_status st = matcher_init(&m, ref, port, err);
     if (st == PARITY_OK) st = pair_all(&m, o, err);
+    if (st == PARITY_OK && !o->by_order && content_wanted(&m, o))
+        st = pair_steps_content(&m, o, res, err);
     if (st == PARITY_OK && !o->by_order) st = pair_content(&m, o, res, err);
     if (st == PARITY_OK) st = collect(&m, o, res, err);
     matcher_free(&m);

@@ -22,15 +22,13 @@
  * renamed by --map rules), so a port with its own names pairs step by step
  * through a map.
  */
-#include "internal.h"
+#include "steps.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* "name#k" into base (copied, up to cap) and k; a name without a numeric
- * "#k" suffix is its own base with k = 0. */
-static int64_t split_step(const char *name, char *base, size_t cap) {
+int64_t parity__step_split(const char *name, char *base, size_t cap) {
     const char *h = strrchr(name, '#');
     size_t n = strlen(name);
     int64_t k = 0;
@@ -44,13 +42,6 @@ static int64_t split_step(const char *name, char *base, size_t cap) {
     return k;
 }
 
-/* One member of a series. */
-typedef struct step_member {
-    const char *base;  /* owned copy */
-    int64_t k;
-    size_t index;      /* in its set */
-} step_member;
-
 static int cmp_member(const void *a, const void *b) {
     const step_member *x = a, *y = b;
     int c = strcmp(x->base, y->base);
@@ -62,14 +53,13 @@ static const char *name_of(const parity_set *set, const char *const *names, size
     return names && names[i] ? names[i] : parity_set_tensor(set, i)->name;
 }
 
-/* The members of every name of set, sorted by base then k. */
-static step_member *members_of(const parity_set *set, const char *const *names,
+step_member *parity__step_members(const parity_set *set, const char *const *names,
                                size_t *n_out) {
     size_t n = parity_set_count(set);
     step_member *m = calloc(n ? n : 1, sizeof *m);
     char base[512];
     for (size_t i = 0; m && i < n; i++) {
-        m[i].k = split_step(name_of(set, names, i), base, sizeof base);
+        m[i].k = parity__step_split(name_of(set, names, i), base, sizeof base);
         m[i].base = strdup(base);
         m[i].index = i;
         if (!m[i].base) {
@@ -83,7 +73,7 @@ static step_member *members_of(const parity_set *set, const char *const *names,
     return m;
 }
 
-static void members_free(step_member *m, size_t n) {
+void parity__step_members_free(step_member *m, size_t n) {
     for (size_t i = 0; m && i < n; i++) free((void *)m[i].base);
     free(m);
 }
@@ -152,10 +142,7 @@ static parity_tensor through(const parity_tensor *t, int a, int64_t k) {
     return v;
 }
 
-/* The part of stacked that member k of a series along axis a holds: the
- * slice at k, its prefix for a member that grows, or the positions up to
- * k for a member that accumulates them; *ok 0 when none fits. */
-static parity_tensor part_for(const parity_tensor *stacked, int a, int64_t k,
+parity_tensor parity__step_part(const parity_tensor *stacked, int a, int64_t k,
                               const parity_tensor *member, int *ok) {
     parity_tensor s = slice_at(stacked, a, k);
     *ok = 1;
@@ -171,15 +158,13 @@ static int stacks_along(const parity_tensor *stacked, int a, const parity_tensor
                         int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         int ok;
-        part_for(stacked, a, i, mem[i], &ok);
+        parity__step_part(stacked, a, i, mem[i], &ok);
         if (!ok) return 0;
     }
     return 1;
 }
 
-/* The axis (of the squeezed stacked tensor) along which the members stack,
- * or -1. */
-static int stack_axis(const parity_tensor *stacked, const parity_tensor *const *mem, int64_t n) {
+int parity__step_axis(const parity_tensor *stacked, const parity_tensor *const *mem, int64_t n) {
     int a = 0;
     for (int d = 0; d < stacked->ndim; d++) {
         if (stacked->shape[d] == 1) continue;
@@ -264,9 +249,9 @@ parity_status parity__find_steps(const parity_set *series_set, const char *const
                                  parity__step_fn found, void *ctx, parity_error *err) {
     size_t n = 0;
     lookup other_names_l = {0};
-    step_member *m = members_of(series_set, series_names, &n);
+    step_member *m = parity__step_members(series_set, series_names, &n);
     if (!m || !lookup_init(&other_names_l, other, other_names)) {
-        members_free(m, n);
+        parity__step_members_free(m, n);
         lookup_free(&other_names_l);
         FAIL_IF(1, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
                 parity_set_path(series_set));
@@ -285,13 +270,13 @@ parity_status parity__find_steps(const parity_set *series_set, const char *const
         const parity_tensor *stacked = p >= 0 ? parity_set_tensor(other, (size_t)p) : NULL;
         for (int64_t k = 0; stacked && k < len; k++)
             mem[k] = parity_set_tensor(series_set, m[i + (size_t)k].index);
-        int axis = stacked ? stack_axis(stacked, mem, len) : -1;
+        int axis = stacked ? parity__step_axis(stacked, mem, len) : -1;
         for (int64_t k = 0; axis >= 0 && k < len && st == PARITY_OK; k++)
-            st = found(ctx, (size_t)p, m[i + (size_t)k].index, k, len, axis);
+            st = found(ctx, (size_t)p, m[i + (size_t)k].index, k, len, axis, 1.0);
         i = end;
     }
     free(mem);
-    members_free(m, n);
+    parity__step_members_free(m, n);
     lookup_free(&other_names_l);
     return st;
 }
@@ -299,5 +284,5 @@ parity_status parity__find_steps(const parity_set *series_set, const char *const
 parity_tensor parity__step_slice(const parity_tensor *stacked, int axis, int64_t k,
                                  const parity_tensor *member) {
     int ok;
-    return part_for(stacked, axis, k, member, &ok);
+    return parity__step_part(stacked, axis, k, member, &ok);
 }

@@ -39,9 +39,10 @@ static size_t series_end(const parity_match *m, size_t i) {
 static void how_text(parity_buf *b, const parity_pair *p) {
     const parity_proposal *pr = p->proposal;
     parity__buf_printf(b, "  [%s", parity__match_how_name(p->how));
-    if (p->how == PARITY_MATCH_CONTENT && pr)
+    if (p->how == PARITY_MATCH_CONTENT)
         parity__buf_printf(b, " %.3f%s", p->confidence,
-                           pr->by_structure ? ", by structure: the values do not correlate" : "");
+                           pr && pr->by_structure ? ", by structure: the values do not correlate"
+                                                  : "");
     parity__buf_puts(b, "]");
 }
 
@@ -62,7 +63,11 @@ static void text_pairs(parity_report *r, const parity_match *m) {
             parity__buf_puts(b, " .. ");
             parity__emit_text(b, parity_match_pair(m, e - 1)->port->name);
         }
-        if (p->step >= 0)
+        if (p->step >= 0 && p->how == PARITY_MATCH_CONTENT)
+            parity__buf_printf(b, "  [content %.3f, steps: %zu of %lld positions along axis %d of %s]",
+                               p->confidence, e - i, (long long)p->steps, p->step_axis,
+                               parity__label(r, p->step_side));
+        else if (p->step >= 0)
             parity__buf_printf(b, "  [steps: %zu of %lld positions along axis %d of %s]", e - i,
                                (long long)p->steps, p->step_axis, parity__label(r, p->step_side));
         else how_text(b, p);
@@ -228,25 +233,33 @@ static int unwritable(const char *name) {
     return n && (name[0] == ' ' || name[0] == '\t' || name[n - 1] == ' ' || name[n - 1] == '\t');
 }
 
-/* One rule for p; 0 when its names cannot be written (a comment says). */
+/* One rule for p; 0 when its names cannot be written (a comment says). A
+ * series paired by content gets one rule, written at its first position
+ * (whose member is named by the series' base name): the port's series
+ * name with its #k suffix kept (a port traced per position), or the
+ * port's stacked name onto the reference series' base name. */
 static int map_rule(parity_buf *b, const parity_pair *p) {
     const parity_proposal *pr = p->proposal;
-    if (unwritable(p->ref->name) || unwritable(p->port->name)) {
+    const char *port = p->port->name, *ref = p->ref->name;
+    int port_series = p->step >= 0 && p->step_side == 0;
+    if (unwritable(ref) || unwritable(port)) {
         parity__buf_puts(b, "# not written: a name holds a line break or ends in a blank: ");
-        parity__emit_text(b, p->port->name);
+        parity__emit_text(b, port);
         parity__buf_puts(b, "\n");
         return 0;
     }
-    if (p->how == PARITY_MATCH_CONTENT && pr)
-        parity__buf_printf(b, "# by content, confidence %.3f%s\n", p->confidence,
-                           pr->by_structure ? " (by structure: the values do not correlate)" : "");
+    if (p->how == PARITY_MATCH_CONTENT)
+        parity__buf_printf(b, "# by content, confidence %.3f%s%s\n", p->confidence,
+                           pr && pr->by_structure ? " (by structure: the values do not correlate)"
+                                                  : "",
+                           p->step >= 0 ? ", step by step" : "");
     else parity__buf_printf(b, "# by %s\n", parity__match_how_name(p->how));
     parity__buf_puts(b, "^");
-    regex_literal(b, p->port->name);
-    parity__buf_puts(b, "$  =>  ");
-    for (const char *c = p->ref->name; *c; c++)
+    regex_literal(b, port);
+    parity__buf_puts(b, port_series ? "(#[0-9]+)?$  =>  " : "$  =>  ");
+    for (const char *c = ref; *c; c++)
         parity__buf_puts(b, *c == '\\' ? "\\\\" : (char[]){*c, 0});
-    parity__buf_puts(b, "\n");
+    parity__buf_puts(b, port_series ? "\\1\n" : "\n");
     return 1;
 }
 
@@ -262,8 +275,8 @@ char *parity_match_map_text(const parity_match *m, const char *ref_path, const c
     parity__buf_puts(&b, "; use with --map.\n");
     for (size_t i = 0; i < parity_match_count(m); i++) {
         const parity_pair *p = parity_match_pair(m, i);
-        if (p->step >= 0 || p->how == PARITY_MATCH_EXACT || p->how == PARITY_MATCH_NORMALIZED)
-            continue;
+        if (p->how == PARITY_MATCH_EXACT || p->how == PARITY_MATCH_NORMALIZED) continue;
+        if (p->step > 0) continue; /* a series: its rule is written at position 0 */
         n += (size_t)map_rule(&b, p);
     }
     if (n_rules) *n_rules = n;

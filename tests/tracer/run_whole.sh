@@ -12,6 +12,10 @@
 #   names layers.1.attention.scores as culprit at position 1, the first
 #   where it diverges (position 0 has one score: softmax 1 whatever the
 #   scale), and the table row of that stage says so;
+# - with no map at all: the series paired by content (each position
+#   against its part of a stacked tensor), 189/189 compared, exit 0; the
+#   defect named at the same stage and position; the map `parity match`
+#   writes reproduces that pairing with --pair names;
 # - the other way round: a reference traced per position (kv_reference.py)
 #   against a port that stacks the positions (kv_whole.py), exit 0.
 # Env: PARITY_BUILD (trace_kv), PARITY (CLI), PARITY_PYTHON, PARITY_SRC.
@@ -67,5 +71,24 @@ PY
 "$PARITY" trace steps.safetensors whole.safetensors > other.txt
 rc=$?
 [ $rc = 0 ] || fail "per-position reference vs stacked port: exit $rc; $(grep -v MATCH other.txt | head -5)"
+
+# No map: the port's own names, paired by content.
+"$PARITY" trace whole.safetensors port > nomap.txt
+rc=$?
+[ $rc = 0 ] || fail "trace whole port without a map: exit $rc; $(grep 'stages compared' nomap.txt)"
+grep -q "^189 of 189 stages compared (188 paired by content)" nomap.txt ||
+    fail "without a map: $(grep 'stages compared' nomap.txt)"
+"$PARITY" trace whole.safetensors bug > nomap_bug.txt
+rc=$?
+[ $rc = 1 ] || fail "trace with the defect, no map: exit $rc, expected 1"
+grep -q "^Culprit: layers.1.attention.scores@1: " nomap_bug.txt ||
+    fail "culprit without a map: $(grep '^Culprit' nomap_bug.txt)"
+"$PARITY" match whole.safetensors bug -o written.map > match.txt 2>match.err
+grep -q "^  layers.1.attention.scores <- blk.1.kq_soft .. blk.1.kq_soft#5  \[content 0\.9" match.txt ||
+    fail "parity match, the scores series: $(grep 'scores' match.txt)"
+"$PARITY" trace whole.safetensors bug --map written.map --pair names > written.txt
+sed "s/ (188 paired by content)//" nomap_bug.txt > nomap_bug_names.txt
+cmp -s nomap_bug_names.txt written.txt ||
+    fail "the written map pairs otherwise: $(diff nomap_bug_names.txt written.txt | head -5)"
 
 echo "run_whole.sh: all passed"

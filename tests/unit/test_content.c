@@ -4,9 +4,11 @@
  * they hold, in execution order or without one; the stage a bug scrambles
  * paired by its place; an exact stage preferred to one merely correlated
  * (a LayerNorm's output and its input); unrelated traces left unpaired;
- * --pair auto/names/content; the map file reproducing the pairing.
+ * --pair auto/names/content; the map file reproducing the pairing; a
+ * port traced one position at a time under its own names, its series
+ * paired with the stacked reference by content (and the other way).
  */
-#include "internal.h"
+#include "analysis/steps.h"
 
 #include "testutil.h"
 
@@ -344,6 +346,61 @@ static void test_map_reproduces(void) {
     b_free(&r), b_free(&p);
 }
 
+/* A port that runs one position at a time under its own names ("p.attn",
+ * "p.attn#1", ...: row t of the reference's [T, D]) pairs series by series
+ * with the stacked reference by content, every position with its row: add
+ * with add although norm correlates with it at about 0.97, and ffn, where
+ * the port has a bug (a 1.5 scale and noise), with ffn. --pair names
+ * leaves every series unpaired. With the sides swapped (the reference per
+ * position, the port stacked under its own names) the same. */
+static void test_series(int ref_stacked) {
+    builder r, p;
+    block k;
+    make_block(&k);
+    b_init(&r, "ref", PARITY_ORDER_METADATA);
+    b_init(&p, "port", PARITY_ORDER_METADATA);
+    builder *whole = ref_stacked ? &r : &p, *steps = ref_stacked ? &p : &r;
+    char name[64];
+    for (int s = 0; s < 4; s++) {
+        snprintf(name, sizeof name, "%s.%s", ref_stacked ? "layers" : "stacked", KIND[s]);
+        b_add(whole, name, T, D, part(&k, s));
+    }
+    for (int t = 0; t < T; t++) {
+        for (int s = 0; s < 4; s++) {
+            double row[D];
+            memcpy(row, part(&k, s) + t * D, sizeof row);
+            for (int j = 0; s == 3 && j < D; j++) row[j] = 1.5 * row[j] + 0.3 * gauss();
+            if (t) snprintf(name, sizeof name, "p.%s#%d", KIND[s], t);
+            else snprintf(name, sizeof name, "p.%s", KIND[s]);
+            b_add(steps, name, 1, D, row);
+        }
+    }
+    parity_set *rs = b_done(&r), *ps = b_done(&p);
+    parity_match *m = run(rs, ps, PARITY_PAIRING_AUTO);
+    if (CHECK(m)) {
+        CHECK_EQ_U64(parity_match_count(m), 4 * T);
+        CHECK_EQ_U64(parity_match_unpaired_count(m, 0) + parity_match_unpaired_count(m, 1), 0);
+        for (size_t i = 0; i < parity_match_count(m); i++) {
+            const parity_pair *q = parity_match_pair(m, i);
+            const char *series = ref_stacked ? q->port->name : q->ref->name;
+            const char *stacked = ref_stacked ? q->ref->name : q->port->name;
+            char want[64];
+            int64_t at = parity__step_split(series, want, sizeof want);
+            CHECK_EQ_INT(q->how, PARITY_MATCH_CONTENT);
+            CHECK_EQ_INT((int)q->step, (int)at);
+            CHECK_EQ_INT(q->step_side, ref_stacked ? 0 : 1);
+            CHECK_EQ_STR(strchr(stacked, '.'), strchr(want, '.')); /* the same kind */
+            CHECK_MSG(q->confidence > (strstr(want, "ffn") ? 0.9 : 0.999),
+                      "%s: confidence %.4f", series, q->confidence);
+        }
+    }
+    parity_match_free(m);
+    m = run(rs, ps, PARITY_PAIRING_NAMES);
+    if (CHECK(m)) CHECK_EQ_U64(parity_match_count(m), 0);
+    parity_match_free(m);
+    b_free(&r), b_free(&p);
+}
+
 int main(void) {
     test_ordered();
     test_scrambled(PARITY_ORDER_METADATA);
@@ -352,5 +409,7 @@ int main(void) {
     test_unrelated(PARITY_ORDER_NATURAL);
     test_modes();
     test_map_reproduces();
+    test_series(1);
+    test_series(0);
     return TEST_SUMMARY();
 }
