@@ -11,7 +11,8 @@
  * Gating and ranking live in explain_rank.c.
  *
  * Memory: the passes read EX_CHUNK elements at a time; per-axis sums take
- * 6 doubles per index of each axis; the layout searches copy both tensors
+ * 7 doubles per cell of each axis (an index, or a block of indices on an
+ * axis longer than EX_AXIS_CELLS); the layout searches copy both tensors
  * (count <= max_sample) or a sample of max_sample positions and lines
  * (explain_layout.c).
  */
@@ -37,7 +38,7 @@ static void fit_axes(ex_fit *f, int ndim, const int64_t *idx, double r, double p
     for (int k = 0; k < ndim; k++) {
         ex_axis_acc *a = &f->ax[k];
         if (!a->n) continue;
-        int64_t i = idx[k];
+        int64_t i = a->step == 1 ? idx[k] : idx[k] / a->step;
         a->n[i] += 1;
         a->sr[i] += r;
         a->sp[i] += p;
@@ -150,10 +151,13 @@ static parity_status alloc_axes(ex_ctx *x, parity_error *err) {
         int64_t len = x->r->shape[k];
         if (len < 2 || (x->o.axis >= 0 && x->o.axis != k)) continue;
         ex_axis_acc *a = &x->f.ax[k];
-        double *blk = calloc((size_t)len * 7, sizeof *blk);
+        a->axis_len = len;
+        a->step = (len + EX_AXIS_CELLS - 1) / EX_AXIS_CELLS;
+        a->len = (len + a->step - 1) / a->step;
+        double *blk = calloc((size_t)a->len * 7, sizeof *blk);
         FAIL_IF(!blk, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                 "%s: explain: out of memory for axis %d", x->r->name, k);
-        a->len = len;
+        len = a->len;
         a->n = blk, a->sr = blk + len, a->sp = blk + 2 * len;
         a->srr = blk + 3 * len, a->srp = blk + 4 * len, a->sdd = blk + 5 * len;
         a->pmax = blk + 6 * len;
@@ -187,6 +191,7 @@ static parity_status copy_both(ex_ctx *x, parity_error *err) {
 }
 
 static void ctx_free(ex_ctx *x) {
+    parity__ex_pager_flush(x->pg);
     for (int k = 0; k < PARITY_MAX_DIMS; k++) free(x->f.ax[k].n);
     free(x->f.dg_sdd);
     for (size_t i = 0; i < x->nc; i++) parity__ex_cand_free(&x->c[i]);
@@ -208,6 +213,7 @@ static double pcc(const ex_fit *f) {
 static void drop_pages(const ex_ctx *x) {
     const parity_tensor *t[4] = {x->r, x->p, x->xr, x->xp == x->xr ? NULL : x->xp};
     uint64_t done = 0;
+    parity__ex_pager_flush(x->pg);
     parity__ex_release(t, 2, &done, x->r->count, 1);
     for (int k = 2; k < 4; k++)
         if (t[k]) done = 0, parity__ex_release(t + k, 1, &done, t[k]->count, 1);
@@ -277,8 +283,10 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
                 "%s: explain: axis %d has %lld elements against %lld", ref->name, k,
                 (long long)ref->shape[k], (long long)port->shape[k]);
     ex_ctx x;
+    ex_pager pager;
     memset(&x, 0, sizeof x);
-    x.r = ref, x.p = port;
+    memset(&pager, 0, sizeof pager);
+    x.r = ref, x.p = port, x.pg = &pager;
     x.o = opts ? *opts : parity_explain_opts_default();
     x.xr = x.o.input_ref;
     x.xp = x.o.input_port ? x.o.input_port : x.o.input_ref;

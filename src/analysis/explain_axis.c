@@ -18,6 +18,10 @@
  *
  * A missing bias is a per-channel offset, a norm's γ/β left at identity a
  * per-channel affine, a masking or padding bug a region.
+ *
+ * An axis longer than EX_AXIS_CELLS is summed per block of indices (the
+ * fit pass's bound): its region is found on the blocks and widened to
+ * whole blocks, and it gets no per-index fit.
  */
 #include "analysis/explain_internal.h"
 
@@ -204,11 +208,14 @@ static parity_status add_region(ex_ctx *x, int k, parity_error *err) {
      * frames a padding mask zeroes agree" and would hide that nothing
      * explains the rest. Only a minority of the axis is worth naming. */
     if (m == 0 && 2 * (c.hi - c.lo) > a->len) return PARITY_OK;
+    /* cells to indices: a long axis's region is whole blocks */
+    c.lo *= a->step;
+    c.hi = c.hi * a->step < a->axis_len ? c.hi * a->step : a->axis_len;
     c.h.complexity = m == 1 || m == 2 ? 0 : m == 3 ? 1 : 2; /* the map inside */
     c.h.params[0] = k, c.h.params[1] = (double)c.lo, c.h.params[2] = (double)c.hi;
     c.h.params[3] = m, c.h.params[4] = m ? c.a : 0, c.h.params[5] = m ? c.b : 0;
     char where[96] = "", nm[64];
-    if (c.lo == 0 || c.hi == a->len)
+    if (c.lo == 0 || c.hi == a->axis_len)
         snprintf(where, sizeof where, " (the %s %lld)", c.lo == 0 ? "first" : "last",
                  (long long)(c.hi - c.lo));
     int at = snprintf(c.h.text, sizeof c.h.text, "region: axis %d indices [%lld, %lld)%s: ", k,
@@ -228,6 +235,7 @@ parity_status parity__ex_axis_candidates(ex_ctx *x, parity_error *err) {
         const ex_axis_acc *a = &x->f.ax[k];
         if (!a->n) continue;
         TRY(add_region(x, k, err));
+        if (a->step > 1) continue; /* blocks, not indices: no per-index fit */
         /* Per-index fits need several elements per index to mean anything;
          * with fewer than 16 (a head, a batch row of a small tensor) an
          * offset or a scale per index is offered only when exact. */

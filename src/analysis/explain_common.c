@@ -5,6 +5,7 @@
  * family.
  */
 #include "analysis/explain_internal.h"
+#include "core/quant.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -41,6 +42,47 @@ void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, u
     for (int k = 0; k < nt; k++)
         if (t[k]) parity__tensor_release(t[k], *done, upto - *done);
     *done = upto;
+}
+
+/* Drop the pages of [lo, hi) of t, widened to at least PARITY__RELEASE_BYTES
+ * (parity__tensor_release's floor; pages never touched cost nothing). */
+static void drop_span(const parity_tensor *t, uint64_t lo, uint64_t hi) {
+    uint64_t need = parity__dtype_elems_for_bytes(t->dtype, PARITY__RELEASE_BYTES);
+    if (hi - lo < need) {
+        hi = t->count - lo > need ? lo + need : t->count;
+        lo = hi > need ? hi - need : 0;
+    }
+    parity__tensor_release(t, lo, hi - lo);
+}
+
+void parity__ex_pager_flush(ex_pager *pg) {
+    for (int k = 0; k < pg->n; k++)
+        if (pg->hi[k] > pg->lo[k]) drop_span(pg->t[k], pg->lo[k], pg->hi[k]);
+    pg->n = 0;
+}
+
+static void touch(ex_pager *pg, const parity_tensor *t, uint64_t flat) {
+    int k = 0;
+    while (k < pg->n && pg->t[k] != t) k++;
+    if (k == pg->n) {
+        if (pg->n == EX_TOUCH_TENSORS) parity__ex_pager_flush(pg), k = 0;
+        pg->t[k] = t, pg->lo[k] = flat, pg->hi[k] = flat + 1, pg->reads[k] = 0, pg->n = k + 1;
+    }
+    if (flat < pg->lo[k]) pg->lo[k] = flat;
+    if (flat >= pg->hi[k]) pg->hi[k] = flat + 1;
+    /* reads close together share their pages: kept until they spread */
+    if (++pg->reads[k] >= EX_TOUCH_READS &&
+        pg->hi[k] - pg->lo[k] > parity__dtype_elems_for_bytes(t->dtype, EX_TOUCH_SPAN)) {
+        drop_span(t, pg->lo[k], pg->hi[k]);
+        pg->lo[k] = pg->hi[k] = flat, pg->reads[k] = 0;
+    }
+}
+
+double parity__ex_read_at(const ex_ctx *x, const parity_tensor *t, uint64_t flat) {
+    double v;
+    parity_tensor_read(t, flat, 1, &v);
+    if (x->pg && t->priv.file_backed) touch(x->pg, t, flat);
+    return v;
 }
 
 uint64_t parity__ex_cap(const ex_ctx *x) {

@@ -190,7 +190,7 @@ static parity_status try_channels(ex_ctx *x, const gsamp *g, parity_error *err) 
         const ex_axis_acc *a = &x->f.ax[ax];
         /* each index's own max lies on its grid by construction: only
          * indices with many values say anything */
-        if (!a->n || !a->pmax || a->len > 65536 || x->r->count < 16 * (uint64_t)a->len) continue;
+        if (!a->n || !a->pmax || a->step > 1 || x->r->count < 16 * (uint64_t)a->len) continue;
         for (int k = 0; k < 2; k++) {
             double *steps = malloc((size_t)a->len * sizeof *steps);
             FAIL_IF(!steps, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "explain: out of memory");

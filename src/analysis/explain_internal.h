@@ -29,9 +29,16 @@ void parity__ex_lut_make(ex_lut *t, const double *k, int n);
 /* The last i with k[i] <= v (0 when v < k[0]). */
 int parity__ex_lut_find(const ex_lut *t, const double *k, int n, double v);
 
-/* Sums over the finite pairs with index i along one axis ([len] each). */
+/* Sums over the finite pairs with index i along one axis ([len] each).
+ * An axis longer than EX_AXIS_CELLS is summed in blocks of step
+ * consecutive indices (cell i holds indices [i·step, (i+1)·step)), so the
+ * sums stay bounded whatever the tensor: the region search then works on
+ * blocks, and the per-index fits (which need one cell per index) skip it. */
+#define EX_AXIS_CELLS 65536
 typedef struct ex_axis_acc {
-    int64_t len;
+    int64_t len;        /* cells: the axis length, or EX_AXIS_CELLS at most */
+    int64_t step;       /* indices per cell (1: a cell per index)          */
+    int64_t axis_len;   /* the axis's length                               */
     double *n, *sr, *sp, *srr, *srp, *sdd;
     double *pmax;       /* max |p| per index (quantization per channel)    */
 } ex_axis_acc;
@@ -90,8 +97,26 @@ typedef struct ex_cand {
                         /* not listed (see explain_axis.c)                 */
 } ex_cand;
 
+/* File pages touched by point reads (samples, signatures, r read where a
+ * rearrangement points): the kernel maps a whole page-cache folio (up to
+ * 2 MiB measured) per fault, so a strided sample of 64 reads over a large
+ * tensor kept 227 MiB resident. Per tensor, once EX_TOUCH_READS reads span
+ * more than EX_TOUCH_SPAN bytes, that span is dropped: a sampled search
+ * keeps about EX_TOUCH_READS folios plus EX_TOUCH_SPAN resident per tensor
+ * (under 32 MiB), whatever the tensor. */
+#define EX_TOUCH_READS 8
+#define EX_TOUCH_SPAN ((uint64_t)8 << 20)
+#define EX_TOUCH_TENSORS 8
+typedef struct ex_pager {
+    const parity_tensor *t[EX_TOUCH_TENSORS];
+    uint64_t lo[EX_TOUCH_TENSORS], hi[EX_TOUCH_TENSORS]; /* [lo, hi) touched */
+    unsigned reads[EX_TOUCH_TENSORS];                     /* since its last drop */
+    int n;
+} ex_pager;
+
 typedef struct ex_ctx {
     const parity_tensor *r, *p;
+    ex_pager *pg;       /* point reads' pages (writable through a const ctx) */
     const parity_tensor *xr, *xp; /* the stage's input on each side, or NULL */
     parity_explain_opts o;
     parity_dtype involved; /* whose rounding bounds the pair (explain_grid.c) */
@@ -120,6 +145,11 @@ parity_status parity__ex_add_measured(ex_ctx *x, parity_hyp_kind kind, double sq
  * pass stays bounded whatever the tensor size. */
 void parity__ex_release(const parity_tensor *const *t, int nt, uint64_t *done, uint64_t upto,
                         int final);
+/* One value of t at a flat index, read for a sample: its file pages are
+ * dropped in batches (ex_pager). */
+double parity__ex_read_at(const ex_ctx *x, const parity_tensor *t, uint64_t flat);
+/* Drop every span the point reads touched. */
+void parity__ex_pager_flush(ex_pager *pg);
 /* Values per tensor a sampled search of issue 11's candidates may copy:
  * 65,536, or max_sample when that is smaller. */
 uint64_t parity__ex_cap(const ex_ctx *x);

@@ -128,8 +128,8 @@ static size_t sample4(const ex_ctx *x, double *xr, double *xp, double *rs, doubl
     size_t n = 0;
     for (uint64_t i = 0; i < count && n < cap; i += step) {
         double v[4];
-        parity_tensor_read(x->xr, i, 1, &v[0]);
-        parity_tensor_read(x->xp, i, 1, &v[1]);
+        v[0] = parity__ex_read_at(x, x->xr, i);
+        v[1] = parity__ex_read_at(x, x->xp, i);
         v[2] = parity__ex_r_at(x, i);
         v[3] = parity__ex_p_at(x, i);
         if (!isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2]) || !isfinite(v[3])) continue;

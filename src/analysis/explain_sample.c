@@ -88,17 +88,11 @@ uint64_t parity__ex_layout_src(const ex_layout *L, const int64_t *idx, uint64_t 
 }
 
 double parity__ex_r_at(const ex_ctx *x, uint64_t flat) {
-    double v;
-    if (x->rr) return x->rr[flat];
-    parity_tensor_read(x->r, flat, 1, &v);
-    return v;
+    return x->rr ? x->rr[flat] : parity__ex_read_at(x, x->r, flat);
 }
 
 double parity__ex_p_at(const ex_ctx *x, uint64_t flat) {
-    double v;
-    if (x->pp) return x->pp[flat];
-    parity_tensor_read(x->p, flat, 1, &v);
-    return v;
+    return x->pp ? x->pp[flat] : parity__ex_read_at(x, x->p, flat);
 }
 
 /* (p − T(r))² of one pair, 0 where either is not finite; *used counts
@@ -137,12 +131,13 @@ static double sample_sq(const ex_ctx *x, const ex_samp *s, const ex_layout *L) {
 static double full_sq(const ex_ctx *x, const ex_layout *L) {
     double pb[EX_CHUNK], sq = 0;
     int64_t idx[PARITY_MAX_DIMS] = {0};
-    uint64_t used = 0, count = x->r->count;
+    uint64_t used = 0, count = x->r->count, done = 0;
     for (uint64_t at = 0; at < count; at += EX_CHUNK) {
         size_t m = count - at < EX_CHUNK ? (size_t)(count - at) : EX_CHUNK;
         parity_tensor_read(x->p, at, m, pb);
         for (size_t i = 0; i < m; i++, parity__ex_next(idx, x->r))
             sq += err2(x, L, idx, at + i, pb[i], &used);
+        parity__ex_release(&x->p, 1, &done, at + m, at + m == count);
     }
     return sq;
 }

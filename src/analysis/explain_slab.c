@@ -14,8 +14,13 @@
  */
 #include "analysis/explain_internal.h"
 
+#include "core/quant.h"
+
 #include <stdlib.h>
 #include <string.h>
+
+/* The span of one outer index a strided unit may leave resident. */
+#define SLAB_SPAN_BYTES ((uint64_t)64 << 20)
 
 parity_status parity__ex_slab_open(ex_slab *s, const parity_tensor *const *t, int nt, int axis,
                                    uint64_t budget, int *ok, parity_error *err) {
@@ -78,9 +83,17 @@ void parity__ex_slab_read(ex_slab *s, uint64_t u) {
     for (uint64_t l = 0; l < m; l++) s->base[l] = o * L * s->inner + j0 + l;
     for (int k = 0; k < s->nt; k++) {
         if (!s->v[k]) continue;
+        /* one value per row of a span that can be the whole tensor: the
+         * kernel maps each row's neighbours too, so past SLAB_SPAN_BYTES
+         * the rows behind are dropped as the read goes (the next unit
+         * faults them back in: slower, but resident-bounded) */
+        uint64_t span = L * s->inner, done = o * span;
+        int behind = span > parity__dtype_elems_for_bytes(s->t[k]->dtype, SLAB_SPAN_BYTES);
         for (uint64_t i = 0; i < L; i++) {
             parity_tensor_read(s->t[k], (o * L + i) * s->inner + j0, (size_t)m, s->tmp);
             for (uint64_t l = 0; l < m; l++) s->v[k][l * L + i] = s->tmp[l];
+            if (behind)
+                parity__ex_release(&s->t[k], 1, &done, (o * L + i + 1) * s->inner, i + 1 == L);
         }
     }
     if (j0 + m >= s->inner) release(s, o * L * s->inner, (o + 1) * L * s->inner);

@@ -21,8 +21,7 @@ static size_t sample_r(const ex_ctx *x, double *s) {
     size_t n = 0;
     for (uint64_t i = 0; i < count && n < EX_SAMPLE; i += step) {
         double v;
-        if (x->rr) v = x->rr[i];
-        else parity_tensor_read(x->r, i, 1, &v);
+        v = x->rr ? x->rr[i] : parity__ex_read_at(x, x->r, i);
         if (isfinite(v)) s[n++] = v;
     }
     qsort(s, n, sizeof *s, parity__ex_cmp_double);

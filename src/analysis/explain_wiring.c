@@ -64,12 +64,15 @@ static void sig_make(const ex_ctx *x, sig *s) {
 }
 
 /* Which relation the stage's signature supports (0: none). */
-static int sig_match(const sig *s, const parity_tensor *t) {
+static int sig_match(const ex_ctx *x, const sig *s, const parity_tensor *t) {
     double v[SIG], vt[SIG], e[4] = {0};
     for (int j = 0; j < SIG; j++) {
-        parity_tensor_read(t, s->pos[j], 1, &v[j]);
+        v[j] = parity__ex_read_at(x, t, s->pos[j]);
         v[j] = isfinite(v[j]) ? v[j] : 0;
-        if (s->square) parity_tensor_read(t, s->tpos[j], 1, &vt[j]), vt[j] = isfinite(vt[j]) ? vt[j] : 0;
+        if (s->square) {
+            vt[j] = parity__ex_read_at(x, t, s->tpos[j]);
+            vt[j] = isfinite(vt[j]) ? vt[j] : 0;
+        }
         e[0] += (s->p[j] - v[j]) * (s->p[j] - v[j]);
         e[1] += (s->d[j] - v[j]) * (s->d[j] - v[j]);
         e[2] += (s->d[j] + v[j]) * (s->d[j] + v[j]);
@@ -88,7 +91,7 @@ static int sig_match(const sig *s, const parity_tensor *t) {
 static double full_sq(const ex_ctx *x, const parity_tensor *t, int how) {
     enum { M = 1024 };
     double rb[M], pb[M], tb[M], sq = 0;
-    uint64_t count = x->r->count, done = 0;
+    uint64_t count = x->r->count, done = 0, tdone = 0;
     const parity_tensor *rel[3] = {x->r, x->p, how == W_TRANSPOSED ? NULL : t};
     int64_t L = x->r->ndim >= 2 ? x->r->shape[x->r->ndim - 1] : 1;
     for (uint64_t at = 0; at < count; at += M) {
@@ -108,6 +111,10 @@ static double full_sq(const ex_ctx *x, const parity_tensor *t, int how) {
             sq += (pb[i] - img) * (pb[i] - img);
         }
         parity__ex_release(rel, 3, &done, at + m, at + m == count);
+        if (how == W_TRANSPOSED) { /* t's blocks before the one being read */
+            uint64_t LL = (uint64_t)L * (uint64_t)L, end = (at + m) / LL * LL;
+            parity__ex_release(&t, 1, &tdone, at + m == count ? count : end, at + m == count);
+        }
     }
     return sq;
 }
@@ -159,7 +166,7 @@ static void search(const ex_ctx *x, const sig *s, long me, find *best) {
     for (size_t i = 0; i < parity_set_count(set); i++) {
         const parity_tensor *t = parity_set_tensor(set, i);
         if (!t || !same_shape(t, x->r) || !is_float(t->dtype)) continue;
-        int how = sig_match(s, t);
+        int how = sig_match(x, s, t);
         if (!how || ((long)i == me && how != W_TRANSPOSED)) continue;
         if ((long)i == me || (me < 0 && strcmp(t->name, x->r->name) == 0))
             if (how != W_TRANSPOSED) continue;

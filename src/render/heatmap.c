@@ -26,7 +26,9 @@
  *              it at Yb + 14 (min left, max right; diff: -L, 0, +L).
  *   profiles   from Yp = Yb + 36, one every 130 rows: a title, a frame of
  *              90 rows from x = M + 70 to width - M - 1 whose curve spans
- *              the rows 4 inside it (y = 0 dashed), index ticks under it.
+ *              the rows 4 inside it (y = 0 dashed), index ticks under it;
+ *              an axis longer than 65,536 is drawn per block of indices
+ *              (heatmap_profile.c), each at its middle index.
  * Colours: values t = (v - lo)/(hi - lo) (t = 0.5 when hi = lo) in the
  * viridis map; diff t = d / L (t = 0 when L = 0) in the diverging map;
  * non-finite cells grey #808080. lo, hi, L are written into the image
@@ -218,15 +220,16 @@ static void profile_ticks(parity_image *img, int x0, int x1, int y, int64_t len)
 }
 
 /* One mean_diff profile: frame, dashed zero line, the curve (inset 4 rows
- * from the frame, so a constant curve does not hide in it), its range. */
-static void draw_profile(parity_image *img, const layout *L, int y, const parity_axis_profile *pr) {
+ * from the frame, so a constant curve does not hide in it), its range. A
+ * block of indices (a long axis) is drawn at its middle index. */
+static void draw_profile(parity_image *img, const layout *L, int y, const parity__profile *pr) {
     char t[96], a[32], b[32];
     snprintf(t, sizeof t, "mean_diff along axis %d (%lld)", pr->axis, (long long)pr->len);
     parity__draw_text(img, M, y, t, INK);
     int x0 = M + PROF_LEFT, x1 = L->width - M - 1, top = y + 12, bot = top + PROF_H - 1;
     int ctop = top + PROF_INSET, cbot = bot - PROF_INSET, span = cbot - ctop;
     double lo = 0, hi = 0;
-    for (int64_t i = 0; i < pr->len; i++)
+    for (int64_t i = 0; i < pr->cells; i++)
         if (isfinite(pr->mean_diff[i])) lo = fmin(lo, pr->mean_diff[i]), hi = fmax(hi, pr->mean_diff[i]);
     if (hi == lo) hi = lo + 1;
     parity__draw_line(img, x0, top, x1, top, FRAME), parity__draw_line(img, x0, bot, x1, bot, FRAME);
@@ -237,10 +240,10 @@ static void draw_profile(parity_image *img, const layout *L, int y, const parity
     draw_right(img, x0 - 4, cbot - 3, parity_fmt_num(lo, b, sizeof b));
     profile_ticks(img, x0, x1, bot + 1, pr->len);
     int px = -1, py = 0;
-    for (int64_t i = 0; i < pr->len; i++) {
-        double v = pr->mean_diff[i];
+    for (int64_t i = 0; i < pr->cells; i++) {
+        double v = pr->mean_diff[i], at = parity__profile_center(pr, i);
         if (!isfinite(v)) { px = -1; continue; }
-        int x = x0 + (pr->len > 1 ? (int)lround((double)i / (double)(pr->len - 1) * (x1 - x0)) : 0);
+        int x = x0 + (pr->len > 1 ? (int)lround(at / (double)(pr->len - 1) * (x1 - x0)) : 0);
         int yy = cbot - (int)lround((v - lo) / (hi - lo) * span);
         if (px >= 0) parity__draw_line(img, px, py, x, yy, LINE);
         else parity__put_pixel(img, x, yy, LINE);
@@ -248,23 +251,21 @@ static void draw_profile(parity_image *img, const layout *L, int y, const parity
     }
 }
 
-/* The profile axes: o->axes (each must exist), or the slice's axes longer
- * than 1; none when o->n_axes < 0. */
+/* The profile axes (each in [0, ndim)): o->axes (each must exist), or the
+ * slice's axes longer than 1; none when o->n_axes < 0. */
 static parity_status profile_axes(const parity_tensor *t, const parity_plot_opts *o,
-                                  const parity__slice *s, parity_diff_opts *d,
-                                  parity_error *err) {
-    *d = parity_diff_opts_default();
-    d->n_axes = 0;
+                                  const parity__slice *s, int *axes, int *n, parity_error *err) {
+    *n = 0;
     FAIL_IF(o->n_axes > 4, err, PARITY_E_USAGE, PARITY_NO_OFFSET, "plot: --axis: at most 4 axes");
     for (int i = 0; i < o->n_axes; i++) {
         FAIL_IF(o->axes[i] < -t->ndim || o->axes[i] >= t->ndim, err, PARITY_E_USAGE,
                 PARITY_NO_OFFSET, "plot: --axis %d: '%s' has %d axes (0..%d, or -1..-%d)",
                 o->axes[i], t->name, t->ndim, t->ndim - 1, t->ndim);
-        d->axes[d->n_axes++] = o->axes[i];
+        axes[(*n)++] = o->axes[i] < 0 ? o->axes[i] + t->ndim : o->axes[i];
     }
     if (o->n_axes) return PARITY_OK;
-    if (s->ra >= 0 && t->shape[s->ra] > 1) d->axes[d->n_axes++] = s->ra;
-    if (s->ca >= 0 && t->shape[s->ca] > 1) d->axes[d->n_axes++] = s->ca;
+    if (s->ra >= 0 && t->shape[s->ra] > 1) axes[(*n)++] = s->ra;
+    if (s->ca >= 0 && t->shape[s->ca] > 1) axes[(*n)++] = s->ca;
     return PARITY_OK;
 }
 
@@ -291,7 +292,7 @@ static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
 }
 
 static void draw_all(parity_image *img, const layout *L, const parity_plot_opts *o,
-                     const parity_tensor *r, const parity__cells *c, const parity_diff *d) {
+                     const parity_tensor *r, const parity__cells *c, const parity__profile *pr, int n_pr) {
     draw_title(img, L, o, r);
     draw_labels(img, L, o);
     draw_cells(img, L, c);
@@ -300,8 +301,7 @@ static void draw_all(parity_image *img, const layout *L, const parity_plot_opts 
     draw_bar(img, L, 0, c->lo, c->hi);
     draw_bar(img, L, 1, c->lo, c->hi);
     draw_bar(img, L, 2, -c->lim, c->lim);
-    for (int i = 0; i < d->n_profiles; i++)
-        draw_profile(img, L, L->prof_y + i * PROF_STEP, &d->profiles[i]);
+    for (int i = 0; i < n_pr; i++) draw_profile(img, L, L->prof_y + i * PROF_STEP, &pr[i]);
     img->has_scale = 1;
     img->value_lo = c->lo, img->value_hi = c->hi, img->diff_limit = c->lim;
 }
@@ -316,23 +316,23 @@ parity_status parity_plot(const parity_tensor *ref, const parity_tensor *port,
     layout L;
     memset(&L, 0, sizeof L);
     TRY(parity__slice_parse(ref, o->slice, &L.s, err));
-    parity_diff_opts dopts;
-    TRY(profile_axes(ref, o, &L.s, &dopts, err));
-    /* the diff is for the profiles alone: without them (the report's cards
-     * draw their own), no pass over the whole tensor, only its dtype check */
+    int axes[4], n_pr = 0;
+    TRY(profile_axes(ref, o, &L.s, axes, &n_pr, err));
     FAIL_IF(parity_dtype_block(ref->dtype, NULL, NULL) < 0 ||
                 parity_dtype_block(port->dtype, NULL, NULL) < 0, err,
             PARITY_E_USAGE, PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
             ref->file ? ref->file : "?", ref->name ? ref->name : "?");
-    parity_diff d;
-    memset(&d, 0, sizeof d);
-    if (dopts.n_axes) TRY(parity_diff_tensors(ref, port, &dopts, &d, err));
+    /* the profiles take a pass over the whole tensor; without them (the
+     * report's cards draw their own) only the slice is read */
+    parity__profile pr[4];
+    memset(pr, 0, sizeof pr);
+    if (n_pr) TRY(parity__profiles_compute(ref, port, axes, n_pr, pr, err));
     parity__cells c;
     parity_status st = parity__cells_compute(ref, port, &L.s, &c, err);
-    size_layout(&L, d.n_profiles);
+    size_layout(&L, n_pr);
     if (st == PARITY_OK) st = new_image(out, &L, err);
-    if (st == PARITY_OK) draw_all(out, &L, o, ref, &c, &d);
+    if (st == PARITY_OK) draw_all(out, &L, o, ref, &c, pr, n_pr);
     parity__cells_free(&c);
-    parity_diff_clear(&d);
+    parity__profiles_free(pr, n_pr);
     return st;
 }

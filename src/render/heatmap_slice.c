@@ -14,7 +14,8 @@
  *                    row stays +5, not +5/3; NaN if any d is not finite
  *   lo, hi         = min, max over every finite value of both sides
  *   lim            = max |d| over every element where both are finite
- * Memory: the cells ([hs·ws] ≤ 65,536 of them) and two runs of 4096 values.
+ * Memory: the cells ([hs·ws] ≤ 65,536 of them) and two runs of 4096 values;
+ * the file pages behind the pass are dropped as it goes.
  */
 #include "render/picture.h"
 
@@ -24,6 +25,7 @@
 
 #define TARGET 256 /* cells along an axis at most                          */
 #define RUN 4096   /* elements read per call                               */
+#define RELEASE_BYTES ((uint64_t)4 << 20) /* file pages dropped in runs of this */
 
 /* One entry of --slice: ':' or an integer index in [-len, len). */
 static parity_status slice_entry(const parity_tensor *t, int k, const char *e, size_t n,
@@ -117,7 +119,22 @@ typedef struct pass {
     const parity__slice *s;
     parity__cells *c;
     unsigned char *bad;        /* [hs*ws] bit 1 ref, 2 port, 4 diff         */
+    uint64_t done;             /* file pages below this flat index dropped  */
 } pass;
+
+/* The slice is read in increasing flat order (its row axis comes before its
+ * column axis), so every page below the last element read is finished with:
+ * drop them in runs of RELEASE_BYTES of the wider side (parity__tensor_release
+ * ignores views that are not C-contiguous). */
+static void release_behind(pass *ps, const parity_tensor *r, const parity_tensor *p,
+                           uint64_t upto, int final) {
+    size_t er = parity_dtype_size(r->dtype), ep = parity_dtype_size(p->dtype);
+    uint64_t run = RELEASE_BYTES / ((er > ep ? er : ep) ? (er > ep ? er : ep) : 1);
+    if (upto <= ps->done || (!final && upto - ps->done < run)) return;
+    parity__tensor_release(r, ps->done, upto - ps->done);
+    parity__tensor_release(p, ps->done, upto - ps->done);
+    ps->done = upto;
+}
 
 /* fmin and fmax of values that are never NaN here, as comparisons the
  * compiler keeps inline (fmin, fmax are library calls, once per element). */
@@ -156,6 +173,7 @@ static void add_row(pass *ps, const parity_tensor *r, const parity_tensor *p, in
             double cnt = (double)rows * (double)cols;
             for (; k < stop; k++) add(ps, bi * s->ws + bj, cnt, ra[k], pa[k]);
         }
+        release_behind(ps, r, p, base + (uint64_t)(j0 + (int64_t)n - 1) * cstep + 1, 0);
     }
 }
 
@@ -178,7 +196,7 @@ parity_status parity__cells_compute(const parity_tensor *r, const parity_tensor 
     c->ref = calloc(n ? n : 1, sizeof *c->ref);
     c->port = calloc(n ? n : 1, sizeof *c->port);
     c->diff = calloc(n ? n : 1, sizeof *c->diff);
-    pass ps = {s, c, calloc(n ? n : 1, 1)};
+    pass ps = {s, c, calloc(n ? n : 1, 1), 0};
     double *ra = malloc(RUN * sizeof *ra), *pa = malloc(RUN * sizeof *pa);
     int ok = c->ref && c->port && c->diff && ps.bad && ra && pa;
     c->lo = INFINITY, c->hi = -INFINITY;
@@ -188,6 +206,9 @@ parity_status parity__cells_compute(const parity_tensor *r, const parity_tensor 
     uint64_t rstep = s->ra >= 0 ? lstride(r, s->ra) : 0;
     for (int64_t i = 0; ok && r->count && i < s->h; i++)
         add_row(&ps, r, p, i, base + (uint64_t)i * rstep, ra, pa);
+    uint64_t cstep = s->ca >= 0 ? lstride(r, s->ca) : 1;
+    if (ok && r->count && s->h && s->w) /* up to the slice's last element */
+        release_behind(&ps, r, p, base + (uint64_t)(s->h - 1) * rstep + (uint64_t)(s->w - 1) * cstep + 1, 1);
     if (ok) finish(&ps);
     free(ps.bad), free(ra), free(pa);
     if (!ok) parity__cells_free(c);

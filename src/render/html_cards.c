@@ -5,7 +5,8 @@
  * in execution order. A card holds the text block of parity diff, the
  * ref/port/diff heatmaps (PNG as a data: URI) and a mean_diff profile
  * along every axis longer than 1 (profile_i = Σd/n_i over the elements with
- * index i on that axis).
+ * index i on that axis; per block of indices on an axis longer than 65,536:
+ * heatmap_profile.c).
  */
 #include "render/html_impl.h"
 
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PROFILE_LEN 65536 /* longer axes get no profile              */
 #define MAX_VALUES_ATTR 4096  /* data-values only up to this many indices */
 
 static int picked(const size_t *p, size_t n, size_t i) {
@@ -101,56 +101,61 @@ static parity_status heatmap(const parity__html *h, const parity_stage *s, parit
     return st;
 }
 
-static void profile_values(parity_buf *b, const parity_axis_profile *p) {
-    if (p->len > MAX_VALUES_ATTR) return;
+static void profile_values(parity_buf *b, const parity__profile *p) {
+    if (p->step > 1 || p->len > MAX_VALUES_ATTR) return;
     parity__buf_puts(b, " data-values=\"");
     for (int64_t i = 0; i < p->len; i++) parity__buf_printf(b, "%s%.9g", i ? "," : "", p->mean_diff[i]);
     parity__buf_puts(b, "\"");
 }
 
-static void profile(const parity__html *h, const parity_stage *s, const parity_axis_profile *p,
+static void profile(const parity__html *h, const parity_stage *s, const parity__profile *p,
                     double *x) {
     parity_buf *b = h->b;
-    for (int64_t i = 0; i < p->len; i++) x[i] = (double)i;
-    parity__buf_printf(b, "<figure class=\"profile\" data-axis=\"%d\" data-len=\"%lld\" data-stage=\"",
+    for (int64_t i = 0; i < p->cells; i++) x[i] = parity__profile_center(p, i);
+    parity__buf_printf(b, "<figure class=\"profile\" data-axis=\"%d\" data-len=\"%lld\"",
                        p->axis, (long long)p->len);
+    if (p->step > 1) parity__buf_printf(b, " data-step=\"%lld\"", (long long)p->step);
+    parity__buf_puts(b, " data-stage=\"");
     parity__buf_html(b, parity_pair_name(s->pair));
     parity__buf_puts(b, "\"");
     profile_values(b, p);
     parity__buf_puts(b, ">");
-    char title[128];
-    snprintf(title, sizeof title, "mean_diff per index of axis %d (length %lld)", p->axis,
-             (long long)p->len);
+    char title[160];
+    if (p->step > 1)
+        snprintf(title, sizeof title, "mean_diff per block of %lld indices of axis %d (length %lld)",
+                 (long long)p->step, p->axis, (long long)p->len);
+    else
+        snprintf(title, sizeof title, "mean_diff per index of axis %d (length %lld)", p->axis,
+                 (long long)p->len);
     parity__svg_chart c = {0};
     c.title = title, c.x_label = "index", c.y_label = "mean_diff", c.zero_line = 1;
     c.width = 440, c.height = 220; /* two side by side: text stays near 13 px */
     c.mark_x[0] = c.mark_x[1] = NAN;
     c.n_lines = 1;
-    c.lines[0] = (parity__svg_line){"mean_diff", (size_t)p->len, x, p->mean_diff};
+    c.lines[0] = (parity__svg_line){"mean_diff", (size_t)p->cells, x, p->mean_diff};
     parity__svg_chart_render(b, &c);
     parity__buf_printf(b, "<figcaption>%s</figcaption></figure>\n", title);
 }
 
+/* A profile along every axis longer than 1 (the first four), per index, or
+ * per block of indices on an axis longer than PARITY__PROFILE_CELLS. */
 static parity_status profiles(const parity__html *h, const parity_stage *s, parity_error *err) {
     const parity_tensor *r = &s->pair->ref_view;
-    parity_diff_opts o = parity_diff_opts_default();
+    int axes[4], n = 0;
+    for (int k = 0; k < r->ndim && n < 4; k++)
+        if (r->shape[k] > 1) axes[n++] = k;
+    if (!n) return PARITY_OK;
+    parity__profile pr[4];
+    TRY(parity__profiles_compute(r, &s->pair->port_view, axes, n, pr, err));
     int64_t longest = 1;
-    for (int k = 0; k < r->ndim && o.n_axes < 4; k++)
-        if (r->shape[k] > 1 && r->shape[k] <= MAX_PROFILE_LEN) {
-            o.axes[o.n_axes++] = k;
-            if (r->shape[k] > longest) longest = r->shape[k];
-        }
-    if (!o.n_axes) return PARITY_OK;
-    parity_diff d;
-    memset(&d, 0, sizeof d);
-    TRY(parity_diff_tensors(r, &s->pair->port_view, &o, &d, err));
+    for (int i = 0; i < n; i++) longest = pr[i].cells > longest ? pr[i].cells : longest;
     double *x = malloc((size_t)longest * sizeof *x);
     if (!x) h->b->oom = 1;
     parity__buf_puts(h->b, "<div class=\"grid2\">");
-    for (int i = 0; x && i < d.n_profiles; i++) profile(h, s, &d.profiles[i], x);
+    for (int i = 0; x && i < n; i++) profile(h, s, &pr[i], x);
     parity__buf_puts(h->b, "</div>\n");
     free(x);
-    parity_diff_clear(&d);
+    parity__profiles_free(pr, n);
     return PARITY_OK;
 }
 

@@ -1,7 +1,8 @@
 /*
  * picture.h — what the picture renderers share (png.c, colormap.c, font.c,
  * heatmap*.c, svg.c, html*.c): an RGB canvas with a few drawing primitives,
- * the 5x8 bitmap font, heatmap slices, base64, and the SVG chart builders.
+ * the 5x8 bitmap font, heatmap slices and profiles, base64, and the SVG chart
+ * builders.
  * Never installed.
  */
 #ifndef PARITY_PICTURE_H
@@ -65,6 +66,31 @@ parity_status parity__cells_compute(const parity_tensor *r, const parity_tensor 
                                     const parity__slice *s, parity__cells *c,
                                     parity_error *err);
 void parity__cells_free(parity__cells *c);
+
+/* ---- mean_diff profiles (heatmap_profile.c) ----------------------------- */
+
+/* A picture draws at most this many points of a profile: a longer axis is
+ * profiled in blocks of consecutive indices. */
+#define PARITY__PROFILE_CELLS 65536
+
+/* mean_diff along one axis, per index or per block of step indices. */
+typedef struct parity__profile {
+    int axis;
+    int64_t len;               /* the axis's length                         */
+    int64_t step;              /* indices per cell: ceil(len / 65,536)      */
+    int64_t cells;             /* ceil(len / step)                          */
+    double *mean_diff;         /* [cells] Σd/n of the cell's both-finite    */
+                               /* pairs; NaN when there is none             */
+} parity__profile;
+
+/* One streaming pass over two tensors of one shape: the profiles along
+ * axes[0..n) (n <= 4, each in [0, ndim)). Free with parity__profiles_free. */
+parity_status parity__profiles_compute(const parity_tensor *r, const parity_tensor *p,
+                                       const int *axes, int n, parity__profile *out,
+                                       parity_error *err);
+void parity__profiles_free(parity__profile *pr, int n);
+/* The index cell c stands for: c itself, or the middle of its block. */
+double parity__profile_center(const parity__profile *pr, int64_t c);
 
 /* ---- base64 (html.c) ---------------------------------------------------- */
 

@@ -316,6 +316,28 @@ static void test_region(void) {
     parity_explain_clear(&res);
 }
 
+/* An axis longer than 65,536 is summed per block of ceil(len / 65,536)
+ * indices (16 for 1,000,000): a region on block boundaries is found
+ * exactly, one off them is widened outward to whole blocks. */
+static void check_long_region(int64_t lo, int64_t hi, int64_t want_lo, int64_t want_hi,
+                              uint64_t seed) {
+    parity_explain_result res;
+    make(&X, 1, 1, 1000000, seed);
+    for (int64_t i = lo; i < hi; i++) X.p[i] = X.r[i] + 0.5;
+    if (explain(&X, 1, PARITY_DOMAIN_LINEAR, PARITY_HYP_REGION, &res)) {
+        const parity_hypothesis *h = &res.h[0];
+        CHECK_EQ_INT(h->params[0], 2);
+        CHECK_EQ_INT(h->params[1], want_lo);
+        CHECK_EQ_INT(h->params[2], want_hi);
+    }
+    parity_explain_clear(&res);
+}
+
+static void test_long_axis(void) {
+    check_long_region(400000, 600000, 400000, 600000, 40);
+    check_long_region(400003, 600005, 400000, 600016, 41);
+}
+
 static void check_shift(int64_t len, int64_t s, int fill, uint64_t seed) {
     parity_explain_result res;
     make(&X, 4, 8, len, seed);
@@ -674,6 +696,7 @@ int main(void) {
     test_clamp_nonfinite();
     test_axis();
     test_region();
+    test_long_axis();
     test_shift();
     test_layout();
     test_scramble();
