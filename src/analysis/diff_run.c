@@ -56,6 +56,7 @@ typedef struct run_shared {
     int n_prof;
     uint64_t lo, hi;       /* the elements compared: all, or a slice's     */
     pthread_mutex_t mu;
+    pthread_cond_t turn;   /* a worker's batch moved: one ahead may go on  */
     uint64_t next_batch;   /* next batch to hand out                       */
     uint64_t released;     /* elements before this are dropped (file maps) */
     uint64_t release_run;  /* elements of RELEASE_RUN_BYTES, both sides */
@@ -426,6 +427,7 @@ static parity_status shared_setup(run_shared *sh, const parity_tensor *ref,
     TRY(parity__prof_setup(sh->prof, o, ref, err));
     sh->n_prof = o->n_axes;
     pthread_mutex_init(&sh->mu, NULL);
+    pthread_cond_init(&sh->turn, NULL);
     return PARITY_OK;
 }
 
@@ -463,6 +465,7 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
     for (int i = 0; i < n; i++) worker_free(ws[i], sh.n_prof);
     parity__prof_free(sh.prof, sh.n_prof);
     pthread_mutex_destroy(&sh.mu);
+    pthread_cond_destroy(&sh.turn);
     if (st != PARITY_OK) parity_diff_clear(out);
     return st;
 }
