@@ -14,7 +14,9 @@ DEB_BUILD = build-essential cmake pkg-config libcjson-dev zlib1g-dev libspng-dev
 DEB_TEST  = python3 python3-numpy python3-torch python3-pil valgrind clang \
             libclang-rt-14-dev chromium bc \
             python3-venv python3-pip python3-setuptools python3-wheel \
-            man-db
+            man-db slurm-wlm munge
+# slurm-wlm and munge: tests/slurm starts a one-node cluster and runs a
+# diff as a job array (docs/scale-out.md).
 # Node.js and npm drive the browser test; any installation that provides the
 # npm command will do (some images ship Node.js with its own npm, which
 # Debian's npm package conflicts with).

@@ -173,10 +173,15 @@ static const opt_spec specs[] = {
     {"slice", 0, "SPEC", O_SLICE, CLI_PLOT, 0, NULL,
      "e.g. 0,:,: (one entry per axis, two ':'); default: the\n"
      "last two axes, every other axis at index 0"},
+    {"slice", 0, "K/N", O_SLICE, CLI_DIFF, 0, NULL,
+     "compute only part K of N (0 <= K < N) and write its\n"
+     "JSON for parity merge (docs/scale-out.md)"},
     {"weights", 0, "REFW PORTW", O_WEIGHTS, CLI_REPORT, 0, NULL,
      "also compare two weight checkpoints"},
     {"labels", 0, "A,B", O_LABELS, VERDICTS | CLI_WEIGHTS, 0, NULL,
      "side names in reports (default ref,port)"},
+    {"labels", 0, "A,B", O_LABELS, CLI_MERGE, 0, NULL,
+     "side names in reports (default: the run's)"},
     {"labels", 0, "A,B", O_LABELS, CLI_PLOT, 0, NULL, "side names in the picture (default ref,port)"},
     {"labels", 0, "A,B", O_LABELS, CLI_SAME, 0, NULL,
      "side names in the \"only in\" lines (default A,B)"},
@@ -229,18 +234,19 @@ static const opt_spec specs[] = {
     {"axis", 0, "K", O_AXIS, CLI_EXPLAIN, 1, NULL,
      "fit the per-axis candidates on axis K only (default:\n"
      "every axis)"},
-    {"format", 0, "F", O_FORMAT, CLI_INFO | CLI_DIFF, 0, "text|json|md|csv", NULL},
+    {"format", 0, "F", O_FORMAT, CLI_INFO | CLI_DIFF | CLI_MERGE, 0, "text|json|md|csv", NULL},
     {"format", 0, "F", O_FORMAT, CLI_TRACE | CLI_EXPLAIN | CLI_WEIGHTS, 0, "text|json|md", NULL},
     {"format", 0, "F", O_FORMAT, CLI_SAME | CLI_MATCH, 0, "text|json", NULL},
     {"verbose", 'v', NULL, O_VERBOSE, CLI_INFO, 0, NULL, "metadata values too (text)"},
-    {"verbose", 'v', NULL, O_VERBOSE, CLI_DIFF | CLI_TRACE | CLI_WEIGHTS, 0, NULL,
+    {"verbose", 'v', NULL, O_VERBOSE, CLI_DIFF | CLI_TRACE | CLI_WEIGHTS | CLI_MERGE, 0, NULL,
      "more metrics (text)"},
     {"quiet", 'q', NULL, O_QUIET, CLI_INFO, 0, NULL, "name, dtype and shape only (text)"},
-    {"quiet", 'q', NULL, O_QUIET, CLI_DIFF | CLI_WEIGHTS, 0, NULL, "verdicts only (text)"},
+    {"quiet", 'q', NULL, O_QUIET, CLI_DIFF | CLI_WEIGHTS | CLI_MERGE, 0, NULL,
+     "verdicts only (text)"},
     {"quiet", 'q', NULL, O_QUIET, CLI_TRACE, 0, NULL,
      "inputs, first divergence and culprit only (text, md)"},
     {"quiet", 'q', NULL, O_QUIET, CLI_SAME, 0, NULL, "one word per tensor: identical or DIFFERENT"},
-    {"color", 0, "WHEN", O_COLOR, CLI_DIFF | CLI_TRACE | CLI_WEIGHTS, 0, NULL,
+    {"color", 0, "WHEN", O_COLOR, CLI_DIFF | CLI_TRACE | CLI_WEIGHTS | CLI_MERGE, 0, NULL,
      "auto|always|never (NO_COLOR honoured)"},
     {"threads", 0, "N", O_THREADS, PAIRING | CLI_WEIGHTS, 0, NULL,
      "worker threads (default: CPUs, at most 8; same results)"},
@@ -248,7 +254,7 @@ static const opt_spec specs[] = {
      "show the progress line on stderr even when it is not a\n"
      "terminal (default: on a terminal, once a run lasts 1 s)"},
     {"no-progress", 0, NULL, O_NO_PROGRESS, EVERY, 0, NULL, "never show the progress line"},
-    {"help", 'h', NULL, O_HELP, EVERY, 0, NULL, "this help"},
+    {"help", 'h', NULL, O_HELP, EVERY | CLI_MERGE, 0, NULL, "this help"},
 };
 #define N_SPECS (sizeof specs / sizeof *specs)
 _Static_assert(O_COUNT <= CLI_MAX_OPT_IDS, "cli_opts.given holds every option id");
@@ -257,6 +263,12 @@ _Static_assert(O_COUNT <= CLI_MAX_OPT_IDS, "cli_opts.given holds every option id
 static int n_values(const opt_spec *s) {
     if (!s->arg) return 0;
     return strchr(s->arg, ' ') ? 2 : 1;
+}
+
+int cli_option_given(const cli_opts *o, const char *name) {
+    for (size_t i = 0; i < N_SPECS; i++)
+        if (strcmp(specs[i].name, name) == 0 && o->given[specs[i].id]) return 1;
+    return 0;
 }
 
 /* Does verb (a CLI_* bit) take option id? */

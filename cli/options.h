@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#define CLI_MAX_POS 64
+#define CLI_MAX_POS 4096 /* parity merge takes a part per file */
 #define CLI_MAX_TENSORS 16 /* -t NAME of explain */
 #define CLI_MAX_OPT_IDS 48 /* options.c's option ids                         */
 
@@ -26,6 +26,7 @@ enum {
     CLI_SAME = 1u << 6,
     CLI_WEIGHTS = 1u << 7,
     CLI_MATCH = 1u << 8,
+    CLI_MERGE = 1u << 9,
 };
 
 typedef enum cli_color { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER } cli_color;
@@ -55,7 +56,7 @@ typedef struct cli_opts {
     char output_buf[4096];        /* the file -o's link names (--force)      */
     const char *output_target;    /* where the bytes go: output, or the file */
                                   /* its link names; NULL for stdout         */
-    const char *slice;            /* --slice SPEC: plot                      */
+    const char *slice;            /* --slice SPEC: plot; --slice K/N: diff   */
     const char *weights[2];       /* --weights REFW PORTW: report            */
     const char *state, *velocity, *cond, *uncond, *x0; /* trace's solver    */
 } cli_opts;
@@ -145,6 +146,9 @@ int cli_output_not_input(const cli_verb *v, const cli_opts *o, parity_set *const
 /* Write data[0..len) where -o says: atomically over the file (then its
  * name on stdout), or to standard output. Returns 0, or 2 after one line. */
 int cli_output_write(const cli_opts *o, const void *data, size_t len);
+
+/* Was the option named name (long form, without "--") given? */
+int cli_option_given(const cli_opts *o, const char *name);
 
 /* Open the set at path as every verb does: the progress line says
  * "reading PATH" and counts the files of a folder. */

@@ -18,6 +18,7 @@ int cmd_explain(const cli_verb *v, int argc, char **argv);
 int cmd_same(const cli_verb *v, int argc, char **argv);
 int cmd_weights(const cli_verb *v, int argc, char **argv);
 int cmd_match(const cli_verb *v, int argc, char **argv);
+int cmd_merge(const cli_verb *v, int argc, char **argv);
 
 /* name, bit, entry, positional arguments (min, max; -1: no limit),
  * synopsis, summary, about (NULL: the summary), exits */
@@ -73,6 +74,17 @@ static const cli_verb verbs[] = {
      "1 a tensor differs (bits, dtype or shape), a name is only on one side,\n"
      "or nothing was compared,\n"
      "2 trouble (usage, unreadable file)"},
+    {"merge", CLI_MERGE, cmd_merge, 1, -1, "PART... [options]",
+     "combine the parts of a diff run (--slice K/N) into its report",
+     "combine the JSON of the parts of one parity diff run, each written by\n"
+     "parity diff REF PORT --slice K/N (K = 0 .. N-1, e.g. one per task of a\n"
+     "Slurm job array), into the report the single run prints, byte for byte,\n"
+     "in any format; or print one complete parity diff --format json report\n"
+     "again, in another format. Every part must be there once, from the same\n"
+     "inputs, options and parity version (docs/scale-out.md).",
+     "0 every compared tensor MATCH and nothing unpaired,\n"
+     "1 differences, 2 trouble (a part unreadable, missing, given twice or of\n"
+     "another run)"},
 };
 #define N_VERBS (sizeof verbs / sizeof *verbs)
 

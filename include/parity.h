@@ -13,7 +13,7 @@
  *   4. Analysis  statistics and metrics (4), matching and comparing pairs
  *                (4b), walking two traces: first divergence, culprit, series,
  *                solver (4c), bitwise reproducibility (4d), comparing two
- *                checkpoints (4e)
+ *                checkpoints (4e), a run in parts and their merge (4f)
  *   5. Explain   the transformation that maps reference to port, ranked
  *   6. Tracing   the C tracer (PARITY_TRACE / PARITY_INJECT / PARITY_MAP)
  *   7. Render    reports as text, JSON, Markdown, CSV (built, never
@@ -452,7 +452,16 @@ typedef struct parity_diff_opts {
                              /* results are bit-identical for any count      */
     parity_simd simd;        /* kernel choice (0: auto); same bits for any   */
     parity_progress progress; /* ELEMENTS of each pair compared: none        */
+    /* A slice of a run (parity diff --slice, docs/scale-out.md): when end  */
+    /* is not 0, only the flat elements [first, end) of the pair are        */
+    /* compared, first a multiple of PARITY_SLICE_ALIGN; the metrics are     */
+    /* then the slice's, and its state merges exactly with the others'.     */
+    uint64_t first, end;
+    int keep_state;          /* 1: keep the exact partial state (state below)*/
 } parity_diff_opts;
+
+/* Slices of one tensor start at multiples of this many elements. */
+#define PARITY_SLICE_ALIGN 65536
 
 parity_diff_opts parity_diff_opts_default(void);
 
@@ -500,7 +509,13 @@ typedef struct parity_diff {
     parity_verdict verdict;
     int n_profiles;
     parity_axis_profile profiles[4];
+    /* With parity_diff_opts.keep_state: the exact partial state behind    */
+    /* every number above (counts, extrema and their positions, the exact  */
+    /* sums; docs/json-schema.md "state"), which the JSON report carries   */
+    /* and parity_merge combines. NULL otherwise; parity_diff_clear frees. */
+    struct parity_diff_state *state;
 } parity_diff;
+typedef struct parity_diff_state parity_diff_state;
 
 /* Compare two tensors of equal logical shape (use parity_match to align
  * layouts first). Streams in bounded chunks; memory does not grow with the
@@ -509,8 +524,8 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
                                   const parity_tensor *port,
                                   const parity_diff_opts *opts,
                                   parity_diff *out, parity_error *err);
-/* Release the profile arrays of a parity_diff (the struct itself is the
- * caller's). Safe on a zeroed struct. */
+/* Release the profile arrays and the state of a parity_diff (the struct
+ * itself is the caller's). Safe on a zeroed struct. */
 void parity_diff_clear(parity_diff *d);
 
 /* Integer and bool tensors (token ids, masks) are compared for equality
@@ -1256,6 +1271,83 @@ const parity_weights_summary *parity_weights_summary_of(const parity_weights *w)
 int parity_weights_differs(const parity_weights *w);
 
 /* ======================================================================== */
+/* 4f. Analysis: a run in parts, merged (parity diff --slice, parity merge) */
+/* ======================================================================== */
+
+/* A parity diff can run as n independent parts (on n machines: a Slurm
+ * job array, a Kubernetes Indexed Job) whose JSON reports parity_merge
+ * reads back into the report the single run prints, byte for byte
+ * (docs/scale-out.md). The work is the pairing's pairs in order, each
+ * weighing its elements plus PARITY_SLICE_PAIR_COST (W in all). Part k of
+ * n (0 <= k < n) takes every pair whose weight starts in
+ * [k·W/n, (k+1)·W/n), and of a float pair of more than PARITY_SLICE_MIN
+ * elements the elements that fall in that span, cut at multiples of
+ * PARITY_SLICE_ALIGN: the parts of such a pair tile its elements. */
+#define PARITY_SLICE_MIN ((uint64_t)1 << 20)
+#define PARITY_SLICE_PAIR_COST 4096
+
+/* One pair of a part: the pair's index in the pairing, and whether the
+ * part compares all of it (whole) or its flat elements [first, end). */
+typedef struct parity_part_pair {
+    size_t pair;
+    int whole;
+    uint64_t first, end;
+} parity_part_pair;
+
+typedef struct parity_slice {
+    uint32_t k, n;            /* part k of n                                */
+    size_t pairs;             /* pairs of the whole run                     */
+    uint64_t weight;          /* W                                          */
+    uint64_t digest;          /* FNV-1a of the pairing (names, kinds,       */
+                              /* shapes, dtypes, layouts, unpaired names):  */
+                              /* every part of a run has the same           */
+    parity_part_pair *items;  /* [n_items] this part's pairs, in order      */
+    size_t n_items;
+} parity_slice;
+
+/* Part k of n of a diff over the pairing m (the slice is the caller's:
+ * parity_slice_free). PARITY_E_USAGE unless 0 <= k < n. */
+parity_status parity_slice_plan(const parity_match *m, uint32_t k, uint32_t n,
+                                parity_slice **out, parity_error *err);
+void parity_slice_free(parity_slice *s);
+
+/* Compare the pairs items[0..n) of a slice as parity_compare_pairs would
+ * (the same bits; a pair given in part, its elements [first, end) only),
+ * with opts (keep_state is what makes the parts mergeable). out[i],
+ * st[i], errs[i] as in parity_compare_pairs. */
+parity_status parity_compare_part(const parity_match *m, const parity_part_pair *items,
+                                  size_t n, const parity_diff_opts *opts,
+                                  parity_comparison *out, parity_status *st,
+                                  parity_error *errs, parity_error *err);
+
+/* The parts read back. */
+typedef struct parity_merge parity_merge;
+
+/* Open the JSON reports paths[0..n): every part of one parity diff
+ * --slice run (each k of its n exactly once, written from the same
+ * inputs, options and pairing), or one complete parity diff --format json
+ * report. Each file is checked strictly; a problem is one error naming
+ * the file and the field (PARITY_E_FORMAT), or the parts that do not
+ * belong together (PARITY_E_USAGE). */
+parity_status parity_merge_open(const char *const *paths, size_t n, parity_merge **out,
+                                parity_error *err);
+void parity_merge_free(parity_merge *g);
+/* The run's REF (side 0) and PORT paths and labels as recorded. */
+const char *parity_merge_path(const parity_merge *g, int side);
+const char *parity_merge_label(const parity_merge *g, int side);
+/* The run's options (thresholds, domain, axes). */
+const parity_diff_opts *parity_merge_opts(const parity_merge *g);
+/* The run's pairing as reports need it: its count, the unpaired names and
+ * copies, the coverage (parity_match_pair returns NULL: the pairs come
+ * one at a time from parity_merge_next). */
+const parity_match *parity_merge_match(const parity_merge *g);
+/* The next pair in the run's order with every part of it merged: *pair
+ * and *cmp are valid until the next call (parity_comparison_clear is the
+ * merge's). *done = 1 after the last pair. */
+parity_status parity_merge_next(parity_merge *g, const parity_pair **pair,
+                                const parity_comparison **cmp, int *done, parity_error *err);
+
+/* ======================================================================== */
 /* 5. Explain                                                              */
 /* ======================================================================== */
 
@@ -1779,6 +1871,10 @@ typedef struct parity_report_opts {
     int unicode;            /* text: glyphs ✅ ⚠️ ❌ before verdicts          */
     int color;              /* text: ANSI colours on verdicts              */
     parity_diff_opts diff;  /* thresholds in force, echoed in the report   */
+    const parity_slice *slice; /* JSON: write this part of a run for       */
+                            /* parity_merge (a "diff-part" document,       */
+                            /* docs/json-schema.md) instead of a report;   */
+                            /* NULL: the report                            */
 } parity_report_opts;
 
 /* format text, labels ref/port, everything off, parity_diff_opts_default. */
@@ -1795,7 +1891,10 @@ typedef struct parity_report_item {
     const parity_int_cmp *ints; /* non-NULL for integer/bool tensors       */
     parity_verdict verdict;
     const parity_comparison *cmp; /* the whole comparison, or NULL: its     */
-                                /* overlap and same-values findings        */
+                                /* overlap and same-values findings; the    */
+                                /* JSON report writes its state when kept   */
+    const parity_part_pair *part; /* with parity_report_opts.slice: which  */
+                                /* pair of the run this is, and its share   */
 } parity_report_item;
 
 typedef struct parity_report parity_report;

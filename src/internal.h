@@ -351,6 +351,10 @@ parity_status parity__pair_by_content(const parity_set *ref, const parity_set *p
 size_t parity__int_edit(const int64_t *a, size_t n, int ua, const int64_t *b, size_t m, int ub,
                         parity_int_hunk *out, size_t cap, size_t *total);
 
+/* How a pair was matched, as reports name it: "exact", "normalized",
+ * "map", "order" (names.c). */
+const char *parity__match_how_name(parity_match_how how);
+
 /* Natural order: digit runs compare by value, so "step2" < "step10". */
 int parity__natural_cmp(const char *a, const char *b);
 
@@ -374,4 +378,42 @@ void parity__buf_free(parity_buf *b);
 void parity__st_header(parity_buf *b, const parity_meta_entry *meta, size_t n_meta,
                        const parity__st_entry *e, size_t n);
 
+/* ---- the partial state of a run (analysis/diff_state.c, merge.c) ------- */
+
+/* The state of compared pair p as one JSON object: the pair (kind, how,
+ * layout, each side's name, file, dtype and shape, the compared view's
+ * shape), the accumulators of c->diff.state, and what the comparison found
+ * beyond them (ids, overlap, same values). Everything parity merge needs
+ * to print the pair as the run would have. */
+void parity__comparison_state(parity_buf *b, const parity_pair *p,
+                              const parity_comparison *c);
+/* A pairing known by its names and counts only, as a report records it
+ * (match.c): n_pairs pairs that are not stored (parity_match_pair returns
+ * NULL), irreconcilable of them; each side's unpaired names, its copies
+ * as (name, of) pairs copies[side][2i], [2i + 1], and the names its
+ * selection left out. Strings are copied. */
+typedef struct parity__match_names {
+    size_t n_pairs, irreconcilable;
+    const char *const *unpaired[2];
+    size_t n_unpaired[2];
+    const char *const *copies[2];
+    size_t n_copies[2];
+    size_t filtered[2];
+    int content_ran;                      /* pairing by content: as the   */
+    size_t by_content, by_structure, not_used; /* coverage counts them    */
+} parity__match_names;
+parity_status parity__match_skeleton(const parity__match_names *k, parity_match **out,
+                                     parity_error *err);
+
+/* parity_compare_pairs of pairs[0..n) (compare.c); parts (NULL: every
+ * pair whole) restricts float pair i to its elements [first, end). */
+parity_status parity__compare_window(const parity_pair *const *pairs,
+                                     const parity_part_pair *parts, size_t n,
+                                     const parity_diff_opts *o, parity_comparison *out,
+                                     parity_status *st, parity_error *errs, parity_error *err);
+
+/* "float", "int", "sequence", "overlap", "shapes"; "none", "prefix",
+ * "shifted". */
+const char *parity__pair_kind_name(parity_pair_kind k);
+const char *parity__overlap_name(parity_overlap_how h);
 #endif /* PARITY_INTERNAL_H */

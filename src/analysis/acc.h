@@ -24,6 +24,13 @@
 #define PARITY__VECS 2
 #define PARITY__VW 4
 #define PARITY__NO_POS UINT64_MAX
+/* Chunks per batch of a run with profiles (65,536 elements): the unit in
+ * which profile sums are kept before they are added exactly, so a slice of
+ * a run (parity diff --slice) starts at a multiple of PARITY__ALIGN. */
+#define PARITY__BATCH 16
+#define PARITY__ALIGN ((uint64_t)PARITY__BATCH * PARITY__CHUNK)
+_Static_assert(PARITY__BATCH * PARITY__CHUNK == PARITY_SLICE_ALIGN,
+               "slices start on batch boundaries");
 
 /* Four-double vectors (GCC/Clang vector extension): two SSE2 registers on
  * any x86-64, one AVX2 register in the AVX2 clone of a kernel, NEON pairs
@@ -78,6 +85,38 @@ parity__wide parity__xsum_wide(const parity_xsum *s);
 void parity__xsum_add_pow2(parity_xsum *s, double x, int k);
 /* s = -s. */
 void parity__xsum_negate(parity_xsum *s);
+/* The exact value of s as canonical text: "0"; "nan", "inf", "-inf" after
+ * non-finite inputs; else [-]0xMpE, the value M·2^E with M an odd integer
+ * in lowercase hex. Equal sums print equal bytes, however they were
+ * added (the partial state of docs/json-schema.md). */
+void parity__xsum_text(const parity_xsum *s, parity_buf *b);
+/* Read text as parity__xsum_text writes it into s; 0, or -1 when text is
+ * not such text (or lies beyond the accumulator's range). */
+int parity__xsum_parse(parity_xsum *s, const char *text);
+
+/* An exact sum in a few doubles: a nonoverlapping expansion (Shewchuk's
+ * grow-expansion: its parts add up exactly to the sum, smallest first),
+ * moved to a superaccumulator of its own when it would need more parts
+ * or leaves the double range. 48 bytes where a parity_xsum takes 816:
+ * one per profile index and sum. */
+#define PARITY__XACC_PARTS 4
+typedef struct parity__xacc {
+    double part[PARITY__XACC_PARTS];
+    int n;                     /* parts in use                            */
+    parity_xsum *big;          /* non-NULL: the whole sum is here         */
+} parity__xacc;
+
+void parity__xacc_init(parity__xacc *a);
+void parity__xacc_free(parity__xacc *a);
+/* Add x (any double) exactly; -1 when the superaccumulator it needed
+ * could not be allocated (a is then unchanged). */
+int parity__xacc_add(parity__xacc *a, double x);
+/* into += from, exactly; -1 out of memory. */
+int parity__xacc_merge(parity__xacc *into, const parity__xacc *from);
+/* The exact sum as a superaccumulator. */
+void parity__xacc_get(const parity__xacc *a, parity_xsum *out);
+/* a = s exactly (a is initialized here); -1 out of memory. */
+int parity__xacc_set(parity__xacc *a, const parity_xsum *s);
 
 /* One side's running statistics over the finite values seen so far. */
 typedef struct parity__side_acc {
@@ -91,6 +130,8 @@ typedef struct parity__side_acc {
     const parity_tensor *ints; /* an integer tensor whose stored values are */
                                /* also summed exactly (int_sum.c), or NULL  */
     parity__i128 isum;         /* Σv of those values                        */
+    int has_isum;              /* isum holds every value (ints, or a merge  */
+                               /* of parts whose states carried it)         */
 } parity__side_acc;
 
 /* What one pass of the side kernel over m finite values found: lane sums
@@ -244,20 +285,32 @@ void parity__pair_exact_tol(const double *r, const double *p, size_t m,
 
 /* ---- per-index profiles along an axis -------------------------------- */
 
-/* Sums of one index of the axis: TwoSum pairs (s, c) for Σd, Σ|d|, Σd²,
- * Σr², the count of both-finite pairs and max |d|. */
+/* A worker's sums of one index of the axis over one batch: TwoSum pairs
+ * (s, c) for Σd, Σ|d|, Σd², Σr², the count of both-finite pairs and
+ * max |d|. */
 typedef struct parity__prof_cell {
     uint64_t n;
     double s[4], c[4];
     double abs_max;
 } parity__prof_cell;
 
+/* The totals of one index: every batch's s and c added exactly, so the
+ * totals do not depend on which worker, thread or slice of a run added
+ * which batch (batches are fixed runs of PARITY__BATCH chunks from the
+ * tensor's start). */
+typedef struct parity__prof_total {
+    uint64_t n;
+    double abs_max;
+    parity__xacc x[4];         /* Σd, Σ|d|, Σd², Σr²                     */
+} parity__prof_total;
+
 /* One requested axis: index of flat position f is (f / inner) % len. */
 typedef struct parity__prof {
     int axis;                  /* normalized, 0 <= axis < ndim            */
     int64_t len;
     uint64_t inner;            /* product of the shape after the axis     */
-    parity__prof_cell *total;  /* [len], merged in batch order            */
+    parity__prof_total *total; /* [len]                                   */
+    int oom;                   /* an exact sum could not grow             */
 } parity__prof;
 
 /* A worker's cells for one batch; [lo, hi] bounds the touched indices. */
@@ -279,9 +332,41 @@ void parity__prof_add(parity__prof_part *part, const parity__prof *pr,
                       uint64_t first);
 /* Add a batch's cells into the totals and clear them. */
 void parity__prof_merge(parity__prof *pr, parity__prof_part *part);
+/* into += from (profiles of one axis and length), exactly. */
+void parity__prof_merge_totals(parity__prof *into, const parity__prof *from);
 /* Move the totals into out->profiles[k] (arrays owned by out). */
 parity_status parity__prof_finish(const parity__prof *pr, int n,
                                   parity_diff *out, parity_error *err);
+
+/* ---- the exact partial state (diff_state.c) --------------------------- */
+
+/* What parity_diff.state holds: each part as JSON text (docs/json-schema.md
+ * "state"), written once when a comparison ends, so a report of 4,096
+ * pairs keeps kilobytes per pair rather than the accumulators' 13 KiB.
+ * side[0], side[1]: each side's statistics; pair: the accumulator of the
+ * both-finite positions ("" when there are no metrics); prof: the
+ * profiles ("" when none). */
+struct parity_diff_state {
+    parity_buf side[2], pair, prof;
+};
+
+/* out->state from the accumulators of a finished comparison. */
+parity_status parity__state_keep(parity_diff *out, const parity__side_acc *r,
+                                 const parity__side_acc *p, const parity__pair_acc *a,
+                                 const parity__prof *pr, int n_prof, parity_error *err);
+/* An empty state (NULL when out of memory). */
+parity_diff_state *parity__state_new(void);
+void parity__state_free(parity_diff_state *s);
+/* parity_stats_tensor, and when state is not NULL the side's state in it
+ * (its text replaced). */
+parity_status parity__stats_tensor_state(const parity_tensor *t, parity_stats *out,
+                                         parity_buf *state, parity_error *err);
+/* JSON of one accumulator, appended to b. */
+void parity__side_state(parity_buf *b, const parity__side_acc *a);
+void parity__pair_state(parity_buf *b, const parity__pair_acc *a);
+void parity__prof_state(parity_buf *b, const parity__prof *pr, int n);
+/* A double of a state: %.17g, or "nan", "inf", "-inf". */
+void parity__state_double(parity_buf *b, double x);
 
 /* ---- one pair on one thread, its buffers reused (diff_run.c) ---------- */
 

@@ -19,7 +19,7 @@
  * integers (MLX saves token ids as F32) when it is paired with an integer
  * tensor, or is a short sequence paired with another such float sequence.
  */
-#include "internal.h"
+#include "acc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -97,10 +97,19 @@ static parity_diff_opts axes_for(const parity_diff_opts *o, int ndim) {
     return x;
 }
 
-/* Statistics of each side only. */
-static parity_status side_stats(const parity_pair *p, parity_diff *d, parity_error *err) {
-    TRY(parity_stats_tensor(p->ref, &d->ref, err));
-    return parity_stats_tensor(p->port, &d->port, err);
+/* Statistics of each whole side into d->ref, d->port; with keep_state
+ * their states replace the sides of d->state (created when missing). */
+static parity_status side_stats(const parity_tensor *r, const parity_tensor *p,
+                                const parity_diff_opts *o, parity_diff *d, parity_error *err) {
+    if (o->keep_state && !d->state) d->state = parity__state_new();
+    FAIL_IF(o->keep_state && !d->state, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: tensor '%s': out of memory", r->file ? r->file : "?", r->name);
+    parity_diff_state *s = o->keep_state ? d->state : NULL;
+    TRY(parity__stats_tensor_state(r, &d->ref, s ? &s->side[0] : NULL, err));
+    TRY(parity__stats_tensor_state(p, &d->port, s ? &s->side[1] : NULL, err));
+    FAIL_IF(s && (s->side[0].oom || s->side[1].oom), err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+            "%s: tensor '%s': out of memory", r->file ? r->file : "?", r->name);
+    return PARITY_OK;
 }
 
 /* ---- overlaps ------------------------------------------------------------ */
@@ -212,10 +221,8 @@ static parity_status compare_overlap(const parity_pair *p, const parity_diff_opt
             parity_diff_clear(&d);
         }
     }
-    parity_stats ref_st, port_st; /* the statistics shown are each whole side's */
-    TRY(parity_stats_tensor(p->ref, &ref_st, err));
-    TRY(parity_stats_tensor(p->port, &port_st, err));
-    out->diff.ref = ref_st, out->diff.port = port_st;
+    /* the statistics shown are each whole side's */
+    TRY(side_stats(p->ref, p->port, o, &out->diff, err));
     out->diff.verdict = out->verdict = PARITY_LARGE_DIFF;
     ov->axis = ref_axis(p->ref, axis);
     return PARITY_OK;
@@ -258,6 +265,7 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
     parity_diff_opts dopts = o ? *o : parity_diff_opts_default();
     out->kind = parity_pair_kind_of(p);
     out->verdict = PARITY_LARGE_DIFF;
+    if (out->kind != PARITY_PAIR_FLOAT) dopts.first = dopts.end = 0; /* whole */
     switch (out->kind) {
     case PARITY_PAIR_FLOAT:
         dopts = axes_for(&dopts, p->ref_view.ndim);
@@ -272,14 +280,14 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
         TRY(parity_diff_ints(&p->ref_view, &p->port_view, 0, &out->ints, err));
         break;
     case PARITY_PAIR_SEQUENCE:
-        TRY(side_stats(p, &out->diff, err));
+        TRY(side_stats(p->ref, p->port, &dopts, &out->diff, err));
         TRY(parity_diff_ints(p->ref, p->port, 1, &out->ints, err));
         break;
     case PARITY_PAIR_OVERLAP:
         return compare_overlap(p, &dopts, out, err);
     case PARITY_PAIR_SHAPES:
         out->diff.verdict = PARITY_LARGE_DIFF;
-        return side_stats(p, &out->diff, err);
+        return side_stats(p->ref, p->port, &dopts, &out->diff, err);
     }
     /* 2^53 + 1 and 2^53 are one double: the metrics may say MATCH where
      * the integers differ, so equality decides. */
@@ -289,14 +297,17 @@ parity_status parity_compare_pair(const parity_pair *p, const parity_diff_opts *
 }
 
 /* The float pairs first, all in one parity_diff_many call (one worker pool,
- * no thread per small pair), then the rest one by one. */
-parity_status parity_compare_pairs(const parity_pair *const *pairs, size_t n,
-                                   const parity_diff_opts *o, parity_comparison *out,
-                                   parity_status *st, parity_error *errs,
-                                   parity_error *err) {
+ * no thread per small pair), then the rest one by one. parts (NULL: every
+ * pair whole) restricts a float pair to its elements [first, end). */
+parity_status parity__compare_window(const parity_pair *const *pairs,
+                                     const parity_part_pair *parts, size_t n,
+                                     const parity_diff_opts *o, parity_comparison *out,
+                                     parity_status *st, parity_error *errs,
+                                     parity_error *err) {
     FAIL_IF(n > 0 && (!pairs || !out || !st), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "parity_compare_pairs: pairs, out and st are required");
     parity_diff_opts base = o ? *o : parity_diff_opts_default();
+    base.first = base.end = 0;
     parity_diff_item *items = calloc(n ? n : 1, sizeof *items);
     parity_diff_opts *dopts = calloc(n ? n : 1, sizeof *dopts);
     if (!items || !dopts) {
@@ -308,6 +319,7 @@ parity_status parity_compare_pairs(const parity_pair *const *pairs, size_t n,
         memset(&out[i], 0, sizeof out[i]);
         if (parity_pair_kind_of(p) != PARITY_PAIR_FLOAT) continue;
         dopts[i] = axes_for(&base, p->ref_view.ndim);
+        if (parts && !parts[i].whole) dopts[i].first = parts[i].first, dopts[i].end = parts[i].end;
         items[i] = (parity_diff_item){.ref = &p->ref_view, .port = &p->port_view,
                                       .opts = &dopts[i], .err = errs ? &errs[i] : NULL};
     }
@@ -323,14 +335,22 @@ parity_status parity_compare_pairs(const parity_pair *const *pairs, size_t n,
         out[i].diff = items[i].diff;
         st[i] = items[i].status;
         out[i].verdict = st[i] == PARITY_OK ? out[i].diff.verdict : PARITY_LARGE_DIFF;
+        /* a pair given in part is above same_multiset's bound anyway */
         out[i].same_values = st[i] == PARITY_OK && out[i].verdict == PARITY_LARGE_DIFF &&
-                             same_multiset(&p->ref_view, &p->port_view);
+                             dopts[i].end == 0 && same_multiset(&p->ref_view, &p->port_view);
     }
     if (s != PARITY_OK)
         for (size_t i = 0; i < n; i++) parity_diff_clear(&items[i].diff);
     free(items);
     free(dopts);
     return s;
+}
+
+parity_status parity_compare_pairs(const parity_pair *const *pairs, size_t n,
+                                   const parity_diff_opts *o, parity_comparison *out,
+                                   parity_status *st, parity_error *errs,
+                                   parity_error *err) {
+    return parity__compare_window(pairs, NULL, n, o, out, st, errs, err);
 }
 
 void parity_comparison_clear(parity_comparison *c) {

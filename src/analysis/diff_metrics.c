@@ -121,4 +121,6 @@ void parity_diff_clear(parity_diff *d) {
         memset(&d->profiles[i], 0, sizeof d->profiles[i]);
     }
     d->n_profiles = 0;
+    parity__state_free(d->state);
+    d->state = NULL;
 }

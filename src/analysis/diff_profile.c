@@ -6,9 +6,10 @@
  * multi-index has i there:
  *   mean_diff = Σd/n_i    abs_mean = Σ|d|/n_i    rmse = √(Σd²/n_i)
  *   relative  = √(Σd²)/√(Σr²)  (√(Σd²) when Σr² = 0)    abs_max = max|d|
- * all NaN when n_i = 0. Sums are TwoSum pairs; a worker fills one batch's
- * cells and they are added into the totals in batch order, so the result
- * does not depend on the thread count.
+ * all NaN when n_i = 0. A worker sums one batch (PARITY__BATCH chunks) of
+ * an index in TwoSum pairs; the pairs of every batch are added exactly
+ * into the totals (xacc.c), so neither the thread count nor the slices
+ * of a run (which start on batch boundaries) change a bit.
  */
 #include "acc.h"
 
@@ -18,6 +19,8 @@
 
 static void free_totals(parity__prof *pr, int n) {
     for (int k = 0; k < n; k++) {
+        for (int64_t i = 0; pr[k].total && i < pr[k].len; i++)
+            for (int q = 0; q < 4; q++) parity__xacc_free(&pr[k].total[i].x[q]);
         free(pr[k].total);
         pr[k].total = NULL;
     }
@@ -42,6 +45,7 @@ parity_status parity__prof_setup(parity__prof *pr, const parity_diff_opts *o,
                                 "%d dimensions", file, name, o->axes[k], t->ndim);
         }
         pr[k].axis = a;
+        pr[k].oom = 0;
         pr[k].len = t->shape[a];
         pr[k].inner = 1;
         for (int q = a + 1; q < t->ndim; q++) pr[k].inner *= (uint64_t)t->shape[q];
@@ -97,11 +101,12 @@ void parity__prof_add(parity__prof_part *part, const parity__prof *pr,
 
 void parity__prof_merge(parity__prof *pr, parity__prof_part *part) {
     for (int64_t i = part->lo; i <= part->hi; i++) {
-        parity__prof_cell *t = &pr->total[i], *c = &part->cells[i];
+        parity__prof_total *t = &pr->total[i];
+        parity__prof_cell *c = &part->cells[i];
         t->n += c->n;
         for (int q = 0; q < 4; q++) {
-            parity__two_sum(&t->s[q], &t->c[q], c->s[q]);
-            t->c[q] += c->c[q];
+            if (c->s[q] != 0) pr->oom |= parity__xacc_add(&t->x[q], c->s[q]) != 0;
+            if (c->c[q] != 0) pr->oom |= parity__xacc_add(&t->x[q], c->c[q]) != 0;
         }
         if (c->abs_max > t->abs_max) t->abs_max = c->abs_max;
         memset(c, 0, sizeof *c);
@@ -110,7 +115,27 @@ void parity__prof_merge(parity__prof *pr, parity__prof_part *part) {
     part->hi = -1;
 }
 
-static void cell_finish(const parity__prof_cell *c, parity_axis_profile *o,
+void parity__prof_merge_totals(parity__prof *into, const parity__prof *from) {
+    for (int64_t i = 0; i < into->len && i < from->len; i++) {
+        parity__prof_total *t = &into->total[i];
+        const parity__prof_total *f = &from->total[i];
+        t->n += f->n;
+        for (int q = 0; q < 4; q++)
+            into->oom |= parity__xacc_merge(&t->x[q], &f->x[q]) != 0;
+        if (f->abs_max > t->abs_max) t->abs_max = f->abs_max;
+    }
+    into->oom |= from->oom;
+}
+
+/* The exact sum rounded once to a double. */
+static double xacc_value(const parity__xacc *a) {
+    if (!a->big && a->n <= 1) return a->n ? a->part[0] : 0.0;
+    parity_xsum s;
+    parity__xacc_get(a, &s);
+    return parity_xsum_result(&s);
+}
+
+static void cell_finish(const parity__prof_total *c, parity_axis_profile *o,
                         int64_t i) {
     if (c->n == 0) {
         o->mean_diff[i] = o->abs_mean[i] = o->rmse[i] = NAN;
@@ -118,8 +143,8 @@ static void cell_finish(const parity__prof_cell *c, parity_axis_profile *o,
         return;
     }
     double n = (double)c->n;
-    double sd = c->s[0] + c->c[0], sa = c->s[1] + c->c[1];
-    double s2 = c->s[2] + c->c[2], r2 = c->s[3] + c->c[3];
+    double sd = xacc_value(&c->x[0]), sa = xacc_value(&c->x[1]);
+    double s2 = xacc_value(&c->x[2]), r2 = xacc_value(&c->x[3]);
     o->mean_diff[i] = sd / n;
     o->abs_mean[i] = sa / n;
     o->rmse[i] = sqrt(s2 / n);
@@ -130,6 +155,11 @@ static void cell_finish(const parity__prof_cell *c, parity_axis_profile *o,
 parity_status parity__prof_finish(const parity__prof *pr, int n,
                                   parity_diff *out, parity_error *err) {
     for (int k = 0; k < n; k++) {
+        if (pr[k].oom) {
+            parity_diff_clear(out);
+            return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+                                "profile of axis %d: out of memory", pr[k].axis);
+        }
         size_t len = pr[k].len > 0 ? (size_t)pr[k].len : 0;
         double *block = malloc((len ? len : 1) * 5 * sizeof *block);
         if (!block) {

@@ -9,10 +9,13 @@
  * decoded doubles; both give the same bits. Workers take the next batch
  * number under a mutex; every scalar accumulator merges exactly (xsum,
  * counts, min/max with the earliest position on ties), so the thread count
- * cannot change a bit. Profiles are floating sums: a worker adds its
- * batch's cells into the totals only when every earlier batch has been
- * added (a ticket in batch order), which fixes the order of those
- * additions too.
+ * cannot change a bit. Profiles sum each batch in TwoSum pairs, then add
+ * the pairs exactly (xacc.c): batches are fixed runs of chunks from the
+ * tensor's start, so their pairs are the same bits on any thread.
+ * A slice of a run (opts->first, opts->end: parity diff --slice) streams
+ * only its elements, from a multiple of PARITY__ALIGN, with the shifts of
+ * the whole tensor: its accumulators are those of the single run
+ * restricted to its chunks, and merge with the other slices' exactly.
  * Memory: per worker a few chunk buffers plus the profile cells; nothing
  * grows with the tensor.
  */
@@ -24,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PARITY__BATCH 16 /* chunks per batch with profiles: 65,536 elements */
 /* Without profiles nothing depends on where batches end (every merge is
  * exact), so they are larger: 2 MiB of F32 per side, one page table's
  * reach, so two workers rarely fault pages under the same page-table
@@ -52,10 +54,10 @@ typedef struct run_shared {
     int batch;              /* chunks per batch                            */
     parity__prof prof[4];
     int n_prof;
+    uint64_t lo, hi;       /* the elements compared: all, or a slice's     */
     pthread_mutex_t mu;
-    pthread_cond_t turn;
+    pthread_cond_t turn;   /* a worker's batch moved: one ahead may go on  */
     uint64_t next_batch;   /* next batch to hand out                       */
-    uint64_t next_merge;   /* next batch whose profile cells may be added  */
     uint64_t released;     /* elements before this are dropped (file maps) */
     uint64_t release_run;  /* elements of RELEASE_RUN_BYTES, both sides */
     uint64_t lead;         /* batches of LEAD_BYTES (at least 1)           */
@@ -194,14 +196,12 @@ static void chunk_fused(worker *w, uint64_t first, size_t n) {
                               first, NULL);
 }
 
-/* Add this batch's profile cells once every earlier batch's are in. */
-static void merge_in_order(worker *w, uint64_t batch) {
+/* Add this batch's profile cells into the totals (exact sums: in any
+ * order). */
+static void merge_batch(worker *w) {
     run_shared *sh = w->sh;
     pthread_mutex_lock(&sh->mu);
-    while (sh->next_merge != batch) pthread_cond_wait(&sh->turn, &sh->mu);
     for (int k = 0; k < sh->n_prof; k++) parity__prof_merge(&sh->prof[k], &w->part[k]);
-    sh->next_merge++;
-    pthread_cond_broadcast(&sh->turn);
     pthread_mutex_unlock(&sh->mu);
 }
 
@@ -237,10 +237,12 @@ static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
     for (int i = 0; i < sh->n_workers; i++)
         if (sh->current[i] < low) low = sh->current[i];
     uint64_t safe = low == NO_BATCH ? sh->n_batches : low > 0 ? low - 1 : 0;
+    uint64_t done = sh->lo + safe * per;
+    if (done > sh->hi) done = sh->hi;
     *rel_lo = *rel_hi = sh->released;
-    if (safe * per >= sh->released + sh->release_run) {
-        *rel_hi = safe * per;
-        sh->released = *rel_hi;
+    if (done >= sh->released + sh->release_run) {
+        *rel_hi = done;
+        sh->released = done;
     }
     pthread_mutex_unlock(&sh->mu);
     return b;
@@ -249,7 +251,8 @@ static uint64_t next_batch(worker *w, uint64_t *rel_lo, uint64_t *rel_hi) {
 static void *worker_main(void *arg) {
     worker *w = arg;
     run_shared *sh = w->sh;
-    uint64_t count = sh->ref->count;
+    uint64_t end = sh->hi;
+    uint64_t count = sh->hi - sh->lo; /* of a slice: its own elements */
     for (;;) {
         uint64_t rel_lo, rel_hi;
         uint64_t b = next_batch(w, &rel_lo, &rel_hi);
@@ -262,14 +265,14 @@ static void *worker_main(void *arg) {
             parity__tensor_release(sh->port, rel_lo, rel_hi - rel_lo);
         }
         if (b >= sh->n_batches) break;
-        uint64_t lo = b * (uint64_t)sh->batch * PARITY__CHUNK;
-        for (int c = 0; c < sh->batch && lo < count; c++, lo += PARITY__CHUNK) {
-            uint64_t left = count - lo;
+        uint64_t lo = sh->lo + b * (uint64_t)sh->batch * PARITY__CHUNK;
+        for (int c = 0; c < sh->batch && lo < end; c++, lo += PARITY__CHUNK) {
+            uint64_t left = end - lo;
             size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
             if (sh->fused) chunk_fused(w, lo, n);
             else run_chunk(w, lo, n);
         }
-        if (sh->n_prof) merge_in_order(w, b);
+        if (sh->n_prof) merge_batch(w);
     }
     return NULL;
 }
@@ -352,7 +355,7 @@ static void run_workers(worker **ws, int n) {
 }
 
 static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
-                                parity_error *err) {
+                                const parity_diff_opts *o, parity_error *err) {
     char a[256], b[256];
     const char *file = r->file ? r->file : "?", *name = r->name ? r->name : "?";
     FAIL_IF(parity_dtype_block(r->dtype, NULL, NULL) < 0 ||
@@ -364,6 +367,13 @@ static parity_status check_pair(const parity_tensor *r, const parity_tensor *p,
     FAIL_IF(!same, err, PARITY_E_SHAPE, PARITY_NO_OFFSET,
             "%s: tensor '%s': shape %s vs %s: align the layouts first", file,
             name, parity_shape_str(r, a, sizeof a), parity_shape_str(p, b, sizeof b));
+    FAIL_IF(o->end && (o->first >= o->end || o->end > r->count ||
+                       o->first % PARITY__ALIGN != 0),
+            err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "%s: tensor '%s': elements [%llu, %llu) are no slice of its %llu (a "
+            "slice starts at a multiple of %llu)", file, name,
+            (unsigned long long)o->first, (unsigned long long)o->end,
+            (unsigned long long)r->count, (unsigned long long)PARITY__ALIGN);
     return PARITY_OK;
 }
 
@@ -395,9 +405,12 @@ static void shared_core(run_shared *sh, const parity_tensor *ref,
         sh->kr = ref->count ? parity__shift_of(ref, buf) : 0.0;
     if (!sh->fused || !parity__fused_shift(port->dtype, isa, port->data, first, &sh->kp))
         sh->kp = port->count ? parity__shift_of(port, buf) : 0.0;
+    sh->lo = o->end ? o->first : 0;
+    sh->hi = o->end ? o->end : ref->count;
+    sh->released = sh->lo;
     sh->batch = o->n_axes > 0 ? PARITY__BATCH : PARITY__BATCH_PLAIN;
     uint64_t per = (uint64_t)sh->batch * PARITY__CHUNK;
-    sh->n_batches = ref->count / per + (ref->count % per != 0);
+    sh->n_batches = (sh->hi - sh->lo) / per + ((sh->hi - sh->lo) % per != 0);
     /* elements per release: the narrower side's (whole blocks for
      * quantized types, core/quant.h) */
     uint64_t er = parity__dtype_elems_for_bytes(ref->dtype, RELEASE_RUN_BYTES);
@@ -435,7 +448,7 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
             "parity_diff_tensors: both tensors and the output are required");
     parity_diff_opts o = opts ? *opts : parity_diff_opts_default();
     memset(out, 0, sizeof *out);
-    TRY(check_pair(ref, port, err));
+    TRY(check_pair(ref, port, &o, err));
     run_shared sh;
     TRY(shared_setup(&sh, ref, port, &o, err));
     int n = o.threads < 1 ? 1 : o.threads > MAX_THREADS ? MAX_THREADS : o.threads;
@@ -447,10 +460,13 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
     sh.n_workers = n;
     if (st == PARITY_OK) {
         run_workers(ws, n);
-        parity__tensor_release(ref, sh.released, ref->count - sh.released);
-        parity__tensor_release(port, sh.released, port->count - sh.released);
+        parity__tensor_release(ref, sh.released, sh.hi - sh.released);
+        parity__tensor_release(port, sh.released, sh.hi - sh.released);
         parity__pair_finish(&ws[0]->pair, &ws[0]->r, &ws[0]->p, &o, sh.ulp_dt, out);
-        st = parity__prof_finish(sh.prof, sh.n_prof, out, err);
+        if (o.keep_state)
+            st = parity__state_keep(out, &ws[0]->r, &ws[0]->p, &ws[0]->pair, sh.prof,
+                                    sh.n_prof, err);
+        if (st == PARITY_OK) st = parity__prof_finish(sh.prof, sh.n_prof, out, err);
     } else {
         parity__fail(err, st, PARITY_NO_OFFSET, "%s: tensor '%s': out of memory",
                      ref->file ? ref->file : "?", ref->name ? ref->name : "?");
@@ -459,6 +475,7 @@ parity_status parity_diff_tensors(const parity_tensor *ref,
     parity__prof_free(sh.prof, sh.n_prof);
     pthread_mutex_destroy(&sh.mu);
     pthread_cond_destroy(&sh.turn);
+    if (st != PARITY_OK) parity_diff_clear(out);
     return st;
 }
 
@@ -483,7 +500,7 @@ parity_status parity__diff_solo(parity__solo *s, const parity_tensor *ref,
                                 const parity_diff_opts *o, parity_diff *out,
                                 parity_error *err) {
     memset(out, 0, sizeof *out);
-    TRY(check_pair(ref, port, err));
+    TRY(check_pair(ref, port, o, err));
     FAIL_IF(o->n_axes != 0, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "parity__diff_solo: profiles need parity_diff_tensors");
     run_shared sh;
@@ -491,13 +508,14 @@ parity_status parity__diff_solo(parity__solo *s, const parity_tensor *ref,
     shared_core(&sh, ref, port, o, w->xr); /* xr is scratch until chunks */
     sh.n_workers = 1;
     worker_reset(w, &sh, 0);
-    for (uint64_t lo = 0; lo < ref->count; lo += PARITY__CHUNK) {
-        uint64_t left = ref->count - lo;
+    for (uint64_t lo = sh.lo; lo < sh.hi; lo += PARITY__CHUNK) {
+        uint64_t left = sh.hi - lo;
         size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
         if (sh.fused) chunk_fused(w, lo, n);
         else run_chunk(w, lo, n);
     }
     worker_fold(w);
     parity__pair_finish(&w->pair, &w->r, &w->p, o, sh.ulp_dt, out);
+    if (o->keep_state) return parity__state_keep(out, &w->r, &w->p, &w->pair, NULL, 0, err);
     return PARITY_OK;
 }

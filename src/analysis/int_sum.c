@@ -30,6 +30,7 @@ void parity__side_track_ints(parity__side_acc *a, const parity_tensor *t) {
         t && !parity_dtype_is_float(dt) && parity_dtype_size(dt) > 0 && parity_dtype_size(dt) <= 8;
     a->ints = integer ? t : NULL;
     a->isum = 0;
+    a->has_isum = integer;
 }
 
 /* v minus the double it was seen as (parity_convert rounds to nearest):

@@ -43,6 +43,13 @@ struct parity_match {
     int content_ran;                   /* pairing by content ran            */
     parity_proposal *proposals;        /* [n_proposals] its proposed pairs  */
     size_t n_proposals;
+    /* a pairing read back by parity merge: n_pairs pairs not stored, the  */
+    /* tensors of unpaired and copies owned here (names in names[]), the   */
+    /* counts of pairing by content as the run's coverage gave them        */
+    int skeleton;
+    size_t n_irreconcilable;
+    size_t n_by_content, n_by_structure, n_not_used;
+    parity_tensor *own;
 };
 
 /* One step pair found by steps.c: the ref and port indices, position k
@@ -627,6 +634,7 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
 void parity_match_free(parity_match *m) {
     if (!m) return;
     free(m->pairs);
+    free(m->own);
     free(m->proposals);
     for (int side = 0; side < 2; side++) {
         free(m->unpaired[side]);
@@ -640,7 +648,7 @@ void parity_match_free(parity_match *m) {
 size_t parity_match_count(const parity_match *m) { return m->n_pairs; }
 
 const parity_pair *parity_match_pair(const parity_match *m, size_t i) {
-    return i < m->n_pairs ? &m->pairs[i] : NULL;
+    return i < m->n_pairs && m->pairs ? &m->pairs[i] : NULL;
 }
 
 size_t parity_match_unpaired_count(const parity_match *m, int side) {
@@ -677,7 +685,8 @@ const parity_copy *parity_match_copy(const parity_match *m, int side, size_t i) 
 void parity_match_coverage(const parity_match *m, parity_coverage *c) {
     memset(c, 0, sizeof *c);
     c->compared = m->n_pairs;
-    for (size_t i = 0; i < m->n_pairs; i++)
+    c->irreconcilable = m->n_irreconcilable;
+    for (size_t i = 0; !m->skeleton && i < m->n_pairs; i++)
         c->irreconcilable += m->pairs[i].kind == PARITY_PAIR_SHAPES;
     for (int side = 0; side < 2; side++) {
         c->only[side] = m->n_unpaired[side];
@@ -686,9 +695,77 @@ void parity_match_coverage(const parity_match *m, parity_coverage *c) {
     }
     c->total = c->compared + c->only[0] + c->only[1];
     c->content_ran = m->content_ran;
-    for (size_t i = 0; i < m->n_pairs; i++) c->by_content += m->pairs[i].how == PARITY_MATCH_CONTENT;
+    if (m->skeleton) {
+        c->by_content = m->n_by_content;
+        c->by_structure = m->n_by_structure;
+        c->not_used = m->n_not_used;
+    }
+    for (size_t i = 0; !m->skeleton && i < m->n_pairs; i++)
+        c->by_content += m->pairs[i].how == PARITY_MATCH_CONTENT;
     for (size_t k = 0; k < m->n_proposals; k++) {
         c->not_used += !m->proposals[k].used;
         c->by_structure += m->proposals[k].used && m->proposals[k].by_structure;
     }
+}
+
+/* ---- a pairing read back (parity merge) --------------------------------- */
+
+/* A name the skeleton owns, or NULL when out of memory. */
+static const char *own_name(parity_match *m, const char *name) {
+    char **p = realloc(m->names, (m->n_names + 1) * sizeof *p);
+    char *s = strdup(name ? name : "");
+    if (p) m->names = p;
+    if (!p || !s) {
+        free(s);
+        return NULL;
+    }
+    m->names[m->n_names++] = s;
+    return s;
+}
+
+/* A tensor known by its name only. */
+static const parity_tensor *own_tensor(parity_match *m, size_t *used, const char *name) {
+    parity_tensor *t = &m->own[(*used)++];
+    t->name = own_name(m, name);
+    return t->name ? t : NULL;
+}
+
+parity_status parity__match_skeleton(const parity__match_names *k, parity_match **out,
+                                     parity_error *err) {
+    *out = NULL;
+    parity_match *m = calloc(1, sizeof *m);
+    size_t n_own = k->n_unpaired[0] + k->n_unpaired[1] + 2 * (k->n_copies[0] + k->n_copies[1]);
+    if (m) m->own = calloc(n_own ? n_own : 1, sizeof *m->own);
+    int ok = m && m->own;
+    for (int side = 0; ok && side < 2; side++) {
+        m->unpaired[side] = malloc((k->n_unpaired[side] + 1) * sizeof(parity_tensor *));
+        m->copies[side] = malloc((k->n_copies[side] + 1) * sizeof(parity_copy));
+        ok = m->unpaired[side] && m->copies[side];
+    }
+    size_t used = 0;
+    for (int side = 0; ok && side < 2; side++) {
+        for (size_t i = 0; ok && i < k->n_unpaired[side]; i++)
+            ok = (m->unpaired[side][m->n_unpaired[side]++] =
+                      own_tensor(m, &used, k->unpaired[side][i])) != NULL;
+        for (size_t i = 0; ok && i < k->n_copies[side]; i++) {
+            parity_copy *c = &m->copies[side][m->n_copies[side]++];
+            c->t = own_tensor(m, &used, k->copies[side][2 * i]);
+            c->of = own_tensor(m, &used, k->copies[side][2 * i + 1]);
+            ok = c->t && c->of;
+        }
+        if (m) m->filtered[side] = k->filtered[side];
+    }
+    if (!ok) {
+        parity_match_free(m);
+        FAIL_IF(1, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "parity merge: out of memory");
+    }
+    m->skeleton = 1;
+    m->n_pairs = k->n_pairs;
+    m->n_irreconcilable = k->irreconcilable;
+    m->content_ran = k->content_ran;
+    m->n_by_content = k->by_content;
+    m->n_by_structure = k->by_structure;
+    m->n_not_used = k->not_used;
+    *out = m;
+    return PARITY_OK;
 }

@@ -310,3 +310,14 @@ parity_status parity_map_check(const char *map_file, const parity_set *port,
     parity__map_rules_free(r);
     return st;
 }
+
+const char *parity__match_how_name(parity_match_how how) {
+    switch (how) {
+    case PARITY_MATCH_EXACT: return "exact";
+    case PARITY_MATCH_NORMALIZED: return "normalized";
+    case PARITY_MATCH_MAP: return "map";
+    case PARITY_MATCH_ORDER: return "order";
+    case PARITY_MATCH_CONTENT: return "content";
+    }
+    return "?";
+}

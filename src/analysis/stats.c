@@ -216,6 +216,7 @@ void parity__side_merge(parity__side_acc *into, const parity__side_acc *from) {
     parity_xsum_merge(&into->sumsq, &from->sumsq);
     if (!into->ints) into->ints = from->ints;
     into->isum += from->isum;
+    into->has_isum |= from->has_isum;
 }
 
 /* Add k·n to s exactly: the product is split into two doubles with fma. */
@@ -266,7 +267,7 @@ void parity__side_finish(const parity__side_acc *a, parity_stats *out) {
      * of finite values never do (or only just: std of ±DBL_MAX) */
     parity__wide n = parity__wide_of((double)a->n_finite);
     out->mean = parity__wide_double(parity__wide_div(parity__xsum_wide(&a->sum), n));
-    if (a->ints) { /* integers: the exact sum, the exact mean, each rounded once */
+    if (a->has_isum) { /* integers: the exact sum, the exact mean, each rounded once */
         out->sum = parity__i128_div(a->isum, 1);
         out->mean = parity__i128_div(a->isum, a->n_finite);
     }
@@ -387,19 +388,17 @@ static size_t compact_finite(double *x, size_t n, uint64_t first,
     return m;
 }
 
-parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
-                                   parity_error *err) {
-    FAIL_IF(!t || !out, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
-            "parity_stats_tensor: tensor and output are required");
+/* One streaming pass of t into acc (initialized here). */
+static parity_status stats_run(const parity_tensor *t, parity__side_acc *acc,
+                               parity_error *err) {
     FAIL_IF(parity_dtype_block(t->dtype, NULL, NULL) < 0, err, PARITY_E_USAGE,
             PARITY_NO_OFFSET, "%s: tensor '%s': invalid dtype",
             t->file ? t->file : "?", t->name ? t->name : "?");
     double buf[PARITY__CHUNK];
     uint64_t pos[PARITY__CHUNK];
-    parity__side_acc acc;
     parity__side_chunk ch;
-    parity__side_init(&acc, t->count ? parity__shift_of(t, buf) : 0.0);
-    parity__side_track_ints(&acc, t);
+    parity__side_init(acc, t->count ? parity__shift_of(t, buf) : 0.0);
+    parity__side_track_ints(acc, t);
     uint64_t released = 0; /* pages before this are dropped (file maps) */
     /* elements per release (whole blocks for quantized types) */
     uint64_t run = parity__dtype_elems_for_bytes(t->dtype, PARITY__RELEASE_BYTES);
@@ -408,22 +407,40 @@ parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
         size_t n = left < PARITY__CHUNK ? (size_t)left : PARITY__CHUNK;
         parity_tensor_read(t, first, n, buf);
         const uint64_t *p = NULL;
-        parity__side_kernel(buf, n, acc.shift, &ch);
+        parity__side_kernel(buf, n, acc->shift, &ch);
         if (ch.n_bad) { /* rare: count the specials, redo on finite values */
-            parity__side_count(&acc, buf, n);
+            parity__side_count(acc, buf, n);
             size_t m = compact_finite(buf, n, first, pos);
             p = pos;
-            parity__side_kernel(buf, m, acc.shift, &ch);
+            parity__side_kernel(buf, m, acc->shift, &ch);
         } else {
-            acc.count += n;
+            acc->count += n;
         }
-        parity__side_commit(&acc, &ch, buf, first, p);
+        parity__side_commit(acc, &ch, buf, first, p);
         /* after the commit, which reads an integer tensor's stored values */
         if (first + n - released >= run || n == left) {
             parity__tensor_release(t, released, first + n - released);
             released = first + n;
         }
     }
-    parity__side_finish(&acc, out);
     return PARITY_OK;
+}
+
+parity_status parity__stats_tensor_state(const parity_tensor *t, parity_stats *out,
+                                         parity_buf *state, parity_error *err) {
+    FAIL_IF(!t || !out, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "parity_stats_tensor: tensor and output are required");
+    parity__side_acc acc;
+    TRY(stats_run(t, &acc, err));
+    parity__side_finish(&acc, out);
+    if (state) {
+        state->len = 0;
+        parity__side_state(state, &acc);
+    }
+    return PARITY_OK;
+}
+
+parity_status parity_stats_tensor(const parity_tensor *t, parity_stats *out,
+                                  parity_error *err) {
+    return parity__stats_tensor_state(t, out, NULL, err);
 }

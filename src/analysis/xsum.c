@@ -27,6 +27,7 @@
 #include "acc.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define XSUM_N PARITY_XSUM_DIGITS
@@ -200,4 +201,85 @@ parity__wide parity__xsum_wide(const parity_xsum *s) {
     int sign = xsum_magnitude(s, d, &lo, &top);
     uint64_t q = xsum_round(d, lo, top, &e);
     return parity__wide_make(sign * (double)q, e - 1074);
+}
+
+/* ---- the exact value as text (docs/json-schema.md, "state") -----------
+ * Canonical, so equal sums print equal bytes however they were added:
+ * "0"; "nan", "inf", "-inf" after non-finite inputs (a NaN, or both
+ * infinities, make any later result NaN); else [-]0xMpE with M an odd
+ * integer in lowercase hex and E a decimal exponent: the value M·2^E,
+ * exactly. */
+
+/* Bit pos of the magnitude d[lo..top] (0 above top and below lo). */
+static unsigned xsum_bit(const uint64_t *d, int lo, int top, long pos) {
+    long i = pos >> 5;
+    if (i < lo || i > top) return 0;
+    return (unsigned)(d[i] >> (pos & 31)) & 1u;
+}
+
+void parity__xsum_text(const parity_xsum *s, parity_buf *b) {
+    uint64_t d[XSUM_N + 1];
+    int lo, top;
+    if (s->special) {
+        double v = xsum_special(s->special);
+        parity__buf_puts(b, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+        return;
+    }
+    int sign = xsum_magnitude(s, d, &lo, &top);
+    if (top < 0) {
+        parity__buf_puts(b, "0");
+        return;
+    }
+    while (d[lo] == 0) lo++; /* a carry may have cleared the lowest digits */
+    long low = 32L * lo + __builtin_ctzll(d[lo]);  /* lowest one bit */
+    long high = 32L * top + 63 - __builtin_clzll(d[top]); /* highest */
+    long nhex = (high - low) / 4 + 1;
+    char hex[XSUM_N * 8 + 8];
+    for (long j = 0; j < nhex; j++) { /* hex digit j from the top of M */
+        long base = low + 4 * (nhex - 1 - j);
+        unsigned v = 0;
+        for (int k = 3; k >= 0; k--) v = 2 * v + xsum_bit(d, lo, top, base + k);
+        hex[j] = "0123456789abcdef"[v];
+    }
+    hex[nhex] = '\0';
+    parity__buf_printf(b, "%s0x%sp%ld", sign < 0 ? "-" : "", hex, low - 1074);
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+int parity__xsum_parse(parity_xsum *s, const char *t) {
+    parity_xsum_init(s);
+    if (strcmp(t, "0") == 0) return 0;
+    if (strcmp(t, "nan") == 0) return s->special = XS_NAN, 0;
+    if (strcmp(t, "inf") == 0) return s->special = XS_POS_INF, 0;
+    if (strcmp(t, "-inf") == 0) return s->special = XS_NEG_INF, 0;
+    int neg = *t == '-';
+    t += neg;
+    if (t[0] != '0' || t[1] != 'x' || hex_value(t[2]) <= 0) return -1;
+    const char *h = t + 2, *p = strchr(h, 'p');
+    if (!p) return -1;
+    long nhex = p - h;
+    if (nhex > 32L * XSUM_TOP / 4 || (hex_value(p[-1]) & 1) == 0) return -1;
+    const char *x = p + 1 + (p[1] == '-'); /* the exponent's digits */
+    if (*x < '0' || *x > '9' || (*x == '0' && (x[1] || p[1] == '-'))) return -1;
+    char *end;
+    long e = strtol(p + 1, &end, 10);
+    if (*end || e < -1074 || e > 32L * XSUM_TOP) return -1;
+    int lead = 32 - __builtin_clz((unsigned)hex_value(h[0])); /* its bits */
+    long low = e + 1074, high = low + 4 * (nhex - 1) + lead - 1;
+    if (high >= 32L * XSUM_TOP) return -1;
+    for (long j = 0; j < nhex; j++) {
+        int v = hex_value(h[j]);
+        if (v < 0) return -1;
+        for (int k = 0; k < 4; k++) {
+            long pos = low + 4 * (nhex - 1 - j) + k;
+            if (v >> k & 1) s->chunk[pos >> 5] |= (int64_t)1 << (pos & 31);
+        }
+    }
+    if (neg) parity__xsum_negate(s);
+    return 0;
 }

@@ -62,7 +62,7 @@ static void text_block(const parity__html *h, const parity_stage *s) {
     c.kind = s->kind, c.diff = s->diff, c.ints = s->ints, c.overlap = s->overlap;
     c.same_values = s->same_values, c.verdict = s->diff.verdict;
     int ints = s->kind == PARITY_PAIR_INT || s->kind == PARITY_PAIR_SEQUENCE;
-    parity_report_item it = {s->pair, &s->diff, ints ? &s->ints : NULL, s->diff.verdict, &c};
+    parity_report_item it = {s->pair, &s->diff, ints ? &s->ints : NULL, s->diff.verdict, &c, NULL};
     const char *txt = r ? parity_report_diff_item(r, &it) : NULL;
     if (!txt) h->b->oom = 1;
     parity__buf_puts(h->b, "<pre class=\"block\">");

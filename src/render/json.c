@@ -125,8 +125,35 @@ static const char *kind_name(parity__item_kind k) {
     return (unsigned)k < 4 ? names[k] : "?";
 }
 
+/* ,"state":{...}: what parity merge reads back (docs/json-schema.md). */
+static void jstate(parity_buf *b, const parity_report_item *it) {
+    if (!it->cmp || !it->diff->state) return;
+    parity__buf_puts(b, ",\"state\":");
+    parity__comparison_state(b, it->pair, it->cmp);
+}
+
+/* One pair of a part: its index in the run, its share, its state. */
+static void json_part_item(parity_report *r, const parity_report_item *it) {
+    parity_buf *b = &r->out;
+    const parity_part_pair *pp = it->part;
+    parity__buf_printf(b, "%s{\"index\":%zu,\"name\":", r->n_items ? ",\n" : "\n",
+                       pp ? pp->pair : (size_t)r->n_items);
+    parity__buf_json_str(b, it->pair->ref->name);
+    if (!pp || pp->whole)
+        parity__buf_puts(b, ",\"whole\":true");
+    else
+        parity__buf_printf(b, ",\"range\":[%llu,%llu]", (unsigned long long)pp->first,
+                           (unsigned long long)pp->end);
+    jstate(b, it);
+    parity__buf_puts(b, "}");
+}
+
 static void json_diff_item(parity_report *r, const parity_report_item *it) {
     parity_buf *b = &r->out;
+    if (r->o.slice) {
+        json_part_item(r, it);
+        return;
+    }
     parity__item_kind kind = parity__item_kind_of(it);
     parity__buf_puts(b, r->n_items ? ",\n{\"name\":" : "\n{\"name\":");
     parity__buf_json_str(b, it->pair->ref->name);
@@ -152,6 +179,7 @@ static void json_diff_item(parity_report *r, const parity_report_item *it) {
     if (kind == PARITY__ITEM_OVERLAP) put_overlap(b, &it->cmp->overlap);
     if (it->cmp && it->cmp->same_values) parity__json_bool(b, "same_values", 1);
     if (kind == PARITY__ITEM_INT) put_ints(b, it);
+    jstate(b, it);
     parity__buf_puts(b, "}");
 }
 
@@ -160,7 +188,13 @@ static void json_diff_begin(parity_report *r, const char *ref, const char *port,
     (void)m;
     parity_buf *b = &r->out;
     const parity_diff_opts *o = &r->o.diff;
-    parity__buf_puts(b, "{\"parity\":\"diff\",\"version\":\"" PARITY_VERSION "\"");
+    const parity_slice *sl = r->o.slice;
+    parity__buf_printf(b, "{\"parity\":\"%s\",\"version\":\"" PARITY_VERSION "\"",
+                       sl ? "diff-part" : "diff");
+    if (sl)
+        parity__buf_printf(b, ",\"slice\":{\"k\":%u,\"n\":%u,\"pairs\":%zu,\"weight\":%llu,"
+                           "\"digest\":\"%016llx\"}", sl->k, sl->n, sl->pairs,
+                           (unsigned long long)sl->weight, (unsigned long long)sl->digest);
     for (int s = 0; s < 2; s++) {
         parity__buf_printf(b, ",\"%s\":{\"path\":", s ? "port" : "ref");
         parity__buf_json_str(b, (s ? port : ref) ? (s ? port : ref) : "");
@@ -174,7 +208,9 @@ static void json_diff_begin(parity_report *r, const char *ref, const char *port,
     parity__json_num(b, "match_tol", o->match_tol);
     parity__json_num(b, "small_tol", o->small_tol);
     parity__json_num(b, "max_db", o->max_db);
-    parity__buf_puts(b, "},\"tensors\":[");
+    parity__buf_puts(b, ",\"axes\":[");
+    for (int k = 0; k < o->n_axes && k < 4; k++) parity__buf_printf(b, "%s%d", k ? "," : "", o->axes[k]);
+    parity__buf_puts(b, "]},\"tensors\":[");
 }
 
 static void junpaired(parity_buf *b, const char *key, const parity_match *m, int side) {
@@ -192,6 +228,11 @@ static void json_diff_end(parity_report *r, const parity_match *m) {
     parity__buf_puts(b, r->n_items ? "\n]" : "]");
     junpaired(b, "only_in_ref", m, 0);
     junpaired(b, "only_in_port", m, 1);
+    if (r->o.slice) { /* a part knows no verdicts */
+        parity__json_coverage(b, m);
+        parity__buf_puts(b, "}\n");
+        return;
+    }
     parity__buf_printf(b, ",\"summary\":{\"tensors\":%llu", (unsigned long long)r->n_items);
     parity__json_u64(b, "match", r->counts[PARITY_MATCH]);
     parity__json_u64(b, "small_diff", r->counts[PARITY_SMALL_DIFF]);

@@ -133,17 +133,6 @@ const char *parity__port_name(const parity_report_item *it) {
     return b;
 }
 
-const char *parity__match_how_name(parity_match_how how) {
-    switch (how) {
-    case PARITY_MATCH_EXACT: return "exact";
-    case PARITY_MATCH_NORMALIZED: return "normalized";
-    case PARITY_MATCH_MAP: return "map";
-    case PARITY_MATCH_ORDER: return "order";
-    case PARITY_MATCH_CONTENT: return "content";
-    }
-    return "?";
-}
-
 const char *parity__order_words(parity_order_source s) {
     switch (s) {
     case PARITY_ORDER_METADATA: return "order from __metadata__ parity.order";

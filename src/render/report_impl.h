@@ -66,8 +66,6 @@ const parity_tensor *parity__item_view(const parity_report_item *it);
 const char *parity__label(const parity_report *r, int side);
 /* Name of the item's port tensor when it differs from the ref name. */
 const char *parity__port_name(const parity_report_item *it);
-/* "exact", "normalized", "map", "order". */
-const char *parity__match_how_name(parity_match_how how);
 /* Order source in words ("natural name order", ...) and as a JSON token. */
 const char *parity__order_words(parity_order_source s);
 const char *parity__order_token(parity_order_source s);

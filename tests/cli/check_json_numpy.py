@@ -82,7 +82,7 @@ def type_ok(x, t):
 def validate(x, sch, path="$"):
     """The JSON Schema subset docs/diff.schema.json uses (no network, no
     third-party package): $ref to $defs, anyOf, type, const, enum, minimum,
-    required, properties, patternProperties, additionalProperties, items."""
+    pattern, required, properties, patternProperties, additionalProperties, items."""
     import re
     if "$ref" in sch:
         sch = SCHEMA["$defs"][sch["$ref"].split("/")[-1]]
@@ -107,6 +107,8 @@ def validate(x, sch, path="$"):
         FAILS.append(f"schema: {path}: {x!r} not in {sch['enum']}")
     if "minimum" in sch and isinstance(x, (int, float)) and x < sch["minimum"]:
         FAILS.append(f"schema: {path}: {x!r} < {sch['minimum']}")
+    if "pattern" in sch and isinstance(x, str) and not re.search(sch["pattern"], x):
+        FAILS.append(f"schema: {path}: {x!r} does not match {sch['pattern']}")
     if isinstance(x, dict):
         for k in sch.get("required", []):
             if k not in x:

@@ -235,7 +235,7 @@ static void test_ints(void) {
     c.win_ref_len = c.win_port_len = 2;
     c.win_ref[0] = 708, c.win_ref[1] = 5;
     c.win_port[0] = 21, c.win_port[1] = 5;
-    parity_report_item it = {&pair, &d, &c, PARITY_LARGE_DIFF, NULL};
+    parity_report_item it = {&pair, &d, &c, PARITY_LARGE_DIFF, NULL, NULL};
     parity_report_opts o = opts_with(NULL, NULL, 0);
     char *s = render_item(&o, &it);
     CHECK_MSG(strstr(s, "\nDiff:   first difference at position 0: 708 vs 21; lengths 14 vs 12\n"
