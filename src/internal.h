@@ -160,6 +160,7 @@ struct parity_set {
     size_t n_tensors, cap_tensors;
     parity_map *maps;        /* [n_maps] every file mapped for this set      */
     size_t n_maps, cap_maps;
+    size_t n_unnamed_maps;   /* of them, with no path (parity_set_file)      */
     char **strings;          /* [n_strings] owned names and paths            */
     size_t n_strings, cap_strings;
     parity_meta_entry *meta; /* [n_meta]                                     */

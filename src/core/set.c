@@ -90,6 +90,7 @@ parity_status parity__set_keep_map(parity_set *set, const parity_map *map,
             err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
             set->path);
     set->maps[set->n_maps++] = *map;
+    set->n_unnamed_maps += map->path == NULL;
     return PARITY_OK;
 }
 

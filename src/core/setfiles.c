@@ -40,11 +40,21 @@ size_t parity_set_file_count(const parity_set *set) {
     return n;
 }
 
+/* The i-th map with a path: maps[i] itself when every map has one (the
+ * usual case: callers walk every file, so a scan here would make that walk
+ * quadratic in the files of a folder), else counted. */
+static const parity_map *named_map(const parity_set *set, size_t i) {
+    if (!set) return NULL;
+    if (set->n_unnamed_maps == 0) return i < set->n_maps ? &set->maps[i] : NULL;
+    for (size_t m = 0; m < set->n_maps; m++)
+        if (set->maps[m].path && i-- == 0) return &set->maps[m];
+    return NULL;
+}
+
 parity_status parity_set_file(const parity_set *set, size_t i, parity_file_info *out) {
     memset(out, 0, sizeof *out);
-    for (size_t m = 0; set && m < set->n_maps; m++) {
-        const parity_map *map = &set->maps[m];
-        if (!map->path || i-- > 0) continue;
+    const parity_map *map = named_map(set, i);
+    if (map) {
         out->path = map->path;
         out->dev = map->dev;
         out->ino = map->ino;
