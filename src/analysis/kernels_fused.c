@@ -146,12 +146,18 @@ static int fused_shift_finish(parity_dtype dt, const unsigned char *x,
 #include <immintrin.h>
 #define PARITY__X86 1
 
-/* CPUID leaf 1, ECX bit 29. Asked of the CPU, not of
- * __builtin_cpu_supports, which knows no "f16c" in clang 14 (the fuzzing
- * and sanitizer builds). */
+/* F16C. GCC's __builtin_cpu_supports knows it (a read of what libgcc
+ * found at start-up: cheap, asked once per kernel); clang 14's does not,
+ * so its builds (fuzzing, sanitizers: never timed) ask CPUID leaf 1, ECX
+ * bit 29, an instruction a virtual machine traps: tens of microseconds,
+ * which made a third of a 10,000-tensor diff when every build asked it. */
 static int cpu_has_f16c(void) {
+#if defined(__clang__)
     unsigned a, b, c, d;
     return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+#else
+    return __builtin_cpu_supports("f16c");
+#endif
 }
 #define FW 4
 #define FX(n) n##_avx2
