@@ -558,11 +558,12 @@ static void finish(ctx *c) {
     for (size_t i = 0; i < w->n_stages; i++) {
         parity_blame *b = &w->blame[i];
         const work *k = &c->wk[i];
-        b->parents = c->pool + k->par, b->n_parents = k->n_par;
-        b->missing = c->names + k->mis, b->n_missing = k->n_mis;
-        b->through = c->pool + k->thr, b->n_through = k->n_thr;
-        b->from = c->pool + k->from, b->n_from = k->n_from;
-        b->other = c->pool + k->oth, b->n_other = k->n_oth;
+        /* an empty pool (no parents anywhere) is NULL: no offset from it */
+        b->parents = c->pool ? c->pool + k->par : NULL, b->n_parents = k->n_par;
+        b->missing = c->names ? c->names + k->mis : NULL, b->n_missing = k->n_mis;
+        b->through = c->pool ? c->pool + k->thr : NULL, b->n_through = k->n_thr;
+        b->from = c->pool ? c->pool + k->from : NULL, b->n_from = k->n_from;
+        b->other = c->pool ? c->pool + k->oth : NULL, b->n_other = k->n_oth;
     }
     w->pool = c->pool, w->names = c->names;
     c->pool = NULL, c->names = NULL;
