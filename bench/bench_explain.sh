@@ -23,6 +23,7 @@
 # explanation.
 set -eu
 parity=${1:-build/parity}
+[ -f "$parity" ] && [ -x "$parity" ] || { echo "bench_explain.sh: $parity is not the parity executable" >&2; exit 2; }
 runs=${2:-5}
 py=${PARITY_PYTHON:-/usr/bin/python3}
 [ -x "$parity" ] || { echo "no parity binary at $parity (build first)"; exit 2; }
