@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* kind_of and dir_of are the library's parity__file_kind and
+ * parity__path_dir: the command line sees only parity.h. */
 static const char *kind_of(mode_t m) {
     return S_ISDIR(m)    ? "a directory"
            : S_ISFIFO(m) ? "a FIFO"

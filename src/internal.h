@@ -101,6 +101,13 @@ parity_status parity__map_check(const parity_map *map, parity_error *err);
 
 /* ---- writing files (fileio.c) ------------------------------------------ */
 
+/* What a stat mode that is no regular file names, for messages: "a
+ * directory", "a FIFO", "a symbolic link", ... */
+const char *parity__file_kind(unsigned long mode);
+/* The directory of path, into buf of cap bytes ("." for a bare name, "/"
+ * for a name at the root); returns the text. */
+const char *parity__path_dir(const char *path, char *buf, size_t cap);
+
 /* An output being written: a hidden temporary file beside path, renamed
  * over it by parity__out_commit (see fileio.c). */
 typedef struct parity__out_file {

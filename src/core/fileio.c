@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +53,8 @@ static char *temp_name(const char *path) {
     return t;
 }
 
-static const char *kind_of(mode_t m) {
+const char *parity__file_kind(unsigned long mode) {
+    mode_t m = (mode_t)mode;
     return S_ISLNK(m)    ? "a symbolic link"
            : S_ISDIR(m)  ? "a directory"
            : S_ISFIFO(m) ? "a FIFO"
@@ -62,6 +62,17 @@ static const char *kind_of(mode_t m) {
            : S_ISBLK(m)  ? "a block device"
            : S_ISSOCK(m) ? "a socket"
                          : "a special file";
+}
+
+const char *parity__path_dir(const char *path, char *buf, size_t cap) {
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (!slash) return ".";
+    if (n == 0) return "/";
+    if (n >= cap) n = cap - 1;
+    memcpy(buf, path, n);
+    buf[n] = '\0';
+    return buf;
 }
 
 /* What is at path may be replaced: nothing, or a regular file the caller
@@ -82,7 +93,7 @@ static parity_status check_target(const char *path, int *mode, parity_error *err
             "instead)", path);
     FAIL_IF(!S_ISREG(st.st_mode), err, PARITY_E_USAGE, PARITY_NO_OFFSET,
             "%s: not a regular file (%s): refusing to write over it", path,
-            kind_of(st.st_mode));
+            parity__file_kind(st.st_mode));
     FAIL_IF(access(path, W_OK) != 0, err, PARITY_E_IO, PARITY_NO_OFFSET,
             "%s: cannot write: %s", path, strerror(errno));
     *mode = (int)(st.st_mode & 0777);
@@ -173,14 +184,15 @@ void parity__out_abort(parity__out_file *f) {
 
 /* Make the rename durable too; best effort (some filesystems refuse). */
 static void sync_dir(const char *path) {
-    char *copy = strdup(path);
-    if (!copy) return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    size_t cap = strlen(path) + 2;
+    char *buf = malloc(cap);
+    if (!buf) return;
+    int fd = open(parity__path_dir(path, buf, cap), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd);
         close(fd);
     }
-    free(copy);
+    free(buf);
 }
 
 parity_status parity__out_commit(parity__out_file *f, parity_error *err) {

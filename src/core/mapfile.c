@@ -19,15 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *kind_of(mode_t m) {
-    return S_ISDIR(m)    ? "a directory"
-           : S_ISFIFO(m) ? "a FIFO"
-           : S_ISCHR(m)  ? "a character device"
-           : S_ISBLK(m)  ? "a block device"
-           : S_ISSOCK(m) ? "a socket"
-                         : "a special file";
-}
-
 static void take_identity(parity_map *map, const struct stat *st) {
     map->dev = (uint64_t)st->st_dev;
     map->ino = (uint64_t)st->st_ino;
@@ -96,7 +87,7 @@ static parity_status open_bytes(int fd, const char *path, parity_map *map, parit
     FAIL_IF(fstat(fd, &st) != 0, err, PARITY_E_IO, PARITY_NO_OFFSET, "%s: cannot stat: %s",
             path, strerror(errno));
     FAIL_IF(!S_ISREG(st.st_mode), err, PARITY_E_IO, PARITY_NO_OFFSET,
-            "%s: not a regular file (%s)", path, kind_of(st.st_mode));
+            "%s: not a regular file (%s)", path, parity__file_kind(st.st_mode));
     FAIL_IF((uint64_t)st.st_size > SIZE_MAX, err, PARITY_E_LIMIT, PARITY_NO_OFFSET,
             "%s: %lld bytes do not fit this machine's address space", path,
             (long long)st.st_size);

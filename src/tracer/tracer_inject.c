@@ -65,18 +65,6 @@ static parity_tracer_key *norm_keys(const parity_set *ref, int *oom) {
     return k;
 }
 
-/* The directory of path into buf ("." for a bare name). */
-static const char *dir_of(const char *path, char *buf, size_t cap) {
-    const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path) : 0;
-    if (!slash) return ".";
-    if (n == 0) return "/";
-    if (n >= cap) n = cap - 1;
-    memcpy(buf, path, n);
-    buf[n] = '\0';
-    return buf;
-}
-
 parity_status parity__tracer_inject_clash(const parity_tracer *t, const parity_set *ref,
                                           parity_error *err) {
     struct stat out, in;
@@ -85,7 +73,7 @@ parity_status parity__tracer_inject_clash(const parity_tracer *t, const parity_s
         parity_file_info f;
         char buf[4096];
         if (parity_set_file(ref, i, &f) != PARITY_OK) continue;
-        const char *p = t->dir_mode ? dir_of(f.path, buf, sizeof buf) : f.path;
+        const char *p = t->dir_mode ? parity__path_dir(f.path, buf, sizeof buf) : f.path;
         int same = stat(p, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
         FAIL_IF(same, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
                 "tracer: %s: %s the inject reference's file %s: tracing there would "
