@@ -4,16 +4,8 @@
 # (tests/cli/check_int_exact.py).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-PY=${PARITY_PYTHON:-/usr/bin/python3}
-PARITY=${PARITY:-$here/../../build/parity}
-case "$PARITY" in
-    /*) ;;
-    */*) PARITY="$(cd "$(dirname "$PARITY")" && pwd)/$(basename "$PARITY")" ;;
-esac
-if ! "$PY" -c 'import numpy' 2>/dev/null; then
-    echo "run_int_exact: $PY has no numpy: skipped"
-    exit 77
-fi
+. "$here/../lib/python_check.sh"
+needs run_int_exact numpy
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$PY" "$here/check_int_exact.py" "$PARITY" "$work"

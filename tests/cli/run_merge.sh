@@ -5,14 +5,6 @@
 # (tests/cli/check_merge.py).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-PY=${PARITY_PYTHON:-/usr/bin/python3}
-PARITY=${PARITY:-$here/../../build/parity}
-case "$PARITY" in
-    /*) ;;
-    */*) PARITY="$(cd "$(dirname "$PARITY")" && pwd)/$(basename "$PARITY")" ;;
-esac
-if ! "$PY" -c 'import numpy' 2>/dev/null; then
-    echo "run_merge: $PY has no numpy: skipped"
-    exit 77
-fi
+. "$here/../lib/python_check.sh"
+needs run_merge numpy
 exec "$PY" "$here/check_merge.py" "$PARITY"

@@ -5,14 +5,6 @@
 # numpy or torch.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-PY=${PARITY_PYTHON:-/usr/bin/python3}
-PARITY=${PARITY:-$here/../../build/parity}
-case "$PARITY" in
-    /*) ;;
-    */*) PARITY="$(cd "$(dirname "$PARITY")" && pwd)/$(basename "$PARITY")" ;;
-esac
-if ! "$PY" -c 'import numpy, torch' 2>/dev/null; then
-    echo "run_weights_numpy: $PY has no numpy or torch: skipped"
-    exit 77
-fi
+. "$here/../lib/python_check.sh"
+needs run_weights_numpy numpy torch
 exec "$PY" "$here/check_weights_numpy.py" "$PARITY" "$here/data"
