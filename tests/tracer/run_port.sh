@@ -29,14 +29,8 @@ set -u
 
 fail() { echo "run_port.sh: $*" >&2; exit 1; }
 
-src="${PARITY_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}"
-bin="${PARITY_BUILD:?PARITY_BUILD is not set}/trace_kv"
-py="${PARITY_PYTHON:-/usr/bin/python3}"
-map="$src/tests/tracer/kv_port.map"
-[ -x "$bin" ] || fail "$bin: not built"
-[ -n "${PARITY:-}" ] && [ -x "$PARITY" ] || fail "PARITY (the CLI) is not set"
+. "$(dirname "$0")/kv_env.sh"
 "$py" -c 'import numpy' 2>/dev/null || fail "$py: NumPy missing"
-export PYTHONPATH="$src/python:$src/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -23,14 +23,8 @@ set -u
 
 fail() { echo "run_whole.sh: $*" >&2; exit 1; }
 
-src="${PARITY_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}"
-bin="${PARITY_BUILD:?PARITY_BUILD is not set}/trace_kv"
-py="${PARITY_PYTHON:-/usr/bin/python3}"
-map="$src/tests/tracer/kv_port.map"
-[ -x "$bin" ] || fail "$bin: not built"
-[ -n "${PARITY:-}" ] && [ -x "$PARITY" ] || fail "PARITY (the CLI) is not set"
+. "$(dirname "$0")/kv_env.sh"
 "$py" -c 'import numpy, torch' 2>/dev/null || { echo "skipped: $py lacks numpy or torch" >&2; exit 77; }
-export PYTHONPATH="$src/python:$src/tests/tracer:$src/tests/lib${PYTHONPATH:+:$PYTHONPATH}"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
