@@ -474,16 +474,13 @@ static parity_status pair_all(matcher *m, const parity_match_opts *o,
 }
 
 /* Candidates of side for pairing by content: unpaired, selected, no copy
- * of the stage before; into idx (set order). Returns how many; *n_sel
- * receives the selected stages that are no copy. */
+ * of the stage before; into idx (set order). Returns how many. */
 static size_t content_candidates(const matcher *m, const parity_match_opts *o, int side,
-                                 long *idx, size_t *n_sel) {
+                                 long *idx) {
     size_t n = parity_set_count(m->set[side]), k = 0;
-    *n_sel = 0;
     for (size_t i = 0; i < n; i++) {
         if (!parity_match_selected(o, parity_set_tensor(m->set[side], i)->name)) continue;
         if (copy_of(m->set[side], i)) continue;
-        ++*n_sel;
         if (m->partner[side][i] == -1) idx[k++] = (long)i;
     }
     return k;
@@ -548,13 +545,11 @@ static parity_status pair_steps_content(matcher *m, const parity_match_opts *o,
     return st;
 }
 
-/* Phase 4: pairing by content of what the names left (match_content.c),
- * when opts ask for it or, by default, when names paired fewer than half
- * of the smaller side's stages. */
+/* Phase 4b: pairing by content of what the names and the series left
+ * (match_content.c); run when content_wanted. */
 static parity_status pair_content(matcher *m, const parity_match_opts *o, parity_match *res,
                                   parity_error *err) {
-    if (o->pairing == PARITY_PAIRING_NAMES) return PARITY_OK;
-    size_t n[2] = {parity_set_count(m->set[0]), parity_set_count(m->set[1])}, sel[2];
+    size_t n[2] = {parity_set_count(m->set[0]), parity_set_count(m->set[1])};
     long *cand[2] = {malloc((n[0] + 1) * sizeof(long)), malloc((n[1] + 1) * sizeof(long))};
     long *anc[2] = {malloc((n[0] + 1) * sizeof(long)), malloc((n[0] + 1) * sizeof(long))};
     parity_status st = cand[0] && cand[1] && anc[0] && anc[1]
@@ -564,13 +559,10 @@ static parity_status pair_content(matcher *m, const parity_match_opts *o, parity
     size_t nc[2] = {0, 0}, na = 0;
     if (st == PARITY_OK) {
         for (int side = 0; side < 2; side++)
-            nc[side] = content_candidates(m, o, side, cand[side], &sel[side]);
+            nc[side] = content_candidates(m, o, side, cand[side]);
         for (size_t i = 0; i < n[0]; i++)
             if (m->partner[0][i] >= 0) anc[0][na] = (long)i, anc[1][na++] = m->partner[0][i];
-        size_t paired = sel[0] - nc[0], smaller = sel[0] < sel[1] ? sel[0] : sel[1];
-        int run = o->pairing == PARITY_PAIRING_CONTENT || 2 * paired < smaller ||
-                  res->content_ran; /* pairing by content began with series */
-        if (!run || nc[0] == 0 || nc[1] == 0) nc[0] = nc[1] = 0;
+        if (nc[0] == 0 || nc[1] == 0) nc[0] = nc[1] = 0;
     }
     parity__content_pair *cp = NULL;
     size_t n_cp = 0;
@@ -618,9 +610,12 @@ parity_status parity_match_sets(const parity_set *ref, const parity_set *port,
     matcher m;
     parity_status st = matcher_init(&m, ref, port, err);
     if (st == PARITY_OK) st = pair_all(&m, o, err);
-    if (st == PARITY_OK && !o->by_order && content_wanted(&m, o))
+    /* decided once, on what names paired: series by content then pair
+     * with their stacked tensors before the whole-tensor pass */
+    if (st == PARITY_OK && !o->by_order && content_wanted(&m, o)) {
         st = pair_steps_content(&m, o, res, err);
-    if (st == PARITY_OK && !o->by_order) st = pair_content(&m, o, res, err);
+        if (st == PARITY_OK) st = pair_content(&m, o, res, err);
+    }
     if (st == PARITY_OK) st = collect(&m, o, res, err);
     matcher_free(&m);
     if (st != PARITY_OK) {
