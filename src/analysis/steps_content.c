@@ -63,21 +63,30 @@ static int cmp_candidate(const void *a, const void *b) {
 static double series_score(const parity_tensor *stacked, int axis,
                            const parity_tensor *const *mem, int64_t n) {
     int64_t count = n < SCORED_POSITIONS ? n : SCORED_POSITIONS;
-    double sum = 0;
+    parity_tensor part[SCORED_POSITIONS];
+    int64_t at[SCORED_POSITIONS];
+    double corr = 0, dist = 0;
     for (int64_t i = 0; i < count; i++) {
-        int64_t k = count == n ? i : i * (n - 1) / (count - 1);
         int ok, aligned = 0;
-        parity_tensor part = parity__step_part(stacked, axis, k, mem[k], &ok);
+        at[i] = count == n ? i : i * (n - 1) / (count - 1);
+        part[i] = parity__step_part(stacked, axis, at[i], mem[at[i]], &ok);
         if (!ok) return 0;
-        double c = parity__content_correlation(&part, mem[k], SAMPLE_PER_POSITION, &aligned);
+        double c = parity__content_correlation(&part[i], mem[at[i]], SAMPLE_PER_POSITION,
+                                               &aligned);
         if (!aligned || !isfinite(c)) return 0;
-        parity__sig a, b;
-        parity__content_sig(&part, &a);
-        parity__content_sig(mem[k], &b);
-        double d = parity__content_distance(&a, &b);
-        sum += c - DISTANCE_WEIGHT * (isfinite(d) && d < 1 ? d : 1);
+        corr += c;
     }
-    return sum / (double)count;
+    /* the distance only lowers the score: a candidate the correlations
+     * already rule out (most of them) costs no signature */
+    if (corr / (double)count < PARITY__STEPS_CORRELATION) return corr / (double)count;
+    for (int64_t i = 0; i < count; i++) {
+        parity__sig a, b;
+        parity__content_sig(&part[i], &a);
+        parity__content_sig(mem[at[i]], &b);
+        double d = parity__content_distance(&a, &b);
+        dist += isfinite(d) && d < 1 ? d : 1;
+    }
+    return (corr - DISTANCE_WEIGHT * dist) / (double)count;
 }
 
 /* The complete, free series among the members m[0..n) (sorted by base
