@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
     parity_report_opts ro = parity_report_opts_default();
     parity_report *r = parity_report_new(&ro);
     size_t bytes = 0;
-    const char *s = parity_report_diff_begin(r, argv[1], argv[2]);
+    const char *s = parity_report_diff_begin(r, argv[1], argv[2], m);
     bytes += s ? strlen(s) : 0;
     for (size_t i = 0; i < n; i++) {
         parity_report_item it = {parity_match_pair(m, i), &items[i].diff, NULL, items[i].diff.verdict};

@@ -479,16 +479,19 @@ static size_t content_candidates(const matcher *m, const parity_match_opts *o, i
                                  long *idx) {
     size_t n = parity_set_count(m->set[side]), k = 0;
     for (size_t i = 0; i < n; i++) {
+        if (m->partner[side][i] != -1) continue;
         if (!parity_match_selected(o, parity_set_tensor(m->set[side], i)->name)) continue;
-        if (copy_of(m->set[side], i)) continue;
-        if (m->partner[side][i] == -1) idx[k++] = (long)i;
+        if (!copy_of(m->set[side], i)) idx[k++] = (long)i;
     }
     return k;
 }
 
 /* Pairing by content is wanted: asked for, or by default when names
- * paired fewer than half of the smaller side's selected stages that are
- * no copy of the stage before. */
+ * paired fewer than half of the smaller side's selected stages, leaving
+ * out the unpaired ones that copy the stage before. Copies are looked for
+ * among unpaired stages only: a paired stage counts as paired whatever it
+ * holds, and reading every stage's first bytes here would fault in the
+ * pages of a whole checkpoint before the comparison maps them in bulk. */
 static int content_wanted(const matcher *m, const parity_match_opts *o) {
     if (o->pairing == PARITY_PAIRING_NAMES) return 0;
     if (o->pairing == PARITY_PAIRING_CONTENT) return 1;
@@ -496,7 +499,7 @@ static int content_wanted(const matcher *m, const parity_match_opts *o) {
     for (int side = 0; side < 2; side++) {
         for (size_t i = 0; i < parity_set_count(m->set[side]); i++) {
             if (!parity_match_selected(o, parity_set_tensor(m->set[side], i)->name)) continue;
-            if (copy_of(m->set[side], i)) continue;
+            if (m->partner[side][i] == -1 && copy_of(m->set[side], i)) continue;
             sel[side]++;
             paired += side == 0 && m->partner[0][i] != -1;
         }
