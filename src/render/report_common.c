@@ -32,9 +32,9 @@ char *parity_fmt_num(double x, char *buf, size_t cap) {
         snprintf(buf, cap, "0");
         return buf;
     }
-    snprintf(buf, cap, "%.4g", x);
+    parity__fmt_g(x, 4, buf, cap);
     /* %g never rounds a nonzero value to 0, but keep the promise explicit */
-    if (strtod(buf, NULL) == 0) snprintf(buf, cap, "%.3e", x);
+    if (!strpbrk(buf, "123456789")) snprintf(buf, cap, "%.3e", x);
     return buf;
 }
 
@@ -45,7 +45,8 @@ char *parity_fmt_pct(double x, char *buf, size_t cap) {
         snprintf(buf, cap, "0%%");
         return buf;
     }
-    snprintf(buf, cap, "%.3g%%", pct);
+    int n = parity__fmt_g(pct, 3, buf, cap);
+    if (n >= 0 && (size_t)n + 1 < cap) buf[n] = '%', buf[n + 1] = '\0';
     return buf;
 }
 
@@ -58,10 +59,10 @@ void parity__buf_num(parity_buf *b, double x) {
 static int hits_threshold(double x, double scale, int p, const double *thr,
                           int n_thr) {
     char a[64], t[64];
-    snprintf(a, sizeof a, "%.*g", p, fabs(x * scale));
+    parity__fmt_g(fabs(x * scale), p, a, sizeof a);
     for (int i = 0; i < n_thr; i++) {
         if (!(thr[i] > 0) || fabs(x) == thr[i]) continue;
-        snprintf(t, sizeof t, "%.*g", p, thr[i] * scale);
+        parity__fmt_g(thr[i] * scale, p, t, sizeof t);
         if (strcmp(a, t) == 0) return 1;
     }
     return 0;
@@ -76,7 +77,7 @@ void parity__buf_num_vs(parity_buf *b, double x, double scale, int prec,
     } else {
         int p = prec;
         while (p < 17 && hits_threshold(x, scale, p, thr, n_thr)) p++;
-        snprintf(s, sizeof s, "%.*g", p, v);
+        parity__fmt_g(v, p, s, sizeof s);
         parity__buf_puts(b, s);
     }
     if (pct) parity__buf_puts(b, "%");

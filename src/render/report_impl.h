@@ -72,6 +72,9 @@ const char *parity__order_token(parity_order_source s);
 
 /* Append "[0, 3, 17]": the multi-index of flat index flat in view t. */
 void parity__buf_index(parity_buf *b, const parity_tensor *t, uint64_t flat);
+/* snprintf(buf, cap, "%.*g", prec, x): the same bytes, mostly without
+ * snprintf (numfmt.c). */
+int parity__fmt_g(double x, int prec, char *buf, size_t cap);
 /* Append a number as parity_fmt_num prints it. */
 void parity__buf_num(parity_buf *b, double x);
 /* Append x·scale with at least prec significant digits, more while the
