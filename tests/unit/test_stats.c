@@ -246,6 +246,19 @@ static void shift_data(parity_dtype dt, int spread, size_t n, void *raw, double 
             float f = (float)v;
             memcpy((char *)raw + 4 * i, &f, 4);
             x[i] = f;
+        } else if (dt == PARITY_DT_F16) { /* the compiler's conversion */
+            _Float16 h = (_Float16)v;
+            memcpy((char *)raw + 2 * i, &h, 2);
+            x[i] = (double)h;
+        } else if (dt == PARITY_DT_BF16) { /* the top half of the float */
+            float f = (float)v;
+            uint32_t b;
+            memcpy(&b, &f, 4);
+            uint16_t h = (uint16_t)(b >> 16);
+            b = (uint32_t)h << 16;
+            memcpy((char *)raw + 2 * i, &h, 2);
+            memcpy(&f, &b, 4);
+            x[i] = f;
         } else {
             memcpy((char *)raw + 8 * i, &v, 8);
             x[i] = v;
@@ -256,10 +269,10 @@ static void shift_data(parity_dtype dt, int spread, size_t n, void *raw, double 
 static void test_shift(void) {
     enum { N = 4096 };
     static double x[N], raw[N];
-    const parity_dtype dts[2] = {PARITY_DT_F32, PARITY_DT_F64};
+    const parity_dtype dts[4] = {PARITY_DT_F32, PARITY_DT_F64, PARITY_DT_F16, PARITY_DT_BF16};
     const size_t sizes[4] = {N, N - 3, 77, 8};
     int checked = 0;
-    for (int d = 0; d < 2; d++) {
+    for (int d = 0; d < 4; d++) {
         for (int spread = 0; spread <= 70; spread += 1) {
             for (int k = 0; k < 4; k++) {
                 size_t n = sizes[k];
@@ -282,7 +295,7 @@ static void test_shift(void) {
             }
         }
     }
-    CHECK(checked == 2 * 71 * 4);
+    CHECK(checked == 4 * 71 * 4);
     /* Sequential TwoSum loses what c cannot hold: 2^53 + 1 ties to 2^53
      * (c = 1), then each 2^-80 is lost in c, while the exact sum rounds up
      * to 2^53 + 2. K must follow the definition (a spread beyond the
