@@ -29,6 +29,10 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h> /* also the SSE2 instance's minpd and maxpd */
+#endif
 
 /* Vectors pass by value only between always_inline helpers, inlined into
  * one wrapper, so no call ever uses the vector calling convention. */
@@ -142,8 +146,6 @@ static int fused_shift_finish(parity_dtype dt, const unsigned char *x,
 #undef FATTR
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
-#include <immintrin.h>
 #define PARITY__X86 1
 
 /* F16C. GCC's __builtin_cpu_supports knows it (a read of what libgcc
