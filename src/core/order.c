@@ -83,7 +83,9 @@ parity_status parity__set_reorder(parity_set *set, char *const *order, size_t n,
         long i = parity_set_find(set, inputs[k]);
         if (i >= 0) set->tensors[i].is_input = 1;
     }
-    qsort(r, count, sizeof *r, cmp_ranked);
+    size_t sorted = 1; /* files written in name order need no sort */
+    while (sorted < count && cmp_ranked(&r[sorted - 1], &r[sorted]) < 0) sorted++;
+    if (sorted < count) qsort(r, count, sizeof *r, cmp_ranked);
     size_t *old_of_new = perm, *new_of_old = perm + count;
     for (size_t i = 0; i < count; i++) {
         old_of_new[i] = r[i].t;
