@@ -13,6 +13,8 @@ U8, BOOL) one file per side holding:
   - 'big':      three batches and a tail (3 * 65536 + 4099 elements), so
                 several workers share it;
   - 'small.K':  40 tensors of 5..300 elements (parity_diff_many's groups);
+  - 'growing':  magnitudes growing fourfold per lane step, restarting
+                (the fused kernel's Fast2Sum blocks summed again);
   - 'zero':     all zeros on both sides (ties everywhere, r = 0).
 F64 adds 'huge': values near DBL_MAX whose lane sums overflow (the exact
 path of src/analysis/exact.c).
@@ -108,6 +110,15 @@ def float_tensors(dt, rng):
         r = rng.standard_normal(n)
         p = r + rng.standard_normal(n) * 1e-2
         ref["small.%02d" % k], port["small.%02d" % k] = (dt, bits_of(dt, r)), (dt, bits_of(dt, p))
+    # magnitudes growing fourfold per lane step, restarting every 15 or 30
+    # steps: many of the fused kernel's Fast2Sum blocks see a term larger
+    # than its sum and are summed again, some are not
+    cap = 14 if dt == "F16" else 60
+    n = 2 * CHUNK + 21
+    i = np.arange(n)
+    g = (1 + rng.random(n)) * np.exp2((i // 8 * 2) % cap) * np.where(rng.random(n) < 0.5, -1, 1)
+    h = g * (1 + rng.standard_normal(n) * 1e-3)
+    ref["growing"], port["growing"] = (dt, bits_of(dt, g)), (dt, bits_of(dt, h))
     z = np.zeros(2 * CHUNK + 5)
     ref["zero"], port["zero"] = (dt, bits_of(dt, z)), (dt, bits_of(dt, z))
     if dt == "F64":
