@@ -246,10 +246,15 @@ static void shift_data(parity_dtype dt, int spread, size_t n, void *raw, double 
             float f = (float)v;
             memcpy((char *)raw + 4 * i, &f, 4);
             x[i] = f;
-        } else if (dt == PARITY_DT_F16) { /* the compiler's conversion */
-            _Float16 h = (_Float16)v;
+        } else if (dt == PARITY_DT_F16) { /* built from its fields: exact */
+            int eh = e < -14 ? -14 : e > 15 ? 15 : e; /* normal binades */
+            unsigned m10 = (unsigned)(u >> 12) & 0x3ffu;
+            uint16_t h = (uint16_t)(((u >> 11) & 1 ? 0x8000u : 0) |
+                                    ((unsigned)(eh + 15) << 10) | m10);
+            double hv = ldexp(1.0 + m10 / 1024.0, eh);
+            if (v == 0.0) h = 0, hv = 0.0;
             memcpy((char *)raw + 2 * i, &h, 2);
-            x[i] = (double)h;
+            x[i] = (h & 0x8000u) ? -hv : hv;
         } else if (dt == PARITY_DT_BF16) { /* the top half of the float */
             float f = (float)v;
             uint32_t b;
