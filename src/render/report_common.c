@@ -4,7 +4,8 @@
  * indices, side labels and the words for how a pair was matched.
  *
  * Numbers in human formats: %.4g (four significant digits), so -10.38, 2.104,
- * 4.1e-06; -0 prints as 0; a value that is not 0 never prints as 0. A
+ * 4.1e-06, with snprintf's bytes but mostly without snprintf (numfmt.c);
+ * -0 prints as 0; a value that is not 0 never prints as 0. A
  * number compared against a threshold in force (relative vs match-tol) gets
  * more digits while its printed form would equal the threshold without the
  * value doing so, so "0.01%" never hides a SMALL DIFF at 0.0100004%.
