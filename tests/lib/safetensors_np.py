@@ -37,15 +37,8 @@ def header(path):
 def read(path):
     """(metadata, {name: ndarray}) in header order; arrays keep the file's
     dtype (BF16: float32) and shape."""
-    head, meta, raw, base = header(path)
-    out = {}
-    for name, e in head.items():
-        b, end = e["data_offsets"]
-        a = np.frombuffer(raw[base + b:base + end], DTYPES[e["dtype"]])
-        if e["dtype"] == "BF16":
-            a = (a.astype(np.uint32) << 16).view(np.float32)
-        out[name] = a.reshape(e["shape"])
-    return meta, out
+    with open(path, "rb") as f:
+        return _tensors(f.read())
 
 
 def trace_dir(d):
@@ -68,8 +61,8 @@ def trace_dir(d):
     return order, files, list(index["inputs"])
 
 
-def _tensors(blob, base):
-    """{name: ndarray} and the metadata of the safetensors bytes blob."""
+def _tensors(blob):
+    """(metadata, {name: ndarray}) of the safetensors bytes blob."""
     (n,) = struct.unpack("<Q", blob[:8])
     head = json.loads(blob[8:8 + n])
     meta = head.pop("__metadata__", {})
@@ -99,7 +92,7 @@ def journal(path):
         (n,) = struct.unpack("<Q", raw[at:at + 8])
         if n == 0 or at + 8 + n > len(raw):
             break
-        m, t = _tensors(raw[at + 8:at + 8 + n], at + 8)
+        m, t = _tensors(raw[at + 8:at + 8 + n])
         order += json.loads(m.pop("parity.order")) if "parity.order" in m else list(t)
         inputs += json.loads(m.pop("parity.inputs", "[]"))
         parents.update(json.loads(m.pop("parity.parents", "{}")))
