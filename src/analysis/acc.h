@@ -368,6 +368,26 @@ void parity__prof_state(parity_buf *b, const parity__prof *pr, int n);
 /* A double of a state: %.17g, or "nan", "inf", "-inf". */
 void parity__state_double(parity_buf *b, double x);
 
+/* The fields of a side's and of a pair's state, in the order diff_state.c
+ * writes them and merge_state.c reads them back: the schema in one place. */
+typedef enum parity__state_kind {
+    PARITY__SK_U64,     /* a JSON integer                                   */
+    PARITY__SK_POS,     /* a position, or null when none was seen           */
+    PARITY__SK_DOUBLE,  /* parity__state_double                             */
+    PARITY__SK_SHIFT,   /* the same, and it must be finite                  */
+    PARITY__SK_XSUM,    /* an exact sum, parity__xsum_text in a string      */
+    PARITY__SK_U64_STR  /* a 64-bit count as a decimal string (past 2^53)   */
+} parity__state_kind;
+typedef struct parity__state_field {
+    const char *key;
+    parity__state_kind kind;
+    size_t offset;      /* in parity__side_acc or parity__pair_acc          */
+} parity__state_field;
+extern const parity__state_field parity__side_fields[];
+extern const size_t parity__n_side_fields;
+extern const parity__state_field parity__pair_fields[]; /* after "r", "p" */
+extern const size_t parity__n_pair_fields;
+
 /* ---- one pair on one thread, its buffers reused (diff_run.c) ---------- */
 
 /* A worker's buffers and accumulators (about 200 KiB), kept across pairs

@@ -16,6 +16,7 @@
 #include "acc.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,42 +38,79 @@ void parity__state_double(parity_buf *b, double x) {
     else parity__buf_puts(b, isnan(x) ? "\"nan\"" : x > 0 ? "\"inf\"" : "\"-inf\"");
 }
 
-static void put_double(parity_buf *b, const char *key, double x) {
-    parity__buf_printf(b, ",\"%s\":", key);
-    parity__state_double(b, x);
-}
-
 static void put_u64(parity_buf *b, const char *key, uint64_t x) {
     parity__buf_printf(b, ",\"%s\":%llu", key, (unsigned long long)x);
 }
 
-/* A flat position, or null for PARITY__NO_POS. */
-static void put_pos(parity_buf *b, const char *key, uint64_t x) {
-    if (x == PARITY__NO_POS) parity__buf_printf(b, ",\"%s\":null", key);
-    else put_u64(b, key, x);
-}
+#define SIDE(key, kind, field) {key, PARITY__SK_##kind, offsetof(parity__side_acc, field)}
+const parity__state_field parity__side_fields[] = {
+    SIDE("count", U64, count),       SIDE("n_finite", U64, n_finite),
+    SIDE("n_nan", U64, n_nan),       SIDE("n_posinf", U64, n_posinf),
+    SIDE("n_neginf", U64, n_neginf), SIDE("n_zero", U64, n_zero),
+    SIDE("min", DOUBLE, min),        SIDE("argmin", POS, argmin),
+    SIDE("max", DOUBLE, max),        SIDE("argmax", POS, argmax),
+    SIDE("shift", SHIFT, shift),     SIDE("sum", XSUM, sum),
+    SIDE("sum_c2", XSUM, sum_c2),    SIDE("sumsq", XSUM, sumsq),
+};
+#undef SIDE
+const size_t parity__n_side_fields = sizeof parity__side_fields / sizeof *parity__side_fields;
 
-static void put_xsum(parity_buf *b, const char *key, const parity_xsum *s) {
-    parity__buf_printf(b, ",\"%s\":\"", key);
-    parity__xsum_text(s, b);
-    parity__buf_puts(b, "\"");
+#define PAIR(key, kind, field) {key, PARITY__SK_##kind, offsetof(parity__pair_acc, field)}
+const parity__state_field parity__pair_fields[] = {
+    PAIR("abs_d", XSUM, abs_d),
+    PAIR("d2", XSUM, d2),
+    PAIR("rp", XSUM, rp),
+    PAIR("cov", XSUM, cov),
+    PAIR("abs_max", DOUBLE, abs_max),
+    PAIR("abs_max_at", POS, abs_max_at),
+    PAIR("abs_max_ref", DOUBLE, abs_max_ref),
+    PAIR("abs_max_port", DOUBLE, abs_max_port),
+    PAIR("rtol_max", DOUBLE, rtol_max),
+    PAIR("mismatched", U64, mismatched),
+    PAIR("max_ulp", U64_STR, max_ulp),
+    PAIR("max_ulp_at", POS, max_ulp_at),
+    PAIR("nf_ref_only", U64, nf_ref_only),
+    PAIR("nf_port_only", U64, nf_port_only),
+    PAIR("nf_differ", U64, nf_differ),
+    PAIR("first_nf_only", POS, first_nf_only),
+};
+#undef PAIR
+const size_t parity__n_pair_fields = sizeof parity__pair_fields / sizeof *parity__pair_fields;
+
+/* The fields of acc, each "key":value after sep ("{" before the first of
+ * an object, "," before the others). */
+static void put_fields(parity_buf *b, const char *sep, const parity__state_field *f, size_t n,
+                       const void *acc) {
+    for (size_t i = 0; i < n; i++, sep = ",") {
+        const unsigned char *at = (const unsigned char *)acc + f[i].offset;
+        uint64_t u;
+        double x;
+        parity__buf_printf(b, "%s\"%s\":", sep, f[i].key);
+        switch (f[i].kind) {
+        case PARITY__SK_U64:
+        case PARITY__SK_POS:
+        case PARITY__SK_U64_STR:
+            memcpy(&u, at, sizeof u);
+            if (f[i].kind == PARITY__SK_POS && u == PARITY__NO_POS) parity__buf_puts(b, "null");
+            else parity__buf_printf(b, f[i].kind == PARITY__SK_U64_STR ? "\"%llu\"" : "%llu",
+                                    (unsigned long long)u);
+            break;
+        case PARITY__SK_DOUBLE:
+        case PARITY__SK_SHIFT:
+            memcpy(&x, at, sizeof x);
+            parity__state_double(b, x);
+            break;
+        case PARITY__SK_XSUM:
+            parity__buf_puts(b, "\"");
+            parity__xsum_text((const parity_xsum *)(const void *)at, b);
+            parity__buf_puts(b, "\"");
+            break;
+        }
+    }
 }
 
 void parity__side_state(parity_buf *b, const parity__side_acc *a) {
-    parity__buf_printf(b, "{\"count\":%llu", (unsigned long long)a->count);
-    put_u64(b, "n_finite", a->n_finite);
-    put_u64(b, "n_nan", a->n_nan);
-    put_u64(b, "n_posinf", a->n_posinf);
-    put_u64(b, "n_neginf", a->n_neginf);
-    put_u64(b, "n_zero", a->n_zero);
-    put_double(b, "min", a->min);
-    put_pos(b, "argmin", a->argmin);
-    put_double(b, "max", a->max);
-    put_pos(b, "argmax", a->argmax);
-    put_double(b, "shift", a->shift);
-    put_xsum(b, "sum", &a->sum);
-    put_xsum(b, "sum_c2", &a->sum_c2);
-    put_xsum(b, "sumsq", &a->sumsq);
+    put_fields(b, "{", parity__side_fields, parity__n_side_fields, a);
     if (a->has_isum) { /* integers: the exact sum, so a merge's mean is exact too */
         char digits[48], *d = digits + sizeof digits;
         int neg = a->isum < 0;
@@ -90,22 +128,7 @@ void parity__pair_state(parity_buf *b, const parity__pair_acc *a) {
     parity__side_state(b, &a->r);
     parity__buf_puts(b, ",\"p\":");
     parity__side_state(b, &a->p);
-    put_xsum(b, "abs_d", &a->abs_d);
-    put_xsum(b, "d2", &a->d2);
-    put_xsum(b, "rp", &a->rp);
-    put_xsum(b, "cov", &a->cov);
-    put_double(b, "abs_max", a->abs_max);
-    put_pos(b, "abs_max_at", a->abs_max_at);
-    put_double(b, "abs_max_ref", a->abs_max_ref);
-    put_double(b, "abs_max_port", a->abs_max_port);
-    put_double(b, "rtol_max", a->rtol_max);
-    put_u64(b, "mismatched", a->mismatched);
-    parity__buf_printf(b, ",\"max_ulp\":\"%llu\"", (unsigned long long)a->max_ulp);
-    put_pos(b, "max_ulp_at", a->max_ulp_at);
-    put_u64(b, "nf_ref_only", a->nf_ref_only);
-    put_u64(b, "nf_port_only", a->nf_port_only);
-    put_u64(b, "nf_differ", a->nf_differ);
-    put_pos(b, "first_nf_only", a->first_nf_only);
+    put_fields(b, ",", parity__pair_fields, parity__n_pair_fields, a);
     parity__buf_puts(b, "}");
 }
 

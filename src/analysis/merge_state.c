@@ -130,6 +130,43 @@ static parity_status read_isum(const parity__rd *rd, const cJSON *o, const char 
     return PARITY_OK;
 }
 
+/* "12345": a uint64 written as a decimal string. */
+static parity_status read_u64_str(const parity__rd *rd, const cJSON *o, const char *path,
+                                  const char *key, uint64_t *out) {
+    const char *s;
+    char *end;
+    TRY(parity__rd_str(rd, o, path, key, 0, &s));
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!(*s >= '0' && *s <= '9') || *end || errno || (s[0] == '0' && s[1]))
+        return parity__rd_fail(rd, path, key, "expected a decimal integer in a string");
+    *out = (uint64_t)v;
+    return PARITY_OK;
+}
+
+/* The fields f[0..n) of object o (at path p) into the accumulator acc, in
+ * the order the state writes them (diff_state.c), so the first bad one is
+ * the one reported. */
+static parity_status read_fields(const parity__rd *rd, const cJSON *o, const char *p,
+                                 const parity__state_field *f, size_t n, void *acc) {
+    for (size_t i = 0; i < n; i++) {
+        void *at = (unsigned char *)acc + f[i].offset;
+        switch (f[i].kind) {
+        case PARITY__SK_U64: TRY(parity__rd_u64(rd, o, p, f[i].key, at)); break;
+        case PARITY__SK_POS: TRY(parity__rd_pos(rd, o, p, f[i].key, at)); break;
+        case PARITY__SK_U64_STR: TRY(read_u64_str(rd, o, p, f[i].key, at)); break;
+        case PARITY__SK_XSUM: TRY(parity__rd_xsum(rd, o, p, f[i].key, at)); break;
+        case PARITY__SK_DOUBLE:
+        case PARITY__SK_SHIFT:
+            TRY(parity__rd_double(rd, o, p, f[i].key, at));
+            if (f[i].kind == PARITY__SK_SHIFT && !isfinite(*(double *)at))
+                return parity__rd_fail(rd, p, f[i].key, "expected a finite number");
+            break;
+        }
+    }
+    return PARITY_OK;
+}
+
 static parity_status read_side(const parity__rd *rd, const cJSON *st, const char *path,
                                const char *key, parity__side_acc *a) {
     const cJSON *o;
@@ -137,21 +174,7 @@ static parity_status read_side(const parity__rd *rd, const cJSON *st, const char
     snprintf(p, sizeof p, "%s.%s", path, key);
     TRY(parity__rd_obj(rd, st, path, key, &o));
     parity__side_init(a, 0.0);
-    TRY(parity__rd_u64(rd, o, p, "count", &a->count));
-    TRY(parity__rd_u64(rd, o, p, "n_finite", &a->n_finite));
-    TRY(parity__rd_u64(rd, o, p, "n_nan", &a->n_nan));
-    TRY(parity__rd_u64(rd, o, p, "n_posinf", &a->n_posinf));
-    TRY(parity__rd_u64(rd, o, p, "n_neginf", &a->n_neginf));
-    TRY(parity__rd_u64(rd, o, p, "n_zero", &a->n_zero));
-    TRY(parity__rd_double(rd, o, p, "min", &a->min));
-    TRY(parity__rd_pos(rd, o, p, "argmin", &a->argmin));
-    TRY(parity__rd_double(rd, o, p, "max", &a->max));
-    TRY(parity__rd_pos(rd, o, p, "argmax", &a->argmax));
-    TRY(parity__rd_double(rd, o, p, "shift", &a->shift));
-    if (!isfinite(a->shift)) return parity__rd_fail(rd, p, "shift", "expected a finite number");
-    TRY(parity__rd_xsum(rd, o, p, "sum", &a->sum));
-    TRY(parity__rd_xsum(rd, o, p, "sum_c2", &a->sum_c2));
-    TRY(parity__rd_xsum(rd, o, p, "sumsq", &a->sumsq));
+    TRY(read_fields(rd, o, p, parity__side_fields, parity__n_side_fields, a));
     return cJSON_GetObjectItemCaseSensitive(o, "isum") ? read_isum(rd, o, p, a) : PARITY_OK;
 }
 
@@ -169,20 +192,6 @@ static parity_status add_side(const parity__rd *rd, const cJSON *st, const char 
     return PARITY_OK;
 }
 
-/* "12345": a uint64 written as a decimal string. */
-static parity_status read_u64_str(const parity__rd *rd, const cJSON *o, const char *path,
-                                  const char *key, uint64_t *out) {
-    const char *s;
-    char *end;
-    TRY(parity__rd_str(rd, o, path, key, 0, &s));
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!(*s >= '0' && *s <= '9') || *end || errno || (s[0] == '0' && s[1]))
-        return parity__rd_fail(rd, path, key, "expected a decimal integer in a string");
-    *out = (uint64_t)v;
-    return PARITY_OK;
-}
-
 static parity_status read_pair(const parity__rd *rd, const cJSON *st, int first,
                                parity__pair_acc *into) {
     parity__pair_acc tmp, *a = first ? into : &tmp;
@@ -192,22 +201,7 @@ static parity_status read_pair(const parity__rd *rd, const cJSON *st, int first,
     parity__pair_init(a, 0.0, 0.0);
     TRY(read_side(rd, o, p, "r", &a->r));
     TRY(read_side(rd, o, p, "p", &a->p));
-    TRY(parity__rd_xsum(rd, o, p, "abs_d", &a->abs_d));
-    TRY(parity__rd_xsum(rd, o, p, "d2", &a->d2));
-    TRY(parity__rd_xsum(rd, o, p, "rp", &a->rp));
-    TRY(parity__rd_xsum(rd, o, p, "cov", &a->cov));
-    TRY(parity__rd_double(rd, o, p, "abs_max", &a->abs_max));
-    TRY(parity__rd_pos(rd, o, p, "abs_max_at", &a->abs_max_at));
-    TRY(parity__rd_double(rd, o, p, "abs_max_ref", &a->abs_max_ref));
-    TRY(parity__rd_double(rd, o, p, "abs_max_port", &a->abs_max_port));
-    TRY(parity__rd_double(rd, o, p, "rtol_max", &a->rtol_max));
-    TRY(parity__rd_u64(rd, o, p, "mismatched", &a->mismatched));
-    TRY(read_u64_str(rd, o, p, "max_ulp", &a->max_ulp));
-    TRY(parity__rd_pos(rd, o, p, "max_ulp_at", &a->max_ulp_at));
-    TRY(parity__rd_u64(rd, o, p, "nf_ref_only", &a->nf_ref_only));
-    TRY(parity__rd_u64(rd, o, p, "nf_port_only", &a->nf_port_only));
-    TRY(parity__rd_u64(rd, o, p, "nf_differ", &a->nf_differ));
-    TRY(parity__rd_pos(rd, o, p, "first_nf_only", &a->first_nf_only));
+    TRY(read_fields(rd, o, p, parity__pair_fields, parity__n_pair_fields, a));
     if (first) return PARITY_OK;
     if (memcmp(&a->r.shift, &into->r.shift, sizeof a->r.shift) != 0 ||
         memcmp(&a->p.shift, &into->p.shift, sizeof a->p.shift) != 0)
