@@ -19,29 +19,18 @@ import fractions
 import json
 import os
 import re
-import struct
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from safetensors_np import encode, write  # noqa: E402  (the tests' own, tests/lib)
+
 FAILS = []
 RNG = np.random.default_rng(14)
 BIG = (1 << 20) + 12345           # above PARITY_SLICE_MIN: cut into ranges
-
-
-def write_st(path, tensors):
-    """A safetensors file of {name: (dtype, shape, raw bytes)}, in order."""
-    head, blobs, at = {}, [], 0
-    for name, (dt, shape, raw) in tensors.items():
-        head[name] = {"dtype": dt, "shape": list(shape), "data_offsets": [at, at + len(raw)]}
-        blobs.append(raw)
-        at += len(raw)
-    h = json.dumps(head, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 def floats(n, nan=0, inf=0, scale=1.0, offset=0.0):
@@ -54,20 +43,6 @@ def floats(n, nan=0, inf=0, scale=1.0, offset=0.0):
         x[RNG.choice(n, 3, replace=False)] = 0.0
         x[RNG.choice(n, 2, replace=False)] = -0.0
     return x
-
-
-def enc(x, dt):
-    """Raw little-endian bytes of float64 values x as safetensors dtype dt."""
-    if dt == "F64":
-        return x.astype("<f8").tobytes()
-    if dt == "F32":
-        return x.astype("<f4").tobytes()
-    if dt == "F16":
-        return x.astype("<f2").tobytes()
-    if dt == "BF16":
-        b = x.astype("<f4").view("<u4")
-        return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16).astype("<u2").tobytes()
-    raise ValueError(dt)
 
 
 def f8(n, nan_code):
@@ -89,8 +64,8 @@ def make_data(d):
     ref, port = {}, {}
 
     def both(name, dt, shape, r, p):
-        ref[name] = (dt, shape, enc(r, dt) if isinstance(r, np.ndarray) and r.dtype == np.float64 else r)
-        port[name] = (dt, shape, enc(p, dt) if isinstance(p, np.ndarray) and p.dtype == np.float64 else p)
+        ref[name] = (dt, shape, encode(r, dt) if isinstance(r, np.ndarray) and r.dtype == np.float64 else r)
+        port[name] = (dt, shape, encode(p, dt) if isinstance(p, np.ndarray) and p.dtype == np.float64 else p)
 
     # large float pairs: every float dtype, NaN and infinities, odd lengths
     for dt, eps in (("F32", 1e-5), ("F64", 1e-9), ("F16", 1e-2), ("BF16", 1e-2)):
@@ -120,13 +95,13 @@ def make_data(d):
     r = floats(5000)
     both("small.scrambled", "F32", (50, 100), r, r.reshape(50, 100).T.copy().ravel())
     r = floats(80 * 50).reshape(1, 80, 50)
-    ref["layout"] = ("F32", (1, 80, 50), enc(r.ravel(), "F32"))
-    port["layout"] = ("F32", (1, 50, 80), enc(np.transpose(r, (0, 2, 1)).ravel(), "F32"))
+    ref["layout"] = ("F32", (1, 80, 50), encode(r.ravel(), "F32"))
+    port["layout"] = ("F32", (1, 50, 80), encode(np.transpose(r, (0, 2, 1)).ravel(), "F32"))
     r = floats(80 * 50).reshape(1, 80, 50)
-    ref["overlap"] = ("F32", (1, 80, 50), enc(r.ravel(), "F32"))
-    port["overlap"] = ("F32", (1, 80, 48), enc(r[:, :, :48].ravel(), "F32"))
-    ref["shapes"] = ("F32", (2, 3, 5), enc(floats(30), "F32"))
-    port["shapes"] = ("F32", (2, 4, 4), enc(floats(32), "F32"))
+    ref["overlap"] = ("F32", (1, 80, 50), encode(r.ravel(), "F32"))
+    port["overlap"] = ("F32", (1, 80, 48), encode(r[:, :, :48].ravel(), "F32"))
+    ref["shapes"] = ("F32", (2, 3, 5), encode(floats(30), "F32"))
+    port["shapes"] = ("F32", (2, 4, 4), encode(floats(32), "F32"))
     both("empty", "F32", (0,), b"", b"")
     both("nan", "F32", (9,), np.full(9, np.nan), np.full(9, np.nan))
     # integers and bools
@@ -143,10 +118,10 @@ def make_data(d):
     v = u.copy()
     v[5] = (1 << 64) - 1
     both("u64", "U64", (40,), u.astype("<u8").tobytes(), v.astype("<u8").tobytes())
-    ref["only.ref"] = ("F32", (3,), enc(floats(3), "F32"))
-    port["only.port"] = ("F32", (3,), enc(floats(3), "F32"))
-    write_st(os.path.join(d, "ref.safetensors"), ref)
-    write_st(os.path.join(d, "port.safetensors"), port)
+    ref["only.ref"] = ("F32", (3,), encode(floats(3), "F32"))
+    port["only.port"] = ("F32", (3,), encode(floats(3), "F32"))
+    write(os.path.join(d, "ref.safetensors"), ref)
+    write(os.path.join(d, "port.safetensors"), port)
     return ref
 
 

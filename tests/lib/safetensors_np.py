@@ -5,6 +5,7 @@ tests check the format rules); it trusts the file.
 
     meta, tensors = read(path)   # tensors: {name: ndarray}, header order
     order, files, inputs = trace_dir(d)
+    write(path, {name: (dtype, shape, encode(values, dtype))})
 
 BF16 has no NumPy dtype: its tensors come back as float32 holding the same
 values (exact: a BF16 is the top half of an F32).
@@ -32,6 +33,29 @@ def header(path):
     head = json.loads(raw[8:8 + n])
     meta = head.pop("__metadata__", {})
     return head, meta, raw, 8 + n
+
+
+def encode(x, dt):
+    """The little-endian bytes of the values x stored as dtype dt (BF16:
+    float32 rounded to the nearest even top half)."""
+    x = np.asarray(x)
+    if dt == "BF16":
+        b = x.astype("<f4").view("<u4")
+        return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16).astype("<u2").tobytes()
+    return x.astype(DTYPES[dt]).tobytes()
+
+
+def write(path, tensors):
+    """A safetensors file of {name: (dtype, shape, raw bytes)}, in order."""
+    head, blobs, at = {}, [], 0
+    for name, (dt, shape, raw) in tensors.items():
+        head[name] = {"dtype": dt, "shape": list(shape), "data_offsets": [at, at + len(raw)]}
+        blobs.append(raw)
+        at += len(raw)
+    h = json.dumps(head, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 
 
 def read(path):

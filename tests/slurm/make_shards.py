@@ -11,39 +11,19 @@ Usage: make_shards.py DIR   (writes DIR/ref/ and DIR/port/)
 """
 import json
 import os
-import struct
 import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from safetensors_np import encode, write  # noqa: E402  (the tests' own, tests/lib)
+
 RNG = np.random.default_rng(1414)
-
-
-def raw(x, dt):
-    if dt == "F32":
-        return x.astype("<f4").tobytes()
-    if dt == "F16":
-        return x.astype("<f2").tobytes()
-    if dt == "BF16":
-        b = x.astype("<f4").view("<u4")
-        return ((b + 0x7FFF + ((b >> 16) & 1)) >> 16).astype("<u2").tobytes()
-    if dt == "I64":
-        return x.astype("<i8").tobytes()
-    raise ValueError(dt)
 
 
 def write_st(path, tensors):
     """A safetensors file of {name: (dtype, shape, values)}, in order."""
-    head, blobs, at = {}, [], 0
-    for name, (dt, shape, x) in tensors.items():
-        b = raw(x, dt)
-        head[name] = {"dtype": dt, "shape": list(shape), "data_offsets": [at, at + len(b)]}
-        blobs.append(b)
-        at += len(b)
-    h = json.dumps(head, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+    write(path, {k: (dt, shape, encode(x, dt)) for k, (dt, shape, x) in tensors.items()})
 
 
 def write_sharded(folder, tensors, n_shards):
@@ -56,7 +36,7 @@ def write_sharded(folder, tensors, n_shards):
         fname = f"model-{s + 1:05d}-of-{n_shards:05d}.safetensors"
         write_st(os.path.join(folder, fname), {k: tensors[k] for k in part})
         weight_map.update({k: fname for k in part})
-        total += sum(len(raw(tensors[k][2], tensors[k][0])) for k in part)
+        total += sum(len(encode(tensors[k][2], tensors[k][0])) for k in part)
     index = {"metadata": {"total_size": total}, "weight_map": weight_map}
     with open(os.path.join(folder, "model.safetensors.index.json"), "w") as f:
         json.dump(index, f, indent=2)
