@@ -20,22 +20,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static unsigned char *slurp(const char *path, size_t *len) {
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    unsigned char *b = malloc(cap);
-    size_t got;
-    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) b = realloc(b, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
-
 /* Bytes per stored component, independent of the library's table. */
 static size_t comp_size(parity_dtype dt) {
     switch (dt) {

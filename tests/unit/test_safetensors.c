@@ -61,22 +61,6 @@ static const char *meta(const parity_set *set, const char *key) {
     return NULL;
 }
 
-static unsigned char *slurp(const char *path, size_t *len) {
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    unsigned char *buf = malloc(cap);
-    size_t k;
-    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) buf = realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* 8-byte LE length + header + data, into a malloc'ed buffer. */
 static unsigned char *make_file(const char *header, const void *data,
                                 size_t dlen, size_t *len) {
@@ -507,15 +491,6 @@ static int check_bad_list(const char *dir) {
     }
     fclose(f);
     return n;
-}
-
-static int same_file(const char *a, const char *b) {
-    size_t la = 0, lb = 0;
-    unsigned char *x = slurp(a, &la), *y = slurp(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    free(x);
-    free(y);
-    return same;
 }
 
 static void test_bad_corpus(void) {

@@ -13,6 +13,7 @@
  * 3. The committed bad corpus tests/bad/st_index: status and message.
  */
 #include "formats/reader.h"
+#include "set_check.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -20,33 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* What priv.file_backed must say of t: 1 when its bytes lie in a file map,
- * 0 when in a copy read into memory (files of PARITY__COPY_MAX or less). */
-static int backed_expected(const parity_set *set, const parity_tensor *t) {
-    for (size_t m = 0; m < set->n_maps; m++) {
-        const parity_map *map = &set->maps[m];
-        if (map->base && t->data >= map->base && t->data < map->base + map->size)
-            return !map->copied;
-    }
-    return 1;
-}
-
 static char DIR_[600];
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0, got;
-    unsigned char *b = malloc(cap);
-    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) b = realloc(b, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
 
 static int generate(void) {
     const char *py = getenv("PARITY_PYTHON"), *src = getenv("PARITY_SRC");
@@ -242,10 +217,7 @@ static void test_corpus_generated(int listed) {
         if (e->d_name[0] == '.') continue;
         snprintf(a, sizeof a, "%s/%s", dir, e->d_name);
         snprintf(b, sizeof b, "%s/%s", gen, e->d_name);
-        size_t la, lb;
-        unsigned char *x = slurp(a, &la), *y = slurp(b, &lb);
-        CHECK_MSG(x && y && la == lb && memcmp(x, y, la) == 0, "%s differs from the generator's", a);
-        free(x), free(y);
+        CHECK_MSG(same_file(a, b), "%s differs from the generator's", a);
         files++;
     }
     if (d) closedir(d);

@@ -23,37 +23,12 @@
  *    writes.
  */
 #include "formats/reader.h"
+#include "set_check.h"
 #include "testutil.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* What priv.file_backed must say of t: 1 when its bytes lie in a file map,
- * 0 when in a copy read into memory (files of PARITY__COPY_MAX or less). */
-static int backed_expected(const parity_set *set, const parity_tensor *t) {
-    for (size_t m = 0; m < set->n_maps; m++) {
-        const parity_map *map = &set->maps[m];
-        if (map->base && t->data >= map->base && t->data < map->base + map->size)
-            return !map->copied;
-    }
-    return 1;
-}
-
-static unsigned char *slurp(const char *path, size_t *len) {
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0, got;
-    unsigned char *b = malloc(cap);
-    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) b = realloc(b, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
 
 static const char *fixture_dir(void) {
     static char dir[600];
@@ -368,15 +343,6 @@ static int check_bad_dir(const char *sub) {
     }
     fclose(f);
     return n;
-}
-
-static int same_file(const char *a, const char *b) {
-    size_t la, lb;
-    unsigned char *x = slurp(a, &la), *y = slurp(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    free(x);
-    free(y);
-    return same;
 }
 
 static void test_bad_corpus(void) {

@@ -5,7 +5,8 @@
  * the failure; a test's main() ends with `return TEST_SUMMARY();`, which
  * prints "N passed, N failed" and returns nonzero when anything failed.
  * Header-only, no globals shared between translation units (each test is
- * one executable built from one .c file).
+ * one executable built from one .c file). Also the readers' tests' file
+ * helpers: slurp (a whole file into memory) and same_file.
  */
 #ifndef PARITY_TESTUTIL_H
 #define PARITY_TESTUTIL_H
@@ -112,5 +113,31 @@ static inline const char *testutil_errmsg_(const parity_error *e) {
 #define TEST_SUMMARY()                                                      \
     (printf("%d passed, %d failed\n", testutil_pass_, testutil_fail_),       \
      testutil_fail_ ? 1 : 0)
+
+/* The bytes of the file at path (malloc'd; *len their count), or NULL. */
+static inline unsigned char *slurp(const char *path, size_t *len) {
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0, got;
+    unsigned char *b = malloc(cap);
+    while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) b = realloc(b, cap *= 2);
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+/* Whether the files at a and b hold the same bytes (both readable). */
+static inline int same_file(const char *a, const char *b) {
+    size_t la = 0, lb = 0;
+    unsigned char *x = slurp(a, &la), *y = slurp(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return same;
+}
 
 #endif /* PARITY_TESTUTIL_H */
