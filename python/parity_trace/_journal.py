@@ -144,26 +144,26 @@ def is_journal(path):
         return False
 
 
-def _names(path, at, key, text):
+def _json_meta(path, at, key, text, ok, what):
+    """The JSON value of a record's metadata key, when ok(value) holds."""
     try:
         v = json.loads(text)
     except ValueError:
         v = None
-    if not isinstance(v, list) or not all(isinstance(n, str) for n in v):
+    if not ok(v):
         raise ValueError("%s: journal record at byte %d: metadata '%s': expected a JSON "
-                         "array of names" % (path, at, key))
+                         "%s" % (path, at, key, what))
     return v
+
+
+def _names(path, at, key, text):
+    return _json_meta(path, at, key, text,
+                      lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v),
+                      "array of names")
 
 
 def _object(path, at, key, text):
-    try:
-        v = json.loads(text)
-    except ValueError:
-        v = None
-    if not isinstance(v, dict):
-        raise ValueError("%s: journal record at byte %d: metadata '%s': expected a JSON "
-                         "object" % (path, at, key))
-    return v
+    return _json_meta(path, at, key, text, lambda v: isinstance(v, dict), "object")
 
 
 def read(path):
