@@ -42,6 +42,7 @@
  * the other run gigabytes ahead (440 MiB resident for a 3 GiB pair). */
 #define LEAD_BYTES ((uint64_t)32 << 20)
 #define MAX_THREADS 64
+#define PLAIN_PAUSE_MAX 64
 
 typedef struct run_shared {
     const parity_tensor *ref, *port;
@@ -73,6 +74,10 @@ typedef struct worker {
     parity__side_acc fr, fp;/* chunks of the fused path (all finite): they */
                             /* belong to r and pair.r alike, merged at end */
     int slow;               /* some chunk went the reference way           */
+    int plain_wait;         /* fused chunks left before plain sums are     */
+                            /* tried again (after a chunk where they were  */
+                            /* not exact)                                 */
+    int plain_pause;        /* the last such pause (0: the last try hit)   */
     parity__prof_part part[4];
     double rb[PARITY__CHUNK], pb[PARITY__CHUNK];   /* the chunk as read    */
     double xr[PARITY__CHUNK], xp[PARITY__CHUNK];   /* compacted values     */
@@ -170,9 +175,24 @@ static void chunk_fused(worker *w, uint64_t first, size_t n) {
     run_shared *sh = w->sh;
     parity__fused_out o;
     parity__fused_in in = {sh->kr, sh->kp, sh->opts->atol, sh->opts->rtol,
-                           w->pair.rtol_max, w->pair.abs_max_at == PARITY__NO_POS};
+                           w->pair.rtol_max, w->pair.abs_max_at == PARITY__NO_POS,
+                           w->plain_wait == 0};
     sh->fused(sh->ref->data + first * sh->esz, sh->port->data + first * sh->esz,
               n, &in, &o);
+    /* A miss cost a second pass. The pause after one doubles with each miss
+     * in a row (up to PLAIN_PAUSE_MAX chunks) and is forgotten at the first
+     * hit: a chunk with a stray tiny value costs one pass more, data whose
+     * sums are never exact one pass in PLAIN_PAUSE_MAX + 1. The bits are the
+     * same either way. */
+    if (o.plain_missed) {
+        w->plain_pause = w->plain_pause ? 2 * w->plain_pause : 1;
+        if (w->plain_pause > PLAIN_PAUSE_MAX) w->plain_pause = PLAIN_PAUSE_MAX;
+        w->plain_wait = w->plain_pause;
+    } else if (in.plain) {
+        w->plain_pause = 0;
+    } else {
+        w->plain_wait--;
+    }
     if (!o.clean) {
         run_chunk(w, first, n);
         return;
@@ -302,10 +322,17 @@ static void worker_reset(worker *w, run_shared *sh, int id) {
     w->slow = 0;
 }
 
+/* What a new worker holds before its first pair (worker_reset is per pair:
+ * the plain-sum hint carries over, as the next tensor is often alike). */
+static void worker_clear(worker *w) {
+    memset(w->part, 0, sizeof w->part);
+    w->plain_wait = w->plain_pause = 0;
+}
+
 static worker *worker_new(run_shared *sh, int id) {
     worker *w = malloc(sizeof *w);
     if (!w) return NULL;
-    memset(w->part, 0, sizeof w->part);
+    worker_clear(w);
     worker_reset(w, sh, id);
     for (int k = 0; k < sh->n_prof; k++) {
         if (parity__prof_part_alloc(&w->part[k], &sh->prof[k]) != PARITY_OK) {
@@ -487,7 +514,7 @@ struct parity__solo {
 
 parity__solo *parity__solo_new(void) {
     parity__solo *s = malloc(sizeof *s);
-    if (s) memset(s->w.part, 0, sizeof s->w.part);
+    if (s) worker_clear(&s->w);
     return s;
 }
 

@@ -10,6 +10,10 @@
  * same TwoSum steps, the same tail through lane 0, no fused multiply-add),
  * so its chunk results are the reference path's bits; the tests compare
  * the two on every dtype (PARITY_SIMD=scalar forces the reference path).
+ * One exception, with the same bits: Σr, Σp and Σ|d| of F32, F16 and BF16
+ * are first added without TwoSum's error terms, and that pass is kept
+ * only when it provably rounded nowhere (every error term would have been
+ * +0); test_fused_plain compares the two passes.
  *
  * Scope: both tensors C-contiguous, native byte order, the same dtype,
  * one of F64, F32, F16, BF16. A chunk holding a non-finite value, or whose
@@ -38,6 +42,10 @@ typedef struct parity__fused_in {
     int first;              /* fresh accumulators (a worker's first chunk):*/
                             /* every pair divides, and the first positions */
                             /* of the extrema are tracked                 */
+    int plain;              /* try plain sums where they may be exact      */
+                            /* (kernels_fused.inc, FX(plain_exact)): the   */
+                            /* same bits, fewer operations; a chunk where  */
+                            /* they are not exact is passed again         */
 } parity__fused_in;
 
 /* What one fused pass over m element pairs found. */
@@ -51,6 +59,8 @@ typedef struct parity__fused_out {
     size_t pos_ulp;          /* with first: offset of max_ulp's first pair */
     int clean;               /* 0: a non-finite value or an overflowing    */
                              /* lane: redo the chunk by the reference path */
+    int plain_missed;        /* plain sums were tried and not all exact:   */
+                             /* the chunk took two passes                  */
 } parity__fused_out;
 
 typedef void (*parity__fused_fn)(const unsigned char *r, const unsigned char *p,

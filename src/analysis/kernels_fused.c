@@ -60,6 +60,18 @@ static double fused_load1(parity_dtype dt, const unsigned char *s, int64_t *img)
     return parity_dtype_to_double(dt, s);
 }
 
+/* The sums a chunk of F32, F16 or BF16 adds plainly, without TwoSum's
+ * error terms, when they turn out exact (bit q: sum q of the lanes, in the
+ * order of kernels_fused.inc): Σr, Σp and Σ|d|, whose terms are multiples
+ * of the quantum of the smallest stored magnitude and rarely span enough
+ * binades to round (see FX(plain_exact)). The squares and products need a
+ * quantum so fine (the smallest magnitude's, squared) that a chunk of
+ * ordinary data rounds them: they keep TwoSum and Fast2Sum. FUSED_TRACK:
+ * the kernel tracks the smallest magnitudes (F16 needs not: its quantum
+ * 2^-24 always suffices). */
+#define FUSED_PLAIN ((1u << 0) | (1u << 3) | (1u << 6))
+#define FUSED_TRACK (1u << 31)
+
 /* After the lanes: clean or not, and max |d|/|r|. The main loop only
  * flags pairs whose quotient may beat the caller's running maximum; a
  * chunk with such a pair is passed again with the division (rare: a new
