@@ -12,7 +12,9 @@
  * that let one through fails here. The chunks: ordinary data (which must
  * take the plain pass, or the test would prove nothing), magnitudes whose
  * spread of binades straddles the bound, values of one sign with one
- * small value whose size straddles it (both outcomes must occur),
+ * small value whose size straddles it, differences whose Σ|d| straddles
+ * its bound with one tiny pair setting the quantum (both outcomes must
+ * occur),
  * differences near 2^53 times the quantum, a stray subnormal, one side all
  * zeros, and the largest finite values; lengths with and without a tail.
  */
@@ -65,9 +67,10 @@ static void store(parity_dtype dt, double x, unsigned char *at) {
     memcpy(at, &h, 2);
 }
 
-typedef enum { ORDINARY, SPREAD, ONE_SIGN, BIG_DIFF, STRAY_TINY, ZERO_SIDE, EXTREMES, N_KINDS } kind;
-static const char *const kind_names[N_KINDS] = {"ordinary", "spread", "one-sign", "big-diff",
-                                                "stray-tiny", "zero-side", "extremes"};
+typedef enum { ORDINARY, SPREAD, ONE_SIGN, ABS_EDGE, BIG_DIFF, STRAY_TINY, ZERO_SIDE, EXTREMES,
+               N_KINDS } kind;
+static const char *const kind_names[N_KINDS] = {"ordinary", "spread", "one-sign", "abs-edge",
+                                                "big-diff", "stray-tiny", "zero-side", "extremes"};
 
 /* One chunk of kind k; seed varies the spread so that the bound falls
  * inside the range of cases. */
@@ -86,8 +89,21 @@ static void make_chunk(parity_dtype dt, kind k, int seed, size_t m,
         store(dt, x, r + i * esz);
         store(dt, y, p + i * esz);
     }
-    if (k == ONE_SIGN && m > 0) /* one small value sets the quantum */
-        store(dt, ldexp(1 + uniform(), -10 - seed % 30), r + (rng() % m) * esz);
+    /* small values set the quantum: first in each lane, so that every later
+     * addition of the lane must keep their low bits */
+    for (size_t i = 0; k == ONE_SIGN && i < m && i < 8; i++)
+        store(dt, ldexp(1 + uniform(), -10 - seed % 30), r + i * esz);
+    if (k == ABS_EDGE) { /* differences near 2^-e, whose Σ|d| straddles its */
+        /* bound 2^53 q: small values 2^-t of r, first in each lane, set q */
+        /* (fine enough for Σ|d|, not for Σr), p is large and coarse */
+        int f32 = dt == PARITY_DT_F32, t = 10 + seed % (f32 ? 10 : 26);
+        int e = t + (f32 ? 24 : 8) - 44 + (seed / 12) % 5 - 2;
+        for (size_t i = 0; i < m; i++) {
+            double x = i < 8 ? ldexp(1 + uniform(), -t) : 1 + uniform() / 4;
+            store(dt, x, r + i * esz);
+            store(dt, x + ldexp(1 + uniform(), -e), p + i * esz);
+        }
+    }
     if (k == STRAY_TINY && m > 0) { /* the smallest subnormal */
         size_t at = rng() % m;
         unsigned char one[4] = {1, 0, 0, 0};
@@ -99,7 +115,7 @@ int main(void) {
     static unsigned char r[N * 4], p[N * 4];
     const parity_dtype dts[3] = {PARITY_DT_F32, PARITY_DT_BF16, PARITY_DT_F16};
     const size_t lengths[4] = {N, N - 3, 13, 8};
-    int hits[3][N_KINDS] = {{0}}, misses[3][N_KINDS] = {{0}};
+    int seen[3][N_KINDS][2] = {{{0}}}; /* per dtype and kind: hits, misses */
     for (int d = 0; d < 3; d++) {
         for (int isa = PARITY__ISA_SSE2; isa <= (int)parity__isa_best(0); isa++) {
             parity__fused_fn f = parity__fused_kernel(dts[d], (parity__isa)isa);
@@ -111,34 +127,36 @@ int main(void) {
                                            seed % 3 == 0, 0};
                     parity__fused_out want, got;
                     memset(&want, 0, sizeof want);
-                    memset(&got, 0, sizeof got);
                     f(r, p, m, &in, &want);
+                    CHECK_MSG(!want.plain_missed, "no plain sums asked, none missed");
+                    memset(&got, 0, sizeof got);
                     in.plain = 1;
                     f(r, p, m, &in, &got);
-                    CHECK_MSG(!want.plain_missed, "no plain sums asked, none missed");
-                    (got.plain_missed ? misses : hits)[d][k]++;
+                    int missed = got.plain_missed;
+                    CHECK(missed == 0 || missed == 1);
+                    seen[d][k][missed != 0]++;
                     got.plain_missed = 0;
                     CHECK_MSG(memcmp(&want, &got, sizeof want) == 0,
                               "%s isa %d %s seed %d m %zu: plain pass differs (missed %d)",
-                              parity_dtype_name(dts[d]), isa, kind_names[k], seed, m,
-                              (misses[d][k] > 0));
+                              parity_dtype_name(dts[d]), isa, kind_names[k], seed, m, missed);
                 }
             }
         }
         const char *dn = parity_dtype_name(dts[d]);
+        int (*o)[2] = seen[d];
         /* ordinary data takes the plain pass (or this test proves nothing) */
-        CHECK_MSG(hits[d][ORDINARY] >= 9 * misses[d][ORDINARY] && hits[d][ORDINARY] > 0,
-                  "%s ordinary: %d hits, %d misses", dn, hits[d][ORDINARY], misses[d][ORDINARY]);
-        CHECK_MSG(hits[d][ZERO_SIDE] > 0, "%s zero side: %d hits", dn, hits[d][ZERO_SIDE]);
+        CHECK_MSG(o[ORDINARY][0] >= 9 * o[ORDINARY][1] && o[ORDINARY][0] > 0,
+                  "%s ordinary: %d hits, %d misses", dn, o[ORDINARY][0], o[ORDINARY][1]);
+        CHECK_MSG(o[ZERO_SIDE][0] > 0, "%s zero side: %d hits", dn, o[ZERO_SIDE][0]);
         if (dts[d] == PARITY_DT_F16) { /* its quantum 2^-24 always suffices */
             for (int k = 0; k < N_KINDS; k++)
-                CHECK_MSG(misses[d][k] == 0, "F16 %s: %d misses", kind_names[k], misses[d][k]);
+                CHECK_MSG(o[k][1] == 0, "F16 %s: %d misses", kind_names[k], o[k][1]);
         } else { /* both sides of the bound are exercised */
-            for (int k = SPREAD; k <= ONE_SIGN; k++)
-                CHECK_MSG(hits[d][k] > 0 && misses[d][k] > 0, "%s %s: %d hits, %d misses", dn,
-                          kind_names[k], hits[d][k], misses[d][k]);
-            CHECK_MSG(misses[d][STRAY_TINY] > 0, "%s stray tiny: no miss", dn);
-            CHECK_MSG(hits[d][BIG_DIFF] > 0, "%s big diff: no hit", dn);
+            for (int k = SPREAD; k <= ABS_EDGE; k++)
+                CHECK_MSG(o[k][0] > 0 && o[k][1] > 0, "%s %s: %d hits, %d misses", dn,
+                          kind_names[k], o[k][0], o[k][1]);
+            CHECK_MSG(o[STRAY_TINY][1] > 0, "%s stray tiny: no miss", dn);
+            CHECK_MSG(o[BIG_DIFF][0] > 0, "%s big diff: no hit", dn);
         }
     }
     return TEST_SUMMARY();
