@@ -1,8 +1,9 @@
 /*
  * bench_accuracy.c — docs/performance.md accuracy at scale: parity_stats_tensor and a
  * threaded self-diff on the files bench_accuracy.py wrote, against
- * math.fsum. Sum, mean and std must be within 1e-12 relative; min, max and
- * positions exact; threads 1, 2 and 8 bit-identical.
+ * math.fsum. Sum, mean and std must be within 1e-12 relative (also the
+ * diff's own side statistics: the fused kernel's path, with its plain sums
+ * for F32); min, max and positions exact; threads 1, 2 and 8 bit-identical.
  *
  * Build: cc -O2 -Iinclude bench/bench_accuracy.c BUILD/libparity.a \
  *            -lcjson -lz -lm -lpthread -o bench_accuracy
@@ -55,6 +56,12 @@ static int check_one(const char *kind, const cJSON *e) {
     }
     int same = memcmp(&d[0], &d[1], sizeof d[0]) == 0 && memcmp(&d[0], &d[2], sizeof d[0]) == 0;
     printf("%-7s threads 1/2/8 bit-identical: %s\n", kind, same ? "yes" : "NO");
+    /* the diff's own side statistics (the fused kernel's path for F32) */
+    int dbad = !near(d[0].ref.sum, num(e, "sum"), 1e-12) || !near(d[0].ref.std, num(e, "std"), 1e-12);
+    printf("%-7s diff: sum %.17g (exact: %s) std rel err %.2g%s\n", kind, d[0].ref.sum,
+           d[0].ref.sum == num(e, "sum") ? "yes" : "no",
+           fabs(d[0].ref.std - num(e, "std")) / fabs(num(e, "std")), dbad ? "  FAIL" : "");
+    bad += dbad;
     parity_set_free(set);
     return bad + !same;
 }
