@@ -60,6 +60,15 @@ static double fused_load1(parity_dtype dt, const unsigned char *s, int64_t *img)
     return parity_dtype_to_double(dt, s);
 }
 
+/* How far ahead of the pair in hand the main loop asks for the stored
+ * bytes of each side. Mapped file pages are 4 KiB and scattered in
+ * memory, and the hardware prefetcher stops at the end of each page, so
+ * without the hint every page began with a wait for memory; 1 KiB ahead
+ * (tens of loop steps) cut the user time of a one-thread F32 diff from
+ * memory by about a tenth (docs/performance.md). A hint past the end of
+ * the mapping is harmless: a prefetch never faults. */
+#define FUSED_AHEAD 1024
+
 /* The sums a chunk of F32, F16 or BF16 adds plainly, without TwoSum's
  * error terms, when they turn out exact (bit q: sum q of the lanes, in the
  * order of kernels_fused.inc): Σr, Σp and Σ|d|, whose terms are multiples
@@ -69,14 +78,6 @@ static double fused_load1(parity_dtype dt, const unsigned char *s, int64_t *img)
  * ordinary data rounds them: they keep TwoSum and Fast2Sum. FUSED_TRACK:
  * the kernel tracks the smallest magnitudes (F16 needs not: its quantum
  * 2^-24 always suffices). */
-/* How far ahead of the pair in hand the main loop asks for the stored
- * bytes of each side. Mapped file pages are 4 KiB and scattered in
- * memory, and the hardware prefetcher stops at the end of each page, so
- * without the hint every page began with a wait for memory; 1 KiB ahead
- * (tens of loop steps) cut the user time of a one-thread F32 diff from
- * memory by about a tenth (docs/performance.md). A hint past the end of
- * the mapping is harmless: a prefetch never faults. */
-#define FUSED_AHEAD 1024
 #define FUSED_PLAIN ((1u << 0) | (1u << 3) | (1u << 6))
 #define FUSED_TRACK (1u << 31)
 
