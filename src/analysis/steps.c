@@ -248,10 +248,9 @@ static long partner_of(const lookup *l, const char *base) {
  * its steps 0 and 1, so without one there is nothing to find (and no need
  * to sort 10,000 names twice to learn it). */
 static int has_later_step(const parity_set *set, const char *const *names) {
-    for (size_t i = 0; i < parity_set_count(set); i++) {
-        const char *h = strrchr(name_of(set, names, i), '#');
-        if (h && h[1] >= '0' && h[1] <= '9' && strspn(h + 1, "0") < strlen(h + 1)) return 1;
-    }
+    char base[512];
+    for (size_t i = 0; i < parity_set_count(set); i++)
+        if (parity__step_split(name_of(set, names, i), base, sizeof base) >= 1) return 1;
     return 0;
 }
 
