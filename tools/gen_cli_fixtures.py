@@ -48,6 +48,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import safetensors_np as st  # noqa: E402  the test suite's safetensors writer
+
 SEED = 20240611
 DT = {np.dtype("float32"): "F32", np.dtype("float16"): "F16",
       np.dtype("int64"): "I64", np.dtype("float64"): "F64", np.dtype("int32"): "I32"}
@@ -55,20 +58,9 @@ DT = {np.dtype("float32"): "F32", np.dtype("float16"): "F16",
 
 def write_safetensors(path, tensors, metadata=None):
     """tensors: list of (name, ndarray) in file order."""
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for name, a in tensors:
-        a = np.ascontiguousarray(a)
-        raw = a.astype(a.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": DT[a.dtype], "shape": list(a.shape),
-                        "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+    arrays = [(name, np.ascontiguousarray(a)) for name, a in tensors]
+    st.write(path, {name: (DT[a.dtype], a.shape, a.astype(a.dtype.newbyteorder("<")).tobytes())
+                    for name, a in arrays}, metadata)
 
 
 def mel_files(out, rng):

@@ -34,10 +34,12 @@ port_solver.safetensors linear schedule t = linspace(0,1,5) and w = -0.7
 import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import safetensors_np as st  # noqa: E402  the test suite's safetensors writer
 
 SEED = 20261125
 F32 = np.float32
@@ -45,17 +47,7 @@ F32 = np.float32
 
 def write_safetensors(path, tensors, metadata):
     """tensors: list of (name, float32 ndarray) in execution order."""
-    header, blobs, off = {"__metadata__": metadata}, [], 0
-    for name, a in tensors:
-        raw = np.ascontiguousarray(a, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
-                        "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+    st.write(path, {name: ("F32", a.shape, st.encode(a, "F32")) for name, a in tensors}, metadata)
 
 
 def run(inputs, times, w, jitter=None):

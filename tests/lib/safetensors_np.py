@@ -5,7 +5,7 @@ tests check the format rules); it trusts the file.
 
     meta, tensors = read(path)   # tensors: {name: ndarray}, header order
     order, files, inputs = trace_dir(d)
-    write(path, {name: (dtype, shape, encode(values, dtype))})
+    write(path, {name: (dtype, shape, encode(values, dtype))}, metadata=None)
 
 BF16 has no NumPy dtype: its tensors come back as float32 holding the same
 values (exact: a BF16 is the top half of an F32).
@@ -45,9 +45,10 @@ def encode(x, dt):
     return x.astype(DTYPES[dt]).tobytes()
 
 
-def write(path, tensors):
-    """A safetensors file of {name: (dtype, shape, raw bytes)}, in order."""
-    head, blobs, at = {}, [], 0
+def write(path, tensors, metadata=None):
+    """A safetensors file of {name: (dtype, shape, raw bytes)}, in order,
+    with __metadata__ first when metadata (a dict of strings) is given."""
+    head, blobs, at = ({"__metadata__": metadata} if metadata else {}), [], 0
     for name, (dt, shape, raw) in tensors.items():
         head[name] = {"dtype": dt, "shape": list(shape), "data_offsets": [at, at + len(raw)]}
         blobs.append(raw)
