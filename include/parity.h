@@ -1024,7 +1024,10 @@ typedef enum parity_blame_via {
                             /* extend its own with a dot (a module whose */
                             /* submodules and operations are stages), or */
                             /* every stage before "@root"                */
-    PARITY_VIA_INPUTS       /* it has no parents: the model inputs       */
+    PARITY_VIA_INPUTS,      /* it has no parents: the model inputs       */
+    PARITY_VIA_ORDER        /* it records no parents in a trace that     */
+                            /* records them for others (a stage added by */
+                            /* hand): the stage before it in walk order  */
 } parity_blame_via;
 
 /* The blame of one stage under PARITY_BLAME_DATAFLOW. Indices are walk
@@ -1036,6 +1039,10 @@ typedef struct parity_blame {
     size_t n_parents;           /* (a step pair: those of its own step)      */
     const char *const *missing; /* [n_missing] recorded parents not         */
     size_t n_missing;           /* compared (names of the graph's side)      */
+    const char *const *past;    /* [n_past] recorded parents not compared,   */
+    size_t n_past;              /* looked past: their nearest compared       */
+                                /* ancestors are among parents (names of the */
+                                /* graph's side)                             */
     const size_t *through;      /* [n_through] the stages that carry error   */
     size_t n_through;           /* into it (parents, original or inner       */
                                 /* stages), the path's previous links        */

@@ -43,6 +43,13 @@ np_port_wiring.safetensors  the NumPy port, no bug but one: block 0 adds the
                          feed-forward output to the embedding instead of to
                          h (a wiring bug its own parents record): the two
                          graphs disagree at layers.0.add#1.
+np_port_scale_f16.safetensors  the NumPy port as ports often are: it stores
+                         every stage as F16 (SMALL DIFFs of rounding from the
+                         embedding on), does not trace the scores before
+                         their scale (the reference's matmul has no partner),
+                         and block 1 misses the 1/sqrt(d) of its scores. The
+                         bug acts at layers.1.attention.div, reached past the
+                         matmul.
 """
 import math
 import os
@@ -234,9 +241,10 @@ def np_port(model, path, bug):
     hd = DIM // HEADS
     mask = np.triu(np.full((T, T), -np.inf, dtype=np.float32), 1)
     tok = tokens().numpy()
+    stored = np.float16 if bug == "scale_f16" else np.float32
     with pt.Tracer(path) as t:
         def add(name, x, *parents):
-            t.add(name, np.ascontiguousarray(x, dtype=np.float32), parents=list(parents))
+            t.add(name, np.ascontiguousarray(x, dtype=stored), parents=list(parents))
             return t.order[-1]
         t.add("inp_tokens", tok, input=True)
         x = w["tok_embeddings.weight"][tok]
@@ -264,9 +272,14 @@ def np_port(model, path, bug):
             kr = np_rope(heads(k), cos, sin)
             kr_name = add(b + "attn_k_rope", kr, k_name)
             kq = (qr @ kr.transpose(0, 1, 3, 2)).astype(np.float32)
-            kq_name = add(b + "kq", kq, qr_name, kr_name)
-            kq = (kq / np.float32(math.sqrt(hd))).astype(np.float32)
-            kq_name = add(b + "kq_scaled", kq, kq_name)
+            if bug == "scale_f16":  # the scores are traced once scaled
+                if i == 0:
+                    kq = (kq / np.float32(math.sqrt(hd))).astype(np.float32)
+                kq_name = add(b + "kq_scaled", kq, qr_name, kr_name)
+            else:
+                kq_name = add(b + "kq", kq, qr_name, kr_name)
+                kq = (kq / np.float32(math.sqrt(hd))).astype(np.float32)
+                kq_name = add(b + "kq_scaled", kq, kq_name)
             kq = kq + mask
             kq_name = add(b + "kq_masked", kq, kq_name)
             e = np.exp(kq - kq.max(axis=-1, keepdims=True))
@@ -342,6 +355,7 @@ def main():
     strip_parents(p("port_act.safetensors"), p("port_act_noflow.safetensors"))
     np_port(reference_model(), p("np_port_wq.safetensors"), "wq")
     np_port(reference_model(), p("np_port_wiring.safetensors"), "wiring")
+    np_port(reference_model(), p("np_port_scale_f16.safetensors"), "scale_f16")
     with open(p("np_port.map"), "w") as f:
         f.write(NP_MAP)
 

@@ -34,6 +34,7 @@
 
 #define MAX_FROM  16 /* culprits listed per stage: the earliest           */
 #define MAX_INNER 16 /* inner stages kept as links of a container: latest */
+#define MAX_LOOK  64 /* uncompared tensors looked past for one parent     */
 
 /* The relative error a stage is ranked by (parity.h). It lives here, the
  * lowest file that needs it: walk.c calls blame.c, never the reverse. */
@@ -54,12 +55,15 @@ typedef struct side_map {
     size_t *off, *list;
     unsigned char *by_step;
     long *copy;
+    unsigned *seen, gen; /* seen[t] == gen: t met in this look past (below) */
+    long *queue;         /* [MAX_LOOK] tensors to look past                 */
 } side_map;
 
 /* Offsets into the pool while it grows (resolved into pointers at the end). */
 typedef struct work {
-    size_t par, n_par, mis, n_mis, thr, n_thr, from, n_from, oth, n_oth;
+    size_t par, n_par, mis, n_mis, thr, n_thr, from, n_from, oth, n_oth, pst, n_pst;
     long orig; /* the stage the graph side's tensor is an alias of, or -1 */
+    int bare;  /* a stage past the inputs whose tensor records no parents */
     int state; /* 0 to do, 1 on the stack, 2 judged */
 } work;
 
@@ -144,8 +148,10 @@ static parity_status map_build(ctx *c, side_map *m, int side, parity_error *err)
     m->list = malloc((ns ? ns : 1) * sizeof *m->list);
     m->by_step = malloc(nt ? nt : 1);
     m->copy = malloc((nt ? nt : 1) * sizeof *m->copy);
-    FAIL_IF(!m->off || !m->list || !m->by_step || !m->copy, err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-            "out of memory");
+    m->seen = calloc(nt ? nt : 1, sizeof *m->seen);
+    m->queue = malloc(MAX_LOOK * sizeof *m->queue);
+    FAIL_IF(!m->off || !m->list || !m->by_step || !m->copy || !m->seen || !m->queue, err,
+            PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
     for (size_t i = 0; i < ns; i++) m->off[tensor_index(m, stage(c, i)) + 1]++;
     for (size_t t = 0; t < nt; t++) m->off[t + 1] += m->off[t];
     for (size_t i = 0; i < ns; i++) { /* counting sort, stable: walk order kept */
@@ -169,7 +175,9 @@ static parity_status map_build(ctx *c, side_map *m, int side, parity_error *err)
     return PARITY_OK;
 }
 
-static void map_free(side_map *m) { free(m->off), free(m->list), free(m->by_step), free(m->copy); }
+static void map_free(side_map *m) {
+    free(m->off), free(m->list), free(m->by_step), free(m->copy), free(m->seen), free(m->queue);
+}
 
 static size_t n_stages_of(const side_map *m, long t) { return m->off[t + 1] - m->off[t]; }
 
@@ -218,29 +226,71 @@ static size_t stages_of(ctx *c, const side_map *m, long t, int64_t step, size_t 
     return n;
 }
 
+/* A parent the other side has no stage for (an operation the reference
+ * records and the port computes inside another stage: a matmul before its
+ * scale, a mask add) is looked past: its own recorded parents stand for
+ * it, and theirs in turn through every one not compared, so a stage is
+ * judged against its nearest compared ancestors. Adds their stages at step
+ * to v[0..n) and returns the new count; returns with *dead set when a path
+ * ends at a tensor neither compared nor recording parents (what it came
+ * from is unknown), or when more than MAX_LOOK tensors would be looked
+ * past. */
+static size_t ancestors_of(ctx *c, side_map *m, long pt, int64_t step, size_t *v, size_t n,
+                           int *dead) {
+    size_t head = 0, tail = 0;
+    *dead = 0;
+    m->gen++;
+    m->seen[pt] = m->gen;
+    m->queue[tail++] = pt;
+    while (head < tail && !*dead) {
+        long x = m->queue[head++];
+        const char *const *names = NULL;
+        size_t np = parity_set_parents(m->set, (size_t)x, &names), used = 0;
+        for (size_t k = 0; k < np; k++) {
+            long px = parity_set_find(m->set, names[k]);
+            int found;
+            if (px < 0 || px >= x) continue; /* as in parents_of */
+            used++;
+            n = stages_of(c, m, px, step, v, n, &found);
+            if (found || m->seen[px] == m->gen) continue;
+            m->seen[px] = m->gen;
+            if (tail == MAX_LOOK) *dead = 1;
+            else m->queue[tail++] = px;
+        }
+        if (!used) *dead = 1;
+    }
+    return n;
+}
+
+#define KEEP_MISSING 1 /* parents_of: push the names of parents missing   */
+#define KEEP_PAST    2 /* ... or of those looked past                      */
+
 /* The recorded parents of stage i on side m, as stages into v (returns
- * the count); the names not compared go to the missing list when keep is
- * set, and are counted in *missed. *recorded receives 1 when the side
- * records parents for it. */
-static size_t parents_of(ctx *c, const side_map *m, size_t i, size_t *v, int keep, int *recorded,
-                         size_t *missed) {
+ * the count), parents not compared looked past (ancestors_of). The names
+ * of the parents not compared that this fails for (missing) are counted in
+ * *missed, those looked past in *past; keep says which names are pushed.
+ * *recorded receives 1 when the side records parents for it. */
+static size_t parents_of(ctx *c, side_map *m, size_t i, size_t *v, int keep, int *recorded,
+                         size_t *missed, size_t *past) {
     const parity_stage *s = stage(c, i);
     size_t t = tensor_index(m, s);
     const char *const *names = NULL;
     size_t np = parity_set_parents(m->set, t, &names), n = 0;
     *recorded = np > 0;
-    *missed = 0;
+    *missed = *past = 0;
     c->gen++;
     c->mark[i] = c->gen; /* never its own parent */
     for (size_t k = 0; k < np; k++) {
         long pt = parity_set_find(m->set, names[k]);
-        int found;
+        int found, dead;
         /* not a stage of the trace, or not before it (the format has every
          * parent precede its child; this keeps the graph acyclic): skipped */
         if (pt < 0 || (size_t)pt >= t) continue;
         n = stages_of(c, m, pt, s->pair->step, v, n, &found);
-        if (!found) ++*missed;
-        if (!found && keep) push_name(c, names[k]);
+        if (found) continue;
+        n = ancestors_of(c, m, pt, s->pair->step, v, n, &dead);
+        ++*(dead ? missed : past);
+        if (keep & (dead ? KEEP_MISSING : KEEP_PAST)) push_name(c, names[k]);
     }
     return n;
 }
@@ -263,12 +313,16 @@ static long original_of(ctx *c, size_t i) {
 static void resolve(ctx *c, size_t i) {
     work *k = &c->wk[i];
     int recorded;
-    size_t missed;
+    size_t missed, past;
     k->mis = c->n_names;
-    size_t n = parents_of(c, &c->map[0], i, c->a, 1, &recorded, &missed);
+    size_t n = parents_of(c, &c->map[0], i, c->a, KEEP_MISSING, &recorded, &missed, &past);
     k->n_mis = c->n_names - k->mis;
     k->n_par = store(c, c->a, n, (size_t)-1, &k->par);
+    k->pst = c->n_names;
+    if (past) parents_of(c, &c->map[0], i, c->b, KEEP_PAST, &recorded, &missed, &past);
+    k->n_pst = c->n_names - k->pst;
     k->orig = original_of(c, i);
+    k->bare = !recorded && i > c->w->n_inputs;
 }
 
 static int carries(const ctx *c, size_t j) {
@@ -377,6 +431,16 @@ static size_t judged_against(ctx *c, size_t i, parity_blame_via *via) {
     if (n) return n;
     *via = PARITY_VIA_INSIDE;
     if ((n = inside(c, i, c->a))) return n;
+    /* Recording parents for other stages but not this one, the trace does
+     * not say what it came from (the Python tracer knows the parents of a
+     * stage added by hand only inside a hooked call): the model inputs
+     * would make it introduce whatever reached it, so it is judged as
+     * without data flow, against the stage before it. */
+    *via = PARITY_VIA_ORDER;
+    if (wk->bare && wk->orig < 0 && carries(c, i - 1)) {
+        c->a[0] = i - 1;
+        return 1;
+    }
     *via = wk->n_par + wk->n_mis ? PARITY_VIA_PARENTS : PARITY_VIA_INPUTS;
     if (*via == PARITY_VIA_INPUTS && i >= c->w->n_inputs) return differing_inputs(c, i, c->a);
     return 0;
@@ -414,7 +478,7 @@ static void judge(ctx *c, size_t i) {
  * as judged with nothing known. */
 static void judge_all(ctx *c) {
     size_t ns = c->w->n_stages, top = 0;
-    size_t *todo = malloc((ns ? ns : 1) * sizeof *todo);
+    size_t *todo = malloc((ns + 2) * sizeof *todo); /* parents, original, the one before */
     size_t *stack = malloc((ns ? ns : 1) * sizeof *stack);
     if (!todo || !stack) {
         free(todo), free(stack);
@@ -429,6 +493,7 @@ static void judge_all(ctx *c) {
             const work *wk = &c->wk[i];
             for (size_t j = 0; j < wk->n_par; j++) todo[nd++] = c->pool[wk->par + j];
             if (wk->orig >= 0) todo[nd++] = (size_t)wk->orig;
+            if (wk->bare) todo[nd++] = i - 1; /* judged_against may use it */
             size_t pushed = 0;
             for (size_t j = 0; j < nd && !pushed; j++)
                 if (c->wk[todo[j]].state == 0) {
@@ -476,9 +541,9 @@ static parity_status disagreements(ctx *c, parity_error *err) {
     FAIL_IF(!w->disagree, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
     for (size_t i = 0; i < w->n_stages; i++) {
         int r0, r1;
-        size_t m0, m1;
-        size_t n0 = parents_of(c, &c->map[0], i, c->a, 0, &r0, &m0);
-        size_t n1 = parents_of(c, &c->map[1], i, c->b, 0, &r1, &m1);
+        size_t m0, m1, p0, p1;
+        size_t n0 = parents_of(c, &c->map[0], i, c->a, 0, &r0, &m0, &p0);
+        size_t n1 = parents_of(c, &c->map[1], i, c->b, 0, &r1, &m1, &p1);
         if (!r0 || !r1 || m0 || m1) continue;
         n0 = canonical_set(c, c->a, n0);
         n1 = canonical_set(c, c->b, n1);
@@ -500,15 +565,22 @@ static int carries_culprit(const ctx *c, size_t j, size_t x) {
 }
 
 /* The culprits: the stages that introduce, then those that cannot tell;
- * the walk's culprit is the first (the order rule's when none). */
+ * the walk's culprit is the first (the order rule's when none). Within
+ * each role the LARGE DIFF stages come first, each group in walk order: a
+ * port that computes in F16 makes its first stage introduce a SMALL DIFF
+ * of rounding, and the culprit a user needs is the stage that makes the
+ * output wrong, not that one. */
 static parity_status name_culprits(ctx *c, parity_error *err) {
     parity_walk *w = c->w;
     w->culprits = malloc((w->n_stages ? w->n_stages : 1) * sizeof *w->culprits);
     FAIL_IF(!w->culprits, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
-    for (int pass = 0; pass < 2; pass++) {
-        parity_role want = pass ? PARITY_ROLE_UNKNOWN : PARITY_ROLE_INTRODUCES;
+    for (int pass = 0; pass < 4; pass++) {
+        parity_role want = pass >= 2 ? PARITY_ROLE_UNKNOWN : PARITY_ROLE_INTRODUCES;
+        int large = pass % 2 == 0;
         for (size_t i = 0; i < w->n_stages; i++)
-            if (w->blame[i].role == want) w->culprits[w->n_culprits++] = i;
+            if (w->blame[i].role == want &&
+                (stage(c, i)->diff.verdict == PARITY_LARGE_DIFF) == large)
+                w->culprits[w->n_culprits++] = i;
     }
     if (w->n_culprits) w->culprit = w->largest = (long)w->culprits[0];
     w->culprit_series = NULL;
@@ -561,6 +633,7 @@ static void finish(ctx *c) {
         /* an empty pool (no parents anywhere) is NULL: no offset from it */
         b->parents = c->pool ? c->pool + k->par : NULL, b->n_parents = k->n_par;
         b->missing = c->names ? c->names + k->mis : NULL, b->n_missing = k->n_mis;
+        b->past = c->names ? c->names + k->pst : NULL, b->n_past = k->n_pst;
         b->through = c->pool ? c->pool + k->thr : NULL, b->n_through = k->n_thr;
         b->from = c->pool ? c->pool + k->from : NULL, b->n_from = k->n_from;
         b->other = c->pool ? c->pool + k->oth : NULL, b->n_other = k->n_oth;

@@ -36,6 +36,7 @@ static const char *what_differs(const parity_blame *bl) {
     case PARITY_VIA_INSIDE:
         return one ? "a stage inside it already differs: " : "stages inside it already differ: ";
     case PARITY_VIA_INPUTS: return one ? "the model input " : "the model inputs ";
+    case PARITY_VIA_ORDER: return "it records no parents, and the stage before it, ";
     case PARITY_VIA_PARENTS: break;
     }
     return one ? "its input " : "its inputs ";
@@ -48,7 +49,8 @@ char *parity_walk_inherited_note(const parity_walk *w, size_t i) {
     parity__buf_puts(&b, "inherited, not rounding of its own: ");
     parity__buf_puts(&b, what_differs(bl));
     put_links(&b, w, bl->through, bl->n_through);
-    if (bl->via == PARITY_VIA_PARENTS || bl->via == PARITY_VIA_INPUTS)
+    if (bl->via == PARITY_VIA_PARENTS || bl->via == PARITY_VIA_INPUTS ||
+        bl->via == PARITY_VIA_ORDER)
         parity__buf_puts(&b, bl->n_through == 1 ? " already differs" : " already differ");
     parity__buf_puts(&b, ";\nthe error comes from ");
     for (size_t k = 0; k < bl->n_from && k < 3; k++) {

@@ -436,6 +436,11 @@ static void culprit_inputs(const parity__trace *t, parity_buf *b, size_t c, int 
         put_stages(t, b, bl->parents, bl->n_parents, 3, md);
         parity__buf_puts(b, ")");
     }
+    if (bl->n_parents && bl->n_past) { /* the error may come from these */
+        parity__buf_puts(b, ", through ");
+        put_names(b, bl->past, bl->n_past, 3, md);
+        parity__buf_puts(b, ", not compared");
+    }
 }
 
 void parity__trace_flow_culprit(const parity__trace *t, parity_buf *b, int md) {

@@ -108,7 +108,7 @@ static void json_metrics(parity_buf *b, const parity_diff *d) {
                        (unsigned long long)d->nonfinite_port_only);
 }
 
-static const char *via_words[] = {"parents", "alias", "inside", "inputs"};
+static const char *via_words[] = {"parents", "alias", "inside", "inputs", "order"};
 
 /* "key":[names of the stages v[0..n)] */
 static void json_stage_names(const parity__trace *t, parity_buf *b, const char *key,
@@ -121,19 +121,25 @@ static void json_stage_names(const parity__trace *t, parity_buf *b, const char *
     parity__buf_puts(b, "]");
 }
 
+/* "key":[names[0..n)] */
+static void json_names(parity_buf *b, const char *key, const char *const *names, size_t n) {
+    parity__buf_printf(b, ",\"%s\":[", key);
+    for (size_t k = 0; k < n; k++) {
+        if (k) parity__buf_puts(b, ",");
+        parity__buf_json_str(b, names[k]);
+    }
+    parity__buf_puts(b, "]");
+}
+
 /* A stage's blame: role, via, parents, parents not compared, the culprits
  * it inherits (or, MATCH, carries) from; null and [] by execution order. */
 static void json_blame(const parity__trace *t, parity_buf *b, size_t i) {
     const parity_blame *bl = parity_walk_blame(t->w, i);
     parity__json_str(b, "role", bl ? parity__trace_role_token(bl->role) : NULL);
-    parity__json_str(b, "via", bl ? via_words[bl->via % 4] : NULL);
+    parity__json_str(b, "via", bl ? via_words[bl->via % 5] : NULL);
     json_stage_names(t, b, "parents", bl ? bl->parents : NULL, bl ? bl->n_parents : 0);
-    parity__buf_puts(b, ",\"parents_not_compared\":[");
-    for (size_t k = 0; bl && k < bl->n_missing; k++) {
-        if (k) parity__buf_puts(b, ",");
-        parity__buf_json_str(b, bl->missing[k]);
-    }
-    parity__buf_puts(b, "]");
+    json_names(b, "parents_not_compared", bl ? bl->missing : NULL, bl ? bl->n_missing : 0);
+    json_names(b, "parents_looked_past", bl ? bl->past : NULL, bl ? bl->n_past : 0);
     json_stage_names(t, b, "inherits_from", bl ? bl->from : NULL, bl ? bl->n_from : 0);
     if (bl) parity__json_num(b, "blame_jump", bl->jump);
 }
