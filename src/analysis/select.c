@@ -29,6 +29,15 @@ parity_status parity_match_check_globs(const parity_match_opts *o,
                 "would compare nothing)", only ? "only" : "skip", glob,
                 n_sets > 1 ? " of either side" : "");
     }
+    /* each glob may select something while together they keep nothing
+     * (--skip '*', or --only a* --skip a*) */
+    int kept = !o || o->n_only + o->n_skip == 0;
+    for (size_t s = 0; s < n_sets && !kept; s++)
+        for (size_t i = 0; sets[s] && i < parity_set_count(sets[s]) && !kept; i++)
+            kept = parity_match_selected(o, parity_set_tensor(sets[s], i)->name);
+    FAIL_IF(!kept, err, PARITY_E_USAGE, PARITY_NO_OFFSET,
+            "--only/--skip together leave no tensor name%s (a filter that selects "
+            "nothing would compare nothing)", n_sets > 1 ? " of either side" : "");
     return PARITY_OK;
 }
 
