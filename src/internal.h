@@ -273,6 +273,11 @@ void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n, 
 /* 1 when t's elements lie in C order without gaps (strides as
  * parity__strides_c would set them; axes of length 1 may have any). */
 int parity__tensor_c_contiguous(const parity_tensor *t);
+/* The C-order flat index in `stored` of element i (C order) of `view`, a
+ * view over stored's elements (a permutation, slice or squeeze of them);
+ * i itself when view does not lie in stored's elements or either is
+ * block-quantized (tensor.c). */
+uint64_t parity__stored_index(const parity_tensor *stored, const parity_tensor *view, uint64_t i);
 /* Fill stride[] for a C-order (row-major) tensor from its shape. */
 void parity__strides_c(parity_tensor *t);
 /* Fill stride[] for a Fortran-order (column-major) tensor from its shape. */

@@ -79,6 +79,47 @@ int parity__tensor_c_contiguous(const parity_tensor *t) {
     return 1;
 }
 
+/* The multi-index of the element at offset off (elements from t->data)
+ * when t's strides lay its elements out densely in some order of its axes
+ * (C, Fortran, a permutation); 0 otherwise. */
+static int offset_index(const parity_tensor *t, int64_t off, int64_t *idx) {
+    int axes[PARITY_MAX_DIMS], n = 0;
+    for (int k = 0; k < t->ndim; k++) {
+        idx[k] = 0;
+        if (t->shape[k] > 1) axes[n++] = k;
+    }
+    for (int a = 1; a < n; a++) /* by stride, largest first */
+        for (int b = a; b > 0 && t->stride[axes[b]] > t->stride[axes[b - 1]]; b--) {
+            int x = axes[b];
+            axes[b] = axes[b - 1], axes[b - 1] = x;
+        }
+    int64_t left = off;
+    for (int a = 0; a < n; a++) {
+        int64_t s = t->stride[axes[a]];
+        if (s <= 0) return 0;
+        idx[axes[a]] = left / s;
+        if (idx[axes[a]] >= t->shape[axes[a]]) return 0;
+        left -= idx[axes[a]] * s;
+    }
+    return left == 0;
+}
+
+uint64_t parity__stored_index(const parity_tensor *stored, const parity_tensor *view, uint64_t i) {
+    size_t esz = parity_dtype_size(stored->dtype);
+    if (view == stored || esz == 0 || view->dtype != stored->dtype || i >= view->count ||
+        !stored->data || !view->data || view->data < stored->data)
+        return i;
+    uint64_t gap = (uint64_t)(view->data - stored->data);
+    if (gap % esz) return i;
+    int64_t m[PARITY_MAX_DIMS], off = (int64_t)(gap / esz);
+    parity_tensor_unravel(view, i, m);
+    for (int k = 0; k < view->ndim; k++) off += m[k] * view->stride[k];
+    if (!offset_index(stored, off, m)) return i;
+    uint64_t flat = 0;
+    for (int k = 0; k < stored->ndim; k++) flat = flat * (uint64_t)stored->shape[k] + (uint64_t)m[k];
+    return flat;
+}
+
 void parity_tensor_read(const parity_tensor *t, uint64_t first, size_t n,
                         double *out) {
     size_t esz = parity_dtype_size(t->dtype);

@@ -165,9 +165,9 @@ static void json_diff_item(parity_report *r, const parity_report_item *it) {
     parity__json_bool(b, "dtype_differs", it->pair->ref->dtype != it->pair->port->dtype);
     parity__json_str(b, "verdict", parity_verdict_str(it->verdict));
     parity__buf_puts(b, ",\"ref\":");
-    parity__json_stats(b, it->pair->ref, &it->diff->ref);
+    parity__json_stats(b, it->pair->ref, parity__item_side_view(it, 0), &it->diff->ref);
     parity__buf_puts(b, ",\"port\":");
-    parity__json_stats(b, it->pair->port, &it->diff->port);
+    parity__json_stats(b, it->pair->port, parity__item_side_view(it, 1), &it->diff->port);
     /* integers aligned have metrics too (through doubles: equality decides) */
     if (kind == PARITY__ITEM_FLOAT || kind == PARITY__ITEM_OVERLAP ||
         (kind == PARITY__ITEM_INT && it->pair->layout_ok))
@@ -276,7 +276,7 @@ static void json_info_tensor(parity_report *r, const parity_tensor *t,
     parity__json_bool(b, "fortran_order", parity_tensor_fortran_order(t));
     if (t->alias_of) parity__json_str(b, "alias_of", t->alias_of);
     parity__buf_puts(b, ",\"stats\":");
-    parity__json_stats(b, t, st);
+    parity__json_stats(b, t, NULL, st);
     parity__buf_puts(b, "}");
 }
 

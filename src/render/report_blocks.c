@@ -134,8 +134,11 @@ void parity__text_value_notes(parity_report *r, const parity_diff *d, const pari
 
 /* ---- JSON --------------------------------------------------------------- */
 
-/* Statistics of one side; opens with "dtype" so no leading comma. */
-void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_stats *s) {
+/* Statistics of one side, computed over view (t itself, or the view of t
+ * that was compared: argmin and argmax are written as positions in t as
+ * stored); opens with "dtype" so no leading comma. */
+void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_tensor *view,
+                        const parity_stats *s) {
     parity__buf_printf(b, "{\"dtype\":\"%s\"", parity_dtype_name(t->dtype));
     parity__json_shape(b, "shape", t);
     parity__json_str(b, "file", t->file);
@@ -147,8 +150,9 @@ void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_stat
     parity__json_u64(b, "n_zero", s->n_zero);
     parity__json_num(b, "min", s->min);
     parity__json_num(b, "max", s->max);
-    parity__json_u64(b, "argmin", s->argmin);
-    parity__json_u64(b, "argmax", s->argmax);
+    int mapped = view && s->count == view->count; /* stats over the view */
+    parity__json_u64(b, "argmin", mapped ? parity__stored_index(t, view, s->argmin) : s->argmin);
+    parity__json_u64(b, "argmax", mapped ? parity__stored_index(t, view, s->argmax) : s->argmax);
     parity__json_num(b, "mean", s->mean);
     parity__json_num(b, "std", s->std);
     parity__json_num(b, "sum", s->sum);

@@ -123,6 +123,12 @@ const parity_tensor *parity__item_view(const parity_report_item *it) {
     return &it->pair->ref_view;
 }
 
+const parity_tensor *parity__item_side_view(const parity_report_item *it, int side) {
+    if (it->cmp && it->cmp->kind == PARITY_PAIR_OVERLAP)
+        return side ? &it->cmp->port_part : &it->cmp->ref_part;
+    return side ? &it->pair->port_view : &it->pair->ref_view;
+}
+
 const char *parity__label(const parity_report *r, int side) {
     const char *l = r->o.labels[side ? 1 : 0];
     if (l && *l) return l;

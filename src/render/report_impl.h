@@ -104,7 +104,10 @@ void parity__text_more_line(parity_report *r, const parity_diff *d, const parity
 void parity__text_value_notes(parity_report *r, const parity_diff *d, const parity_tensor *view);
 /* JSON: {"dtype":..,"shape":..,"count":..,...} of one side, and
  * ,"metrics":{...} of a pair (indices in view's shape). */
-void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_stats *s);
+void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_tensor *view,
+                        const parity_stats *s);
+/* The view of one side an item's statistics were computed over. */
+const parity_tensor *parity__item_side_view(const parity_report_item *it, int side);
 void parity__json_metrics(parity_buf *b, const parity_diff *d, const parity_tensor *v);
 
 /* The requested --axis values (r->o.diff.axes) that a tensor of ndim

@@ -70,9 +70,9 @@ static void jweight(parity_report *r, const parity_weight *w, int first) {
     else
         parity__buf_puts(b, ",\"rope\":null");
     parity__buf_puts(b, ",\"ref\":");
-    parity__json_stats(b, p->ref, &w->cmp.diff.ref);
+    parity__json_stats(b, p->ref, &p->ref_view, &w->cmp.diff.ref);
     parity__buf_puts(b, ",\"port\":");
-    parity__json_stats(b, p->port, &w->cmp.diff.port);
+    parity__json_stats(b, p->port, &p->port_view, &w->cmp.diff.port);
     parity__json_shape(b, "view_shape", &p->ref_view);
     jvalues(b, "first", w->first, w->n_first);
     jvalues(b, "last", w->last, w->n_last);
