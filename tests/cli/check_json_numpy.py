@@ -65,6 +65,12 @@ def side_stats(what, js, a):
     near(what + ".max", js["max"], float(x.max()))
     near(what + ".mean", js["mean"], mean)
     near(what + ".std", js["std"], math.sqrt(math.fsum((x - mean) ** 2) / n), rel=1e-10)
+    # positions in the tensor as stored, whatever view was compared (an
+    # extreme that occurs once: ties are broken in the compared order)
+    for k, f in (("argmin", np.argmin), ("argmax", np.argmax)):
+        i = int(f(x))
+        if np.count_nonzero(x == x[i]) == 1 and js[k] != i:
+            FAILS.append(f"{what}.{k}: {js[k]}, NumPy {i}")
 
 
 SCHEMA = None
@@ -176,6 +182,23 @@ def check_mel(parity, data):
     check_worst("final_proj axis1", prof)
     if by["tokens"]["ints"]["equal"] is not True:
         FAILS.append("tokens should be equal")
+    # a port stored transposed, compared after a permutation
+    port_t = read_safetensors(os.path.join(data, "mel_port_T.safetensors"))
+    js = run(parity, ["diff", "mel_ref.safetensors", "mel_port_T.safetensors", "--format",
+                      "json"], data)
+    if js is None:
+        return
+    t = {t["name"]: t for t in js["tensors"]}["decoder.final_proj"]
+    if not t["layout"]:
+        FAILS.append("mel_port_T: final_proj compared without a layout")
+    stored = port_t["decoder.final_proj"]
+    side_stats("final_proj (T).port", t["port"], stored)
+    view = stored.astype(np.float64).transpose(0, 2, 1)  # the compared order
+    for k, f in (("argmin", np.argmin), ("argmax", np.argmax)):
+        a, c, b = np.unravel_index(int(f(view.ravel())), view.shape)
+        want = int(np.ravel_multi_index((a, b, c), stored.shape))
+        if t["port"][k] != want:  # ties too: the first met in the compared order
+            FAILS.append(f"final_proj (T).port.{k}: {t['port'][k]}, want {want}")
 
 
 def check_worst(what, prof):
