@@ -125,8 +125,24 @@ parity_status parity__wt_explain(parity_weight *w, parity_error *err);
 /* ---- weights_tie.c ------------------------------------------------------ */
 
 /* Ties among the selected tensors of side (sel: --only / --skip, may be
- * NULL) appended to the growing array *ties (*n used, *cap allocated). */
+ * NULL): names that are one view of one storage (same data pointer, shape
+ * and strides), never names that merely hold equal values. Appended to
+ * the growing array *ties (*n used, *cap allocated). */
 parity_status parity__wt_ties(const parity_set *set, int side, const parity_match_opts *sel,
                               parity_weight_tie **ties, size_t *n, size_t *cap, parity_error *err);
+
+/* What each tensor of a side is to the run (state[i] for tensor i of the
+ * set): not selected or not looked at, paired (the tensor itself, or the
+ * fused tensor a part was cut from), a name no pairing used, a name
+ * accounted by a tie. */
+enum { PARITY__WT_NONE = 0, PARITY__WT_PRESENT, PARITY__WT_UNPAIRED, PARITY__WT_ACCOUNTED };
+
+/* For each only[i] (a name of the set with no partner): copy[i] receives
+ * the first tensor of the set with state PARITY__WT_PRESENT whose values
+ * are bit-identical to it, or NULL (always NULL for a constant tensor).
+ * A note for the reader; the name stays missing. */
+parity_status parity__wt_copies(const parity_set *set, const char *state,
+                                const parity_tensor *const *only, size_t n_only,
+                                const parity_tensor **copy, parity_error *err);
 
 #endif /* PARITY_WEIGHTS_INTERNAL_H */

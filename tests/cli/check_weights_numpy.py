@@ -276,12 +276,38 @@ def check_apart():
     check(rc == 1 and s["compared"] == 0 and s["ref_weights"] == 2 and s["differs"], "apart: %s" % s)
 
 
+def check_copies():
+    """Ties are what torch.load shares (one storage); equal values are not."""
+    sd = torch.load(os.path.join(W, "copies_ref.pt"))
+    _, port = safetensors_np.read(os.path.join(W, "copies_port.safetensors"))
+    ptr = {k: v.storage().data_ptr() for k, v in sd.items()}
+    names = list(sd)
+    shared = sorted(sorted([a, b]) for i, a in enumerate(names) for b in names[i + 1:]
+                    if ptr[a] == ptr[b])
+    for ref in ("weights/copies_ref.pt", "weights/copies_ref.safetensors"):
+        pt = ref.endswith(".pt")
+        doc, rc = run(ref, "weights/copies_port.safetensors")
+        tied = sorted(sorted([t["name"], t["same_as"]]) for t in doc["tied"])
+        check(tied == (shared if pt else []), "%s: tied %s, torch shares %s" % (ref, tied, shared))
+
+        def accounted(k):  # a .pt name whose storage another name brings to the port
+            return pt and any(o != k and ptr[o] == ptr[k] and o in port for o in sd)
+        missing = sorted(k for k in sd if k not in port and not accounted(k))
+        only = {t["name"]: t["identical_to"] for t in doc["only_in_ref"]}
+        check(sorted(only) == missing and rc == 1, "%s: only in ref %s, expected %s" % (ref, only, missing))
+        for k, same in only.items():
+            check(same is not None and torch.equal(sd[k], sd[same]) and same in port,
+                  "%s: %s identical to %s" % (ref, k, same))
+    print("check_weights_numpy: copies: tied %s, deep copies only in ref" % shared)
+
+
 def main():
     ref, sd = load_pt()
     check_mlx(ref, sd)
     check_gguf(ref)
     check_dtypes()
     check_apart()
+    check_copies()
     print("check_weights_numpy: %d of %d checks passed" % (checked - len(failures), checked))
     sys.exit(1 if failures else 0)
 

@@ -2,8 +2,8 @@
  * test_weights.c — parity_weights_run on hand-built checkpoints: fused
  * tensors split into their parts (port qkv along axis 0, a transposed
  * gate_up along axis 1, a fused reference in_proj), per-head RoPE row
- * permutations in both directions, permuted rows, tied names (one storage,
- * bit-identical copies, constant tensors that are not ties), a quantized
+ * permutations in both directions, permuted rows, tied names (one storage
+ * only: copies and constant tensors are not ties), a quantized
  * port within and beyond its step, groups, and the honest summary of two
  * checkpoints with no name in common.
  *
@@ -244,31 +244,41 @@ static void test_rows(void) {
     parity_set_free(p);
 }
 
-/* Tied names: one storage in ref (lm_head = embed), bit-identical copies in
- * port; constant tensors under two names are not ties, nor are empty ones. */
+/* Tied names are one storage (lm_head = embed in ref). Equal values in
+ * separate arrays are never a tie: a port copy of embed under another
+ * name, a reference layer deep-copied from another whose port lacks it,
+ * constant norms; the names stay missing, and the copies get a note
+ * (parity_weights_only_copy) unless constant. Empty tensors share nothing. */
 static void test_ties(void) {
     static double e[4 * 3], e2[4 * 3], e3[4 * 3], ones_a[3] = {1, 1, 1}, ones_b[3] = {1, 1, 1};
-    static double ones_c[3] = {1, 1, 1}, ones_d[3] = {1, 1, 1};
+    static double ones_c[3] = {1, 1, 1}, ones_d[3] = {1, 1, 1}, ones_e[3] = {1, 1, 1};
+    static double l0[3 * 2], l1[3 * 2], l0p[3 * 2];
     fill(e, N(e), 31);
+    fill(l0, N(l0), 32);
     memcpy(e2, e, sizeof e), memcpy(e3, e, sizeof e);
+    memcpy(l1, l0, sizeof l0), memcpy(l0p, l0, sizeof l0);
     parity_set *r = new_set("ref"), *p = new_set("port");
-    int64_t s43[] = {4, 3}, s3[] = {3};
+    int64_t s43[] = {4, 3}, s3[] = {3}, s32[] = {3, 2};
     add(r, "model.embed.weight", PARITY_DT_F64, 2, s43, e);
     add(r, "lm_head.weight", PARITY_DT_F64, 2, s43, e); /* the same storage */
     add(r, "norm1.weight", PARITY_DT_F64, 1, s3, ones_a);
     add(r, "norm2.weight", PARITY_DT_F64, 1, s3, ones_b);
+    add(r, "norm3.weight", PARITY_DT_F64, 1, s3, ones_e); /* constant, missing */
+    add(r, "layers.0.w", PARITY_DT_F64, 2, s32, l0);
+    add(r, "layers.1.w", PARITY_DT_F64, 2, s32, l1); /* a deep copy, missing */
     int64_t s03[] = {0, 3}; /* empty: no data, nothing shared */
     add(r, "empty1", PARITY_DT_F64, 2, s03, NULL);
     add(r, "empty2", PARITY_DT_F64, 2, s03, NULL);
     add(p, "empty1", PARITY_DT_F64, 2, s03, NULL);
     add(p, "empty2", PARITY_DT_F64, 2, s03, NULL);
     add(p, "model.embed.weight", PARITY_DT_F64, 2, s43, e2);
-    add(p, "extra.weight", PARITY_DT_F64, 2, s43, e3); /* a copy */
+    add(p, "extra.weight", PARITY_DT_F64, 2, s43, e3); /* a copy, not a tie */
     add(p, "norm1.weight", PARITY_DT_F64, 1, s3, ones_c);
     add(p, "norm2.weight", PARITY_DT_F64, 1, s3, ones_d);
+    add(p, "layers.0.w", PARITY_DT_F64, 2, s32, l0p);
     parity_weights *w = run(r, p);
     if (w) {
-        CHECK_EQ_U64(parity_weights_tie_count(w), 2);
+        CHECK_EQ_U64(parity_weights_tie_count(w), 1);
         const parity_weight_tie *t = parity_weights_tie(w, 0);
         if (t && CHECK_EQ_INT(t->side, 0)) {
             CHECK_EQ_STR(t->a->name, "model.embed.weight");
@@ -276,19 +286,26 @@ static void test_ties(void) {
             CHECK_EQ_INT(t->same_storage, 1);
             CHECK(t->accounted == t->b);
         }
-        t = parity_weights_tie(w, 1);
-        if (t && CHECK_EQ_INT(t->side, 1)) {
-            CHECK_EQ_STR(t->b->name, "extra.weight");
-            CHECK_EQ_INT(t->same_storage, 0);
-            CHECK(t->accounted == t->b);
-        }
         const parity_weights_summary *s = parity_weights_summary_of(w);
         CHECK_EQ_U64(s->tied[0], 1);
-        CHECK_EQ_U64(s->tied[1], 1);
-        CHECK_EQ_U64(s->only[0] + s->only[1], 0);
-        CHECK_EQ_U64(s->compared, 5);
-        CHECK_EQ_U64(s->ref_weights, 6);
-        CHECK_EQ_INT(parity_weights_differs(w), 0);
+        CHECK_EQ_U64(s->tied[1], 0);
+        CHECK_EQ_U64(s->only[0], 2);
+        CHECK_EQ_U64(s->only[1], 1);
+        CHECK_EQ_U64(s->compared, 6);
+        CHECK_EQ_U64(s->ref_weights, 9);
+        CHECK_EQ_INT(parity_weights_differs(w), 1);
+        const parity_tensor *o = parity_weights_only(w, 0, 0),
+                            *c = parity_weights_only_copy(w, 0, 0);
+        CHECK_EQ_STR(o ? o->name : NULL, "norm3.weight");
+        CHECK(c == NULL);
+        o = parity_weights_only(w, 0, 1), c = parity_weights_only_copy(w, 0, 1);
+        CHECK_EQ_STR(o ? o->name : NULL, "layers.1.w");
+        CHECK_EQ_STR(c ? c->name : NULL, "layers.0.w");
+        o = parity_weights_only(w, 1, 0), c = parity_weights_only_copy(w, 1, 0);
+        CHECK_EQ_STR(o ? o->name : NULL, "extra.weight");
+        CHECK_EQ_STR(c ? c->name : NULL, "model.embed.weight");
+        CHECK(parity_weights_only_copy(w, 1, 1) == NULL);
+        CHECK_EQ_INT(s->records_sharing[0], 0); /* a set built by hand */
     }
     parity_weights_free(w);
     parity_set_free(r);
