@@ -140,10 +140,9 @@ static parity_status part_item(parity_weights *w, const parity__wt_fused *g, int
     p->ref = g->side ? g->parts[j] : s;
     p->port = g->side ? s : g->parts[j];
     p->how = PARITY_MATCH_NORMALIZED;
-    parity_error e2 = {0};
-    parity_status st = parity_layout_align(p->ref, p->port, &p->ref_view, &p->port_view, p->layout,
-                                           sizeof p->layout, &e2);
-    if (st != PARITY_OK && st != PARITY_E_SHAPE && err) *err = e2;
+    /* the layout the search chose for every part of g (weights_fused.c) */
+    parity_status st = parity__wt_part_align(g, (size_t)j, s, &p->ref_view, &p->port_view,
+                                             p->layout, sizeof p->layout, err);
     if (st != PARITY_OK && st != PARITY_E_SHAPE) return st;
     p->layout_ok = st == PARITY_OK;
     it->fused = g->fused, it->fused_side = g->side, it->fused_axis = g->axis;

@@ -53,6 +53,8 @@ typedef struct parity__wt_fused {
     int side; /* side of the fused tensor (0 ref, 1 port) */
     const parity_tensor *fused;
     int axis;
+    int transpose; /* 1: every part compared after permute(1,0) of its port */
+                   /* side (a 2-D fused [in, out] layout, square parts too) */
     size_t n_parts;
     const parity_tensor *parts[PARITY__WT_MAX_PARTS]; /* the other side     */
     int64_t start[PARITY__WT_MAX_PARTS], stop[PARITY__WT_MAX_PARTS];
@@ -61,10 +63,21 @@ typedef struct parity__wt_fused {
 /* Find every fused tensor of the pool: names first (a fused token such as
  * qkv replaced by each part's token gives the part names), then shapes (an
  * axis along which the parts' sizes add up to the fused size and each
- * slice aligns with its part, with no reshape), then values (among several
- * such axes, the lowest sampled error). Marks the tensors used. *out is an
- * array of *n_out groups (free() it). */
+ * slice aligns with its part in one layout for all parts, with no
+ * reshape), then values (among several such axes and layouts, the lowest
+ * sampled error). Marks the tensors used. *out is an array of *n_out
+ * groups (free() it). */
 parity_status parity__wt_fused_find(parity__wt_pool *pool, parity__wt_fused **out, size_t *n_out,
+                                    parity_error *err);
+
+/* Part k of g against slice, its slice of g->fused: *rv / *pv the views
+ * compared and layout (cap bytes) what was applied to the port side. With
+ * g->transpose the port side is permuted (1,0) (the pair must be 2-D, each
+ * shape the other's reversed, the port not block-quantized), else as
+ * parity_layout_align aligns them. PARITY_E_SHAPE (err not filled) when
+ * they do not align. */
+parity_status parity__wt_part_align(const parity__wt_fused *g, size_t k, const parity_tensor *slice,
+                                    parity_tensor *rv, parity_tensor *pv, char *layout, size_t cap,
                                     parity_error *err);
 
 /* ---- weights_rows.c ----------------------------------------------------- */

@@ -301,6 +301,22 @@ def check_copies():
     print("check_weights_numpy: copies: tied %s, deep copies only in ref" % shared)
 
 
+def check_gpt2():
+    """Every part of a fused [in, 3 * out] qkv, square or not, is its slice along
+    axis 1 transposed."""
+    sd = torch.load(os.path.join(W, "gpt2_ref.pt"))
+    _, port = safetensors_np.read(os.path.join(W, "gpt2_port.safetensors"))
+    doc, rc = run("weights/gpt2_ref.pt", "weights/gpt2_port.safetensors")
+    ws = by_name(doc)
+    check(rc == 0 and sorted(ws) == sorted(sd), "gpt2: rc %d, weights %s" % (rc, sorted(ws)))
+    for name, w in ws.items():
+        f = w["fused"]
+        part = port[f["tensor"]][:, f["start"]:f["stop"]].T
+        check(f["axis"] == 1 and w["layout"].endswith("; permute(1,0)") and w["verdict"] == "MATCH"
+              and np.array_equal(part, sd[name].numpy()), "gpt2: %s %s" % (name, w["layout"]))
+    print("check_weights_numpy: gpt2: %d parts of [in, 3 * out] qkv, each its slice transposed" % len(ws))
+
+
 def main():
     ref, sd = load_pt()
     check_mlx(ref, sd)
@@ -308,6 +324,7 @@ def main():
     check_dtypes()
     check_apart()
     check_copies()
+    check_gpt2()
     print("check_weights_numpy: %d of %d checks passed" % (checked - len(failures), checked))
     sys.exit(1 if failures else 0)
 
