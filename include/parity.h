@@ -1206,13 +1206,14 @@ typedef struct parity_weight {
 } parity_weight;
 
 /* Two names of one side that are one array: b (later in the set's order)
- * is a second name of a. */
+ * is a second name of a, a view of the same storage at the same offset
+ * with the same shape and strides (a .pt's tied tensors). Equal values in
+ * separate arrays are never a tie (parity_weights_only_copy notes them). */
 typedef struct parity_weight_tie {
     int side;                    /* 0 ref, 1 port                           */
     const parity_tensor *a, *b;
-    int same_storage;            /* 1: one storage (a .pt's tied tensors);  */
-                                 /* 0: bit-identical, separate copies (a    */
-                                 /* constant tensor never counts)           */
+    int same_storage;            /* always 1: kept for the layout of the    */
+                                 /* struct and JSON's "same_storage"        */
     const parity_tensor *accounted; /* a or b when that one has no partner  */
                                  /* on the other side while the other has:  */
                                  /* it is not counted as missing; or NULL   */
@@ -1240,6 +1241,10 @@ typedef struct parity_weights_summary {
     size_t only[2];              /* names only in ref / port, ties aside    */
     size_t tied[2];              /* names of each side accounted by a tie   */
     size_t fused[2];             /* fused tensors of each side split        */
+    int records_sharing[2];      /* 1: the side was read from a format that */
+                                 /* records storage sharing (PyTorch), so   */
+                                 /* its copies are separate arrays; 0: it   */
+                                 /* cannot (safetensors, npz, GGUF)         */
 } parity_weights_summary;
 
 typedef struct parity_weights_opts {
@@ -1266,6 +1271,12 @@ const parity_weight *parity_weights_at(const parity_weights *w, size_t i);
  * fused nor accounted by a tie, in the set's order. */
 size_t parity_weights_only_count(const parity_weights *w, int side);
 const parity_tensor *parity_weights_only(const parity_weights *w, int side, size_t i);
+/* For parity_weights_only(w, side, i): the first tensor of the same side
+ * with a partner whose values are bit-identical to it (not a constant
+ * tensor: equal norms and biases say nothing), or NULL. Only a note: the
+ * name is still missing (a converter may have kept one name of a tie its
+ * format could not record; then --skip the name). */
+const parity_tensor *parity_weights_only_copy(const parity_weights *w, int side, size_t i);
 size_t parity_weights_tie_count(const parity_weights *w);
 const parity_weight_tie *parity_weights_tie(const parity_weights *w, size_t i);
 /* Groups in order of first appearance (weights, then names only in ref,

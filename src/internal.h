@@ -173,6 +173,9 @@ struct parity_set {
     parity_meta_entry *meta; /* [n_meta]                                     */
     size_t n_meta, cap_meta;
     parity_order_source order_source;
+    int records_sharing;     /* a reader of the set stores tensors as views  */
+                             /* of storages it can share (PyTorch), so two   */
+                             /* tensors on separate storages are two arrays  */
     struct parity_name_index *index; /* name -> tensor, built lazily         */
     parity__parents *parents; /* [n_parents] sorted by stage name           */
     size_t n_parents, cap_parents;
@@ -181,6 +184,10 @@ struct parity_set {
 /* A new empty set for path (copied) with opts (NULL: the defaults). */
 parity_status parity__set_create(const char *path, const parity_open_opts *opts,
                                  parity_set **out, parity_error *err);
+/* 1 when a file of the set records storage sharing (set->records_sharing):
+ * tensors with different data pointers are then separate arrays, even
+ * when their values are equal. */
+int parity__set_records_sharing(const parity_set *set);
 /* Build (or rebuild) the name index (nameindex.c); fails on a duplicate
  * name. */
 parity_status parity__set_index(parity_set *set, parity_error *err);

@@ -37,6 +37,18 @@ OUTDIR gets:
                     count: I64 [3], equal
   apart_ref.safetensors / apart_port.safetensors
                     two checkpoints with no name in common
+  copies_ref.pt     two layers (fc weight and bias, an all-ones norm) and
+                    tied embed / lm_head (one storage); layer 1 is a deep
+                    copy of layer 0: separate storages, equal values
+  copies_ref.safetensors  the same names and values (no sharing recorded)
+  copies_port.safetensors the port: no lm_head (tied), and
+                    layers.1.fc.weight missing (a real loss, though it
+                    equals layers.0.fc.weight)
+  gpt2_ref.pt       attention q, k, v as nn.Linear keeps them ([out, in]):
+                    layer 0 4 heads of 8 (q, k, v square [32, 32]), layer 1
+                    grouped-query (k, v [16, 32])
+  gpt2_port.safetensors   the same fused GPT-2 style: attn.qkv_proj.weight
+                    = cat(q, k, v).T, [in, 3 * out] ([32, 96], [32, 64])
 """
 import os
 import sys
@@ -195,6 +207,40 @@ def apart(out):
                       [("decoder.w", normal(4, 4))])
 
 
+def copies(out):
+    rng = np.random.default_rng(20250907)  # its own seed: the files above stay as they are
+    w = (rng.standard_normal((8, 8)) * 0.1).astype(np.float32)
+    b = (rng.standard_normal(8) * 0.1).astype(np.float32)
+    e = (rng.standard_normal((16, 8)) * 0.5).astype(np.float32)
+    sd = {"embed.weight": torch.from_numpy(e)}
+    for i in range(2):
+        # copy.deepcopy(layer) gives each tensor a storage of its own
+        sd["layers.%d.fc.weight" % i] = torch.from_numpy(w.copy())
+        sd["layers.%d.fc.bias" % i] = torch.from_numpy(b.copy())
+        sd["layers.%d.norm.weight" % i] = torch.ones(8)
+    sd["lm_head.weight"] = sd["embed.weight"]  # tied: one storage
+    torch.save(sd, os.path.join(out, "copies_ref.pt"))
+    items = [(k, v.numpy()) for k, v in sd.items()]
+    write_safetensors(os.path.join(out, "copies_ref.safetensors"), items)
+    write_safetensors(os.path.join(out, "copies_port.safetensors"),
+                      [(k, v) for k, v in items if k not in ("lm_head.weight", "layers.1.fc.weight")])
+
+
+def gpt2(out):
+    rng = np.random.default_rng(20250908)
+    sd, port = {}, []
+    for i, kv in enumerate((32, 16)):
+        q = (rng.standard_normal((32, 32)) * 0.1).astype(np.float32)
+        k = (rng.standard_normal((kv, 32)) * 0.1).astype(np.float32)
+        v = (rng.standard_normal((kv, 32)) * 0.1).astype(np.float32)
+        p = "layers.%d.attn." % i
+        sd.update({p + "q_proj.weight": q, p + "k_proj.weight": k, p + "v_proj.weight": v})
+        # GPT-2's Conv1D keeps [in, out]: c_attn.weight = cat(q, k, v).T
+        port.append((p + "qkv_proj.weight", np.ascontiguousarray(np.concatenate([q, k, v]).T)))
+    torch.save({k: torch.from_numpy(v) for k, v in sd.items()}, os.path.join(out, "gpt2_ref.pt"))
+    write_safetensors(os.path.join(out, "gpt2_port.safetensors"), port)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "tests", "cli",
                                                              "data", "weights")
@@ -209,6 +255,8 @@ def main():
         f.write(GGUF_MAP)
     dtypes(out)
     apart(out)
+    copies(out)
+    gpt2(out)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@
  *      and last values; its finding (weights_find.c): exact, rounded,
  *      quantized, close, else permuted rows, else explain;
  *   4. tied names on each side (weights_tie.c): a name with no partner
- *      that is one array with a name that has one is not missing;
+ *      that is one storage with a name that has one is not missing; a
+ *      name with no partner that only equals one (a copy) stays missing,
+ *      with a note;
  *   5. the names still unpaired, the groups (a layer: a name up to its
  *      first all-digit component; else the module: the name without its
  *      last component) and the summary.
@@ -31,6 +33,8 @@ struct parity_weights {
     char **strings; /* [n_strings] owned names               */
     size_t n_strings;
     const parity_tensor **only[2]; /* [n_only[s]] unpaired, in set order    */
+    const parity_tensor **copy[2]; /* [n_only[s]] a bit-identical paired    */
+                                   /* tensor of the side, or NULL          */
     size_t n_only[2];
     parity_weight_tie *ties;
     size_t n_ties, cap_ties;
@@ -46,7 +50,7 @@ typedef struct run {
     parity__wt_pool pool;
     parity__wt_fused *fused; /* [n_fused] */
     size_t n_fused;
-    char *present[2]; /* [count] ST_*: has a partner, ...      */
+    char *present[2]; /* [count] PARITY__WT_*: has a partner, ... */
 } run;
 
 parity_weights_opts parity_weights_opts_default(void) {
@@ -136,10 +140,9 @@ static parity_status part_item(parity_weights *w, const parity__wt_fused *g, int
     p->ref = g->side ? g->parts[j] : s;
     p->port = g->side ? s : g->parts[j];
     p->how = PARITY_MATCH_NORMALIZED;
-    parity_error e2 = {0};
-    parity_status st = parity_layout_align(p->ref, p->port, &p->ref_view, &p->port_view, p->layout,
-                                           sizeof p->layout, &e2);
-    if (st != PARITY_OK && st != PARITY_E_SHAPE && err) *err = e2;
+    /* the layout the search chose for every part of g (weights_fused.c) */
+    parity_status st = parity__wt_part_align(g, (size_t)j, s, &p->ref_view, &p->port_view,
+                                             p->layout, sizeof p->layout, err);
     if (st != PARITY_OK && st != PARITY_E_SHAPE) return st;
     p->layout_ok = st == PARITY_OK;
     it->fused = g->fused, it->fused_side = g->side, it->fused_axis = g->axis;
@@ -287,8 +290,6 @@ static parity_status examine(parity_weight *it, const parity_diff_opts *d, parit
 
 /* ---- names: tied, unpaired ---------------------------------------------- */
 
-enum { ST_NONE = 0, ST_PRESENT, ST_UNPAIRED, ST_ACCOUNTED };
-
 /* state[s][i]: tensor i of side s has a partner (present), is a name no
  * pairing used (unpaired), or is unpaired but tied to a present one. */
 static void mark_states(const parity_weights *w, run *r) {
@@ -296,12 +297,12 @@ static void mark_states(const parity_weights *w, run *r) {
         const parity_weight *it = &w->items[i];
         const parity_tensor *t[2] = {it->pair.ref, it->pair.port};
         if (it->fused) t[it->fused_side] = it->fused;
-        for (int s = 0; s < 2; s++) r->present[s][index_of(r->set[s], t[s])] = ST_PRESENT;
+        for (int s = 0; s < 2; s++) r->present[s][index_of(r->set[s], t[s])] = PARITY__WT_PRESENT;
     }
     for (int s = 0; s < 2; s++)
         for (size_t i = 0; i < r->pool.n[s]; i++)
             if (!r->pool.used[s][i])
-                r->present[s][index_of(r->set[s], r->pool.t[s][i])] = ST_UNPAIRED;
+                r->present[s][index_of(r->set[s], r->pool.t[s][i])] = PARITY__WT_UNPAIRED;
 }
 
 static void account_ties(parity_weights *w, run *r) {
@@ -309,10 +310,10 @@ static void account_ties(parity_weights *w, run *r) {
         parity_weight_tie *t = &w->ties[i];
         char *st = r->present[t->side];
         size_t a = index_of(r->set[t->side], t->a), b = index_of(r->set[t->side], t->b);
-        if (st[a] == ST_PRESENT && st[b] == ST_UNPAIRED)
-            st[b] = ST_ACCOUNTED, t->accounted = t->b;
-        else if (st[b] == ST_PRESENT && st[a] == ST_UNPAIRED)
-            st[a] = ST_ACCOUNTED, t->accounted = t->a;
+        if (st[a] == PARITY__WT_PRESENT && st[b] == PARITY__WT_UNPAIRED)
+            st[b] = PARITY__WT_ACCOUNTED, t->accounted = t->b;
+        else if (st[b] == PARITY__WT_PRESENT && st[a] == PARITY__WT_UNPAIRED)
+            st[a] = PARITY__WT_ACCOUNTED, t->accounted = t->a;
     }
 }
 
@@ -320,7 +321,8 @@ static parity_status names(parity_weights *w, run *r, parity_error *err) {
     for (int s = 0; s < 2; s++) {
         r->present[s] = calloc(parity_set_count(r->set[s]) + 1, 1);
         w->only[s] = calloc(r->pool.n[s] + 1, sizeof *w->only[s]);
-        FAIL_IF(!r->present[s] || !w->only[s], err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
+        w->copy[s] = calloc(r->pool.n[s] + 1, sizeof *w->copy[s]);
+        FAIL_IF(!r->present[s] || !w->only[s] || !w->copy[s], err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                 "%s: out of memory", parity_set_path(r->set[s]));
         TRY(parity__wt_ties(r->set[s], s, &r->o.match, &w->ties, &w->n_ties, &w->cap_ties, err));
     }
@@ -330,9 +332,11 @@ static parity_status names(parity_weights *w, run *r, parity_error *err) {
         for (size_t i = 0; i < r->pool.n[s]; i++) {
             const parity_tensor *t = r->pool.t[s][i];
             char st = r->present[s][index_of(r->set[s], t)];
-            if (st == ST_UNPAIRED) w->only[s][w->n_only[s]++] = t;
-            w->sum.tied[s] += st == ST_ACCOUNTED;
+            if (st == PARITY__WT_UNPAIRED) w->only[s][w->n_only[s]++] = t;
+            w->sum.tied[s] += st == PARITY__WT_ACCOUNTED;
         }
+        TRY(parity__wt_copies(r->set[s], r->present[s], w->only[s], w->n_only[s], w->copy[s], err));
+        w->sum.records_sharing[s] = parity__set_records_sharing(r->set[s]);
     }
     return PARITY_OK;
 }
@@ -479,6 +483,8 @@ void parity_weights_free(parity_weights *w) {
     free(w->strings);
     free(w->only[0]);
     free(w->only[1]);
+    free(w->copy[0]);
+    free(w->copy[1]);
     free(w->ties);
     free(w->groups);
     free(w);
@@ -497,6 +503,11 @@ size_t parity_weights_only_count(const parity_weights *w, int side) {
 const parity_tensor *parity_weights_only(const parity_weights *w, int side, size_t i) {
     if ((side != 0 && side != 1) || i >= w->n_only[side]) return NULL;
     return w->only[side][i];
+}
+
+const parity_tensor *parity_weights_only_copy(const parity_weights *w, int side, size_t i) {
+    if ((side != 0 && side != 1) || i >= w->n_only[side]) return NULL;
+    return w->copy[side][i];
 }
 
 size_t parity_weights_tie_count(const parity_weights *w) { return w->n_ties; }

@@ -20,15 +20,22 @@
  *
  * Then shapes: an axis a of the fused tensor F along which the parts add
  * up (part k spans count_k / (count(F) / F.shape[a]) indices; the spans
- * must be whole and sum to F.shape[a]) and each slice aligns with its part
- * through parity_layout_align without a reshape (equal shapes, size-1 axes
- * dropped, or an axis permutation: a transposed layout [in, out] fused
- * along axis 1 works too). Then values: when several axes fit, the one
- * with the fewest one-sided non-finite values and then the smallest error
- * on a sample of each part wins (ties: the lower axis).
+ * must be whole and sum to F.shape[a]) and a layout that aligns every
+ * slice with its part, the same for all parts, without a reshape: either
+ * parity_layout_align's (equal shapes, size-1 axes dropped, or an axis
+ * permutation) giving one layout text for every part, or, for a 2-D F,
+ * permute(1,0) of every part's port side. The second is GPT-2's c_attn:
+ * cat(q, k, v).T stored [in, 3 * out] and cut along axis 1, where a square
+ * q ([out, out]) aligns as stored by shape alone but is the transpose of
+ * its slice like k and v are; one rule per tensor keeps its parts
+ * consistent. Then values: when several axes or layouts fit, the one with
+ * the fewest one-sided non-finite values and then the smallest error on a
+ * sample of each part wins (ties: the lower axis, then the layout as
+ * parity_layout_align gives it).
  */
 #include "analysis/weights_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,22 +144,41 @@ static int spans(const parity__wt_fused *g, int a, fit *f) {
     return pos == F->shape[a];
 }
 
+parity_status parity__wt_part_align(const parity__wt_fused *g, size_t k, const parity_tensor *slice,
+                                    parity_tensor *rv, parity_tensor *pv, char *layout, size_t cap,
+                                    parity_error *err) {
+    const parity_tensor *r = g->side ? g->parts[k] : slice, *p = g->side ? slice : g->parts[k];
+    if (!g->transpose) {
+        parity_error e2 = {0};
+        parity_status st = parity_layout_align(r, p, rv, pv, layout, cap, &e2);
+        if (st != PARITY_OK && st != PARITY_E_SHAPE && err) *err = e2;
+        return st;
+    }
+    if (r->ndim != 2 || p->ndim != 2 || r->shape[0] != p->shape[1] || r->shape[1] != p->shape[0] ||
+        parity_dtype_block(p->dtype, NULL, NULL) == 1)
+        return PARITY_E_SHAPE;
+    *rv = *r, *pv = *p; /* the port's axes swapped: a view, no copy */
+    pv->shape[0] = p->shape[1], pv->shape[1] = p->shape[0];
+    pv->stride[0] = p->stride[1], pv->stride[1] = p->stride[0];
+    if (cap) snprintf(layout, cap, "permute(1,0)");
+    return PARITY_OK;
+}
+
+/* Axis a (and g->transpose) for g: every part aligned in one layout. */
 static parity_status try_axis(const parity__wt_fused *g, int a, fit *f, parity_error *err) {
+    char first[96] = "";
     memset(f, 0, sizeof *f);
     if (!spans(g, a, f)) return PARITY_OK;
     for (size_t k = 0; k < g->n_parts; k++) {
         parity_tensor s, rv, pv;
         char layout[96];
-        parity_error e2 = {0};
         if (!parity__wt_slice(g->fused, a, f->start[k], f->stop[k], &s)) return PARITY_OK;
-        const parity_tensor *r = g->side ? g->parts[k] : &s, *p = g->side ? &s : g->parts[k];
-        parity_status st = parity_layout_align(r, p, &rv, &pv, layout, sizeof layout, &e2);
+        parity_status st = parity__wt_part_align(g, k, &s, &rv, &pv, layout, sizeof layout, err);
         if (st == PARITY_E_SHAPE) return PARITY_OK;
-        if (st != PARITY_OK) {
-            if (err) *err = e2;
-            return st;
-        }
+        if (st != PARITY_OK) return st;
         if (strncmp(layout, "reshape", 7) == 0) return PARITY_OK;
+        if (k == 0) memcpy(first, layout, sizeof first);
+        if (strcmp(layout, first)) return PARITY_OK; /* parts in different layouts */
         uint64_t bad = 0;
         f->ss += parity__wt_sample_ss(&rv, &pv, FIT_SAMPLE, &bad);
         f->bad += bad;
@@ -161,21 +187,26 @@ static parity_status try_axis(const parity__wt_fused *g, int a, fit *f, parity_e
     return PARITY_OK;
 }
 
-/* The best axis for g (g->axis, spans), *ok 0 when none fits. */
+/* The best axis and layout for g (g->axis, g->transpose, spans), *ok 0
+ * when none fits. */
 static parity_status fit_group(parity__wt_fused *g, int *ok, parity_error *err) {
     fit best, f;
+    int axis = 0, transpose = 0;
     memset(&best, 0, sizeof best);
     *ok = 0;
     for (int a = 0; a < g->fused->ndim; a++) {
-        TRY(try_axis(g, a, &f, err));
-        if (!f.ok) continue;
-        int better =
-            !*ok || f.bad < best.bad || (f.bad == best.bad && f.ss < best.ss - 1e-9 * best.ss);
-        if (!better) continue;
-        best = f;
-        g->axis = a;
-        *ok = 1;
+        for (g->transpose = 0; g->transpose < 1 + (g->fused->ndim == 2); g->transpose++) {
+            TRY(try_axis(g, a, &f, err));
+            if (!f.ok) continue;
+            int better =
+                !*ok || f.bad < best.bad || (f.bad == best.bad && f.ss < best.ss - 1e-9 * best.ss);
+            if (!better) continue;
+            best = f;
+            axis = a, transpose = g->transpose;
+            *ok = 1;
+        }
     }
+    g->axis = axis, g->transpose = transpose;
     if (*ok) {
         memcpy(g->start, best.start, sizeof g->start);
         memcpy(g->stop, best.stop, sizeof g->stop);

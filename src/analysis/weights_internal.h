@@ -53,6 +53,8 @@ typedef struct parity__wt_fused {
     int side; /* side of the fused tensor (0 ref, 1 port) */
     const parity_tensor *fused;
     int axis;
+    int transpose; /* 1: every part compared after permute(1,0) of its port */
+                   /* side (a 2-D fused [in, out] layout, square parts too) */
     size_t n_parts;
     const parity_tensor *parts[PARITY__WT_MAX_PARTS]; /* the other side     */
     int64_t start[PARITY__WT_MAX_PARTS], stop[PARITY__WT_MAX_PARTS];
@@ -61,10 +63,21 @@ typedef struct parity__wt_fused {
 /* Find every fused tensor of the pool: names first (a fused token such as
  * qkv replaced by each part's token gives the part names), then shapes (an
  * axis along which the parts' sizes add up to the fused size and each
- * slice aligns with its part, with no reshape), then values (among several
- * such axes, the lowest sampled error). Marks the tensors used. *out is an
- * array of *n_out groups (free() it). */
+ * slice aligns with its part in one layout for all parts, with no
+ * reshape), then values (among several such axes and layouts, the lowest
+ * sampled error). Marks the tensors used. *out is an array of *n_out
+ * groups (free() it). */
 parity_status parity__wt_fused_find(parity__wt_pool *pool, parity__wt_fused **out, size_t *n_out,
+                                    parity_error *err);
+
+/* Part k of g against slice, its slice of g->fused: *rv / *pv the views
+ * compared and layout (cap bytes) what was applied to the port side. With
+ * g->transpose the port side is permuted (1,0) (the pair must be 2-D, each
+ * shape the other's reversed, the port not block-quantized), else as
+ * parity_layout_align aligns them. PARITY_E_SHAPE (err not filled) when
+ * they do not align. */
+parity_status parity__wt_part_align(const parity__wt_fused *g, size_t k, const parity_tensor *slice,
+                                    parity_tensor *rv, parity_tensor *pv, char *layout, size_t cap,
                                     parity_error *err);
 
 /* ---- weights_rows.c ----------------------------------------------------- */
@@ -125,8 +138,24 @@ parity_status parity__wt_explain(parity_weight *w, parity_error *err);
 /* ---- weights_tie.c ------------------------------------------------------ */
 
 /* Ties among the selected tensors of side (sel: --only / --skip, may be
- * NULL) appended to the growing array *ties (*n used, *cap allocated). */
+ * NULL): names that are one view of one storage (same data pointer, shape
+ * and strides), never names that merely hold equal values. Appended to
+ * the growing array *ties (*n used, *cap allocated). */
 parity_status parity__wt_ties(const parity_set *set, int side, const parity_match_opts *sel,
                               parity_weight_tie **ties, size_t *n, size_t *cap, parity_error *err);
+
+/* What each tensor of a side is to the run (state[i] for tensor i of the
+ * set): not selected or not looked at, paired (the tensor itself, or the
+ * fused tensor a part was cut from), a name no pairing used, a name
+ * accounted by a tie. */
+enum { PARITY__WT_NONE = 0, PARITY__WT_PRESENT, PARITY__WT_UNPAIRED, PARITY__WT_ACCOUNTED };
+
+/* For each only[i] (a name of the set with no partner): copy[i] receives
+ * the first tensor of the set with state PARITY__WT_PRESENT whose values
+ * are bit-identical to it, or NULL (always NULL for a constant tensor).
+ * A note for the reader; the name stays missing. */
+parity_status parity__wt_copies(const parity_set *set, const char *state,
+                                const parity_tensor *const *only, size_t n_only,
+                                const parity_tensor **copy, parity_error *err);
 
 #endif /* PARITY_WEIGHTS_INTERNAL_H */

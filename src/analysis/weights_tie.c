@@ -1,38 +1,35 @@
 /*
- * weights_tie.c — names of one checkpoint that hold one array: tied
- * weights (lm_head.weight and model.embed_tokens.weight). A PyTorch
- * checkpoint stores a tied tensor once, as one storage under both names;
- * a safetensors file cannot share storage and keeps one name, or two
- * copies.
+ * weights_tie.c — names of one checkpoint that are one array, and names
+ * that merely hold the same values.
  *
- * Tensors are keyed by dtype, shape and the values at 8 evenly spaced
- * positions, and sorted by key (then by set order); within a run of equal
- * keys each tensor joins the first earlier one whose stored values are
- * bit-identical (memcmp of the bytes when both are C-contiguous, else the
- * values read). In each such class, a tensor that shares the storage of an
- * earlier member (same data pointer, strides and dtype) is tied to it
- * (same_storage 1); any other member is tied to the class's first tensor
- * (same_storage 0) unless that tensor is constant: layer norms all equal
- * to one are bit-identical without being one array.
+ * Ties. Two names are one array when they are views of one storage at one
+ * offset: the same data pointer, dtype, shape and strides. A PyTorch
+ * checkpoint records sharing (torch.save writes each storage once), so
+ * tied embeddings (lm_head.weight and model.embed_tokens.weight) are one
+ * storage under two names, and a deep copy is a storage of its own.
+ * safetensors, npz and GGUF cannot share storage: their readers never give
+ * two names one data pointer, so they hold no ties. Equal values are no
+ * evidence of one array (deep-copied layers, all-ones layer norms, zero
+ * biases): found by pointer, never by value. Tensors are sorted by data
+ * pointer (then set order); within a run of one pointer each tensor is
+ * tied to the first earlier one it shares its storage with.
+ *
+ * Copies. A name with no partner may be bit-identical to a name of its
+ * side that has one (a converter that kept one name of a tie of a format
+ * that cannot record it). That is only a note for the reader: the name
+ * stays missing. Candidates are keyed by dtype, shape and the values at 8
+ * evenly spaced positions, then compared in full (memcmp of the bytes
+ * when both are C-contiguous, else the values read); a constant tensor
+ * has no copy (every layer's all-ones norm is equal to every other).
  */
 #include "analysis/weights_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KEY_SAMPLES 8
 #define CHUNK       4096
-
-typedef struct tkey {
-    uint64_t key;
-    size_t index; /* in the set */
-} tkey;
-
-static int cmp_tkey(const void *pa, const void *pb) {
-    const tkey *a = pa, *b = pb;
-    if (a->key != b->key) return a->key < b->key ? -1 : 1;
-    return (a->index > b->index) - (a->index < b->index);
-}
 
 static uint64_t content_key(const parity_tensor *t) {
     uint64_t h = parity__wt_hash(0, (double)t->dtype);
@@ -94,9 +91,21 @@ static int constant(const parity_tensor *t) {
     return 1;
 }
 
+/* ---- ties: one storage under two names ---------------------------------- */
+
+typedef struct pkey {
+    uintptr_t data; /* the tensor's first element */
+    size_t index;   /* in the set */
+} pkey;
+
+static int cmp_pkey(const void *pa, const void *pb) {
+    const pkey *a = pa, *b = pb;
+    if (a->data != b->data) return a->data < b->data ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
 static parity_status add_tie(parity_weight_tie **ties, size_t *n, size_t *cap, int side,
-                             const parity_tensor *a, const parity_tensor *b, int storage,
-                             parity_error *err) {
+                             const parity_tensor *a, const parity_tensor *b, parity_error *err) {
     if (*n == *cap) {
         size_t c = *cap ? 2 * *cap : 8;
         parity_weight_tie *t = realloc(*ties, c * sizeof *t);
@@ -105,46 +114,25 @@ static parity_status add_tie(parity_weight_tie **ties, size_t *n, size_t *cap, i
     }
     parity_weight_tie *t = &(*ties)[(*n)++];
     memset(t, 0, sizeof *t);
-    t->side = side, t->a = a, t->b = b, t->same_storage = storage;
+    t->side = side, t->a = a, t->b = b, t->same_storage = 1;
     return PARITY_OK;
 }
 
-/* One class: members m[0..n) (set indices, in order). */
-static parity_status class_ties(const parity_set *set, int side, const size_t *m, size_t n,
-                                parity_weight_tie **ties, size_t *nt, size_t *cap,
-                                parity_error *err) {
-    const parity_tensor *first = parity_set_tensor(set, m[0]);
-    int flat = constant(first);
-    for (size_t j = 1; j < n; j++) {
-        const parity_tensor *b = parity_set_tensor(set, m[j]), *a = NULL;
-        for (size_t i = 0; i < j && !a; i++)
-            if (same_storage(parity_set_tensor(set, m[i]), b)) a = parity_set_tensor(set, m[i]);
-        if (a)
-            TRY(add_tie(ties, nt, cap, side, a, b, 1, err));
-        else if (!flat)
-            TRY(add_tie(ties, nt, cap, side, first, b, 0, err));
-    }
-    return PARITY_OK;
-}
-
-/* A run k[0..n) of equal keys, split into classes of identical tensors. */
-static parity_status run_ties(const parity_set *set, int side, const tkey *k, size_t n, size_t *cls,
-                              size_t *members, parity_weight_tie **ties, size_t *nt, size_t *cap,
+/* A run k[0..n) of one data pointer, in set order: each tensor is tied to
+ * the first earlier one that is the same view (a storage may also hold
+ * views of other shapes: a fused qkv and its q, k, v, which are not one
+ * array). */
+static parity_status run_ties(const parity_set *set, int side, const pkey *k, size_t n,
+                              parity_weight_tie **ties, size_t *nt, size_t *cap,
                               parity_error *err) {
-    for (size_t i = 0; i < n; i++) cls[i] = i;
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = 0; j < i; j++) {
-            if (cls[j] != j) continue; /* compare with each class's first */
-            if (!identical(parity_set_tensor(set, k[j].index), parity_set_tensor(set, k[i].index)))
-                continue;
-            cls[i] = j;
+    for (size_t j = 1; j < n; j++) {
+        const parity_tensor *b = parity_set_tensor(set, k[j].index);
+        for (size_t i = 0; i < j; i++) {
+            const parity_tensor *a = parity_set_tensor(set, k[i].index);
+            if (!same_storage(a, b)) continue;
+            TRY(add_tie(ties, nt, cap, side, a, b, err));
             break;
         }
-    for (size_t c = 0; c < n; c++) {
-        size_t nm = 0;
-        for (size_t i = c; i < n; i++)
-            if (cls[i] == c) members[nm++] = k[i].index;
-        if (nm > 1) TRY(class_ties(set, side, members, nm, ties, nt, cap, err));
     }
     return PARITY_OK;
 }
@@ -155,19 +143,19 @@ static int cmp_tie(const void *pa, const void *pb) {
 }
 
 static parity_status ties_with(const parity_set *set, int side, const parity_match_opts *sel,
-                               tkey *k, size_t *cls, size_t *members, parity_weight_tie **ties,
-                               size_t *n, size_t *cap, parity_error *err) {
+                               pkey *k, parity_weight_tie **ties, size_t *n, size_t *cap,
+                               parity_error *err) {
     size_t nk = 0, first = *n;
     for (size_t i = 0; i < parity_set_count(set); i++) {
         const parity_tensor *t = parity_set_tensor(set, i);
-        if (!parity_match_selected(sel, t->name)) continue;
-        k[nk].key = content_key(t);
+        if (!parity_match_selected(sel, t->name) || t->count == 0 || !t->data) continue;
+        k[nk].data = (uintptr_t)t->data;
         k[nk++].index = i;
     }
-    qsort(k, nk, sizeof *k, cmp_tkey);
+    qsort(k, nk, sizeof *k, cmp_pkey);
     for (size_t i = 0, j; i < nk; i = j) {
-        for (j = i + 1; j < nk && k[j].key == k[i].key; j++) continue;
-        if (j - i > 1) TRY(run_ties(set, side, k + i, j - i, cls, members, ties, n, cap, err));
+        for (j = i + 1; j < nk && k[j].data == k[i].data; j++) continue;
+        if (j - i > 1) TRY(run_ties(set, side, k + i, j - i, ties, n, cap, err));
     }
     if (*n > first) qsort(*ties + first, *n - first, sizeof **ties, cmp_tie); /* *ties may be NULL */
     return PARITY_OK;
@@ -175,15 +163,40 @@ static parity_status ties_with(const parity_set *set, int side, const parity_mat
 
 parity_status parity__wt_ties(const parity_set *set, int side, const parity_match_opts *sel,
                               parity_weight_tie **ties, size_t *n, size_t *cap, parity_error *err) {
-    size_t count = parity_set_count(set) + 1;
-    tkey *k = malloc(count * sizeof *k);
-    size_t *cls = malloc(count * sizeof *cls), *members = malloc(count * sizeof *members);
-    parity_status st = k && cls && members
-                           ? ties_with(set, side, sel, k, cls, members, ties, n, cap, err)
-                           : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-                                          "%s: out of memory", parity_set_path(set));
+    pkey *k = malloc((parity_set_count(set) + 1) * sizeof *k);
+    parity_status st = k ? ties_with(set, side, sel, k, ties, n, cap, err)
+                         : parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+                                        parity_set_path(set));
     free(k);
-    free(cls);
-    free(members);
     return st;
+}
+
+/* ---- copies: equal values under a name with no partner ------------------ */
+
+/* The first tensor with a partner bit-identical to u, or NULL. keys[i] is
+ * the content key of tensor i when it has a partner. */
+static const parity_tensor *copy_of(const parity_set *set, const char *state, const uint64_t *keys,
+                                    const parity_tensor *u) {
+    if (u->count == 0 || constant(u)) return NULL;
+    uint64_t ku = content_key(u);
+    for (size_t i = 0; i < parity_set_count(set); i++) {
+        const parity_tensor *t = parity_set_tensor(set, i);
+        if (state[i] != PARITY__WT_PRESENT || t == u || keys[i] != ku) continue;
+        if (identical(t, u)) return t;
+    }
+    return NULL;
+}
+
+parity_status parity__wt_copies(const parity_set *set, const char *state,
+                                const parity_tensor *const *only, size_t n_only,
+                                const parity_tensor **copy, parity_error *err) {
+    if (n_only == 0) return PARITY_OK;
+    uint64_t *keys = malloc((parity_set_count(set) + 1) * sizeof *keys);
+    FAIL_IF(!keys, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "%s: out of memory",
+            parity_set_path(set));
+    for (size_t i = 0; i < parity_set_count(set); i++)
+        keys[i] = state[i] == PARITY__WT_PRESENT ? content_key(parity_set_tensor(set, i)) : 0;
+    for (size_t i = 0; i < n_only; i++) copy[i] = copy_of(set, state, keys, only[i]);
+    free(keys);
+    return PARITY_OK;
 }

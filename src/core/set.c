@@ -184,6 +184,8 @@ parity_order_source parity_set_order_source(const parity_set *set) {
     return set->order_source;
 }
 
+int parity__set_records_sharing(const parity_set *set) { return set->records_sharing; }
+
 const parity_tensor *parity_set_tensor(const parity_set *set, size_t i) {
     return i < set->n_tensors ? &set->tensors[i] : NULL;
 }

@@ -614,6 +614,9 @@ parity_status parity__torch_from_zip(parity_set *set,
     t.src = src;
     t.z = z;
     t.err = err;
+    /* torch.save writes each storage once, so tied weights share it and
+     * copies do not (weights_tie.c relies on that) */
+    set->records_sharing = 1;
     t.max_depth = set->opts.max_pickle_depth;
     t.max_view_bytes = set->opts.max_decompressed_bytes;
     t.file = parity__set_strdup(set, src->path, strlen(src->path));

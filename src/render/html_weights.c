@@ -40,6 +40,13 @@ static void weights_row(parity_buf *b, const parity_weight *w) {
     parity__buf_puts(b, "</td></tr>\n");
 }
 
+/* A sentence of weights_lines.c, made safe for HTML, in <p class=cls>. */
+static void sentence(const parity__html *h, const char *cls, const parity_buf *s) {
+    parity__buf_printf(h->b, "<p class=\"%s\">", cls);
+    parity__buf_html(h->b, s->data ? s->data : "");
+    parity__buf_puts(h->b, "</p>\n");
+}
+
 static void only_in(const parity__html *h, const parity_weights *w, int side) {
     size_t n = parity_weights_only_count(w, side);
     if (!n) return;
@@ -52,13 +59,16 @@ static void only_in(const parity__html *h, const parity_weights *w, int side) {
         parity__buf_puts(h->b, "</code>");
     }
     parity__buf_puts(h->b, "</p>\n");
-}
-
-/* A sentence of weights_lines.c, made safe for HTML, in <p class=cls>. */
-static void sentence(const parity__html *h, const char *cls, const parity_buf *s) {
-    parity__buf_printf(h->b, "<p class=\"%s\">", cls);
-    parity__buf_html(h->b, s->data ? s->data : "");
-    parity__buf_puts(h->b, "</p>\n");
+    parity_buf s = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (!parity_weights_only_copy(w, side, i)) continue;
+        s.len = 0;
+        parity__buf_puts(&s, "Note: ");
+        parity__weights_copy_line(&s, h->labels, w, side, i, 0);
+        sentence(h, "only-in", &s);
+    }
+    if (s.oom) h->b->oom = 1;
+    parity__buf_free(&s);
 }
 
 static void names(const parity__html *h, const parity_weights *w) {

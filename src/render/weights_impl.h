@@ -30,6 +30,13 @@ void parity__weights_summary_line(parity_buf *b, const char *const *labels,
  * escapes them for Markdown (else for a terminal). No newline. */
 void parity__weights_tie_line(parity_buf *b, const char *const *labels, const parity_weight_tie *t,
                               int md);
+/* The note on name i only on side (when parity_weights_only_copy has
+ * one; else nothing): "lm_head.weight is bit-identical to embed.weight in
+ * ref, whose format cannot record tied names: if port ties them, leave it
+ * out with --skip lm_head.weight", or for a side that records sharing
+ * (PyTorch) "..., a separate storage: two arrays, not tied". No newline. */
+void parity__weights_copy_line(parity_buf *b, const char *const *labels, const parity_weights *w,
+                               int side, size_t i, int md);
 /* A group's counts: "8 weights: 6 MATCH, 1 SMALL DIFF, 1 LARGE DIFF; 1
  * only in ref" (only the counts that are not 0). No newline. */
 void parity__weights_group_counts(parity_buf *b, const char *const *labels,

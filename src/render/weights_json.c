@@ -94,6 +94,8 @@ static void jonly(parity_buf *b, const char *key, const parity_weights *w, int s
         parity__buf_json_str(b, t->name);
         parity__json_str(b, "dtype", parity_dtype_name(t->dtype));
         parity__json_shape(b, "shape", t);
+        const parity_tensor *c = parity_weights_only_copy(w, side, i);
+        parity__json_str(b, "identical_to", c ? c->name : NULL);
         parity__buf_puts(b, "}");
     }
     parity__buf_puts(b, "]");

@@ -1,7 +1,8 @@
 /*
  * weights_lines.c — the words of parity weights that every rendering
  * prints alike (text, Markdown, the HTML report): names, findings as
- * tokens, the summary line, tied names, a group's counts.
+ * tokens, the summary line, tied names, the note on a missing name that
+ * equals another, a group's counts.
  */
 #include "render/emit.h"
 #include "render/weights_impl.h"
@@ -66,13 +67,39 @@ void parity__weights_tie_line(parity_buf *b, const char *const *labels, const pa
     put_name(b, t->b->name, md);
     parity__buf_puts(b, " are one array in ");
     parity__emit_text(b, side);
-    parity__buf_puts(b, t->same_storage ? " (one storage)" : " (bit-identical copies)");
+    parity__buf_puts(b, " (one storage)"); /* equal values are never a tie */
     if (!t->accounted) return;
     parity__buf_puts(b, "; ");
     put_name(b, t->accounted->name, md);
     parity__buf_puts(b, " is not in ");
     parity__emit_text(b, other);
     parity__buf_puts(b, ": not counted as missing");
+}
+
+void parity__weights_copy_line(parity_buf *b, const char *const *labels, const parity_weights *w,
+                               int side, size_t i, int md) {
+    const parity_tensor *t = parity_weights_only(w, side, i);
+    const parity_tensor *c = parity_weights_only_copy(w, side, i);
+    if (!t || !c) return;
+    put_name(b, t->name, md);
+    parity__buf_puts(b, " is bit-identical to ");
+    put_name(b, c->name, md);
+    parity__buf_puts(b, " in ");
+    parity__emit_text(b, labels[side]);
+    if (parity_weights_summary_of(w)->records_sharing[side]) {
+        /* the file would have stored one storage for a tie */
+        parity__buf_puts(b, ", a separate storage: two arrays, not tied");
+        return;
+    }
+    parity__buf_puts(b, ", whose format cannot record tied names: if ");
+    parity__emit_text(b, labels[1 - side]);
+    parity__buf_puts(b, " ties them, leave it out with ");
+    parity__buf_puts(b, md ? "`--skip " : "--skip ");
+    if (md)
+        parity__emit_md_text(b, t->name);
+    else
+        parity__emit_text(b, t->name);
+    if (md) parity__buf_puts(b, "`");
 }
 
 void parity__weights_group_counts(parity_buf *b, const char *const *labels,

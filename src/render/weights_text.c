@@ -90,7 +90,8 @@ static void put_weight(parity_report *r, const parity_weight *w, int first) {
     parity__buf_puts(b, "\n");
 }
 
-/* "only in ref: a, b" (quiet: "a: only in ref" lines). */
+/* "only in ref: a, b", then a "note:" line per name bit-identical to a
+ * paired one (quiet: "a: only in ref" lines). */
 static void put_only(parity_report *r, const parity_weights *w, int side) {
     size_t n = parity_weights_only_count(w, side);
     if (n == 0) return;
@@ -111,7 +112,15 @@ static void put_only(parity_report *r, const parity_weights *w, int side) {
         parity__buf_puts(&r->out, i ? ", " : " ");
         parity__emit_text(&r->out, name);
     }
-    if (!r->o.quiet) parity__buf_puts(&r->out, "\n");
+    if (r->o.quiet) return;
+    parity__buf_puts(&r->out, "\n");
+    const char *labels[2] = {parity__label(r, 0), parity__label(r, 1)};
+    for (size_t i = 0; i < n; i++) {
+        if (!parity_weights_only_copy(w, side, i)) continue;
+        parity__buf_puts(&r->out, "note: ");
+        parity__weights_copy_line(&r->out, labels, w, side, i, 0);
+        parity__buf_puts(&r->out, "\n");
+    }
 }
 
 /* One line per group, names padded to the longest (at most 40). */

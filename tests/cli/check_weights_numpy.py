@@ -276,12 +276,55 @@ def check_apart():
     check(rc == 1 and s["compared"] == 0 and s["ref_weights"] == 2 and s["differs"], "apart: %s" % s)
 
 
+def check_copies():
+    """Ties are what torch.load shares (one storage); equal values are not."""
+    sd = torch.load(os.path.join(W, "copies_ref.pt"))
+    _, port = safetensors_np.read(os.path.join(W, "copies_port.safetensors"))
+    ptr = {k: v.storage().data_ptr() for k, v in sd.items()}
+    names = list(sd)
+    shared = sorted(sorted([a, b]) for i, a in enumerate(names) for b in names[i + 1:]
+                    if ptr[a] == ptr[b])
+    for ref in ("weights/copies_ref.pt", "weights/copies_ref.safetensors"):
+        pt = ref.endswith(".pt")
+        doc, rc = run(ref, "weights/copies_port.safetensors")
+        tied = sorted(sorted([t["name"], t["same_as"]]) for t in doc["tied"])
+        check(tied == (shared if pt else []), "%s: tied %s, torch shares %s" % (ref, tied, shared))
+
+        def accounted(k):  # a .pt name whose storage another name brings to the port
+            return pt and any(o != k and ptr[o] == ptr[k] and o in port for o in sd)
+        missing = sorted(k for k in sd if k not in port and not accounted(k))
+        only = {t["name"]: t["identical_to"] for t in doc["only_in_ref"]}
+        check(sorted(only) == missing and rc == 1, "%s: only in ref %s, expected %s" % (ref, only, missing))
+        for k, same in only.items():
+            check(same is not None and torch.equal(sd[k], sd[same]) and same in port,
+                  "%s: %s identical to %s" % (ref, k, same))
+    print("check_weights_numpy: copies: tied %s, deep copies only in ref" % shared)
+
+
+def check_gpt2():
+    """Every part of a fused [in, 3 * out] qkv, square or not, is its slice along
+    axis 1 transposed."""
+    sd = torch.load(os.path.join(W, "gpt2_ref.pt"))
+    _, port = safetensors_np.read(os.path.join(W, "gpt2_port.safetensors"))
+    doc, rc = run("weights/gpt2_ref.pt", "weights/gpt2_port.safetensors")
+    ws = by_name(doc)
+    check(rc == 0 and sorted(ws) == sorted(sd), "gpt2: rc %d, weights %s" % (rc, sorted(ws)))
+    for name, w in ws.items():
+        f = w["fused"]
+        part = port[f["tensor"]][:, f["start"]:f["stop"]].T
+        check(f["axis"] == 1 and w["layout"].endswith("; permute(1,0)") and w["verdict"] == "MATCH"
+              and np.array_equal(part, sd[name].numpy()), "gpt2: %s %s" % (name, w["layout"]))
+    print("check_weights_numpy: gpt2: %d parts of [in, 3 * out] qkv, each its slice transposed" % len(ws))
+
+
 def main():
     ref, sd = load_pt()
     check_mlx(ref, sd)
     check_gguf(ref)
     check_dtypes()
     check_apart()
+    check_copies()
+    check_gpt2()
     print("check_weights_numpy: %d of %d checks passed" % (checked - len(failures), checked))
     sys.exit(1 if failures else 0)
 

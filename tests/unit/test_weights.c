@@ -1,9 +1,10 @@
 /*
  * test_weights.c — parity_weights_run on hand-built checkpoints: fused
  * tensors split into their parts (port qkv along axis 0, a transposed
- * gate_up along axis 1, a fused reference in_proj), per-head RoPE row
- * permutations in both directions, permuted rows, tied names (one storage,
- * bit-identical copies, constant tensors that are not ties), a quantized
+ * gate_up along axis 1, GPT-2's transposed qkv with square parts, a fused
+ * reference in_proj), per-head RoPE row
+ * permutations in both directions, permuted rows, tied names (one storage
+ * only: copies and constant tensors are not ties), a quantized
  * port within and beyond its step, groups, and the honest summary of two
  * checkpoints with no name in common.
  *
@@ -133,6 +134,72 @@ static void test_fused_port(void) {
     parity_set_free(p);
 }
 
+/* cols[i][c0 + j] = m[j][i] for m [rows, in]: part m of a fused [in, n]. */
+static void put_t(double *cols, int n, int c0, const double *m, int rows, int in) {
+    for (int i = 0; i < in; i++)
+        for (int j = 0; j < rows; j++) cols[i * n + c0 + j] = m[j * in + i];
+}
+
+/* The layout of the weight named name is layout. */
+static void expect_layout(const parity_weights *w, const char *name, const char *layout) {
+    const parity_weight *it = find(w, name);
+    if (!it) return;
+    CHECK_EQ_STR(it->pair.layout, layout);
+    CHECK_EQ_INT(it->cmp.verdict, PARITY_MATCH);
+    CHECK_EQ_INT(it->finding, PARITY_WF_EXACT);
+}
+
+/* GPT-2's fused c_attn, cat(q, k, v).T stored [in, 3·out] and cut along
+ * axis 1: every part is compared after permute(1,0), the square ones too
+ * (layer 0: q, k, v all [4, 4]; layer 1: grouped-query, q [4, 4], k and v
+ * [2, 4]). Layer 2: a reference that keeps [in, out] itself (Flax) against
+ * the same port layout: every part as stored. */
+static void test_fused_transposed(void) {
+    static double q0[16], k0[16], v0[16], f0[4 * 12], q1[16], k1[8], v1[8], f1[4 * 8];
+    static double q2[16], k2[8], v2[8], f2[4 * 8];
+    fill(q0, 16, 41), fill(k0, 16, 42), fill(v0, 16, 43);
+    fill(q1, 16, 44), fill(k1, 8, 45), fill(v1, 8, 46);
+    fill(q2, 16, 47), fill(k2, 8, 48), fill(v2, 8, 49);
+    put_t(f0, 12, 0, q0, 4, 4), put_t(f0, 12, 4, k0, 4, 4), put_t(f0, 12, 8, v0, 4, 4);
+    put_t(f1, 8, 0, q1, 4, 4), put_t(f1, 8, 4, k1, 2, 4), put_t(f1, 8, 6, v1, 2, 4);
+    for (int i = 0; i < 4; i++) /* f2 = cat(q2, k2, v2) along axis 1, all [4, ...] */
+        for (int j = 0; j < 8; j++)
+            f2[i * 8 + j] = j < 4 ? q2[i * 4 + j] : j < 6 ? k2[i * 2 + j - 4] : v2[i * 2 + j - 6];
+    parity_set *r = new_set("ref"), *p = new_set("port");
+    int64_t s44[] = {4, 4}, s24[] = {2, 4}, s42[] = {4, 2}, s4x12[] = {4, 12}, s48[] = {4, 8};
+    add(r, "l0.attn.q_proj.weight", PARITY_DT_F64, 2, s44, q0);
+    add(r, "l0.attn.k_proj.weight", PARITY_DT_F64, 2, s44, k0);
+    add(r, "l0.attn.v_proj.weight", PARITY_DT_F64, 2, s44, v0);
+    add(r, "l1.attn.q_proj.weight", PARITY_DT_F64, 2, s44, q1);
+    add(r, "l1.attn.k_proj.weight", PARITY_DT_F64, 2, s24, k1);
+    add(r, "l1.attn.v_proj.weight", PARITY_DT_F64, 2, s24, v1);
+    add(r, "l2.attn.q_proj.weight", PARITY_DT_F64, 2, s44, q2);
+    add(r, "l2.attn.k_proj.weight", PARITY_DT_F64, 2, s42, k2);
+    add(r, "l2.attn.v_proj.weight", PARITY_DT_F64, 2, s42, v2);
+    add(p, "l0.attn.qkv_proj.weight", PARITY_DT_F64, 2, s4x12, f0);
+    add(p, "l1.attn.qkv_proj.weight", PARITY_DT_F64, 2, s48, f1);
+    add(p, "l2.attn.qkv_proj.weight", PARITY_DT_F64, 2, s48, f2);
+    parity_weights *w = run(r, p);
+    if (w) {
+        CHECK_EQ_U64(parity_weights_count(w), 9);
+        expect_part(w, "l0.attn.q_proj.weight", "l0.attn.qkv_proj.weight[:, 0:4]", 1, 1, 0, 0, 4);
+        expect_part(w, "l1.attn.q_proj.weight", "l1.attn.qkv_proj.weight[:, 0:4]", 1, 1, 0, 0, 4);
+        expect_part(w, "l1.attn.v_proj.weight", "l1.attn.qkv_proj.weight[:, 6:8]", 1, 1, 2, 6, 8);
+        expect_part(w, "l2.attn.k_proj.weight", "l2.attn.qkv_proj.weight[:, 4:6]", 1, 1, 1, 4, 6);
+        const char *t[] = {"q", "k", "v"};
+        char name[64];
+        for (int l = 0; l < 3; l++)
+            for (int j = 0; j < 3; j++) {
+                snprintf(name, sizeof name, "l%d.attn.%s_proj.weight", l, t[j]);
+                expect_layout(w, name, l < 2 ? "permute(1,0)" : "");
+            }
+        CHECK_EQ_INT(parity_weights_differs(w), 0);
+    }
+    parity_weights_free(w);
+    parity_set_free(r);
+    parity_set_free(p);
+}
+
 /* A fused reference (nn.MultiheadAttention's in_proj_weight) against the
  * port's three projections; the v part differs by a scale of 2. */
 static void test_fused_ref(void) {
@@ -244,31 +311,41 @@ static void test_rows(void) {
     parity_set_free(p);
 }
 
-/* Tied names: one storage in ref (lm_head = embed), bit-identical copies in
- * port; constant tensors under two names are not ties, nor are empty ones. */
+/* Tied names are one storage (lm_head = embed in ref). Equal values in
+ * separate arrays are never a tie: a port copy of embed under another
+ * name, a reference layer deep-copied from another whose port lacks it,
+ * constant norms; the names stay missing, and the copies get a note
+ * (parity_weights_only_copy) unless constant. Empty tensors share nothing. */
 static void test_ties(void) {
     static double e[4 * 3], e2[4 * 3], e3[4 * 3], ones_a[3] = {1, 1, 1}, ones_b[3] = {1, 1, 1};
-    static double ones_c[3] = {1, 1, 1}, ones_d[3] = {1, 1, 1};
+    static double ones_c[3] = {1, 1, 1}, ones_d[3] = {1, 1, 1}, ones_e[3] = {1, 1, 1};
+    static double l0[3 * 2], l1[3 * 2], l0p[3 * 2];
     fill(e, N(e), 31);
+    fill(l0, N(l0), 32);
     memcpy(e2, e, sizeof e), memcpy(e3, e, sizeof e);
+    memcpy(l1, l0, sizeof l0), memcpy(l0p, l0, sizeof l0);
     parity_set *r = new_set("ref"), *p = new_set("port");
-    int64_t s43[] = {4, 3}, s3[] = {3};
+    int64_t s43[] = {4, 3}, s3[] = {3}, s32[] = {3, 2};
     add(r, "model.embed.weight", PARITY_DT_F64, 2, s43, e);
     add(r, "lm_head.weight", PARITY_DT_F64, 2, s43, e); /* the same storage */
     add(r, "norm1.weight", PARITY_DT_F64, 1, s3, ones_a);
     add(r, "norm2.weight", PARITY_DT_F64, 1, s3, ones_b);
+    add(r, "norm3.weight", PARITY_DT_F64, 1, s3, ones_e); /* constant, missing */
+    add(r, "layers.0.w", PARITY_DT_F64, 2, s32, l0);
+    add(r, "layers.1.w", PARITY_DT_F64, 2, s32, l1); /* a deep copy, missing */
     int64_t s03[] = {0, 3}; /* empty: no data, nothing shared */
     add(r, "empty1", PARITY_DT_F64, 2, s03, NULL);
     add(r, "empty2", PARITY_DT_F64, 2, s03, NULL);
     add(p, "empty1", PARITY_DT_F64, 2, s03, NULL);
     add(p, "empty2", PARITY_DT_F64, 2, s03, NULL);
     add(p, "model.embed.weight", PARITY_DT_F64, 2, s43, e2);
-    add(p, "extra.weight", PARITY_DT_F64, 2, s43, e3); /* a copy */
+    add(p, "extra.weight", PARITY_DT_F64, 2, s43, e3); /* a copy, not a tie */
     add(p, "norm1.weight", PARITY_DT_F64, 1, s3, ones_c);
     add(p, "norm2.weight", PARITY_DT_F64, 1, s3, ones_d);
+    add(p, "layers.0.w", PARITY_DT_F64, 2, s32, l0p);
     parity_weights *w = run(r, p);
     if (w) {
-        CHECK_EQ_U64(parity_weights_tie_count(w), 2);
+        CHECK_EQ_U64(parity_weights_tie_count(w), 1);
         const parity_weight_tie *t = parity_weights_tie(w, 0);
         if (t && CHECK_EQ_INT(t->side, 0)) {
             CHECK_EQ_STR(t->a->name, "model.embed.weight");
@@ -276,19 +353,26 @@ static void test_ties(void) {
             CHECK_EQ_INT(t->same_storage, 1);
             CHECK(t->accounted == t->b);
         }
-        t = parity_weights_tie(w, 1);
-        if (t && CHECK_EQ_INT(t->side, 1)) {
-            CHECK_EQ_STR(t->b->name, "extra.weight");
-            CHECK_EQ_INT(t->same_storage, 0);
-            CHECK(t->accounted == t->b);
-        }
         const parity_weights_summary *s = parity_weights_summary_of(w);
         CHECK_EQ_U64(s->tied[0], 1);
-        CHECK_EQ_U64(s->tied[1], 1);
-        CHECK_EQ_U64(s->only[0] + s->only[1], 0);
-        CHECK_EQ_U64(s->compared, 5);
-        CHECK_EQ_U64(s->ref_weights, 6);
-        CHECK_EQ_INT(parity_weights_differs(w), 0);
+        CHECK_EQ_U64(s->tied[1], 0);
+        CHECK_EQ_U64(s->only[0], 2);
+        CHECK_EQ_U64(s->only[1], 1);
+        CHECK_EQ_U64(s->compared, 6);
+        CHECK_EQ_U64(s->ref_weights, 9);
+        CHECK_EQ_INT(parity_weights_differs(w), 1);
+        const parity_tensor *o = parity_weights_only(w, 0, 0),
+                            *c = parity_weights_only_copy(w, 0, 0);
+        CHECK_EQ_STR(o ? o->name : NULL, "norm3.weight");
+        CHECK(c == NULL);
+        o = parity_weights_only(w, 0, 1), c = parity_weights_only_copy(w, 0, 1);
+        CHECK_EQ_STR(o ? o->name : NULL, "layers.1.w");
+        CHECK_EQ_STR(c ? c->name : NULL, "layers.0.w");
+        o = parity_weights_only(w, 1, 0), c = parity_weights_only_copy(w, 1, 0);
+        CHECK_EQ_STR(o ? o->name : NULL, "extra.weight");
+        CHECK_EQ_STR(c ? c->name : NULL, "model.embed.weight");
+        CHECK(parity_weights_only_copy(w, 1, 1) == NULL);
+        CHECK_EQ_INT(s->records_sharing[0], 0); /* a set built by hand */
     }
     parity_weights_free(w);
     parity_set_free(r);
@@ -416,6 +500,7 @@ static void test_apart(void) {
 
 int main(void) {
     test_fused_port();
+    test_fused_transposed();
     test_fused_ref();
     test_rope();
     test_rows();
