@@ -285,6 +285,13 @@ int parity__tensor_c_contiguous(const parity_tensor *t);
  * i itself when view does not lie in stored's elements or either is
  * block-quantized (tensor.c). */
 uint64_t parity__stored_index(const parity_tensor *stored, const parity_tensor *view, uint64_t i);
+/* The same for a view whose first element is element `offset` of stored
+ * (its strides are view's own): what a merge knows of a view. */
+uint64_t parity__stored_index_at(const parity_tensor *stored, const parity_tensor *view,
+                                 int64_t offset, uint64_t i);
+/* 1 and *offset (in elements) when view lies in stored's elements: same
+ * dtype, not block-quantized, its first element one of stored's. */
+int parity__view_place(const parity_tensor *stored, const parity_tensor *view, int64_t *offset);
 /* Fill stride[] for a C-order (row-major) tensor from its shape. */
 void parity__strides_c(parity_tensor *t);
 /* Fill stride[] for a Fortran-order (column-major) tensor from its shape. */
@@ -405,6 +412,11 @@ void parity__st_header(parity_buf *b, const parity_meta_entry *meta, size_t n_me
  * shape), the accumulators of c->diff.state, and what the comparison found
  * beyond them (ids, overlap, same values). Everything parity merge needs
  * to print the pair as the run would have. */
+/* The view one side's statistics were computed over: the pair's views,
+ * an overlap's parts; NULL for kinds whose statistics are of the tensors
+ * as stored (sequences, irreconcilable shapes). */
+const parity_tensor *parity__comparison_view(const parity_pair *p, const parity_comparison *c,
+                                             int side);
 void parity__comparison_state(parity_buf *b, const parity_pair *p,
                               const parity_comparison *c);
 /* A pairing known by its names and counts only, as a report records it

@@ -84,6 +84,9 @@ def main():
         "isum_too_long.json": (sub(ints, r'"isum":"-?[0-9]+"', '"isum":"' + "9" * 39 + '"'), "isum"),
         "slice_k_past_n.json": (sub(good, '"k":0,"n":1', '"k":1,"n":1'), "slice"),
         "deep.json": (sub(good, '"layout":""', '"layout":' + "[" * 5000 + "]" * 5000), "line 2"),
+        "places_one.json": (sub(good, r'"places":\[(\{[^}]*\}|null),', '"places":['), "places"),
+        "places_strides.json": (sub(good, r'"strides":\[[0-9]+,', '"strides":['), "strides"),
+        "places_offset.json": (sub(good, r'"offset":0', '"offset":-1'), "offset"),
     }
     expected = []
     for name, case in cases.items():

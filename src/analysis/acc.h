@@ -348,7 +348,11 @@ parity_status parity__prof_finish(const parity__prof *pr, int n,
  * profiles ("" when none). */
 struct parity_diff_state {
     parity_buf side[2], pair, prof;
+    parity_buf places; /* "places" as a merge read it; empty in a live run,
+                        * whose views say it (diff_state.c)               */
 };
+/* One entry of "places": null, or {"offset": off, "strides": [...]}. */
+void parity__put_place(parity_buf *b, int placed, int64_t off, const int64_t *stride, int ndim);
 
 /* out->state from the accumulators of a finished comparison. */
 parity_status parity__state_keep(parity_diff *out, const parity__side_acc *r,

@@ -30,6 +30,7 @@ void parity__state_free(parity_diff_state *s) {
     parity__buf_free(&s->side[1]);
     parity__buf_free(&s->pair);
     parity__buf_free(&s->prof);
+    parity__buf_free(&s->places);
     free(s);
 }
 
@@ -276,6 +277,47 @@ static void put_overlap(parity_buf *b, const parity_comparison *c) {
     parity__buf_puts(b, "}");
 }
 
+void parity__put_place(parity_buf *b, int placed, int64_t off, const int64_t *stride, int ndim) {
+    if (!placed) {
+        parity__buf_puts(b, "null");
+        return;
+    }
+    parity__buf_printf(b, "{\"offset\":%lld,\"strides\":[", (long long)off);
+    for (int k = 0; k < ndim; k++) parity__buf_printf(b, "%s%lld", k ? "," : "", (long long)stride[k]);
+    parity__buf_puts(b, "]}");
+}
+
+const parity_tensor *parity__comparison_view(const parity_pair *p, const parity_comparison *c,
+                                             int side) {
+    if (c->kind == PARITY_PAIR_OVERLAP) return side ? &c->port_part : &c->ref_part;
+    if (c->kind == PARITY_PAIR_FLOAT || c->kind == PARITY_PAIR_INT)
+        return side ? &p->port_view : &p->ref_view;
+    return NULL;
+}
+
+/* ,"places":[ref, port]: where each side's compared view lies in its
+ * stored tensor ({"offset": its first element, "strides": in elements},
+ * null when it does not), so a merge writes argmin and argmax as positions
+ * in the tensor as stored, as the single run does. A merged state says
+ * what its parts said. */
+static void put_places(parity_buf *b, const parity_pair *p, const parity_comparison *c) {
+    const parity_diff_state *s = c->diff.state;
+    parity__buf_puts(b, ",\"places\":");
+    if (s && s->places.len) {
+        parity__buf_put(b, s->places.data, s->places.len);
+        return;
+    }
+    parity__buf_puts(b, "[");
+    for (int side = 0; side < 2; side++) {
+        const parity_tensor *t = side ? p->port : p->ref, *v = parity__comparison_view(p, c, side);
+        int64_t off = 0;
+        int placed = v && parity__view_place(t, v, &off);
+        if (side) parity__buf_puts(b, ",");
+        parity__put_place(b, placed, off, placed ? v->stride : NULL, placed ? v->ndim : 0);
+    }
+    parity__buf_puts(b, "]");
+}
+
 void parity__comparison_state(parity_buf *b, const parity_pair *p,
                               const parity_comparison *c) {
     const parity_diff_state *s = c->diff.state;
@@ -286,6 +328,7 @@ void parity__comparison_state(parity_buf *b, const parity_pair *p,
     put_tensor(b, "ref", p->ref);
     put_tensor(b, "port", p->port);
     put_shape(b, "view", &p->ref_view);
+    put_places(b, p, c);
     if (s && s->side[0].len) {
         parity__buf_puts(b, ",\"r\":");
         parity__buf_put(b, s->side[0].data, s->side[0].len);

@@ -72,6 +72,10 @@ typedef struct parity__mpair_id {
     int ndim[2], view_ndim;
     int64_t shape[2][PARITY_MAX_DIMS], view[PARITY_MAX_DIMS];
     uint64_t count[2], view_count;
+    int placed[2];             /* the view lies in the stored tensor at     */
+    int place_ndim[2];         /* place_off (elements) with place_stride    */
+    int64_t place_off[2];      /* (place_ndim axes: the view's, an overlap  */
+    int64_t place_stride[2][PARITY_MAX_DIMS]; /* part's)                    */
 } parity__mpair_id;
 
 /* The accumulators of one pair, merged over its parts. */

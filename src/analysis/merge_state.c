@@ -65,6 +65,38 @@ void parity__mpair_id_clear(parity__mpair_id *id) {
     memset(id, 0, sizeof *id);
 }
 
+/* "places": [ref, port], each null or {"offset", "strides"} (diff_state.c). */
+static parity_status read_places(const parity__rd *rd, const cJSON *st, parity__mpair_id *id) {
+    const cJSON *a;
+    TRY(parity__rd_arr(rd, st, "state", "places", &a));
+    if (cJSON_GetArraySize(a) != 2)
+        return parity__rd_fail(rd, "state", "places", "expected 2 entries (ref, port)");
+    for (int side = 0; side < 2; side++) {
+        const cJSON *e = cJSON_GetArrayItem(a, side), *s;
+        const char *path = side ? "state.places[1]" : "state.places[0]";
+        long long v;
+        id->placed[side] = !cJSON_IsNull(e);
+        if (!id->placed[side]) continue;
+        if (!cJSON_IsObject(e)) return parity__rd_fail(rd, "state", "places", "expected null or an object");
+        TRY(parity__rd_int(rd, e, path, "offset", 0, (long long)1 << 62, &v));
+        id->place_off[side] = v;
+        TRY(parity__rd_arr(rd, e, path, "strides", &s));
+        id->place_ndim[side] = cJSON_GetArraySize(s);
+        if (id->place_ndim[side] > PARITY_MAX_DIMS)
+            return parity__rd_fail(rd, path, "strides", "expected at most %d entries",
+                                   PARITY_MAX_DIMS);
+        for (int k = 0; k < id->place_ndim[side]; k++) {
+            const cJSON *x = cJSON_GetArrayItem(s, k);
+            double lim = (double)((long long)1 << 62);
+            if (!cJSON_IsNumber(x) || !(x->valuedouble >= -lim && x->valuedouble <= lim) ||
+                x->valuedouble != floor(x->valuedouble))
+                return parity__rd_fail(rd, path, "strides", "expected integers of at most 2^62");
+            id->place_stride[side][k] = (int64_t)x->valuedouble;
+        }
+    }
+    return PARITY_OK;
+}
+
 parity_status parity__mpair_id_read(const parity__rd *rd, const cJSON *st,
                                     parity__mpair_id *id) {
     int kind, how;
@@ -83,6 +115,7 @@ parity_status parity__mpair_id_read(const parity__rd *rd, const cJSON *st,
     TRY(read_tensor(rd, st, "ref", id, 0));
     TRY(read_tensor(rd, st, "port", id, 1));
     TRY(parity__rd_shape(rd, st, "state", "view", &id->view_ndim, id->view, &id->view_count));
+    TRY(read_places(rd, st, id));
     int metrics = kind == PARITY_PAIR_FLOAT || kind == PARITY_PAIR_INT;
     if (metrics != id->layout_ok && kind != PARITY_PAIR_OVERLAP)
         return parity__rd_fail(rd, "state", "layout_ok", "%s for a pair of kind %s",
@@ -100,6 +133,11 @@ int parity__mpair_id_same(const parity__mpair_id *a, const parity__mpair_id *b) 
         memcmp(a->view, b->view, (size_t)a->view_ndim * sizeof *a->view) != 0)
         return 0;
     for (int s = 0; s < 2; s++) {
+        if (a->placed[s] != b->placed[s] || a->place_off[s] != b->place_off[s] ||
+            a->place_ndim[s] != b->place_ndim[s] ||
+            memcmp(a->place_stride[s], b->place_stride[s],
+                   (size_t)a->place_ndim[s] * sizeof *a->place_stride[s]) != 0)
+            return 0;
         if (!same_str(a->name[s], b->name[s]) || !same_str(a->file[s], b->file[s]) ||
             a->dtype[s] != b->dtype[s] || a->ndim[s] != b->ndim[s] ||
             memcmp(a->shape[s], b->shape[s], (size_t)a->ndim[s] * sizeof *a->shape[s]) != 0)
@@ -395,6 +433,18 @@ static parity_status read_overlap(const parity__rd *rd, const cJSON *st, parity_
     return parity__rd_shape(rd, o, p, "part", &s->part_ndim, s->part, &s->part_count);
 }
 
+/* Each side's place has as many strides as the view it places has axes
+ * (an overlap's part's: known once the overlap is read). */
+static parity_status check_places(const parity__rd *rd, const parity__mstate *s,
+                                  const parity__mpair_id *id) {
+    int ndim = id->kind == PARITY_PAIR_OVERLAP ? s->part_ndim : id->view_ndim;
+    for (int side = 0; side < 2; side++)
+        if (id->placed[side] && id->place_ndim[side] != ndim)
+            return parity__rd_fail(rd, side ? "state.places[1]" : "state.places[0]", "strides",
+                                   "%d given, for a view of %d axes", id->place_ndim[side], ndim);
+    return PARITY_OK;
+}
+
 /* ---- one part of a pair -------------------------------------------------- */
 
 void parity__mstate_clear(parity__mstate *s) {
@@ -430,10 +480,35 @@ parity_status parity__mstate_add(const parity__rd *rd, const cJSON *st,
         TRY(read_ints(rd, st, &s->ints));
     }
     if (k == PARITY_PAIR_OVERLAP) TRY(read_overlap(rd, st, s));
-    return PARITY_OK;
+    return check_places(rd, s, id);
 }
 
 /* ---- the comparison ------------------------------------------------------ */
+
+/* argmin and argmax of one side as positions in the tensor as stored, as
+ * the single run writes them (render/report_blocks.c): the state keeps
+ * them in the order compared (the view, or an overlap's part), which is
+ * what parts merge by. */
+static void stored_positions(const parity__mstate *s, const parity__mpair_id *id, int side,
+                             parity_stats *st) {
+    parity_tensor stored, view;
+    int over = id->kind == PARITY_PAIR_OVERLAP;
+    if (!id->placed[side]) return;
+    memset(&stored, 0, sizeof stored);
+    memset(&view, 0, sizeof view);
+    view.ndim = over ? s->part_ndim : id->view_ndim;
+    memcpy(view.shape, over ? s->part : id->view, sizeof view.shape);
+    view.count = over ? s->part_count : id->view_count;
+    if (id->place_ndim[side] != view.ndim || st->count != view.count) return; /* checked */
+    memcpy(view.stride, id->place_stride[side], sizeof view.stride);
+    stored.ndim = id->ndim[side];
+    memcpy(stored.shape, id->shape[side], sizeof stored.shape);
+    stored.count = id->count[side];
+    parity__strides_c(&stored);
+    st->argmin = parity__stored_index_at(&stored, &view, id->place_off[side], st->argmin);
+    st->argmax = parity__stored_index_at(&stored, &view, id->place_off[side], st->argmax);
+}
+
 
 parity_status parity__mstate_finish(parity__mstate *s, const parity__mpair_id *id,
                                     const parity_diff_opts *opts, parity_comparison *out,
@@ -450,6 +525,17 @@ parity_status parity__mstate_finish(parity__mstate *s, const parity__mpair_id *i
         parity__side_finish(&s->p, &d->port);
     }
     TRY(parity__state_keep(d, &s->r, &s->p, s->has_m ? &s->m : NULL, s->prof, s->n_prof, err));
+    stored_positions(s, id, 0, &d->ref);
+    stored_positions(s, id, 1, &d->port);
+    parity_buf *pl = &d->state->places; /* written again as read */
+    parity__buf_puts(pl, "[");
+    for (int side = 0; side < 2; side++) {
+        if (side) parity__buf_puts(pl, ",");
+        parity__put_place(pl, id->placed[side], id->place_off[side], id->place_stride[side],
+                          id->place_ndim[side]);
+    }
+    parity__buf_puts(pl, "]");
+    FAIL_IF(pl->oom, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "the state of a pair: out of memory");
     if (k == PARITY_PAIR_FLOAT) {
         TRY(parity__prof_finish(s->prof, s->n_prof, d, err));
         out->verdict = d->verdict;

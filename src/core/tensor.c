@@ -104,14 +104,27 @@ static int offset_index(const parity_tensor *t, int64_t off, int64_t *idx) {
     return left == 0;
 }
 
-uint64_t parity__stored_index(const parity_tensor *stored, const parity_tensor *view, uint64_t i) {
+int parity__view_place(const parity_tensor *stored, const parity_tensor *view, int64_t *offset) {
     size_t esz = parity_dtype_size(stored->dtype);
-    if (view == stored || esz == 0 || view->dtype != stored->dtype || i >= view->count ||
-        !stored->data || !view->data || view->data < stored->data)
-        return i;
+    if (esz == 0 || view->dtype != stored->dtype || !stored->data || !view->data ||
+        view->data < stored->data)
+        return 0;
     uint64_t gap = (uint64_t)(view->data - stored->data);
-    if (gap % esz) return i;
-    int64_t m[PARITY_MAX_DIMS], off = (int64_t)(gap / esz);
+    if (gap % esz) return 0;
+    *offset = (int64_t)(gap / esz);
+    return 1;
+}
+
+uint64_t parity__stored_index(const parity_tensor *stored, const parity_tensor *view, uint64_t i) {
+    int64_t offset;
+    if (view == stored || !parity__view_place(stored, view, &offset)) return i;
+    return parity__stored_index_at(stored, view, offset, i);
+}
+
+uint64_t parity__stored_index_at(const parity_tensor *stored, const parity_tensor *view,
+                                 int64_t offset, uint64_t i) {
+    if (i >= view->count) return i;
+    int64_t m[PARITY_MAX_DIMS], off = offset;
     parity_tensor_unravel(view, i, m);
     for (int k = 0; k < view->ndim; k++) off += m[k] * view->stride[k];
     if (!offset_index(stored, off, m)) return i;

@@ -150,7 +150,9 @@ void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_tens
     parity__json_u64(b, "n_zero", s->n_zero);
     parity__json_num(b, "min", s->min);
     parity__json_num(b, "max", s->max);
-    int mapped = view && s->count == view->count; /* stats over the view */
+    /* stats over the view of a live run (a merge's views have no data: it
+     * maps them itself, merge_state.c) */
+    int mapped = view && view->data && s->count == view->count;
     parity__json_u64(b, "argmin", mapped ? parity__stored_index(t, view, s->argmin) : s->argmin);
     parity__json_u64(b, "argmax", mapped ? parity__stored_index(t, view, s->argmax) : s->argmax);
     parity__json_num(b, "mean", s->mean);

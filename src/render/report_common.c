@@ -124,9 +124,7 @@ const parity_tensor *parity__item_view(const parity_report_item *it) {
 }
 
 const parity_tensor *parity__item_side_view(const parity_report_item *it, int side) {
-    if (it->cmp && it->cmp->kind == PARITY_PAIR_OVERLAP)
-        return side ? &it->cmp->port_part : &it->cmp->ref_part;
-    return side ? &it->pair->port_view : &it->pair->ref_view;
+    return it->cmp ? parity__comparison_view(it->pair, it->cmp, side) : NULL;
 }
 
 const char *parity__label(const parity_report *r, int side) {

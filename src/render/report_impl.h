@@ -106,7 +106,8 @@ void parity__text_value_notes(parity_report *r, const parity_diff *d, const pari
  * ,"metrics":{...} of a pair (indices in view's shape). */
 void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_tensor *view,
                         const parity_stats *s);
-/* The view of one side an item's statistics were computed over. */
+/* The view of one side an item's statistics were computed over, or NULL
+ * when they are of the tensor as stored. */
 const parity_tensor *parity__item_side_view(const parity_report_item *it, int side);
 void parity__json_metrics(parity_buf *b, const parity_diff *d, const parity_tensor *v);
 
