@@ -87,7 +87,9 @@ static void diff_threads(calls_log *l) {
     CHECK(parity_diff_tensors(&tr, &tp, &o, &with, NULL) == PARITY_OK);
     size_t calls = 0;
     check_unit(l, PARITY_PROGRESS_ELEMENTS, n, n, &calls);
-    CHECK_MSG(calls >= 2 && calls <= 17, "%zu calls for 16 batches", calls);
+    /* at least the end; on a busy machine the other workers may take every
+     * batch before this thread takes one, so no call before it is certain */
+    CHECK_MSG(calls >= 1 && calls <= 17, "%zu calls for 16 batches", calls);
     CHECK(!l->other_thread);
     CHECK_SAME_DBL(with.relative, without.relative);
     CHECK_SAME_DBL(with.abs_mean, without.abs_mean);
