@@ -888,17 +888,27 @@ typedef enum parity_step_status {
     PARITY_STEP_NO_BEFORE, /* the state before the step is not traced      */
     PARITY_STEP_NO_AFTER,  /* the state after the step is not traced       */
     PARITY_STEP_SHAPE,     /* states and velocity differ in shape          */
-    PARITY_STEP_ZERO_V     /* the velocity is zero: no dt to speak of      */
+    PARITY_STEP_ZERO_V,    /* the velocity is zero: no dt to speak of      */
+    PARITY_STEP_ONLY_REF,  /* only ref traced this step: dt_port is NaN and */
+                           /* t_port does not move (the port took no such  */
+                           /* step; its time stays known)                  */
+    PARITY_STEP_ONLY_PORT  /* only port traced this step: likewise         */
 } parity_step_status;
 
-/* Solver forensics for one side: step sizes inferred from states and
+/* Solver forensics for both sides: step sizes inferred from states and
  * velocities, dt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k>, and the time each
  * step started at (t_0 = 0 at the first row, t_{j+1} = t_j + dt_j). One row
- * per velocity step: a step that cannot be fitted has dt = NaN and a
- * status saying why, and every time after it is NaN (unknown). */
+ * per velocity step either side traced (the paired series, plus the steps
+ * one side alone has, found under that side's own names): a step that
+ * cannot be fitted has dt = NaN and a status saying why, and every time
+ * after it is NaN (unknown); a step one side lacks is
+ * PARITY_STEP_ONLY_REF/PORT and adds no time on that side. When a side's
+ * step cannot be fitted although the other's can, status says why and the
+ * other side's dt stays. */
 typedef struct parity_schedule {
     size_t n;                  /* rows                                      */
-    size_t n_fitted;           /* rows whose status is PARITY_STEP_OK (>= 1) */
+    size_t n_fitted;           /* rows with a dt on some side (>= 1)        */
+    size_t steps_ref, steps_port; /* velocity steps each side traced        */
     int64_t *k;                /* [n] step numbers                          */
     parity_step_status *status; /* [n]                                      */
     double *dt_ref, *dt_port;  /* [n]                                       */

@@ -30,6 +30,12 @@ port_inputs.safetensors noise scaled by 1.0014 (relative 1.4e-03) and no
 port_solver.safetensors linear schedule t = linspace(0,1,5) and w = -0.7
                         (the cfg-sign bug): inputs equal, the schedules
                         differ from step 1, the guidance weights differ
+port_fewer.safetensors  the reference's computation stopped after step 3
+                        (t ends at 0.617): step 4 is only in ref
+port_named.safetensors  the reference's computation plus a fifth step
+                        (t 1 -> 1.1), under the port's own names
+                        (solver.it{k}.state, .vel, .vc, .vu; port_named.map
+                        pairs them): step 5 is only in port
 """
 import json
 import math
@@ -74,6 +80,23 @@ def run(inputs, times, w, jitter=None):
     return out, input_names
 
 
+# The port's own names for the solver's tensors (port_named.map maps them
+# back): a port numbers its steps its own way.
+PORT_NAMES = {"v_cond": "vc", "v_uncond": "vu", "dxdt": "vel", "x": "state"}
+
+
+def renamed(trace, names):
+    """ode.step{k}.<what> -> solver.it{k}.<names[what]>; other names kept."""
+    tensors, inputs = trace
+    out = []
+    for n, a in tensors:
+        if n.startswith("ode.step"):
+            step, what = n[len("ode.step"):].split(".")
+            n = "solver.it%s.%s" % (step, names[what])
+        out.append((n, a))
+    return out, inputs
+
+
 def save(path, trace):
     tensors, inputs = trace
     meta = {"parity.order": json.dumps([n for n, _ in tensors]),
@@ -97,6 +120,9 @@ def main():
     bad = {"mu": inputs["mu"], "noise": (inputs["noise"] * F32(1.0014)).astype(F32)}
     save(os.path.join(out, "port_inputs.safetensors"), run(bad, cosine, 0.7))
     save(os.path.join(out, "port_solver.safetensors"), run(inputs, linear, -0.7))
+    save(os.path.join(out, "port_fewer.safetensors"), run(inputs, cosine[:4], 0.7))
+    save(os.path.join(out, "port_named.safetensors"),
+         renamed(run(inputs, cosine + [1.1], 0.7), PORT_NAMES))
 
 
 if __name__ == "__main__":

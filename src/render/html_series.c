@@ -145,13 +145,24 @@ static void schedule_table(parity_buf *b, const parity__html *h, const parity_sc
         parity__buf_puts(b, "<td class=\"name\">");
         if (s->status[i] != PARITY_STEP_OK) {
             parity_buf note = {0};
-            parity__trace_step_note(s, &note, i);
+            parity__trace_step_note(s, &note, i, h->labels);
             if (note.data && !note.oom) parity__buf_html(b, note.data);
             parity__buf_free(&note);
         }
         parity__buf_puts(b, "</td></tr>\n");
     }
     parity__buf_puts(b, "</tbody></table></div>\n");
+}
+
+/* The verdict the text and Markdown reports give, marked when they differ. */
+static void schedule_verdict(parity_buf *b, const parity__html *h, const parity_schedule *s) {
+    parity_buf v = {0};
+    int differ = parity__trace_schedule_differs(s);
+    parity__trace_schedule_verdict(s, &v, h->labels);
+    parity__buf_printf(b, "<p id=\"schedule-verdict\"%s>", differ ? " class=\"alert\"" : "");
+    if (v.data && !v.oom) parity__buf_html(b, v.data);
+    parity__buf_puts(b, "</p>\n");
+    parity__buf_free(&v);
 }
 
 static void schedule(const parity__html *h, const parity_schedule *s) {
@@ -180,6 +191,7 @@ static void schedule(const parity__html *h, const parity_schedule *s) {
     c.lines[0].y = s->t_ref, c.lines[1].y = s->t_port;
     parity__svg_chart_render(b, &c);
     parity__buf_puts(b, "</div></div>\n");
+    schedule_verdict(b, h, s);
     schedule_table(b, h, s);
     free(k);
 }

@@ -190,7 +190,7 @@ static void text_schedule(parity__trace *t) {
     const parity_schedule *s = parity_walk_schedule(t->w);
     parity_buf *b = &t->r->out;
     const char *l0 = parity__label(t->r, 0), *l1 = parity__label(t->r, 1);
-    size_t at = 0;
+    const char *const labels[2] = {l0, l1};
     if (!s) return;
     parity__buf_printf(b, "\nSchedule, dt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k> "
                        "(worst fit %s %.2g, %s %.2g):\n", l0, s->fit_ref, l1, s->fit_port);
@@ -204,7 +204,7 @@ static void text_schedule(parity__trace *t) {
         fixed_cell(b, s->t_ref[i]), fixed_cell(b, s->t_port[i]);
         if (s->status[i] != PARITY_STEP_OK) {
             parity__buf_puts(b, "  ");
-            parity__trace_step_note(s, b, i);
+            parity__trace_step_note(s, b, i, labels);
         }
         parity__buf_puts(b, "\n");
     }
@@ -212,11 +212,8 @@ static void text_schedule(parity__trace *t) {
     fixed_cell(b, s->t_ref[s->n]), fixed_cell(b, s->t_port[s->n]);
     parity__buf_puts(b, "\n");
     if (parity__trace_unknown_times(t, b)) parity__buf_puts(b, "\n");
-    if (parity__trace_pairs_differ(s->dt_ref, s->dt_port, s->n, &at))
-        parity__buf_printf(b, "The schedules differ: first at k=%lld, dt %.5f vs %.5f\n",
-                           (long long)s->k[at], s->dt_ref[at], s->dt_port[at]);
-    else
-        parity__buf_puts(b, "The schedules agree.\n");
+    parity__trace_schedule_verdict(s, b, labels);
+    parity__buf_puts(b, "\n");
 }
 
 /* Every x_i within 1e-4 of the largest |x_i| of x_0 (NaN never is). */
