@@ -1000,6 +1000,10 @@ const parity_series *parity_walk_series(const parity_walk *w, size_t i);
 const parity_schedule *parity_walk_schedule(const parity_walk *w);
 /* NULL when the trace has no conditional/unconditional velocities. */
 const parity_guidance *parity_walk_guidance(const parity_walk *w);
+/* The options the walk ran with (a copy held by the walk; its strings,
+ * such as the solver globs, are the caller's, borrowed): what a report
+ * says it looked for. */
+const parity_walk_opts *parity_walk_options(const parity_walk *w);
 
 /* How the walk blamed the stages (docs/trace.md, "Blame"). */
 typedef enum parity_blame_rule {

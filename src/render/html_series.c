@@ -216,14 +216,34 @@ static void guidance(const parity__html *h, const parity_guidance *g) {
     parity__buf_puts(b, "</tbody></table></div>\n");
 }
 
+/* " --state <code>*.x</code>" */
+static void tried(parity_buf *b, const char *option, const char *glob, const char *sep) {
+    parity__buf_printf(b, "%s<code>%s ", sep, option);
+    parity__buf_html(b, glob ? glob : "");
+    parity__buf_puts(b, "</code>");
+}
+
+/* Without a schedule or a guidance weight, which patterns were tried: a
+ * trace naming its solver tensors otherwise (*.v, *.state) needs them
+ * passed, and the page should say so rather than that there are none. */
+static void no_solver(const parity__html *h) {
+    const parity_walk_opts *o = parity_walk_options(h->w);
+    parity__buf_puts(h->b, "<p id=\"solver-none\">No solver schedule or guidance weight found "
+                           "with the patterns tried:");
+    tried(h->b, "--state", o->state_glob, " ");
+    tried(h->b, "--velocity", o->velocity_glob, ", ");
+    tried(h->b, "--cond", o->cond_glob, ", ");
+    tried(h->b, "--uncond", o->uncond_glob, ", ");
+    parity__buf_puts(h->b, " (each must select a series of at least three steps, named equal "
+                           "but for the step number). Pass the patterns this trace uses.</p>\n");
+}
+
 void parity__html_solver(const parity__html *h) {
     const parity_schedule *s = parity_walk_schedule(h->w);
     const parity_guidance *g = parity_walk_guidance(h->w);
     parity__buf_puts(h->b, "<section id=\"solver\" aria-labelledby=\"solver-h\"><h2 id=\"solver-h\">"
                            "Solver schedules and guidance</h2>\n");
-    if (!s && !g)
-        parity__buf_puts(h->b, "<p>No solver states and velocities (<code>*.x</code>, <code>*.dxdt"
-                               "</code>) in this trace.</p>\n");
+    if (!s && !g) no_solver(h);
     if (s) schedule(h, s);
     if (g) guidance(h, g);
     parity__buf_puts(h->b, "</section>\n");
