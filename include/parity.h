@@ -920,6 +920,12 @@ typedef struct parity_schedule {
     long x0;                   /* stage index of the initial state used     */
                                /* before the first step, or -1              */
     const char *states, *velocities; /* the series patterns, borrowed      */
+    parity_dtype precision;    /* the coarsest float dtype the estimates    */
+                               /* read (states, velocities, x0; both sides) */
+    double tol;                /* agreement: rows both traced agree when    */
+                               /* |dt_ref - dt_port| <= tol * max |dt|;     */
+                               /* max(1e-4, 8u), u the unit roundoff of     */
+                               /* precision (docs/trace.md)                 */
 } parity_schedule;
 
 /* Classifier-free guidance weight inferred per step from the conditional c,
@@ -929,6 +935,8 @@ typedef struct parity_guidance {
     size_t n;
     int64_t *k;                /* [n]                                       */
     double *w_ref, *w_port;    /* [n]                                       */
+    parity_dtype precision;    /* as in parity_schedule, over g, c and u    */
+    double tol;                /* likewise: w agree within tol * max |w|    */
 } parity_guidance;
 
 typedef struct parity_walk_opts {

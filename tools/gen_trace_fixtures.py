@@ -36,6 +36,11 @@ port_named.safetensors  the reference's computation plus a fifth step
                         (t 1 -> 1.1), under the port's own names
                         (solver.it{k}.state, .vel, .vc, .vu; port_named.map
                         pairs them): step 5 is only in port
+port_f16.safetensors    the reference's computation, every tensor stored as
+                        F16: the schedules and weights agree within F16
+                        rounding
+port_solver_f16.safetensors  port_solver stored as F16: the linear schedule
+                        and w = -0.7 still differ
 """
 import json
 import math
@@ -51,9 +56,10 @@ SEED = 20261125
 F32 = np.float32
 
 
-def write_safetensors(path, tensors, metadata):
-    """tensors: list of (name, float32 ndarray) in execution order."""
-    st.write(path, {name: ("F32", a.shape, st.encode(a, "F32")) for name, a in tensors}, metadata)
+def write_safetensors(path, tensors, metadata, dtype="F32"):
+    """tensors: list of (name, float32 ndarray) in execution order, stored
+    as dtype."""
+    st.write(path, {name: (dtype, a.shape, st.encode(a, dtype)) for name, a in tensors}, metadata)
 
 
 def run(inputs, times, w, jitter=None):
@@ -97,11 +103,11 @@ def renamed(trace, names):
     return out, inputs
 
 
-def save(path, trace):
+def save(path, trace, dtype="F32"):
     tensors, inputs = trace
     meta = {"parity.order": json.dumps([n for n, _ in tensors]),
             "parity.inputs": json.dumps(inputs)}
-    write_safetensors(path, tensors, meta)
+    write_safetensors(path, tensors, meta, dtype)
 
 
 def main():
@@ -123,6 +129,8 @@ def main():
     save(os.path.join(out, "port_fewer.safetensors"), run(inputs, cosine[:4], 0.7))
     save(os.path.join(out, "port_named.safetensors"),
          renamed(run(inputs, cosine + [1.1], 0.7), PORT_NAMES))
+    save(os.path.join(out, "port_f16.safetensors"), run(inputs, cosine, 0.7), "F16")
+    save(os.path.join(out, "port_solver_f16.safetensors"), run(inputs, linear, -0.7), "F16")
 
 
 if __name__ == "__main__":

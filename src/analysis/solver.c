@@ -68,6 +68,32 @@ static int dots(const parity_tensor *a, const parity_tensor *b,
     return 1;
 }
 
+/* ---- how closely two estimates can agree ------------------------------ */
+
+/* The coarser of acc and t's dtype (fewer mantissa bits), floats only. */
+static void coarsest(parity_dtype *acc, const parity_tensor *t) {
+    if (!t || !parity_dtype_is_float(t->dtype)) return;
+    if (*acc == PARITY_DT_INVALID ||
+        parity_dtype_mantissa_bits(t->dtype) < parity_dtype_mantissa_bits(*acc))
+        *acc = t->dtype;
+}
+
+/* The relative tolerance two estimates read from tensors stored in dt
+ * agree within: 1e-4 (a schedule or weight computed in another order,
+ * float32), or 8 unit roundoffs u = 2^-(mantissa bits + 1) of a coarser
+ * storage. Each estimate is a ratio of inner products of differences of
+ * three stored tensors, each rounded by up to u, and a port computing in
+ * that precision rounds its step size and weight too: ports that differ
+ * only by F16 storage or F16 arithmetic measured up to 0.8u (of the
+ * largest |dt|, and of w), so 8u leaves a margin of ten while a cosine
+ * against a linear schedule (x8 at the first step) or w 0.7 against 1.0
+ * (30% of the largest) stays far outside it. */
+static double agreement_tol(parity_dtype dt) {
+    if (dt == PARITY_DT_INVALID) return 1e-4;
+    double u = ldexp(1.0, -(parity_dtype_mantissa_bits(dt) + 1));
+    return 8 * u > 1e-4 ? 8 * u : 1e-4;
+}
+
 /* ---- locating the solver's tensors ------------------------------------- */
 
 /* The longest series all of whose names match glob, or NULL. */
@@ -361,6 +387,17 @@ static parity_schedule *schedule_rows(const side_solver *sd, int after) {
     return s;
 }
 
+/* The coarsest dtype of every tensor the schedule reads, both sides. */
+static parity_dtype schedule_precision(const side_solver *sd) {
+    parity_dtype p = PARITY_DT_INVALID;
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = 0; i < sd[side].x.n; i++) coarsest(&p, sd[side].x.t[i].raw);
+        for (size_t i = 0; i < sd[side].v.n; i++) coarsest(&p, sd[side].v.t[i].raw);
+        coarsest(&p, sd[side].x0.raw);
+    }
+    return p;
+}
+
 static parity_status infer_schedule(parity_walk *w, parity_error *err) {
     const parity_series *x = best_series(w, w->opts.state_glob);
     const parity_series *v = best_series(w, w->opts.velocity_glob);
@@ -370,8 +407,10 @@ static parity_status infer_schedule(parity_walk *w, parity_error *err) {
     TRY(side_solver_build(w, x, v, x0, sd, err));
     int after = choose_after(&sd[0]);
     parity_schedule *s = schedule_rows(sd, after);
+    if (s) s->precision = schedule_precision(sd);
     side_solver_free(sd);
     FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
+    s->tol = agreement_tol(s->precision);
     s->x0 = after && member(x, v->k[0] - 1) < 0 ? x0 : -1;
     s->states = x->pattern;
     s->velocities = v->pattern;
@@ -421,6 +460,11 @@ static parity_status infer_guidance(parity_walk *w, parity_error *err) {
     for (size_t j = 0; j < gs->n; j++) {
         long c = member(cs, gs->k[j]), u = member(us, gs->k[j]);
         if (c < 0 || u < 0) continue;
+        for (int port = 0; port < 2; port++) {
+            coarsest(&g->precision, side(w, (long)gs->stage[j], port));
+            coarsest(&g->precision, side(w, c, port));
+            coarsest(&g->precision, side(w, u, port));
+        }
         g->k[g->n] = gs->k[j];
         g->w_ref[g->n] = guidance_weight(w, (long)gs->stage[j], c, u, 0);
         g->w_port[g->n] = guidance_weight(w, (long)gs->stage[j], c, u, 1);
@@ -430,6 +474,7 @@ static parity_status infer_guidance(parity_walk *w, parity_error *err) {
         parity__guidance_free(g);
         return PARITY_OK;
     }
+    g->tol = agreement_tol(g->precision);
     w->guidance = g;
     return PARITY_OK;
 }

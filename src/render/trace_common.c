@@ -41,12 +41,13 @@ void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n) {
         parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)k[i]);
 }
 
-/* differ = max|a_i − b_i| > 1e-4 · max(|a_i|, |b_i|): a schedule or weight
- * that agrees to four digits is the same one computed in another order.
- * *at is the first index whose difference exceeds that. A pair unknown
- * (NaN) on both sides shows no difference; on one side only it does. */
-int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
-                               size_t *at) {
+/* differ = max|a_i − b_i| > tol · max(|a_i|, |b_i|): a schedule or weight
+ * that agrees to four digits (tol 1e-4) is the same one computed in
+ * another order; the walk widens tol for tensors stored coarser than
+ * float32 (parity_schedule.tol). *at is the first index whose difference
+ * exceeds that. A pair unknown (NaN) on both sides shows no difference;
+ * on one side only it does. */
+int parity__trace_pairs_differ(const double *a, const double *b, size_t n, double tol, size_t *at) {
     double scale = 0;
     *at = 0;
     for (size_t i = 0; i < n; i++) {
@@ -56,7 +57,7 @@ int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
     for (size_t i = 0; i < n; i++) {
         double d = fabs(a[i] - b[i]);
         if (isnan(a[i]) && isnan(b[i])) continue; /* unknown on both sides */
-        if (isnan(d) || d > 1e-4 * scale) {
+        if (isnan(d) || d > tol * scale) {
             *at = i;
             return 1;
         }
@@ -276,11 +277,17 @@ void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i,
     if (st >= PARITY_STEP_ONLY_REF) parity__buf_puts(b, labels[st == PARITY_STEP_ONLY_PORT]);
 }
 
+void parity__trace_within(parity_buf *b, parity_dtype precision, double tol, const char *what) {
+    if (tol <= 1e-4) return;
+    parity__buf_printf(b, " within %s rounding (%s within %.2g%% of the largest)",
+                       parity_dtype_name(precision), what, 100 * tol);
+}
+
 static int one_sided(const parity_schedule *s, size_t i) {
     return s->status[i] == PARITY_STEP_ONLY_REF || s->status[i] == PARITY_STEP_ONLY_PORT;
 }
 
-/* The first row both sides traced whose dt differ beyond 1e-4 of the
+/* The first row both sides traced whose dt differ beyond s->tol of the
  * largest |dt| (or is unknown on one side only), or -1. One-sided rows
  * are not compared here: they differ by being one-sided. */
 static long first_dt_difference(const parity_schedule *s) {
@@ -293,7 +300,7 @@ static long first_dt_difference(const parity_schedule *s) {
     for (size_t i = 0; i < s->n; i++) {
         double a = s->dt_ref[i], b = s->dt_port[i];
         if (one_sided(s, i) || (isnan(a) && isnan(b))) continue;
-        if (!(fabs(a - b) <= 1e-4 * scale)) return (long)i;
+        if (!(fabs(a - b) <= s->tol * scale)) return (long)i;
     }
     return -1;
 }
@@ -324,7 +331,9 @@ void parity__trace_schedule_verdict(const parity_schedule *s, parity_buf *b,
                                     const char *const labels[2]) {
     long at = first_dt_difference(s);
     if (!parity__trace_schedule_differs(s)) {
-        parity__buf_puts(b, "The schedules agree.");
+        parity__buf_puts(b, "The schedules agree");
+        parity__trace_within(b, s->precision, s->tol, "dt");
+        parity__buf_puts(b, ".");
         return;
     }
     parity__buf_puts(b, "The schedules differ: ");

@@ -72,10 +72,13 @@ void parity__trace_order_note(const parity__trace *t, parity_buf *b);
 void parity__trace_short(parity_buf *b, double x);
 /* "k=1..10" for consecutive numbers, else "k=1,3,7". */
 void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n);
-/* Does some |a_i − b_i| exceed 1e-4 of the largest magnitude (or is it
+/* Does some |a_i − b_i| exceed tol of the largest magnitude (or is it
  * NaN)? *at receives the first such index. */
-int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
-                               size_t *at);
+int parity__trace_pairs_differ(const double *a, const double *b, size_t n, double tol, size_t *at);
+/* " within F16 rounding (dt within 0.39% of the largest)" when the walk
+ * widened the tolerance for a storage coarser than float32 (tol > 1e-4);
+ * nothing otherwise. */
+void parity__trace_within(parity_buf *b, parity_dtype precision, double tol, const char *what);
 
 /* A relative error with the digits the thresholds in force need. */
 void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel);

@@ -315,6 +315,8 @@ static void json_schedule(parity__trace *t) {
     parity__json_array(b, "t_port", s->t_port, s->n + 1);
     parity__json_num(b, "fit_ref", s->fit_ref);
     parity__json_num(b, "fit_port", s->fit_port);
+    parity__json_str(b, "precision", parity_dtype_name(s->precision));
+    parity__json_num(b, "tolerance", s->tol);
     parity__json_bool(b, "differ", parity__trace_schedule_differs(s));
     parity__buf_puts(b, "}");
 }
@@ -332,7 +334,10 @@ static void json_guidance(parity__trace *t) {
     parity__json_ints(b, "k", g->k, g->n);
     parity__json_array(b, "w_ref", g->w_ref, g->n);
     parity__json_array(b, "w_port", g->w_port, g->n);
-    parity__json_bool(b, "differ", parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, &at));
+    parity__json_str(b, "precision", parity_dtype_name(g->precision));
+    parity__json_num(b, "tolerance", g->tol);
+    parity__json_bool(b, "differ",
+                      parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, g->tol, &at));
     parity__buf_puts(b, "}");
 }
 

@@ -216,12 +216,12 @@ static void text_schedule(parity__trace *t) {
     parity__buf_puts(b, "\n");
 }
 
-/* Every x_i within 1e-4 of the largest |x_i| of x_0 (NaN never is). */
-static int constant(const double *x, size_t n) {
+/* Every x_i within tol of the largest |x_i| of x_0 (NaN never is). */
+static int constant(const double *x, size_t n, double tol) {
     double scale = 0;
     for (size_t i = 0; i < n; i++) scale = fabs(x[i]) > scale ? fabs(x[i]) : scale;
     for (size_t i = 0; i < n; i++)
-        if (!(fabs(x[i] - x[0]) <= 1e-4 * scale)) return 0;
+        if (!(fabs(x[i] - x[0]) <= tol * scale)) return 0;
     return 1;
 }
 
@@ -231,14 +231,16 @@ static void text_guidance(parity__trace *t) {
     parity_buf *b = &t->r->out;
     size_t at = 0;
     if (!g) return;
-    int differ = parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, &at);
+    int differ = parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, g->tol, &at);
     parity__buf_puts(b, "\nGuidance weight, g = c + w(c - u), "
                         "w = <g - c, c - u> / <c - u, c - u>:\n");
-    if (constant(g->w_ref, g->n) && constant(g->w_port, g->n)) {
+    if (constant(g->w_ref, g->n, g->tol) && constant(g->w_port, g->n, g->tol)) {
         parity__buf_printf(b, "  w_%s %.5f, w_%s %.5f at every step (", parity__label(t->r, 0),
                            g->w_ref[0], parity__label(t->r, 1), g->w_port[0]);
         parity__trace_k_range(b, g->k, g->n);
-        parity__buf_printf(b, "): %s\n", differ ? "they differ" : "they agree");
+        parity__buf_printf(b, "): %s", differ ? "they differ" : "they agree");
+        if (!differ) parity__trace_within(b, g->precision, g->tol, "w");
+        parity__buf_puts(b, "\n");
         return;
     }
     parity__buf_printf(b, "%4s", "k");
@@ -251,8 +253,11 @@ static void text_guidance(parity__trace *t) {
     if (differ)
         parity__buf_printf(b, "The guidance weights differ: first at k=%lld, w %.5f vs %.5f\n",
                            (long long)g->k[at], g->w_ref[at], g->w_port[at]);
-    else
-        parity__buf_puts(b, "The guidance weights agree.\n");
+    else {
+        parity__buf_puts(b, "The guidance weights agree");
+        parity__trace_within(b, g->precision, g->tol, "w");
+        parity__buf_puts(b, ".\n");
+    }
 }
 
 static void text_unpaired(parity__trace *t) {
