@@ -3,7 +3,8 @@
  * walk two traces (as parity trace does) and write one self-contained HTML
  * report: summary, stage table, error growth, series, solver schedules,
  * guidance, stage cards with heatmaps and profiles, and the weight
- * comparison when two checkpoints are given. Prints the report's path
+ * comparison when two checkpoints are given; the solver options are
+ * trace's. Prints the report's path
  * (-o - writes the report to standard output instead; output.c says
  * which outputs are refused).
  * Exit 0 when every stage is MATCH, every input equal and nothing
@@ -37,10 +38,7 @@ static int report_walk(const cli_opts *o, const parity_walk *w, parity_set *cons
 
 static int report_sets(const cli_opts *o, parity_set *const *sets) {
     parity_error err = {0};
-    parity_walk_opts wo = parity_walk_opts_default();
-    wo.match = o->match;
-    wo.diff = o->diff;
-    wo.inputs_glob = o->inputs_glob;
+    parity_walk_opts wo = cli_walk_opts(o);
     parity_walk *w = NULL;
     parity_status st = parity_walk_run(sets[0], sets[1], &wo, &w, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);

@@ -12,15 +12,7 @@
 static int trace_sets(const cli_opts *o, const parity_set *ref, const parity_set *port) {
     parity_error err = {0};
     parity_walk *w = NULL;
-    parity_walk_opts wo = parity_walk_opts_default();
-    wo.match = o->match;
-    wo.diff = o->diff;
-    wo.inputs_glob = o->inputs_glob;
-    if (o->state) wo.state_glob = o->state;
-    if (o->velocity) wo.velocity_glob = o->velocity;
-    if (o->cond) wo.cond_glob = o->cond;
-    if (o->uncond) wo.uncond_glob = o->uncond;
-    if (o->x0) wo.x0_name = o->x0;
+    parity_walk_opts wo = cli_walk_opts(o);
     parity_status st = parity_walk_run(ref, port, &wo, &w, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     parity_report *r = parity_report_new(&o->report);

@@ -144,6 +144,7 @@ typedef struct opt_spec {
 #define PAIRING (CLI_DIFF | CLI_TRACE | CLI_EXPLAIN | CLI_PLOT | CLI_REPORT)
 #define WALKING (CLI_TRACE | CLI_EXPLAIN | CLI_REPORT)
 #define VERDICTS (CLI_DIFF | CLI_TRACE | CLI_REPORT) /* show SMALL DIFF apart  */
+#define SOLVER (CLI_TRACE | CLI_REPORT)   /* solver forensics of a walk    */
 #define EVERY (CLI_INFO | PAIRING | CLI_SAME | CLI_WEIGHTS | CLI_MATCH)
 
 /* In the order of the help: what the verb is about first, then selection
@@ -200,13 +201,13 @@ static const opt_spec specs[] = {
     {"inputs", 0, "GLOB", O_INPUTS, WALKING, 0, NULL,
      "tensors that are model inputs (default: those the\n"
      "tracer marked)"},
-    {"state", 0, "GLOB", O_STATE, CLI_TRACE, 0, NULL, "per-step solver states (default *.x)"},
-    {"velocity", 0, "GLOB", O_VELOCITY, CLI_TRACE, 0, NULL,
+    {"state", 0, "GLOB", O_STATE, SOLVER, 0, NULL, "per-step solver states (default *.x)"},
+    {"velocity", 0, "GLOB", O_VELOCITY, SOLVER, 0, NULL,
      "per-step velocities, guided (default *.dxdt)"},
-    {"cond", 0, "GLOB", O_COND, CLI_TRACE, 0, NULL, "conditional velocities (default *.v_cond)"},
-    {"uncond", 0, "GLOB", O_UNCOND, CLI_TRACE, 0, NULL,
+    {"cond", 0, "GLOB", O_COND, SOLVER, 0, NULL, "conditional velocities (default *.v_cond)"},
+    {"uncond", 0, "GLOB", O_UNCOND, SOLVER, 0, NULL,
      "unconditional velocities (default *.v_uncond)"},
-    {"x0", 0, "NAME", O_X0, CLI_TRACE, 0, NULL,
+    {"x0", 0, "NAME", O_X0, SOLVER, 0, NULL,
      "initial state (default: the first input named *noise*)"},
     {"atol", 0, "A", O_ATOL, PAIRING | CLI_WEIGHTS, 0, NULL,
      "MATCH also when every |port - ref| <= A + R*|ref|\n"
@@ -263,6 +264,19 @@ _Static_assert(O_COUNT <= CLI_MAX_OPT_IDS, "cli_opts.given holds every option id
 static int n_values(const opt_spec *s) {
     if (!s->arg) return 0;
     return strchr(s->arg, ' ') ? 2 : 1;
+}
+
+parity_walk_opts cli_walk_opts(const cli_opts *o) {
+    parity_walk_opts wo = parity_walk_opts_default();
+    wo.match = o->match;
+    wo.diff = o->diff;
+    wo.inputs_glob = o->inputs_glob;
+    if (o->state) wo.state_glob = o->state;
+    if (o->velocity) wo.velocity_glob = o->velocity;
+    if (o->cond) wo.cond_glob = o->cond;
+    if (o->uncond) wo.uncond_glob = o->uncond;
+    if (o->x0) wo.x0_name = o->x0;
+    return wo;
 }
 
 int cli_option_given(const cli_opts *o, const char *name) {

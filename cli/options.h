@@ -58,7 +58,9 @@ typedef struct cli_opts {
                                   /* its link names; NULL for stdout         */
     const char *slice;            /* --slice SPEC: plot; --slice K/N: diff   */
     const char *weights[2];       /* --weights REFW PORTW: report            */
-    const char *state, *velocity, *cond, *uncond, *x0; /* trace's solver    */
+    /* --state, --velocity, --cond, --uncond, --x0 (trace, report): the      */
+    /* solver's globs; NULL keeps the walk's default                         */
+    const char *state, *velocity, *cond, *uncond, *x0;
 } cli_opts;
 
 /* A verb: its entry point and what parity --help and parity VERB --help
@@ -153,6 +155,10 @@ int cli_option_given(const cli_opts *o, const char *name);
 /* Open the set at path as every verb does: the progress line says
  * "reading PATH" and counts the files of a folder. */
 parity_status cli_open_set(const char *path, parity_set **out, parity_error *err);
+
+/* The walk options of trace and report: pairing, comparing, --inputs and
+ * the solver globs (those not given keep the walk's defaults). */
+parity_walk_opts cli_walk_opts(const cli_opts *o);
 
 /* --only / --skip: is the tensor name selected? */
 int cli_selected(const cli_opts *o, const char *name);

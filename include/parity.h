@@ -888,17 +888,27 @@ typedef enum parity_step_status {
     PARITY_STEP_NO_BEFORE, /* the state before the step is not traced      */
     PARITY_STEP_NO_AFTER,  /* the state after the step is not traced       */
     PARITY_STEP_SHAPE,     /* states and velocity differ in shape          */
-    PARITY_STEP_ZERO_V     /* the velocity is zero: no dt to speak of      */
+    PARITY_STEP_ZERO_V,    /* the velocity is zero: no dt to speak of      */
+    PARITY_STEP_ONLY_REF,  /* only ref traced this step: dt_port is NaN and */
+                           /* t_port does not move (the port took no such  */
+                           /* step; its time stays known)                  */
+    PARITY_STEP_ONLY_PORT  /* only port traced this step: likewise         */
 } parity_step_status;
 
-/* Solver forensics for one side: step sizes inferred from states and
+/* Solver forensics for both sides: step sizes inferred from states and
  * velocities, dt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k>, and the time each
  * step started at (t_0 = 0 at the first row, t_{j+1} = t_j + dt_j). One row
- * per velocity step: a step that cannot be fitted has dt = NaN and a
- * status saying why, and every time after it is NaN (unknown). */
+ * per velocity step either side traced (the paired series, plus the steps
+ * one side alone has, found under that side's own names): a step that
+ * cannot be fitted has dt = NaN and a status saying why, and every time
+ * after it is NaN (unknown); a step one side lacks is
+ * PARITY_STEP_ONLY_REF/PORT and adds no time on that side. When a side's
+ * step cannot be fitted although the other's can, status says why and the
+ * other side's dt stays. */
 typedef struct parity_schedule {
     size_t n;                  /* rows                                      */
-    size_t n_fitted;           /* rows whose status is PARITY_STEP_OK (>= 1) */
+    size_t n_fitted;           /* rows with a dt on some side (>= 1)        */
+    size_t steps_ref, steps_port; /* velocity steps each side traced        */
     int64_t *k;                /* [n] step numbers                          */
     parity_step_status *status; /* [n]                                      */
     double *dt_ref, *dt_port;  /* [n]                                       */
@@ -910,6 +920,12 @@ typedef struct parity_schedule {
     long x0;                   /* stage index of the initial state used     */
                                /* before the first step, or -1              */
     const char *states, *velocities; /* the series patterns, borrowed      */
+    parity_dtype precision;    /* the coarsest float dtype the estimates    */
+                               /* read (states, velocities, x0; both sides) */
+    double tol;                /* agreement: rows both traced agree when    */
+                               /* |dt_ref - dt_port| <= tol * max |dt|;     */
+                               /* max(1e-4, 8u), u the unit roundoff of     */
+                               /* precision (docs/trace.md)                 */
 } parity_schedule;
 
 /* Classifier-free guidance weight inferred per step from the conditional c,
@@ -919,6 +935,8 @@ typedef struct parity_guidance {
     size_t n;
     int64_t *k;                /* [n]                                       */
     double *w_ref, *w_port;    /* [n]                                       */
+    parity_dtype precision;    /* as in parity_schedule, over g, c and u    */
+    double tol;                /* likewise: w agree within tol * max |w|    */
 } parity_guidance;
 
 typedef struct parity_walk_opts {
@@ -990,6 +1008,10 @@ const parity_series *parity_walk_series(const parity_walk *w, size_t i);
 const parity_schedule *parity_walk_schedule(const parity_walk *w);
 /* NULL when the trace has no conditional/unconditional velocities. */
 const parity_guidance *parity_walk_guidance(const parity_walk *w);
+/* The options the walk ran with (a copy held by the walk; its strings,
+ * such as the solver globs, are the caller's, borrowed): what a report
+ * says it looked for. */
+const parity_walk_opts *parity_walk_options(const parity_walk *w);
 
 /* How the walk blamed the stages (docs/trace.md, "Blame"). */
 typedef enum parity_blame_rule {

@@ -30,6 +30,17 @@ port_inputs.safetensors noise scaled by 1.0014 (relative 1.4e-03) and no
 port_solver.safetensors linear schedule t = linspace(0,1,5) and w = -0.7
                         (the cfg-sign bug): inputs equal, the schedules
                         differ from step 1, the guidance weights differ
+port_fewer.safetensors  the reference's computation stopped after step 3
+                        (t ends at 0.617): step 4 is only in ref
+port_named.safetensors  the reference's computation plus a fifth step
+                        (t 1 -> 1.1), under the port's own names
+                        (solver.it{k}.state, .vel, .vc, .vu; port_named.map
+                        pairs them): step 5 is only in port
+port_f16.safetensors    the reference's computation, every tensor stored as
+                        F16: the schedules and weights agree within F16
+                        rounding
+port_solver_f16.safetensors  port_solver stored as F16: the linear schedule
+                        and w = -0.7 still differ
 """
 import json
 import math
@@ -45,9 +56,10 @@ SEED = 20261125
 F32 = np.float32
 
 
-def write_safetensors(path, tensors, metadata):
-    """tensors: list of (name, float32 ndarray) in execution order."""
-    st.write(path, {name: ("F32", a.shape, st.encode(a, "F32")) for name, a in tensors}, metadata)
+def write_safetensors(path, tensors, metadata, dtype="F32"):
+    """tensors: list of (name, float32 ndarray) in execution order, stored
+    as dtype."""
+    st.write(path, {name: (dtype, a.shape, st.encode(a, dtype)) for name, a in tensors}, metadata)
 
 
 def run(inputs, times, w, jitter=None):
@@ -74,11 +86,28 @@ def run(inputs, times, w, jitter=None):
     return out, input_names
 
 
-def save(path, trace):
+# The port's own names for the solver's tensors (port_named.map maps them
+# back): a port numbers its steps its own way.
+PORT_NAMES = {"v_cond": "vc", "v_uncond": "vu", "dxdt": "vel", "x": "state"}
+
+
+def renamed(trace, names):
+    """ode.step{k}.<what> -> solver.it{k}.<names[what]>; other names kept."""
+    tensors, inputs = trace
+    out = []
+    for n, a in tensors:
+        if n.startswith("ode.step"):
+            step, what = n[len("ode.step"):].split(".")
+            n = "solver.it%s.%s" % (step, names[what])
+        out.append((n, a))
+    return out, inputs
+
+
+def save(path, trace, dtype="F32"):
     tensors, inputs = trace
     meta = {"parity.order": json.dumps([n for n, _ in tensors]),
             "parity.inputs": json.dumps(inputs)}
-    write_safetensors(path, tensors, meta)
+    write_safetensors(path, tensors, meta, dtype)
 
 
 def main():
@@ -97,6 +126,11 @@ def main():
     bad = {"mu": inputs["mu"], "noise": (inputs["noise"] * F32(1.0014)).astype(F32)}
     save(os.path.join(out, "port_inputs.safetensors"), run(bad, cosine, 0.7))
     save(os.path.join(out, "port_solver.safetensors"), run(inputs, linear, -0.7))
+    save(os.path.join(out, "port_fewer.safetensors"), run(inputs, cosine[:4], 0.7))
+    save(os.path.join(out, "port_named.safetensors"),
+         renamed(run(inputs, cosine + [1.1], 0.7), PORT_NAMES))
+    save(os.path.join(out, "port_f16.safetensors"), run(inputs, cosine, 0.7), "F16")
+    save(os.path.join(out, "port_solver_f16.safetensors"), run(inputs, linear, -0.7), "F16")
 
 
 if __name__ == "__main__":

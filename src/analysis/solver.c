@@ -68,6 +68,32 @@ static int dots(const parity_tensor *a, const parity_tensor *b,
     return 1;
 }
 
+/* ---- how closely two estimates can agree ------------------------------ */
+
+/* The coarser of acc and t's dtype (fewer mantissa bits), floats only. */
+static void coarsest(parity_dtype *acc, const parity_tensor *t) {
+    if (!t || !parity_dtype_is_float(t->dtype)) return;
+    if (*acc == PARITY_DT_INVALID ||
+        parity_dtype_mantissa_bits(t->dtype) < parity_dtype_mantissa_bits(*acc))
+        *acc = t->dtype;
+}
+
+/* The relative tolerance two estimates read from tensors stored in dt
+ * agree within: 1e-4 (a schedule or weight computed in another order,
+ * float32), or 8 unit roundoffs u = 2^-(mantissa bits + 1) of a coarser
+ * storage. Each estimate is a ratio of inner products of differences of
+ * three stored tensors, each rounded by up to u, and a port computing in
+ * that precision rounds its step size and weight too: ports that differ
+ * only by F16 storage or F16 arithmetic measured up to 0.8u (of the
+ * largest |dt|, and of w), so 8u leaves a margin of ten while a cosine
+ * against a linear schedule (x8 at the first step) or w 0.7 against 1.0
+ * (30% of the largest) stays far outside it. */
+static double agreement_tol(parity_dtype dt) {
+    if (dt == PARITY_DT_INVALID) return 1e-4;
+    double u = ldexp(1.0, -(parity_dtype_mantissa_bits(dt) + 1));
+    return 8 * u > 1e-4 ? 8 * u : 1e-4;
+}
+
 /* ---- locating the solver's tensors ------------------------------------- */
 
 /* The longest series all of whose names match glob, or NULL. */
@@ -139,15 +165,23 @@ static parity_status check_x0(const parity_walk *w, parity_error *err) {
 
 /* ---- schedules --------------------------------------------------------- */
 
+/* One side's solver tensors: its state and velocity steps, and the
+ * initial state (view NULL: none). */
+typedef struct side_solver {
+    parity__side_steps x, v;
+    parity__step_tensor x0;
+} side_solver;
+
 /* dt and fit of one step on one side: states from -> to, velocity v.
  * Δx = 0 with v != 0 is the worst fit there is (1): the state did not
  * move although the velocity says it should, which is what a state series
  * read under the wrong alignment (x_1 = the noise) looks like. Returns a
  * parity_step_status, or -1 when out of memory. */
-static int step_fit(const parity_walk *w, long from, long to, long v, int port,
+static int step_fit(parity__step_tensor from, parity__step_tensor to, parity__step_tensor vel,
                     double *dt, double *fit) {
-    const parity_tensor *a = side(w, to, port), *b = side(w, from, port),
-                        *c = side(w, v, port);
+    int views = from.paired && to.paired && vel.paired;
+    const parity_tensor *a = views ? to.view : to.raw, *b = views ? from.view : from.raw,
+                        *c = views ? vel.view : vel.raw;
     if (!same_shape(a, b) || !same_shape(a, c)) return PARITY_STEP_SHAPE;
     double s[3];
     if (!dots(a, b, c, NULL, s)) return -1;
@@ -162,35 +196,42 @@ static int step_fit(const parity_walk *w, long from, long to, long v, int port,
     return PARITY_STEP_OK;
 }
 
-/* The states before (*a) and after (*b) step k under alignment `after`
- * (x_k is the state after step k) or, when one is not traced, why not. */
-static int step_states(const parity_series *x, long x0, int64_t k, int after,
-                       int64_t kmin, long *a, long *b) {
-    *a = member(x, after ? k - 1 : k);
-    *b = member(x, after ? k : k + 1);
-    if (*a < 0 && after && k == kmin) {
-        if (x0 < 0) return PARITY_STEP_NO_X0;
-        *a = x0;
+/* The states before (*a) and after (*b) step k of one side under
+ * alignment `after` (x_k is the state after step k) or, when one is not
+ * traced, why not. kmin is the side's first velocity step. */
+static int step_states(const side_solver *sd, int64_t k, int after, int64_t kmin,
+                       parity__step_tensor *a, parity__step_tensor *b) {
+    long i = parity__side_steps_find(&sd->x, after ? k - 1 : k);
+    long j = parity__side_steps_find(&sd->x, after ? k : k + 1);
+    if (i < 0 && after && k == kmin) {
+        if (!sd->x0.view) return PARITY_STEP_NO_X0;
+        *a = sd->x0;
+    } else if (i >= 0) {
+        *a = sd->x.t[i];
+    } else {
+        return PARITY_STEP_NO_BEFORE;
     }
-    if (*a < 0) return PARITY_STEP_NO_BEFORE;
-    if (*b < 0) return PARITY_STEP_NO_AFTER;
+    if (j < 0) return PARITY_STEP_NO_AFTER;
+    *b = sd->x.t[j];
     return PARITY_STEP_OK;
 }
 
-/* How well one alignment explains the reference's steps: the number of
- * steps it can fit, and the worst fit among them (INFINITY when none). */
-static size_t alignment_fit(const parity_walk *w, const parity_series *x,
-                            const parity_series *v, long x0, int after,
-                            double *worst) {
+/* Step k of one side (row index j of its velocities): dt and fit, or why
+ * there is none. */
+static int side_step(const side_solver *sd, size_t j, int after, double *dt, double *fit) {
+    parity__step_tensor a, b;
+    int st = step_states(sd, sd->v.k[j], after, sd->v.k[0], &a, &b);
+    return st == PARITY_STEP_OK ? step_fit(a, b, sd->v.t[j], dt, fit) : st;
+}
+
+/* How well one alignment explains one side's steps: the number of steps
+ * it can fit, and the worst fit among them (INFINITY when none). */
+static size_t alignment_fit(const side_solver *sd, int after, double *worst) {
     size_t n = 0;
     *worst = -1;
-    for (size_t j = 0; j < v->n; j++) {
-        long a, b;
+    for (size_t j = 0; j < sd->v.n; j++) {
         double dt, fit;
-        if (step_states(x, x0, v->k[j], after, v->k[0], &a, &b) != PARITY_STEP_OK)
-            continue;
-        if (step_fit(w, a, b, (long)v->stage[j], 0, &dt, &fit) != PARITY_STEP_OK)
-            continue;
+        if (side_step(sd, j, after, &dt, &fit) != PARITY_STEP_OK) continue;
         n++;
         if (fit > *worst) *worst = fit;
     }
@@ -208,11 +249,10 @@ static size_t alignment_fit(const parity_walk *w, const parity_series *x,
  * same way make both alignments fit, and the shorter one drops a step),
  * then the smaller worst fit. Counting steps first would let a wrong
  * alignment win by one step it "fits" perfectly because Δx = 0 there. */
-static int choose_after(const parity_walk *w, const parity_series *x,
-                        const parity_series *v, long x0) {
+static int choose_after(const side_solver *ref) {
     double fa, fb;
-    size_t na = alignment_fit(w, x, v, x0, 1, &fa);
-    size_t nb = alignment_fit(w, x, v, x0, 0, &fb);
+    size_t na = alignment_fit(ref, 1, &fa);
+    size_t nb = alignment_fit(ref, 0, &fb);
     double qa = fa > FIT_GOOD ? fa : FIT_GOOD, qb = fb > FIT_GOOD ? fb : FIT_GOOD;
     if (qa != qb) return qa < qb;
     if (na != nb) return na > nb;
@@ -246,51 +286,134 @@ static parity_schedule *schedule_new(size_t n) {
     return s;
 }
 
-/* Row j of the schedule: step k's dt on both sides, or NaN and the reason
- * it is unknown. Returns 0 when out of memory. */
-static int schedule_row(const parity_walk *w, parity_schedule *s, size_t j,
-                        const parity_series *x, const parity_series *v, long x0) {
-    long a, b;
-    double fr = 0, fp = 0, dr = NAN, dp = NAN;
-    int st = step_states(x, x0, v->k[j], s->after, v->k[0], &a, &b);
-    if (st == PARITY_STEP_OK) st = step_fit(w, a, b, (long)v->stage[j], 0, &dr, &fr);
-    if (st == PARITY_STEP_OK) st = step_fit(w, a, b, (long)v->stage[j], 1, &dp, &fp);
-    if (st < 0) return 0;
-    s->k[j] = v->k[j];
-    s->status[j] = (parity_step_status)st;
-    s->dt_ref[j] = st == PARITY_STEP_OK ? dr : NAN;
-    s->dt_port[j] = st == PARITY_STEP_OK ? dp : NAN;
-    /* an unknown dt makes every later time unknown: NaN propagates */
-    s->t_ref[j + 1] = s->t_ref[j] + s->dt_ref[j];
-    s->t_port[j + 1] = s->t_port[j] + s->dt_port[j];
-    if (st == PARITY_STEP_OK) {
-        if (fr > s->fit_ref) s->fit_ref = fr;
-        if (fp > s->fit_port) s->fit_port = fp;
-        s->n_fitted++;
+/* Step k on one side into *dt (NaN when unknown), its worst fit into
+ * *worst; returns its status, PARITY_STEP_OK when the side has no such
+ * step (the caller marks the row one-sided), or -1 when out of memory. */
+static int row_side(const side_solver *sd, int64_t k, int after, double *dt, double *worst,
+                    int *fitted) {
+    long j = parity__side_steps_find(&sd->v, k);
+    double fit = 0;
+    *dt = NAN;
+    if (j < 0) return PARITY_STEP_OK;
+    int st = side_step(sd, (size_t)j, after, dt, &fit);
+    if (st != PARITY_STEP_OK) {
+        *dt = NAN;
+        return st;
     }
+    if (fit > *worst) *worst = fit;
+    *fitted = 1;
+    return st;
+}
+
+/* Row j of the schedule: step k's dt on both sides, or NaN and the reason
+ * it is unknown. A side without step k adds no time: its t stays. Returns
+ * 0 when out of memory. */
+static int schedule_row(parity_schedule *s, size_t j, int64_t k, const side_solver *sd) {
+    int fitted = 0;
+    int sr = row_side(&sd[0], k, s->after, &s->dt_ref[j], &s->fit_ref, &fitted);
+    int sp = row_side(&sd[1], k, s->after, &s->dt_port[j], &s->fit_port, &fitted);
+    int in_ref = parity__side_steps_find(&sd[0].v, k) >= 0;
+    int in_port = parity__side_steps_find(&sd[1].v, k) >= 0;
+    if (sr < 0 || sp < 0) return 0;
+    s->k[j] = k;
+    s->status[j] = !in_port  ? PARITY_STEP_ONLY_REF
+                   : !in_ref ? PARITY_STEP_ONLY_PORT
+                             : (parity_step_status)(sr != PARITY_STEP_OK ? sr : sp);
+    /* an unknown dt makes every later time unknown: NaN propagates */
+    s->t_ref[j + 1] = s->t_ref[j] + (in_ref ? s->dt_ref[j] : 0);
+    s->t_port[j + 1] = s->t_port[j] + (in_port ? s->dt_port[j] : 0);
+    s->n_fitted += (size_t)fitted;
     return 1;
 }
 
-/* One row per velocity step, in step order; a step whose states are not
- * traced stays in the table with dt = NaN and its reason, so the rows
- * keep their step numbers and the times after it read as unknown. */
+/* The step numbers either side traced, ascending, into k (room for both);
+ * returns how many. */
+static size_t union_k(const parity__side_steps *a, const parity__side_steps *b, int64_t *k) {
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->n || j < b->n) {
+        if (j == b->n || (i < a->n && a->k[i] < b->k[j]))
+            k[n++] = a->k[i++];
+        else if (i == a->n || b->k[j] < a->k[i])
+            k[n++] = b->k[j++];
+        else
+            k[n++] = a->k[i++], j++;
+    }
+    return n;
+}
+
+static void side_solver_free(side_solver *sd) {
+    for (int side = 0; side < 2; side++) {
+        parity__side_steps_free(&sd[side].x);
+        parity__side_steps_free(&sd[side].v);
+    }
+}
+
+static parity_status side_solver_build(const parity_walk *w, const parity_series *x,
+                                       const parity_series *v, long x0, side_solver *sd,
+                                       parity_error *err) {
+    memset(sd, 0, 2 * sizeof *sd);
+    for (int side = 0; side < 2; side++) {
+        parity_status st = parity__side_steps_build(w, x, side, &sd[side].x, err);
+        if (st == PARITY_OK) st = parity__side_steps_build(w, v, side, &sd[side].v, err);
+        if (st != PARITY_OK) {
+            side_solver_free(sd);
+            return st;
+        }
+        if (x0 >= 0) sd[side].x0 = parity__step_tensor_of(w, x0, side);
+    }
+    return PARITY_OK;
+}
+
+/* The rows, in step order; a step whose states are not traced stays in
+ * the table with dt = NaN and its reason, so the rows keep their step
+ * numbers and the times after it read as unknown. */
+static parity_schedule *schedule_rows(const side_solver *sd, int after) {
+    size_t cap = sd[0].v.n + sd[1].v.n;
+    int64_t *k = malloc((cap ? cap : 1) * sizeof *k);
+    size_t n = k ? union_k(&sd[0].v, &sd[1].v, k) : 0;
+    parity_schedule *s = k ? schedule_new(n) : NULL;
+    if (s) {
+        s->n = n;
+        s->after = after;
+        s->steps_ref = sd[0].v.n;
+        s->steps_port = sd[1].v.n;
+    }
+    for (size_t j = 0; s && j < n; j++)
+        if (!schedule_row(s, j, k[j], sd)) {
+            parity__schedule_free(s);
+            s = NULL;
+        }
+    free(k);
+    return s;
+}
+
+/* The coarsest dtype of every tensor the schedule reads, both sides. */
+static parity_dtype schedule_precision(const side_solver *sd) {
+    parity_dtype p = PARITY_DT_INVALID;
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = 0; i < sd[side].x.n; i++) coarsest(&p, sd[side].x.t[i].raw);
+        for (size_t i = 0; i < sd[side].v.n; i++) coarsest(&p, sd[side].v.t[i].raw);
+        coarsest(&p, sd[side].x0.raw);
+    }
+    return p;
+}
+
 static parity_status infer_schedule(parity_walk *w, parity_error *err) {
     const parity_series *x = best_series(w, w->opts.state_glob);
     const parity_series *v = best_series(w, w->opts.velocity_glob);
     if (!x || !v) return PARITY_OK;
     long x0 = initial_state(w);
-    parity_schedule *s = schedule_new(v->n);
+    side_solver sd[2];
+    TRY(side_solver_build(w, x, v, x0, sd, err));
+    int after = choose_after(&sd[0]);
+    parity_schedule *s = schedule_rows(sd, after);
+    if (s) s->precision = schedule_precision(sd);
+    side_solver_free(sd);
     FAIL_IF(!s, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
-    s->n = v->n;
-    s->after = choose_after(w, x, v, x0);
-    s->x0 = s->after && member(x, v->k[0] - 1) < 0 ? x0 : -1;
+    s->tol = agreement_tol(s->precision);
+    s->x0 = after && member(x, v->k[0] - 1) < 0 ? x0 : -1;
     s->states = x->pattern;
     s->velocities = v->pattern;
-    for (size_t j = 0; j < v->n; j++) {
-        if (schedule_row(w, s, j, x, v, x0)) continue;
-        parity__schedule_free(s);
-        return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "out of memory");
-    }
     if (s->n_fitted == 0) {
         parity__schedule_free(s);
         return PARITY_OK;
@@ -337,6 +460,11 @@ static parity_status infer_guidance(parity_walk *w, parity_error *err) {
     for (size_t j = 0; j < gs->n; j++) {
         long c = member(cs, gs->k[j]), u = member(us, gs->k[j]);
         if (c < 0 || u < 0) continue;
+        for (int port = 0; port < 2; port++) {
+            coarsest(&g->precision, side(w, (long)gs->stage[j], port));
+            coarsest(&g->precision, side(w, c, port));
+            coarsest(&g->precision, side(w, u, port));
+        }
         g->k[g->n] = gs->k[j];
         g->w_ref[g->n] = guidance_weight(w, (long)gs->stage[j], c, u, 0);
         g->w_port[g->n] = guidance_weight(w, (long)gs->stage[j], c, u, 1);
@@ -346,6 +474,7 @@ static parity_status infer_guidance(parity_walk *w, parity_error *err) {
         parity__guidance_free(g);
         return PARITY_OK;
     }
+    g->tol = agreement_tol(g->precision);
     w->guidance = g;
     return PARITY_OK;
 }

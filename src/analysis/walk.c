@@ -252,3 +252,4 @@ const parity_schedule *parity_walk_schedule(const parity_walk *w) {
 const parity_guidance *parity_walk_guidance(const parity_walk *w) {
     return w->guidance;
 }
+const parity_walk_opts *parity_walk_options(const parity_walk *w) { return &w->opts; }

@@ -46,4 +46,29 @@ parity_status parity__walk_blame(parity_walk *w, parity_error *err);
 void parity__walk_blame_free(parity_walk *w);
 void parity__guidance_free(parity_guidance *g);
 
+/* One tensor of a solver step on one side (solver_steps.c): the aligned
+ * view of a paired stage (what the other side is compared in) and the
+ * tensor as stored; an unpaired tensor is both. Inner products of a step
+ * read the views when all its tensors are paired, else the stored tensors
+ * (one side's own layout throughout). */
+typedef struct parity__step_tensor {
+    const parity_tensor *view, *raw;
+    int paired;
+} parity__step_tensor;
+
+/* One side's steps of a series: its paired members and the tensors it
+ * alone traced under its own name pattern, sorted by step number. */
+typedef struct parity__side_steps {
+    size_t n;
+    int64_t *k;             /* [n] ascending                             */
+    parity__step_tensor *t; /* [n]                                       */
+} parity__side_steps;
+
+parity__step_tensor parity__step_tensor_of(const parity_walk *w, long stage, int side);
+parity_status parity__side_steps_build(const parity_walk *w, const parity_series *s, int side,
+                                       parity__side_steps *out, parity_error *err);
+void parity__side_steps_free(parity__side_steps *s);
+/* The index of step k in s, or -1. */
+long parity__side_steps_find(const parity__side_steps *s, int64_t k);
+
 #endif

@@ -145,13 +145,24 @@ static void schedule_table(parity_buf *b, const parity__html *h, const parity_sc
         parity__buf_puts(b, "<td class=\"name\">");
         if (s->status[i] != PARITY_STEP_OK) {
             parity_buf note = {0};
-            parity__trace_step_note(s, &note, i);
+            parity__trace_step_note(s, &note, i, h->labels);
             if (note.data && !note.oom) parity__buf_html(b, note.data);
             parity__buf_free(&note);
         }
         parity__buf_puts(b, "</td></tr>\n");
     }
     parity__buf_puts(b, "</tbody></table></div>\n");
+}
+
+/* The verdict the text and Markdown reports give, marked when they differ. */
+static void schedule_verdict(parity_buf *b, const parity__html *h, const parity_schedule *s) {
+    parity_buf v = {0};
+    int differ = parity__trace_schedule_differs(s);
+    parity__trace_schedule_verdict(s, &v, h->labels);
+    parity__buf_printf(b, "<p id=\"schedule-verdict\"%s>", differ ? " class=\"alert\"" : "");
+    if (v.data && !v.oom) parity__buf_html(b, v.data);
+    parity__buf_puts(b, "</p>\n");
+    parity__buf_free(&v);
 }
 
 static void schedule(const parity__html *h, const parity_schedule *s) {
@@ -180,6 +191,7 @@ static void schedule(const parity__html *h, const parity_schedule *s) {
     c.lines[0].y = s->t_ref, c.lines[1].y = s->t_port;
     parity__svg_chart_render(b, &c);
     parity__buf_puts(b, "</div></div>\n");
+    schedule_verdict(b, h, s);
     schedule_table(b, h, s);
     free(k);
 }
@@ -204,14 +216,34 @@ static void guidance(const parity__html *h, const parity_guidance *g) {
     parity__buf_puts(b, "</tbody></table></div>\n");
 }
 
+/* " --state <code>*.x</code>" */
+static void tried(parity_buf *b, const char *option, const char *glob, const char *sep) {
+    parity__buf_printf(b, "%s<code>%s ", sep, option);
+    parity__buf_html(b, glob ? glob : "");
+    parity__buf_puts(b, "</code>");
+}
+
+/* Without a schedule or a guidance weight, which patterns were tried: a
+ * trace naming its solver tensors otherwise (*.v, *.state) needs them
+ * passed, and the page should say so rather than that there are none. */
+static void no_solver(const parity__html *h) {
+    const parity_walk_opts *o = parity_walk_options(h->w);
+    parity__buf_puts(h->b, "<p id=\"solver-none\">No solver schedule or guidance weight found "
+                           "with the patterns tried:");
+    tried(h->b, "--state", o->state_glob, " ");
+    tried(h->b, "--velocity", o->velocity_glob, ", ");
+    tried(h->b, "--cond", o->cond_glob, ", ");
+    tried(h->b, "--uncond", o->uncond_glob, ", ");
+    parity__buf_puts(h->b, " (each must select a series of at least three steps, named equal "
+                           "but for the step number). Pass the patterns this trace uses.</p>\n");
+}
+
 void parity__html_solver(const parity__html *h) {
     const parity_schedule *s = parity_walk_schedule(h->w);
     const parity_guidance *g = parity_walk_guidance(h->w);
     parity__buf_puts(h->b, "<section id=\"solver\" aria-labelledby=\"solver-h\"><h2 id=\"solver-h\">"
                            "Solver schedules and guidance</h2>\n");
-    if (!s && !g)
-        parity__buf_puts(h->b, "<p>No solver states and velocities (<code>*.x</code>, <code>*.dxdt"
-                               "</code>) in this trace.</p>\n");
+    if (!s && !g) no_solver(h);
     if (s) schedule(h, s);
     if (g) guidance(h, g);
     parity__buf_puts(h->b, "</section>\n");

@@ -41,12 +41,13 @@ void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n) {
         parity__buf_printf(b, "%s%lld", i ? "," : "", (long long)k[i]);
 }
 
-/* differ = max|a_i − b_i| > 1e-4 · max(|a_i|, |b_i|): a schedule or weight
- * that agrees to four digits is the same one computed in another order.
- * *at is the first index whose difference exceeds that. A pair unknown
- * (NaN) on both sides shows no difference; on one side only it does. */
-int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
-                               size_t *at) {
+/* differ = max|a_i − b_i| > tol · max(|a_i|, |b_i|): a schedule or weight
+ * that agrees to four digits (tol 1e-4) is the same one computed in
+ * another order; the walk widens tol for tensors stored coarser than
+ * float32 (parity_schedule.tol). *at is the first index whose difference
+ * exceeds that. A pair unknown (NaN) on both sides shows no difference;
+ * on one side only it does. */
+int parity__trace_pairs_differ(const double *a, const double *b, size_t n, double tol, size_t *at) {
     double scale = 0;
     *at = 0;
     for (size_t i = 0; i < n; i++) {
@@ -56,7 +57,7 @@ int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
     for (size_t i = 0; i < n; i++) {
         double d = fabs(a[i] - b[i]);
         if (isnan(a[i]) && isnan(b[i])) continue; /* unknown on both sides */
-        if (isnan(d) || d > 1e-4 * scale) {
+        if (isnan(d) || d > tol * scale) {
             *at = i;
             return 1;
         }
@@ -253,7 +254,8 @@ void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md) {
 }
 
 /* Why row i of schedule s has no dt (text, Markdown and HTML share it),
- * indexed by parity_step_status; PARITY_STEP_OK has nothing to say. */
+ * indexed by parity_step_status; PARITY_STEP_OK has nothing to say. The
+ * one-sided statuses name the side (labels) that has the step. */
 static const char *const step_notes[] = {
     NULL,
     "no initial state (mark the noise as an input or pass --x0)",
@@ -261,21 +263,102 @@ static const char *const step_notes[] = {
     "the state after this step is not traced",
     "states and velocity differ in shape",
     "the velocity is zero",
+    "only in ",
+    "only in ",
 };
-_Static_assert(sizeof step_notes / sizeof *step_notes == PARITY_STEP_ZERO_V + 1,
+_Static_assert(sizeof step_notes / sizeof *step_notes == PARITY_STEP_ONLY_PORT + 1,
                "one note per parity_step_status");
 
-void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i) {
+void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i,
+                             const char *const labels[2]) {
     unsigned st = (unsigned)s->status[i];
-    if (st <= PARITY_STEP_ZERO_V && step_notes[st]) parity__buf_puts(b, step_notes[st]);
+    if (st > PARITY_STEP_ONLY_PORT || !step_notes[st]) return;
+    parity__buf_puts(b, step_notes[st]);
+    if (st >= PARITY_STEP_ONLY_REF) parity__buf_puts(b, labels[st == PARITY_STEP_ONLY_PORT]);
+}
+
+void parity__trace_within(parity_buf *b, parity_dtype precision, double tol, const char *what) {
+    if (tol <= 1e-4) return;
+    parity__buf_printf(b, " within %s rounding (%s within %.2g%% of the largest)",
+                       parity_dtype_name(precision), what, 100 * tol);
+}
+
+static int one_sided(const parity_schedule *s, size_t i) {
+    return s->status[i] == PARITY_STEP_ONLY_REF || s->status[i] == PARITY_STEP_ONLY_PORT;
+}
+
+/* The first row both sides traced whose dt differ beyond s->tol of the
+ * largest |dt| (or is unknown on one side only), or -1. One-sided rows
+ * are not compared here: they differ by being one-sided. */
+static long first_dt_difference(const parity_schedule *s) {
+    double scale = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (one_sided(s, i)) continue;
+        if (fabs(s->dt_ref[i]) > scale) scale = fabs(s->dt_ref[i]);
+        if (fabs(s->dt_port[i]) > scale) scale = fabs(s->dt_port[i]);
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        double a = s->dt_ref[i], b = s->dt_port[i];
+        if (one_sided(s, i) || (isnan(a) && isnan(b))) continue;
+        if (!(fabs(a - b) <= s->tol * scale)) return (long)i;
+    }
+    return -1;
+}
+
+int parity__trace_schedule_differs(const parity_schedule *s) {
+    for (size_t i = 0; i < s->n; i++)
+        if (one_sided(s, i)) return 1;
+    return s->steps_ref != s->steps_port || first_dt_difference(s) >= 0;
+}
+
+/* ", k=10 only in ref" for the rows of one status, nothing when none. */
+static void one_sided_ks(const parity_schedule *s, parity_buf *b, parity_step_status st,
+                         const char *label, const char **sep) {
+    size_t m = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->status[i] != st) continue;
+        if (m++ == 0)
+            parity__buf_printf(b, "%sk=", *sep);
+        else
+            parity__buf_puts(b, ",");
+        parity__buf_printf(b, "%lld", (long long)s->k[i]);
+    }
+    if (m) parity__buf_printf(b, " only in %s", label);
+    if (m) *sep = ", ";
+}
+
+void parity__trace_schedule_verdict(const parity_schedule *s, parity_buf *b,
+                                    const char *const labels[2]) {
+    long at = first_dt_difference(s);
+    if (!parity__trace_schedule_differs(s)) {
+        parity__buf_puts(b, "The schedules agree");
+        parity__trace_within(b, s->precision, s->tol, "dt");
+        parity__buf_puts(b, ".");
+        return;
+    }
+    parity__buf_puts(b, "The schedules differ: ");
+    if (s->steps_ref != s->steps_port || at < 0) {
+        const char *sep = " (";
+        parity__buf_printf(b, "%s has %zu step%s, %s %zu", labels[0], s->steps_ref,
+                           s->steps_ref == 1 ? "" : "s", labels[1], s->steps_port);
+        one_sided_ks(s, b, PARITY_STEP_ONLY_REF, labels[0], &sep);
+        one_sided_ks(s, b, PARITY_STEP_ONLY_PORT, labels[1], &sep);
+        if (sep[0] == ',') parity__buf_puts(b, ")");
+        if (at >= 0)
+            parity__buf_printf(b, "; dt first differs at k=%lld: %.5f vs %.5f", (long long)s->k[at],
+                               s->dt_ref[at], s->dt_port[at]);
+        return;
+    }
+    parity__buf_printf(b, "first at k=%lld, dt %.5f vs %.5f", (long long)s->k[at], s->dt_ref[at],
+                       s->dt_port[at]);
 }
 
 /* "t is unknown from step 2 on: step 1 has no dt." when a row before the
- * last has none; returns whether it wrote anything. */
+ * last leaves a side's time unknown; returns whether it wrote anything. */
 int parity__trace_unknown_times(const parity__trace *t, parity_buf *b) {
     const parity_schedule *s = parity_walk_schedule(t->w);
     for (size_t i = 0; i + 1 < s->n; i++) {
-        if (s->status[i] == PARITY_STEP_OK) continue;
+        if (!isnan(s->t_ref[i + 1]) && !isnan(s->t_port[i + 1])) continue;
         parity__buf_printf(b, "t is unknown from step %lld on: step %lld has no dt.",
                            (long long)s->k[i + 1], (long long)s->k[i]);
         return 1;

@@ -32,8 +32,18 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md);
  * on unknown times (returns 0 and writes nothing when every time is
  * known). Only when the walk has a schedule. */
 void parity__trace_states_line(const parity__trace *t, parity_buf *b, int md);
-void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i);
+void parity__trace_step_note(const parity_schedule *s, parity_buf *b, size_t i,
+                             const char *const labels[2]);
 int parity__trace_unknown_times(const parity__trace *t, parity_buf *b);
+/* Do the schedules differ: a step one side alone traced, or a dt of a
+ * step both traced beyond the agreement tolerance? And the sentence that
+ * says so (text, Markdown and HTML), without a trailing newline:
+ * "The schedules differ: ref has 10 steps, port 9 (k=10 only in ref)",
+ * "The schedules differ: first at k=1, dt 0.07612 vs 0.25000",
+ * "The schedules agree." */
+int parity__trace_schedule_differs(const parity_schedule *s);
+void parity__trace_schedule_verdict(const parity_schedule *s, parity_buf *b,
+                                    const char *const labels[2]);
 /* The notes of stage i, "; " between them ("input; compared after
  * permute(0,2,1); F32 vs F16; port: other.name"); text (md = 0) puts two
  * spaces before the first, the gap from the verdict column. */
@@ -62,10 +72,13 @@ void parity__trace_order_note(const parity__trace *t, parity_buf *b);
 void parity__trace_short(parity_buf *b, double x);
 /* "k=1..10" for consecutive numbers, else "k=1,3,7". */
 void parity__trace_k_range(parity_buf *b, const int64_t *k, size_t n);
-/* Does some |a_i − b_i| exceed 1e-4 of the largest magnitude (or is it
+/* Does some |a_i − b_i| exceed tol of the largest magnitude (or is it
  * NaN)? *at receives the first such index. */
-int parity__trace_pairs_differ(const double *a, const double *b, size_t n,
-                               size_t *at);
+int parity__trace_pairs_differ(const double *a, const double *b, size_t n, double tol, size_t *at);
+/* " within F16 rounding (dt within 0.39% of the largest)" when the walk
+ * widened the tolerance for a storage coarser than float32 (tol > 1e-4);
+ * nothing otherwise. */
+void parity__trace_within(parity_buf *b, parity_dtype precision, double tol, const char *what);
 
 /* A relative error with the digits the thresholds in force need. */
 void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel);

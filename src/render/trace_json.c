@@ -286,20 +286,23 @@ static void json_series(parity__trace *t) {
 }
 
 /* parity_step_status as JSON strings, in enum order. */
-static const char *const step_status[] = {"ok", "no_initial_state", "no_state_before",
-                                          "no_state_after", "shape", "zero_velocity"};
+static const char *const step_status[] = {
+    "ok",    "no_initial_state", "no_state_before", "no_state_after",
+    "shape", "zero_velocity",    "only_in_ref",     "only_in_port"};
+_Static_assert(sizeof step_status / sizeof *step_status == PARITY_STEP_ONLY_PORT + 1,
+               "one JSON string per parity_step_status");
 #define N_STEP_STATUS (sizeof step_status / sizeof *step_status)
 
 static void json_schedule(parity__trace *t) {
     parity_buf *b = &t->r->out;
     const parity_schedule *s = parity_walk_schedule(t->w);
-    size_t at = 0;
     parity__buf_puts(b, ",\n\"schedule\":");
     if (!s) {
         parity__buf_puts(b, "null");
         return;
     }
-    parity__buf_printf(b, "{\"n\":%zu", s->n);
+    parity__buf_printf(b, "{\"n\":%zu,\"steps_ref\":%zu,\"steps_port\":%zu", s->n, s->steps_ref,
+                       s->steps_port);
     parity__json_ints(b, "k", s->k, s->n);
     parity__buf_puts(b, ",\"status\":[");
     for (size_t i = 0; i < s->n; i++) {
@@ -318,7 +321,9 @@ static void json_schedule(parity__trace *t) {
     parity__json_array(b, "t_port", s->t_port, s->n + 1);
     parity__json_num(b, "fit_ref", s->fit_ref);
     parity__json_num(b, "fit_port", s->fit_port);
-    parity__json_bool(b, "differ", parity__trace_pairs_differ(s->dt_ref, s->dt_port, s->n, &at));
+    parity__json_str(b, "precision", parity_dtype_name(s->precision));
+    parity__json_num(b, "tolerance", s->tol);
+    parity__json_bool(b, "differ", parity__trace_schedule_differs(s));
     parity__buf_puts(b, "}");
 }
 
@@ -335,7 +340,10 @@ static void json_guidance(parity__trace *t) {
     parity__json_ints(b, "k", g->k, g->n);
     parity__json_array(b, "w_ref", g->w_ref, g->n);
     parity__json_array(b, "w_port", g->w_port, g->n);
-    parity__json_bool(b, "differ", parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, &at));
+    parity__json_str(b, "precision", parity_dtype_name(g->precision));
+    parity__json_num(b, "tolerance", g->tol);
+    parity__json_bool(b, "differ",
+                      parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, g->tol, &at));
     parity__buf_puts(b, "}");
 }
 

@@ -110,6 +110,7 @@ static void md_series(parity__trace *t) {
 static void md_schedule(parity__trace *t) {
     const parity_schedule *s = parity_walk_schedule(t->w);
     parity_buf *b = &t->r->out;
+    const char *const labels[2] = {parity__label(t->r, 0), parity__label(t->r, 1)};
     if (!s) return;
     parity__buf_printf(b, "\n### Schedule\n\ndt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k>; "
                        "worst fit %s %.2g, %s %.2g. ", parity__label(t->r, 0), s->fit_ref,
@@ -126,7 +127,7 @@ static void md_schedule(parity__trace *t) {
         md_fixed(b, s->dt_port[i]);
         md_fixed(b, s->t_ref[i]);
         md_fixed(b, s->t_port[i]);
-        parity__trace_step_note(s, &note, i);
+        parity__trace_step_note(s, &note, i, labels);
         parity__emit_md_cell(b, note.data && !note.oom ? note.data : "");
         parity__buf_free(&note);
         parity__buf_puts(b, "\n");
@@ -139,6 +140,9 @@ static void md_schedule(parity__trace *t) {
     if (parity__trace_unknown_times(t, &unknown) && !unknown.oom)
         parity__buf_printf(b, "\n%s\n", unknown.data);
     parity__buf_free(&unknown);
+    parity__buf_puts(b, "\n");
+    parity__trace_schedule_verdict(s, b, labels);
+    parity__buf_puts(b, "\n");
 }
 
 static void md_guidance(parity__trace *t) {

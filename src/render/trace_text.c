@@ -190,7 +190,7 @@ static void text_schedule(parity__trace *t) {
     const parity_schedule *s = parity_walk_schedule(t->w);
     parity_buf *b = &t->r->out;
     const char *l0 = parity__label(t->r, 0), *l1 = parity__label(t->r, 1);
-    size_t at = 0;
+    const char *const labels[2] = {l0, l1};
     if (!s) return;
     parity__buf_printf(b, "\nSchedule, dt_k = <x_{k+1} - x_k, v_k> / <v_k, v_k> "
                        "(worst fit %s %.2g, %s %.2g):\n", l0, s->fit_ref, l1, s->fit_port);
@@ -204,7 +204,7 @@ static void text_schedule(parity__trace *t) {
         fixed_cell(b, s->t_ref[i]), fixed_cell(b, s->t_port[i]);
         if (s->status[i] != PARITY_STEP_OK) {
             parity__buf_puts(b, "  ");
-            parity__trace_step_note(s, b, i);
+            parity__trace_step_note(s, b, i, labels);
         }
         parity__buf_puts(b, "\n");
     }
@@ -212,19 +212,16 @@ static void text_schedule(parity__trace *t) {
     fixed_cell(b, s->t_ref[s->n]), fixed_cell(b, s->t_port[s->n]);
     parity__buf_puts(b, "\n");
     if (parity__trace_unknown_times(t, b)) parity__buf_puts(b, "\n");
-    if (parity__trace_pairs_differ(s->dt_ref, s->dt_port, s->n, &at))
-        parity__buf_printf(b, "The schedules differ: first at k=%lld, dt %.5f vs %.5f\n",
-                           (long long)s->k[at], s->dt_ref[at], s->dt_port[at]);
-    else
-        parity__buf_puts(b, "The schedules agree.\n");
+    parity__trace_schedule_verdict(s, b, labels);
+    parity__buf_puts(b, "\n");
 }
 
-/* Every x_i within 1e-4 of the largest |x_i| of x_0 (NaN never is). */
-static int constant(const double *x, size_t n) {
+/* Every x_i within tol of the largest |x_i| of x_0 (NaN never is). */
+static int constant(const double *x, size_t n, double tol) {
     double scale = 0;
     for (size_t i = 0; i < n; i++) scale = fabs(x[i]) > scale ? fabs(x[i]) : scale;
     for (size_t i = 0; i < n; i++)
-        if (!(fabs(x[i] - x[0]) <= 1e-4 * scale)) return 0;
+        if (!(fabs(x[i] - x[0]) <= tol * scale)) return 0;
     return 1;
 }
 
@@ -234,14 +231,16 @@ static void text_guidance(parity__trace *t) {
     parity_buf *b = &t->r->out;
     size_t at = 0;
     if (!g) return;
-    int differ = parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, &at);
+    int differ = parity__trace_pairs_differ(g->w_ref, g->w_port, g->n, g->tol, &at);
     parity__buf_puts(b, "\nGuidance weight, g = c + w(c - u), "
                         "w = <g - c, c - u> / <c - u, c - u>:\n");
-    if (constant(g->w_ref, g->n) && constant(g->w_port, g->n)) {
+    if (constant(g->w_ref, g->n, g->tol) && constant(g->w_port, g->n, g->tol)) {
         parity__buf_printf(b, "  w_%s %.5f, w_%s %.5f at every step (", parity__label(t->r, 0),
                            g->w_ref[0], parity__label(t->r, 1), g->w_port[0]);
         parity__trace_k_range(b, g->k, g->n);
-        parity__buf_printf(b, "): %s\n", differ ? "they differ" : "they agree");
+        parity__buf_printf(b, "): %s", differ ? "they differ" : "they agree");
+        if (!differ) parity__trace_within(b, g->precision, g->tol, "w");
+        parity__buf_puts(b, "\n");
         return;
     }
     parity__buf_printf(b, "%4s", "k");
@@ -254,8 +253,11 @@ static void text_guidance(parity__trace *t) {
     if (differ)
         parity__buf_printf(b, "The guidance weights differ: first at k=%lld, w %.5f vs %.5f\n",
                            (long long)g->k[at], g->w_ref[at], g->w_port[at]);
-    else
-        parity__buf_puts(b, "The guidance weights agree.\n");
+    else {
+        parity__buf_puts(b, "The guidance weights agree");
+        parity__trace_within(b, g->precision, g->tol, "w");
+        parity__buf_puts(b, ".\n");
+    }
 }
 
 static void text_unpaired(parity__trace *t) {
