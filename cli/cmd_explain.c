@@ -46,11 +46,14 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
 /* The stage's input pair: --input NAME, else the first recorded parent of
  * the stage's shape, else (when the reference has an execution order) the
  * previous stage if it has that shape; NULL when none. The operation fits
- * need an input of the stage's shape. */
+ * need an input of the stage's shape. A model input is computed from
+ * nothing: the stage before it in the order (another model input) is no
+ * input of it, and whether that one differs says nothing about it. */
 static const parity_pair *pick_input(const cli_opts *o, const parity_set *ref,
                                      const parity_match *m, const parity_pair *p,
                                      parity_input_source *src) {
     if (o->input) return *src = PARITY_INPUT_GIVEN, find_pair(m, o->input);
+    if (p->ref->is_input || p->port->is_input) return NULL;
     long at = parity_set_find(ref, p->ref->name);
     const char *const *names = NULL;
     size_t np = at >= 0 ? parity_set_parents(ref, (size_t)at, &names) : 0;
@@ -157,7 +160,8 @@ static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_m
     parity_status st = parity_explain_pair(p, &eo, &res, &err);
     if (st != PARITY_OK) parity_free(note);
     if (st != PARITY_OK) return cli_fail_err(&err, it->name, st);
-    if (note) parity_explain_inherited(&res);
+    if (note && !parity_explain_inherited(&res)) /* its own storage rounding explains it */
+        parity_free(note), note = NULL;
     it->res = &res;
     if (res.none_explains && !res.identical) it->note = note_if_none;
     if (note) it->note = note;

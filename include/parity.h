@@ -1403,7 +1403,9 @@ typedef enum parity_hyp_kind {
  *                  rounding error the hypothesis attributes to the dtype)
  * params by kind (unused entries 0):
  *   PRECISION  [0] the parity_dtype of the rounding, [1] the fraction of
- *              pairs with |p − r| inside its band
+ *              pairs with |p − r| inside its band, [2] 1 when the port
+ *              stores the stage in that dtype and the reference does not:
+ *              the stage's own rounding, judged whatever its inputs
  *   OFFSET     [0] b, [1] b in dB (0 when the domain is linear)
  *   SCALE, SIGN_FLIP [0] a;   AFFINE [0] a, [1] b
  *   CLAMP      [0] lo (−Inf: none), [1] hi (+Inf: none), [2] pinned count
@@ -1508,7 +1510,8 @@ typedef struct parity_explain_opts {
     const parity_set *context;
     /* 1 when the caller knows the stage's inputs differ between the two   */
     /* sides, 2 when it knows they match, 0 unknown: inherited error is    */
-    /* never called precision.                                             */
+    /* never called precision (the port's own storage rounding, a stage    */
+    /* stored in a narrower float than the reference's, still is).         */
     int inputs_state;
     parity_progress progress; /* ELEMENTS of the fit and evaluation passes */
                             /* (total = 2 x count): none                   */
@@ -1581,8 +1584,12 @@ const char *parity_hyp_kind_name(parity_hyp_kind k);
 /* The stage's inputs already differ: it inherits its error (the walk's
  * blame by data flow, parity_walk_inherited_note), which is then no
  * rounding of its own. Removes the precision hypotheses from res (none
- * left: none_explains is set) and returns how many were removed. */
-size_t parity_explain_inherited(parity_explain_result *res);
+ * left: none_explains is set), except one of the port's own storage
+ * rounding (params[2] = 1), which holds whatever the inputs. Returns 1
+ * when the error stands as inherited (show the note), 0 when that own
+ * rounding is listed first: it explains the stage, and a note saying "not
+ * rounding of its own" would contradict it. */
+int parity_explain_inherited(parity_explain_result *res);
 
 /* ======================================================================== */
 /* 6. Tracing                                                              */

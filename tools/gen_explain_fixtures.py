@@ -94,3 +94,22 @@ write_trace(os.path.join(out, "..", "explain_ops", "ref.safetensors"),
             {"x": x, "act": silu, "norm": rms(silu)}, parents)
 write_trace(os.path.join(out, "..", "explain_ops", "port.safetensors"),
             {"x": x, "act": relu, "norm": rms(relu)}, parents)
+
+# A traced pair whose port stores every stage as F16 (explain_inputs/): two
+# model inputs of one shape, cond then noise, and mix = tanh(cond + noise)
+# with both as its parents. The reference is F32. Every difference is the
+# port's own storage rounding: "precision only" for each stage, whatever
+# its inputs; noise's input is not cond (a model input has none).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import safetensors_np as st  # noqa: E402  the test suite's safetensors writer
+
+inp = np.random.default_rng(20260310)
+cond, noise = inp.standard_normal((1, 8, 32)), inp.standard_normal((1, 8, 32))
+stages = {"cond": cond, "noise": noise, "mix": np.tanh(cond + noise)}
+meta = {"parity.order": json.dumps(list(stages)), "parity.inputs": json.dumps(["cond", "noise"]),
+        "parity.parents": json.dumps({"mix": ["cond", "noise"]})}
+os.makedirs(os.path.join(out, "..", "explain_inputs"), exist_ok=True)
+for side, dt in (("ref", "F32"), ("port_f16", "F16")):
+    st.write(os.path.join(out, "..", "explain_inputs", side + ".safetensors"),
+             {n: (dt, v.shape, st.encode(v.astype(np.float32), dt)) for n, v in stages.items()},
+             meta)
