@@ -1522,8 +1522,11 @@ parity_explain_opts parity_explain_opts_default(void);
 /* The ranked hypotheses for one pair. Only hypotheses explaining at least
  * half of the difference, and at most half of the port's own variance
  * around its mean (Σ(p − T(r))² ≤ ½·Σ(p − mean p)²: better than "p is
- * unrelated to r"), are listed (n may be 0): ranked by residual, then
- * among those within 10% of the best residual the lowest complexity first.
+ * unrelated to r"), are listed (n may be 0): ranked by residual (per
+ * degree of freedom for fits with a parameter per index, line or value
+ * bin), then among those within 10% of the best residual the lowest
+ * complexity first; the simplest global fit explaining within 1% as much
+ * as the first is never cut by max_hypotheses.
  * After parity_explain_pair, layout names the matcher's alignment when one
  * was applied (a note above the list; the hypotheses explain the aligned
  * difference), and h[0] is the memory-order finding when the port's bytes

@@ -312,6 +312,31 @@ static void test_row_scale(void) {
         has(&res, "RMSNorm eps along axis 2: ref 1e-05, port 1e-02");
     }
     parity_explain_clear(&res);
+    /* a global scale under f16-level noise: 2500 lines of 4 values each fit
+     * a scale of their own closer (they soak up a quarter of the noise),
+     * yet the one scale comes first, and per-row fits do not push it out */
+    shape(&R, 4, 1, 4, 50, 50), randn(&R, 1);
+    like(&P, &R);
+    for (uint64_t i = 0; i < R.n; i++) P.v[i] = 4 * R.v[i];
+    noise(&P, 1.5e-4);
+    if (explain("scores", 0, NULL, PARITY_HYP_SCALE, &res)) has(&res, "scale 4 = sqrt(16)");
+    parity_explain_clear(&res);
+    /* a small bias per channel on top of a scale: the per-index affine map
+     * comes first, the global affine next, and the scale, which explains
+     * 99.9% of the difference, stays listed though two rank above it */
+    shape(&R, 3, 8, 64, 32, 0), randn(&R, 1);
+    like(&P, &R);
+    for (uint64_t i = 0; i < R.n; i++) P.v[i] = 2 * R.v[i] + 0.02 * (double)((i / 32) % 64 % 5);
+    noise(&P, 1e-6);
+    parity_tensor r = view(&R, "many"), p = view(&P, "many");
+    parity_explain_opts o = parity_explain_opts_default();
+    parity_error e = {0};
+    o.max_hypotheses = 2;
+    int listed = 0;
+    if (CHECK(parity_explain_tensors(&r, &p, &o, &res, &e) == PARITY_OK))
+        for (size_t k = 0; k < res.n; k++) listed |= res.h[k].kind == PARITY_HYP_SCALE;
+    CHECK_MSG(listed, "scale not listed: %s", res.n ? res.h[0].text : "none");
+    parity_explain_clear(&res);
 }
 
 /* ---- quantization ------------------------------------------------------- */
