@@ -113,3 +113,19 @@ for side, dt in (("ref", "F32"), ("port_f16", "F16")):
     st.write(os.path.join(out, "..", "explain_inputs", side + ".safetensors"),
              {n: (dt, v.shape, st.encode(v.astype(np.float32), dt)) for n, v in stages.items()},
              meta)
+
+# A port traced one position per call (explain_steps/): the reference's
+# "rope" [1, 6, 8] holds every position along axis 1; the port's "rope",
+# "rope#1" .. "rope#5" are [1, 8], one per position, paired step by step
+# (rope@k). Position 0 agrees; position k is off by a constant 0.5·k, so
+# the series' worst position is @5 and "-t rope" must not stop at @0.
+pos = np.random.default_rng(20260311)
+rope = pos.standard_normal((1, 6, 8))
+os.makedirs(os.path.join(out, "..", "explain_steps"), exist_ok=True)
+st.write(os.path.join(out, "..", "explain_steps", "ref.safetensors"),
+         {"rope": ("F32", rope.shape, st.encode(rope, "F32"))},
+         {"parity.order": json.dumps(["rope"])})
+members = {("rope#%d" % k if k else "rope"): rope[:, k] + 0.5 * k for k in range(6)}
+st.write(os.path.join(out, "..", "explain_steps", "port.safetensors"),
+         {n: ("F32", v.shape, st.encode(v, "F32")) for n, v in members.items()},
+         {"parity.order": json.dumps(list(members))})
