@@ -6,15 +6,18 @@
  * The stage's input (--input NAME, else its recorded parent, else the
  * previous stage in execution order) lets the library name the operation
  * variant; the reference trace is the context of the wiring search.
- * With -t NAME (repeatable) the named tensors are explained. Without it the
- * traces are walked (docs/trace.md): when the reference has an execution order,
- * the first divergence and the culprit are explained; otherwise every
- * tensor that is not MATCH. Every line is rendered by the library
+ * With -t NAME (repeatable) the named tensors are explained (NAME@k a
+ * position of a series, the tensor holding them all its worst position:
+ * explain_pick.c). Without it the traces are walked (docs/trace.md): when
+ * the reference has an execution order, the first divergence and the
+ * culprit are explained; otherwise every tensor that is not MATCH. Every line is rendered by the library
  * (parity_explain_render_item). Exit 0 when nothing differs, 1 on
  * differences, 2 on trouble.
  */
 #include "options.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Print one rendered string; 0 or 2. */
@@ -22,14 +25,6 @@ static int emit_owned(char *s) {
     int rc = cli_emit(s);
     parity_free(s);
     return rc;
-}
-
-static const parity_pair *find_pair(const parity_match *m, const char *name) {
-    for (size_t i = 0; i < parity_match_count(m); i++) {
-        const parity_pair *p = parity_match_pair(m, i);
-        if (strcmp(p->ref->name, name) == 0 || strcmp(p->port->name, name) == 0) return p;
-    }
-    return NULL;
 }
 
 static int usable(const parity_pair *q) {
@@ -46,26 +41,26 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
 /* The stage's input pair: --input NAME, else the first recorded parent of
  * the stage's shape, else (when the reference has an execution order) the
  * previous stage if it has that shape; NULL when none. The operation fits
- * need an input of the stage's shape. */
+ * need an input of the stage's shape. A model input is computed from
+ * nothing: the stage before it in the order (another model input) is no
+ * input of it, and whether that one differs says nothing about it. */
 static const parity_pair *pick_input(const cli_opts *o, const parity_set *ref,
                                      const parity_match *m, const parity_pair *p,
                                      parity_input_source *src) {
-    if (o->input) return *src = PARITY_INPUT_GIVEN, find_pair(m, o->input);
+    if (o->input) return *src = PARITY_INPUT_GIVEN, cli_explain_find(m, o->input, p->step);
+    if (p->ref->is_input || p->port->is_input) return NULL;
     long at = parity_set_find(ref, p->ref->name);
     const char *const *names = NULL;
     size_t np = at >= 0 ? parity_set_parents(ref, (size_t)at, &names) : 0;
     for (size_t k = 0; k < np; k++) {
-        const parity_pair *c = find_pair(m, names[k]);
+        const parity_pair *c = cli_explain_find(m, names[k], p->step);
         if (usable(c) && same_shape(&c->ref_view, &p->ref_view)) return *src = PARITY_INPUT_PARENT, c;
     }
     if (np > 0 || parity_set_order_source(ref) == PARITY_ORDER_NATURAL) return NULL;
-    for (size_t i = 1; i < parity_match_count(m); i++)
-        if (parity_match_pair(m, i) == p) {
-            const parity_pair *q = parity_match_pair(m, i - 1);
-            *src = PARITY_INPUT_PREVIOUS;
-            return usable(q) && same_shape(&q->ref_view, &p->ref_view) ? q : NULL;
-        }
-    return NULL;
+    const parity_pair *q = cli_explain_previous(m, p);
+    if (!q) return NULL;
+    *src = PARITY_INPUT_PREVIOUS;
+    return usable(q) && same_shape(&q->ref_view, &p->ref_view) ? q : NULL;
 }
 
 /* 1 when pair q compares as a difference, 0 when MATCH, −1 on trouble. */
@@ -90,7 +85,7 @@ static int inputs_state(const cli_opts *o, const parity_set *ref, const parity_m
     size_t np = at >= 0 ? parity_set_parents(ref, (size_t)at, &names) : 0;
     int state = 0;
     for (size_t k = 0; k < np; k++) {
-        const parity_pair *c = find_pair(m, names[k]);
+        const parity_pair *c = cli_explain_find(m, names[k], p->step);
         int d = c && c->layout_ok ? differs(o, c) : 0;
         if (d < 0) return -1;
         if (c && c->layout_ok) state = d || state == 1 ? 1 : 2;
@@ -125,16 +120,26 @@ static char *inherited(const parity_walk *w, long i) {
     return w && i >= 0 ? parity_walk_inherited_note(w, (size_t)i) : NULL;
 }
 
+/* "a\nb", either alone when the other is NULL; malloc'd (free), NULL when
+ * both are NULL or out of memory. */
+static char *join_lines(const char *a, const char *b) {
+    size_t na = a ? strlen(a) : 0, nb = b ? strlen(b) : 0;
+    char *s = a || b ? malloc(na + nb + 2) : NULL;
+    if (s) snprintf(s, na + nb + 2, "%s%s%s", a ? a : "", a && b ? "\n" : "", b ? b : "");
+    return s;
+}
+
 /* Explain pair p (of comparison kind kind; stage i of walk w, or -1) as
  * item it and print it; note_if_none is the item's note when no simple
- * transformation explains the difference. */
+ * transformation explains the difference, it->note on entry (or NULL) a
+ * note that comes first (which position of a series this is). */
 static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_match *m,
                         const parity_pair *p, parity_pair_kind kind, const parity_walk *w,
                         long i, parity_explain_item *it, const char *note_if_none) {
     parity_explain_opts eo = parity_explain_opts_default();
     parity_explain_result res;
     parity_error err = {0};
-    it->name = p->ref->name;
+    it->name = parity_pair_name(p); /* a position of a series: "name@k" */
     it->what = kind == PARITY_PAIR_SHAPES  ? PARITY_EXPLAIN_SHAPES
                : kind == PARITY_PAIR_FLOAT ? PARITY_EXPLAIN_FITTED
                                            : PARITY_EXPLAIN_INTEGERS;
@@ -157,13 +162,16 @@ static int explain_pair(const cli_opts *o, const parity_set *ref, const parity_m
     parity_status st = parity_explain_pair(p, &eo, &res, &err);
     if (st != PARITY_OK) parity_free(note);
     if (st != PARITY_OK) return cli_fail_err(&err, it->name, st);
-    if (note) parity_explain_inherited(&res);
+    if (note && !parity_explain_inherited(&res)) /* its own storage rounding explains it */
+        parity_free(note), note = NULL;
     it->res = &res;
-    if (res.none_explains && !res.identical) it->note = note_if_none;
-    if (note) it->note = note;
+    const char *more = note ? note : res.none_explains && !res.identical ? note_if_none : NULL;
+    char *notes = join_lines(it->note, more);
+    it->note = notes;
     int rc = emit_owned(parity_explain_render_item(it, o->report.format));
     parity_explain_clear(&res);
     parity_free(note);
+    free(notes);
     return rc;
 }
 
@@ -204,18 +212,27 @@ static int explain_named(const cli_opts *o, const parity_set *ref, const parity_
                            : parity_match_sets(ref, port, &o->match, &own, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     const parity_match *m = w ? parity_walk_match(w) : own;
+    parity_diff_opts dopts = o->diff;
+    dopts.n_axes = 0; /* --axis is for the fits, not the verdicts */
     int rc = 0, differs = 0;
     for (int i = 0; rc == 0 && i < o->n_tensors; i++) {
-        const parity_pair *p = find_pair(m, o->tensors[i]);
+        const parity_pair *p = cli_explain_find(m, o->tensors[i], -1);
         parity_comparison c;
+        char series[160] = "";
         if (!p) {
             rc = cli_fail("explain: no tensor '%s' on both sides", o->tensors[i]);
             break;
         }
+        /* the tensor that holds every position of a series: its worst
+         * position (a member, "name#k" or "name@k", is that position) */
+        const parity_tensor *all = p->step_side == 0 ? p->ref : p->port;
+        if (p->step >= 0 && strcmp(all->name, o->tensors[i]) == 0 &&
+            (rc = cli_explain_worst(m, &dopts, &p, &differs, series, sizeof series)))
+            break;
         rc = compare(o, p, &c);
         if (rc) break;
         differs |= c.verdict != PARITY_MATCH;
-        parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL, NULL, NULL, 0};
+        parity_explain_item it = {NULL, PARITY_EXPLAIN_FITTED, NULL, NULL, series[0] ? series : NULL, 0};
         rc = explain_pair(o, ref, m, p, c.kind, w, stage_of(w, p), &it, NULL);
         parity_comparison_clear(&c);
     }

@@ -200,4 +200,21 @@ void cli_progress_before_stdout(void);
 /* Erase the line for good (main, once the verb has run). */
 void cli_progress_end(void);
 
+/* explain_pick.c: the pair a name given to explain means. */
+/* The pair reported under name ("name@k": position k of a series, as trace
+ * prints it), else one whose tensor on either side is name: at position
+ * step when step >= 0 and the name has one there, else the first. NULL
+ * when none. */
+const parity_pair *cli_explain_find(const parity_match *m, const char *name, int64_t step);
+/* When *p is a position of a series (a step pair), the series' worst
+ * position, as trace shows it (relative error; +Inf for one-sided
+ * non-finite values), in *p; *differs 1 when any position is not MATCH,
+ * note (cap bytes) "the worst of N positions ...". Nothing changes for a
+ * pair that is no position. 0, or 2 after printing the error. */
+int cli_explain_worst(const parity_match *m, const parity_diff_opts *dopts,
+                      const parity_pair **p, int *differs, char *note, size_t cap);
+/* The pair before p in the match (for a position, the previous one at the
+ * same position, of another stage), or NULL. */
+const parity_pair *cli_explain_previous(const parity_match *m, const parity_pair *p);
+
 #endif /* PARITY_CLI_OPTIONS_H */

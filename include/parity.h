@@ -1436,7 +1436,9 @@ typedef enum parity_hyp_kind {
  *                  rounding error the hypothesis attributes to the dtype)
  * params by kind (unused entries 0):
  *   PRECISION  [0] the parity_dtype of the rounding, [1] the fraction of
- *              pairs with |p − r| inside its band
+ *              pairs with |p − r| inside its band, [2] 1 when the port
+ *              stores the stage in that dtype and the reference does not:
+ *              the stage's own rounding, judged whatever its inputs
  *   OFFSET     [0] b, [1] b in dB (0 when the domain is linear)
  *   SCALE, SIGN_FLIP [0] a;   AFFINE [0] a, [1] b
  *   CLAMP      [0] lo (−Inf: none), [1] hi (+Inf: none), [2] pinned count
@@ -1541,7 +1543,8 @@ typedef struct parity_explain_opts {
     const parity_set *context;
     /* 1 when the caller knows the stage's inputs differ between the two   */
     /* sides, 2 when it knows they match, 0 unknown: inherited error is    */
-    /* never called precision.                                             */
+    /* never called precision (the port's own storage rounding, a stage    */
+    /* stored in a narrower float than the reference's, still is).         */
     int inputs_state;
     parity_progress progress; /* ELEMENTS of the fit and evaluation passes */
                             /* (total = 2 x count): none                   */
@@ -1552,8 +1555,11 @@ parity_explain_opts parity_explain_opts_default(void);
 /* The ranked hypotheses for one pair. Only hypotheses explaining at least
  * half of the difference, and at most half of the port's own variance
  * around its mean (Σ(p − T(r))² ≤ ½·Σ(p − mean p)²: better than "p is
- * unrelated to r"), are listed (n may be 0): ranked by residual, then
- * among those within 10% of the best residual the lowest complexity first.
+ * unrelated to r"), are listed (n may be 0): ranked by residual (per
+ * degree of freedom for fits with a parameter per index, line or value
+ * bin), then among those within 10% of the best residual the lowest
+ * complexity first; the simplest global fit explaining within 1% as much
+ * as the first is never cut by max_hypotheses.
  * After parity_explain_pair, layout names the matcher's alignment when one
  * was applied (a note above the list; the hypotheses explain the aligned
  * difference), and h[0] is the memory-order finding when the port's bytes
@@ -1614,8 +1620,12 @@ const char *parity_hyp_kind_name(parity_hyp_kind k);
 /* The stage's inputs already differ: it inherits its error (the walk's
  * blame by data flow, parity_walk_inherited_note), which is then no
  * rounding of its own. Removes the precision hypotheses from res (none
- * left: none_explains is set) and returns how many were removed. */
-size_t parity_explain_inherited(parity_explain_result *res);
+ * left: none_explains is set), except one of the port's own storage
+ * rounding (params[2] = 1), which holds whatever the inputs. Returns 1
+ * when the error stands as inherited (show the note), 0 when that own
+ * rounding is listed first: it explains the stage, and a note saying "not
+ * rounding of its own" would contradict it. */
+int parity_explain_inherited(parity_explain_result *res);
 
 /* ======================================================================== */
 /* 6. Tracing                                                              */

@@ -94,3 +94,38 @@ write_trace(os.path.join(out, "..", "explain_ops", "ref.safetensors"),
             {"x": x, "act": silu, "norm": rms(silu)}, parents)
 write_trace(os.path.join(out, "..", "explain_ops", "port.safetensors"),
             {"x": x, "act": relu, "norm": rms(relu)}, parents)
+
+# A traced pair whose port stores every stage as F16 (explain_inputs/): two
+# model inputs of one shape, cond then noise, and mix = tanh(cond + noise)
+# with both as its parents. The reference is F32. Every difference is the
+# port's own storage rounding: "precision only" for each stage, whatever
+# its inputs; noise's input is not cond (a model input has none).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import safetensors_np as st  # noqa: E402  the test suite's safetensors writer
+
+inp = np.random.default_rng(20260310)
+cond, noise = inp.standard_normal((1, 8, 32)), inp.standard_normal((1, 8, 32))
+stages = {"cond": cond, "noise": noise, "mix": np.tanh(cond + noise)}
+meta = {"parity.order": json.dumps(list(stages)), "parity.inputs": json.dumps(["cond", "noise"]),
+        "parity.parents": json.dumps({"mix": ["cond", "noise"]})}
+os.makedirs(os.path.join(out, "..", "explain_inputs"), exist_ok=True)
+for side, dt in (("ref", "F32"), ("port_f16", "F16")):
+    st.write(os.path.join(out, "..", "explain_inputs", side + ".safetensors"),
+             {n: (dt, v.shape, st.encode(v.astype(np.float32), dt)) for n, v in stages.items()},
+             meta)
+
+# A port traced one position per call (explain_steps/): the reference's
+# "rope" [1, 6, 8] holds every position along axis 1; the port's "rope",
+# "rope#1" .. "rope#5" are [1, 8], one per position, paired step by step
+# (rope@k). Position 0 agrees; position k is off by a constant 0.5·k, so
+# the series' worst position is @5 and "-t rope" must not stop at @0.
+pos = np.random.default_rng(20260311)
+rope = pos.standard_normal((1, 6, 8))
+os.makedirs(os.path.join(out, "..", "explain_steps"), exist_ok=True)
+st.write(os.path.join(out, "..", "explain_steps", "ref.safetensors"),
+         {"rope": ("F32", rope.shape, st.encode(rope, "F32"))},
+         {"parity.order": json.dumps(["rope"])})
+members = {("rope#%d" % k if k else "rope"): rope[:, k] + 0.5 * k for k in range(6)}
+st.write(os.path.join(out, "..", "explain_steps", "port.safetensors"),
+         {n: ("F32", v.shape, st.encode(v, "F32")) for n, v in members.items()},
+         {"parity.order": json.dumps(list(members))})

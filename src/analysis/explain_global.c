@@ -19,19 +19,23 @@
 #include <string.h>
 
 /* One band: the rounding of the dtype actually involved (the narrower
- * stored float, or the half format the port's values lie on), never when
+ * stored float, or the half format the port's values lie on). When the
+ * port stores the stage in that format and the reference does not, the
+ * rounding is a step of the stage itself, whatever its inputs: it is
+ * judged on the pair (params[2] = 1). Otherwise it is never offered when
  * the caller knows the stage's inputs differ (inherited error is not
  * precision). */
 static parity_status add_precision(ex_ctx *x, parity_error *err) {
-    if (x->o.inputs_state == 1) return PARITY_OK;
     parity_dtype dt = x->involved;
     if (dt != PARITY_DT_F16 && dt != PARITY_DT_BF16) dt = PARITY_DT_F32;
+    int own = dt != PARITY_DT_F32 && x->p->dtype == dt && x->r->dtype != dt;
+    if (x->o.inputs_state == 1 && !own) return PARITY_OK;
     ex_cand c = {0};
     c.h.kind = PARITY_HYP_PRECISION;
     c.h.complexity = dt == PARITY_DT_F32 ? 0 : dt == PARITY_DT_F16 ? 1 : 2;
     c.a = (double)dt;
     c.b = parity__ex_ulp(dt, x->rms_r);
-    c.h.params[0] = (double)dt;
+    c.h.params[0] = (double)dt, c.h.params[2] = own;
     snprintf(c.h.text, sizeof c.h.text, "precision only (within %s rounding)",
              dt == PARITY_DT_F32 ? "f32" : dt == PARITY_DT_F16 ? "f16" : "bf16");
     return parity__ex_add(x, &c, err);

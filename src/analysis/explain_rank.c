@@ -11,9 +11,12 @@
  *   - precision only when ≥ 99.9% of the pairs lie inside the rounding
  *     band, no smooth map explains half (rounding noise is not a function
  *     of r), and only the narrowest such dtype.
- * Ranking: by Σ(p − T(r))² (for precision the part outside the band);
- * among those within 10% of the best residual, or within float32 noise of
- * the port (residual ≤ 1e-5·max(1, ‖p‖/‖r‖)), the lowest complexity first.
+ * Ranking: by Σ(p − T(r))² (for precision the part outside the band),
+ * per degree of freedom for the fits of a parameter per index, line or
+ * value bin (key_sq); among those within 10% of the best residual, or
+ * within float32 noise of the port (residual ≤ 1e-5·max(1, ‖p‖/‖r‖)), the
+ * lowest complexity first. The best global fit that explains nearly as
+ * much as the first is never cut from the list (keep_global).
  */
 #include "analysis/explain_internal.h"
 
@@ -30,8 +33,32 @@ static int nonfinite_kind(const ex_cand *c) {
     return c->h.kind == PARITY_HYP_NONFINITE || c->h.kind == PARITY_HYP_ONE_SIDED || c->nf_explains;
 }
 
+/* The parameters a fit takes per index, line or value bin: a_i (and b_i)
+ * per index of an axis, a scale per line, the knots of f(r). The global
+ * fits' one or two are not counted: what they absorb is negligible. */
+static double fitted_params(const ex_cand *c) {
+    switch (c->h.kind) {
+    case PARITY_HYP_AXIS_OFFSET:
+    case PARITY_HYP_AXIS_SCALE: return (double)c->len;
+    case PARITY_HYP_AXIS_AFFINE: return 2.0 * (double)c->len;
+    case PARITY_HYP_ROW_SCALE: return c->h.params[3];
+    case PARITY_HYP_VALUE_DEPENDENT: return (double)c->nk;
+    default: return 0;
+    }
+}
+
+/* Each of k fitted parameters absorbs about σ² of noise (rounding, or
+ * error inherited from upstream) whether or not the model is right:
+ * under noise alone E Σ(p − T(r))² = (n − k)·σ². The key is that residual
+ * per degree of freedom, scaled back to n, Σ(p − T(r))²·n/(n − k), so a
+ * per-row scale must beat the global one by more than its 2500 scales
+ * soak up of f16 noise before it ranks above it; when the per-row fit is
+ * real (a norm's eps) its residual is far below and it still wins. */
 static double key_sq(const ex_ctx *x, const ex_cand *c) {
-    return nonfinite_kind(c) ? x->f.sdd : c->sq;
+    if (nonfinite_kind(c)) return x->f.sdd;
+    double n = (double)x->f.n, k = fitted_params(c);
+    if (k <= 0 || c->sq == 0) return c->sq;
+    return k < n ? c->sq * n / (n - k) : INFINITY;
 }
 
 /* explained and residual of one measured candidate. */
@@ -161,6 +188,29 @@ static int same_text(const parity_hypothesis *h, size_t n, const char *text) {
     return 0;
 }
 
+static int global_kind(parity_hyp_kind k) {
+    return k == PARITY_HYP_OFFSET || k == PARITY_HYP_SCALE || k == PARITY_HYP_SIGN_FLIP ||
+           k == PARITY_HYP_AFFINE;
+}
+
+/* The simplest global fit (offset, scale, affine) that explains nearly as
+ * much as the first (within 1% of the difference) is listed even when more
+ * than max hypotheses rank above it: fits of many parameters, or a richer
+ * global one, must not push the simple answer out of sight. It takes the
+ * last place shown. */
+static void keep_global(ranked *v, size_t n, size_t max) {
+    size_t g = n;
+    for (size_t i = 0; i < n; i++) {
+        const parity_hypothesis *h = &v[i].c->h;
+        if (!global_kind(h->kind) || h->explained < v[0].c->h.explained - 0.01) continue;
+        if (g == n || h->complexity < v[g].c->h.complexity) g = i;
+    }
+    if (max == 0 || g >= n || g < max) return;
+    ranked t = v[g];
+    memmove(v + max, v + max - 1, (g - (max - 1)) * sizeof *v);
+    v[max - 1] = t;
+}
+
 /* Measure, gate, rank, keep those explaining at least half. */
 parity_status parity__ex_conclude(ex_ctx *x, parity_explain_result *out, parity_error *err) {
     size_t cap = x->nc ? x->nc : 1;
@@ -185,6 +235,7 @@ parity_status parity__ex_conclude(ex_ctx *x, parity_explain_result *out, parity_
     const ex_fit *f = &x->f;
     double fl = f->srr > 0 ? 1e-5 * fmax(sqrt(f->srr), sqrt(f->spp)) : 0.0;
     rank(v, n, fl * fl);
+    keep_global(v, n, x->o.max_hypotheses);
     size_t keep = 0;
     for (size_t i = 0; i < n && keep < x->o.max_hypotheses; i++)
         if (!same_text(all, keep, v[i].c->h.text)) all[keep++] = take(v[i].c);

@@ -91,7 +91,9 @@ parity_status parity__html_explain(const parity__html *h, parity_error *err) {
         memset(&x, 0, sizeof x);
         TRY(parity_explain_pair(s->pair, &eo, &x, err));
         char *inherited = parity_walk_inherited_note(h->w, h->cards[k]);
-        if (inherited) parity_explain_inherited(&x); /* no "precision only" */
+        /* no "precision only" but the port's own storage rounding, which
+         * then explains the stage: no note */
+        if (inherited && !parity_explain_inherited(&x)) parity_free(inherited), inherited = NULL;
         explain_stage(h, h->cards[k], &x);
         explain_inherited(h, inherited);
         parity_explain_clear(&x);

@@ -10,7 +10,8 @@
  * one diagonal, per-row scales of a norm's eps, int8 / int4 / fp8 grids,
  * exact per-head fits, signs flipped on a subset, dropout. Pure noise and
  * an unrelated port keep "no simple transformation", input and context
- * given; precision is never named when the inputs are known to differ.
+ * given; precision is never named when the inputs are known to differ,
+ * unless the port stores the stage in that precision itself.
  */
 #include "internal.h"
 #include "testutil.h"
@@ -73,6 +74,26 @@ static parity_tensor view(const buf *b, const char *name) {
     t.name = name, t.file = "memory", t.dtype = PARITY_DT_F64, t.ndim = b->nd;
     for (int k = 0; k < b->nd; k++) t.shape[k] = b->shape[k];
     t.count = b->n, t.nbytes = b->n * 8, t.data = (const unsigned char *)b->v;
+    parity__strides_c(&t);
+    return t;
+}
+
+/* The F16 bits of v, a value f16 represents exactly (normal or subnormal). */
+static uint16_t f16_bits(double v) {
+    uint16_t sign = signbit(v) ? 0x8000 : 0;
+    int e;
+    double m = frexp(fabs(v), &e); /* |v| = m·2^e, m in [0.5, 1) */
+    if (v == 0) return sign;
+    if (e - 1 < -14) return sign | (uint16_t)ldexp(fabs(v), 24); /* subnormal: units of 2^-24 */
+    return sign | (uint16_t)((e + 14) << 10) | (uint16_t)((2 * m - 1) * 1024);
+}
+
+/* An F16 tensor of b's values (each already an f16 value). */
+static uint16_t half_store[CAP];
+static parity_tensor view_f16(const buf *b, const char *name) {
+    parity_tensor t = view(b, name);
+    for (uint64_t i = 0; i < b->n; i++) half_store[i] = f16_bits(b->v[i]);
+    t.dtype = PARITY_DT_F16, t.nbytes = b->n * 2, t.data = (const unsigned char *)half_store;
     parity__strides_c(&t);
     return t;
 }
@@ -291,6 +312,31 @@ static void test_row_scale(void) {
         has(&res, "RMSNorm eps along axis 2: ref 1e-05, port 1e-02");
     }
     parity_explain_clear(&res);
+    /* a global scale under f16-level noise: 2500 lines of 4 values each fit
+     * a scale of their own closer (they soak up a quarter of the noise),
+     * yet the one scale comes first, and per-row fits do not push it out */
+    shape(&R, 4, 1, 4, 50, 50), randn(&R, 1);
+    like(&P, &R);
+    for (uint64_t i = 0; i < R.n; i++) P.v[i] = 4 * R.v[i];
+    noise(&P, 1.5e-4);
+    if (explain("scores", 0, NULL, PARITY_HYP_SCALE, &res)) has(&res, "scale 4 = sqrt(16)");
+    parity_explain_clear(&res);
+    /* a small bias per channel on top of a scale: the per-index affine map
+     * comes first, the global affine next, and the scale, which explains
+     * 99.9% of the difference, stays listed though two rank above it */
+    shape(&R, 3, 8, 64, 32, 0), randn(&R, 1);
+    like(&P, &R);
+    for (uint64_t i = 0; i < R.n; i++) P.v[i] = 2 * R.v[i] + 0.02 * (double)((i / 32) % 64 % 5);
+    noise(&P, 1e-6);
+    parity_tensor r = view(&R, "many"), p = view(&P, "many");
+    parity_explain_opts o = parity_explain_opts_default();
+    parity_error e = {0};
+    o.max_hypotheses = 2;
+    int listed = 0;
+    if (CHECK(parity_explain_tensors(&r, &p, &o, &res, &e) == PARITY_OK))
+        for (size_t k = 0; k < res.n; k++) listed |= res.h[k].kind == PARITY_HYP_SCALE;
+    CHECK_MSG(listed, "scale not listed: %s", res.n ? res.h[0].text : "none");
+    parity_explain_clear(&res);
 }
 
 /* ---- quantization ------------------------------------------------------- */
@@ -506,6 +552,16 @@ static void test_false_positives(void) {
     o.inputs_state = 2;
     if (CHECK(parity_explain_tensors(&r, &p, &o, &res, &e) == PARITY_OK))
         CHECK(res.n > 0 && res.h[0].kind == PARITY_HYP_PRECISION && res.h[0].params[0] == PARITY_DT_F16);
+    CHECK(parity_explain_inherited(&res) == 1 && res.n == 0 && res.none_explains);
+    parity_explain_clear(&res);
+    /* ... but a port that stores the stage as F16 rounds it itself: that is
+     * judged on the pair, whatever the inputs, and no note contradicts it */
+    parity_tensor p16 = view_f16(&P, "x");
+    o.inputs_state = 1;
+    if (CHECK(parity_explain_tensors(&r, &p16, &o, &res, &e) == PARITY_OK))
+        CHECK_MSG(res.n > 0 && res.h[0].kind == PARITY_HYP_PRECISION && res.h[0].params[2] == 1,
+                  "%s", res.n ? res.h[0].text : "none");
+    CHECK(parity_explain_inherited(&res) == 0 && res.n > 0 && res.h[0].kind == PARITY_HYP_PRECISION);
     parity_explain_clear(&res);
     /* a scale bug on attention scores is no activation gap */
     shape(&R, 4, 1, 4, 16, 16), randn(&R, 3);
