@@ -41,6 +41,10 @@ port_f16.safetensors    the reference's computation, every tensor stored as
                         rounding
 port_solver_f16.safetensors  port_solver stored as F16: the linear schedule
                         and w = -0.7 still differ
+ref_calls.safetensors,  ref and port_solver with the solver's tensors named
+port_solver_calls.safetensors  as the tracers name one stage recorded at
+                        every call (ode.x, ode.x#1, ...): the default
+                        patterns find them
 """
 import json
 import math
@@ -103,6 +107,19 @@ def renamed(trace, names):
     return out, inputs
 
 
+def calls(trace):
+    """ode.step{k}.<what> -> ode.<what>, ode.<what>#1, ...: the names the
+    tracers give one stage recorded at every call (the first without #k)."""
+    tensors, inputs = trace
+    out = []
+    for n, a in tensors:
+        if n.startswith("ode.step"):
+            step, what = n[len("ode.step"):].split(".")
+            n = "ode.%s" % what if step == "1" else "ode.%s#%d" % (what, int(step) - 1)
+        out.append((n, a))
+    return out, inputs
+
+
 def save(path, trace, dtype="F32"):
     tensors, inputs = trace
     meta = {"parity.order": json.dumps([n for n, _ in tensors]),
@@ -131,6 +148,8 @@ def main():
          renamed(run(inputs, cosine + [1.1], 0.7), PORT_NAMES))
     save(os.path.join(out, "port_f16.safetensors"), run(inputs, cosine, 0.7), "F16")
     save(os.path.join(out, "port_solver_f16.safetensors"), run(inputs, linear, -0.7), "F16")
+    save(os.path.join(out, "ref_calls.safetensors"), calls(run(inputs, cosine, 0.7)))
+    save(os.path.join(out, "port_solver_calls.safetensors"), calls(run(inputs, linear, -0.7)))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@
  * compensated (Neumaier) sums.
  */
 #include "internal.h"
+#include "analysis/steps.h"
 #include "analysis/walk_internal.h"
 
 #include <fnmatch.h>
@@ -97,6 +98,17 @@ static double agreement_tol(parity_dtype dt) {
 /* ---- locating the solver's tensors ------------------------------------- */
 
 /* The longest series all of whose names match glob, or NULL. */
+/* Does a member's name match glob? Repeated calls are "name#k" (the
+ * tracers' suffix, the first call without it): their base name is tested,
+ * so the default "*.x" finds "ode.x", "ode.x#1", ... as it finds
+ * "ode.step1.x", "ode.step2.x", .... */
+static int member_matches(const char *glob, const char *name) {
+    char base[512];
+    if (fnmatch(glob, name, 0) == 0) return 1;
+    parity__step_split(name, base, sizeof base);
+    return strcmp(base, name) != 0 && fnmatch(glob, base, 0) == 0;
+}
+
 static const parity_series *best_series(const parity_walk *w, const char *glob) {
     const parity_series *best = NULL;
     size_t best_n = 1;
@@ -104,7 +116,7 @@ static const parity_series *best_series(const parity_walk *w, const char *glob) 
         const parity_series *s = &w->series[i];
         size_t n = 0;
         for (size_t j = 0; j < s->n; j++)
-            n += fnmatch(glob, w->stages[s->stage[j]].pair->ref->name, 0) == 0;
+            n += member_matches(glob, w->stages[s->stage[j]].pair->ref->name);
         if (n == s->n && n > best_n) {
             best = s;
             best_n = n;
