@@ -43,6 +43,9 @@ np_port_wiring.safetensors  the NumPy port, no bug but one: block 0 adds the
                          feed-forward output to the embedding instead of to
                          h (a wiring bug its own parents record): the two
                          graphs disagree at layers.0.add#1.
+np_port_partial.map      np_port.map without its rules for the attention's
+                         inner stages (RoPE, scores, softmax): names pair
+                         most stages, and both sides keep several unpaired.
 np_port_scale_f16.safetensors  the NumPy port as ports often are: it stores
                          every stage as F16 (SMALL DIFFs of rounding from the
                          embedding on), does not trace the scores before
@@ -358,6 +361,9 @@ def main():
     np_port(reference_model(), p("np_port_scale_f16.safetensors"), "scale_f16")
     with open(p("np_port.map"), "w") as f:
         f.write(NP_MAP)
+    with open(p("np_port_partial.map"), "w") as f:  # a map that forgot the attention
+        f.write("".join(line + "\n" for line in NP_MAP.splitlines()
+                        if "rope" not in line and "kq" not in line))
 
 
 if __name__ == "__main__":

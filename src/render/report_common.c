@@ -192,6 +192,11 @@ void parity__buf_coverage(parity_buf *b, const parity_report *r, const parity_co
     }
     if (c->irreconcilable)
         parity__buf_printf(b, "%s%zu irreconcilable", sep, c->irreconcilable), sep = ", ";
+    /* names paired enough that pairing by content did not run (--pair
+     * auto pairs by content when names pair fewer than half), yet both
+     * sides kept several stages: a port's own names for some of them */
+    if (!c->content_ran && c->compared && c->only[0] >= 2 && c->only[1] >= 2)
+        parity__buf_puts(b, "; --pair content may pair those by their values"), sep = ", ";
     if (sep[0] != ' ') parity__buf_puts(b, ")");
 }
 
