@@ -31,17 +31,17 @@ static int usable(const parity_pair *q) {
     return q && q->layout_ok && parity_pair_kind_of(q) == PARITY_PAIR_FLOAT;
 }
 
-static int same_shape(const parity_tensor *a, const parity_tensor *b) {
-    if (a->ndim != b->ndim) return 0;
-    for (int k = 0; k < a->ndim; k++)
-        if (a->shape[k] != b->shape[k]) return 0;
-    return 1;
+/* An input the stage can be fitted on: its elements as many as the
+ * stage's (parity_explain_tensors brings a layout that differs, a
+ * channels-last input of a channels-first norm, to the stage's). */
+static int same_count(const parity_tensor *a, const parity_tensor *b) {
+    return a->count == b->count;
 }
 
 /* The stage's input pair: --input NAME, else the first recorded parent of
- * the stage's shape, else (when the reference has an execution order) the
- * previous stage if it has that shape; NULL when none. The operation fits
- * need an input of the stage's shape. A model input is computed from
+ * the stage's size, else (when the reference has an execution order) the
+ * previous stage if it has that size; NULL when none. The operation fits
+ * need an input of the stage's size, in its shape or another layout. A model input is computed from
  * nothing: the stage before it in the order (another model input) is no
  * input of it, and whether that one differs says nothing about it. */
 static const parity_pair *pick_input(const cli_opts *o, const parity_set *ref,
@@ -54,13 +54,13 @@ static const parity_pair *pick_input(const cli_opts *o, const parity_set *ref,
     size_t np = at >= 0 ? parity_set_parents(ref, (size_t)at, &names) : 0;
     for (size_t k = 0; k < np; k++) {
         const parity_pair *c = cli_explain_find(m, names[k], p->step);
-        if (usable(c) && same_shape(&c->ref_view, &p->ref_view)) return *src = PARITY_INPUT_PARENT, c;
+        if (usable(c) && same_count(&c->ref_view, &p->ref_view)) return *src = PARITY_INPUT_PARENT, c;
     }
     if (np > 0 || parity_set_order_source(ref) == PARITY_ORDER_NATURAL) return NULL;
     const parity_pair *q = cli_explain_previous(m, p);
     if (!q) return NULL;
     *src = PARITY_INPUT_PREVIOUS;
-    return usable(q) && same_shape(&q->ref_view, &p->ref_view) ? q : NULL;
+    return usable(q) && same_count(&q->ref_view, &p->ref_view) ? q : NULL;
 }
 
 /* 1 when pair q compares as a difference, 0 when MATCH, −1 on trouble. */

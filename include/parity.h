@@ -1590,6 +1590,8 @@ typedef struct parity_explain_result {
     double input_relative;  /* ‖x_port − x_ref‖/‖x_ref‖                     */
     int input_unfit;        /* the input's shape is not the stage's: no    */
                             /* operation was fitted                        */
+    char input_layout[96];  /* the layout that brought the input to the    */
+                            /* stage's ("permute(0,2,1)"; "" none needed)  */
     int inputs_state;       /* as parity_explain_opts.inputs_state         */
     uint64_t n_one_sided;   /* pairs non-finite on one side only (either)  */
 } parity_explain_result;

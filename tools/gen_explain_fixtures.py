@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Write the pairs of the `parity explain` CLI golden tests:
+"""Write the pairs of the `parity explain` CLI golden tests (and the traces
+below: explain_ops, explain_inputs, explain_steps, explain_layout):
 tests/cli/data/explain/ref/NAME.npy and port/NAME.npy (float32).
 
 usage: gen_explain_fixtures.py [OUTDIR]   (default: tests/cli/data/explain)
@@ -129,3 +130,22 @@ members = {("rope#%d" % k if k else "rope"): rope[:, k] + 0.5 * k for k in range
 st.write(os.path.join(out, "..", "explain_steps", "port.safetensors"),
          {n: ("F32", v.shape, st.encode(v, "F32")) for n, v in members.items()},
          {"parity.order": json.dumps(list(members))})
+
+# A norm whose input is in another layout (explain_layout/): x [1, 16, 40]
+# channels-first (a conv's output), norm = LayerNorm over the channels of
+# x transposed, [1, 40, 16], as a TTS decoder's first block does. The port
+# uses eps 1e-2 where the reference uses 1e-5. The input is brought to the
+# stage's layout (permute(0,2,1)) so the norm's eps can be fitted.
+lay = np.random.default_rng(20261202)
+xl = lay.standard_normal((1, 16, 40)) * 0.3
+
+
+def layer_norm(v, eps):
+    m = v.mean(-1, keepdims=True)
+    return (v - m) / np.sqrt(((v - m) ** 2).mean(-1, keepdims=True) + eps)
+
+
+os.makedirs(os.path.join(out, "..", "explain_layout"), exist_ok=True)
+for side, eps in (("ref", 1e-5), ("port", 1e-2)):
+    write_trace(os.path.join(out, "..", "explain_layout", side + ".safetensors"),
+                {"x": xl, "norm": layer_norm(xl.transpose(0, 2, 1), eps)}, {"norm": ["x"]})

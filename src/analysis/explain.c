@@ -270,6 +270,38 @@ static int same_dims(const parity_tensor *a, const parity_tensor *b) {
     return 1;
 }
 
+/* The input x seen in the stage's layout: x itself when its dims are
+ * ref's, else the view parity_layout_align brings it to (a channels-last
+ * port's input to a channels-first norm: permute(0,2,1)), with ref's axes
+ * of length 1 put back, so the operations are fitted position by
+ * position. 0 when no layout makes them agree. */
+static int input_in_layout(const parity_tensor *ref, const parity_tensor *x, parity_tensor *out,
+                           char *layout, size_t cap) {
+    parity_tensor rv, xv;
+    parity_error e;
+    if (same_dims(x, ref)) {
+        *out = *x;
+        return 1;
+    }
+    if (x->count != ref->count ||
+        parity_layout_align(ref, x, &rv, &xv, layout, cap, &e) != PARITY_OK || xv.count != ref->count)
+        return 0;
+    /* rv is ref with its axes of length 1 dropped (or ref itself): xv's
+     * axes are ref's longer ones, in order */
+    *out = xv;
+    out->ndim = ref->ndim;
+    for (int k = 0, j = 0; k < ref->ndim; k++) {
+        out->shape[k] = ref->shape[k];
+        if (ref->shape[k] == 1 && !(xv.ndim == ref->ndim && xv.shape[k] == 1)) {
+            out->stride[k] = 0;
+            continue;
+        }
+        if (j >= xv.ndim || xv.shape[j] != ref->shape[k]) return 0;
+        out->stride[k] = xv.stride[j++];
+    }
+    return 1;
+}
+
 parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tensor *port,
                                      const parity_explain_opts *opts,
                                      parity_explain_result *out, parity_error *err) {
@@ -295,9 +327,17 @@ parity_status parity_explain_tensors(const parity_tensor *ref, const parity_tens
             ref->name, x.o.axis);
     if (x.o.max_hypotheses == 0) x.o.max_hypotheses = 5;
     if (x.o.max_sample < 4096) x.o.max_sample = 4096;
+    parity_tensor in_r, in_p;
+    char lay_r[96] = "", lay_p[96] = "";
     if (x.xr) {
         const char *nm = x.o.input_name ? x.o.input_name : x.xr->name;
-        out->input_unfit = !same_dims(x.xr, ref) || !same_dims(x.xp, ref);
+        /* both sides' inputs in the stage's layout, by one layout */
+        out->input_unfit = !input_in_layout(ref, x.xr, &in_r, lay_r, sizeof lay_r) ||
+                           !input_in_layout(ref, x.xp, &in_p, lay_p, sizeof lay_p) ||
+                           strcmp(lay_r, lay_p) != 0;
+        if (!out->input_unfit) x.xr = &in_r, x.xp = &in_p;
+        if (!out->input_unfit && lay_r[0])
+            snprintf(out->input_layout, sizeof out->input_layout, "%s", lay_r);
         snprintf(out->input, sizeof out->input, "%s", nm ? nm : "");
         out->input_source = x.o.input_source ? x.o.input_source : PARITY_INPUT_GIVEN;
     }

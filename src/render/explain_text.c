@@ -54,6 +54,7 @@ static void text_notes(parity_buf *b, const parity_explain_result *res) {
     parity__buf_puts(b, "  input: ");
     parity__emit_text(b, res->input);
     parity__buf_printf(b, " (%s)", input_source_words(res->input_source));
+    if (res->input_layout[0]) parity__buf_printf(b, ", compared after %s", res->input_layout);
     if (res->input_unfit)
         parity__buf_puts(b, "; its shape is not the stage's: no operation fitted");
     else if (res->input_differs)
@@ -125,6 +126,7 @@ static void render_json(parity_buf *b, const char *name, const parity_explain_re
         parity__json_str(b, "input_source", src[(unsigned)res->input_source < 4 ? res->input_source : 0]);
         parity__json_bool(b, "input_differs", res->input_differs);
         parity__json_bool(b, "input_fitted", !res->input_unfit);
+        parity__json_str(b, "input_layout", res->input_layout);
         parity__json_num(b, "input_relative", res->input_relative);
     }
     parity__buf_puts(b, ",\"hypotheses\":[");
