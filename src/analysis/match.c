@@ -59,7 +59,8 @@ typedef struct step_rec {
     int64_t k, n;
     int axis, side;
     double confidence; /* 1 by name; by content, the series' correlation */
-    int by_content;
+    parity_match_how how; /* exact, map (a port name a --map rule renamed) */
+                          /* or content                                   */
 } step_rec;
 
 /* Working state of one call. partner[0][i] is the port index paired with
@@ -158,6 +159,7 @@ typedef struct step_ctx {
     matcher *m;
     int side;       /* the side holding the series                        */
     int by_content; /* steps_content.c found them, not the names          */
+    const char *const *mapped; /* the port's names renamed by --map, or NULL */
 } step_ctx;
 
 static parity_status take_step(void *ctx, size_t stacked, size_t member, int64_t k, int64_t n,
@@ -171,7 +173,10 @@ static parity_status take_step(void *ctx, size_t stacked, size_t member, int64_t
         m->steps = p, m->cap_steps = cap;
     }
     long r = c->side ? (long)stacked : (long)member, p = c->side ? (long)member : (long)stacked;
-    m->steps[m->n_steps++] = (step_rec){r, p, k, n, axis, c->side ? 0 : 1, confidence, c->by_content};
+    parity_match_how how = c->by_content                ? PARITY_MATCH_CONTENT
+                           : c->mapped && c->mapped[p] ? PARITY_MATCH_MAP
+                                                       : PARITY_MATCH_EXACT;
+    m->steps[m->n_steps++] = (step_rec){r, p, k, n, axis, c->side ? 0 : 1, confidence, how};
     m->partner[c->side][member] = STEPPED;
     m->partner[!c->side][stacked] = STEPPED;
     return PARITY_OK;
@@ -188,7 +193,7 @@ static int cmp_step(const void *a, const void *b) {
  * NULL where no rule matches). */
 static parity_status pair_steps(matcher *m, const char *const *mapped, parity_error *err) {
     for (int side = 1; side >= 0; side--) {
-        step_ctx c = {m, side, 0};
+        step_ctx c = {m, side, 0, mapped};
         parity_status st = parity__find_steps(m->set[side], side ? mapped : NULL, m->set[!side],
                                               side ? NULL : mapped, take_step, &c, err);
         FAIL_IF(st == PARITY_E_NOMEM, err, st, PARITY_NO_OFFSET, "%s: out of memory",
@@ -330,7 +335,7 @@ static parity_status make_step_pair(parity_match *res, parity_pair *pr, const ma
     parity_tensor ps = sr->side == 1 ? parity__step_slice(p, sr->axis, sr->k, r) : *p;
     memset(pr, 0, sizeof *pr);
     pr->ref = r, pr->port = p, pr->confidence = sr->confidence;
-    pr->how = sr->by_content ? PARITY_MATCH_CONTENT : PARITY_MATCH_EXACT;
+    pr->how = sr->how;
     pr->step = sr->k, pr->step_side = sr->side, pr->step_axis = sr->axis, pr->steps = sr->n;
     parity_status st = parity_layout_align(&rs, &ps, &pr->ref_view, &pr->port_view, pr->layout,
                                            sizeof pr->layout, err);
@@ -536,7 +541,7 @@ static parity_status pair_steps_content(matcher *m, const parity_match_opts *o,
                 stack[s][i] = fr[s][i] && !copy_of(m->set[s], i) && !in_series(m->set[s], i);
             }
         }
-        step_ctx c = {m, side, 1};
+        step_ctx c = {m, side, 1, NULL};
         st = parity__find_steps_by_content(m->set[side], fr[side], m->set[!side], stack[!side],
                                            take_step, &c, err);
     }
