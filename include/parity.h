@@ -1675,7 +1675,12 @@ int parity_explain_inherited(parity_explain_result *res);
  * whose parity_name_normalize form is equal (finalProj = final_proj), else
  * the name the map rules give (parity_tracer_set_map, PARITY_MAP; the
  * --map format of docs/matching.md), exactly, else normalized. It aligns
- * layouts as parity diff does and converts to the caller's dtype. */
+ * layouts as parity diff does and converts to the caller's dtype. When no
+ * tensor of the stage's name aligns whole, call k of a series (name#k, one
+ * call per token: a port decoding token by token) receives position k of
+ * the reference tensor that holds every position along one axis (a
+ * whole-sequence trace), as parity diff pairs step pairs (docs/tracing.md,
+ * "Inject mode"). */
 typedef struct parity_tracer parity_tracer;
 
 /* Open a tracer writing to path; path NULL means the PARITY_TRACE
@@ -1815,7 +1820,8 @@ static inline parity_status parity_tracer_add_strided(parity_tracer *t, const ch
  * converted to dt as above): data must be writable. Errors after the stage
  * is recorded, with data left as the port computed it: PARITY_E_NOTFOUND
  * (no reference tensor for the stage; the message gives the name the map
- * produced, if any), PARITY_E_SHAPE (its shape cannot be aligned). */
+ * produced, if any; or a position past the reference's), PARITY_E_SHAPE
+ * (its shape cannot be aligned). */
 static inline parity_status parity_tracer_inject(parity_tracer *t, const char *name,
                                                  parity_dtype dt, int ndim,
                                                  const int64_t *shape, void *data,

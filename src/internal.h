@@ -349,6 +349,18 @@ parity_status parity__find_steps_by_content(const parity_set *series_set,
  * caller match renamed names (--map). */
 parity_tensor parity__step_slice(const parity_tensor *stacked, int axis, int64_t k,
                                  const parity_tensor *member);
+/* The axis (squeezed numbering) along which member, call k of a series,
+ * takes its part of stacked (parity__step_slice) when only that call is
+ * known (inject mode): the first axis holding position k where the part
+ * fits, else the first, shorter one whose last position's part fits (k is
+ * then beyond it); -1 when none. *len receives the axis' length. */
+int parity__step_axis_at(const parity_tensor *stacked, int64_t k, const parity_tensor *member,
+                         int64_t *len);
+/* The length of axis (squeezed numbering) of stacked. */
+int64_t parity__step_len(const parity_tensor *stacked, int axis);
+/* "name#k" into base (copied, up to cap bytes) and k; a name without a
+ * numeric "#k" suffix is its own base with k = 0 (steps.c). */
+int64_t parity__step_split(const char *name, char *base, size_t cap);
 
 /* Pairing by content (match_content.c): the candidates of each side
  * (unpaired stages, set indices in execution order) paired between the

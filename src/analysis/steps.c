@@ -174,6 +174,50 @@ int parity__step_axis(const parity_tensor *stacked, const parity_tensor *const *
     return -1;
 }
 
+/* The length of axis a of t with its size-1 axes dropped. */
+static int64_t squeezed_len(const parity_tensor *t, int a) {
+    for (int d = 0; d < t->ndim; d++)
+        if (t->shape[d] != 1 && a-- == 0) return t->shape[d];
+    return 0;
+}
+
+/* How member k fits its part of stacked along axis a: 2 as the plain
+ * slice, 1 as a grown or accumulated part, 0 not at all. */
+static int fit_at(const parity_tensor *stacked, int a, int64_t k, const parity_tensor *member) {
+    int ok;
+    if (slice_at(stacked, a, k).count == member->count) return 2;
+    parity__step_part(stacked, a, k, member, &ok);
+    return ok;
+}
+
+/* Inject mode meets one call at a time and cannot know the series' length
+ * n, so where parity__step_axis asks for an axis of length n this asks for
+ * one that holds position k. The axes a member fits as a plain slice all
+ * have one length (removing axes of unequal lengths leaves unequal
+ * counts), so the first of them is the one parity__step_axis takes. They
+ * come before the axes it fits only as a grown part: q [4, 8] is a slice
+ * of [4, 8, 8] (heads, tokens, dims) along the tokens, but also the prefix
+ * of a slice along the 4 heads. */
+int parity__step_axis_at(const parity_tensor *stacked, int64_t k, const parity_tensor *member,
+                         int64_t *len) {
+    int best = -1, best_fit = 0, beyond = -1, a = 0;
+    for (int d = 0; d < stacked->ndim; d++) {
+        int64_t n = stacked->shape[d];
+        if (n == 1) continue;
+        int f = fit_at(stacked, a, k < n ? k : n - 1, member);
+        if (k < n && f > best_fit) best = a, best_fit = f;
+        if (k >= n && f && beyond < 0) beyond = a;
+        a++;
+    }
+    if (best < 0) best = beyond;
+    *len = best >= 0 ? squeezed_len(stacked, best) : 0;
+    return best;
+}
+
+int64_t parity__step_len(const parity_tensor *stacked, int axis) {
+    return squeezed_len(stacked, axis);
+}
+
 /* The names of the other side, sorted as they are and normalized, for
  * lookups in log time. */
 typedef struct name_key {

@@ -17,9 +17,7 @@ typedef struct step_member {
     size_t index;     /* in its set */
 } step_member;
 
-/* "name#k" into base (copied, up to cap) and k; a name without a numeric
- * "#k" suffix is its own base with k = 0. */
-int64_t parity__step_split(const char *name, char *base, size_t cap);
+/* parity__step_split, which inject mode uses too, is in internal.h. */
 /* The members of every name of set (names[i] where given and not NULL),
  * sorted by base then k; NULL when out of memory. */
 step_member *parity__step_members(const parity_set *set, const char *const *names,

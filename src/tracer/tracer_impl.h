@@ -55,6 +55,11 @@ struct parity_tracer {
     parity_set *inject;      /* the reference trace, or NULL                */
     parity_tracer_key *inject_keys; /* [count of inject], sorted by (norm, */
                                     /* index)                              */
+    unsigned char *inject_axis;     /* [count of inject] for a tensor that */
+                                    /* holds every position of a series:   */
+                                    /* 1 + the axis (squeezed) its first   */
+                                    /* injected call took; 0: none yet;    */
+                                    /* 0xFF: a call took it whole          */
     parity_map_rules *map;          /* inject name rules (PARITY_MAP), or NULL     */
     char *map_path;                 /* their file, for messages                    */
     size_t injected;
@@ -122,7 +127,9 @@ parity_status parity__tracer_dir_added(parity_tracer *t, int is_input,
 /* Free the inject reference, its name index and the map rules. */
 void parity__tracer_inject_free(parity_tracer *t);
 /* Overwrite data (the caller's buffer of count elements of dt, C order)
- * with the reference tensor of stage. */
+ * with the reference tensor of stage, or, for call k of a series (name#k)
+ * whose reference holds every position along one axis, with its part at
+ * position k. */
 parity_status parity__tracer_inject(parity_tracer *t, const char *stage,
                                     parity_dtype dt, int ndim,
                                     const int64_t *shape, void *data,

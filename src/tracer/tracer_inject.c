@@ -9,6 +9,14 @@
  * reference's normalized names, sorted once), then renamed by the map
  * rules (analysis/names.c, the --map file format), exactly, normalized.
  *
+ * A port that decodes one token per call records name, name#1, ... where
+ * a whole-sequence reference holds one tensor with every position along
+ * one axis ([32] per call against [1, 8, 32]). When the stage's name gives
+ * no tensor that aligns whole, call k receives the reference's part at
+ * position k, found by the rule parity diff pairs such "step pairs" with
+ * (analysis/steps.c), so inject and diff agree on what a stage is
+ * compared with.
+ *
  * The caller's buffer is described by a "port" view (C-order strides over
  * its shape). parity_layout_align brings it to the reference shape exactly
  * as parity diff does (squeeze, permutation, reshape) and returns two views
@@ -23,17 +31,25 @@
 #include "tracer_impl.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-void parity__tracer_inject_free(parity_tracer *t) {
+/* Drop the inject reference and what is kept per tensor of it. */
+static void drop_reference(parity_tracer *t) {
     for (size_t i = 0; t->inject_keys && i < parity_set_count(t->inject); i++)
         free(t->inject_keys[i].norm);
     free(t->inject_keys);
+    free(t->inject_axis);
     parity_set_free(t->inject);
     t->inject_keys = NULL;
+    t->inject_axis = NULL;
     t->inject = NULL;
+}
+
+void parity__tracer_inject_free(parity_tracer *t) {
+    drop_reference(t);
     parity__map_rules_free(t->map);
     free(t->map_path);
     t->map = NULL;
@@ -93,18 +109,21 @@ parity_status parity_tracer_set_inject(parity_tracer *t, const char *ref_path,
         return clash;
     }
     int oom = 0;
+    size_t n = ref ? parity_set_count(ref) : 0;
     parity_tracer_key *keys = ref ? norm_keys(ref, &oom) : NULL;
-    if (oom) {
+    unsigned char *axis = ref ? calloc(n ? n : 1, 1) : NULL;
+    if (oom || (ref && !axis)) {
+        for (size_t i = 0; keys && i < n; i++) free(keys[i].norm);
+        free(keys);
+        free(axis);
         parity_set_free(ref);
         return parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
                             "tracer: inject reference %s: out of memory", ref_path);
     }
-    for (size_t i = 0; t->inject_keys && i < parity_set_count(t->inject); i++)
-        free(t->inject_keys[i].norm);
-    free(t->inject_keys);
-    parity_set_free(t->inject);
+    drop_reference(t);
     t->inject = ref;
     t->inject_keys = keys;
+    t->inject_axis = axis;
     return PARITY_OK;
 }
 
@@ -151,34 +170,38 @@ static long find_name(const parity_tracer *t, const char *name) {
 }
 
 /* The reference tensor for stage, as parity diff pairs names: exactly,
- * normalized, then through the map rules (exactly, normalized). */
+ * normalized, then through the map rules (exactly, normalized); -1 when
+ * none. *mapped (malloc'd) receives the name a rule gave, NULL when no rule
+ * was tried or none matched. */
 static parity_status find_reference(const parity_tracer *t, const char *stage, long *out,
-                                    parity_error *err) {
-    const char *ref = parity_set_path(t->inject);
+                                    char **mapped, parity_error *err) {
     long i = find_name(t, stage);
-    char *mapped = NULL;
-    if (i == -1 && t->map) TRY(parity__map_rules_apply(t->map, stage, &mapped, err));
-    if (mapped) i = find_name(t, mapped);
-    parity_status st = PARITY_OK;
-    if (i == -2)
-        st = parity__fail(err, PARITY_E_NOMEM, PARITY_NO_OFFSET,
-                          "tracer: stage '%s': out of memory", stage);
-    else if (i < 0 && mapped)
-        st = parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
-                          "tracer: stage '%s': not in the inject reference %s "
-                          "(the map %s renames it '%s')",
-                          stage, ref, t->map_path, mapped);
-    else if (i < 0 && t->map)
-        st = parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
-                          "tracer: stage '%s': not in the inject reference %s "
-                          "(no rule of the map %s matches it)",
-                          stage, ref, t->map_path);
-    else if (i < 0)
-        st = parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
-                          "tracer: stage '%s': not in the inject reference %s", stage, ref);
-    free(mapped);
+    *mapped = NULL;
+    if (i == -1 && t->map) TRY(parity__map_rules_apply(t->map, stage, mapped, err));
+    if (*mapped) i = find_name(t, *mapped);
     *out = i;
-    return st;
+    FAIL_IF(i == -2, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "tracer: stage '%s': out of memory",
+            stage);
+    return PARITY_OK;
+}
+
+/* The one-line error of a stage no reference name gives (as find_reference
+ * looked it up), saying what the map did. */
+static parity_status not_found(const parity_tracer *t, const char *stage, const char *mapped,
+                               parity_error *err) {
+    const char *ref = parity_set_path(t->inject);
+    if (mapped)
+        return parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+                            "tracer: stage '%s': not in the inject reference %s "
+                            "(the map %s renames it '%s')",
+                            stage, ref, t->map_path, mapped);
+    if (t->map)
+        return parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+                            "tracer: stage '%s': not in the inject reference %s "
+                            "(no rule of the map %s matches it)",
+                            stage, ref, t->map_path);
+    return parity__fail(err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+                        "tracer: stage '%s': not in the inject reference %s", stage, ref);
 }
 
 /* ---- walking two views of one shape in logical C order --------------- */
@@ -385,29 +408,116 @@ static int same_shape(const parity_tensor *a, const parity_tensor *b) {
     return 1;
 }
 
-parity_status parity__tracer_inject(parity_tracer *t, const char *stage,
-                                    parity_dtype dt, int ndim,
-                                    const int64_t *shape, void *data,
-                                    uint64_t count, parity_error *err) {
+/* Aligned views of ref and the port's buffer, as parity diff aligns a pair
+ * (parity_layout_align); 1 when they agree in shape and in the port's
+ * element count, so the copy fills the buffer exactly. */
+static int align(const parity_tensor *ref, const parity_tensor *port, parity_tensor *rv,
+                 parity_tensor *pv) {
+    char layout[96];
+    parity_error sub;
+    parity_status st = parity_layout_align(ref, port, rv, pv, layout, sizeof layout, &sub);
+    return st == PARITY_OK && same_shape(rv, pv) && pv->count == port->count;
+}
+
+/* ---- one position of a stacked reference (step pairs) ----------------- */
+
+/* t->inject_axis of a tensor a call took whole: a port that calls the stage
+ * again (block, block#1) against a reference that has it once is not
+ * decoding its positions one by one, and parity diff would not pair its
+ * calls with positions either. */
+#define INJECT_WHOLE 0xFF
+
+/* The reference tensor that holds every position of the series base: named
+ * base (exactly or normalized) with no "#1" repeat of its own, the partner
+ * parity diff's step pairs take; -1 when none, -2 when out of memory. */
+static long stacked_of(const parity_tracer *t, const char *base) {
+    long p = find_name(t, base);
+    if (p < 0) return p;
+    char rep[600];
+    int n = snprintf(rep, sizeof rep, "%s#1", parity_set_tensor(t->inject, (size_t)p)->name);
+    if (n < 0 || (size_t)n >= sizeof rep) return -1;
+    return parity_set_find(t->inject, rep) < 0 ? p : -1;
+}
+
+/* The series and position of a stage: the base of name (the stage's name,
+ * or the map's for it) and the position its "#k" gives, else the stage's
+ * own "#k" (a map may drop the suffix: tok_emb#3 => tok_embeddings). */
+static int64_t step_of(const char *stage, const char *name, char *base, size_t cap) {
+    int64_t k = parity__step_split(name, base, cap);
+    char own[512];
+    return strlen(base) < strlen(name) ? k : parity__step_split(stage, own, sizeof own);
+}
+
+/* Views for a stage that is call k of a series (name#k, one call per
+ * token or step) whose reference holds every position along one axis: the
+ * part at k (a slice; its valid prefix for a member that grows; the
+ * positions through k for one that accumulates), by the rule of parity
+ * diff's step pairs (analysis/steps.c). The first call to inject decides
+ * the axis and the series keeps it (t->inject_axis): the calls come one at
+ * a time, so "the axis of length n" cannot be asked for. *found is 0 when
+ * no reference tensor stacks the series; errors name the position. */
+static parity_status align_step(parity_tracer *t, const char *stage, const char *name,
+                                const parity_tensor *port, int *found, parity_tensor *rv,
+                                parity_tensor *pv, parity_error *err) {
+    char base[512], rs[160], ps[160];
+    int64_t k = step_of(stage, name, base, sizeof base), len = 0;
+    long p = stacked_of(t, base);
+    FAIL_IF(p == -2, err, PARITY_E_NOMEM, PARITY_NO_OFFSET, "tracer: stage '%s': out of memory",
+            stage);
+    *found = p >= 0 && t->inject_axis[p] != INJECT_WHOLE;
+    if (!*found) return PARITY_OK;
+    const parity_tensor *s = parity_set_tensor(t->inject, (size_t)p);
+    int axis = (int)t->inject_axis[p] - 1;
+    if (axis >= 0)
+        len = parity__step_len(s, axis);
+    else
+        axis = parity__step_axis_at(s, k, port, &len);
+    parity_shape_str(s, rs, sizeof rs);
+    parity_shape_str(port, ps, sizeof ps);
+    FAIL_IF(axis >= 0 && k >= len, err, PARITY_E_NOTFOUND, PARITY_NO_OFFSET,
+            "tracer: stage '%s': position %lld is beyond the reference '%s' %s in %s, "
+            "which holds positions 0..%lld",
+            stage, (long long)k, s->name, rs, parity_set_path(t->inject), (long long)len - 1);
+    parity_tensor part = axis >= 0 ? parity__step_slice(s, axis, k, port) : *s;
+    FAIL_IF(axis < 0 || !align(&part, port, rv, pv), err, PARITY_E_SHAPE, PARITY_NO_OFFSET,
+            "tracer: stage '%s': port shape %s cannot be aligned to the reference '%s' %s "
+            "in %s, whole or at position %lld",
+            stage, ps, s->name, rs, parity_set_path(t->inject), (long long)k);
+    t->inject_axis[p] = (unsigned char)(axis + 1);
+    return PARITY_OK;
+}
+
+/* The reference tensor of the stage's name, aligned to the port's buffer;
+ * else, for call k of a series, the reference's position k (align_step). */
+static parity_status align_stage(parity_tracer *t, const char *stage, const parity_tensor *port,
+                                 parity_tensor *rv, parity_tensor *pv, parity_error *err) {
     long i = -1;
-    TRY(find_reference(t, stage, &i, err));
-    const parity_tensor *ref = parity_set_tensor(t->inject, (size_t)i);
+    char *mapped = NULL, rs[160], ps[160];
+    TRY(find_reference(t, stage, &i, &mapped, err));
+    const parity_tensor *ref = i >= 0 ? parity_set_tensor(t->inject, (size_t)i) : NULL;
+    int found = ref && align(ref, port, rv, pv);
+    if (found && t->inject_axis[i] == 0) t->inject_axis[i] = INJECT_WHOLE;
+    parity_status st = PARITY_OK;
+    if (!found) st = align_step(t, stage, mapped ? mapped : stage, port, &found, rv, pv, err);
+    if (st == PARITY_OK && !found && !ref) st = not_found(t, stage, mapped, err);
+    free(mapped);
+    TRY(st);
+    if (found) return PARITY_OK;
+    parity_shape_str(ref, rs, sizeof rs);
+    parity_shape_str(port, ps, sizeof ps);
+    return parity__fail(err, PARITY_E_SHAPE, PARITY_NO_OFFSET,
+                        "tracer: stage '%s': port shape %s cannot be aligned to the "
+                        "reference shape %s in %s",
+                        stage, ps, rs, parity_set_path(t->inject));
+}
+
+parity_status parity__tracer_inject(parity_tracer *t, const char *stage, parity_dtype dt, int ndim,
+                                    const int64_t *shape, void *data, uint64_t count,
+                                    parity_error *err) {
     parity_tensor port, rv, pv;
     port_view(&port, stage, dt, ndim, shape, data, count);
-    char layout[96], rs[160], ps[160];
-    parity_error sub;
-    parity_status st = parity_layout_align(ref, &port, &rv, &pv, layout,
-                                           sizeof layout, &sub);
-    parity_shape_str(ref, rs, sizeof rs);
-    parity_shape_str(&port, ps, sizeof ps);
-    FAIL_IF(st != PARITY_OK || !same_shape(&rv, &pv) || pv.count != count,
-            err, PARITY_E_SHAPE, PARITY_NO_OFFSET,
-            "tracer: stage '%s': port shape %s cannot be aligned to the "
-            "reference shape %s in %s", stage, ps, rs,
-            parity_set_path(t->inject));
-    if (count == 0) { t->injected++; return PARITY_OK; }
-    TRY(copy_values(&rv, &pv, stage, dt, data, count * parity_dtype_size(dt),
-                    err));
+    TRY(align_stage(t, stage, &port, &rv, &pv, err));
+    if (count) TRY(copy_values(&rv, &pv, stage, dt, data, count * parity_dtype_size(dt), err));
     t->injected++;
     return PARITY_OK;
 }

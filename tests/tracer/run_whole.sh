@@ -16,6 +16,8 @@
 #   against its part of a stacked tensor), 189/189 compared, exit 0; the
 #   defect named at the same stage and position; the map `parity match`
 #   writes reproduces that pairing with --pair names;
+# - inject mode against the whole-sequence reference with the bug: every
+#   inject call patched with its position, only the scores differ;
 # - the other way round: a reference traced per position (kv_reference.py)
 #   against a port that stacks the positions (kv_whole.py), exit 0.
 # Env: PARITY_BUILD (trace_kv), PARITY (CLI), PARITY_PYTHON, PARITY_SRC.
@@ -60,6 +62,20 @@ series = [s for s in t["series"] if s["pattern"] == "layers.1.attention.scores@{
 assert series and series[0]["k"] == [0, 1, 2, 3, 4, 5], series
 assert series[0]["relative"][0] == 0 and min(series[0]["relative"][1:]) > 0.1, series
 PY
+
+# Inject from the whole-sequence reference: each call gets its position
+# (the scores [H, pos+1] their valid prefix, through the port's strides),
+# so only the defect's own stage differs, from position 1 on.
+PARITY_TRACE=inj PARITY_INJECT=whole.safetensors PARITY_MAP="$map" "$bin" w.bin --defect \
+    >inj.out 2>inj.err || fail "inject from whole: $(cat inj.err)"
+grep -qx "stages 189 injected 162 of 162 inject calls" inj.out || fail "inject: $(head -1 inj.out)"
+"$PARITY" trace whole.safetensors inj --map "$map" > inj.txt
+rc=$?
+[ $rc = 1 ] || fail "trace of the injected run: exit $rc, expected 1"
+[ "$(grep -c 'LARGE DIFF  6 positions' inj.txt)" = 1 ] &&
+    grep -q "^layers.1.attention.scores@0..5 .*first not MATCH: @1" inj.txt &&
+    grep -q "^189 of 189 stages compared: 184 MATCH, 0 SMALL DIFF, 5 LARGE DIFF" inj.txt ||
+    fail "the injected run: $(grep -v ' MATCH ' inj.txt | head -5)"
 
 "$py" "$src/tests/tracer/kv_reference.py" w.bin steps.safetensors || fail "kv_reference.py failed"
 "$PARITY" trace steps.safetensors whole.safetensors > other.txt

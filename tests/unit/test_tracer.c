@@ -408,6 +408,65 @@ static void test_inject(void) {
     CHECK_OK_ERR(parity_tracer_close(t, &err));
 }
 
+/* A reference traced over the whole sequence against a port that injects
+ * one position per call (q, q#1, ...): q [2, 4, 4] (heads, positions,
+ * dims) = 100 h + 10 t + d, the scores s likewise [2, 4, 4]. Call k of q
+ * [2, 4] receives q[:, k, :], not the prefix of a slice along the heads
+ * (which [2, 4] also is); call k of s [2, k+1], a view of [2, 4], receives
+ * the valid prefix s[:, k, 0..k] through its strides; a fifth call is
+ * beyond the reference. v (the same values) fits a port's [3] neither
+ * whole nor at a position; w, once injected whole, has no position for the
+ * port's second call. */
+static void test_inject_steps(void) {
+    char ref[128], port[128];
+    parity_error err = {0};
+    parity_tracer *t = NULL;
+    const int64_t s244[3] = {2, 4, 4}, s24[2] = {2, 4}, s3[1] = {3};
+    float whole[32], q[8], s[2][4];
+    for (int i = 0; i < 32; i++) whole[i] = (float)(100 * (i / 16) + 10 * (i / 4 % 4) + i % 4);
+    CHECK_OK_ERR(parity_tracer_open(tmp_path(ref, sizeof ref, "whole.safetensors"), &t, &err));
+    CHECK_OK_ERR(parity_tracer_add(t, "q", PARITY_DT_F32, 3, s244, whole, &err));
+    CHECK_OK_ERR(parity_tracer_add(t, "s", PARITY_DT_F32, 3, s244, whole, &err));
+    CHECK_OK_ERR(parity_tracer_add(t, "v", PARITY_DT_F32, 3, s244, whole, &err));
+    CHECK_OK_ERR(parity_tracer_add(t, "w", PARITY_DT_F32, 3, s244, whole, &err));
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+    CHECK_OK_ERR(parity_tracer_open(tmp_path(port, sizeof port, "steps"), &t, &err));
+    CHECK_OK_ERR(parity_tracer_set_inject(t, ref, &err));
+    for (int k = 0; t && k < 4; k++) {
+        const int64_t grown[2] = {2, k + 1}, stride[2] = {4, 1};
+        memset(q, 0, sizeof q);
+        memset(s, 0, sizeof s);
+        CHECK_OK_ERR(parity_tracer_inject(t, "q", PARITY_DT_F32, 2, s24, q, &err));
+        CHECK_OK_ERR(
+            parity_tracer_inject_strided(t, "s", PARITY_DT_F32, 2, grown, stride, &s[0][0], &err));
+        for (int h = 0; h < 2; h++)
+            for (int d = 0; d < 4; d++) {
+                CHECK_EQ_DBL(q[h * 4 + d], 100 * h + 10 * k + d);
+                CHECK_EQ_DBL(s[h][d], d <= k ? 100 * h + 10 * k + d : 0);
+            }
+    }
+    CHECK_EQ_U64(parity_tracer_injected(t), 8);
+    memset(q, 0, sizeof q);
+    CHECK_EQ_INT(parity_tracer_inject(t, "q", PARITY_DT_F32, 2, s24, q, &err), PARITY_E_NOTFOUND);
+    CHECK_MSG(strstr(err.msg, "stage 'q#4': position 4 is beyond the reference 'q' [2, 4, 4]") &&
+                  strstr(err.msg, "positions 0..3") && !strchr(err.msg, '\n'),
+              "%s", err.msg);
+    CHECK(q[0] == 0 && q[7] == 0);
+    parity_status st = parity_tracer_inject(t, "v", PARITY_DT_F32, 1, s3, q, &err);
+    CHECK_EQ_INT(st, PARITY_E_SHAPE);
+    CHECK_MSG(strstr(err.msg, "stage 'v': port shape [3] cannot be aligned to the reference "
+                              "'v' [2, 4, 4]") &&
+                  strstr(err.msg, "whole or at position 0"),
+              "%s", err.msg);
+    /* a call that took the whole tensor: the next is not a position of it */
+    CHECK_OK_ERR(parity_tracer_inject(t, "w", PARITY_DT_F32, 3, s244, whole, &err));
+    st = parity_tracer_inject(t, "w", PARITY_DT_F32, 2, s24, q, &err);
+    CHECK_EQ_INT(st, PARITY_E_NOTFOUND);
+    CHECK_MSG(strstr(err.msg, "stage 'w#1': not in the inject reference"), "%s", err.msg);
+    CHECK_EQ_U64(parity_tracer_injected(t), 9);
+    CHECK_OK_ERR(parity_tracer_close(t, &err));
+}
+
 /* F64 reference values converted to other dtypes; the expected bits are
  * written out by hand from each format's definition. */
 static const double conv_ref[6] = {1.0, 448.0, 500.0, -0.0, -2.5, 1e6};
@@ -781,6 +840,7 @@ int main(void) {
     test_directory_refuses();
     test_directory_recovery();
     test_inject();
+    test_inject_steps();
     test_inject_table();
     test_inject_names();
     test_inject_convert();
