@@ -28,7 +28,8 @@ const parity__ex_kind parity__ex_kinds[PARITY_HYP_COUNT] = {
     [PARITY_HYP_AXIS_SCALE] = {"axis-scale", EX_FAMILY_AXIS, 5, parity__ex_apply_axis_scale,
         "a per-channel gain (norm gamma, weight_norm g) missing or misloaded"},
     [PARITY_HYP_AXIS_AFFINE] = {"axis-affine", EX_FAMILY_AXIS, 6, parity__ex_apply_axis_affine,
-        "a norm's gamma and beta left at identity or loaded for another layer"},
+        "a norm's gamma and beta left at identity or loaded for another layer, or a "
+        "BatchNorm normalizing by the batch's statistics instead of its running ones (train mode)"},
     [PARITY_HYP_REGION] = {"region", EX_FAMILY_AXIS, 4, parity__ex_apply_region,
         "masking or padding of that range: the prompt frames, the padded tail"},
     [PARITY_HYP_PERMUTE] = {"permute", EX_FAMILY_LAYOUT, 3, NULL,
