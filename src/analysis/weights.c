@@ -268,21 +268,24 @@ static void compose_layout(parity_weight *it) {
 /* The cheap findings first (exact, quantized within its step, rounded,
  * close, constant); a weight still unexplained then tries the RoPE rows
  * (and the findings again on them), its rows, and last explain. A
- * quantized weight beyond its step that no RoPE order fixes keeps that
- * finding. */
+ * quantized weight beyond its step that no RoPE order fixes goes to
+ * explain too: a bug made before quantizing (a transpose, a scale) hides
+ * under the rounding, and explain names it with the rounding as floor. */
 static parity_status examine(parity_weight *it, const parity_diff_opts *d, parity_error *err) {
     parity_tensor q_ref = it->pair.ref_view, q_port = it->pair.port_view;
     int settled = 0, lined;
+    double q_noise = 0;
     TRY(parity_compare_pair(&it->pair, d, &it->cmp, err));
     lined = it->pair.layout_ok && parity__tensor_c_contiguous(&q_port);
-    TRY(parity__wt_find(it, lined ? &q_ref : NULL, lined ? &q_port : NULL, &settled, err));
+    TRY(parity__wt_find(it, lined ? &q_ref : NULL, lined ? &q_port : NULL, &q_noise, &settled,
+                        err));
     if (!settled && it->cmp.kind == PARITY_PAIR_FLOAT && it->cmp.verdict != PARITY_MATCH)
         TRY(try_rope(it, d, &q_ref, err));
     if (it->rope_head)
-        TRY(parity__wt_find(it, lined ? &q_ref : NULL, lined ? &q_port : NULL, &settled, err));
-    settled |= it->finding == PARITY_WF_QUANT_ERROR;
+        TRY(parity__wt_find(it, lined ? &q_ref : NULL, lined ? &q_port : NULL, &q_noise, &settled,
+                            err));
     if (!settled && !it->rope_head) TRY(try_rows(it, &settled, err));
-    if (!settled) TRY(parity__wt_explain(it, err));
+    if (!settled) TRY(parity__wt_explain(it, q_noise, err));
     parity__wt_values(it);
     compose_layout(it);
     return PARITY_OK;

@@ -5,7 +5,8 @@
  * reference in_proj), per-head RoPE row
  * permutations in both directions, permuted rows, tied names (one storage
  * only: copies and constant tensors are not ties), a quantized
- * port within and beyond its step, groups, and the honest summary of two
+ * port within and beyond its step (a transpose made before quantizing
+ * named), groups, and the honest summary of two
  * checkpoints with no name in common.
  *
  * Sets are built in memory through the readers' internal API; the port
@@ -426,6 +427,45 @@ static void test_quantized(void) {
     parity_set_free(p);
 }
 
+/* A square matrix transposed before quantizing: a Q8_0 port of q^T·d
+ * against the reference q·d plus noise under 0.4·d (the diagonal holds
+ * 127, so each block of either side has d = amax/127). Every block is far
+ * beyond its step, and the finding names the transpose, measured above
+ * the rounding noise. */
+static void test_quantized_transposed(void) {
+    static double x[32 * 32], noise[32 * 32];
+    static unsigned char port[32 * 34];
+    int8_t q[32][32], qt[32];
+    double d = 1.0 / 64;
+    fill(noise, 32 * 32, 43);
+    for (int i = 0; i < 32; i++)
+        for (int j = 0; j < 32; j++) {
+            q[i][j] = (int8_t)(i == j ? 127 : (i * 37 + j * 53) % 200 - 100);
+            x[i * 32 + j] = q[i][j] * d + 0.39 * d * noise[i * 32 + j];
+        }
+    for (int i = 0; i < 32; i++) {
+        for (int j = 0; j < 32; j++) qt[j] = q[j][i];
+        q8_block(port + 34 * i, qt);
+    }
+    parity_set *r = new_set("ref"), *p = new_set("port");
+    int64_t s[] = {32, 32};
+    add(r, "w", PARITY_DT_F64, 2, s, x);
+    add(p, "w", PARITY_DT_Q8_0, 2, s, port);
+    parity_weights *w = run(r, p);
+    const parity_weight *it = w ? find(w, "w") : NULL;
+    if (it) {
+        CHECK_MSG(it->finding == PARITY_WF_EXPLAINED, "%s", it->text);
+        CHECK_MSG(strstr(it->text, "transpose") != NULL, "%s", it->text);
+        CHECK_MSG(strstr(it->text, "above Q8_0 rounding, beyond it in 32 of 32 blocks") != NULL,
+                  "%s", it->text);
+        CHECK_EQ_U64(it->quant_blocks, 32);
+        CHECK_EQ_U64(it->quant_bad, 32);
+    }
+    parity_weights_free(w);
+    parity_set_free(r);
+    parity_set_free(p);
+}
+
 /* Groups: up to the first all-digit component, else the module; only-in
  * names counted in their own group. */
 static void test_groups(void) {
@@ -506,6 +546,7 @@ int main(void) {
     test_rows();
     test_ties();
     test_quantized();
+    test_quantized_transposed();
     test_groups();
     test_constant();
     test_apart();
