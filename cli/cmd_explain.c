@@ -56,7 +56,7 @@ static const parity_pair *pick_input(const cli_opts *o, const parity_set *ref,
         const parity_pair *c = cli_explain_find(m, names[k], p->step);
         if (usable(c) && same_count(&c->ref_view, &p->ref_view)) return *src = PARITY_INPUT_PARENT, c;
     }
-    if (np > 0 || parity_set_order_source(ref) == PARITY_ORDER_NATURAL) return NULL;
+    if (np > 0 || !parity_set_order_recorded(ref)) return NULL;
     const parity_pair *q = cli_explain_previous(m, p);
     if (!q) return NULL;
     *src = PARITY_INPUT_PREVIOUS;
@@ -279,7 +279,7 @@ static int explain_walk(const cli_opts *o, const parity_set *ref, const parity_s
     parity_status st = parity_walk_run(ref, port, &wo, &w, &err);
     if (st != PARITY_OK) return cli_fail_err(&err, o->pos[1], st);
     long first = parity_walk_first_divergence(w), culprit = parity_walk_culprit(w);
-    int ordered = parity_set_order_source(ref) != PARITY_ORDER_NATURAL;
+    int ordered = parity_set_order_recorded(ref);
     const parity_match *m = parity_walk_match(w);
     if (parity_match_count(m) == 0) { /* nothing compared: never a success */
         parity_report *r = parity_report_new(&o->report);

@@ -273,7 +273,10 @@ int parity_set_has_dataflow(const parity_set *set);
 typedef enum parity_order_source {
     PARITY_ORDER_NATURAL = 0, /* natural name order: step2 before step10     */
     PARITY_ORDER_METADATA,    /* safetensors __metadata__ "parity.order"     */
-    PARITY_ORDER_INDEX        /* index.json of a trace directory             */
+    PARITY_ORDER_INDEX,       /* index.json of a trace directory             */
+    PARITY_ORDER_FILE         /* the file's own order: a PyTorch checkpoint's */
+                              /* keys as its state dict holds them (module   */
+                              /* order), not an execution order              */
 } parity_order_source;
 
 /* Open a file (.safetensors, .npy, .npz, a PyTorch zip checkpoint, .gguf,
@@ -296,6 +299,10 @@ const parity_tensor *parity_set_tensor(const parity_set *set, size_t i);
 long parity_set_find(const parity_set *set, const char *name);
 /* How the order of the tensors was established. */
 parity_order_source parity_set_order_source(const parity_set *set);
+/* 1 when that order is an execution order a trace recorded (METADATA,
+ * INDEX); 0 for natural name order and a file's own order (a checkpoint's
+ * module order says nothing of what ran after what). */
+int parity_set_order_recorded(const parity_set *set);
 
 /* The string-to-string metadata (safetensors __metadata__ of a single file;
  * index.json "metadata" of a trace directory). */

@@ -173,6 +173,9 @@ struct parity_set {
     parity_meta_entry *meta; /* [n_meta]                                     */
     size_t n_meta, cap_meta;
     parity_order_source order_source;
+    int file_ordered;        /* the reader appended the tensors in an order  */
+                             /* the file defines (a PyTorch state dict's     */
+                             /* keys): a file opened alone keeps it          */
     int records_sharing;     /* a reader of the set stores tensors as views  */
                              /* of storages it can share (PyTorch), so two   */
                              /* tensors on separate storages are two arrays  */

@@ -576,8 +576,7 @@ static parity_status pair_content(matcher *m, const parity_match_opts *o, parity
     size_t n_cp = 0;
     if (st == PARITY_OK && nc[0] && nc[1]) {
         res->content_ran = 1;
-        int ordered = parity_set_order_source(m->set[0]) != PARITY_ORDER_NATURAL &&
-                      parity_set_order_source(m->set[1]) != PARITY_ORDER_NATURAL;
+        int ordered = parity_set_order_recorded(m->set[0]) && parity_set_order_recorded(m->set[1]);
         st = parity__pair_by_content(m->set[0], m->set[1], cand[0], nc[0], cand[1], nc[1],
                                      anc[0], anc[1], na, ordered, &cp, &n_cp, err);
     }

@@ -17,7 +17,9 @@
  *     (a weight never loaded keeps its initialization: 1 for a norm's
  *     scale, 0 for a bias);
  * then, for a weight that differs with nothing named, the caller tries the
- * rows (weights_rows.c) and last explain's best hypothesis.
+ * rows (weights_rows.c) and last explain's best hypothesis; a quantized
+ * port beyond its step goes to explain too, whose hypothesis is then
+ * measured above the type's rounding noise.
  */
 #include "analysis/weights_internal.h"
 
@@ -139,38 +141,51 @@ static const qstep *qstep_of(parity_dtype dt) {
 }
 
 /* Is block [r, p) of n values within the step? A one-sided non-finite
- * value never is. */
-static int block_ok(const qstep *q, const double *r, const double *p, size_t n) {
-    double amax = 0, lo = INFINITY, hi = -INFINITY, err = 0;
+ * value never is. *noise adds the block's expected rounding noise,
+ * n·step²/12 (a value rounded to a grid of spacing step errs uniformly
+ * within ±step/2), *rr its Σr²: together the precision floor explain's
+ * finding is measured against when the check fails. */
+static int block_ok(const qstep *q, const double *r, const double *p, size_t n, double *noise,
+                    double *rr) {
+    double amax = 0, lo = INFINITY, hi = -INFINITY, err = 0, ss = 0;
+    size_t m = 0;
+    int one_sided = 0;
     for (size_t i = 0; i < n; i++) {
         int fr = isfinite(r[i]), fp = isfinite(p[i]);
-        if (fr != fp) return 0;
-        if (!fr) continue;
+        one_sided |= fr != fp;
+        if (!fr || !fp) continue;
         amax = fmax(amax, fabs(r[i]));
         lo = fmin(lo, r[i]), hi = fmax(hi, r[i]);
         err = fmax(err, fabs(p[i] - r[i]));
+        ss += r[i] * r[i], m++;
     }
-    if (lo > hi) return 1; /* no finite value */
+    if (lo > hi) return !one_sided; /* no finite pair */
     double step = (q->range ? hi - lo : amax) / q->levels;
-    return err <= q->margin * step + ldexp(amax, -10);
+    *noise += (double)m * step * step / 12, *rr += ss;
+    return !one_sided && err <= q->margin * step + ldexp(amax, -10);
 }
 
-/* Every block of the port (q_port as stored, q_ref in its order). */
-static void quant_check(parity_weight *w, const parity_tensor *qr, const parity_tensor *qp) {
+/* Every block of the port (q_port as stored, q_ref in its order);
+ * *noise the relative rounding noise expected of the type,
+ * sqrt(Σ n·step²/12 / Σr²) over the blocks. */
+static void quant_check(parity_weight *w, const parity_tensor *qr, const parity_tensor *qp,
+                        double *noise) {
     const qstep *q = qstep_of(qp->dtype);
     int be = 0;
     parity_dtype_block(qp->dtype, &be, NULL);
     double r[CHUNK], p[CHUNK];
     uint64_t per = CHUNK / (uint64_t)be * (uint64_t)be, bad = 0, blocks = 0;
+    double ss_noise = 0, rr = 0;
     for (uint64_t at = 0; at < qp->count; at += per) {
         size_t n = qp->count - at < per ? (size_t)(qp->count - at) : (size_t)per;
         parity_tensor_read(qr, at, n, r);
         parity_tensor_read(qp, at, n, p);
         for (size_t b = 0; b < n; b += (size_t)be, blocks++) {
             size_t m = n - b < (size_t)be ? n - b : (size_t)be;
-            bad += !block_ok(q, r + b, p + b, m);
+            bad += !block_ok(q, r + b, p + b, m, &ss_noise, &rr);
         }
     }
+    *noise = rr > 0 ? sqrt(ss_noise / rr) : 0;
     w->quant_blocks = blocks, w->quant_bad = bad;
     const char *name = parity_dtype_name(qp->dtype);
     if (bad == 0)
@@ -252,9 +267,11 @@ static void rounded_text(parity_weight *w, parity_dtype dt, uint64_t overflow) {
 }
 
 parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
-                              const parity_tensor *q_port, int *settled, parity_error *err) {
+                              const parity_tensor *q_port, double *q_noise, int *settled,
+                              parity_error *err) {
     (void)err;
     *settled = 1;
+    *q_noise = 0;
     w->rounded_to = PARITY_DT_INVALID;
     w->finding = PARITY_WF_UNEXPLAINED;
     w->text[0] = '\0';
@@ -279,7 +296,7 @@ parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
             set_text(w, PARITY_WF_EXACT, "exact (the %s values are the %s ones)",
                      parity_dtype_name(pd), parity_dtype_name(rd));
     } else if (qstep_of(pd) && q_ref && q_port) {
-        quant_check(w, q_ref, q_port);
+        quant_check(w, q_ref, q_port, q_noise);
         *settled = w->finding == PARITY_WF_QUANTIZED; /* beyond: other orders next */
     } else if ((rt = parity__wt_round_dtype(w)) != PARITY_DT_INVALID &&
                rounded_check(&w->pair.ref_view, &w->pair.port_view, rt, &overflow)) {
@@ -311,13 +328,53 @@ void parity__wt_rows_text(parity_weight *w, uint64_t rows, const int64_t *perm, 
              w->pair.ref_view.shape[0] > n_perm ? " ..." : "");
 }
 
-parity_status parity__wt_explain(parity_weight *w, parity_error *err) {
+/* The hypothesis a finding may name: for a quantized port beyond its step,
+ * not the port's own rounding (precision, a grid), which the block check
+ * already measured; NULL when none. */
+static const parity_hypothesis *best_named(const parity_explain_result *res) {
+    for (size_t i = 0; i < res->n; i++)
+        if (res->h[i].kind != PARITY_HYP_PRECISION && res->h[i].kind != PARITY_HYP_GRID)
+            return &res->h[i];
+    return NULL;
+}
+
+/* The share of the difference h explains above the rounding noise of a
+ * quantized port (relative floor q_noise, relative = ‖p − r‖/‖r‖,
+ * residual_rel = ‖p − T(r)‖/‖r‖):
+ *   (relative² − residual²) / (relative² − noise²), within [0, 1];
+ * the noise stays in p − T(r) whatever T explains. Without noise (or
+ * when the difference is no larger) explain's own share. */
+static double explained_above(const parity_hypothesis *h, double relative, double q_noise) {
+    double all = relative * relative - q_noise * q_noise;
+    if (!(q_noise > 0) || !(all > 0)) return h->explained;
+    double e = (relative * relative - h->residual_rel * h->residual_rel) / all;
+    return e < 0 ? 0 : e > 1 ? 1 : e;
+}
+
+/* A quantized port beyond its step: explain's finding when it names one
+ * (what a converter did before quantizing: a transpose, a scale), with
+ * how far beyond the type's rounding the blocks are; else the block
+ * count stays the finding. */
+static void quant_explained(parity_weight *w, const parity_explain_result *res, double q_noise) {
+    const parity_hypothesis *h = best_named(res);
+    double e = h ? explained_above(h, res->relative, q_noise) : 0;
+    if (!h || e < 0.5) return;
+    set_text(w, PARITY_WF_EXPLAINED,
+             "%s (explains %.4g%% of the difference above %s rounding, "
+             "beyond it in %llu of %llu blocks)",
+             h->text, 100 * e, parity_dtype_name(w->pair.port->dtype),
+             (unsigned long long)w->quant_bad, (unsigned long long)w->quant_blocks);
+}
+
+parity_status parity__wt_explain(parity_weight *w, double q_noise, parity_error *err) {
     parity_explain_result res;
     parity_explain_opts eo = parity_explain_opts_default();
     eo.max_sample = EXPLAIN_SAMPLE;
     memset(&res, 0, sizeof res);
     TRY(parity_explain_tensors(&w->pair.ref_view, &w->pair.port_view, &eo, &res, err));
-    if (res.n > 0 && !res.none_explains)
+    if (w->finding == PARITY_WF_QUANT_ERROR)
+        quant_explained(w, &res, q_noise);
+    else if (res.n > 0 && !res.none_explains)
         set_text(w, PARITY_WF_EXPLAINED, "%s (explains %.4g%% of the difference)", res.h[0].text,
                  100 * res.h[0].explained);
     else if (res.uncorrelated && isfinite(res.pcc))

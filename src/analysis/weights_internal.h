@@ -120,9 +120,13 @@ void parity__wt_values(parity_weight *w);
  * when the blocks cannot be lined up), close, constant. *settled is 0
  * when the weight differs and nothing was named (rows and explain come
  * next), and for a quantized port beyond its step (another row order may
- * explain it; the finding says QUANT_ERROR meanwhile). */
+ * explain it, and explain may name what happened before quantization;
+ * the finding says QUANT_ERROR meanwhile). *q_noise receives the relative
+ * rounding noise expected of the quantized type (‖noise‖/‖r‖, 0 when the
+ * port is not checked as quantized). */
 parity_status parity__wt_find(parity_weight *w, const parity_tensor *q_ref,
-                              const parity_tensor *q_port, int *settled, parity_error *err);
+                              const parity_tensor *q_port, double *q_noise, int *settled,
+                              parity_error *err);
 
 /* The rounding dtype the rows of w are hashed in: the port's when it is a
  * narrower float element type than the reference's, else INVALID. */
@@ -132,8 +136,11 @@ parity_dtype parity__wt_round_dtype(const parity_weight *w);
 void parity__wt_rows_text(parity_weight *w, uint64_t rows, const int64_t *perm, int n_perm);
 
 /* The last resort: explain's best hypothesis, or "no simple
- * transformation explains the difference". */
-parity_status parity__wt_explain(parity_weight *w, parity_error *err);
+ * transformation explains the difference". For a QUANT_ERROR weight the
+ * hypothesis must explain half of the difference above the rounding
+ * noise q_noise (parity__wt_find) and not be the rounding itself
+ * (precision, a grid); the block count stays the finding otherwise. */
+parity_status parity__wt_explain(parity_weight *w, double q_noise, parity_error *err);
 
 /* ---- weights_tie.c ------------------------------------------------------ */
 

@@ -184,6 +184,10 @@ parity_order_source parity_set_order_source(const parity_set *set) {
     return set->order_source;
 }
 
+int parity_set_order_recorded(const parity_set *set) {
+    return set->order_source == PARITY_ORDER_METADATA || set->order_source == PARITY_ORDER_INDEX;
+}
+
 int parity__set_records_sharing(const parity_set *set) { return set->records_sharing; }
 
 const parity_tensor *parity_set_tensor(const parity_set *set, size_t i) {

@@ -15,6 +15,10 @@
  * and stage files it does not list yet (written after its last rewrite,
  * e.g. before a crash) follow in file order, the order the tracer wrote
  * them.
+ *
+ * A file opened alone is in natural name order too, unless its reader
+ * says the file defines the order (a PyTorch state dict's keys come in
+ * module order): that order is kept, PARITY_ORDER_FILE.
  */
 #include "formats/reader.h"
 #include "formats/journal.h"
@@ -534,7 +538,9 @@ parity_status parity_set_open(const char *path, const parity_open_opts *opts,
     if (s == PARITY_OK && !S_ISDIR(st.st_mode) && f->has_metadata)
         s = order_from_meta(set, err);
     else if (s == PARITY_OK && !S_ISDIR(st.st_mode))
-        s = parity__set_reorder(set, NULL, 0, NULL, 0, 0, err);
+        s = parity__set_reorder(set, NULL, 0, NULL, 0, set->file_ordered, err);
+    if (s == PARITY_OK && !S_ISDIR(st.st_mode) && set->file_ordered)
+        set->order_source = PARITY_ORDER_FILE;
     if (s != PARITY_OK) {
         parity_set_free(set);
         return s;

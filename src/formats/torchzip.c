@@ -617,6 +617,9 @@ parity_status parity__torch_from_zip(parity_set *set,
     /* torch.save writes each storage once, so tied weights share it and
      * copies do not (weights_tie.c relies on that) */
     set->records_sharing = 1;
+    /* a state dict is an OrderedDict whose keys come in module order,
+     * which the pickle keeps and read_tree appends in */
+    set->file_ordered = 1;
     t.max_depth = set->opts.max_pickle_depth;
     t.max_view_bytes = set->opts.max_decompressed_bytes;
     t.file = parity__set_strdup(set, src->path, strlen(src->path));

@@ -143,6 +143,7 @@ const char *parity__order_words(parity_order_source s) {
     switch (s) {
     case PARITY_ORDER_METADATA: return "order from __metadata__ parity.order";
     case PARITY_ORDER_INDEX: return "order from index.json";
+    case PARITY_ORDER_FILE: return "the file's own order";
     case PARITY_ORDER_NATURAL: break;
     }
     return "natural name order";
@@ -152,6 +153,7 @@ const char *parity__order_token(parity_order_source s) {
     switch (s) {
     case PARITY_ORDER_METADATA: return "metadata";
     case PARITY_ORDER_INDEX: return "index";
+    case PARITY_ORDER_FILE: return "file";
     case PARITY_ORDER_NATURAL: break;
     }
     return "natural";

@@ -234,10 +234,18 @@ void parity__trace_culprit_line(const parity__trace *t, parity_buf *b, int md) {
 }
 
 void parity__trace_order_note(const parity__trace *t, parity_buf *b) {
-    if (parity_set_order_source(t->ref) != PARITY_ORDER_NATURAL) return;
-    parity__buf_printf(b, "Note: the order is natural name order (step2 before step10): "
-                       "%s records none (no parity.order metadata, no index.json)",
-                       parity_set_path(t->ref));
+    if (parity_set_order_recorded(t->ref)) return;
+    if (parity_set_order_source(t->ref) == PARITY_ORDER_FILE)
+        parity__buf_printf(b,
+                           "Note: the order is the file's own order (a PyTorch state dict's "
+                           "keys): %s records no execution order (no parity.order metadata, "
+                           "no index.json)",
+                           parity_set_path(t->ref));
+    else
+        parity__buf_printf(b,
+                           "Note: the order is natural name order (step2 before step10): "
+                           "%s records none (no parity.order metadata, no index.json)",
+                           parity_set_path(t->ref));
 }
 
 /* "States: ode.step{k}.x is the state after step k (before step 1: noise)" */

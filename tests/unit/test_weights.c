@@ -1,12 +1,13 @@
 /*
  * test_weights.c — parity_weights_run on hand-built checkpoints: fused
- * tensors split into their parts (port qkv along axis 0, a transposed
- * gate_up along axis 1, GPT-2's transposed qkv with square parts, a fused
- * reference in_proj), per-head RoPE row
+ * tensors split into their parts (port qkv along axis 0, also under
+ * --only / --skip, a transposed gate_up along axis 1, GPT-2's transposed
+ * qkv with square parts, a fused reference in_proj), per-head RoPE row
  * permutations in both directions, permuted rows, tied names (one storage
- * only: copies and constant tensors are not ties), a quantized
- * port within and beyond its step, groups, and the honest summary of two
- * checkpoints with no name in common.
+ * only: copies and constant tensors are not ties), a quantized port
+ * within and beyond its step (a transpose made before quantizing named),
+ * groups, and the honest summary of two checkpoints with no name in
+ * common.
  *
  * Sets are built in memory through the readers' internal API; the port
  * data is computed here by index arithmetic written from the conversions'
@@ -52,15 +53,22 @@ static void add(parity_set *s, const char *name, parity_dtype dt, int ndim, cons
     CHECK_EQ_INT(parity__set_add(s, &t, NULL), PARITY_OK);
 }
 
-static parity_weights *run(parity_set *r, parity_set *p) {
+/* The weights of r against p, with the --only / --skip globs only and
+ * skip (NULL: none). */
+static parity_weights *run_sel(parity_set *r, parity_set *p, const char *only, const char *skip) {
     parity_weights *w = NULL;
     parity_error err = {0};
+    parity_weights_opts o = parity_weights_opts_default();
+    if (only) o.match.only_globs[o.match.n_only++] = only;
+    if (skip) o.match.skip_globs[o.match.n_skip++] = skip;
     CHECK_EQ_INT(parity__set_index(r, NULL), PARITY_OK);
     CHECK_EQ_INT(parity__set_index(p, NULL), PARITY_OK);
-    parity_status st = parity_weights_run(r, p, NULL, &w, &err);
+    parity_status st = parity_weights_run(r, p, &o, &w, &err);
     CHECK_MSG(st == PARITY_OK, "%s", err.msg);
     return w;
 }
+
+static parity_weights *run(parity_set *r, parity_set *p) { return run_sel(r, p, NULL, NULL); }
 
 /* The weight whose reference name is name, or NULL (a failed check). */
 static const parity_weight *find(const parity_weights *w, const char *name) {
@@ -147,6 +155,44 @@ static void expect_layout(const parity_weights *w, const char *name, const char 
     CHECK_EQ_STR(it->pair.layout, layout);
     CHECK_EQ_INT(it->cmp.verdict, PARITY_MATCH);
     CHECK_EQ_INT(it->finding, PARITY_WF_EXACT);
+}
+
+/* --only / --skip select reference names: a fused port tensor that no
+ * glob names is kept for the parts selected, and a part skipped leaves
+ * the others their slices; the fused tensor is only in port when no part
+ * is selected. */
+static void test_fused_selected(void) {
+    static double q[4 * 3], k[2 * 3], v[2 * 3], qkv[8 * 3], o[3 * 3];
+    fill(q, N(q), 1), fill(k, N(k), 2), fill(v, N(v), 3), fill(o, N(o), 4);
+    memcpy(qkv, q, sizeof q);
+    memcpy(qkv + 12, k, sizeof k);
+    memcpy(qkv + 18, v, sizeof v);
+    parity_set *r = new_set("ref"), *p = new_set("port");
+    int64_t s43[] = {4, 3}, s23[] = {2, 3}, s83[] = {8, 3}, s33[] = {3, 3};
+    add(r, "attn.q_proj.weight", PARITY_DT_F64, 2, s43, q);
+    add(r, "attn.k_proj.weight", PARITY_DT_F64, 2, s23, k);
+    add(r, "attn.v_proj.weight", PARITY_DT_F64, 2, s23, v);
+    add(r, "attn.o_proj.weight", PARITY_DT_F64, 2, s33, o);
+    add(p, "attn.qkv_proj.weight", PARITY_DT_F64, 2, s83, qkv);
+    add(p, "attn.o_proj.weight", PARITY_DT_F64, 2, s33, o);
+    const char *sel[][2] = {{"attn.[qo]_proj.*", NULL}, {NULL, "*.q_proj.*"}, {"*.o_proj.*", NULL}};
+    const size_t compared[] = {2, 3, 1}, fused[] = {1, 1, 0}, total_port[] = {2, 2, 1};
+    for (size_t c = 0; c < N(sel); c++) {
+        parity_weights *w = run_sel(r, p, sel[c][0], sel[c][1]);
+        if (!w) continue;
+        const parity_weights_summary *s = parity_weights_summary_of(w);
+        CHECK_EQ_U64(parity_weights_count(w), compared[c]);
+        CHECK_EQ_U64(s->fused[1], fused[c]);
+        CHECK_EQ_U64(s->total[1], total_port[c]);
+        CHECK_MSG(s->only[0] + s->only[1] == 0, "case %zu: %zu only in ref, %zu only in port", c,
+                  s->only[0], s->only[1]);
+        CHECK_EQ_INT(parity_weights_differs(w), 0);
+        if (c == 1)
+            expect_part(w, "attn.v_proj.weight", "attn.qkv_proj.weight[6:8]", 1, 0, 2, 6, 8);
+        parity_weights_free(w);
+    }
+    parity_set_free(r);
+    parity_set_free(p);
 }
 
 /* GPT-2's fused c_attn, cat(q, k, v).T stored [in, 3·out] and cut along
@@ -426,6 +472,45 @@ static void test_quantized(void) {
     parity_set_free(p);
 }
 
+/* A square matrix transposed before quantizing: a Q8_0 port of q^T·d
+ * against the reference q·d plus noise under 0.4·d (the diagonal holds
+ * 127, so each block of either side has d = amax/127). Every block is far
+ * beyond its step, and the finding names the transpose, measured above
+ * the rounding noise. */
+static void test_quantized_transposed(void) {
+    static double x[32 * 32], noise[32 * 32];
+    static unsigned char port[32 * 34];
+    int8_t q[32][32], qt[32];
+    double d = 1.0 / 64;
+    fill(noise, 32 * 32, 43);
+    for (int i = 0; i < 32; i++)
+        for (int j = 0; j < 32; j++) {
+            q[i][j] = (int8_t)(i == j ? 127 : (i * 37 + j * 53) % 200 - 100);
+            x[i * 32 + j] = q[i][j] * d + 0.39 * d * noise[i * 32 + j];
+        }
+    for (int i = 0; i < 32; i++) {
+        for (int j = 0; j < 32; j++) qt[j] = q[j][i];
+        q8_block(port + 34 * i, qt);
+    }
+    parity_set *r = new_set("ref"), *p = new_set("port");
+    int64_t s[] = {32, 32};
+    add(r, "w", PARITY_DT_F64, 2, s, x);
+    add(p, "w", PARITY_DT_Q8_0, 2, s, port);
+    parity_weights *w = run(r, p);
+    const parity_weight *it = w ? find(w, "w") : NULL;
+    if (it) {
+        CHECK_MSG(it->finding == PARITY_WF_EXPLAINED, "%s", it->text);
+        CHECK_MSG(strstr(it->text, "transpose") != NULL, "%s", it->text);
+        CHECK_MSG(strstr(it->text, "above Q8_0 rounding, beyond it in 32 of 32 blocks") != NULL,
+                  "%s", it->text);
+        CHECK_EQ_U64(it->quant_blocks, 32);
+        CHECK_EQ_U64(it->quant_bad, 32);
+    }
+    parity_weights_free(w);
+    parity_set_free(r);
+    parity_set_free(p);
+}
+
 /* Groups: up to the first all-digit component, else the module; only-in
  * names counted in their own group. */
 static void test_groups(void) {
@@ -500,12 +585,14 @@ static void test_apart(void) {
 
 int main(void) {
     test_fused_port();
+    test_fused_selected();
     test_fused_transposed();
     test_fused_ref();
     test_rope();
     test_rows();
     test_ties();
     test_quantized();
+    test_quantized_transposed();
     test_groups();
     test_constant();
     test_apart();
