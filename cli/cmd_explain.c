@@ -101,7 +101,12 @@ static int input_opts(const cli_opts *o, const parity_set *ref, const parity_mat
     parity_input_source src = PARITY_INPUT_NONE;
     const parity_pair *q = pick_input(o, ref, m, p, &src);
     eo->context = ref;
-    if (o->input && !q) return cli_fail("explain: --input: no tensor '%s' on both sides", o->input);
+    if (o->input && !q) {
+        char why[512];
+        cli_name_unpaired(m, o->input, o->report.labels, why, sizeof why);
+        return cli_fail("explain: --input: no tensor '%s' on both sides%s%s", o->input,
+                        why[0] ? ": " : "", why);
+    }
     if (q == p) q = NULL;
     int state = inputs_state(o, ref, m, p, q);
     if (state < 0) return 2;
@@ -220,7 +225,10 @@ static int explain_named(const cli_opts *o, const parity_set *ref, const parity_
         parity_comparison c;
         char series[160] = "";
         if (!p) {
-            rc = cli_fail("explain: no tensor '%s' on both sides", o->tensors[i]);
+            char why[512];
+            cli_name_unpaired(m, o->tensors[i], o->report.labels, why, sizeof why);
+            rc = cli_fail("explain: no tensor '%s' on both sides%s%s", o->tensors[i],
+                          why[0] ? ": " : "", why);
             break;
         }
         /* the tensor that holds every position of a series: its worst

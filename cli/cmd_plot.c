@@ -58,7 +58,12 @@ static int plot_sets(const cli_opts *o, const parity_set *ref, const parity_set 
     const parity_pair *p = find_pair(m, name);
     int rc;
     if (p) rc = plot_pair(o, p);
-    else if (name) rc = cli_fail("plot: no tensor '%s' in both %s and %s", name, o->pos[0], o->pos[1]);
+    else if (name) {
+        char why[512];
+        cli_name_unpaired(m, name, o->report.labels, why, sizeof why);
+        rc = cli_fail("plot: no tensor '%s' in both %s and %s%s%s", name, o->pos[0], o->pos[1],
+                      why[0] ? ": " : "", why);
+    }
     else rc = cli_fail("plot: %zu tensors pair up: choose one with -t NAME", parity_match_count(m));
     parity_match_free(m);
     return rc;

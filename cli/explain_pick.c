@@ -39,6 +39,30 @@ const parity_pair *cli_explain_find(const parity_match *m, const char *name, int
     return first;
 }
 
+/* Why name gives no pair, after ": " in an error: the side it is alone
+ * on, or a copy; "" when no tensor has that name. */
+void cli_name_unpaired(const parity_match *m, const char *name, const char *const labels[2],
+                       char *why, size_t cap) {
+    for (int side = 0; side < 2; side++) {
+        const char *label = labels[side] && *labels[side] ? labels[side] : side ? "port" : "ref";
+        for (size_t i = 0; i < parity_match_unpaired_count(m, side); i++)
+            if (strcmp(parity_match_unpaired(m, side, i)->name, name) == 0) {
+                snprintf(why, cap, "it is only in %s (pair it with --map FILE or --pair content)",
+                         label);
+                return;
+            }
+        for (size_t i = 0; i < parity_match_copies_count(m, side); i++) {
+            const parity_copy *c = parity_match_copy(m, side, i);
+            if (strcmp(c->t->name, name) == 0) {
+                snprintf(why, cap, "it is a copy of %s in %s, not compared (-t %s)",
+                         c->of->name, label, c->of->name);
+                return;
+            }
+        }
+    }
+    if (cap) why[0] = '\0';
+}
+
 /* The error trace ranks positions by: the relative error, +Inf when values
  * are non-finite on one side only or (not floats) the values differ. */
 static double badness(const parity_comparison *c) {

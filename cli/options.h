@@ -213,6 +213,12 @@ const parity_pair *cli_explain_find(const parity_match *m, const char *name, int
  * pair that is no position. 0, or 2 after printing the error. */
 int cli_explain_worst(const parity_match *m, const parity_diff_opts *dopts,
                       const parity_pair **p, int *differs, char *note, size_t cap);
+/* Why name gives no pair, to follow ": " in an error ("it is only in
+ * ref (pair it with --map FILE or --pair content)", "it is a copy of X in
+ * ref, not compared (-t X)"), "" when no tensor has that name; labels:
+ * --labels (NULL entries: ref, port). */
+void cli_name_unpaired(const parity_match *m, const char *name, const char *const labels[2],
+                       char *why, size_t cap);
 /* The pair before p in the match (for a position, the previous one at the
  * same position, of another stage), or NULL. */
 const parity_pair *cli_explain_previous(const parity_match *m, const parity_pair *p);
