@@ -57,8 +57,13 @@ static void inputs_alert(const parity__html *h) {
     const char *const *miss = NULL;
     size_t n = parity_walk_inputs_differ(h->w, &idx), m = parity_walk_input_missing(h->w, &miss);
     if (!n && !m) return;
-    parity__buf_puts(h->b, "<p class=\"alert\" id=\"inputs-differ\"><strong>The inputs differ"
-                           "</strong>: every later stage is compared on unequal footing. ");
+    if (parity__inputs_storage_only(h->w))
+        parity__buf_puts(h->b, "<p class=\"alert\" id=\"inputs-differ\"><strong>The inputs are "
+                               "equal but for the rounding of their storage</strong>: later stages "
+                               "carry that rounding. ");
+    else
+        parity__buf_puts(h->b, "<p class=\"alert\" id=\"inputs-differ\"><strong>The inputs differ"
+                               "</strong>: every later stage is compared on unequal footing. ");
     for (size_t i = 0; i < n; i++) {
         if (i) parity__buf_puts(h->b, ", ");
         parity__html_stage_link(h, (long)idx[i]);

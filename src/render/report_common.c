@@ -127,6 +127,33 @@ const parity_tensor *parity__item_side_view(const parity_report_item *it, int si
     return it->cmp ? parity__comparison_view(it->pair, it->cmp, side) : NULL;
 }
 
+/* The coarser float dtype of input i's two sides when one side is stored
+ * coarser than the other and its relative error is within that dtype's
+ * unit roundoff u = 2^-(mantissa bits + 1): a port that stores its inputs
+ * in F16 rounds them by up to u, which is no other input. PARITY_DT_INVALID
+ * otherwise. */
+parity_dtype parity__input_storage_rounding(const parity_walk *w, size_t i) {
+    const parity_stage *s = parity_walk_stage(w, i);
+    parity_dtype a = s->pair->ref->dtype, c = s->pair->port->dtype;
+    if (!s->pair->layout_ok || !parity_dtype_is_float(a) || !parity_dtype_is_float(c) ||
+        parity_dtype_mantissa_bits(a) == parity_dtype_mantissa_bits(c) || s->diff.ref_zero ||
+        s->diff.nonfinite_ref_only + s->diff.nonfinite_port_only + s->diff.nonfinite_differ)
+        return PARITY_DT_INVALID;
+    parity_dtype coarse = parity_dtype_mantissa_bits(a) < parity_dtype_mantissa_bits(c) ? a : c;
+    double u = ldexp(1.0, -(parity_dtype_mantissa_bits(coarse) + 1));
+    return s->diff.relative <= u ? coarse : PARITY_DT_INVALID;
+}
+
+int parity__inputs_storage_only(const parity_walk *w) {
+    const size_t *idx = NULL;
+    const char *const *names = NULL;
+    size_t nd = parity_walk_inputs_differ(w, &idx);
+    if (nd == 0 || parity_walk_input_missing(w, &names)) return 0;
+    for (size_t i = 0; i < nd; i++)
+        if (parity__input_storage_rounding(w, idx[i]) == PARITY_DT_INVALID) return 0;
+    return 1;
+}
+
 const char *parity__label(const parity_report *r, int side) {
     const char *l = r->o.labels[side ? 1 : 0];
     if (l && *l) return l;

@@ -106,6 +106,12 @@ void parity__text_value_notes(parity_report *r, const parity_diff *d, const pari
  * ,"metrics":{...} of a pair (indices in view's shape). */
 void parity__json_stats(parity_buf *b, const parity_tensor *t, const parity_tensor *view,
                         const parity_stats *s);
+/* Input i of walk w differs only by the rounding of its storage: the
+ * coarser dtype (F16 against F32, relative within its unit roundoff), else
+ * PARITY_DT_INVALID. */
+parity_dtype parity__input_storage_rounding(const parity_walk *w, size_t i);
+/* Some input differs, none is missing, and each differs only so. */
+int parity__inputs_storage_only(const parity_walk *w);
 /* The view of one side an item's statistics were computed over, or NULL
  * when they are of the tensor as stored. */
 const parity_tensor *parity__item_side_view(const parity_report_item *it, int side);

@@ -84,6 +84,9 @@ static void put_input_differ(const parity__trace *t, parity_buf *b, size_t i, in
         parity__buf_puts(b, " (non-finite values differ)");
     else if (s->diff.ref_zero)
         parity__buf_printf(b, " (abs_max %.1e)", s->diff.abs_max);
+    else if (parity__input_storage_rounding(t->w, i) != PARITY_DT_INVALID)
+        parity__buf_printf(b, " (relative %.1e, within %s rounding)", s->diff.relative,
+                           parity_dtype_name(parity__input_storage_rounding(t->w, i)));
     else
         parity__buf_printf(b, " (relative %.1e)", s->diff.relative);
 }
@@ -112,7 +115,9 @@ void parity__trace_inputs_line(const parity__trace *t, parity_buf *b, int md) {
         inputs_equal_line(t, b, md);
         return;
     }
-    parity__buf_puts(b, "Inputs differ: ");
+    int storage = parity__inputs_storage_only(t->w); /* the port's storage, not other inputs */
+    parity__buf_puts(b, storage ? "Inputs equal but for the rounding of their storage: "
+                                : "Inputs differ: ");
     for (size_t i = 0; i < nd; i++) {
         if (i) parity__buf_puts(b, ", ");
         put_input_differ(t, b, idx[i], md);
@@ -123,8 +128,11 @@ void parity__trace_inputs_line(const parity__trace *t, parity_buf *b, int md) {
         parity__buf_printf(b, " (only in %s)",
                            parity__label(t->r, parity__trace_missing_side(t, names[i])));
     }
-    parity__buf_printf(b, " %s every later stage is compared on unequal footing.",
-                       dash(t->r));
+    if (storage)
+        parity__buf_printf(b, " %s later stages carry that rounding.", dash(t->r));
+    else
+        parity__buf_printf(b, " %s every later stage is compared on unequal footing.",
+                           dash(t->r));
 }
 
 void parity__trace_rel(const parity__trace *t, parity_buf *b, double rel) {
