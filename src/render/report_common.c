@@ -250,6 +250,13 @@ void parity__buf_nothing_compared(parity_buf *b, const parity_report *r,
     parity_coverage c;
     parity_match_coverage(m, &c);
     parity__buf_coverage(b, r, &c, noun, md);
+    for (int side = 0; side < 2; side++) { /* nothing to pair: no advice about pairing */
+        if (c.only[side] + c.copies[side] + c.filtered[side] > 0) continue;
+        parity__buf_puts(b, ": ");
+        parity__emit_text(b, parity__label(r, side));
+        parity__buf_printf(b, " holds no %s (an empty folder?)", noun);
+        return;
+    }
     parity__buf_printf(b, ": no %s of ", noun);
     parity__emit_text(b, parity__label(r, 1));
     parity__buf_puts(b, " pairs with one of ");
