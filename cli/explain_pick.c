@@ -39,8 +39,41 @@ const parity_pair *cli_explain_find(const parity_match *m, const char *name, int
     return first;
 }
 
+/* Levenshtein distance of a and b, or cap + 1 when it exceeds cap (one
+ * row of the table; names longer than 255 bytes are never near). */
+static size_t edit_distance(const char *a, const char *b, size_t cap) {
+    size_t la = strlen(a), lb = strlen(b), row[256];
+    if (la > 255 || lb > 255 || (la > lb ? la - lb : lb - la) > cap) return cap + 1;
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0], best = row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < v) v = up + 1;
+            if (row[j - 1] + 1 < v) v = row[j - 1] + 1;
+            diag = up, row[j] = v;
+            if (v < best) best = v;
+        }
+        if (best > cap) return cap + 1;
+    }
+    return row[lb];
+}
+
+/* The compared name nearest to a misspelt one (at most a quarter of its
+ * length away, at least 2 edits allowed), or NULL. */
+static const char *nearest_name(const parity_match *m, const char *name) {
+    size_t len = strlen(name), cap = len / 4 > 2 ? len / 4 : 2, best = cap + 1;
+    const char *near = NULL;
+    for (size_t i = 0; i < parity_match_count(m); i++) {
+        const char *c = parity_pair_name(parity_match_pair(m, i));
+        size_t d = edit_distance(name, c, best - 1 < cap ? best - 1 : cap);
+        if (d < best) best = d, near = c;
+    }
+    return near;
+}
+
 /* Why name gives no pair, after ": " in an error: the side it is alone
- * on, or a copy; "" when no tensor has that name. */
+ * on, a copy, or the compared name it looks misspelt from; "" when none. */
 void cli_name_unpaired(const parity_match *m, const char *name, const char *const labels[2],
                        char *why, size_t cap) {
     for (int side = 0; side < 2; side++) {
@@ -60,7 +93,9 @@ void cli_name_unpaired(const parity_match *m, const char *name, const char *cons
             }
         }
     }
-    if (cap) why[0] = '\0';
+    const char *near = nearest_name(m, name);
+    if (near) snprintf(why, cap, "did you mean '%s'?", near);
+    else if (cap) why[0] = '\0';
 }
 
 /* The error trace ranks positions by: the relative error, +Inf when values
