@@ -37,6 +37,10 @@ void parity__weights_tie_line(parity_buf *b, const char *const *labels, const pa
  * (PyTorch) "..., a separate storage: two arrays, not tied". No newline. */
 void parity__weights_copy_line(parity_buf *b, const char *const *labels, const parity_weights *w,
                                int side, size_t i, int md);
+/* Every such note of side's names, a line each ("note: ..."; md: "- note:
+ * ..."). */
+void parity__weights_copy_notes(parity_buf *b, const char *const *labels, const parity_weights *w,
+                                int side, int md);
 /* A group's counts: "8 weights: 6 MATCH, 1 SMALL DIFF, 1 LARGE DIFF; 1
  * only in ref" (only the counts that are not 0). No newline. */
 void parity__weights_group_counts(parity_buf *b, const char *const *labels,

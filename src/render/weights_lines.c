@@ -102,6 +102,16 @@ void parity__weights_copy_line(parity_buf *b, const char *const *labels, const p
     if (md) parity__buf_puts(b, "`");
 }
 
+void parity__weights_copy_notes(parity_buf *b, const char *const *labels, const parity_weights *w,
+                                int side, int md) {
+    for (size_t i = 0; i < parity_weights_only_count(w, side); i++) {
+        if (!parity_weights_only_copy(w, side, i)) continue;
+        parity__buf_puts(b, md ? "- note: " : "note: ");
+        parity__weights_copy_line(b, labels, w, side, i, md);
+        parity__buf_puts(b, "\n");
+    }
+}
+
 void parity__weights_group_counts(parity_buf *b, const char *const *labels,
                                   const parity_weight_group *g) {
     static const char *words[3] = {"MATCH", "SMALL DIFF", "LARGE DIFF"};

@@ -115,12 +115,7 @@ static void put_only(parity_report *r, const parity_weights *w, int side) {
     if (r->o.quiet) return;
     parity__buf_puts(&r->out, "\n");
     const char *labels[2] = {parity__label(r, 0), parity__label(r, 1)};
-    for (size_t i = 0; i < n; i++) {
-        if (!parity_weights_only_copy(w, side, i)) continue;
-        parity__buf_puts(&r->out, "note: ");
-        parity__weights_copy_line(&r->out, labels, w, side, i, 0);
-        parity__buf_puts(&r->out, "\n");
-    }
+    parity__weights_copy_notes(&r->out, labels, w, side, 0);
 }
 
 /* One line per group, names padded to the longest (at most 40). */
