@@ -283,6 +283,9 @@ void parity__tensor_read_i128(const parity_tensor *t, uint64_t first, size_t n, 
 /* 1 when t's elements lie in C order without gaps (strides as
  * parity__strides_c would set them; axes of length 1 may have any). */
 int parity__tensor_c_contiguous(const parity_tensor *t);
+/* u = 2^-(mantissa bits + 1): the largest relative error of rounding a
+ * value to dt (dtype.c). */
+double parity__unit_roundoff(parity_dtype dt);
 /* The C-order flat index in `stored` of element i (C order) of `view`, a
  * view over stored's elements (a permutation, slice or squeeze of them);
  * i itself when view does not lie in stored's elements or either is

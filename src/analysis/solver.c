@@ -91,7 +91,7 @@ static void coarsest(parity_dtype *acc, const parity_tensor *t) {
  * (30% of the largest) stays far outside it. */
 static double agreement_tol(parity_dtype dt) {
     if (dt == PARITY_DT_INVALID) return 1e-4;
-    double u = ldexp(1.0, -(parity_dtype_mantissa_bits(dt) + 1));
+    double u = parity__unit_roundoff(dt);
     return 8 * u > 1e-4 ? 8 * u : 1e-4;
 }
 

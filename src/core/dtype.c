@@ -91,6 +91,10 @@ int parity_dtype_mantissa_bits(parity_dtype dt) {
     return valid(dt) ? INFO[dt].mbits : 0;
 }
 
+double parity__unit_roundoff(parity_dtype dt) {
+    return ldexp(1.0, -(parity_dtype_mantissa_bits(dt) + 1));
+}
+
 /* The five 8-bit float formats: field widths and special encodings. */
 typedef struct f8_fmt {
     int ebits, mbits, bias;

@@ -140,8 +140,7 @@ parity_dtype parity__input_storage_rounding(const parity_walk *w, size_t i) {
         s->diff.nonfinite_ref_only + s->diff.nonfinite_port_only + s->diff.nonfinite_differ)
         return PARITY_DT_INVALID;
     parity_dtype coarse = parity_dtype_mantissa_bits(a) < parity_dtype_mantissa_bits(c) ? a : c;
-    double u = ldexp(1.0, -(parity_dtype_mantissa_bits(coarse) + 1));
-    return s->diff.relative <= u ? coarse : PARITY_DT_INVALID;
+    return s->diff.relative <= parity__unit_roundoff(coarse) ? coarse : PARITY_DT_INVALID;
 }
 
 int parity__inputs_storage_only(const parity_walk *w) {
